@@ -1,0 +1,159 @@
+"""The fintech-index command: build, validate, and check the bundled examples.
+
+Exit codes: 0 success, 2 bad input (the message, no traceback), 1 a failed check.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from . import examples as bundled
+from .build import Results, build
+from .errors import FintechIndexError
+from .framework import load_framework
+from .methodology import Methodology, load_methodology
+from .panel import load_panel
+
+app = typer.Typer(add_completion=False, no_args_is_help=False,
+                  help="Build, audit and publish composite indices.")
+console = Console()
+err_console = Console(stderr=True)
+
+MAIN_EXAMPLE = "hdi"  # until the fintech index data land, the main job is the UNDP HDI
+
+
+def _fail(e: FintechIndexError) -> None:
+    err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def _fmt(v: float, digits: int = 3) -> str:
+    return "" if np.isnan(v) else (f"{int(v)}" if digits == 0 else f"{v:.{digits}f}")
+
+
+def print_ranking(results: Results, year: int | None, top: int) -> None:
+    frame = results.ranking(year)
+    year = results.years[-1] if year is None else year
+    fw = results.framework
+    dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
+    table = Table(title=f"{fw.name}: ranking {year}", title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("unit")
+    table.add_column(fw.index, justify="right")
+    for d in dims:
+        table.add_column(f"{d} (rank)", justify="right")
+    shown = frame[frame["rank"].notna()].head(top)
+    for unit, row in shown.iterrows():
+        cells = [_fmt(row["rank"], 0), f"{row['name']} ({unit})", _fmt(row["score"])]
+        cells += [f"{_fmt(row[f'{d}.score'])} ({_fmt(row[f'{d}.rank'], 0)})" for d in dims]
+        table.add_row(*cells)
+    console.print(table)
+    unranked = int(frame["rank"].isna().sum())
+    if unranked:
+        console.print(f"{unranked} unit(s) without a rank in {year} (missing data or excluded "
+                      "by the methodology).")
+
+
+@app.command("build")
+def build_cmd(
+    framework: Path | None = typer.Argument(None, help="framework YAML (default: bundled)"),
+    data: Path | None = typer.Argument(None, help="data file: CSV, Excel or Parquet"),
+    methodology: Path | None = typer.Option(None, "--methodology", "-m",
+                                            help="methodology YAML/JSON"),
+    year: int | None = typer.Option(None, help="year of the ranking printed (default: last)"),
+    out: Path = typer.Option(Path("out"), help="folder the results are written to"),
+    top: int = typer.Option(20, help="rows of the ranking printed"),
+) -> None:
+    """Build an index and print its ranking; with no arguments, the bundled main index."""
+    try:
+        if framework is None:
+            ex = bundled.load(MAIN_EXAMPLE)
+            fw, panel, meth = ex.framework, ex.panel, ex.methodology
+            out = out / MAIN_EXAMPLE
+        else:
+            if data is None:
+                raise FintechIndexError("build: give both FRAMEWORK and DATA (or neither for "
+                                        "the bundled index)")
+            fw = load_framework(framework)
+            panel = load_panel(data, fw)
+            meth = load_methodology(methodology) if methodology else Methodology()
+        results = build(fw, panel, meth)
+        if year is not None:
+            results.ranking(year)  # refuses a year that is not there
+        print_ranking(results, year, top)
+        written = results.write(out)
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"wrote {len(written)} files to {out}/ (results.parquet, one ranking CSV per "
+                  "year, methodology.yaml, manifest.json)")
+
+
+@app.command("validate")
+def validate_cmd(
+    framework: Path = typer.Argument(..., help="framework YAML"),
+    data: Path = typer.Argument(..., help="data file: CSV, Excel or Parquet"),
+    methodology: Path | None = typer.Option(None, "--methodology", "-m"),
+) -> None:
+    """Check a framework, data file and methodology and list every problem, without building."""
+    problems: list[str] = []
+    fw = None
+    try:
+        fw = load_framework(framework)
+    except FintechIndexError as e:
+        problems.append(str(e))
+    if fw is not None:
+        try:
+            panel = load_panel(data, fw)
+            console.print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
+                          f"{len(panel.indicators)} indicators, "
+                          f"{int(panel.missing.sum())} missing values")
+        except FintechIndexError as e:
+            problems.append(str(e))
+        try:
+            meth = load_methodology(methodology) if methodology else Methodology()
+            meth.check(fw)
+        except FintechIndexError as e:
+            problems.append(str(e))
+    if problems:
+        for p in problems:
+            err_console.print(p, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    console.print("no problems found")
+
+
+@app.command("validate-examples")
+def validate_examples_cmd() -> None:
+    """Rebuild the bundled UNDP indices and count published values reproduced exactly."""
+    table = Table(title="UNDP HDR 2023/2024 reproduced (values at 3 decimals; ranks exact)",
+                  title_justify="left")
+    for col in ("index", "published", "reproduced", "not reproduced"):
+        table.add_column(col, justify="right" if col != "index" else "left")
+    all_ok = True
+    try:
+        for name in bundled.UNDP_INDICES:
+            for v in bundled.validate(name):
+                all_ok &= v.ok
+                table.add_row(v.what, f"{v.total:,}", f"{v.matched:,}", f"{v.total - v.matched:,}")
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(table)
+    if not all_ok:
+        raise typer.Exit(1)
+
+
+@app.command("examples")
+def examples_cmd() -> None:
+    """List the bundled examples."""
+    for name in bundled.available():
+        ex = bundled.load(name)
+        console.print(f"{name}: {ex.framework.name} ({len(ex.panel.unit_codes)} units, "
+                      f"{ex.panel.years[0]}-{ex.panel.years[-1]})")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

@@ -1,0 +1,373 @@
+"""The index tree: index -> aggregates of any depth -> indicators, read from YAML and validated.
+
+Two YAML shapes are accepted and give the same Framework:
+
+* nested: ``index: {code, name, children: [...]}`` where a node with ``children`` is an
+  aggregate and a node without is an indicator;
+* flat (COINr's iMeta style): ``nodes: [{code, parent, ...}, ...]`` with exactly one node
+  whose ``parent`` is empty (the index).
+
+Levels follow COINr: indicators are level 1, an aggregate is one more than its highest child.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .errors import FrameworkError
+
+Level = Literal["city", "metro", "cluster", "country", "region", "district", "world"]
+ACCEPTED_LEVELS = ("city", "metro", "cluster", "country", "region", "district", "world")
+TRANSFORMS = ("log",)
+
+
+class UnitSpec(BaseModel):
+    """A unit the framework knows (optional: without a list, the data define the units)."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str | None = None
+    country: str | None = None
+    region: str | None = None
+    level: str | None = None
+    parent: str | None = None
+
+
+class NodeSpec(BaseModel):
+    """One node of the tree as written in YAML; indicator fields are rejected on aggregates."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str | None = None
+    parent: str | None = None
+    type: Literal["indicator", "aggregate"] | None = None
+    weight: float = 1.0
+    direction: Literal[1, -1] = 1
+    description: str | None = None
+    # indicator-only fields
+    unit: str | None = None
+    level: Level | None = None
+    goalposts: tuple[float, float] | None = None
+    transform: Literal["log"] | None = None
+    denominator: str | None = None
+    source: str | None = None
+    from_records: dict[str, Any] | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code_is_plain(cls, v: str) -> str:
+        if not v or not v.strip() or v != v.strip() or "/" in v:
+            raise ValueError(f"{v!r} is not a code: use a non-empty name without '/' or spaces "
+                             "at either end")
+        return v
+
+    @field_validator("weight")
+    @classmethod
+    def _weight_positive(cls, v: float) -> float:
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{v!r} is not a positive finite number")
+        return v
+
+    @field_validator("goalposts")
+    @classmethod
+    def _goalposts_ordered(cls, v: tuple[float, float] | None) -> tuple[float, float] | None:
+        if v is not None and not (math.isfinite(v[0]) and math.isfinite(v[1]) and v[0] < v[1]):
+            raise ValueError(f"{list(v)} is not [lower, upper] with lower < upper")
+        return v
+
+
+_INDICATOR_ONLY = ("unit", "level", "goalposts", "transform", "denominator", "from_records")
+
+
+@dataclass(frozen=True)
+class Node:
+    """A validated node. ``children`` are codes, in the order the YAML gives them."""
+
+    code: str
+    name: str
+    parent: str | None
+    is_indicator: bool
+    weight: float
+    direction: int
+    level: int
+    children: tuple[str, ...] = ()
+    unit: str | None = None
+    figure_level: str | None = None
+    goalposts: tuple[float, float] | None = None
+    transform: str | None = None
+    denominator: str | None = None
+    source: str | None = None
+    from_records: Mapping[str, Any] | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Framework:
+    """The validated tree with arrays that build() uses directly.
+
+    ``indicators`` is the column order of a Panel; ``aggregates`` are in bottom-up order
+    (every aggregate after all its children), the index last.
+    """
+
+    name: str
+    nodes: Mapping[str, Node]
+    index: str
+    indicators: tuple[str, ...]
+    aggregates: tuple[str, ...]
+    units: tuple[UnitSpec, ...] = ()
+    source_file: str = "<framework>"
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def node_codes(self) -> tuple[str, ...]:
+        """Indicators then aggregates bottom-up: the node axis of Results."""
+        return self.indicators + self.aggregates
+
+    def path(self, code: str) -> str:
+        """'index/dimension/.../code', the address used in messages."""
+        parts = [code]
+        while (p := self.nodes[parts[-1]].parent) is not None:
+            parts.append(p)
+        return "/".join(reversed(parts))
+
+    def level_of(self, code: str) -> int:
+        return self.nodes[code].level
+
+    def directions(self) -> np.ndarray:
+        return np.array([self.nodes[c].direction for c in self.indicators], dtype=np.int8)
+
+    def goalposts(self) -> np.ndarray:
+        """[n_indicators, 2] with NaN where an indicator has none."""
+        out = np.full((len(self.indicators), 2), np.nan)
+        for i, c in enumerate(self.indicators):
+            gp = self.nodes[c].goalposts
+            if gp is not None:
+                out[i] = gp
+        return out
+
+    def descendants(self, code: str) -> list[str]:
+        """Indicators under a node, in panel order."""
+        node = self.nodes[code]
+        if node.is_indicator:
+            return [code]
+        out: list[str] = []
+        for c in node.children:
+            out.extend(self.descendants(c))
+        return out
+
+
+def _fmt_loc(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def _pydantic_message(src: str, where: str, err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = _fmt_loc(e["loc"]) or "(node)"
+        value = e.get("input")
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{src}: node {where}: unknown field '{loc}' "
+                         f"(accepted: {', '.join(NodeSpec.model_fields)}, children)")
+        elif loc in ("weight", "goalposts.0", "goalposts.1") and e["type"].endswith("parsing"):
+            lines.append(f"{src}: node {where}: {loc.split('.')[0]} {value!r} is not a number")
+        else:
+            lines.append(f"{src}: node {where}: field '{loc}': {e['msg']} (got {value!r})")
+    return "\n".join(lines)
+
+
+def _flatten_nested(raw: Any, src: str, parent: str | None, path: str,
+                    out: list[tuple[str, dict]], seen_ids: set[int]) -> None:
+    if not isinstance(raw, dict):
+        raise FrameworkError(f"{src}: node under '{path or '(top)'}' is not a mapping "
+                             f"(got {type(raw).__name__}); each node is {{code, name, ...}}")
+    if id(raw) in seen_ids:
+        raise FrameworkError(f"{src}: node '{raw.get('code')}' under '{path}' contains itself "
+                             "(a YAML alias makes a cycle); the tree must be acyclic")
+    seen_ids.add(id(raw))
+    code = raw.get("code")
+    here = f"{path}/{code}" if path else str(code)
+    item = {k: v for k, v in raw.items() if k != "children"}
+    if "parent" in item:
+        raise FrameworkError(f"{src}: node '{here}': field 'parent' is only for the flat "
+                             "'nodes:' form; in the nested form the tree gives the parent")
+    item["parent"] = parent
+    children = raw.get("children")
+    if children is not None:
+        if not isinstance(children, list):
+            raise FrameworkError(f"{src}: node '{here}': 'children' must be a list of nodes")
+        if not children:
+            raise FrameworkError(f"{src}: node '{here}' has an empty 'children' list; an "
+                                 "aggregate needs at least one child")
+        item["type"] = item.get("type", "aggregate")
+    out.append((here, item))
+    for child in children or []:
+        _flatten_nested(child, src, code, here, out, seen_ids)
+    seen_ids.discard(id(raw))
+
+
+def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
+    """Validate a parsed YAML document into a Framework (errors name ``src``)."""
+    if not isinstance(raw, dict):
+        raise FrameworkError(f"{src}: the top level must be a mapping with 'index:' (nested "
+                             "tree) or 'nodes:' (flat list with parents)")
+    allowed_top = {"name", "index", "nodes", "units", "meta"}
+    unknown = sorted(set(raw) - allowed_top)
+    if unknown:
+        raise FrameworkError(f"{src}: unknown top-level key(s) {unknown} "
+                             f"(accepted: {sorted(allowed_top)})")
+    if ("index" in raw) == ("nodes" in raw):
+        raise FrameworkError(f"{src}: give exactly one of 'index:' (nested tree) or 'nodes:' "
+                             "(flat list with parents)")
+    items: list[tuple[str, dict]] = []
+    if "index" in raw:
+        _flatten_nested(raw["index"], src, None, "", items, set())
+    else:
+        if not isinstance(raw["nodes"], list) or not raw["nodes"]:
+            raise FrameworkError(f"{src}: 'nodes' must be a non-empty list")
+        for i, item in enumerate(raw["nodes"]):
+            if not isinstance(item, dict):
+                raise FrameworkError(f"{src}: nodes[{i}] is not a mapping")
+            if "children" in item:
+                raise FrameworkError(f"{src}: nodes[{i}] ('{item.get('code')}'): 'children' is "
+                                     "only for the nested 'index:' form; give 'parent' instead")
+            items.append((str(item.get("code", f"nodes[{i}]")), dict(item)))
+
+    specs: dict[str, NodeSpec] = {}
+    where_of: dict[str, str] = {}
+    for where, item in items:
+        try:
+            spec = NodeSpec.model_validate(item)
+        except ValidationError as e:
+            raise FrameworkError(_pydantic_message(src, f"'{where}'", e)) from None
+        if spec.code in specs:
+            raise FrameworkError(f"{src}: duplicate code '{spec.code}' at '{where}' and "
+                                 f"'{where_of[spec.code]}'; every node needs its own code")
+        specs[spec.code] = spec
+        where_of[spec.code] = where
+
+    children: dict[str, list[str]] = {c: [] for c in specs}
+    roots = []
+    for code, spec in specs.items():
+        if spec.parent is None:
+            roots.append(code)
+        elif spec.parent not in specs:
+            raise FrameworkError(f"{src}: node '{code}': parent '{spec.parent}' is not a node "
+                                 "of this framework")
+        else:
+            children[spec.parent].append(code)
+    if len(roots) != 1:
+        raise FrameworkError(f"{src}: the tree needs exactly one index (a node without parent); "
+                             f"found {len(roots)}: {roots}")
+    root = roots[0]
+
+    # cycles (possible in the flat form): every node must reach the root
+    for code in specs:
+        seen = [code]
+        p = specs[code].parent
+        while p is not None:
+            if p in seen:
+                cycle = " -> ".join(seen[seen.index(p):] + [p])
+                raise FrameworkError(f"{src}: cycle in the tree: {cycle}; parents must lead to "
+                                     "the index")
+            seen.append(p)
+            p = specs[p].parent
+
+    for code, spec in specs.items():
+        is_ind = not children[code] if spec.type is None else spec.type == "indicator"
+        where = where_of[code]
+        if is_ind and children[code]:
+            raise FrameworkError(f"{src}: node '{where}' is declared an indicator but has "
+                                 f"children {children[code]}")
+        if not is_ind and not children[code]:
+            raise FrameworkError(f"{src}: node '{where}' is an aggregate with no children; give "
+                                 "it children or make it an indicator")
+        if not is_ind:
+            bad = [f for f in _INDICATOR_ONLY if getattr(spec, f) is not None]
+            if bad:
+                raise FrameworkError(f"{src}: node '{where}': field(s) {bad} belong to "
+                                     "indicators, not to an aggregate")
+        if code == root and is_ind:
+            raise FrameworkError(f"{src}: the index '{code}' has no children")
+
+    levels: dict[str, int] = {}
+
+    def level(code: str) -> int:
+        if code not in levels:
+            kids = children[code]
+            levels[code] = 1 if not kids else 1 + max(level(k) for k in kids)
+        return levels[code]
+
+    level(root)
+    nodes: dict[str, Node] = {}
+    for code, spec in specs.items():
+        nodes[code] = Node(
+            code=code, name=spec.name or code, parent=spec.parent,
+            is_indicator=not children[code], weight=float(spec.weight),
+            direction=int(spec.direction), level=levels[code], children=tuple(children[code]),
+            unit=spec.unit, figure_level=spec.level, goalposts=spec.goalposts,
+            transform=spec.transform, denominator=spec.denominator, source=spec.source,
+            from_records=spec.from_records, description=spec.description,
+        )
+    # depth-first order keeps the YAML's order of indicators; aggregates come out bottom-up
+    indicators: list[str] = []
+    aggregates: list[str] = []
+
+    def walk(code: str) -> None:
+        for k in children[code]:
+            walk(k)
+        (indicators if nodes[code].is_indicator else aggregates).append(code)
+
+    walk(root)
+    units = _parse_units(raw.get("units"), src)
+    return Framework(name=str(raw.get("name") or nodes[root].name), nodes=nodes, index=root,
+                     indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
+                     source_file=src, meta=dict(raw.get("meta") or {}))
+
+
+def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise FrameworkError(f"{src}: 'units' must be a list of {{code, name, ...}}")
+    out, seen = [], set()
+    for i, u in enumerate(raw):
+        try:
+            spec = UnitSpec.model_validate(u)
+        except ValidationError as e:
+            msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
+            raise FrameworkError(f"{src}: units[{i}]: {msgs} (accepted fields: "
+                                 f"{', '.join(UnitSpec.model_fields)})") from None
+        if spec.code in seen:
+            raise FrameworkError(f"{src}: units[{i}]: duplicate unit code '{spec.code}'")
+        seen.add(spec.code)
+        out.append(spec)
+    return tuple(out)
+
+
+def load_framework(path: str | Path) -> Framework:
+    """Read and validate a framework YAML file."""
+    p = Path(path)
+    src = p.name
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FrameworkError(f"{p}: no such framework file") from None
+    except UnicodeDecodeError as e:
+        raise FrameworkError(f"{src}: not UTF-8 text (byte {e.start}); save the YAML as "
+                             "UTF-8") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise FrameworkError(f"{src}:{where}: not valid YAML: "
+                             f"{getattr(e, 'problem', None) or e}") from None
+    return framework_from_dict(raw, src)

@@ -1,0 +1,76 @@
+"""Registry of array kernels, by stage and by the name a methodology uses.
+
+A kernel is a pure NumPy function. Normalisation kernels map ``x[..., units, k]`` to the
+same shape; aggregation kernels map ``x[..., units, k]`` and weights ``w[..., k]`` to
+``[..., units]``. Any leading axes are a batch (years in a build, replications in an audit).
+
+Users and bundled examples add their own with :func:`register`, without touching the engine.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..errors import MethodologyError
+
+STAGES = ("normalise", "aggregate")
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A registered kernel with what the engine needs to know about it."""
+
+    name: str
+    stage: str
+    fn: Callable
+    honours_direction: bool = True
+
+    @property
+    def params(self) -> dict[str, inspect.Parameter]:
+        """Keyword parameters a methodology may set (not the arrays the engine passes)."""
+        sig = inspect.signature(self.fn)
+        engine = {"x", "w", "direction", "gposts"}
+        return {k: p for k, p in sig.parameters.items()
+                if k not in engine and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+_REGISTRY: dict[str, dict[str, Kernel]] = {s: {} for s in STAGES}
+
+
+def register(stage: str, name: str, *, honours_direction: bool = True,
+             replace: bool = False) -> Callable[[Callable], Callable]:
+    """Decorator: register ``fn`` as the kernel ``name`` of ``stage``.
+
+    ``honours_direction=False`` marks a normalisation that leaves values as they are (ranks
+    of its output then use the indicator's direction). Re-registering a name needs
+    ``replace=True``, so that a typo cannot silently shadow a built-in method.
+    """
+    if stage not in _REGISTRY:
+        raise MethodologyError(f"unknown stage '{stage}' (accepted: {', '.join(STAGES)})")
+
+    def deco(fn: Callable) -> Callable:
+        if name in _REGISTRY[stage] and not replace and _REGISTRY[stage][name].fn is not fn:
+            raise MethodologyError(f"a {stage} kernel named '{name}' is already registered; "
+                                   "pass replace=True to replace it")
+        _REGISTRY[stage][name] = Kernel(name, stage, fn, honours_direction)
+        return fn
+
+    return deco
+
+
+def get(stage: str, name: str) -> Kernel:
+    """The kernel registered as ``name``, or an error listing the accepted names."""
+    try:
+        return _REGISTRY[stage][name]
+    except KeyError:
+        raise MethodologyError(f"unknown {stage} method '{name}' (accepted: "
+                               f"{', '.join(sorted(_REGISTRY.get(stage, {})))})") from None
+
+
+def available(stage: str) -> list[str]:
+    return sorted(_REGISTRY[stage])
+
+
+from . import aggregate, normalise  # noqa: E402,F401  (registers the built-in kernels)

@@ -1,0 +1,445 @@
+"""Panel: the values of every indicator for every unit and year, with provenance, and its loaders.
+
+Layout: ``values`` is ``float64[years, units, indicators]`` (NaN = missing) in the
+framework's indicator order. ``flags`` is a bit set per value (OBSERVED, IMPUTED, TREATED);
+``source_id``/``source_year`` say where each observed value comes from.
+
+Loaders read long files (``unit, year, indicator, value[, source, source_year]``) or wide
+files (``unit, year, <indicator codes>...``) from CSV, Excel or Parquet. Optional unit
+metadata columns (``name, country, region, level, parent``) may stand beside them. A bad file
+is refused with every problem listed (file, row, column, value); nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+from .framework import Framework
+
+OBSERVED = np.uint8(1)
+IMPUTED = np.uint8(2)
+TREATED = np.uint8(4)
+
+UNIT_META = ("name", "country", "region", "level", "parent")
+MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
+MAX_LISTED = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """Values with provenance; arrays are read-only so a build can never alter its input."""
+
+    values: np.ndarray
+    years: tuple[int, ...]
+    units: pd.DataFrame
+    indicators: tuple[str, ...]
+    flags: np.ndarray
+    source_id: np.ndarray
+    source_year: np.ndarray
+    sources: tuple[str, ...] = ()
+    origin: str = "<memory>"
+    notes: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        shape = (len(self.years), len(self.units), len(self.indicators))
+        for name in ("values", "flags", "source_id", "source_year"):
+            arr = getattr(self, name)
+            if arr.shape != shape:
+                raise DataError(f"{self.origin}: panel array '{name}' has shape {arr.shape}, "
+                                f"expected {shape} (years, units, indicators)")
+            arr.setflags(write=False)
+
+    @property
+    def unit_codes(self) -> tuple[str, ...]:
+        return tuple(self.units.index)
+
+    @property
+    def missing(self) -> np.ndarray:
+        return np.isnan(self.values)
+
+    def with_values(self, values: np.ndarray, flags: np.ndarray) -> Panel:
+        """A copy with new values and flags (e.g. after imputation); provenance kept."""
+        return replace(self, values=np.array(values, dtype=np.float64),
+                       flags=np.array(flags, dtype=np.uint8))
+
+    def frame(self, year: int | None = None) -> pd.DataFrame:
+        """Long frame of values with provenance (one row per unit, year, indicator)."""
+        yi = range(len(self.years)) if year is None else [self.years.index(year)]
+        rows = []
+        for y in yi:
+            for u, unit in enumerate(self.units.index):
+                for i, ind in enumerate(self.indicators):
+                    sid = int(self.source_id[y, u, i])
+                    rows.append((unit, self.years[y], ind, self.values[y, u, i],
+                                 int(self.flags[y, u, i]),
+                                 self.sources[sid] if sid >= 0 else None,
+                                 int(self.source_year[y, u, i]) or None))
+        return pd.DataFrame(rows, columns=["unit", "year", "indicator", "value", "flags",
+                                           "source", "source_year"])
+
+
+# --------------------------------------------------------------------------- reading files
+
+
+@dataclass
+class _Table:
+    """A file read as text cells, with how to name a row in messages."""
+
+    frame: pd.DataFrame
+    src: str
+    first_row: int  # the file row number of frame row 0
+    row_word: str = "row"
+
+    def row(self, i: int) -> str:
+        return f"{self.row_word} {i + self.first_row}"
+
+
+def _decode(raw: bytes, src: str) -> str:
+    if not raw.strip():
+        raise DataError(f"{src}: the file is empty; expected a header row and data rows")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataError(f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
+                        "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
+
+
+def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
+    p = Path(path)
+    src = p.name
+    if not p.exists():
+        raise DataError(f"{p}: no such data file")
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        text = _decode(p.read_bytes(), src)
+        try:
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
+                                sep="\t" if suffix == ".tsv" else ",", skip_blank_lines=False)
+        except pd.errors.ParserError as e:
+            raise DataError(f"{src}: not a valid CSV table: {e}") from None
+        except pd.errors.EmptyDataError:
+            raise DataError(f"{src}: the file is empty; expected a header row") from None
+        # a fully blank line is a row of empty strings: it stays and is reported
+        return _Table(frame, src, first_row=2)
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        try:
+            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
+        except ValueError as e:
+            raise DataError(f"{src}: cannot read sheet {sheet!r}: {e}") from None
+        except Exception as e:  # openpyxl raises many kinds on a corrupt file
+            raise DataError(f"{src}: not a readable Excel workbook ({type(e).__name__}: {e})"
+                            ) from None
+        sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
+        return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
+    if suffix in (".parquet", ".pq"):
+        try:
+            frame = pd.read_parquet(p)
+        except Exception as e:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
+            raise DataError(f"{src}: not a readable Parquet file ({type(e).__name__}: {e})"
+                            ) from None
+        return _Table(frame, src, first_row=1, row_word="record")
+    raise DataError(f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
+                    ".parquet")
+
+
+def _as_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text; NaN/None (Excel, Parquet blanks) become ''."""
+    out = values.astype(object).where(values.notna(), "")
+    return out.map(lambda v: v.strip() if isinstance(v, str) else
+                   (repr(v) if isinstance(v, float) else str(v)))
+
+
+def _parse_numbers(col: pd.Series, table: _Table, column: str,
+                   problems: list[str]) -> np.ndarray:
+    """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        out = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        text = _as_text(col)
+        is_missing = text.isin(MISSING_MARKERS).to_numpy()
+        out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
+            dtype=np.float64)
+        for i in np.flatnonzero(np.isnan(out) & ~is_missing):
+            problems.append(f"{table.src}: {table.row(i)}, column '{column}': "
+                            f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
+                            "for a missing value)")
+    for i in np.flatnonzero(np.isinf(out)):
+        problems.append(f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
+                        "finite number")
+    return out
+
+
+def _parse_years(col: pd.Series, table: _Table, problems: list[str]) -> np.ndarray:
+    vals = _parse_numbers(col, table, "year", problems)
+    bad = np.isnan(vals) | (vals != np.round(vals)) | (vals < 1000) | (vals > 9999)
+    for i in np.flatnonzero(bad):
+        if not any(f"{table.row(i)}, column 'year'" in p for p in problems[-3:]):
+            problems.append(f"{table.src}: {table.row(i)}, column 'year': {col.iat[i]!r} is not "
+                            "a four-digit year")
+    return np.where(bad, 0, vals).astype(np.int64)
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        shown = problems[:MAX_LISTED]
+        more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
+        raise DataError("\n".join(shown) + more)
+
+
+def _unit_meta(table: _Table, units: np.ndarray, problems: list[str]) -> pd.DataFrame:
+    """One row of metadata per unit; conflicting values for one unit are a problem."""
+    present = [c for c in UNIT_META if c in table.frame.columns]
+    order = list(dict.fromkeys(units.tolist()))
+    meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=list(UNIT_META), dtype=object)
+    for c in present:
+        text = _as_text(table.frame[c])
+        first: dict[str, tuple[str, int]] = {}
+        for i, (u, v) in enumerate(zip(units, text, strict=True)):
+            if v == "":
+                continue
+            if u in first and first[u][0] != v:
+                problems.append(f"{table.src}: {table.row(i)}, column '{c}': unit '{u}' has "
+                                f"{c} {v!r} here but {first[u][0]!r} at "
+                                f"{table.row(first[u][1])}")
+            first.setdefault(u, (v, i))
+        for u, (v, _) in first.items():
+            meta.at[u, c] = v
+    return meta
+
+
+def _check_units_known(found: Sequence[str], known: Sequence[str], table: _Table,
+                       rows_of: dict[str, int], problems: list[str], what: str) -> None:
+    unknown = [u for u in found if u not in set(known)]
+    listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
+    for u in unknown:
+        problems.append(f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
+                        f"{u!r} is not a {what} of the framework (known: {listed})")
+
+
+def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
+               units: str | Path | pd.DataFrame | None = None, source: str | None = None,
+               source_year: int | None = None) -> Panel:
+    """Read a long or wide data file into a Panel in the framework's indicator order.
+
+    ``units`` (a file or frame with a ``code`` column and any of name, country, region,
+    level, parent) adds unit metadata; ``source``/``source_year`` are the default provenance
+    of values whose file does not say it per row.
+    """
+    table = _read_table(path, sheet)
+    cols = [str(c).strip() for c in table.frame.columns]
+    table.frame.columns = cols
+    dup_cols = sorted({c for c in cols if cols.count(c) > 1})
+    if dup_cols:
+        raise DataError(f"{table.src}: header row: duplicate column(s) {dup_cols}")
+    if len(table.frame) == 0:
+        raise DataError(f"{table.src}: the file has a header but no data rows")
+    if "unit" not in cols or "year" not in cols:
+        raise DataError(f"{table.src}: header row: columns 'unit' and 'year' are required "
+                        f"(found: {cols[:12]}); long files have unit, year, indicator, value; "
+                        "wide files have unit, year and one column per indicator code")
+    is_long = "indicator" in cols and "value" in cols
+    if is_long:
+        return _load_long(table, framework, units, source, source_year)
+    return _load_wide(table, framework, units, source, source_year)
+
+
+def _index_units(table: _Table, framework: Framework, unit_col: np.ndarray,
+                 problems: list[str]) -> tuple[list[str], dict[str, int]]:
+    rows_of: dict[str, int] = {}
+    for i, u in enumerate(unit_col):
+        if u == "":
+            problems.append(f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
+        rows_of.setdefault(u, i)
+    found = [u for u in rows_of if u != ""]
+    if framework.units:
+        known = [u.code for u in framework.units]
+        _check_units_known(found, known, table, rows_of, problems, "unit")
+        return known, rows_of
+    return found, rows_of
+
+
+def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd.DataFrame,
+            years: np.ndarray, unit_idx: np.ndarray, ind_idx: np.ndarray, vals: np.ndarray,
+            src_names: np.ndarray | None, src_years: np.ndarray | None,
+            default_source: str | None, default_year: int | None,
+            extra_units: str | Path | pd.DataFrame | None) -> Panel:
+    year_list = sorted(set(years.tolist()))
+    y_idx = np.searchsorted(np.array(year_list), years)
+    shape = (len(year_list), len(unit_order), len(framework.indicators))
+    values = np.full(shape, np.nan)
+    flags = np.zeros(shape, dtype=np.uint8)
+    source_id = np.full(shape, -1, dtype=np.int32)
+    source_year = np.zeros(shape, dtype=np.int32)
+    values[y_idx, unit_idx, ind_idx] = vals
+    observed = ~np.isnan(vals)
+    flags[y_idx[observed], unit_idx[observed], ind_idx[observed]] = OBSERVED
+
+    sources: list[str] = []
+    if src_names is None:
+        per_ind = [default_source or framework.nodes[c].source or "" for c in framework.indicators]
+        names = np.array(per_ind, dtype=object)[ind_idx]
+    else:
+        names = src_names
+        if default_source:
+            names = np.where(names == "", default_source, names)
+    lookup: dict[str, int] = {}
+    sid = np.array([lookup.setdefault(n, len(lookup)) if n else -1 for n in names], dtype=np.int32)
+    sources = list(lookup)
+    source_id[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sid[observed]
+    sy = src_years if src_years is not None else np.full(len(vals), default_year or 0)
+    if default_year and src_years is not None:
+        sy = np.where(sy == 0, default_year, sy)
+    source_year[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sy[observed]
+
+    meta = meta.reindex(unit_order)
+    for spec in framework.units:
+        for c in UNIT_META:
+            if getattr(spec, c) is not None and pd.isna(meta.at[spec.code, c]):
+                meta.at[spec.code, c] = getattr(spec, c)
+    if extra_units is not None:
+        meta = _merge_units(meta, extra_units)
+    meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
+    return Panel(values=values, years=tuple(int(y) for y in year_list), units=meta,
+                 indicators=framework.indicators, flags=flags, source_id=source_id,
+                 source_year=source_year, sources=tuple(sources), origin=table.src)
+
+
+def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:
+    if isinstance(extra, pd.DataFrame):
+        frame, src = extra.copy(), "<units frame>"
+    else:
+        t = _read_table(extra)
+        frame, src = t.frame, t.src
+    if "code" not in frame.columns:
+        raise DataError(f"{src}: header row: a units table needs a 'code' column "
+                        f"(found: {list(frame.columns)})")
+    unknown_cols = sorted(set(frame.columns) - {"code", *UNIT_META})
+    if unknown_cols:
+        raise DataError(f"{src}: header row: unknown column(s) {unknown_cols} (accepted: code, "
+                        f"{', '.join(UNIT_META)})")
+    frame = frame.set_index(frame["code"].astype(str).str.strip())
+    missing = [u for u in meta.index if u not in frame.index]
+    if missing:
+        raise DataError(f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
+                        "table")
+    for c in UNIT_META:
+        if c in frame.columns:
+            vals = frame.loc[list(meta.index), c]
+            meta[c] = vals.where(vals.notna() & (vals.astype(str) != ""), meta[c]).to_numpy()
+    return meta
+
+
+def _load_long(table: _Table, framework: Framework, units, source, source_year) -> Panel:
+    f = table.frame
+    allowed = {"unit", "year", "indicator", "value", "source", "source_year", *UNIT_META}
+    unknown = [c for c in f.columns if c not in allowed]
+    if unknown:
+        raise DataError(f"{table.src}: header row: unknown column(s) {unknown} in a long file "
+                        f"(accepted: unit, year, indicator, value, source, source_year, "
+                        f"{', '.join(UNIT_META)})")
+    problems: list[str] = []
+    unit_col = _as_text(f["unit"]).to_numpy()
+    ind_col = _as_text(f["indicator"]).to_numpy()
+    years = _parse_years(f["year"], table, problems)
+    vals = _parse_numbers(f["value"], table, "value", problems)
+    unit_order, _ = _index_units(table, framework, unit_col, problems)
+    known = set(framework.indicators)
+    first_row: dict[str, int] = {}
+    for i, c in enumerate(ind_col):
+        if c not in known and c not in first_row:
+            first_row[c] = i
+    for c, i in first_row.items():
+        problems.append(f"{table.src}: {table.row(i)}, column 'indicator': {c!r} is not an "
+                        f"indicator of the framework (known: {', '.join(framework.indicators)})")
+    src_years = None
+    if "source_year" in f.columns:
+        sy = _parse_numbers(f["source_year"], table, "source_year", problems)
+        src_years = np.where(np.isnan(sy), 0, sy).astype(np.int64)
+    # duplicates of (unit, year, indicator)
+    key = pd.DataFrame({"u": unit_col, "y": years, "i": ind_col})
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        groups = key[dup].groupby(["u", "y", "i"], sort=False).groups
+        for (u, y, c), idx in groups.items():
+            rows = ", ".join(table.row(int(j)).split()[-1] for j in idx)
+            problems.append(f"{table.src}: rows {rows}: duplicate value for unit '{u}', year {y}, "
+                            f"indicator '{c}'; give each (unit, year, indicator) once")
+    absent = [c for c in framework.indicators if c not in set(ind_col)]
+    if absent:
+        problems.append(f"{table.src}: framework indicator(s) {absent} have no row in the file")
+    meta = _unit_meta(table, unit_col, problems)
+    _raise(problems)
+    pos = {u: k for k, u in enumerate(unit_order)}
+    ipos = {c: k for k, c in enumerate(framework.indicators)}
+    unit_idx = np.array([pos[u] for u in unit_col], dtype=np.int64)
+    ind_idx = np.array([ipos[c] for c in ind_col], dtype=np.int64)
+    src_names = _as_text(f["source"]).to_numpy() if "source" in f.columns else None
+    return _finish(framework, table, unit_order, meta, years, unit_idx, ind_idx, vals,
+                   src_names, src_years, source, source_year, units)
+
+
+def _load_wide(table: _Table, framework: Framework, units, source, source_year) -> Panel:
+    f = table.frame
+    known = set(framework.indicators)
+    unknown = [c for c in f.columns if c not in known and c not in ("unit", "year", *UNIT_META)]
+    problems: list[str] = []
+    if unknown:
+        problems.append(f"{table.src}: header row: column(s) {unknown} are neither indicators of "
+                        f"the framework nor unit metadata (indicators: "
+                        f"{', '.join(framework.indicators)}; metadata: {', '.join(UNIT_META)})")
+    absent = [c for c in framework.indicators if c not in f.columns]
+    if absent:
+        problems.append(f"{table.src}: header row: framework indicator(s) {absent} have no "
+                        "column")
+    unit_col = _as_text(f["unit"]).to_numpy()
+    years = _parse_years(f["year"], table, problems)
+    unit_order, _ = _index_units(table, framework, unit_col, problems)
+    key = pd.DataFrame({"u": unit_col, "y": years})
+    dup = key.duplicated(keep=False).to_numpy()
+    if dup.any():
+        for (u, y), idx in key[dup].groupby(["u", "y"], sort=False).groups.items():
+            rows = ", ".join(table.row(int(j)).split()[-1] for j in idx)
+            problems.append(f"{table.src}: rows {rows}: unit '{u}', year {y} appears more than "
+                            "once; give each (unit, year) one row")
+    cols = [c for c in framework.indicators if c in f.columns]
+    parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols}
+    meta = _unit_meta(table, unit_col, problems)
+    _raise(problems)
+    pos = {u: k for k, u in enumerate(unit_order)}
+    n = len(f)
+    ipos = {c: k for k, c in enumerate(framework.indicators)}
+    unit_idx = np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(cols))
+    ind_idx = np.repeat(np.array([ipos[c] for c in cols], dtype=np.int64), n)
+    vals = np.concatenate([parsed[c] for c in cols]) if cols else np.empty(0)
+    return _finish(framework, table, unit_order, meta, np.tile(years, len(cols)), unit_idx,
+                   ind_idx, vals, None, None, source, source_year, units)
+
+
+def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[str],
+                      years: Iterable[int], *, source: str = "synthetic",
+                      meta: pd.DataFrame | None = None) -> Panel:
+    """Wrap arrays made in memory (tests, benchmarks) as a Panel; ``source`` names them."""
+    values = np.asarray(values, dtype=np.float64)
+    unit_list = [str(u) for u in units]
+    frame = pd.DataFrame(index=pd.Index(unit_list, name="unit"), columns=list(UNIT_META),
+                         dtype=object)
+    if meta is not None:
+        for c in UNIT_META:
+            if c in meta.columns:
+                frame[c] = meta.reindex(unit_list)[c].to_numpy()
+    frame["name"] = frame["name"].where(frame["name"].notna(), pd.Series(unit_list, frame.index))
+    observed = ~np.isnan(values)
+    return Panel(values=values.copy(), years=tuple(int(y) for y in years), units=frame,
+                 indicators=framework.indicators,
+                 flags=np.where(observed, OBSERVED, 0).astype(np.uint8),
+                 source_id=np.where(observed, 0, -1).astype(np.int32),
+                 source_year=np.zeros(values.shape, dtype=np.int32), sources=(source,),
+                 origin=source)
