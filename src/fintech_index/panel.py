@@ -12,6 +12,7 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -96,9 +97,11 @@ class _Table:
     src: str
     first_row: int  # the file row number of frame row 0
     row_word: str = "row"
+    row_numbers: list[int] | None = None  # file row of each frame row, where not consecutive
 
     def row(self, i: int) -> str:
-        return f"{self.row_word} {i + self.first_row}"
+        n = self.row_numbers[i] if self.row_numbers is not None else i + self.first_row
+        return f"{self.row_word} {n}"
 
 
 def _decode(raw: bytes, src: str) -> str:
@@ -119,16 +122,7 @@ def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
         raise DataError(f"{p}: no such data file")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
-        text = _decode(p.read_bytes(), src)
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                                sep="\t" if suffix == ".tsv" else ",", skip_blank_lines=False)
-        except pd.errors.ParserError as e:
-            raise DataError(f"{src}: not a valid CSV table: {e}") from None
-        except pd.errors.EmptyDataError:
-            raise DataError(f"{src}: the file is empty; expected a header row") from None
-        # a fully blank line is a row of empty strings: it stays and is reported
-        return _Table(frame, src, first_row=2)
+        return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
             frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
@@ -148,6 +142,29 @@ def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
         return _Table(frame, src, first_row=1, row_word="record")
     raise DataError(f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
                     ".parquet")
+
+
+def _read_csv(text: str, src: str, sep: str) -> _Table:
+    """CSV text to a table of strings; a row with more or fewer fields than the header is an
+    error (pandas would shift such a row silently). Wholly blank lines hold nothing and are
+    passed over; row numbers stay those of the file."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+    except csv.Error as e:
+        raise DataError(f"{src}: not a valid CSV table: {e}") from None
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r]
+    if not numbered:
+        raise DataError(f"{src}: the file is empty; expected a header row and data rows")
+    (_, header), body = numbered[0], numbered[1:]
+    problems = [f"{src}: row {n}: {len(r)} fields but the header has {len(header)}"
+                for n, r in body if len(r) != len(header)]
+    _raise(problems)
+    frame = pd.DataFrame([r for _, r in body], columns=header, dtype=object)
+    if not body:
+        frame = pd.DataFrame(columns=header, dtype=object)
+    table = _Table(frame, src, first_row=2)
+    table.row_numbers = [n for n, _ in body]
+    return table
 
 
 def _as_text(values: pd.Series) -> pd.Series:

@@ -42,18 +42,18 @@ def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
 
 @register("aggregate", "a_gmean")
 def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
-    """Weighted geometric mean: ``prod(x ** w) ** (1 / sum(w))``; needs x > 0.
+    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``.
 
-    Computed as a product of powers, not COINr's ``exp(sum(w log x) / sum(w))``: the two
-    agree to ~1e-16, and the product form is how UNDP computes the HDI (Technical Notes
-    2023/2024), so published three-decimal values come out exactly. A zero child gives 0
-    (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
+    The log form cannot underflow as ``prod(x ** w)`` does with many children; it gives
+    UNDP's published HDI, GDI, IHDI and PHDI values exactly all the same. A zero child gives
+    0 (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
     zeros). Negative values give NaN, which build() reports as an error naming the node.
     """
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
-        powered = np.where(missing, 1.0, np.where(x >= 0, x, np.nan) ** w)
-        num = np.prod(powered, axis=-1) ** (1.0 / w.sum(axis=-1))
+        logs = np.log(np.where(x >= 0, x, np.nan))
+        terms = np.where(missing | (w == 0), 0.0, w * logs)
+        num = np.exp(terms.sum(axis=-1) / w.sum(axis=-1))
     return _finish(num, missing, w, na_rm)
 
 

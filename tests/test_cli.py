@@ -1,0 +1,56 @@
+"""The fintech-index command: exit codes, messages without tracebacks, files written."""
+
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from fintech_index.cli import app
+
+runner = CliRunner()
+
+
+def test_build_without_arguments_builds_the_bundled_index(tmp_path):
+    r = runner.invoke(app, ["build", "--out", str(tmp_path), "--top", "5"])
+    assert r.exit_code == 0, r.output
+    assert "Switzerland" in r.output and "0.967" in r.output
+    assert (tmp_path / "hdi" / "results.parquet").exists()
+    assert (tmp_path / "hdi" / "ranking_2022.csv").read_text().splitlines()[1].startswith("CHE,")
+
+
+def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b, weight: high}]}\n")
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\n")
+    r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "f.yaml: node 'i/b': weight 'high' is not a number" in r.output
+    assert "Traceback" not in r.output
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "o" / "ranking_2024.csv").exists()
+
+
+def test_validate_lists_every_problem(tmp_path):
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,one,2\nY,2024,3,two\n")
+    meth = tmp_path / "m.yaml"
+    meth.write_text("aggregate: {method: a_median}\n")
+    r = runner.invoke(app, ["validate", str(fw), str(data), "-m", str(meth)])
+    assert r.exit_code == 2
+    assert "row 2, column 'a': 'one'" in r.output and "row 3, column 'b': 'two'" in r.output
+    assert "unknown aggregate method 'a_median'" in r.output
+
+
+@pytest.mark.slow
+def test_validate_examples_prints_the_counts():
+    r = subprocess.run([sys.executable, "-m", "fintech_index", "validate-examples"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for count in ("6,171", "5,014", "4,711", "2,106", "5,100", "193", "166"):
+        assert count in r.stdout

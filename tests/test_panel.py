@@ -1,0 +1,127 @@
+"""Panel loaders: long and wide, CSV, Excel and Parquet; bad files refused with row and column."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fintech_index as fi
+from fintech_index.panel import IMPUTED, OBSERVED
+
+from .helpers import two_level_framework
+
+FW = two_level_framework()
+
+LONG = """unit,year,indicator,value,source,source_year
+NYC,2024,x1,1.5,WFE,2023
+NYC,2024,x2,2,,
+NYC,2024,x3,,WFE,2023
+NYC,2024,x4,4,WFE,2023
+LDN,2024,x1,5,WFE,2023
+LDN,2024,x2,6,WDI,2022
+LDN,2024,x3,7,WDI,2022
+LDN,2024,x4,NA,WDI,2022
+"""
+
+
+def write(tmp_path, text, name="d.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_long_csv_values_mask_and_provenance(tmp_path):
+    p = fi.load_panel(write(tmp_path, LONG), FW)
+    assert p.years == (2024,) and p.unit_codes == ("NYC", "LDN")
+    np.testing.assert_array_equal(p.values[0], [[1.5, 2, np.nan, 4], [5, 6, 7, np.nan]])
+    assert p.missing.sum() == 2
+    assert p.flags[0, 0, 0] == OBSERVED and p.flags[0, 0, 2] == 0
+    assert p.sources[p.source_id[0, 1, 1]] == "WDI" and p.source_year[0, 1, 1] == 2022
+    assert p.source_id[0, 0, 1] == -1  # no source given for that value: stays unknown
+    frame = p.frame()
+    assert len(frame) == 8 and frame.loc[0, "source"] == "WFE"
+
+
+def test_wide_long_excel_parquet_give_the_same_panel(tmp_path):
+    long = fi.load_panel(write(tmp_path, LONG), FW)
+    wide = pd.DataFrame({"unit": ["NYC", "LDN"], "year": [2024, 2024], "x1": [1.5, 5],
+                         "x2": [2, 6], "x3": [None, 7], "x4": [4, None]})
+    wide.to_csv(tmp_path / "w.csv", index=False)
+    wide.to_excel(tmp_path / "w.xlsx", index=False)
+    wide.to_parquet(tmp_path / "w.parquet", index=False)
+    for name in ("w.csv", "w.xlsx", "w.parquet"):
+        p = fi.load_panel(tmp_path / name, FW)
+        np.testing.assert_array_equal(p.values, long.values, err_msg=name)
+        assert p.unit_codes == long.unit_codes
+
+
+def test_unit_metadata_columns_and_units_file(tmp_path):
+    text = "unit,year,name,region,x1,x2,x3,x4\nSH,2024,Shanghai,Asia,1,2,3,4\n"
+    units = write(tmp_path, "code,country,level\nSH,CN,city\n", "units.csv")
+    p = fi.load_panel(write(tmp_path, text), FW, units=units)
+    assert p.units.loc["SH", "name"] == "Shanghai"
+    assert p.units.loc["SH", "region"] == "Asia"
+    assert p.units.loc["SH", "country"] == "CN" and p.units.loc["SH", "level"] == "city"
+
+
+@pytest.mark.parametrize("text, message", [
+    (LONG.replace("NYC,2024,x1,1.5", "NYC,2024,x1,1,5x"), "row 2: 7 fields but the header has 6"),
+    ("unit,year,x1,x2,x3,x4\nA,2024,1,2,3,4\n\nB,2024,1,2,3\n", "row 4: 5 fields but the header"),
+    (LONG.replace("1.5", "abc"), "d.csv: row 2, column 'value': 'abc' is not a number"),
+    (LONG.replace("LDN,2024,x2,6", "LDN,2024,x1,6"),
+     "d.csv: rows 6, 7: duplicate value for unit 'LDN', year 2024, indicator 'x1'"),
+    (LONG.replace("LDN,2024,x4", "LDN,2024,x9"), "row 9, column 'indicator': 'x9' is not an"),
+    (LONG.replace("NYC,2024,x2", "NYC,20x4,x2"), "row 3, column 'year'"),
+    (LONG.replace("1.5", "inf"), "is not a finite number"),
+    ("unit,year,indicator,value\n", "has a header but no data rows"),
+    ("", "the file is empty"),
+    ("unit,indicator,value\nA,x1,1\n", "columns 'unit' and 'year' are required"),
+    ("unit,year,x1,x2,x3\nA,2024,1,2,3\n", "framework indicator(s) ['x4'] have no column"),
+    ("unit,year,x1,x2,x3,x4,gdp\nA,2024,1,2,3,4,5\n", "column(s) ['gdp'] are neither"),
+    ("unit,year,x1,x2,x3,x4\nA,2024,1,2,3,4\nA,2024,1,2,3,4\n",
+     "rows 2, 3: unit 'A', year 2024 appears more than once"),
+    ("unit,year,region,x1,x2,x3,x4\nA,2024,EU,1,2,3,4\nA,2025,Asia,1,2,3,4\n",
+     "row 3, column 'region': unit 'A' has region 'Asia' here but 'EU' at row 2"),
+])
+def test_bad_files_are_refused_with_row_and_column(tmp_path, text, message):
+    with pytest.raises(fi.DataError) as e:
+        fi.load_panel(write(tmp_path, text), FW)
+    assert message in str(e.value)
+    assert "d.csv" in str(e.value)
+
+
+def test_every_problem_is_listed_not_only_the_first(tmp_path):
+    text = LONG.replace("1.5", "abc").replace(",6,", ",six,").replace("x4,4", "x7,4")
+    with pytest.raises(fi.DataError) as e:
+        fi.load_panel(write(tmp_path, text), FW)
+    msg = str(e.value)
+    assert "'abc'" in msg and "'six'" in msg and "'x7'" in msg
+
+
+def test_bad_encoding_names_the_row(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_bytes(LONG.replace("NYC,2024,x3", "Z\xfcrich,2024,x3").encode("latin-1"))
+    with pytest.raises(fi.DataError, match=r"d.csv: row 4: byte \d+ \(0xfc\) is not UTF-8"):
+        fi.load_panel(p, FW)
+
+
+def test_units_outside_the_frameworks_list_are_all_listed(tmp_path):
+    fw = fi.framework_from_dict({"units": [{"code": "NYC"}], "index": {"code": "i", "children": [
+        {"code": "x1"}, {"code": "x2"}, {"code": "x3"}, {"code": "x4"}]}})
+    text = LONG + "PAR,2024,x1,3,,\n"
+    with pytest.raises(fi.DataError) as e:
+        fi.load_panel(write(tmp_path, text), fw)
+    assert "'LDN' is not a unit" in str(e.value) and "'PAR' is not a unit" in str(e.value)
+
+
+def test_unknown_file_type_and_missing_file(tmp_path):
+    with pytest.raises(fi.DataError, match="unknown file type '.json'"):
+        fi.load_panel(write(tmp_path, "{}", "d.json"), FW)
+    with pytest.raises(fi.DataError, match="no such data file"):
+        fi.load_panel(tmp_path / "nope.csv", FW)
+
+
+def test_panel_arrays_are_read_only_and_flags_constants_differ():
+    p = fi.panel_from_arrays(np.ones((1, 2, 4)), FW, ["a", "b"], [2024])
+    with pytest.raises(ValueError):
+        p.values[0, 0, 0] = 2.0
+    assert OBSERVED != IMPUTED
