@@ -125,8 +125,9 @@ def test_methodology_file_errors_and_stable_hash(tmp_path):
        st.permutations(range(6)))
 def test_permuting_units_permutes_the_results(vals, perm):
     perm = list(perm)
-    meth = fi.methodology_from_dict({"normalise": {"method": "n_minmax", "params": {"l_u": [1, 100]}},
-                                     "aggregate": {"method": "a_gmean"}})
+    meth = fi.methodology_from_dict({
+        "normalise": {"method": "n_minmax", "params": {"l_u": [1, 100]}},
+        "aggregate": {"method": "a_gmean"}})
     try:
         r1 = fi.build(FW, panel(FW, vals), meth)
     except fi.MethodError:  # a constant indicator: undefined either way

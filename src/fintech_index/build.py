@@ -142,7 +142,10 @@ def _rank(framework: Framework, panel: Panel, meth: Methodology, scores: np.ndar
         s = np.where(excluded[None, :, None], np.nan, s)
     if s.size == 0:
         return s.copy()
-    return rankdata(-s, method=meth.rank.ties, axis=1, nan_policy="omit")
+    # rank along a contiguous last axis (units): argsort is several times faster there
+    by_unit_last = np.ascontiguousarray(np.moveaxis(-s, 1, -1))
+    ranks = rankdata(by_unit_last, method=meth.rank.ties, axis=-1, nan_policy="omit")
+    return np.ascontiguousarray(np.moveaxis(ranks, -1, 1))
 
 
 def build(framework: Framework, panel: Panel, methodology: Methodology | None = None
