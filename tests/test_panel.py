@@ -125,3 +125,18 @@ def test_panel_arrays_are_read_only_and_flags_constants_differ():
     with pytest.raises(ValueError):
         p.values[0, 0, 0] = 2.0
     assert OBSERVED != IMPUTED
+
+
+def test_excel_and_parquet_errors_name_the_row(tmp_path):
+    wide = pd.DataFrame({"unit": ["NYC", "LDN"], "year": [2024, 2024], "x1": [1.5, "n/k"],
+                         "x2": [2, 6], "x3": [3, 7], "x4": [4, 8]})
+    wide.to_excel(tmp_path / "w.xlsx", index=False, sheet_name="data")
+    with pytest.raises(fi.DataError, match=r"w.xlsx: sheet 'data' row 3, column 'x1': 'n/k'"):
+        fi.load_panel(tmp_path / "w.xlsx", FW, sheet="data")
+    wide["x1"] = wide["x1"].astype(str)
+    wide.to_parquet(tmp_path / "w.parquet", index=False)
+    with pytest.raises(fi.DataError, match=r"w.parquet: record 2, column 'x1': 'n/k'"):
+        fi.load_panel(tmp_path / "w.parquet", FW)
+    (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(fi.DataError, match="broken.parquet: not a readable Parquet file"):
+        fi.load_panel(tmp_path / "broken.parquet", FW)
