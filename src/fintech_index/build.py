@@ -70,7 +70,7 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
     for choice, idx in groups.values():
         kernel = methods.get("normalise", choice.method)
         kw = dict(choice.params)
-        if "gposts" in _engine_args(kernel):
+        if kernel.takes("gposts"):
             if "gposts" in kw:
                 kw["gposts"] = np.broadcast_to(np.asarray(kw["gposts"], float), (len(idx), 2))
             else:
@@ -90,12 +90,6 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
                               "in that year); choose goalposts or another method for it")
         out[..., idx] = y
     return out
-
-
-def _engine_args(kernel: methods.Kernel) -> set[str]:
-    import inspect
-
-    return set(inspect.signature(kernel.fn).parameters)
 
 
 def _aggregate(framework: Framework, panel: Panel, meth: Methodology,

@@ -24,9 +24,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import FrameworkError
 
+# level of an indicator's figure: a country figure given to a city is labelled as such
 Level = Literal["city", "metro", "cluster", "country", "region", "district", "world"]
-ACCEPTED_LEVELS = ("city", "metro", "cluster", "country", "region", "district", "world")
-TRANSFORMS = ("log",)
 
 
 class UnitSpec(BaseModel):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -64,11 +64,6 @@ class Panel:
     @property
     def missing(self) -> np.ndarray:
         return np.isnan(self.values)
-
-    def with_values(self, values: np.ndarray, flags: np.ndarray) -> Panel:
-        """A copy with new values and flags (e.g. after imputation); provenance kept."""
-        return replace(self, values=np.array(values, dtype=np.float64),
-                       flags=np.array(flags, dtype=np.uint8))
 
     def frame(self, year: int | None = None) -> pd.DataFrame:
         """Long frame of values with provenance (one row per unit, year, indicator)."""
@@ -299,7 +294,6 @@ def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd
     observed = ~np.isnan(vals)
     flags[y_idx[observed], unit_idx[observed], ind_idx[observed]] = OBSERVED
 
-    sources: list[str] = []
     if src_names is None:
         per_ind = [default_source or framework.nodes[c].source or "" for c in framework.indicators]
         names = np.array(per_ind, dtype=object)[ind_idx]
@@ -307,9 +301,9 @@ def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd
         names = src_names
         if default_source:
             names = np.where(names == "", default_source, names)
-    lookup: dict[str, int] = {}
-    sid = np.array([lookup.setdefault(n, len(lookup)) if n else -1 for n in names], dtype=np.int32)
-    sources = list(lookup)
+    # sources numbered in order of first appearance; no source (empty) is -1
+    sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
+    sid = sid.astype(np.int32)
     source_id[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sid[observed]
     sy = src_years if src_years is not None else np.full(len(vals), default_year or 0)
     if default_year and src_years is not None:
@@ -326,7 +320,8 @@ def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
     return Panel(values=values, years=tuple(int(y) for y in year_list), units=meta,
                  indicators=framework.indicators, flags=flags, source_id=source_id,
-                 source_year=source_year, sources=tuple(sources), origin=table.src)
+                 source_year=source_year, sources=tuple(str(u) for u in uniques),
+                 origin=table.src)
 
 
 def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:

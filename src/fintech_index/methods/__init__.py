@@ -27,6 +27,10 @@ class Kernel:
     fn: Callable
     honours_direction: bool = True
 
+    def takes(self, name: str) -> bool:
+        """Whether the kernel has an argument ``name`` (e.g. goalposts the engine passes)."""
+        return name in inspect.signature(self.fn).parameters
+
     @property
     def params(self) -> dict[str, inspect.Parameter]:
         """Keyword parameters a methodology may set (not the arrays the engine passes)."""
