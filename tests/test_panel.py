@@ -140,3 +140,13 @@ def test_excel_and_parquet_errors_name_the_row(tmp_path):
     (tmp_path / "broken.parquet").write_bytes(b"PAR1 not really")
     with pytest.raises(fi.DataError, match="broken.parquet: not a readable Parquet file"):
         fi.load_panel(tmp_path / "broken.parquet", FW)
+
+
+def test_long_frame_carries_every_value_with_its_provenance(tmp_path):
+    p = fi.load_panel(write(tmp_path, LONG), FW)
+    f = p.frame(2024).set_index(["unit", "indicator"])
+    assert f.loc[("LDN", "x2"), "value"] == 6 and f.loc[("LDN", "x2"), "source"] == "WDI"
+    assert f.loc[("LDN", "x2"), "source_year"] == 2022
+    assert pd.isna(f.loc[("NYC", "x2"), "source"])
+    assert np.isnan(f.loc[("NYC", "x2"), "source_year"])
+    assert np.isnan(f.loc[("NYC", "x3"), "value"]) and f.loc[("NYC", "x3"), "flags"] == 0

@@ -67,18 +67,20 @@ class Panel:
 
     def frame(self, year: int | None = None) -> pd.DataFrame:
         """Long frame of values with provenance (one row per unit, year, indicator)."""
-        yi = range(len(self.years)) if year is None else [self.years.index(year)]
-        rows = []
-        for y in yi:
-            for u, unit in enumerate(self.units.index):
-                for i, ind in enumerate(self.indicators):
-                    sid = int(self.source_id[y, u, i])
-                    rows.append((unit, self.years[y], ind, self.values[y, u, i],
-                                 int(self.flags[y, u, i]),
-                                 self.sources[sid] if sid >= 0 else None,
-                                 int(self.source_year[y, u, i]) or None))
-        return pd.DataFrame(rows, columns=["unit", "year", "indicator", "value", "flags",
-                                           "source", "source_year"])
+        ys = np.arange(len(self.years)) if year is None else np.array([self.years.index(year)])
+        ny, nu, ni = len(ys), len(self.units), len(self.indicators)
+        sid = self.source_id[ys].reshape(-1)
+        names = np.array(list(self.sources) + [None], dtype=object)[np.where(sid >= 0, sid, -1)]
+        sy = self.source_year[ys].reshape(-1).astype(float)
+        return pd.DataFrame({
+            "unit": np.tile(np.repeat(np.array(self.unit_codes, dtype=object), ni), ny),
+            "year": np.repeat(np.array(self.years)[ys], nu * ni),
+            "indicator": np.tile(np.array(self.indicators, dtype=object), ny * nu),
+            "value": self.values[ys].reshape(-1),
+            "flags": self.flags[ys].reshape(-1),
+            "source": names,
+            "source_year": np.where(sy > 0, sy, np.nan),
+        })
 
 
 # --------------------------------------------------------------------------- reading files
