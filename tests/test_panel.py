@@ -70,7 +70,8 @@ def test_unit_metadata_columns_and_units_file(tmp_path):
     (LONG.replace("LDN,2024,x2,6", "LDN,2024,x1,6"),
      "d.csv: rows 6, 7: duplicate value for unit 'LDN', year 2024, indicator 'x1'"),
     (LONG.replace("LDN,2024,x4", "LDN,2024,x9"), "row 9, column 'indicator': 'x9' is not an"),
-    (LONG.replace("NYC,2024,x2", "NYC,20x4,x2"), "row 3, column 'year'"),
+    (LONG.replace("NYC,2024,x2", "NYC,20x4,x2"), "row 3, column 'year': '20x4' is not a number"),
+    (LONG.replace("NYC,2024,x2", "NYC,2024.5,x2"), "row 3, column 'year': '2024.5' is not a four"),
     (LONG.replace("1.5", "inf"), "is not a finite number"),
     ("unit,year,indicator,value\n", "has a header but no data rows"),
     ("", "the file is empty"),
@@ -120,11 +121,12 @@ def test_unknown_file_type_and_missing_file(tmp_path):
         fi.load_panel(tmp_path / "nope.csv", FW)
 
 
-def test_panel_arrays_are_read_only_and_flags_constants_differ():
+def test_panel_arrays_are_read_only():
     p = fi.panel_from_arrays(np.ones((1, 2, 4)), FW, ["a", "b"], [2024])
     with pytest.raises(ValueError):
         p.values[0, 0, 0] = 2.0
-    assert OBSERVED != IMPUTED
+    with pytest.raises(ValueError):
+        p.flags[0, 0, 0] = IMPUTED
 
 
 def test_excel_and_parquet_errors_name_the_row(tmp_path):

@@ -96,9 +96,11 @@ class _Table:
     row_word: str = "row"
     row_numbers: list[int] | None = None  # file row of each frame row, where not consecutive
 
+    def number(self, i: int) -> int:
+        return self.row_numbers[i] if self.row_numbers is not None else i + self.first_row
+
     def row(self, i: int) -> str:
-        n = self.row_numbers[i] if self.row_numbers is not None else i + self.first_row
-        return f"{self.row_word} {n}"
+        return f"{self.row_word} {self.number(i)}"
 
 
 def _decode(raw: bytes, src: str) -> str:
@@ -157,11 +159,7 @@ def _read_csv(text: str, src: str, sep: str) -> _Table:
                 for n, r in body if len(r) != len(header)]
     _raise(problems)
     frame = pd.DataFrame([r for _, r in body], columns=header, dtype=object)
-    if not body:
-        frame = pd.DataFrame(columns=header, dtype=object)
-    table = _Table(frame, src, first_row=2)
-    table.row_numbers = [n for n, _ in body]
-    return table
+    return _Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
 
 
 def _as_text(values: pd.Series) -> pd.Series:
@@ -192,13 +190,27 @@ def _parse_numbers(col: pd.Series, table: _Table, column: str,
 
 
 def _parse_years(col: pd.Series, table: _Table, problems: list[str]) -> np.ndarray:
-    vals = _parse_numbers(col, table, "year", problems)
+    not_numbers: list[str] = []
+    vals = _parse_numbers(col, table, "year", not_numbers)
+    problems.extend(not_numbers)
+    reported = {p.split(", column")[0] for p in not_numbers}
     bad = np.isnan(vals) | (vals != np.round(vals)) | (vals < 1000) | (vals > 9999)
     for i in np.flatnonzero(bad):
-        if not any(f"{table.row(i)}, column 'year'" in p for p in problems[-3:]):
+        if f"{table.src}: {table.row(i)}" not in reported:
             problems.append(f"{table.src}: {table.row(i)}, column 'year': {col.iat[i]!r} is not "
                             "a four-digit year")
     return np.where(bad, 0, vals).astype(np.int64)
+
+
+def _report_duplicates(table: _Table, key: pd.DataFrame, what: str,
+                       problems: list[str]) -> None:
+    """One problem per repeated key, naming every row it stands in."""
+    dup = key.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    for values, idx in key[dup].groupby(list(key.columns), sort=False).groups.items():
+        rows = ", ".join(str(table.number(int(j))) for j in idx)
+        problems.append(f"{table.src}: rows {rows}: {what.format(*values)}")
 
 
 def _raise(problems: list[str]) -> None:
@@ -378,14 +390,9 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
         sy = _parse_numbers(f["source_year"], table, "source_year", problems)
         src_years = np.where(np.isnan(sy), 0, sy).astype(np.int64)
     # duplicates of (unit, year, indicator)
-    key = pd.DataFrame({"u": unit_col, "y": years, "i": ind_col})
-    dup = key.duplicated(keep=False).to_numpy()
-    if dup.any():
-        groups = key[dup].groupby(["u", "y", "i"], sort=False).groups
-        for (u, y, c), idx in groups.items():
-            rows = ", ".join(table.row(int(j)).split()[-1] for j in idx)
-            problems.append(f"{table.src}: rows {rows}: duplicate value for unit '{u}', year {y}, "
-                            f"indicator '{c}'; give each (unit, year, indicator) once")
+    _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years, "i": ind_col}),
+                       "duplicate value for unit '{}', year {}, indicator '{}'; give each "
+                       "(unit, year, indicator) once", problems)
     absent = [c for c in framework.indicators if c not in set(ind_col)]
     if absent:
         problems.append(f"{table.src}: framework indicator(s) {absent} have no row in the file")
@@ -416,13 +423,9 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
     unit_col = _as_text(f["unit"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     unit_order, _ = _index_units(table, framework, unit_col, problems)
-    key = pd.DataFrame({"u": unit_col, "y": years})
-    dup = key.duplicated(keep=False).to_numpy()
-    if dup.any():
-        for (u, y), idx in key[dup].groupby(["u", "y"], sort=False).groups.items():
-            rows = ", ".join(table.row(int(j)).split()[-1] for j in idx)
-            problems.append(f"{table.src}: rows {rows}: unit '{u}', year {y} appears more than "
-                            "once; give each (unit, year) one row")
+    _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years}),
+                       "unit '{}', year {} appears more than once; give each (unit, year) "
+                       "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
     parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols}
     meta = _unit_meta(table, unit_col, problems)
