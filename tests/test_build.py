@@ -101,7 +101,9 @@ def test_methodology_checked_against_the_framework(raw, message):
 
 
 def test_methodology_file_errors_and_stable_hash(tmp_path):
-    with pytest.raises(fi.MethodologyError, match="m.yaml: unknown field 'treat'"):
+    with pytest.raises(fi.MethodologyError, match="m.yaml: unknown field 'treet'"):
+        fi.methodology_from_dict({"treet": {}}, "m.yaml")
+    with pytest.raises(fi.MethodologyError, match="field 'treat.method': Field required"):
         fi.methodology_from_dict({"treat": {}}, "m.yaml")
     with pytest.raises(fi.MethodologyError, match="field 'rank.ties'"):
         fi.methodology_from_dict({"rank": {"ties": "random"}}, "m.yaml")
@@ -116,9 +118,10 @@ def test_methodology_file_errors_and_stable_hash(tmp_path):
     # pinned: the canonical form of the defaults must not drift silently between versions
     assert fi.Methodology().canonical_json() == (
         '{"aggregate":{"by_level":{},"by_node":{},"method":"a_amean","params":{}},'
-        '"name":null,"normalise":{"by_level":{},"by_node":{},"method":"n_minmax",'
-        '"params":{"l_u":[0,100]}},"rank":{"decimals":null,"exclude_levels":[],"ties":"min"},'
-        '"round":{}}')
+        '"denominate":false,"impute":null,"name":null,"normalise":{"by_level":{},"by_node":{},'
+        '"method":"n_minmax","params":{"l_u":[0,100]}},"rank":{"decimals":null,'
+        '"exclude_levels":[],"ties":"min"},"round":{},"screen":null,"treat":null,'
+        '"weight":{"by_level":{},"by_node":{},"method":"w_explicit","params":{}}}')
 
 
 @given(arrays(np.float64, (6, 4), elements=st.integers(0, 1000).map(float)),

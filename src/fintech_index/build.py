@@ -1,8 +1,9 @@
 """build(framework, panel, methodology) -> Results: the pure function at the centre.
 
-Stages: transform (log) -> normalise (per indicator) -> aggregate (bottom-up, per node)
--> round (per node, if asked) -> rank (per node and year). Years are the kernels' batch
-axis, so a whole panel goes through each kernel in one call.
+Stages: denominate -> impute -> screen -> treat (see prepare.py) -> transform (log) ->
+normalise (per indicator) -> weight and aggregate (bottom-up, per node) -> round (per node,
+if asked) -> rank (per node and year). Years are the kernels' batch axis, so a whole panel
+goes through each kernel in one call.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from scipy.stats import rankdata
 from . import __version__, methods
 from .errors import MethodError
 from .framework import Framework
-from .methodology import Choice, Methodology
+from .methodology import Methodology
 from .panel import Panel
+from .prepare import Prepared, engine_args, indicator_groups, prepare
 
 MAX_LISTED = 10
 
@@ -39,9 +41,10 @@ def _cells(panel: Panel, mask: np.ndarray, cols: list[str] | None = None) -> str
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
-def _transform(framework: Framework, panel: Panel) -> tuple[np.ndarray, np.ndarray]:
+def _transform(framework: Framework, panel: Panel, values: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Apply each indicator's transform to values and goalposts (log: natural logarithm)."""
-    x = np.array(panel.values, dtype=np.float64)
+    x = np.array(values, dtype=np.float64)
     gp = framework.goalposts()
     for i, code in enumerate(framework.indicators):
         if framework.nodes[code].transform == "log":
@@ -55,21 +58,14 @@ def _transform(framework: Framework, panel: Panel) -> tuple[np.ndarray, np.ndarr
     return x, gp
 
 
-def _choice_key(c: Choice) -> str:
-    return json.dumps([c.method, c.params], sort_keys=True)
-
-
 def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray,
                gp: np.ndarray) -> np.ndarray:
     out = np.full_like(x, np.nan)
     directions = framework.directions()
-    groups: dict[str, tuple[Choice, list[int]]] = {}
-    for i, code in enumerate(framework.indicators):
-        c = meth.normalise.resolve(code, 1)
-        groups.setdefault(_choice_key(c), (c, []))[1].append(i)
-    for choice, idx in groups.values():
+    targets = framework.targets()
+    for choice, idx in indicator_groups(framework, meth.normalise):
         kernel = methods.get("normalise", choice.method)
-        kw = dict(choice.params)
+        kw = engine_args(kernel, choice, panel)
         if kernel.takes("gposts"):
             if "gposts" in kw:
                 kw["gposts"] = np.broadcast_to(np.asarray(kw["gposts"], float), (len(idx), 2))
@@ -80,6 +76,13 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
                                       f"indicator(s) {lacking} have none in "
                                       f"{framework.source_file}; add goalposts: [lower, upper]")
                 kw["gposts"] = gp[idx]
+        if kernel.takes("targ") and "targ" not in kw:
+            lacking = [framework.indicators[i] for i in idx if np.isnan(targets[i])]
+            if lacking:
+                raise MethodError(f"normalise: method '{choice.method}' needs a target but "
+                                  f"indicator(s) {lacking} have none in {framework.source_file};"
+                                  " add target: <value>, or give targ in the methodology")
+            kw["targ"] = targets[idx]
         cols = x[..., idx]
         y = kernel.fn(cols, direction=directions[idx], **kw)
         lost = np.isnan(y) & ~np.isnan(cols)
@@ -92,18 +95,50 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
     return out
 
 
+def _weights(framework: Framework, panel: Panel, meth: Methodology, code: str,
+             x: np.ndarray, aggregate) -> np.ndarray:
+    """The weights of a node's children, [years, children], from the weight stage."""
+    node = framework.nodes[code]
+    w0 = np.array([framework.nodes[k].weight for k in node.children])
+    choice = meth.weight.resolve(code, node.level)
+    kernel = methods.get("weight", choice.method)
+    kw = engine_args(kernel, choice, panel)
+    if kernel.takes("aggregate"):
+        kw["aggregate"] = aggregate
+    try:
+        w = kernel.fn(x, w0, **kw)
+    except ValueError as e:
+        raise MethodError(f"weight: node '{framework.path(code)}' ({choice.method}): {e}"
+                          ) from None
+    if np.isnan(w).any():
+        raise MethodError(f"weight: node '{framework.path(code)}' ({choice.method}) gives no "
+                          "weights (too few units with all children observed)")
+    return w
+
+
 def _aggregate(framework: Framework, panel: Panel, meth: Methodology,
-               scores: np.ndarray) -> None:
-    """Fill the aggregate columns of ``scores`` [years, units, nodes] bottom-up, in place."""
+               scores: np.ndarray) -> dict[str, np.ndarray]:
+    """Fill the aggregate columns of ``scores`` [years, units, nodes] bottom-up, in place;
+    return the weights used per node ([years, children])."""
     pos = {c: k for k, c in enumerate(framework.node_codes)}
+    used: dict[str, np.ndarray] = {}
     for code in framework.aggregates:
         node = framework.nodes[code]
         kids = [pos[k] for k in node.children]
-        w = np.array([framework.nodes[k].weight for k in node.children])
         choice = meth.aggregate.resolve(code, node.level)
         kernel = methods.get("aggregate", choice.method)
         x = scores[..., kids]
-        y = kernel.fn(x, w, **choice.params)
+
+        def agg(xs, ws, _fn=kernel.fn, _kw=choice.params):
+            return _fn(xs, ws, **_kw)
+
+        w = _weights(framework, panel, meth, code, x, agg)
+        used[code] = w
+        try:
+            y = kernel.fn(x, w, **choice.params)
+        except ValueError as e:
+            raise MethodError(f"aggregate: node '{framework.path(code)}' ({choice.method}): "
+                              f"{e}") from None
         na_rm = bool(choice.params.get("na_rm", False))
         complete = ~np.isnan(x).all(-1) if na_rm else ~np.isnan(x).any(-1)
         lost = np.isnan(y) & complete
@@ -115,6 +150,7 @@ def _aggregate(framework: Framework, panel: Panel, meth: Methodology,
         if code in meth.round:
             y = np.round(y, meth.round[code])
         scores[..., pos[code]] = y
+    return used
 
 
 def _rank(framework: Framework, panel: Panel, meth: Methodology, scores: np.ndarray
@@ -151,7 +187,9 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
         raise MethodError(f"the panel ({panel.origin}) has indicators {list(panel.indicators)} "
                           f"but the framework {framework.source_file} has "
                           f"{list(framework.indicators)}; load the panel with this framework")
-    x, gp = _transform(framework, panel)
+    prep = prepare(framework, panel, meth)
+    panel = prep.panel
+    x, gp = _transform(framework, panel, prep.values)
     n_ind = len(framework.indicators)
     scores = np.full(x.shape[:2] + (len(framework.node_codes),), np.nan)
     scores[..., :n_ind] = _normalise(framework, panel, meth, x, gp)
@@ -159,11 +197,11 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
         if code in meth.round:
             k = framework.indicators.index(code)
             scores[..., k] = np.round(scores[..., k], meth.round[code])
-    _aggregate(framework, panel, meth, scores)
+    weights = _aggregate(framework, panel, meth, scores)
     ranks = _rank(framework, panel, meth, scores)
     scores.setflags(write=False)
     ranks.setflags(write=False)
-    return Results(framework, panel, meth, scores, ranks)
+    return Results(framework, panel, meth, scores, ranks, prep, weights)
 
 
 def framework_hash(framework: Framework) -> str:
@@ -192,6 +230,40 @@ class Results:
     methodology: Methodology
     score_array: np.ndarray  # [years, units, nodes]
     rank_array: np.ndarray
+    prepared: Prepared | None = None
+    weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
+
+    @property
+    def flags(self) -> np.ndarray:
+        """Provenance of the indicator values [years, units, indicators]: OBSERVED, IMPUTED,
+        TREATED bits."""
+        return self.prepared.flags if self.prepared is not None else self.panel.flags
+
+    def dataset(self, name: str) -> pd.DataFrame:
+        """An intermediate data set as a long frame (COINr's ``.$Data``): raw,
+        denominated, imputed, screened, treated, normalised."""
+        sets = dict(self.prepared.datasets) if self.prepared is not None else {}
+        sets["normalised"] = self.score_array[..., :len(self.framework.indicators)]
+        if name not in sets or name == "treated_points":
+            raise MethodError(f"no data set '{name}' in these results (available: "
+                              f"{', '.join(k for k in sets if k != 'treated_points')})")
+        arr = sets[name]
+        ny, nu, ni = arr.shape
+        return pd.DataFrame({
+            "year": np.repeat(np.array(self.years), nu * ni),
+            "unit": np.tile(np.repeat(np.array(self.units, dtype=object), ni), ny),
+            "indicator": np.tile(np.array(self.framework.indicators, dtype=object), ny * nu),
+            "value": arr.reshape(-1)})
+
+    def weight_table(self) -> pd.DataFrame:
+        """The weight of every child in every aggregate and year, as used."""
+        rows = []
+        for code, w in (self.weights or {}).items():
+            kids = self.framework.nodes[code].children
+            for yi, year in enumerate(self.years):
+                for k, kid in enumerate(kids):
+                    rows.append((year, code, kid, float(w[yi, k])))
+        return pd.DataFrame(rows, columns=["year", "parent", "node", "weight"])
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -266,6 +338,8 @@ class Results:
             "level": np.tile(levels, ny * nu),
             "score": self.score_array.reshape(-1),
             "rank": self.rank_array.reshape(-1),
+            "flags": np.concatenate([self.flags, np.zeros((ny, nu, nn - self.flags.shape[-1]),
+                                                          np.uint8)], axis=-1).reshape(-1),
         })
 
     def manifest(self) -> dict:
@@ -299,6 +373,15 @@ class Results:
         p = out / "methodology.yaml"
         p.write_text(self.methodology.to_yaml(), encoding="utf-8")
         written.append(p)
+        tables = {"weights.csv": self.weight_table()}
+        if self.prepared is not None and len(self.prepared.treatment):
+            tables["treatment.csv"] = self.prepared.treatment
+        if self.prepared is not None and len(self.prepared.screening):
+            tables["screening.csv"] = self.prepared.screening
+        for fname, frame in tables.items():
+            p = out / fname
+            frame.to_csv(p, index=False, float_format="%.10g", lineterminator="\n")
+            written.append(p)
         p = out / "manifest.json"
         p.write_text(json.dumps(self.manifest(), indent=2, sort_keys=True) + "\n",
                      encoding="utf-8")

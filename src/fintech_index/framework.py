@@ -57,6 +57,7 @@ class NodeSpec(BaseModel):
     goalposts: tuple[float, float] | None = None
     transform: Literal["log"] | None = None
     denominator: str | None = None
+    target: float | None = None
     source: str | None = None
     from_records: dict[str, Any] | None = None
 
@@ -83,7 +84,18 @@ class NodeSpec(BaseModel):
         return v
 
 
-_INDICATOR_ONLY = ("unit", "level", "goalposts", "transform", "denominator", "from_records")
+_INDICATOR_ONLY = ("unit", "level", "goalposts", "transform", "denominator", "target",
+                   "from_records")
+
+
+class DenominatorSpec(BaseModel):
+    """A variable indicators may be divided by (population, GDP, area), given in the data."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str | None = None
+    unit: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,7 @@ class Node:
     goalposts: tuple[float, float] | None = None
     transform: str | None = None
     denominator: str | None = None
+    target: float | None = None
     source: str | None = None
     from_records: Mapping[str, Any] | None = None
     description: str | None = None
@@ -124,6 +137,12 @@ class Framework:
     units: tuple[UnitSpec, ...] = ()
     source_file: str = "<framework>"
     meta: Mapping[str, Any] = field(default_factory=dict)
+    groups: tuple[str, ...] = ()
+    denominators: tuple[DenominatorSpec, ...] = ()
+
+    @property
+    def denominator_codes(self) -> tuple[str, ...]:
+        return tuple(d.code for d in self.denominators)
 
     @property
     def node_codes(self) -> tuple[str, ...]:
@@ -151,6 +170,11 @@ class Framework:
             if gp is not None:
                 out[i] = gp
         return out
+
+    def targets(self) -> np.ndarray:
+        """[n_indicators] targets (COINr iMeta ``Target``), NaN where an indicator has none."""
+        return np.array([np.nan if self.nodes[c].target is None else self.nodes[c].target
+                         for c in self.indicators])
 
     def descendants(self, code: str) -> list[str]:
         """Indicators under a node, in panel order."""
@@ -217,7 +241,7 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
     if not isinstance(raw, dict):
         raise FrameworkError(f"{src}: the top level must be a mapping with 'index:' (nested "
                              "tree) or 'nodes:' (flat list with parents)")
-    allowed_top = {"name", "index", "nodes", "units", "meta"}
+    allowed_top = {"name", "index", "nodes", "units", "meta", "groups", "denominators"}
     unknown = sorted(set(raw) - allowed_top)
     if unknown:
         raise FrameworkError(f"{src}: unknown top-level key(s) {unknown} "
@@ -312,7 +336,8 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
             is_indicator=not children[code], weight=float(spec.weight),
             direction=int(spec.direction), level=levels[code], children=tuple(children[code]),
             unit=spec.unit, figure_level=spec.level, goalposts=spec.goalposts,
-            transform=spec.transform, denominator=spec.denominator, source=spec.source,
+            transform=spec.transform, denominator=spec.denominator, target=spec.target,
+            source=spec.source,
             from_records=spec.from_records, description=spec.description,
         )
     # depth-first order keeps the YAML's order of indicators; aggregates come out bottom-up
@@ -326,9 +351,46 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
 
     walk(root)
     units = _parse_units(raw.get("units"), src)
+    groups = _parse_groups(raw.get("groups"), src)
+    denominators = _parse_denominators(raw.get("denominators"), src, nodes)
     return Framework(name=str(raw.get("name") or nodes[root].name), nodes=nodes, index=root,
                      indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
-                     source_file=src, meta=dict(raw.get("meta") or {}))
+                     source_file=src, meta=dict(raw.get("meta") or {}), groups=groups,
+                     denominators=denominators)
+
+
+def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:
+    """Names of unit grouping columns (COINr's ``Group`` rows: income group, region...)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(g, str) and g.strip() for g in raw):
+        raise FrameworkError(f"{src}: 'groups' must be a list of column names, e.g. "
+                             "[EurAsia_group, GDP_group]")
+    if len(set(raw)) != len(raw):
+        raise FrameworkError(f"{src}: 'groups' lists a column twice: {raw}")
+    return tuple(raw)
+
+
+def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
+                        ) -> tuple[DenominatorSpec, ...]:
+    out: list[DenominatorSpec] = []
+    for i, d in enumerate(raw or []):
+        try:
+            out.append(DenominatorSpec.model_validate(d))
+        except ValidationError as e:
+            msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
+            raise FrameworkError(f"{src}: denominators[{i}]: {msgs} (accepted fields: "
+                                 f"{', '.join(DenominatorSpec.model_fields)})") from None
+    codes = [d.code for d in out]
+    clash = sorted({c for c in codes if codes.count(c) > 1 or c in nodes})
+    if clash:
+        raise FrameworkError(f"{src}: denominators: code(s) {clash} are repeated or also "
+                             "node codes; a denominator needs its own code")
+    for code, node in nodes.items():
+        if node.denominator is not None and node.denominator not in codes:
+            raise FrameworkError(f"{src}: node '{code}': denominator '{node.denominator}' is "
+                                 f"not declared under 'denominators:' (declared: {codes})")
+    return tuple(out)
 
 
 def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:

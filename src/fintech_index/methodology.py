@@ -1,9 +1,14 @@
 """Methodology: every choice of a build, per level with per-node overrides, with a stable hash.
 
-YAML shape (method names are COINr's)::
+YAML shape (method names are COINr's; parameters go under ``params`` or inline)::
 
     name: COINr default
+    denominate: true         # divide indicators by their framework denominator
+    impute: {method: i_mean_grp, use_group: EurAsia_group}
+    screen: {dat_thresh: 0.9, unit_screen: byNA}
+    treat: {method: winsorise, winmax: 5, by_node: {Goods: none}}
     normalise: {method: n_minmax, params: {l_u: [0, 100]}, by_node: {gnipc: n_goalposts}}
+    weight: {method: w_explicit, by_node: {Conn: {method: w_budget, points: [3, 1, 1]}}}
     aggregate: {method: a_amean, by_level: {4: a_gmean}, by_node: {Conn: {method: a_genmean,
                 params: {p: 0.5}}}}
     round: {hdi: 3}          # round a node's score to 3 decimals before its parents use it
@@ -21,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from . import methods
 from .errors import MethodologyError
@@ -30,12 +35,29 @@ from .framework import Framework
 TIES = ("min", "max", "average", "dense", "ordinal")
 
 
+# methodology parameters the engine turns into kernel arguments: use_group names a unit
+# metadata column (-> integer group codes), ref names a unit (-> its row)
+PARAM_FOR_ENGINE_ARG = {"groups": "use_group", "ref_index": "ref"}
+
+
 class Choice(BaseModel):
-    """One method with its parameters."""
+    """One method with its parameters (given under ``params`` or inline beside ``method``)."""
 
     model_config = ConfigDict(extra="forbid")
     method: str
     params: dict[str, Any] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline_params(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        own = set(cls.model_fields)
+        inline = {k: x for k, x in v.items() if k not in own}
+        if not inline:
+            return v
+        rest = {k: x for k, x in v.items() if k in own}
+        return rest | {"params": dict(rest.get("params") or {}) | inline}
 
 
 def _as_choice(v: Any) -> Any:
@@ -61,6 +83,24 @@ class Stage(Choice):
         return Choice(method=self.method, params=self.params)
 
 
+class ScreenChoice(BaseModel):
+    """Unit screening, as COINr's ``Screen``: drop units whose share of observed indicator
+    values (``byNA``) or of non-zero values (``byNZ``, ``both``) is below a threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+    dat_thresh: float = 0.0
+    unit_screen: Literal["byNA", "byNZ", "both"] = "byNA"
+    nzero_thresh: float = 0.0
+    action: Literal["drop", "flag"] = "drop"
+
+    @field_validator("dat_thresh", "nzero_thresh")
+    @classmethod
+    def _share(cls, v: float) -> float:
+        if not 0 <= v <= 1:
+            raise ValueError(f"{v} is not a share between 0 and 1")
+        return v
+
+
 class RankChoice(BaseModel):
     """How scores become ranks: tie rule, rounding before ranking, units left unranked."""
 
@@ -75,7 +115,12 @@ class Methodology(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
+    denominate: bool = False
+    impute: Stage | None = None
+    screen: ScreenChoice | None = None
+    treat: Stage | None = None
     normalise: Stage = Stage(method="n_minmax", params={"l_u": [0, 100]})
+    weight: Stage = Stage(method="w_explicit")
     aggregate: Stage = Stage(method="a_amean")
     round: dict[str, int] = {}
     rank: RankChoice = RankChoice()
@@ -94,32 +139,59 @@ class Methodology(BaseModel):
     def check(self, framework: Framework) -> None:
         """Every node named exists, every method is registered, every parameter accepted."""
         problems: list[str] = []
-        stages = (("normalise", self.normalise, set(framework.indicators)),
-                  ("aggregate", self.aggregate, set(framework.aggregates)))
+        indicators, aggregates = set(framework.indicators), set(framework.aggregates)
+        stages = [("impute", self.impute, indicators), ("treat", self.treat, indicators),
+                  ("normalise", self.normalise, indicators), ("weight", self.weight, aggregates),
+                  ("aggregate", self.aggregate, aggregates)]
         for stage_name, stage, nodes in stages:
-            choices = [("(default)", Choice(method=stage.method, params=stage.params))]
-            choices += [(f"by_level {k}", c) for k, c in stage.by_level.items()]
-            choices += [(f"by_node {k}", c) for k, c in stage.by_node.items()]
-            for k in stage.by_node:
-                if k not in nodes:
-                    kind = "indicator" if stage_name == "normalise" else "aggregate"
-                    problems.append(f"{stage_name}.by_node: '{k}' is not an {kind} of "
-                                    f"{framework.source_file} (accepted: {sorted(nodes)})")
-            for where, c in choices:
-                try:
-                    kernel = methods.get(stage_name, c.method)
-                except MethodologyError as e:
-                    problems.append(f"{stage_name} {where}: {e}")
-                    continue
-                unknown = sorted(set(c.params) - set(kernel.params))
-                if unknown:
-                    problems.append(f"{stage_name} {where}: method '{c.method}' has no "
-                                    f"parameter(s) {unknown} (accepted: {sorted(kernel.params)})")
+            if stage is not None:
+                problems += _stage_problems(stage_name, stage, nodes, framework)
         for node in self.round:
             if node not in framework.nodes:
                 problems.append(f"round: '{node}' is not a node of {framework.source_file}")
+        if self.denominate and not any(framework.nodes[c].denominator
+                                       for c in framework.indicators):
+            problems.append(f"denominate: true, but no indicator of {framework.source_file} "
+                            "names a denominator")
         if problems:
             raise MethodologyError("\n".join(problems))
+
+
+def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: Framework
+                    ) -> list[str]:
+    problems: list[str] = []
+    choices = [("(default)", Choice(method=stage.method, params=stage.params))]
+    choices += [(f"by_level {k}", c) for k, c in stage.by_level.items()]
+    choices += [(f"by_node {k}", c) for k, c in stage.by_node.items()]
+    kind = "indicator" if nodes == set(framework.indicators) else "aggregate"
+    for k in stage.by_node:
+        if k not in nodes:
+            problems.append(f"{stage_name}.by_node: '{k}' is not an {kind} of "
+                            f"{framework.source_file} (accepted: {sorted(nodes)})")
+    for where, c in choices:
+        try:
+            kernel = methods.get(stage_name, c.method)
+        except MethodologyError as e:
+            problems.append(f"{stage_name} {where}: {e}")
+            continue
+        accepted = set(kernel.params) | {p for a, p in PARAM_FOR_ENGINE_ARG.items()
+                                         if kernel.takes(a)}
+        unknown = sorted(set(c.params) - accepted)
+        if unknown:
+            problems.append(f"{stage_name} {where}: method '{c.method}' has no "
+                            f"parameter(s) {unknown} (accepted: {sorted(accepted)})")
+        for arg, param in PARAM_FOR_ENGINE_ARG.items():
+            if kernel.takes(arg) and param not in c.params:
+                problems.append(f"{stage_name} {where}: method '{c.method}' needs "
+                                f"parameter '{param}'")
+        group = c.params.get("use_group")
+        if group is not None and group not in framework.groups and group not in (
+                "country", "region", "level", "parent"):
+            problems.append(f"{stage_name} {where}: use_group '{group}' is not a group "
+                            f"column of {framework.source_file} (groups: "
+                            f"{', '.join(framework.groups) or 'none'}; or country, region, "
+                            "level, parent)")
+    return problems
 
 
 def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:

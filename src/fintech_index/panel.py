@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,8 @@ class Panel:
     sources: tuple[str, ...] = ()
     origin: str = "<memory>"
     notes: dict = field(default_factory=dict)
+    denominator_codes: tuple[str, ...] = ()
+    denominators: np.ndarray | None = None  # [years, units, denominators]
 
     def __post_init__(self) -> None:
         shape = (len(self.years), len(self.units), len(self.indicators))
@@ -56,6 +58,20 @@ class Panel:
                 raise DataError(f"{self.origin}: panel array '{name}' has shape {arr.shape}, "
                                 f"expected {shape} (years, units, indicators)")
             arr.setflags(write=False)
+        if self.denominators is None:
+            object.__setattr__(self, "denominators",
+                               np.full(shape[:2] + (len(self.denominator_codes),), np.nan))
+        if self.denominators.shape != shape[:2] + (len(self.denominator_codes),):
+            raise DataError(f"{self.origin}: denominators have shape {self.denominators.shape}, "
+                            f"expected {shape[:2] + (len(self.denominator_codes),)}")
+        self.denominators.setflags(write=False)
+
+    def subset_units(self, keep: np.ndarray) -> Panel:
+        """The panel restricted to the units where ``keep`` is true (e.g. after screening)."""
+        return replace(self, values=self.values[:, keep], units=self.units[keep],
+                       flags=self.flags[:, keep], source_id=self.source_id[:, keep],
+                       source_year=self.source_year[:, keep],
+                       denominators=self.denominators[:, keep])
 
     @property
     def unit_codes(self) -> tuple[str, ...]:
@@ -220,11 +236,14 @@ def _raise(problems: list[str]) -> None:
         raise DataError("\n".join(shown) + more)
 
 
-def _unit_meta(table: _Table, units: np.ndarray, problems: list[str]) -> pd.DataFrame:
-    """One row of metadata per unit; conflicting values for one unit are a problem."""
-    present = [c for c in UNIT_META if c in table.frame.columns]
+def _unit_meta(table: _Table, units: np.ndarray, problems: list[str],
+               groups: Sequence[str] = ()) -> pd.DataFrame:
+    """One row of metadata per unit (and per group column); a unit given two different values
+    of one column is a problem."""
+    columns = list(UNIT_META) + [g for g in groups if g not in UNIT_META]
+    present = [c for c in columns if c in table.frame.columns]
     order = list(dict.fromkeys(units.tolist()))
-    meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=list(UNIT_META), dtype=object)
+    meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=columns, dtype=object)
     for c in present:
         text = _as_text(table.frame[c])
         first: dict[str, tuple[str, int]] = {}
@@ -296,8 +315,11 @@ def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd
             years: np.ndarray, unit_idx: np.ndarray, ind_idx: np.ndarray, vals: np.ndarray,
             src_names: np.ndarray | None, src_years: np.ndarray | None,
             default_source: str | None, default_year: int | None,
-            extra_units: str | Path | pd.DataFrame | None) -> Panel:
-    year_list = sorted(set(years.tolist()))
+            extra_units: str | Path | pd.DataFrame | None,
+            den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
+    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values)."""
+    den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
+    year_list = sorted(set(years.tolist()) | set(den_years.tolist()))
     y_idx = np.searchsorted(np.array(year_list), years)
     shape = (len(year_list), len(unit_order), len(framework.indicators))
     values = np.full(shape, np.nan)
@@ -332,10 +354,15 @@ def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd
     if extra_units is not None:
         meta = _merge_units(meta, extra_units)
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
+    denominators = np.full(shape[:2] + (len(framework.denominators),), np.nan)
+    if den is not None:
+        dy = np.searchsorted(np.array(year_list), den[0])
+        denominators[dy, den[1], den[2]] = den[3]
     return Panel(values=values, years=tuple(int(y) for y in year_list), units=meta,
                  indicators=framework.indicators, flags=flags, source_id=source_id,
                  source_year=source_year, sources=tuple(str(u) for u in uniques),
-                 origin=table.src)
+                 origin=table.src, denominator_codes=framework.denominator_codes,
+                 denominators=denominators)
 
 
 def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:
@@ -365,19 +392,20 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
 
 def _load_long(table: _Table, framework: Framework, units, source, source_year) -> Panel:
     f = table.frame
-    allowed = {"unit", "year", "indicator", "value", "source", "source_year", *UNIT_META}
+    allowed = {"unit", "year", "indicator", "value", "source", "source_year", *UNIT_META,
+               *framework.groups}
     unknown = [c for c in f.columns if c not in allowed]
     if unknown:
         raise DataError(f"{table.src}: header row: unknown column(s) {unknown} in a long file "
                         f"(accepted: unit, year, indicator, value, source, source_year, "
-                        f"{', '.join(UNIT_META)})")
+                        f"{', '.join(UNIT_META + framework.groups)})")
     problems: list[str] = []
     unit_col = _as_text(f["unit"]).to_numpy()
     ind_col = _as_text(f["indicator"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     vals = _parse_numbers(f["value"], table, "value", problems)
     unit_order, _ = _index_units(table, framework, unit_col, problems)
-    known = set(framework.indicators)
+    known = set(framework.indicators) | set(framework.denominator_codes)
     first_row: dict[str, int] = {}
     for i, c in enumerate(ind_col):
         if c not in known and c not in first_row:
@@ -396,26 +424,35 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
     absent = [c for c in framework.indicators if c not in set(ind_col)]
     if absent:
         problems.append(f"{table.src}: framework indicator(s) {absent} have no row in the file")
-    meta = _unit_meta(table, unit_col, problems)
+    meta = _unit_meta(table, unit_col, problems, framework.groups)
     _raise(problems)
     pos = {u: k for k, u in enumerate(unit_order)}
     ipos = {c: k for k, c in enumerate(framework.indicators)}
+    dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
+    is_den = np.array([c in dpos for c in ind_col], dtype=bool)
     unit_idx = np.array([pos[u] for u in unit_col], dtype=np.int64)
-    ind_idx = np.array([ipos[c] for c in ind_col], dtype=np.int64)
-    src_names = _as_text(f["source"]).to_numpy() if "source" in f.columns else None
-    return _finish(framework, table, unit_order, meta, years, unit_idx, ind_idx, vals,
-                   src_names, src_years, source, source_year, units)
+    den = (years[is_den], unit_idx[is_den],
+           np.array([dpos[c] for c in ind_col[is_den]], dtype=np.int64), vals[is_den])
+    keep = ~is_den
+    ind_idx = np.array([ipos[c] for c in ind_col[keep]], dtype=np.int64)
+    src_names = _as_text(f["source"]).to_numpy()[keep] if "source" in f.columns else None
+    return _finish(framework, table, unit_order, meta, years[keep], unit_idx[keep], ind_idx,
+                   vals[keep], src_names, None if src_years is None else src_years[keep],
+                   source, source_year, units, den)
 
 
 def _load_wide(table: _Table, framework: Framework, units, source, source_year) -> Panel:
     f = table.frame
-    known = set(framework.indicators)
-    unknown = [c for c in f.columns if c not in known and c not in ("unit", "year", *UNIT_META)]
+    known = set(framework.indicators) | set(framework.denominator_codes)
+    meta_cols = ("unit", "year", *UNIT_META, *framework.groups)
+    unknown = [c for c in f.columns if c not in known and c not in meta_cols]
     problems: list[str] = []
     if unknown:
-        problems.append(f"{table.src}: header row: column(s) {unknown} are neither indicators of "
-                        f"the framework nor unit metadata (indicators: "
-                        f"{', '.join(framework.indicators)}; metadata: {', '.join(UNIT_META)})")
+        problems.append(f"{table.src}: header row: column(s) {unknown} are neither indicators or "
+                        f"denominators of the framework nor unit metadata (indicators: "
+                        f"{', '.join(framework.indicators)}; denominators: "
+                        f"{', '.join(framework.denominator_codes) or 'none'}; metadata: "
+                        f"{', '.join(UNIT_META + framework.groups)})")
     absent = [c for c in framework.indicators if c not in f.columns]
     if absent:
         problems.append(f"{table.src}: header row: framework indicator(s) {absent} have no "
@@ -427,8 +464,9 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
                        "unit '{}', year {} appears more than once; give each (unit, year) "
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
-    parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols}
-    meta = _unit_meta(table, unit_col, problems)
+    dcols = [c for c in framework.denominator_codes if c in f.columns]
+    parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols + dcols}
+    meta = _unit_meta(table, unit_col, problems, framework.groups)
     _raise(problems)
     pos = {u: k for k, u in enumerate(unit_order)}
     n = len(f)
@@ -436,20 +474,30 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
     unit_idx = np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(cols))
     ind_idx = np.repeat(np.array([ipos[c] for c in cols], dtype=np.int64), n)
     vals = np.concatenate([parsed[c] for c in cols]) if cols else np.empty(0)
+    dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
+    den = (np.tile(years, len(dcols)),
+           np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(dcols)),
+           np.repeat(np.array([dpos[c] for c in dcols], dtype=np.int64), n),
+           np.concatenate([parsed[c] for c in dcols]) if dcols else np.empty(0))
     return _finish(framework, table, unit_order, meta, np.tile(years, len(cols)), unit_idx,
-                   ind_idx, vals, None, None, source, source_year, units)
+                   ind_idx, vals, None, None, source, source_year, units, den)
 
 
 def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[str],
                       years: Iterable[int], *, source: str = "synthetic",
-                      meta: pd.DataFrame | None = None) -> Panel:
-    """Wrap arrays made in memory (tests, benchmarks) as a Panel; ``source`` names them."""
+                      meta: pd.DataFrame | None = None,
+                      denominators: np.ndarray | None = None) -> Panel:
+    """Wrap arrays made in memory (tests, benchmarks) as a Panel; ``source`` names them.
+
+    ``meta`` may carry unit metadata and the framework's group columns, indexed by unit code;
+    ``denominators`` is ``[years, units, framework.denominators]``.
+    """
     values = np.asarray(values, dtype=np.float64)
     unit_list = [str(u) for u in units]
-    frame = pd.DataFrame(index=pd.Index(unit_list, name="unit"), columns=list(UNIT_META),
-                         dtype=object)
+    columns = list(UNIT_META) + [g for g in framework.groups if g not in UNIT_META]
+    frame = pd.DataFrame(index=pd.Index(unit_list, name="unit"), columns=columns, dtype=object)
     if meta is not None:
-        for c in UNIT_META:
+        for c in columns:
             if c in meta.columns:
                 frame[c] = meta.reindex(unit_list)[c].to_numpy()
     frame["name"] = frame["name"].where(frame["name"].notna(), pd.Series(unit_list, frame.index))
@@ -459,4 +507,6 @@ def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[
                  flags=np.where(observed, OBSERVED, 0).astype(np.uint8),
                  source_id=np.where(observed, 0, -1).astype(np.int32),
                  source_year=np.zeros(values.shape, dtype=np.int32), sources=(source,),
-                 origin=source)
+                 origin=source, denominator_codes=framework.denominator_codes,
+                 denominators=None if denominators is None
+                 else np.array(denominators, dtype=np.float64))

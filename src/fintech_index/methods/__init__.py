@@ -1,7 +1,10 @@
 """Registry of array kernels, by stage and by the name a methodology uses.
 
-A kernel is a pure NumPy function. Normalisation kernels map ``x[..., units, k]`` to the
-same shape; aggregation kernels map ``x[..., units, k]`` and weights ``w[..., k]`` to
+A kernel is a pure NumPy function. Imputation kernels map ``x[..., years, units, k]`` to
+the same shape; treatment kernels map ``x[..., units, k]`` to a ``Treated`` (values, what
+was done to each point); normalisation kernels map ``x[..., units, k]`` to the same shape;
+weighting kernels map a node's children ``x[..., units, k]`` and framework weights ``w[k]``
+to ``[..., k]``; aggregation kernels map ``x[..., units, k]`` and weights ``w[..., k]`` to
 ``[..., units]``. Any leading axes are a batch (years in a build, replications in an audit).
 
 Users and bundled examples add their own with :func:`register`, without touching the engine.
@@ -15,7 +18,10 @@ from dataclasses import dataclass
 
 from ..errors import MethodologyError
 
-STAGES = ("normalise", "aggregate")
+STAGES = ("impute", "treat", "normalise", "weight", "aggregate")
+# arguments the engine supplies (from the framework and data), not set in a methodology
+ENGINE_ARGS = frozenset({"x", "w", "direction", "gposts", "groups", "years", "ref_index",
+                         "aggregate"})
 
 
 @dataclass(frozen=True)
@@ -35,9 +41,8 @@ class Kernel:
     def params(self) -> dict[str, inspect.Parameter]:
         """Keyword parameters a methodology may set (not the arrays the engine passes)."""
         sig = inspect.signature(self.fn)
-        engine = {"x", "w", "direction", "gposts"}
         return {k: p for k, p in sig.parameters.items()
-                if k not in engine and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+                if k not in ENGINE_ARGS and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
 
 
 _REGISTRY: dict[str, dict[str, Kernel]] = {s: {} for s in STAGES}
@@ -77,4 +82,4 @@ def available(stage: str) -> list[str]:
     return sorted(_REGISTRY[stage])
 
 
-from . import aggregate, normalise  # noqa: E402,F401  (registers the built-in kernels)
+from . import aggregate, impute, normalise, treat, weight  # noqa: E402,F401  (built-in kernels)

@@ -33,10 +33,12 @@ def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool) ->
 
 @register("aggregate", "a_amean")
 def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
-    """Weighted arithmetic mean: ``sum(w x) / sum(w)``. COINr ``a_amean``."""
+    """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
+    order (``a_amean``: weights rescaled first, then the weighted sum)."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
-        num = np.where(missing, 0.0, x * w).sum(axis=-1) / w.sum(axis=-1)
+        share = w / w.sum(axis=-1, keepdims=True)
+        num = np.where(missing, 0.0, share * x).sum(axis=-1)
     return _finish(num, missing, w, na_rm)
 
 
@@ -72,12 +74,16 @@ def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
 def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False) -> np.ndarray:
     """Generalised (power) mean: ``(sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric
     mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0."""
-    if p == 0:
+    pa = np.asarray(p, dtype=np.float64)
+    if pa.ndim == 0 and pa == 0:
         return a_gmean(x, w, na_rm=na_rm)
+    if (pa == 0).any():
+        raise ValueError("a_genmean: a batch of p may not contain 0; use a_gmean for p = 0")
+    pb = pa[..., None, None]  # one p per batch member, against x[..., units, k]
     wb, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** p)
-        num = (powered.sum(axis=-1) / wb.sum(axis=-1)) ** (1.0 / p)
+        powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** pb)
+        num = (powered.sum(axis=-1) / wb.sum(axis=-1)) ** (1.0 / pb[..., 0])
     return _finish(num, missing, wb, na_rm)
 
 
@@ -89,3 +95,79 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         num = np.prod(np.where(missing, 1.0, x ** w), axis=-1)
     return _finish(num, missing, w, na_rm)
+
+
+@register("aggregate", "a_mean_min")
+def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
+               na_rm: bool = False) -> np.ndarray:
+    """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
+    for development indicators", Soc. Indic. Res. 112: 19-45; Compind ``ci_mean_min``):
+    ``y = mu - alpha (sqrt((mu - m)^2 + beta^2) - beta)`` with ``mu`` the weighted mean and
+    ``m`` the minimum of the children. alpha = 0 is the mean; alpha = 1, beta = 0 the
+    minimum; in between, imbalance between children is penalised."""
+    mu = a_amean(x, w, na_rm=na_rm)
+    with np.errstate(invalid="ignore"):
+        m = np.min(np.where(np.isnan(x), np.inf, x), axis=-1) if na_rm else np.min(x, axis=-1)
+    m = np.where(np.isinf(m), np.nan, m)
+    a = np.asarray(alpha, dtype=np.float64)[..., None]
+    b = np.asarray(beta, dtype=np.float64)[..., None]
+    return mu - a * (np.sqrt((mu - m) ** 2 + b ** 2) - b)
+
+
+@register("aggregate", "a_copeland")
+def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Copeland (outranking) scores as COINr's ``a_copeland``/``outrankMatrix``: for units
+    i < j, ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
+    ``w' = w / sum(w)``, ``O_ji = 1 - O_ij``, ``O_ii = 0``; the score is ``sum_j O_ij``.
+    A missing value wins no comparison. OECD/JRC Handbook (2008) section 6.1 (eq. 6.9)."""
+    x = np.asarray(x, dtype=np.float64)
+    wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
+    share = wb / wb.sum(axis=-1, keepdims=True)
+    n = x.shape[-2]
+    wins = np.zeros(x.shape[:-2] + (n, n))
+    for k in range(x.shape[-1]):
+        col = x[..., :, k]
+        a, b = col[..., :, None], col[..., None, :]
+        sk = share[..., k][..., None, None]
+        wins += sk * (a > b) + 0.5 * sk * (a == b)
+    upper = np.triu(np.ones((n, n), dtype=bool), 1)
+    orm = np.where(upper, wins, np.where(upper.T, 1.0 - np.swapaxes(wins, -1, -2), 0.0))
+    return orm.sum(axis=-1)
+
+
+@register("aggregate", "a_bod")
+def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
+          ) -> np.ndarray:
+    """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
+    Res. 82: 111-145; OECD/JRC Handbook 2008 section 6.1): each unit's score is
+    ``max_w sum_k w_k x_uk`` subject to ``sum_k w_k x_vk <= 1`` for every unit v and
+    ``w >= 0``, so the best unit under its own most favourable weights scores 1.
+    ``share_bounds = [lo, hi]`` bounds each child's share ``w_k x_uk / sum_j w_j x_uj``
+    (pie-share constraints). Solved as one linear programme per unit with SciPy's HiGHS.
+    The framework weights ``w`` are not used: the weights are the unit's own. A unit with a
+    missing child scores NaN."""
+    from scipy.optimize import linprog
+
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape[:-1], np.nan)
+    for idx in np.ndindex(*x.shape[:-2]):
+        xs = x[idx]
+        complete = ~np.isnan(xs).any(axis=-1)
+        others = xs[complete]
+        k = xs.shape[-1]
+        for u in np.flatnonzero(complete):
+            a_ub = [others]
+            b_ub = [np.ones(len(others))]
+            if share_bounds is not None:
+                lo, hi = share_bounds
+                xu = xs[u]
+                eye = np.eye(k) * xu
+                a_ub += [lo * np.tile(xu, (k, 1)) - eye, eye - hi * np.tile(xu, (k, 1))]
+                b_ub += [np.zeros(k), np.zeros(k)]
+            res = linprog(-xs[u], A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
+                          bounds=[(0, None)] * k, method="highs")
+            if res.status != 0:
+                raise ValueError(f"a_bod: the linear programme for unit {u} has no solution "
+                                 f"({res.message}); loosen share_bounds")
+            out[idx + (u,)] = -res.fun
+    return out

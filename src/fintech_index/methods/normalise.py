@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.stats import rankdata
 
 from . import register
 
@@ -17,6 +18,12 @@ from . import register
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """COINr flips negative indicators by multiplying by the direction before normalising."""
     return x * np.asarray(direction, dtype=np.float64)
+
+
+def _pair(v, i: int) -> np.ndarray:
+    """Element ``i`` of a pair parameter (l, u) or a batch of pairs [..., 2], shaped to
+    broadcast against ``x[..., units, k]``."""
+    return np.asarray(v, dtype=np.float64)[..., i][..., None, None]
 
 
 def _nan_stat(fn, x: np.ndarray, **kw) -> np.ndarray:
@@ -34,8 +41,9 @@ def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0
     """
     xo = _oriented(x, direction)
     lo, hi = _nan_stat(np.nanmin, xo), _nan_stat(np.nanmax, xo)
+    lower, upper = _pair(l_u, 0), _pair(l_u, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (xo - lo) / (hi - lo) * (l_u[1] - l_u[0]) + l_u[0]
+        return (xo - lo) / (hi - lo) * (upper - lower) + lower
 
 
 @register("normalise", "n_zscore")
@@ -49,7 +57,7 @@ def n_zscore(x: np.ndarray, direction: np.ndarray, m_sd: tuple[float, float] = (
     mean = _nan_stat(np.nanmean, xo)
     sd = _nan_stat(np.nanstd, xo, ddof=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (xo - mean) / sd * m_sd[1] + m_sd[0]
+        return (xo - mean) / sd * _pair(m_sd, 1) + _pair(m_sd, 0)
 
 
 @register("normalise", "n_goalposts")
@@ -75,3 +83,87 @@ def n_goalposts(x: np.ndarray, direction: np.ndarray, gposts: np.ndarray,
 def n_none(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     """No normalisation: values pass through unchanged (for formulas that take raw values)."""
     return np.array(x, dtype=np.float64, copy=True)
+
+
+@register("normalise", "n_scaled")
+def n_scaled(x: np.ndarray, direction: np.ndarray, npara: tuple[float, float] = (0.0, 100.0)
+             ) -> np.ndarray:
+    """Linear scaling with fixed bounds (not min-max): ``y = (x - l) / (u - l) * 100``.
+    COINr ``n_scaled(x, npara = c(0, 100))`` (GII 2020)."""
+    xo = _oriented(x, direction)
+    lower, upper = _pair(npara, 0), _pair(npara, 1)
+    return (xo - lower) / (upper - lower) * 100
+
+
+def _rank_min(x: np.ndarray) -> np.ndarray:
+    """R's ``rank(x, ties.method = "min", na.last = "keep")`` over units."""
+    if x.size == 0:
+        return x.copy()
+    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+
+
+@register("normalise", "n_rank")
+def n_rank(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Ranks, higher value = higher rank, ties take the lowest rank. COINr ``n_rank``."""
+    return _rank_min(_oriented(x, direction))
+
+
+@register("normalise", "n_borda")
+def n_borda(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Borda scores: ``rank(x) - 1`` (units beaten). COINr ``n_borda``."""
+    return _rank_min(_oriented(x, direction)) - 1
+
+
+@register("normalise", "n_prank")
+def n_prank(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Percentile ranks: ``(rank(x) - 1) / (n - 1)`` with n the observed units.
+    COINr ``n_prank``."""
+    n = np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (_rank_min(_oriented(x, direction)) - 1) / (n - 1)
+
+
+@register("normalise", "n_fracmax")
+def n_fracmax(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Fraction of the maximum: ``y = x / max(x)``. COINr ``n_fracmax``."""
+    xo = _oriented(x, direction)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return xo / _nan_stat(np.nanmax, xo)
+
+
+@register("normalise", "n_dist2max")
+def n_dist2max(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Distance to the maximum: ``y = 1 - (max - x) / (max - min)``. COINr ``n_dist2max``."""
+    xo = _oriented(x, direction)
+    lo, hi = _nan_stat(np.nanmin, xo), _nan_stat(np.nanmax, xo)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 - (hi - xo) / (hi - lo)
+
+
+@register("normalise", "n_dist2ref")
+def n_dist2ref(x: np.ndarray, direction: np.ndarray, ref_index: int,
+               cap_max: bool = False) -> np.ndarray:
+    """Distance to a reference unit: ``y = 1 - (x_ref - x) / (x_ref - min)``, capped at 1
+    when ``cap_max``. The methodology names the unit (``ref: CHE``); COINr
+    ``n_dist2ref(x, iref, cap_max)`` takes its row number."""
+    xo = _oriented(x, direction)
+    ref = xo[..., ref_index:ref_index + 1, :]
+    lo = _nan_stat(np.nanmin, xo)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = 1 - (ref - xo) / (ref - lo)
+    return np.minimum(y, 1.0) if cap_max else y
+
+
+@register("normalise", "n_dist2targ")
+def n_dist2targ(x: np.ndarray, direction: np.ndarray, targ: np.ndarray,
+                cap_max: bool = False) -> np.ndarray:
+    """Distance to a target: ``y = 1 - (targ - x) / (targ - min)``, capped at 1 when
+    ``cap_max``. ``targ`` is one number or one per indicator (default: the framework's
+    ``target``, COINr iMeta's ``Target``); it is oriented with the indicator, as x is.
+    COINr ``n_dist2targ(x, targ, cap_max)``."""
+    xo = _oriented(x, direction)
+    t = np.asarray(targ, dtype=np.float64) * np.asarray(direction, dtype=np.float64)
+    lo = _nan_stat(np.nanmin, xo)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = 1 - (t - xo) / (t - lo)
+    return np.minimum(y, 1.0) if cap_max else y

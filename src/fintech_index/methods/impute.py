@@ -1,0 +1,178 @@
+"""Imputation kernels: fill missing values (NaN); observed values are never changed.
+
+Each maps ``x[..., years, units, k]`` to the same shape. Cross-sectional methods work on
+each year separately (the year axis is then just another batch axis); panel methods
+(``i_latest``, ``i_interp``) work along the year axis and receive the years themselves.
+A kernel may leave a value missing when it has nothing to fill it with (e.g. a group with
+no observed value): the build reports it. COINr reference:
+https://bluefoxr.github.io/COINr/reference/Impute.html and ``impute_panel``; OECD/JRC
+Handbook on Constructing Composite Indicators (2008), section 1.3 "Imputation of missing
+data" (unconditional mean/median substitution, hot deck, expectation-maximisation).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from . import register
+
+UNIT_AXIS = -2
+YEAR_AXIS = -3
+
+
+def _quiet(fn, *a, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing columns give NaN
+        return fn(*a, **kw)
+
+
+def _fill(x: np.ndarray, value: np.ndarray) -> np.ndarray:
+    return np.where(np.isnan(x), value, x)
+
+
+@register("impute", "i_mean")
+def i_mean(x: np.ndarray) -> np.ndarray:
+    """Replace a missing value by the mean of the indicator's observed values that year.
+    COINr ``i_mean``."""
+    return _fill(x, _quiet(np.nanmean, x, axis=UNIT_AXIS, keepdims=True))
+
+
+@register("impute", "i_median")
+def i_median(x: np.ndarray) -> np.ndarray:
+    """Replace a missing value by the median of the indicator's observed values that year.
+    COINr ``i_median`` (R's ``median``: the mean of the two middle values for even n)."""
+    return _fill(x, _quiet(np.nanmedian, x, axis=UNIT_AXIS, keepdims=True))
+
+
+def _by_group(x: np.ndarray, groups: np.ndarray, stat) -> np.ndarray:
+    """Apply a cross-sectional imputation within each group of units; units without a group
+    (code -1) are left as they are, as COINr's ``skip_f_na = TRUE`` does."""
+    g = np.asarray(groups)
+    if g.shape != (x.shape[UNIT_AXIS],):
+        raise ValueError(f"groups has shape {g.shape}; expected one code per unit "
+                         f"({x.shape[UNIT_AXIS]})")
+    out = np.array(x, dtype=np.float64, copy=True)
+    for code in np.unique(g[g >= 0]):
+        members = g == code
+        out[..., members, :] = stat(x[..., members, :])
+    return out
+
+
+@register("impute", "i_mean_grp")
+def i_mean_grp(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Group mean: a missing value takes the mean of the observed values of the units in the
+    same group (``use_group``: any unit metadata column, e.g. region or income group).
+    COINr ``i_mean_grp(x, f)``; the ASEM example imputes by ``EurAsia_group``."""
+    return _by_group(x, groups, i_mean)
+
+
+@register("impute", "i_median_grp")
+def i_median_grp(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Group median: as ``i_mean_grp`` with the median. COINr ``i_median_grp(x, f)``."""
+    return _by_group(x, groups, i_median)
+
+
+@register("impute", "i_constant")
+def i_constant(x: np.ndarray, value: float = 0.0) -> np.ndarray:
+    """Replace every missing value by ``value`` (e.g. 0 where absence means none)."""
+    return _fill(x, float(value))
+
+
+def _last_observed(x: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every cell, the value and year of the latest observation at or before it
+    (NaN where there is none), along the year axis."""
+    t = x.shape[YEAR_AXIS]
+    pos = np.arange(t).reshape((t, 1, 1))
+    idx = np.where(np.isnan(x), -1, pos)
+    idx = np.maximum.accumulate(idx, axis=YEAR_AXIS)
+    have = idx >= 0
+    safe = np.where(have, idx, 0)
+    value = np.where(have, np.take_along_axis(x, safe, axis=YEAR_AXIS), np.nan)
+    when = np.where(have, np.asarray(years, dtype=np.float64)[safe], np.nan)
+    return value, when
+
+
+@register("impute", "i_latest")
+def i_latest(x: np.ndarray, years: np.ndarray, max_time: int | None = None) -> np.ndarray:
+    """Latest available year: carry the last observed value forward, at most ``max_time``
+    years (None: no limit). Earlier years are never filled from later ones.
+    COINr ``impute_panel(iData, max_time)`` (``Impute(purse, f_i = "impute_panel")``)."""
+    value, when = _last_observed(x, years)
+    age = np.asarray(years, dtype=np.float64).reshape((-1, 1, 1)) - when
+    ok = ~np.isnan(value) if max_time is None else (age <= max_time)
+    return np.where(np.isnan(x) & ok, value, x)
+
+
+@register("impute", "i_interp")
+def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Linear interpolation between the nearest observed years before and after:
+    ``x_t = x_a + (x_b - x_a) (t - a) / (b - a)``; no extrapolation past the ends."""
+    yrs = np.asarray(years, dtype=np.float64)
+    before, t_before = _last_observed(x, yrs)
+    after_r, t_after_r = _last_observed(np.flip(x, axis=YEAR_AXIS), yrs[::-1])
+    after, t_after = np.flip(after_r, axis=YEAR_AXIS), np.flip(t_after_r, axis=YEAR_AXIS)
+    t = yrs.reshape((-1, 1, 1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        interp = before + (after - before) * (t - t_before) / (t_after - t_before)
+    return np.where(np.isnan(x) & ~np.isnan(interp), interp, x)
+
+
+@register("impute", "i_EM")
+def i_em(x: np.ndarray, max_iter: int = 1000, tol: float = 1e-8) -> np.ndarray:
+    """Expectation-maximisation under a multivariate normal, per year (Dempster, Laird and
+    Rubin 1977; Little and Rubin 2002, ch. 11; OECD/JRC Handbook 2008, section 1.3).
+
+    E-step: for each unit, ``x_m = mu_m + S_mo S_oo^-1 (x_o - mu_o)`` and the conditional
+    covariance ``S_mm - S_mo S_oo^-1 S_om``; M-step: ``mu`` and the ML covariance of the
+    completed data plus that correction. Stops when no mean or covariance entry moves by more
+    than ``tol`` times its scale. A unit with nothing observed gets the mean.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    out = np.array(x, copy=True)
+    lead = x.shape[:-2]
+    for idx in np.ndindex(*lead):
+        out[idx] = _em_matrix(x[idx], max_iter, tol)
+    return out
+
+
+def _em_matrix(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
+    n, k = a.shape
+    miss = np.isnan(a)
+    if not miss.any():
+        return a.copy()
+    mu = _quiet(np.nanmean, a, axis=0)
+    if np.isnan(mu).any():
+        return a.copy()  # an indicator with no observed value: nothing to estimate from
+    filled = np.where(miss, mu, a)
+    sigma = np.cov(filled, rowvar=False, bias=True).reshape(k, k)
+    patterns: dict[bytes, list[int]] = {}
+    for i in range(n):
+        if miss[i].any():
+            patterns.setdefault(miss[i].tobytes(), []).append(i)
+    for _ in range(max_iter):
+        correction = np.zeros((k, k))
+        for rows in patterns.values():
+            m = miss[rows[0]]
+            o = ~m
+            if o.any():
+                s_oo = sigma[np.ix_(o, o)]
+                s_mo = sigma[np.ix_(m, o)]
+                beta = np.linalg.lstsq(s_oo, s_mo.T, rcond=None)[0].T
+                filled[np.ix_(rows, m)] = mu[m] + (a[np.ix_(rows, o)] - mu[o]) @ beta.T
+                c_mm = sigma[np.ix_(m, m)] - beta @ s_mo.T
+            else:
+                filled[np.ix_(rows, m)] = mu[m]
+                c_mm = sigma[np.ix_(m, m)]
+            correction[np.ix_(m, m)] += len(rows) * c_mm
+        new_mu = filled.mean(axis=0)
+        d = filled - new_mu
+        new_sigma = (d.T @ d + correction) / n
+        scale = np.maximum(np.abs(new_sigma).max(), 1e-300)
+        done = (np.abs(new_mu - mu).max() <= tol * max(np.abs(new_mu).max(), 1e-300)
+                and np.abs(new_sigma - sigma).max() <= tol * scale)
+        mu, sigma = new_mu, new_sigma
+        if done:
+            break
+    return np.where(miss, filled, a)

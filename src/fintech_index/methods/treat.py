@@ -1,0 +1,193 @@
+"""Outlier treatment kernels: winsorisation and log/Box-Cox transforms, as COINr's Treat().
+
+Each maps ``x[..., units, k]`` to a :class:`Treated` (values, a code per point saying what
+was done, and per-indicator details), with statistics over the units axis ignoring missing
+values. COINr reference: https://bluefoxr.github.io/COINr/reference/Treat.html (file
+``R/treat.R``); OECD/JRC Handbook (2008), section 1.5 (outliers, skewness and kurtosis).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import register
+
+NONE, WIN_HIGH, WIN_LOW, TRANSFORMED = np.uint8(0), np.uint8(1), np.uint8(2), np.uint8(3)
+POINT_LABELS = {0: "", 1: "winhi", 2: "winlo", 3: "transformed"}
+
+
+@dataclass(frozen=True)
+class Treated:
+    """Treated values, what was done to each point, and per-indicator details [..., k]."""
+
+    x: np.ndarray
+    points: np.ndarray  # uint8 codes: NONE, WIN_HIGH, WIN_LOW, TRANSFORMED
+    details: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = np.sum(~np.isnan(x), axis=-2).astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=-2) / n
+        d = np.where(np.isnan(x), 0.0, x - mean[..., None, :])
+    return n, (d * d).sum(-2), (d ** 3).sum(-2), (d ** 4).sum(-2)
+
+
+def skew(x: np.ndarray) -> np.ndarray:
+    """Sample skewness over units, as COINr ``skew`` (e1071 type 2, Excel's SKEW):
+    ``sqrt(n) m3 / m2^(3/2) * sqrt(n (n-1)) / (n-2)`` with m_r the sums of r-th powers of
+    deviations; NaN with fewer than 3 values."""
+    n, m2, m3, _ = _moments(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        y = np.sqrt(n) * m3 / m2 ** 1.5
+        y = y * np.sqrt(n * (n - 1)) / (n - 2)
+    return np.where(n >= 3, y, np.nan)
+
+
+def kurt(x: np.ndarray) -> np.ndarray:
+    """Sample excess kurtosis over units, as COINr ``kurt`` (e1071 type 2, Excel's KURT):
+    ``((n+1)(r-3) + 6)(n-1) / ((n-2)(n-3))`` with ``r = n m4 / m2^2``; NaN below 4 values."""
+    n, m2, _, m4 = _moments(x)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = n * m4 / m2 ** 2
+        y = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return np.where(n >= 4, y, np.nan)
+
+
+def passes(x: np.ndarray, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> np.ndarray:
+    """COINr ``check_SkewKurt``: passes if ``|skew| < skew_thresh`` OR ``kurt < kurt_thresh``.
+    An undefined skewness (constant or too few values) passes: there is nothing to treat."""
+    sk, kt = skew(x), kurt(x)
+    ok = (np.abs(sk) < skew_thresh) | (kt < kurt_thresh)
+    return ok | np.isnan(sk) | np.isnan(kt)
+
+
+def _log_ct(x: np.ndarray) -> np.ndarray:
+    lo = np.nanmin(x, axis=-2, keepdims=True)
+    hi = np.nanmax(x, axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(x - lo + 0.01 * (hi - lo))
+
+
+def _log_ct_orig(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(x - np.nanmin(x, axis=-2, keepdims=True) + 1)
+
+
+def _boxcox(x: np.ndarray, lmbda: float, makepos: bool = True) -> np.ndarray:
+    if makepos:
+        x = x - np.nanmin(x, axis=-2, keepdims=True) + 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(x) if lmbda == 0 else (x ** lmbda - 1) / lmbda
+
+
+def _whole_column(x: np.ndarray, fn) -> Treated:
+    y = fn(x)
+    points = np.where(np.isnan(x), NONE, TRANSFORMED).astype(np.uint8)
+    return Treated(y, points, {"transformed": np.ones(x.shape[:-2] + x.shape[-1:], bool)})
+
+
+@register("treat", "log_CT")
+def log_ct(x: np.ndarray) -> Treated:
+    """COIN Tool log: ``log(x - min + 0.01 (max - min))``, every point. COINr ``log_CT``."""
+    return _whole_column(x, _log_ct)
+
+
+@register("treat", "log_CT_orig")
+def log_ct_orig(x: np.ndarray) -> Treated:
+    """Original COIN Tool log: ``log(x - min + 1)``, every point. COINr ``log_CT_orig``."""
+    return _whole_column(x, _log_ct_orig)
+
+
+@register("treat", "boxcox")
+def boxcox(x: np.ndarray, lmbda: float = 0.5, makepos: bool = True) -> Treated:
+    """Box-Cox with a fixed lambda: ``(x'^l - 1) / l`` (``log x'`` for l = 0) where
+    ``x' = x - min + 1`` when ``makepos``. COINr ``boxcox(x, lambda, makepos)``."""
+    return _whole_column(x, lambda v: _boxcox(v, lmbda, makepos))
+
+
+@register("treat", "none")
+def treat_none(x: np.ndarray) -> Treated:
+    """No treatment (e.g. to exclude one indicator from a global treatment)."""
+    return Treated(np.array(x, dtype=np.float64, copy=True), np.zeros(x.shape, np.uint8), {})
+
+
+def _replace_extreme(y: np.ndarray, side: np.ndarray, extreme, store: np.ndarray
+                     ) -> np.ndarray:
+    """One winsorisation step on the columns in ``side``: the point(s) at the extreme take
+    the next value inward; ``store`` records which points were replaced at this end."""
+    ext = extreme(y, axis=-2, keepdims=True)
+    at = (y == ext) & side[..., None, :]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a column of one distinct value
+        nxt = extreme(np.where(at, np.nan, y), axis=-2, keepdims=True)
+    at &= ~np.isnan(nxt)
+    store[...] = np.where(side[..., None, :], at, store)
+    return np.where(at, nxt, y)
+
+
+_SECOND_STAGE = {"log_CT": _log_ct, "log_CT_orig": _log_ct_orig, "none": None}
+
+
+@register("treat", "winsorise")
+def winsorise(x: np.ndarray, winmax: int | None = 5, skew_thresh: float = 2.0,
+              kurt_thresh: float = 3.5, force_win: bool = False, f2: str = "log_CT",
+              lmbda: float | None = None) -> Treated:
+    """COINr's default two-stage treatment (``Treat`` with ``f1 = "winsorise"``,
+    ``f2 = "log_CT"``, ``f_pass = "check_SkewKurt"``).
+
+    Stage 1, per indicator failing the test (|skew| >= 2 and kurtosis >= 3.5): while it
+    fails and fewer than ``winmax`` points are winsorised, replace the highest value(s) by the
+    next highest if skew >= 0, else the lowest by the next lowest. As in COINr, the count is
+    that of the points replaced at the last high step plus the last low step (ties replaced
+    at once count together), so repeated steps at one end count the growing set of tied
+    points. Stage 2, if it still fails: apply ``f2`` (``log_CT``, ``log_CT_orig``,
+    ``boxcox`` with ``lmbda``, or ``none``) to the *original* values (COINr's default
+    ``combine_treat = FALSE``).
+    """
+    x0 = np.asarray(x, dtype=np.float64)
+    y = x0.copy()
+    ok = passes(y, skew_thresh, kurt_thresh)
+    failed_first = ~ok
+    last_hi = np.zeros(y.shape, bool)
+    last_lo = np.zeros(y.shape, bool)
+    nwin = np.zeros(ok.shape, np.int64)
+    limit = y.shape[-2] if winmax is None else int(winmax)
+    for _ in range(y.shape[-2] + 1):
+        active = (~ok | force_win) & (nwin < limit)
+        if not active.any():
+            break
+        high = active & (skew(y) >= 0)
+        low = active & ~high
+        for side, extreme, store in ((high, np.nanmax, last_hi), (low, np.nanmin, last_lo)):
+            if side.any():
+                y = _replace_extreme(y, side, extreme, store)
+        nwin = last_hi.sum(-2) + last_lo.sum(-2)
+        ok = np.where(active, passes(y, skew_thresh, kurt_thresh), ok)
+    points = np.where(last_hi, WIN_HIGH, np.where(last_lo, WIN_LOW, NONE)).astype(np.uint8)
+    second = ~ok
+    if second.any() and f2 != "none":
+        if f2 == "boxcox":
+            if lmbda is None:
+                raise ValueError("winsorise: f2 = boxcox needs lmbda")
+            t = _boxcox(x0, lmbda)
+        elif f2 in _SECOND_STAGE:
+            t = _SECOND_STAGE[f2](x0)
+        else:
+            raise ValueError(f"winsorise: f2 {f2!r} is not one of log_CT, log_CT_orig, boxcox, "
+                             "none")
+        col = second[..., None, :]
+        y = np.where(col, t, y)
+        points = np.where(col & ~np.isnan(x0), TRANSFORMED, points).astype(np.uint8)
+    details = {
+        "failed_before": failed_first,
+        "winsorised": np.where(second & (f2 != "none"), 0, nwin),
+        "transformed": second & (f2 != "none"),
+        "passes_after": passes(y, skew_thresh, kurt_thresh),
+        "skew_before": skew(x0), "kurt_before": kurt(x0),
+        "skew_after": skew(y), "kurt_after": kurt(y),
+    }
+    return Treated(y, points, details)

@@ -1,0 +1,200 @@
+"""Data preparation before normalisation: denominate -> impute -> screen -> treat.
+
+Each stage follows COINr's build order (``build_example_coin``: Denominate, Impute,
+Screen, Treat) and records what it did: every imputed or treated value is flagged in the
+provenance, every treatment and screening decision is listed, and each intermediate data
+set is kept (COINr's ``.$Data$Denominated``, ``Imputed``, ``Screened``, ``Treated``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import methods
+from .errors import MethodError
+from .framework import Framework
+from .methodology import Choice, Methodology, ScreenChoice
+from .methods.treat import POINT_LABELS
+from .panel import IMPUTED, TREATED, Panel
+
+
+@dataclass
+class Prepared:
+    """Values ready for normalisation, with the panel (after screening) and the records."""
+
+    panel: Panel
+    values: np.ndarray
+    flags: np.ndarray
+    datasets: dict[str, np.ndarray] = field(default_factory=dict)
+    treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
+    screening: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def choice_key(c: Choice) -> str:
+    return json.dumps([c.method, c.params], sort_keys=True, default=str)
+
+
+def indicator_groups(framework: Framework, stage) -> list[tuple[Choice, list[int]]]:
+    """Indicators sharing one resolved choice, so each kernel runs once on all of them."""
+    groups: dict[str, tuple[Choice, list[int]]] = {}
+    for i, code in enumerate(framework.indicators):
+        c = stage.resolve(code, 1)
+        groups.setdefault(choice_key(c), (c, []))[1].append(i)
+    return list(groups.values())
+
+
+def group_codes(panel: Panel, column: str) -> np.ndarray:
+    """Integer group per unit from a unit metadata column; -1 where the unit has none."""
+    col = panel.units[column] if column in panel.units.columns else pd.Series(
+        [None] * len(panel.units), index=panel.units.index)
+    codes, _ = pd.factorize(col.where(col.notna() & (col.astype(str) != ""), None),
+                            sort=True)
+    return codes.astype(np.int64)
+
+
+def engine_args(kernel, choice: Choice, panel: Panel) -> dict:
+    """The kernel's keyword arguments: the choice's parameters, with the names a
+    methodology uses (use_group, ref) turned into what the kernel takes."""
+    kw = {k: v for k, v in choice.params.items() if k not in ("use_group", "ref")}
+    if kernel.takes("groups"):
+        kw["groups"] = group_codes(panel, choice.params["use_group"])
+    if kernel.takes("years"):
+        kw["years"] = np.array(panel.years)
+    if kernel.takes("ref_index"):
+        ref = choice.params["ref"]
+        if ref not in panel.unit_codes:
+            raise MethodError(f"{choice.method}: reference unit '{ref}' is not a unit of "
+                              f"{panel.origin}")
+        kw["ref_index"] = panel.unit_codes.index(ref)
+    return kw
+
+
+def _run(stage: str, choice: Choice, fn, *args, **kw):
+    try:
+        return fn(*args, **kw)
+    except (ValueError, np.linalg.LinAlgError) as e:
+        raise MethodError(f"{stage}: method '{choice.method}' failed: {e}") from None
+
+
+def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
+    """``x / denominator`` for every indicator that names one (COINr ``Denominate``).
+    A missing or zero denominator leaves the value missing, to be imputed or reported."""
+    out = x.copy()
+    dpos = {c: k for k, c in enumerate(panel.denominator_codes)}
+    for i, code in enumerate(framework.indicators):
+        d = framework.nodes[code].denominator
+        if d is None:
+            continue
+        if d not in dpos:
+            raise MethodError(f"denominate: indicator '{framework.path(code)}' is divided by "
+                              f"'{d}', which the data ({panel.origin}) do not give")
+        den = panel.denominators[..., dpos[d]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., i] = np.where(den != 0, x[..., i] / den, np.nan)
+    return out
+
+
+def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
+           ) -> np.ndarray:
+    out = x.copy()
+    for choice, idx in indicator_groups(framework, meth.impute):
+        kernel = methods.get("impute", choice.method)
+        filled = _run("impute", choice, kernel.fn, x[..., idx],
+                      **engine_args(kernel, choice, panel))
+        changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
+        if changed.any():
+            raise MethodError(f"impute: method '{choice.method}' changed observed values; an "
+                              "imputation kernel may only fill missing ones")
+        out[..., idx] = filled
+    return out
+
+
+def screen(choice: ScreenChoice, x: np.ndarray, panel: Panel
+           ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Unit-years kept (COINr ``Screen``): the share of observed values (``byNA``) must be
+    at least ``dat_thresh`` and/or the share of non-zero values (``byNZ``) at least
+    ``nzero_thresh``. Returns the mask [years, units] and one row per unit and year."""
+    k = x.shape[-1]
+    present = (~np.isnan(x)).sum(-1) / k
+    nonzero = ((x != 0) & ~np.isnan(x)).sum(-1) / k
+    keep = np.ones(present.shape, bool)
+    if choice.unit_screen in ("byNA", "both"):
+        keep &= present >= choice.dat_thresh
+    if choice.unit_screen in ("byNZ", "both"):
+        keep &= nonzero >= choice.nzero_thresh
+    ny, nu = present.shape
+    frame = pd.DataFrame({
+        "year": np.repeat(np.array(panel.years), nu),
+        "unit": np.tile(np.array(panel.unit_codes, dtype=object), ny),
+        "share_present": present.reshape(-1), "share_nonzero": nonzero.reshape(-1),
+        "kept": keep.reshape(-1)})
+    return keep, frame
+
+
+def treat(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
+          ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Outlier treatment per indicator, each year separately (COINr ``Treat``)."""
+    out = x.copy()
+    points = np.zeros(x.shape, np.uint8)
+    rows: list[pd.DataFrame] = []
+    for choice, idx in indicator_groups(framework, meth.treat):
+        kernel = methods.get("treat", choice.method)
+        res = _run("treat", choice, kernel.fn, x[..., idx], **engine_args(kernel, choice, panel))
+        out[..., idx] = res.x
+        points[..., idx] = res.points
+        ny, k = len(panel.years), len(idx)
+        table = {"year": np.repeat(np.array(panel.years), k),
+                 "indicator": np.tile(np.array([framework.indicators[i] for i in idx],
+                                               dtype=object), ny),
+                 "method": choice.method,
+                 "points_treated": (res.points != 0).sum(-2).reshape(-1)}
+        table |= {name: np.broadcast_to(v, (ny, k)).reshape(-1)
+                  for name, v in res.details.items()}
+        rows.append(pd.DataFrame(table))
+    frame = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(frame):
+        frame = frame.sort_values(["year", "indicator"], kind="stable").reset_index(drop=True)
+    return out, points, frame
+
+
+def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
+    """Run the preparation stages the methodology asks for, in COINr's order."""
+    x = np.array(panel.values, dtype=np.float64)
+    flags = np.array(panel.flags, copy=True)
+    datasets = {"raw": panel.values}
+    if meth.denominate:
+        x = denominate(framework, panel, x)
+        datasets["denominated"] = x.copy()
+    if meth.impute is not None:
+        before = np.isnan(x)
+        x = impute(framework, panel, meth, x)
+        flags |= np.where(before & ~np.isnan(x), IMPUTED, 0).astype(np.uint8)
+        datasets["imputed"] = x.copy()
+    screening = pd.DataFrame()
+    if meth.screen is not None:
+        keep, screening = screen(meth.screen, x, panel)
+        x = np.where(keep[..., None], x, np.nan)
+        units_kept = keep.any(axis=0) if meth.screen.action == "drop" else np.ones(
+            keep.shape[1], bool)
+        panel = panel.subset_units(units_kept)
+        x, flags = x[:, units_kept], flags[:, units_kept]
+        datasets = {k: v[:, units_kept] for k, v in datasets.items()}
+        datasets["screened"] = x.copy()
+    treatment = pd.DataFrame()
+    if meth.treat is not None:
+        x, points, treatment = treat(framework, panel, meth, x)
+        flags |= np.where(points != 0, TREATED, 0).astype(np.uint8)
+        datasets["treated"] = x.copy()
+        datasets["treated_points"] = points
+    for v in datasets.values():
+        v.setflags(write=False)
+    return Prepared(panel, x, flags, datasets, treatment, screening)
+
+
+def point_labels(points: np.ndarray) -> np.ndarray:
+    """Text label of each treated point ('winhi', 'winlo', 'transformed', '')."""
+    return np.vectorize(POINT_LABELS.get, otypes=[object])(points)
