@@ -68,13 +68,17 @@ def build_cmd(
     year: int | None = typer.Option(None, help="year of the ranking printed (default: last)"),
     out: Path = typer.Option(Path("out"), help="folder the results are written to"),
     top: int = typer.Option(20, help="rows of the ranking printed"),
+    example: str | None = typer.Option(None, "--example", "-e",
+                                       help="build a bundled example instead (e.g. asem, hdi)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     try:
         if framework is None:
-            ex = bundled.load(MAIN_EXAMPLE)
-            fw, panel, meth = ex.framework, ex.panel, ex.methodology
-            out = out / MAIN_EXAMPLE
+            name = example or MAIN_EXAMPLE
+            ex = bundled.load(name)
+            fw, panel = ex.framework, ex.panel
+            meth = load_methodology(methodology) if methodology else ex.methodology
+            out = out / name
         else:
             if data is None:
                 raise FintechIndexError("build: give both FRAMEWORK and DATA (or neither for "
@@ -89,8 +93,30 @@ def build_cmd(
         written = results.write(out)
     except FintechIndexError as e:
         _fail(e)
-    console.print(f"wrote {len(written)} files to {out}/ (results.parquet, one ranking CSV per "
-                  "year, methodology.yaml, manifest.json)")
+    console.print(f"wrote {len(written)} files to {out}/: "
+                  + ", ".join(p.name for p in written))
+
+
+@app.command("convert-coinr")
+def convert_coinr_cmd(
+    idata: Path = typer.Argument(..., help="COINr iData table (CSV or Excel)"),
+    imeta: Path = typer.Argument(..., help="COINr iMeta table (CSV or Excel)"),
+    out: Path = typer.Option(Path("coinr-index"), help="folder for the converted files"),
+    year: int | None = typer.Option(None, help="year of the data if iData has no Time"),
+    data_sheet: str | None = typer.Option(None, help="Excel sheet of iData"),
+    meta_sheet: str | None = typer.Option(None, help="Excel sheet of iMeta"),
+) -> None:
+    """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
+    from .coinr import convert_coinr
+
+    try:
+        written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
+                                meta_sheet=meta_sheet)
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"wrote {', '.join(str(p) for p in written)}")
+    console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
+                  f"-m {written[2]}")
 
 
 @app.command("validate")
@@ -128,14 +154,14 @@ def validate_cmd(
 
 @app.command("validate-examples")
 def validate_examples_cmd() -> None:
-    """Rebuild the bundled UNDP indices and count published values reproduced exactly."""
-    table = Table(title="UNDP HDR 2023/2024 reproduced (values at 3 decimals; ranks exact)",
-                  title_justify="left")
+    """Rebuild the bundled examples and count published values reproduced exactly."""
+    table = Table(title="Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
+                  "COINr's ASEM example at 2 decimals; ranks exact)", title_justify="left")
     for col in ("index", "published", "reproduced", "not reproduced"):
         table.add_column(col, justify="right" if col != "index" else "left")
     all_ok = True
     try:
-        for name in bundled.UNDP_INDICES:
+        for name in bundled.available():
             for v in bundled.validate(name):
                 all_ok &= v.ok
                 table.add_row(v.what, f"{v.total:,}", f"{v.matched:,}", f"{v.total - v.matched:,}")

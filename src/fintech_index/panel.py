@@ -278,7 +278,14 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     level, parent) adds unit metadata; ``source``/``source_year`` are the default provenance
     of values whose file does not say it per row.
     """
-    table = _read_table(path, sheet)
+    return panel_from_table(_read_table(path, sheet), framework, units=units, source=source,
+                            source_year=source_year)
+
+
+def panel_from_table(table: _Table, framework: Framework, *,
+                     units: str | Path | pd.DataFrame | None = None, source: str | None = None,
+                     source_year: int | None = None) -> Panel:
+    """A table already read (file rows numbered) into a Panel; see :func:`load_panel`."""
     cols = [str(c).strip() for c in table.frame.columns]
     table.frame.columns = cols
     dup_cols = sorted({c for c in cols if cols.count(c) > 1})

@@ -22,6 +22,7 @@ from . import undp  # noqa: F401  (registers UNDP's kernels)
 
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
+ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal)"
 
 
 def datasets_dir() -> Path:
@@ -34,7 +35,7 @@ class Example:
     framework: Framework
     panel: Panel
     methodology: Methodology
-    published: pd.DataFrame | None = None  # unit, year, index, value
+    published: pd.DataFrame | None = None  # unit, year, node, measure, value, decimals
     files: dict[str, Path] = field(default_factory=dict)
 
     def build(self) -> Results:
@@ -42,21 +43,38 @@ class Example:
 
 
 def available() -> list[str]:
-    return list(UNDP_INDICES)
+    return [*UNDP_INDICES, "asem"]
+
+
+def _files(folder: Path, name: str) -> dict[str, Path]:
+    return {"framework": folder / f"{name}.yaml", "data": folder / f"{name}.csv",
+            "methodology": folder / f"{name}.methodology.yaml"}
 
 
 def load(name: str) -> Example:
-    """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi'."""
+    """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
+    (COINr's example index)."""
+    if name == "asem":
+        folder = datasets_dir() / "asem"
+        files = _files(folder, name)
+        fw = load_framework(files["framework"])
+        panel = load_panel(files["data"], fw, source=ASEM_SOURCE, source_year=2018)
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
+                       files)
     if name not in UNDP_INDICES:
         raise FintechIndexError(f"unknown example '{name}' (available: {', '.join(available())})")
     folder = datasets_dir() / "hdr"
-    files = {"framework": folder / f"{name}.yaml", "data": folder / f"{name}.csv",
-             "methodology": folder / f"{name}.methodology.yaml"}
+    files = _files(folder, name)
     fw = load_framework(files["framework"])
     panel = load_panel(files["data"], fw, source=HDR_SOURCE, source_year=2024)
-    published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
-    return Example(name, fw, panel, load_methodology(files["methodology"]),
-                   published[published["index"].isin([name, f"{name}_rank"])], files)
+    raw = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+    raw = raw[raw["index"].isin([name, f"{name}_rank"])]
+    is_rank = raw["index"].str.endswith("_rank")
+    published = pd.DataFrame({"unit": raw["unit"], "year": raw["year"], "node": fw.index,
+                              "measure": np.where(is_rank, "rank", "score"),
+                              "value": raw["value"], "decimals": np.where(is_rank, 0, 3)})
+    return Example(name, fw, panel, load_methodology(files["methodology"]), published, files)
 
 
 @dataclass(frozen=True)
@@ -75,22 +93,24 @@ class Validation:
 
 
 def validate(name: str, results: Results | None = None) -> list[Validation]:
-    """Compare a rebuild with every published value (3 decimals) and rank of the example."""
+    """Compare a rebuild with every published value of the example, each at its published
+    number of decimals; one Validation per node and measure (score, rank)."""
     ex = load(name)
     res = results or ex.build()
-    pub = ex.published
     out = []
-    for what, arr, decimals in ((name, res.score_array, 3), (f"{name}_rank", res.rank_array, 0)):
-        rows = pub[pub["index"] == what]
-        if rows.empty:
-            continue
+    for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):
+        arr = res.score_array if measure == "score" else res.rank_array
         u = np.array([res.units.index(c) for c in rows["unit"]])
         y = np.array([res.years.index(int(v)) for v in rows["year"]])
-        k = res.nodes.index(res.framework.index)
-        computed = arr[y, u, k]
+        computed = arr[y, u, res.nodes.index(node)]
         published = rows["value"].to_numpy(float)
-        same = np.round(computed, decimals) == published
+        decimals = rows["decimals"].to_numpy(int)
+        same = np.array([np.round(c, d) == p for c, d, p in
+                         zip(computed, decimals, published, strict=True)], dtype=bool)
         bad = rows.loc[~same, ["unit", "year"]].assign(published=published[~same],
                                                        computed=computed[~same])
-        out.append(Validation(name, what, len(rows), int(same.sum()), bad.reset_index(drop=True)))
+        what = f"{node} {measure}" if node != res.framework.index or name == "asem" else (
+            name if measure == "score" else f"{name}_rank")
+        out.append(Validation(name, what, len(rows), int(same.sum()),
+                              bad.reset_index(drop=True)))
     return out

@@ -1,0 +1,173 @@
+"""Bring a COINr index over: read an iData/iMeta pair (CSV or Excel) into a framework and
+a panel, and write them as this package's files.
+
+COINr's input format (``new_coin(iData, iMeta)``, vignette "coins",
+https://bluefoxr.github.io/COINr/articles/coins.html):
+
+* iMeta: one row per column of iData other than uCode/uName/Time, plus one per aggregate:
+  ``Level, iCode, iName, Direction, Weight, Type, Parent`` and optionally ``Unit, Target,
+  Denominator``. ``Type`` is Indicator, Aggregate, Group (a unit grouping column),
+  Denominator or Other (ignored).
+* iData: one row per unit (and year, ``Time``): ``uCode``, ``uName``, group and
+  denominator columns, then one column per indicator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .errors import DataError
+from .framework import Framework, framework_from_dict
+from .methodology import Methodology, methodology_from_dict
+from .panel import Panel, _parse_numbers, _raise, _read_table, _Table, panel_from_table
+
+META_REQUIRED = ("iCode", "Level", "Parent", "Type")
+TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
+RENAMED = {"uCode": "unit", "uName": "name", "Time": "year"}
+
+# COINr's defaults when Normalise() and Aggregate() are called without arguments
+COINR_DEFAULT_METHODOLOGY = {
+    "name": "COINr defaults (Normalise: n_minmax 0-100; Aggregate: a_amean, NA skipped)",
+    "normalise": {"method": "n_minmax", "params": {"l_u": [0, 100]}},
+    "aggregate": {"method": "a_amean", "params": {"na_rm": True}},
+}
+
+
+def _text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
+                              name: str | None = None) -> dict:
+    """COINr's iMeta as this package's flat framework document (``nodes:`` with parents)."""
+    table = _read_table(imeta, sheet)
+    f = table.frame
+    f.columns = [str(c).strip() for c in f.columns]
+    missing = [c for c in META_REQUIRED if c not in f.columns]
+    if missing:
+        raise DataError(f"{table.src}: header row: iMeta needs column(s) {missing} (found: "
+                        f"{list(f.columns)}; COINr's iMeta has Level, iCode, iName, "
+                        "Direction, Weight, Type, Parent and optionally Unit, Target, "
+                        "Denominator)")
+    problems: list[str] = []
+    numbers = {c: _parse_numbers(f[c], table, c, problems)
+               for c in ("Level", "Direction", "Weight", "Target") if c in f.columns}
+    nodes, groups, denominators = [], [], []
+    for i in range(len(f)):
+        row = {c: _text(f[c].iat[i]) for c in f.columns}
+        code, typ = row["iCode"], row["Type"]
+        if code is None:
+            problems.append(f"{table.src}: {table.row(i)}, column 'iCode': empty code")
+            continue
+        if typ not in TYPES:
+            problems.append(f"{table.src}: {table.row(i)}, column 'Type': {typ!r} is not one "
+                            f"of {', '.join(TYPES)}")
+            continue
+        if typ == "Group":
+            groups.append(code)
+        elif typ == "Denominator":
+            denominators.append({k: v for k, v in {
+                "code": code, "name": row.get("iName"), "unit": row.get("Unit")}.items()
+                if v is not None})
+        elif typ in ("Indicator", "Aggregate"):
+            node: dict[str, Any] = {"code": code, "name": row.get("iName") or code,
+                                    "parent": row.get("Parent"), "type": typ.lower()}
+            for col, key in (("Weight", "weight"), ("Direction", "direction")):
+                if col in numbers and not np.isnan(numbers[col][i]):
+                    v = numbers[col][i]
+                    node[key] = int(v) if key == "direction" else float(v)
+            if typ == "Indicator":
+                if row.get("Unit"):
+                    node["unit"] = row["Unit"]
+                if "Target" in numbers and not np.isnan(numbers["Target"][i]):
+                    node["target"] = float(numbers["Target"][i])
+                if row.get("Denominator"):
+                    node["denominator"] = row["Denominator"]
+            nodes.append(node)
+    _raise(problems)
+    doc: dict[str, Any] = {"name": name or Path(imeta).stem, "nodes": nodes}
+    if groups:
+        doc["groups"] = groups
+    if denominators:
+        doc["denominators"] = denominators
+    return doc
+
+
+def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -> _Table:
+    table = _read_table(idata, sheet)
+    f = table.frame
+    f.columns = [str(c).strip() for c in f.columns]
+    if "uCode" not in f.columns:
+        raise DataError(f"{table.src}: header row: iData needs a 'uCode' column (found: "
+                        f"{list(f.columns)[:12]})")
+    if "Time" not in f.columns:
+        if year is None:
+            raise DataError(f"{table.src}: iData has no 'Time' column; give the year of the "
+                            "data (--year)")
+        f["Time"] = str(year)
+    table.frame = f.rename(columns=RENAMED)
+    return table
+
+
+def load_coinr(idata: str | Path, imeta: str | Path, *, year: int | None = None,
+               data_sheet: str | int | None = None, meta_sheet: str | int | None = None,
+               source: str | None = None) -> tuple[Framework, Panel]:
+    """Read a COINr iData/iMeta pair into a Framework and a Panel."""
+    doc = framework_dict_from_imeta(imeta, meta_sheet)
+    fw = framework_from_dict(doc, Path(imeta).name)
+    table = _idata_table(idata, data_sheet, year)
+    return fw, panel_from_table(table, fw, source=source or Path(idata).name)
+
+
+def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
+                  name: str | None = None, year: int | None = None,
+                  data_sheet: str | int | None = None, meta_sheet: str | int | None = None,
+                  methodology: Methodology | None = None) -> list[Path]:
+    """Write ``framework.yaml``, ``data.csv`` and ``methodology.yaml`` (COINr's defaults, or
+    the one given) for ``fintech-index build``. The data are checked by loading them."""
+    doc = framework_dict_from_imeta(imeta, meta_sheet, name)
+    fw = framework_from_dict(doc, Path(imeta).name)
+    table = _idata_table(idata, data_sheet, year)
+    panel_from_table(table, fw)  # refuse bad data before writing anything
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    fw_path, data_path, meth_path = (out / "framework.yaml", out / "data.csv",
+                                     out / "methodology.yaml")
+    header = (f"# Converted from COINr iMeta {Path(imeta).name} by fintech-index\n")
+    fw_path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
+                       encoding="utf-8")
+    frame = table.frame
+    keep = ["unit", "year"] + [c for c in ("name",) if c in frame.columns] + list(fw.groups) \
+        + list(fw.denominator_codes) + list(fw.indicators)
+    absent = [c for c in keep if c not in frame.columns]
+    frame = frame.assign(**{c: "" for c in absent})[keep]
+    frame.to_csv(data_path, index=False, lineterminator="\n")
+    meth = methodology or methodology_from_dict(COINR_DEFAULT_METHODOLOGY)
+    meth_path.write_text(meth.to_yaml(), encoding="utf-8")
+    return [fw_path, data_path, meth_path]
+
+
+def to_imeta(framework: Framework) -> pd.DataFrame:
+    """The framework as a COINr iMeta table (for going back to R)."""
+    rows = []
+    for g in framework.groups:
+        rows.append({"Level": None, "iCode": g, "iName": g, "Type": "Group"})
+    for d in framework.denominators:
+        rows.append({"Level": None, "iCode": d.code, "iName": d.name or d.code,
+                     "Unit": d.unit, "Type": "Denominator"})
+    for code in framework.node_codes:
+        n = framework.nodes[code]
+        rows.append({"Level": n.level, "iCode": code, "iName": n.name,
+                     "Direction": n.direction, "Weight": n.weight, "Unit": n.unit,
+                     "Target": n.target, "Denominator": n.denominator, "Parent": n.parent,
+                     "Type": "Indicator" if n.is_indicator else "Aggregate"})
+    return pd.DataFrame(rows, columns=["Level", "iCode", "iName", "Direction", "Weight",
+                                       "Unit", "Target", "Denominator", "Parent", "Type"])
