@@ -15,10 +15,11 @@ from . import register
 
 
 def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Weights broadcast against x ([..., 1, k]); zero where x is missing and na_rm."""
+    """Weights broadcast against x ([..., 1, k]); zero where x is missing and na_rm. A batch
+    of weight sets [b, k] against one data set [units, k] gives [b, units, k]."""
     w = np.asarray(w, dtype=np.float64)
     w = w[..., None, :] if w.ndim > 1 else w
-    w = np.broadcast_to(w, x.shape)
+    w = np.broadcast_to(w, np.broadcast_shapes(x.shape, w.shape))
     missing = np.isnan(x)
     if na_rm:
         w = np.where(missing, 0.0, w)
