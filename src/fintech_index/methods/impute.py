@@ -120,7 +120,7 @@ def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
 
 
 @register("impute", "i_EM")
-def i_em(x: np.ndarray, max_iter: int = 1000, tol: float = 1e-8) -> np.ndarray:
+def i_em(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
     """Expectation-maximisation under a multivariate normal, per year (Dempster, Laird and
     Rubin 1977; Little and Rubin 2002, ch. 11; OECD/JRC Handbook 2008, section 1.3).
 
@@ -134,6 +134,34 @@ def i_em(x: np.ndarray, max_iter: int = 1000, tol: float = 1e-8) -> np.ndarray:
     lead = x.shape[:-2]
     for idx in np.ndindex(*lead):
         out[idx] = _em_matrix(x[idx], max_iter, tol)
+    return out
+
+
+def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.ndarray
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each missing pattern, ``B = S_mo S_oo^-1`` and ``C = S_mm - B S_om``.
+
+    With ``P = S^-1`` these are ``B = -P_mm^-1 P_mo`` and ``C = P_mm^-1`` (one k x k inverse
+    per iteration, then only small solves); where S is singular (as many indicators as
+    units), each pattern is solved by least squares on ``S_oo`` instead."""
+    try:
+        chol = np.linalg.cholesky(sigma)
+        inv_c = np.linalg.solve(chol, np.eye(len(sigma)))
+        prec = inv_c.T @ inv_c
+        direct = True
+    except np.linalg.LinAlgError:
+        direct = False
+    out = []
+    for rows in patterns.values():
+        m = miss[rows[0]]
+        o = ~m
+        if direct:
+            p_mm_inv = np.linalg.inv(prec[np.ix_(m, m)])
+            out.append((-p_mm_inv @ prec[np.ix_(m, o)], p_mm_inv))
+        else:
+            s_mo = sigma[np.ix_(m, o)]
+            beta = np.linalg.lstsq(sigma[np.ix_(o, o)], s_mo.T, rcond=None)[0].T
+            out.append((beta, sigma[np.ix_(m, m)] - beta @ s_mo.T))
     return out
 
 
@@ -153,18 +181,11 @@ def _em_matrix(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
             patterns.setdefault(miss[i].tobytes(), []).append(i)
     for _ in range(max_iter):
         correction = np.zeros((k, k))
-        for rows in patterns.values():
+        for rows, (beta, c_mm) in zip(patterns.values(), _conditionals(sigma, patterns, miss),
+                                      strict=True):
             m = miss[rows[0]]
             o = ~m
-            if o.any():
-                s_oo = sigma[np.ix_(o, o)]
-                s_mo = sigma[np.ix_(m, o)]
-                beta = np.linalg.lstsq(s_oo, s_mo.T, rcond=None)[0].T
-                filled[np.ix_(rows, m)] = mu[m] + (a[np.ix_(rows, o)] - mu[o]) @ beta.T
-                c_mm = sigma[np.ix_(m, m)] - beta @ s_mo.T
-            else:
-                filled[np.ix_(rows, m)] = mu[m]
-                c_mm = sigma[np.ix_(m, m)]
+            filled[np.ix_(rows, m)] = mu[m] + (a[np.ix_(rows, o)] - mu[o]) @ beta.T
             correction[np.ix_(m, m)] += len(rows) * c_mm
         new_mu = filled.mean(axis=0)
         d = filled - new_mu

@@ -77,9 +77,9 @@ def w_pca(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _per_member(np.asarray(x, dtype=np.float64), _first_component)
 
 
-def varimax(loadings: np.ndarray, max_iter: int = 1000, tol: float = 1e-10) -> np.ndarray:
+def varimax(loadings: np.ndarray, max_iter: int = 1000, tol: float = 1e-5) -> np.ndarray:
     """Varimax rotation (Kaiser 1958) of a [k, f] loading matrix, with Kaiser normalisation,
-    the algorithm of R's ``stats::varimax``."""
+    the algorithm and stopping rule (``eps = 1e-5``) of R's ``stats::varimax``."""
     k, f = loadings.shape
     if f < 2:
         return loadings.copy()
