@@ -135,3 +135,18 @@ def test_cli_builds_asem_and_converts(tmp_path):
                                  str(tmp_path / "cv")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "cv" / "framework.yaml").exists()
+
+
+def test_convert_coinr_from_excel_sheets(tmp_path):
+    """The same pair as an Excel workbook (two sheets) gives the same framework and values."""
+    book = tmp_path / "asem.xlsx"
+    with pd.ExcelWriter(book) as xl:
+        pd.read_csv(IDATA).to_excel(xl, sheet_name="iData", index=False)
+        pd.read_csv(IMETA).to_excel(xl, sheet_name="iMeta", index=False)
+    fw, panel = load_coinr(book, book, data_sheet="iData", meta_sheet="iMeta")
+    fw_csv, panel_csv = load_coinr(IDATA, IMETA)
+    assert fw.indicators == fw_csv.indicators
+    # the workbook writer (openpyxl, like Excel) keeps 15 significant digits: 1 ulp at most
+    np.testing.assert_allclose(panel.values, panel_csv.values, rtol=1e-15, atol=0)
+    np.testing.assert_array_equal(np.isnan(panel.values), np.isnan(panel_csv.values))
+    np.testing.assert_allclose(panel.denominators, panel_csv.denominators, rtol=1e-15, atol=0)

@@ -333,3 +333,15 @@ def test_methodology_checks_stage_parameters():
                                                        "use_group": "Continent"}})
     with pytest.raises(fi.MethodologyError, match="use_group 'Continent' is not a group column"):
         wrong_group.check(ex.framework)
+
+
+@given(arrays(np.float64, (12, 3), elements=st.integers(0, 1000).map(float)))
+def test_data_driven_weights_properties(x):
+    """Factor weights are non-negative and sum to 1; PC1 loadings have unit length and a
+    positive sum (or are NaN where the data give no component, e.g. a constant child)."""
+    f = wt.w_factor(x, np.ones(3))
+    p = wt.w_pca(x, np.ones(3))
+    if np.isfinite(f).all():
+        assert (f >= 0).all() and f.sum() == pytest.approx(1.0)
+    if np.isfinite(p).all():
+        assert np.linalg.norm(p) == pytest.approx(1.0) and p.sum() >= 0

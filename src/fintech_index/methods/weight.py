@@ -60,8 +60,13 @@ def _standardised(m: np.ndarray) -> np.ndarray:
     return (m - m.mean(axis=0)) / m.std(axis=0, ddof=1)
 
 
+def _degenerate(m: np.ndarray, min_rows: int) -> bool:
+    """Too few complete units, or a child without variation: no components to weight by."""
+    return len(m) < min_rows or bool((np.ptp(m, axis=0) == 0).any())
+
+
 def _first_component(m: np.ndarray) -> np.ndarray:
-    if len(m) < 2:
+    if _degenerate(m, 2):
         return np.full(m.shape[1], np.nan)
     _, _, vt = np.linalg.svd(_standardised(m), full_matrices=False)
     v = vt[0]
@@ -99,7 +104,7 @@ def varimax(loadings: np.ndarray, max_iter: int = 1000, tol: float = 1e-5) -> np
 
 
 def _factor_weights(m: np.ndarray) -> np.ndarray:
-    if len(m) < 3:
+    if _degenerate(m, 3):
         return np.full(m.shape[1], np.nan)
     corr = np.corrcoef(m, rowvar=False)
     vals, vecs = np.linalg.eigh(corr)
