@@ -148,20 +148,22 @@ def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.
         chol = np.linalg.cholesky(sigma)
         inv_c = np.linalg.solve(chol, np.eye(len(sigma)))
         prec = inv_c.T @ inv_c
-        direct = True
+        out = []
+        for rows in patterns.values():
+            m = miss[rows[0]]
+            p_mm_inv = np.linalg.inv(prec[np.ix_(m, m)])
+            out.append((-p_mm_inv @ prec[np.ix_(m, ~m)], p_mm_inv))
+        if all(np.isfinite(b).all() and np.isfinite(c).all() for b, c in out):
+            return out
     except np.linalg.LinAlgError:
-        direct = False
+        pass
     out = []
     for rows in patterns.values():
         m = miss[rows[0]]
         o = ~m
-        if direct:
-            p_mm_inv = np.linalg.inv(prec[np.ix_(m, m)])
-            out.append((-p_mm_inv @ prec[np.ix_(m, o)], p_mm_inv))
-        else:
-            s_mo = sigma[np.ix_(m, o)]
-            beta = np.linalg.lstsq(sigma[np.ix_(o, o)], s_mo.T, rcond=None)[0].T
-            out.append((beta, sigma[np.ix_(m, m)] - beta @ s_mo.T))
+        s_mo = sigma[np.ix_(m, o)]
+        beta = np.linalg.lstsq(sigma[np.ix_(o, o)], s_mo.T, rcond=None)[0].T
+        out.append((beta, sigma[np.ix_(m, m)] - beta @ s_mo.T))
     return out
 
 
