@@ -36,33 +36,41 @@ def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return n, (d * d).sum(-2), (d ** 3).sum(-2), (d ** 4).sum(-2)
 
 
-def skew(x: np.ndarray) -> np.ndarray:
-    """Sample skewness over units, as COINr ``skew`` (e1071 type 2, Excel's SKEW):
-    ``sqrt(n) m3 / m2^(3/2) * sqrt(n (n-1)) / (n-2)`` with m_r the sums of r-th powers of
-    deviations; NaN with fewer than 3 values."""
-    n, m2, m3, _ = _moments(x)
+def skew_kurt(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample skewness and excess kurtosis over units, as COINr's ``skew`` and ``kurt``
+    (e1071 type 2; Excel's SKEW and KURT), with m_r the sums of r-th powers of deviations:
+
+        skew = sqrt(n) m3 / m2^(3/2) * sqrt(n (n-1)) / (n-2)        (NaN below 3 values)
+        kurt = ((n+1)(r-3) + 6)(n-1) / ((n-2)(n-3)),  r = n m4 / m2^2   (NaN below 4)
+    """
+    n, m2, m3, m4 = _moments(x)
     with np.errstate(invalid="ignore", divide="ignore"):
-        y = np.sqrt(n) * m3 / m2 ** 1.5
-        y = y * np.sqrt(n * (n - 1)) / (n - 2)
-    return np.where(n >= 3, y, np.nan)
+        sk = np.sqrt(n) * m3 / m2 ** 1.5
+        sk = sk * np.sqrt(n * (n - 1)) / (n - 2)
+        r = n * m4 / m2 ** 2
+        kt = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
+    return np.where(n >= 3, sk, np.nan), np.where(n >= 4, kt, np.nan)
+
+
+def skew(x: np.ndarray) -> np.ndarray:
+    """Sample skewness over units (see :func:`skew_kurt`)."""
+    return skew_kurt(x)[0]
 
 
 def kurt(x: np.ndarray) -> np.ndarray:
-    """Sample excess kurtosis over units, as COINr ``kurt`` (e1071 type 2, Excel's KURT):
-    ``((n+1)(r-3) + 6)(n-1) / ((n-2)(n-3))`` with ``r = n m4 / m2^2``; NaN below 4 values."""
-    n, m2, _, m4 = _moments(x)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = n * m4 / m2 ** 2
-        y = ((n + 1) * (r - 3) + 6) * (n - 1) / ((n - 2) * (n - 3))
-    return np.where(n >= 4, y, np.nan)
+    """Sample excess kurtosis over units (see :func:`skew_kurt`)."""
+    return skew_kurt(x)[1]
 
 
 def passes(x: np.ndarray, skew_thresh: float = 2.0, kurt_thresh: float = 3.5) -> np.ndarray:
     """COINr ``check_SkewKurt``: passes if ``|skew| < skew_thresh`` OR ``kurt < kurt_thresh``.
     An undefined skewness (constant or too few values) passes: there is nothing to treat."""
-    sk, kt = skew(x), kurt(x)
-    ok = (np.abs(sk) < skew_thresh) | (kt < kurt_thresh)
-    return ok | np.isnan(sk) | np.isnan(kt)
+    return _passing(*skew_kurt(x), skew_thresh, kurt_thresh)
+
+
+def _passing(sk: np.ndarray, kt: np.ndarray, skew_thresh: float, kurt_thresh: float
+             ) -> np.ndarray:
+    return (np.abs(sk) < skew_thresh) | (kt < kurt_thresh) | np.isnan(sk) | np.isnan(kt)
 
 
 def _log_ct(x: np.ndarray) -> np.ndarray:
@@ -129,6 +137,40 @@ def _replace_extreme(y: np.ndarray, side: np.ndarray, extreme, store: np.ndarray
     return np.where(at, nxt, y)
 
 
+def _as_columns(x: np.ndarray) -> np.ndarray:
+    """[..., units, k] -> [units, columns]: every (batch member, indicator) one column."""
+    return np.moveaxis(x, -2, 0).reshape(x.shape[-2], -1)
+
+
+def _from_columns(c: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return np.moveaxis(c.reshape((shape[-2],) + shape[:-2] + shape[-1:]), 0, -2)
+
+
+def _winsorise_columns(y: np.ndarray, winmax: int | None, skew_thresh: float,
+                       kurt_thresh: float, force_win: bool):
+    """The winsorisation loop on [units, columns], working only on the columns still
+    failing at each step."""
+    y = y.copy()
+    ok = passes(y, skew_thresh, kurt_thresh)
+    last_hi = np.zeros(y.shape, bool)
+    last_lo = np.zeros(y.shape, bool)
+    nwin = np.zeros(ok.shape, np.int64)
+    limit = y.shape[0] if winmax is None else int(winmax)
+    for _ in range(y.shape[0] + 1):
+        act = np.flatnonzero((~ok | force_win) & (nwin < limit))
+        if not len(act):
+            break
+        sub, hi, lo = y[:, act], last_hi[:, act], last_lo[:, act]
+        high = skew(sub) >= 0
+        for side, extreme, store in ((high, np.nanmax, hi), (~high, np.nanmin, lo)):
+            if side.any():
+                sub = _replace_extreme(sub, side, extreme, store)
+        y[:, act], last_hi[:, act], last_lo[:, act] = sub, hi, lo
+        nwin[act] = hi.sum(0) + lo.sum(0)
+        ok[act] = passes(sub, skew_thresh, kurt_thresh)
+    return y, ok, nwin, last_hi, last_lo
+
+
 _SECOND_STAGE = {"log_CT": _log_ct, "log_CT_orig": _log_ct_orig, "none": None}
 
 
@@ -149,24 +191,13 @@ def winsorise(x: np.ndarray, winmax: int | None = 5, skew_thresh: float = 2.0,
     ``combine_treat = FALSE``).
     """
     x0 = np.asarray(x, dtype=np.float64)
-    y = x0.copy()
-    ok = passes(y, skew_thresh, kurt_thresh)
-    failed_first = ~ok
-    last_hi = np.zeros(y.shape, bool)
-    last_lo = np.zeros(y.shape, bool)
-    nwin = np.zeros(ok.shape, np.int64)
-    limit = y.shape[-2] if winmax is None else int(winmax)
-    for _ in range(y.shape[-2] + 1):
-        active = (~ok | force_win) & (nwin < limit)
-        if not active.any():
-            break
-        high = active & (skew(y) >= 0)
-        low = active & ~high
-        for side, extreme, store in ((high, np.nanmax, last_hi), (low, np.nanmin, last_lo)):
-            if side.any():
-                y = _replace_extreme(y, side, extreme, store)
-        nwin = last_hi.sum(-2) + last_lo.sum(-2)
-        ok = np.where(active, passes(y, skew_thresh, kurt_thresh), ok)
+    y, ok, nwin, last_hi, last_lo = _winsorise_columns(
+        _as_columns(x0), winmax, skew_thresh, kurt_thresh, force_win)
+    y, last_hi, last_lo = (_from_columns(a, x0.shape) for a in (y, last_hi, last_lo))
+    per_column = x0.shape[:-2] + x0.shape[-1:]
+    ok, nwin = ok.reshape(per_column), nwin.reshape(per_column)
+    sk0, kt0 = skew_kurt(x0)
+    failed_first = ~_passing(sk0, kt0, skew_thresh, kurt_thresh)
     points = np.where(last_hi, WIN_HIGH, np.where(last_lo, WIN_LOW, NONE)).astype(np.uint8)
     second = ~ok
     if second.any() and f2 != "none":
@@ -182,12 +213,12 @@ def winsorise(x: np.ndarray, winmax: int | None = 5, skew_thresh: float = 2.0,
         col = second[..., None, :]
         y = np.where(col, t, y)
         points = np.where(col & ~np.isnan(x0), TRANSFORMED, points).astype(np.uint8)
+    sk1, kt1 = skew_kurt(y)
     details = {
         "failed_before": failed_first,
         "winsorised": np.where(second & (f2 != "none"), 0, nwin),
         "transformed": second & (f2 != "none"),
-        "passes_after": passes(y, skew_thresh, kurt_thresh),
-        "skew_before": skew(x0), "kurt_before": kurt(x0),
-        "skew_after": skew(y), "kurt_after": kurt(y),
+        "passes_after": _passing(sk1, kt1, skew_thresh, kurt_thresh),
+        "skew_before": sk0, "kurt_before": kt0, "skew_after": sk1, "kurt_after": kt1,
     }
     return Treated(y, points, details)
