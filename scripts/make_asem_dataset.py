@@ -11,8 +11,8 @@ from fintech_index.coinr import convert_coinr
 from fintech_index.methodology import load_methodology
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent.parent / "shared" / "data" / "coinr_asem"
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "asem"
+SRC = OUT / "coinr"  # copies of ../shared/data/coinr_asem/iData.csv and iMeta.csv
 
 
 def main() -> None:

@@ -1,8 +1,6 @@
 """COINr's ASEM example and COINr's documented treatment numbers, and the iData/iMeta
 converter. Published values come from COINr's vignettes (articles/results.md, treat.md)."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,9 +12,8 @@ from fintech_index.cli import app
 from fintech_index.coinr import convert_coinr, load_coinr, to_imeta
 from fintech_index.methods import treat
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "coinr_asem"
-IDATA, IMETA = SHARED / "iData.csv", SHARED / "iMeta.csv"
-ASEM_DIR = examples.datasets_dir() / "asem"
+COINR_FILES = examples.datasets_dir() / "asem" / "coinr"  # COINr's ASEM_iData/iMeta as CSV
+IDATA, IMETA = COINR_FILES / "iData.csv", COINR_FILES / "iMeta.csv"
 
 
 def test_build_example_coin_reproduces_every_number_coinr_prints():
