@@ -125,6 +125,11 @@ class Methodology(BaseModel):
     round: dict[str, int] = {}
     rank: RankChoice = RankChoice()
 
+    @field_validator("impute", "treat", "normalise", "weight", "aggregate", mode="before")
+    @classmethod
+    def _method_name_alone(cls, v: Any) -> Any:
+        return _as_choice(v)
+
     @property
     def hash(self) -> str:
         """SHA-256 of the canonical JSON form: equal choices give equal hashes."""

@@ -1,0 +1,43 @@
+"""One edition's scores and ranks as frames: the common input of the analyses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ..build import Results
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Scores and ranks of every node for one year of a build: unit x node frames."""
+
+    label: str
+    year: int
+    scores: pd.DataFrame
+    ranks: pd.DataFrame
+    units: pd.DataFrame  # name, country, region, ...
+    node_names: dict[str, str]
+    index: str
+    children: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, results: Results, year: int | None = None, label: str | None = None
+           ) -> Edition:
+        y = results.years[results._year(year)]
+        scores = pd.DataFrame({n: results.scores(n)[y] for n in results.nodes})
+        ranks = pd.DataFrame({n: results.ranks(n)[y] for n in results.nodes})
+        fw = results.framework
+        return cls(label or str(y), int(y), scores, ranks, results.panel.units,
+                   {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
+                   {c: fw.nodes[c].children for c in fw.nodes})
+
+    def name(self, unit: str) -> str:
+        n = self.units["name"].get(unit) if "name" in self.units else None
+        return str(n) if isinstance(n, str) and n else unit
+
+    def ranked(self, node: str | None = None) -> pd.Series:
+        """Ranks of one node, best first, unranked units left out (ties: unit code order)."""
+        r = self.ranks[node or self.index].dropna()
+        return r.iloc[sorted(range(len(r)), key=lambda i: (r.iloc[i], r.index[i]))]

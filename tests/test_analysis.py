@@ -1,0 +1,145 @@
+"""The analyses of an edition on a small hand-worked two-edition example (synthetic).
+
+Framework: index <- {A: x1, x2; B: x3, x4}, no normalisation, arithmetic means, so
+A = (x1 + x2) / 2, B = (x3 + x4) / 2, index = (A + B) / 2.
+
+2024  x1 x2 x3 x4 |  A     B    index  rank      2025  x1 x2 x3 x4 |  A   B   index  rank
+P     90 80 70 60 | 85    65    75      2        P     95 85 80 70 | 90  75  82.5    2
+Q     80 80 90 90 | 80    90    85      1        Q     80 84 86 90 | 82  88  85      1
+R     60 70 50 50 | 65    50    57.5    3        R     60 60 60 60 | 60  60  60      4
+S     50 40 60 70 | 45    65    55      4        S     70 66 62 58 | 68  60  64      3
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fintech_index as fi
+from fintech_index.analysis import (
+    compare,
+    edition_sentences,
+    gap,
+    head_to_head,
+    ordinal,
+    profile,
+    regional_leads,
+    unchanged_top,
+)
+from fintech_index.analysis.edition import Edition
+
+FW = fi.framework_from_dict({"index": {"code": "idx", "name": "Index", "children": [
+    {"code": "A", "name": "Alpha", "children": [{"code": "x1"}, {"code": "x2"}]},
+    {"code": "B", "name": "Beta", "children": [{"code": "x3"}, {"code": "x4"}]}]}},
+    "synthetic.yaml")
+META = pd.DataFrame({"name": ["Pville", "Qtown", "Rcity", "Sburg"],
+                     "region": ["North America", "North America", "Asia", "Europe"]},
+                    index=["P", "Q", "R", "S"])
+V2024 = [[90, 80, 70, 60], [80, 80, 90, 90], [60, 70, 50, 50], [50, 40, 60, 70]]
+V2025 = [[95, 85, 80, 70], [80, 84, 86, 90], [60, 60, 60, 60], [70, 66, 62, 58]]
+METH = fi.methodology_from_dict({"normalise": "none", "aggregate": "a_amean"})
+
+
+def edition(values, year):
+    p = fi.panel_from_arrays(np.array([values], float), FW, list("PQRS"), [year],
+                             meta=META, source="synthetic")
+    return Edition.of(fi.build(FW, p, METH), label=str(year))
+
+
+E24, E25 = edition(V2024, 2024), edition(V2025, 2025)
+
+
+def test_scores_and_ranks_as_worked():
+    assert E25.scores["idx"].to_dict() == {"P": 82.5, "Q": 85.0, "R": 60.0, "S": 64.0}
+    assert list(E25.ranked().index) == ["Q", "P", "S", "R"]
+    assert list(E24.ranked("A").index) == ["P", "Q", "R", "S"]
+
+
+def test_changes_every_delta():
+    ch = compare(E25, E24)
+    t = ch.node()
+    assert t["rank_change"].to_dict() == {"Q": 0, "P": 0, "S": 1, "R": -1}
+    assert t["score_change"].to_dict() == {"Q": 0.0, "P": 7.5, "S": 9.0, "R": 2.5}
+    a = ch.node("A")
+    assert a["rank"].to_dict() == {"P": 1, "Q": 2, "S": 3, "R": 4}
+    assert a["rank_change"].to_dict() == {"P": 0, "Q": 0, "S": 1, "R": -1}
+    assert ch.node("x2").at["Q", "score_change"] == 4
+    assert unchanged_top(ch) == 2 and unchanged_top(ch, "A") == 2
+    # B: 2024 Q 90, P 65, S 65, R 50 -> Q, P, S (tie at 2, by code), R; 2025 Q 88, P 75,
+    # R 60, S 60 -> Q, P, R, S: the first two unchanged
+    assert unchanged_top(ch, "B") == 2
+    assert ch.entries == () and ch.exits == ()
+
+
+def test_entries_and_exits():
+    p = fi.panel_from_arrays(np.array([V2025[:3]], float), FW, list("PQR"), [2025],
+                             meta=META, source="synthetic")
+    small = Edition.of(fi.build(FW, p, METH), label="2025")
+    ch = compare(small, E24)
+    assert ch.exits == ("S",) and compare(E24, small).entries == ("S",)
+
+
+def test_gap_top_three():
+    """2024 top 3: 85, 75, 57.5: range 27.5, mean 72.5, sd = sqrt((12.5^2 + 2.5^2 + 15^2)/2)
+    = sqrt(193.75); 2025 top 3: 85, 82.5, 64: range 21, mean 77.1667."""
+    g24, g25 = gap(E24, 3), gap(E25, 3)
+    assert g24.units == ("Q", "P", "R") and g24.range == 27.5
+    assert g24.sd == pytest.approx(np.sqrt(193.75))
+    assert g24.cv == pytest.approx(np.sqrt(193.75) / 72.5)
+    assert g25.range == 21.0
+    assert g25.sd == pytest.approx(np.std([85, 82.5, 64], ddof=1))
+    assert g25.versus(g24) == "narrowed" and g24.versus(g25) == "widened"
+
+
+def test_head_to_head():
+    """2025 P vs Q: P ahead on A (90 > 82), x1 (95 > 80), x2 (85 > 84); Q ahead on B, x3,
+    x4 and the index. In 2024 they were level on x2 (80 = 80): that order changed."""
+    h = head_to_head(E25, "P", "Q", previous=E24)
+    assert set(h.a_ahead) == {"A", "x1", "x2"}
+    assert set(h.b_ahead) == {"B", "x3", "x4", "idx"}
+    assert h.level == () and h.changed == ("x2",)
+
+
+def test_regional_leads():
+    r = regional_leads(E25, top=3)
+    assert list(r.index) == ["North America", "Europe", "Asia"]
+    assert r.loc["North America", "top_3"] == 2 and r.loc["Asia", "top_3"] == 0
+    assert r.loc["North America", "mean_idx"] == pytest.approx((85 + 82.5) / 2)
+    assert r.loc["North America", "mean_A"] == pytest.approx((90 + 82) / 2)
+
+
+def test_profile_strengths_weaknesses_peers():
+    """2025 ranks. R (4th overall): x1 4th, x2 4th (60 < 66), x3 4th (60 < 62), x4 3rd
+    (60 > 58), B 3rd (60, level with S) -> strengths B and x4 (one place better), no
+    weakness. S (3rd): x4 4th (58) -> weakness x4, no strength."""
+    r = profile(E25, "R", margin=1, peers=1, changes=compare(E25, E24))
+    assert r.rank == 4 and r.score == 60
+    assert list(r.strengths["node"]) == ["B", "x4"] and r.weaknesses.empty
+    assert r.peers == ("S",)
+    assert r.changes.set_index("node").at["idx", "rank_change"] == -1
+    s = profile(E25, "S", margin=1, peers=1)
+    assert s.strengths.empty and list(s.weaknesses["node"]) == ["x4"]
+    assert s.peers == ("P", "R")
+
+
+def test_sentences_every_figure_from_the_results():
+    """sd 2025 top three: mean 77.1667, deviations 7.8333, 5.3333, -13.1667, squares sum
+    263.1667, / 2 = 131.58, sqrt = 11.47 -> 11.5. North America: Q and P in the top three,
+    mean (85 + 82.5) / 2 = 83.75 -> 83.8."""
+    s = edition_sentences(E25, E24, top=3)
+    assert s == [
+        "The 2025 ranking is led by Qtown, followed by Pville and Sburg.",
+        "The top two positions are unchanged from 2024.",
+        "Sburg climbed one place to third.",
+        "The gap among the top three narrowed: the score range went from 27.5 to 21.0 "
+        "points (standard deviation 13.9 to 11.5).",
+        "Pville ranks first on Alpha.",
+        "Qtown ranks first on Beta.",
+        "Sburg climbed one place to third on Alpha.",
+        "Sburg fell one place to third on Beta.",  # B: 2nd (tied) in 2024, 3rd (tied) now
+        "North America leads with two of the top three (mean index score 83.8).",
+    ]
+
+
+def test_ordinals():
+    assert [ordinal(n) for n in (1, 4, 10, 11, 12, 13, 21, 22, 103, 111)] == [
+        "first", "fourth", "tenth", "11th", "12th", "13th", "21st", "22nd", "103rd", "111th"]
