@@ -143,3 +143,12 @@ def test_sentences_every_figure_from_the_results():
 def test_ordinals():
     assert [ordinal(n) for n in (1, 4, 10, 11, 12, 13, 21, 22, 103, 111)] == [
         "first", "fourth", "tenth", "11th", "12th", "13th", "21st", "22nd", "103rd", "111th"]
+
+
+def test_shared_first_place_is_said_so():
+    """2024 Beta: Q 90 first alone; make P and Q level on A in 2025 (x1 + x2 equal)."""
+    v = [row[:] for row in V2025]
+    v[1][:2] = [95, 85]  # Q: A = 90, as P
+    ed = edition(v, 2025)
+    s = edition_sentences(ed, None, top=3)
+    assert "Pville and Qtown share first place on Alpha." in s

@@ -345,3 +345,9 @@ def test_data_driven_weights_properties(x):
         assert (f >= 0).all() and f.sum() == pytest.approx(1.0)
     if np.isfinite(p).all():
         assert np.linalg.norm(p) == pytest.approx(1.0) and p.sum() >= 0
+
+
+def test_min_and_no_imputation():
+    """i_min fills with the lowest observed value (2); none leaves the gap."""
+    assert im.i_min(col(5, NAN, 2)[None])[0, 1, 0] == 2
+    assert np.isnan(im.i_none(col(5, NAN, 2)[None])[0, 1, 0])

@@ -11,8 +11,8 @@ from fintech_index.cli import app
 runner = CliRunner()
 
 
-def test_build_without_arguments_builds_the_bundled_index(tmp_path):
-    r = runner.invoke(app, ["build", "--out", str(tmp_path), "--top", "5"])
+def test_build_of_the_bundled_hdi(tmp_path):
+    r = runner.invoke(app, ["build", "--example", "hdi", "--out", str(tmp_path), "--top", "5"])
     assert r.exit_code == 0, r.output
     assert "Switzerland" in r.output and "0.967" in r.output
     assert (tmp_path / "hdi" / "results.parquet").exists()

@@ -5,6 +5,7 @@ Exit codes: 0 success, 2 bad input (the message, no traceback), 1 a failed check
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import examples as bundled
+from .analysis import write_edition_report
 from .build import Results, build
 from .errors import FintechIndexError
 from .framework import load_framework
@@ -21,10 +23,12 @@ from .panel import load_panel
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Build, audit and publish composite indices.")
-console = Console()
+# rich wraps at 80 columns when output is not a terminal (pipes, files, CI logs): give the
+# ranking table room for its columns there
+console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True)
 
-MAIN_EXAMPLE = "hdi"  # until the fintech index data land, the main job is the UNDP HDI
+MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 
 
 def _fail(e: FintechIndexError) -> None:
@@ -36,20 +40,37 @@ def _fmt(v: float, digits: int = 3) -> str:
     return "" if np.isnan(v) else (f"{int(v)}" if digits == 0 else f"{v:.{digits}f}")
 
 
+def _change(frame_prev, unit: str, rank: float) -> str:
+    if frame_prev is None or unit not in frame_prev.index:
+        return ""
+    before = frame_prev.at[unit, "rank"]
+    if np.isnan(before):
+        return "new"
+    d = int(before - rank)
+    return "=" if d == 0 else (f"+{d}" if d > 0 else f"{d}")
+
+
 def print_ranking(results: Results, year: int | None, top: int) -> None:
     frame = results.ranking(year)
     year = results.years[-1] if year is None else year
+    earlier = [y for y in results.years if y < year]
+    frame_prev = results.ranking(earlier[-1]) if earlier else None
     fw = results.framework
     dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
     table = Table(title=f"{fw.name}: ranking {year}", title_justify="left")
     table.add_column("rank", justify="right")
+    if frame_prev is not None:
+        table.add_column(f"vs {earlier[-1]}", justify="right")
     table.add_column("unit")
     table.add_column(fw.index, justify="right")
     for d in dims:
         table.add_column(f"{d} (rank)", justify="right")
     shown = frame[frame["rank"].notna()].head(top)
     for unit, row in shown.iterrows():
-        cells = [_fmt(row["rank"], 0), f"{row['name']} ({unit})", _fmt(row["score"])]
+        cells = [_fmt(row["rank"], 0)]
+        if frame_prev is not None:
+            cells.append(_change(frame_prev, unit, row["rank"]))
+        cells += [f"{row['name']} ({unit})", _fmt(row["score"])]
         cells += [f"{_fmt(row[f'{d}.score'])} ({_fmt(row[f'{d}.rank'], 0)})" for d in dims]
         table.add_row(*cells)
     console.print(table)
@@ -91,6 +112,9 @@ def build_cmd(
             results.ranking(year)  # refuses a year that is not there
         print_ranking(results, year, top)
         written = results.write(out)
+        written += write_edition_report(results, out, year)
+        sentences = (out / f"sentences_{results.years[-1] if year is None else year}.txt")
+        console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
     except FintechIndexError as e:
         _fail(e)
     console.print(f"wrote {len(written)} files to {out}/: "
@@ -162,14 +186,35 @@ def validate_examples_cmd() -> None:
     all_ok = True
     try:
         for name in bundled.available():
+            if name == bundled.FINTECH:
+                continue
             for v in bundled.validate(name):
                 all_ok &= v.ok
                 table.add_row(v.what, f"{v.total:,}", f"{v.matched:,}", f"{v.total - v.matched:,}")
     except FintechIndexError as e:
         _fail(e)
     console.print(table)
+    print_agreement()
     if not all_ok:
         raise typer.Exit(1)
+
+
+def print_agreement() -> None:
+    """The fintech index against published rankings (agreement, not reproduction)."""
+    from .examples.fintech import agreement
+
+    ex = bundled.load(bundled.FINTECH)
+    table = Table(title="Fintech index: rank agreement with published rankings (their "
+                  "exact ranks only; not a reproduction: their data are not public)",
+                  title_justify="left")
+    for col in ("ranking", "edition", "our edition", "cities", "Spearman", "Kendall",
+                "top 10 shared"):
+        table.add_column(col, justify="left" if col == "ranking" else "right")
+    for a in agreement(ex.build(), ex.published):
+        table.add_row(a.ranking.split(" (")[0], str(a.edition), str(a.our_year),
+                      str(a.cities), f"{a.spearman:.2f}", f"{a.kendall:.2f}",
+                      f"{a.top10_shared} of {a.top10_published}")
+    console.print(table)
 
 
 @app.command("examples")

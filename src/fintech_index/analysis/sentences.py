@@ -83,9 +83,12 @@ def edition_sentences(current: Edition, previous: Edition | None = None, top: in
     dims = list(ed.children[ed.index])
     for node in dims + [c for d in dims for c in ed.children[d]
                         if ed.children.get(c)]:
-        first = ed.ranked(node).index[:1]
-        if len(first):
-            out.append(f"{ed.name(first[0])} ranks first on {ed.node_names[node]}.")
+        r = ed.ranked(node)
+        first = [ed.name(u) for u in r.index[r == 1]]
+        if len(first) == 1:
+            out.append(f"{first[0]} ranks first on {ed.node_names[node]}.")
+        elif first:
+            out.append(f"{_list(first)} share first place on {ed.node_names[node]}.")
     if changes is not None:
         for node in dims:
             t = changes.node(node)

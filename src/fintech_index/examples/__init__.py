@@ -23,6 +23,7 @@ from . import undp  # noqa: F401  (registers UNDP's kernels)
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
 ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal)"
+FINTECH = "fintech"
 
 
 def datasets_dir() -> Path:
@@ -43,7 +44,7 @@ class Example:
 
 
 def available() -> list[str]:
-    return [*UNDP_INDICES, "asem"]
+    return [FINTECH, *UNDP_INDICES, "asem"]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -53,7 +54,18 @@ def _files(folder: Path, name: str) -> dict[str, Path]:
 
 def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
-    (COINr's example index)."""
+    (COINr's example index), 'fintech' (the fintech index, editions 2024 and 2025)."""
+    if name == FINTECH:
+        from .fintech import units_frame
+
+        folder = datasets_dir() / "fintech"
+        files = _files(folder, name)
+        fw = load_framework(files["framework"])
+        cities = pd.read_csv(folder / "cities.csv", keep_default_na=False)
+        panel = load_panel(files["data"], fw, units=units_frame(cities))
+        published = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
+        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
+                       files)
     if name == "asem":
         folder = datasets_dir() / "asem"
         files = _files(folder, name)
@@ -96,6 +108,9 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     """Compare a rebuild with every published value of the example, each at its published
     number of decimals; one Validation per node and measure (score, rank)."""
     ex = load(name)
+    if name == FINTECH:
+        raise FintechIndexError("the fintech index has no published values to reproduce; "
+                                "see examples.fintech.agreement() for rank agreement")
     res = results or ex.build()
     out = []
     for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):

@@ -74,6 +74,20 @@ def i_median_grp(x: np.ndarray, groups: np.ndarray) -> np.ndarray:
     return _by_group(x, groups, i_median)
 
 
+@register("impute", "i_min")
+def i_min(x: np.ndarray) -> np.ndarray:
+    """Replace a missing value by the lowest observed value of the indicator that year: for
+    a censored list (e.g. ratings published for the top 20 only), an upper bound for the
+    units left out of it."""
+    return _fill(x, _quiet(np.nanmin, x, axis=UNIT_AXIS, keepdims=True))
+
+
+@register("impute", "none")
+def i_none(x: np.ndarray) -> np.ndarray:
+    """No imputation: missing values stay missing (to exclude one indicator)."""
+    return np.array(x, dtype=np.float64, copy=True)
+
+
 @register("impute", "i_constant")
 def i_constant(x: np.ndarray, value: float = 0.0) -> np.ndarray:
     """Replace every missing value by ``value`` (e.g. 0 where absence means none)."""

@@ -1,0 +1,49 @@
+"""An edition's analyses written as files: changes, gaps, regional leads, sentences."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+from ..build import Results
+from .changes import compare, unchanged_top
+from .edition import Edition
+from .gaps import gap
+from .regions import regional_leads
+from .sentences import edition_sentences
+
+
+def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
+                         previous_year: int | None = None, top: int = 10) -> list[Path]:
+    """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv and
+    sentences_<year>.txt for ``year`` (default the latest) against ``previous_year``
+    (default the year before it in the results, if any)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cur = Edition.of(results, year)
+    earlier = [y for y in results.years if y < cur.year]
+    prev_year = previous_year if previous_year is not None else (earlier[-1] if earlier
+                                                                 else None)
+    prev = Edition.of(results, prev_year) if prev_year is not None else None
+    written = []
+    if prev is not None:
+        ch = compare(cur, prev)
+        p = out / f"changes_{cur.year}.csv"
+        ch.table.sort_values(["node", "rank", "unit"]).to_csv(
+            p, index=False, float_format="%.10g", lineterminator="\n")
+        written.append(p)
+        g_now, g_before = gap(cur, top), gap(prev, top)
+        p = out / f"gaps_{cur.year}.json"
+        p.write_text(json.dumps({"current": asdict(g_now), "previous": asdict(g_before),
+                                 "verdict": g_now.versus(g_before),
+                                 "top_unchanged": unchanged_top(ch)}, indent=2) + "\n",
+                     encoding="utf-8")
+        written.append(p)
+    p = out / f"regional_leads_{cur.year}.csv"
+    regional_leads(cur, top=top).to_csv(p, float_format="%.10g", lineterminator="\n")
+    written.append(p)
+    p = out / f"sentences_{cur.year}.txt"
+    p.write_text("\n".join(edition_sentences(cur, prev, top=top)) + "\n", encoding="utf-8")
+    written.append(p)
+    return written

@@ -1,0 +1,55 @@
+"""The bundled fintech index (two editions) and its agreement with published rankings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import kendalltau, spearmanr
+
+from ..build import Results
+
+
+def units_frame(cities: pd.DataFrame) -> pd.DataFrame:
+    """Unit metadata for the panel loader from datasets/fintech/cities.csv."""
+    return pd.DataFrame({"code": cities["code"], "name": cities["name"],
+                         "country": cities["country"], "region": cities["region"],
+                         "level": "city"})
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """Our ranks against one published ranking: rank correlations over the cities both
+    rank, and how many of the published top 10 are in our top 10."""
+
+    ranking: str
+    edition: int
+    our_year: int
+    cities: int
+    spearman: float
+    kendall: float
+    top10_shared: int
+    top10_published: int
+
+
+def agreement(results: Results, published: pd.DataFrame) -> list[Agreement]:
+    """Compare every published ranking (exact integer ranks only) with our edition of the
+    same year (or our nearest year when that edition is not built)."""
+    out = []
+    exact = published[(published["node"] == "index")
+                      & published["rank"].astype(str).str.fullmatch(r"\d+")]
+    for (ranking, edition), rows in exact.groupby(["ranking", "edition"], sort=True):
+        year = min(results.years, key=lambda y: (abs(y - int(edition)), -y))
+        ours = results.ranks()[year]
+        pub = rows.set_index("unit")["rank"].astype(int)
+        common = [u for u in pub.index if u in ours.index and not np.isnan(ours[u])]
+        if len(common) < 3:
+            continue
+        a, b = pub[common].to_numpy(), ours[common].to_numpy()
+        top_pub = set(pub[pub <= 10].index)
+        top_ours = set(ours[ours <= 10].index)
+        out.append(Agreement(ranking, int(edition), int(year), len(common),
+                             float(spearmanr(a, b).statistic), float(kendalltau(a, b).statistic),
+                             len(top_pub & top_ours), len(top_pub)))
+    return out
