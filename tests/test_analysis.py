@@ -134,6 +134,7 @@ def test_sentences_every_figure_from_the_results():
         "points (standard deviation 13.9 to 11.5).",
         "Pville ranks first on Alpha.",
         "Qtown ranks first on Beta.",
+        "Sburg overtook Rcity on Alpha.",  # A: 2024 R 65 > S 45; 2025 S 68 > R 60
         "Sburg climbed one place to third on Alpha.",
         "Sburg fell one place to third on Beta.",  # B: 2nd (tied) in 2024, 3rd (tied) now
         "North America leads with two of the top three (mean index score 83.8).",

@@ -107,3 +107,14 @@ def test_main_command_builds_both_editions(tmp_path):
         assert (out / name).exists(), name
     sentences = (out / "sentences_2025.txt").read_text()
     assert sentences.startswith("The 2025 ranking is led by New York")
+
+
+def test_country_figures_are_labelled_in_the_outputs(results, tmp_path):
+    long = results.to_long()
+    rows = long[long["node"] == "market_cap_gdp"]
+    assert (rows["figure_level"] == "country").all()
+    assert (long.loc[long["node"] == "fintech_unicorns", "figure_level"] == "metro").all()
+    results.write(tmp_path)
+    nodes = pd.read_csv(tmp_path / "nodes.csv", keep_default_na=False).set_index("node")
+    assert nodes.at["rd_gdp", "figure_level"] == "country"
+    assert nodes.at["gfci_rating", "figure_level"] == "city"

@@ -255,6 +255,16 @@ class Results:
             "indicator": np.tile(np.array(self.framework.indicators, dtype=object), ny * nu),
             "value": arr.reshape(-1)})
 
+    def node_table(self) -> pd.DataFrame:
+        """Every node with what describes it: the figure level of an indicator (a country
+        figure given to a city says "country"), unit, direction, weight, source."""
+        fw = self.framework
+        return pd.DataFrame([{
+            "node": c, "name": n.name, "parent": n.parent, "level": n.level,
+            "indicator": n.is_indicator, "figure_level": n.figure_level, "unit": n.unit,
+            "direction": n.direction, "weight": n.weight, "source": n.source}
+            for c, n in ((c, fw.nodes[c]) for c in self.nodes)])
+
     def weight_table(self) -> pd.DataFrame:
         """The weight of every child in every aggregate and year, as used."""
         rows = []
@@ -331,11 +341,14 @@ class Results:
         """One row per year, unit and node: score, rank, node level."""
         ny, nu, nn = self.score_array.shape
         levels = np.array([self.framework.nodes[c].level for c in self.nodes])
+        figure = np.array([self.framework.nodes[c].figure_level or "" for c in self.nodes],
+                          dtype=object)
         return pd.DataFrame({
             "year": np.repeat(np.array(self.years, dtype=np.int64), nu * nn),
             "unit": np.tile(np.repeat(np.array(self.units, dtype=object), nn), ny),
             "node": np.tile(np.array(self.nodes, dtype=object), ny * nu),
             "level": np.tile(levels, ny * nu),
+            "figure_level": np.tile(figure, ny * nu),
             "score": self.score_array.reshape(-1),
             "rank": self.rank_array.reshape(-1),
             "flags": np.concatenate([self.flags, np.zeros((ny, nu, nn - self.flags.shape[-1]),
@@ -373,7 +386,7 @@ class Results:
         p = out / "methodology.yaml"
         p.write_text(self.methodology.to_yaml(), encoding="utf-8")
         written.append(p)
-        tables = {"weights.csv": self.weight_table()}
+        tables = {"weights.csv": self.weight_table(), "nodes.csv": self.node_table()}
         if self.prepared is not None and len(self.prepared.treatment):
             tables["treatment.csv"] = self.prepared.treatment
         if self.prepared is not None and len(self.prepared.screening):

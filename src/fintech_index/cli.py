@@ -113,6 +113,8 @@ def build_cmd(
         print_ranking(results, year, top)
         written = results.write(out)
         written += write_edition_report(results, out, year)
+        print_regional_leads(out / f"regional_leads_{results.years[-1] if year is None else year}"
+                                   ".csv", results.framework.index)
         sentences = (out / f"sentences_{results.years[-1] if year is None else year}.txt")
         console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
     except FintechIndexError as e:
@@ -197,6 +199,24 @@ def validate_examples_cmd() -> None:
     print_agreement()
     if not all_ok:
         raise typer.Exit(1)
+
+
+def print_regional_leads(path: Path, index: str) -> None:
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    if frame.empty or frame["group"].astype(str).eq("(none)").all():
+        return
+    top_col = next(c for c in frame.columns if c.startswith("top_"))
+    table = Table(title=f"Regional leads ({top_col.replace('_', ' ')} of the index, mean "
+                  "scores)", title_justify="left")
+    means = [c for c in frame.columns if c.startswith("mean_")]
+    for col in ["region", "cities", top_col.replace("_", " "), *[m[5:] for m in means]]:
+        table.add_column(col, justify="left" if col == "region" else "right")
+    for _, r in frame.iterrows():
+        table.add_row(str(r["group"]), str(r["units"]), str(r[top_col]),
+                      *[_fmt(r[m], 1) for m in means])
+    console.print(table)
 
 
 def print_agreement() -> None:

@@ -45,6 +45,26 @@ def _move(ed: Edition, unit: str, node: str, rank: float, change: float) -> str 
     return f"{ed.name(unit)} {verb} {_places(abs(int(change)))} to {ordinal(rank)}{on}."
 
 
+def _overtakes(ed: Edition, previous: Edition, top: int) -> list[str]:
+    """'A overtook B on X': units among the leaders of either edition, aggregate nodes
+    below the index, where A was behind B last edition and is ahead now."""
+    leaders = list(dict.fromkeys([*ed.ranked().index[:top], *previous.ranked().index[:top]]))
+    leaders = [u for u in leaders if u in ed.ranks.index and u in previous.ranks.index]
+    nodes = [n for n in ed.children if ed.children[n] and n != ed.index
+             and n in previous.ranks.columns]
+    out = []
+    for a in leaders:
+        for b in leaders:
+            if a == b:
+                continue
+            won = [ed.node_names[n] for n in nodes
+                   if ed.ranks.at[a, n] < ed.ranks.at[b, n]
+                   and previous.ranks.at[a, n] > previous.ranks.at[b, n]]
+            if won:
+                out.append(f"{ed.name(a)} overtook {ed.name(b)} on {_list(won)}.")
+    return out
+
+
 def edition_sentences(current: Edition, previous: Edition | None = None, top: int = 10,
                       region_by: str = "region") -> list[str]:
     """The report's sentences for ``current`` (with changes if ``previous`` is given)."""
@@ -89,6 +109,8 @@ def edition_sentences(current: Edition, previous: Edition | None = None, top: in
             out.append(f"{first[0]} ranks first on {ed.node_names[node]}.")
         elif first:
             out.append(f"{_list(first)} share first place on {ed.node_names[node]}.")
+    if previous is not None:
+        out += _overtakes(ed, previous, top)
     if changes is not None:
         for node in dims:
             t = changes.node(node)
