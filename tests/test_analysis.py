@@ -153,3 +153,14 @@ def test_shared_first_place_is_said_so():
     ed = edition(v, 2025)
     s = edition_sentences(ed, None, top=3)
     assert "Pville and Qtown share first place on Alpha." in s
+
+
+def test_profile_table_of_every_city():
+    """Aggregates A and B, margin 1 (2025): P is 2nd, 1st on A -> strength A; Q is 1st, 2nd
+    on A -> weakness A; R is 4th, 3rd on B -> strength B; S is 3rd on both -> nothing."""
+    from fintech_index.analysis.report import profile_table
+
+    t = profile_table(E25, margin=1)
+    got = sorted(zip(t["unit"], t["node"], t["kind"], t["rank_gap"], strict=True))
+    assert got == [("P", "A", "strength", 1), ("Q", "A", "weakness", -1),
+                   ("R", "B", "strength", 1)]

@@ -103,7 +103,8 @@ def test_main_command_builds_both_editions(tmp_path):
     assert "New York" in r.output and "leads with" in r.output
     out = tmp_path / "fintech"
     for name in ("ranking_2024.csv", "ranking_2025.csv", "changes_2025.csv",
-                 "gaps_2025.json", "regional_leads_2025.csv", "sentences_2025.txt"):
+                 "gaps_2025.json", "regional_leads_2025.csv", "profiles_2025.csv",
+                 "sentences_2025.txt", "nodes.csv"):
         assert (out / name).exists(), name
     sentences = (out / "sentences_2025.txt").read_text()
     assert sentences.startswith("The 2025 ranking is led by New York")

@@ -6,18 +6,37 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import pandas as pd
+
 from ..build import Results
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
+from .profiles import profile
 from .regions import regional_leads
 from .sentences import edition_sentences
 
 
+def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
+    """Strengths and weaknesses of every ranked unit on the aggregates below the index:
+    unit, overall rank, node, node rank, rank_gap (overall - node rank), kind."""
+    frames = []
+    aggregates = [n for n in ed.children if ed.children[n] and n != ed.index]
+    for unit in ed.ranked().index:
+        pr = profile(ed, unit, margin=margin)
+        for kind, t in (("strength", pr.strengths), ("weakness", pr.weaknesses)):
+            t = t[t["node"].isin(aggregates)]
+            if len(t):
+                frames.append(t.assign(unit=unit, overall_rank=pr.rank, kind=kind))
+    cols = ["unit", "overall_rank", "node", "rank", "rank_gap", "score", "kind"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
                          previous_year: int | None = None, top: int = 10) -> list[Path]:
-    """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv and
-    sentences_<year>.txt for ``year`` (default the latest) against ``previous_year``
+    """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
+    profiles_<year>.csv (strengths and weaknesses of every city) and sentences_<year>.txt
+    for ``year`` (default the latest) against ``previous_year``
     (default the year before it in the results, if any)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -42,6 +61,9 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
         written.append(p)
     p = out / f"regional_leads_{cur.year}.csv"
     regional_leads(cur, top=top).to_csv(p, float_format="%.10g", lineterminator="\n")
+    written.append(p)
+    p = out / f"profiles_{cur.year}.csv"
+    profile_table(cur).to_csv(p, index=False, float_format="%.10g", lineterminator="\n")
     written.append(p)
     p = out / f"sentences_{cur.year}.txt"
     p.write_text("\n".join(edition_sentences(cur, prev, top=top)) + "\n", encoding="utf-8")
