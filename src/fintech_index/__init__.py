@@ -12,6 +12,7 @@ from .errors import (  # noqa: E402
     FrameworkError,
     MethodError,
     MethodologyError,
+    StoreError,
 )
 from .framework import Framework, framework_from_dict, load_framework  # noqa: E402
 from .methodology import Methodology, load_methodology, methodology_from_dict  # noqa: E402
@@ -20,7 +21,7 @@ from .panel import IMPUTED, OBSERVED, TREATED, Panel, load_panel, panel_from_arr
 
 __all__ = [
     "DataError", "FintechIndexError", "Framework", "FrameworkError", "MethodError",
-    "Methodology", "MethodologyError", "Panel", "Results", "build", "examples",
+    "Methodology", "MethodologyError", "Panel", "StoreError", "Results", "build", "examples",
     "framework_from_dict", "load_framework", "load_methodology", "load_panel",
     "methodology_from_dict", "panel_from_arrays", "register", "methods", "__version__",
     "IMPUTED", "OBSERVED", "TREATED", "convert_coinr", "load_coinr",

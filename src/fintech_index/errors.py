@@ -23,3 +23,7 @@ class MethodologyError(FintechIndexError):
 
 class MethodError(FintechIndexError):
     """A method cannot be applied to the data it was given (e.g. log of a negative value)."""
+
+
+class StoreError(FintechIndexError):
+    """The store refused an operation (an edition published twice, an unknown edition...)."""

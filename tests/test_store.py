@@ -1,0 +1,102 @@
+"""The DuckDB store: immutable editions, revisions, diffs, datasets, and atomic writes under
+a real SIGKILL of the writing process."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import fintech_index as fi
+from fintech_index.store import _PAUSE_ENV, Store
+
+from .helpers import panel, two_level_framework
+
+FW = two_level_framework()
+METH = fi.methodology_from_dict({"normalise": "none"})
+
+
+def results(values, years=(2024,)):
+    return fi.build(FW, panel(FW, values, years=list(years)), METH)
+
+
+R1 = results([[1, 2, 3, 4], [4, 3, 2, 1], [2, 2, 2, 2]])
+R2 = results([[1, 2, 3, 4], [4, 3, 2, 5], [2, 2, 2, 2]])
+
+
+def test_publish_show_and_refuse_a_second_publish(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        s.publish(R1, "e2024")
+        before = s.edition("e2024")
+        with pytest.raises(fi.StoreError, match="edition 'e2024' is already published"):
+            s.publish(R2, "e2024")
+        after = s.edition("e2024")
+        assert before.equals(after)  # the first is untouched
+        assert list(s.editions()["name"]) == ["e2024"]
+    with Store(path) as s:  # and it persists
+        idx = s.edition("e2024").query("node == 'idx'").set_index("unit")
+        # index = mean(A, B), A = (x1 + x2) / 2: u0 (1.5 + 3.5) / 2 = 2.5; u1 2.5; u2 2
+        assert idx["score"].to_dict() == {"u0": 2.5, "u1": 2.5, "u2": 2.0}
+
+
+def test_revision_names_the_edition_it_revises_and_diff(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        s.publish(R1, "e2024")
+        with pytest.raises(fi.StoreError, match="no edition named 'nope'"):
+            s.publish(R2, "e2024-rev1", revises="nope")
+        s.publish(R2, "e2024-rev1", revises="e2024", note="x4 of u1 corrected")
+        ed = s.editions().set_index("name")
+        assert ed.at["e2024-rev1", "revises"] == "e2024"
+        d = s.diff("e2024", "e2024-rev1").query("node == 'idx'").set_index("unit")
+        # u1: B = (2 + 1) / 2 = 1.5 -> (2 + 5) / 2 = 3.5, index 2.5 -> 3.5; rank 1 (tied) -> 1
+        assert d.at["u1", "score_change"] == 1.0
+        assert d.at["u0", "rank_b"] == 2 and d.at["u0", "rank_change"] == -1
+
+
+def test_dataset_round_trip_with_provenance(tmp_path):
+    p = panel(FW, [[1, np.nan, 3, 4]])
+    with Store(tmp_path / "s.duckdb") as s:
+        s.put_dataset(p, "raw-2024")
+        back = s.dataset("raw-2024")
+        assert len(back) == 4 and back["value"].isna().sum() == 1
+        assert set(back["source"].dropna()) == {"synthetic"}
+        with pytest.raises(fi.StoreError, match="dataset named 'raw-2024' exists"):
+            s.put_dataset(p, "raw-2024")
+
+
+WRITER = """
+import sys
+import fintech_index as fi
+from fintech_index.store import Store
+from tests.test_store import R2
+with Store(sys.argv[1]) as s:
+    s.publish(R2, "killed")
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_killed_mid_publish_leaves_only_complete_editions(tmp_path):
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        s.publish(R1, "e2024")
+    marker = tmp_path / "writing"
+    env = dict(os.environ, **{_PAUSE_ENV: str(marker)})
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], env=env,
+                            cwd=os.path.dirname(os.path.dirname(__file__)))
+    deadline = time.time() + 60
+    while not marker.exists():
+        assert proc.poll() is None, "the writer ended before reaching the commit"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # rows written, transaction not committed
+    proc.wait()
+    with Store(path) as s:
+        assert list(s.editions()["name"]) == ["e2024"]
+        assert s.con.execute("SELECT count(*) FROM edition_results WHERE edition = 'killed'"
+                             ).fetchone()[0] == 0
+        assert len(s.edition("e2024")) == len(R1.to_long())
+        s.publish(R2, "killed")  # the name is free: nothing of the killed publish remains
