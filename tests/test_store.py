@@ -100,3 +100,38 @@ def test_a_writer_killed_mid_publish_leaves_only_complete_editions(tmp_path):
                              ).fetchone()[0] == 0
         assert len(s.edition("e2024")) == len(R1.to_long())
         s.publish(R2, "killed")  # the name is free: nothing of the killed publish remains
+
+
+def test_cli_store_and_records(tmp_path):
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    from .test_records import RATES, RECORDS
+
+    run = CliRunner().invoke
+    db = str(tmp_path / "s.duckdb")
+    r = run(app, ["store", "ls", "--store", db])
+    assert r.exit_code == 2 and "no store here" in r.output
+    assert run(app, ["store", "publish", "asem-1", "--example", "asem", "--store", db]
+               ).exit_code == 0
+    r = run(app, ["store", "publish", "asem-1", "--example", "asem", "--store", db])
+    assert r.exit_code == 2 and "already published" in r.output
+    r = run(app, ["store", "show", "asem-1", "--top", "3", "--store", db])
+    assert r.exit_code == 0 and "Switzerland" in r.output and "68.384" in r.output
+    r = run(app, ["store", "diff", "asem-1", "asem-1", "--store", db])
+    assert r.exit_code == 0 and "rank_change" in r.output
+    (tmp_path / "r.csv").write_text(RECORDS)
+    (tmp_path / "fx.csv").write_text(RATES)
+    r = run(app, ["records", "ingest", str(tmp_path / "r.csv"), "--store", db])
+    assert r.exit_code == 0 and "ingested 8 records" in r.output
+    assert run(app, ["records", "rates", str(tmp_path / "fx.csv"), "--store", db]
+               ).exit_code == 0
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: brokers, from_records: {agg: count, "
+                  "sector: Brokerage}}, {code: other}]}\n")
+    out = tmp_path / "agg.csv"
+    r = run(app, ["records", "aggregate", str(fw), "--out", str(out), "--store", db])
+    assert r.exit_code == 0, r.output
+    got = __import__("pandas").read_csv(out).set_index(["unit", "year"])["value"]
+    assert got[("SHA", 2024)] == 3 and got[("BJS", 2024)] == 1

@@ -123,6 +123,146 @@ def build_cmd(
                   + ", ".join(p.name for p in written))
 
 
+store_app = typer.Typer(help="Editions in the DuckDB store: list, show, diff, publish.")
+records_app = typer.Typer(help="Institution-level records: ingest, rates, aggregate.")
+app.add_typer(store_app, name="store")
+app.add_typer(records_app, name="records")
+STORE_OPT = typer.Option(Path("fintech-index.duckdb"), "--store", help="the DuckDB file")
+
+
+def _cell(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if isinstance(v, float):
+        return f"{int(v)}" if v.is_integer() and abs(v) < 1e6 else f"{v:.3f}"
+    return str(v)
+
+
+def _frame_table(frame, title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for c in frame.columns:
+        table.add_column(str(c))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_cell(v) for v in row])
+    return table
+
+
+@store_app.command("ls")
+def store_ls(store: Path = STORE_OPT) -> None:
+    """List the published editions."""
+    from .store import Store
+
+    try:
+        with Store(store, read_only=True) as s:
+            frame = s.editions()[["name", "revises", "created_at", "framework_name", "years"]]
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(_frame_table(frame, f"editions in {store}"))
+
+
+@store_app.command("publish")
+def store_publish(name: str, example: str = typer.Option(MAIN_EXAMPLE, "--example", "-e"),
+                  revises: str | None = typer.Option(None, help="the edition this revises"),
+                  note: str | None = typer.Option(None), store: Path = STORE_OPT) -> None:
+    """Build a bundled index and publish it as the edition NAME (once; immutable)."""
+    from .store import Store
+
+    try:
+        results = bundled.load(example).build()
+        with Store(store) as s:
+            s.publish(results, name, revises=revises, note=note)
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"published edition '{name}' ({example}, years {list(results.years)}) "
+                  f"to {store}")
+
+
+@store_app.command("show")
+def store_show(name: str, year: int | None = typer.Option(None),
+               node: str | None = typer.Option(None, help="node (default: the index)"),
+               top: int = typer.Option(20), store: Path = STORE_OPT) -> None:
+    """An edition's ranking on one node."""
+    from .store import Store
+
+    try:
+        with Store(store, read_only=True) as s:
+            frame = s.edition(name, year)
+    except FintechIndexError as e:
+        _fail(e)
+    top_node = frame.loc[frame["level"].idxmax(), "node"]
+    part = frame[frame["node"] == (node or top_node)].sort_values(["rank", "unit"]).head(top)
+    console.print(_frame_table(part[["rank", "unit", "unit_name", "score", "figure_level"]],
+                               f"{name}: {node or top_node}, {int(part['year'].iloc[0])}"))
+
+
+@store_app.command("diff")
+def store_diff(a: str, b: str, node: str | None = typer.Option(None),
+               top: int = typer.Option(20), store: Path = STORE_OPT) -> None:
+    """Rank and score changes from edition A to edition B."""
+    from .store import Store
+
+    try:
+        with Store(store, read_only=True) as s:
+            d = s.diff(a, b)
+            top_node = s.edition(b).sort_values("level")["node"].iloc[-1]
+    except FintechIndexError as e:
+        _fail(e)
+    part = d[d["node"] == (node or top_node)].head(top)
+    console.print(_frame_table(part[["unit", "rank_a", "rank_b", "rank_change", "score_a",
+                                     "score_b", "score_change"]],
+                               f"{a} -> {b}: {node or top_node}"))
+
+
+@records_app.command("ingest")
+def records_ingest(file: Path, batch: str | None = typer.Option(None, help="batch name "
+                                                                 "(default: the file name)"),
+                   store: Path = STORE_OPT) -> None:
+    """Load a records file (CSV, Excel, Parquet) into the store."""
+    from . import records
+    from .store import Store
+
+    try:
+        frame = records.read_records(file)
+        with Store(store) as s:
+            n = records.ingest(s, frame, batch or file.name)
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"ingested {n:,} records as batch '{batch or file.name}' into {store}")
+
+
+@records_app.command("rates")
+def records_rates(file: Path, store: Path = STORE_OPT) -> None:
+    """Load a dated exchange-rate table (currency, date, usd_per_unit[, source])."""
+    from . import records
+    from .store import Store
+
+    try:
+        frame = records.read_rates(file)
+        with Store(store) as s:
+            records.put_rates(s, frame)
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"stored {len(frame)} exchange rates in {store}")
+
+
+@records_app.command("aggregate")
+def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_records.csv")),
+                      store: Path = STORE_OPT) -> None:
+    """Count the framework's from_records indicators into a long data file."""
+    from . import records
+    from .store import Store
+
+    try:
+        fw = load_framework(framework)
+        with Store(store, read_only=True) as s:
+            frame = records.aggregate(s, fw)
+    except FintechIndexError as e:
+        _fail(e)
+    frame.to_csv(out, index=False, lineterminator="\n")
+    console.print(f"wrote {len(frame):,} values of {frame['indicator'].nunique()} indicators "
+                  f"to {out}")
+
+
 @app.command("convert-coinr")
 def convert_coinr_cmd(
     idata: Path = typer.Argument(..., help="COINr iData table (CSV or Excel)"),

@@ -60,6 +60,9 @@ class Store:
 
     def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False) -> None:
         self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise StoreError(f"{self.path}: no store here; publish an edition or ingest "
+                             "records first (or give --store PATH)")
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
