@@ -135,3 +135,13 @@ def test_cli_store_and_records(tmp_path):
     assert r.exit_code == 0, r.output
     got = __import__("pandas").read_csv(out).set_index(["unit", "year"])["value"]
     assert got[("SHA", 2024)] == 3 and got[("BJS", 2024)] == 1
+
+
+def test_an_edition_keeps_its_framework_methodology_and_hashes(tmp_path):
+    with Store(tmp_path / "s.duckdb") as s:
+        s.publish(R1, "e2024")
+        got = s.edition_inputs("e2024")
+        assert got["framework"]["index"] == "idx"
+        assert set(got["framework"]["nodes"]) == set(FW.nodes)
+        assert fi.methodology_from_dict(got["methodology"]).hash == METH.hash
+        assert got["manifest"]["data_hash"] == R1.manifest()["data_hash"]

@@ -204,13 +204,17 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     return Results(framework, panel, meth, scores, ranks, prep, weights)
 
 
-def framework_hash(framework: Framework) -> str:
+def framework_json(framework: Framework) -> str:
+    """The framework's tree as canonical JSON (what the store keeps and the hash covers)."""
     nodes = {c: {k: (list(v) if isinstance(v, tuple) else v)
                  for k, v in vars(n).items() if k != "from_records"} | {
                      "from_records": dict(n.from_records or {})}
              for c, n in framework.nodes.items()}
-    blob = json.dumps({"index": framework.index, "nodes": nodes}, sort_keys=True, default=str)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    return json.dumps({"index": framework.index, "nodes": nodes}, sort_keys=True, default=str)
+
+
+def framework_hash(framework: Framework) -> str:
+    return hashlib.sha256(framework_json(framework).encode()).hexdigest()
 
 
 def data_hash(panel: Panel) -> str:

@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from .build import Results, data_hash, framework_hash
+from .build import Results, data_hash, framework_hash, framework_json
 from .errors import StoreError
 from .panel import Panel
 
@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS editions (
     name VARCHAR PRIMARY KEY, revises VARCHAR, created_at TIMESTAMP, package_version VARCHAR,
     framework_name VARCHAR, framework_hash VARCHAR, data_hash VARCHAR,
     methodology_hash VARCHAR, methodology_yaml VARCHAR, manifest_json VARCHAR,
-    years VARCHAR, note VARCHAR);
+    years VARCHAR, note VARCHAR, framework_json VARCHAR);
 CREATE TABLE IF NOT EXISTS edition_results (
     edition VARCHAR, year INTEGER, unit VARCHAR, unit_name VARCHAR, node VARCHAR,
     level INTEGER, figure_level VARCHAR, score DOUBLE, rank DOUBLE, flags UTINYINT);
@@ -138,18 +138,28 @@ class Store:
                                              "figure_level", "score", "rank", "flags"]]
 
         def write(con):
-            con.execute("INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+            con.execute("INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 name, revises, _now(), __version__, results.framework.name,
                 framework_hash(results.framework), manifest["data_hash"],
                 results.methodology.hash, yaml.safe_dump(
                     results.methodology.model_dump(mode="json"), sort_keys=True),
-                json.dumps(manifest, sort_keys=True), json.dumps(list(results.years)), note])
+                json.dumps(manifest, sort_keys=True), json.dumps(list(results.years)), note,
+                framework_json(results.framework)])
             con.register("incoming", long)
             con.execute("INSERT INTO edition_results SELECT ?, year, unit, unit_name, node, "
                         "level, figure_level, score, rank, flags FROM incoming", [name])
             con.unregister("incoming")
 
         self._atomic(write)
+
+    def edition_inputs(self, name: str) -> dict:
+        """What went into an edition: framework (JSON tree), methodology (YAML), manifest."""
+        self._require("editions", name)
+        fw, meth, manifest = self.con.execute(
+            "SELECT framework_json, methodology_yaml, manifest_json FROM editions "
+            "WHERE name = ?", [name]).fetchone()
+        return {"framework": json.loads(fw), "methodology": yaml.safe_load(meth),
+                "manifest": json.loads(manifest)}
 
     def editions(self) -> pd.DataFrame:
         """Every edition: name, revises, created_at, framework, years, hashes."""
