@@ -1,0 +1,1 @@
+"""The statistical audit of an index: coherence, uncertainty and sensitivity analysis."""
