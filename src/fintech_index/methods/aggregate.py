@@ -14,6 +14,17 @@ import numpy as np
 from . import register
 
 
+def _sum_children(a: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Sum over the last axis in a fixed order (child 1 + child 2 + ...). NumPy's own
+    reduction picks pairwise or sequential order by the array's shape, so a batch and a
+    single call could differ in the last bit; this keeps them bit-identical."""
+    a = np.asarray(a)
+    total = a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1])
+    for j in range(1, a.shape[-1]):
+        total += a[..., j]
+    return total[..., None] if keepdims else total
+
+
 def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.ndarray]:
     """Weights broadcast against x ([..., 1, k]); zero where x is missing and na_rm. A batch
     of weight sets [b, k] against one data set [units, k] gives [b, units, k]."""
@@ -28,7 +39,7 @@ def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.
 
 def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool) -> np.ndarray:
     if na_rm:
-        return np.where(w.sum(axis=-1) > 0, num, np.nan)
+        return np.where(_sum_children(w) > 0, num, np.nan)
     return np.where(missing.any(axis=-1), np.nan, num)
 
 
@@ -38,8 +49,8 @@ def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     order (``a_amean``: weights rescaled first, then the weighted sum)."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = w / w.sum(axis=-1, keepdims=True)
-        num = np.where(missing, 0.0, share * x).sum(axis=-1)
+        share = w / _sum_children(w, keepdims=True)
+        num = _sum_children(np.where(missing, 0.0, share * x))
     return _finish(num, missing, w, na_rm)
 
 
@@ -56,7 +67,7 @@ def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         logs = np.log(np.where(x >= 0, x, np.nan))
         terms = np.where(missing | (w == 0), 0.0, w * logs)
-        num = np.exp(terms.sum(axis=-1) / w.sum(axis=-1))
+        num = np.exp(_sum_children(terms) / _sum_children(w))
     return _finish(num, missing, w, na_rm)
 
 
@@ -67,7 +78,7 @@ def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(missing, 0.0, w / np.where(x >= 0, x, np.nan))
-        num = w.sum(axis=-1) / inv.sum(axis=-1)
+        num = _sum_children(w) / _sum_children(inv)
     return _finish(num, missing, w, na_rm)
 
 
@@ -84,7 +95,7 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False)
     wb, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** pb)
-        num = (powered.sum(axis=-1) / wb.sum(axis=-1)) ** (1.0 / pb[..., 0])
+        num = (_sum_children(powered) / _sum_children(wb)) ** (1.0 / pb[..., 0])
     return _finish(num, missing, wb, na_rm)
 
 
@@ -94,7 +105,10 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     ``(1 - A_x) * I_x`` and PHDI ``HDI * adjustment factor``."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore"):
-        num = np.prod(np.where(missing, 1.0, x ** w), axis=-1)
+        factors = np.where(missing, 1.0, x ** w)
+        num = factors[..., 0].copy()
+        for j in range(1, factors.shape[-1]):  # fixed order, as _sum_children
+            num *= factors[..., j]
     return _finish(num, missing, w, na_rm)
 
 
@@ -123,7 +137,7 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     A missing value wins no comparison. OECD/JRC Handbook (2008) section 6.1 (eq. 6.9)."""
     x = np.asarray(x, dtype=np.float64)
     wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
-    share = wb / wb.sum(axis=-1, keepdims=True)
+    share = wb / _sum_children(wb, keepdims=True)
     n = x.shape[-2]
     wins = np.zeros(x.shape[:-2] + (n, n))
     for k in range(x.shape[-1]):
@@ -133,7 +147,7 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         wins += sk * (a > b) + 0.5 * sk * (a == b)
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
     orm = np.where(upper, wins, np.where(upper.T, 1.0 - np.swapaxes(wins, -1, -2), 0.0))
-    return orm.sum(axis=-1)
+    return _sum_children(orm)
 
 
 @register("aggregate", "a_bod")

@@ -1,0 +1,130 @@
+"""The audit: coherence, the batched engine, uncertainty and Sobol sensitivity, Dask."""
+
+import numpy as np
+import pytest
+
+import fintech_index as fi
+from fintech_index.audit import coherence
+from fintech_index.audit.engine import Engine, UncertaintySpec, evaluate_chunks
+from fintech_index.audit.sensitivity import analyse, saltelli, sensitivity, sobol_indices
+from fintech_index.audit.uncertainty import sobol_points, uncertainty
+
+ASEM = fi.examples.load("asem")
+SPEC = {"seed": 3, "factors": [
+    {"name": "imputation", "stage": "impute",
+     "options": [{"method": "i_mean_grp", "use_group": "EurAsia_group"}, "i_median"]},
+    {"name": "treatment", "stage": "treat", "options": [{"method": "winsorise"}, "none"]},
+    {"name": "normalisation", "stage": "normalise",
+     "options": [{"method": "n_minmax", "l_u": [1, 100]}, {"method": "n_rank"}]},
+    {"name": "weights", "stage": "weights", "noise": 0.25},
+    {"name": "aggregation", "stage": "aggregate",
+     "options": [{"method": "a_amean", "na_rm": True}, {"method": "a_gmean", "na_rm": True}]},
+]}
+
+
+def engine(spec=SPEC):
+    return Engine(ASEM.framework, ASEM.panel, ASEM.methodology,
+                  UncertaintySpec.model_validate(spec))
+
+
+def ishigami(x):
+    return np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
+
+
+def test_sobol_estimators_on_ishigami_match_the_analytic_values():
+    """Ishigami (a = 7, b = 0.1) on [-pi, pi]^3: S = (0.3139, 0.4424, 0), ST = (0.5576,
+    0.4424, 0.2437) (Saltelli et al. 2008, Global Sensitivity Analysis, section 4.9)."""
+    x, _, _ = saltelli(3, 2 ** 13, 0, [slice(i, i + 1) for i in range(3)])
+    y = ishigami(-np.pi + 2 * np.pi * x)[:, None]
+    s = analyse(y, ["x1", "x2", "x3"], ["f"], resamples=50)
+    np.testing.assert_allclose(s.first[:, 0], [0.3139, 0.4424, 0.0], atol=0.01)
+    np.testing.assert_allclose(s.total[:, 0], [0.5576, 0.4424, 0.2437], atol=0.01)
+    assert (s.first_ci[0] <= s.first).all() and (s.first <= s.first_ci[1]).all()
+
+
+def test_our_estimator_equals_salib_on_the_same_samples():
+    salib = pytest.importorskip("SALib.analyze.sobol")
+    x, _, _ = saltelli(3, 1024, 1, [slice(i, i + 1) for i in range(3)])
+    y = ishigami(-np.pi + 2 * np.pi * x)
+    # SALib's layout without second order: A, AB_1..AB_D, B per row block of D + 2
+    n = 1024
+    blocks = y.reshape(5, n)
+    interleaved = np.stack([blocks[k] for k in range(5)], axis=1).reshape(-1)
+    problem = {"num_vars": 3, "names": ["x1", "x2", "x3"], "bounds": [[-np.pi, np.pi]] * 3}
+    ref = salib.analyze(problem, interleaved, calc_second_order=False, seed=1)
+    f, t = sobol_indices(y[:, None], 3)
+    np.testing.assert_allclose(f[:, 0], ref["S1"], rtol=1e-12)
+    np.testing.assert_allclose(t[:, 0], ref["ST"], rtol=1e-12)
+
+
+def test_no_uncertain_factor_gives_the_nominal_ranks_with_zero_width():
+    e = engine({"factors": []})
+    ua = uncertainty(e, n=16)
+    s = ua.summary()
+    assert (s["rank_p05"] == s["rank_p95"]).all()
+    np.testing.assert_array_equal(s["median_rank"].to_numpy(), s["nominal_rank"].to_numpy())
+    np.testing.assert_array_equal(s["median_score"].to_numpy(), s["nominal_score"].to_numpy())
+    assert s.loc["CHE", "nominal_rank"] == 1
+
+
+def test_a_factor_that_cannot_change_the_ranking_has_total_index_zero():
+    """Min-max to [0, 100] or to [0, 200] doubles every score exactly: ranks never move."""
+    spec = {"seed": 1, "factors": [
+        {"name": "scale", "stage": "normalise",
+         "options": [{"method": "n_minmax", "l_u": [0, 100]},
+                     {"method": "n_minmax", "l_u": [0, 200]}]},
+        {"name": "weights", "stage": "weights", "noise": 0.5}]}
+    s = sensitivity(engine(spec), n=64, resamples=20)
+    t = s.table()
+    scale = t[t["factor"] == "scale"]
+    assert (scale["ST"] == 0).all() and (scale["S"] == 0).all()
+    w = t[(t["factor"] == "weights") & (t["output"] == "mean_abs_rank_shift")]
+    assert float(w["ST"].iloc[0]) > 0.5
+
+
+def test_uncertainty_summary_and_probabilities():
+    ua = uncertainty(engine(), n=256)
+    s = ua.summary()
+    assert (s["rank_p05"] <= s["median_rank"]).all() and (s["median_rank"] <= s["rank_p95"]
+                                                          ).all()
+    probs = ua.rank_probabilities()
+    np.testing.assert_allclose(probs.sum(axis=1).to_numpy(), 1.0)
+    assert s.loc["CHE", "p_top10"] > 0.9  # COINr's leader stays in the top 10
+
+
+def test_results_do_not_depend_on_chunk_size():
+    e = engine()
+    u = sobol_points(e.dimension, 300, 5)
+    a = evaluate_chunks(e, u, chunk=300)
+    b = evaluate_chunks(e, u, chunk=7)
+    np.testing.assert_array_equal(a[0], b[0])
+    np.testing.assert_array_equal(a[1], b[1])
+
+
+@pytest.mark.slow
+def test_dask_local_cluster_gives_bit_identical_results():
+    distributed = pytest.importorskip("distributed")
+    e = engine()
+    u = sobol_points(e.dimension, 200, 9)
+    local = evaluate_chunks(e, u, chunk=64)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        remote = evaluate_chunks(e, u, chunk=37, client=client)
+    np.testing.assert_array_equal(local[0], remote[0])
+    np.testing.assert_array_equal(local[1], remote[1])
+
+
+def test_coherence_of_the_asem_build():
+    """Cronbach's alpha by hand on two columns: alpha = 2 (1 - (v1 + v2) / var(sum))."""
+    x = np.array([[1.0, 2.0], [2.0, 3.0], [4.0, 3.0], [5.0, 7.0]])
+    v = x.var(axis=0, ddof=1)
+    expected = 2 * (1 - v.sum() / x.sum(axis=1).var(ddof=1))
+    assert coherence.cronbach_alpha(x) == pytest.approx(expected)
+    res = ASEM.build()
+    links = coherence.parent_links(res).set_index("node")
+    assert links.at["TBTs", "flag"] == "negative"  # more trade barriers, worse
+    r, p = coherence.correlations(res, nodes=["Conn", "Sust", "Index"])
+    assert r.at["Conn", "Index"] > 0.5 and p.at["Conn", "Index"] < 0.01
+    summary = coherence.node_summary(res).set_index("node")
+    assert 0 < summary.at["Index", "pc1_variance_share"] <= 1
