@@ -128,3 +128,49 @@ def test_coherence_of_the_asem_build():
     assert r.at["Conn", "Index"] > 0.5 and p.at["Conn", "Index"] < 0.01
     summary = coherence.node_summary(res).set_index("node")
     assert 0 < summary.at["Index", "pc1_variance_share"] <= 1
+
+
+def test_leaving_one_indicator_out_equals_a_build_with_its_weight_zero():
+    """The exclusion factor's option i + 1 leaves indicator i out: its weight becomes 0 in
+    its parent. Sample u = (i + 1.5) / (k + 1) picks it."""
+    e = engine({"factors": [{"name": "leave out", "stage": "exclude"}]})
+    fw = ASEM.framework
+    i = fw.indicators.index("Goods")
+    k = len(fw.indicators)
+    scores, _ = e.evaluate(np.array([[(i + 1.5) / (k + 1)]]))
+    parent = fw.nodes["Goods"].parent
+    values = [0.0 if c == "Goods" else fw.nodes[c].weight for c in fw.nodes[parent].children]
+    raw = ASEM.methodology.model_dump(mode="json")
+    raw["weight"] = {"method": "w_explicit",
+                     "by_node": {parent: {"method": "w_explicit", "values": values}}}
+    ref = fi.build(fw, ASEM.panel, fi.methodology_from_dict(raw))
+    np.testing.assert_array_equal(scores[0], ref.scores()[2018].to_numpy())
+    assert not np.array_equal(scores[0], e.nominal_score)
+
+
+def test_bad_spec_is_refused_with_the_file_named(tmp_path):
+    from fintech_index.audit.engine import load_spec
+
+    p = tmp_path / "ua.yaml"
+    p.write_text("factors: [{name: w, stage: weights, noise: 2}]\n")
+    with pytest.raises(fi.MethodologyError, match="ua.yaml: not a valid uncertainty spec"):
+        load_spec(p)
+
+
+def test_cli_audit_writes_the_files(tmp_path):
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+    from fintech_index.examples import datasets_dir
+
+    spec = datasets_dir() / "asem" / "asem.uncertainty.yaml"
+    r = CliRunner().invoke(app, ["audit", "--example", "asem", "--spec", str(spec), "--n",
+                                 "256", "--sobol", "64", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "CHE" in r.output and "normalisation" in r.output
+    summary = __import__("pandas").read_csv(tmp_path / "uncertainty_summary.csv",
+                                            index_col="unit")
+    assert summary.loc["CHE", "nominal_rank"] == 1
+    for f in ("sensitivity.csv", "sensitivity_convergence.csv", "parent_links.csv",
+              "rank_probabilities.csv"):
+        assert (tmp_path / f).exists()

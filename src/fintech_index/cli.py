@@ -263,6 +263,86 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
                   f"to {out}")
 
 
+@app.command("audit")
+def audit_cmd(
+    framework: Path | None = typer.Argument(None, help="framework YAML (default: bundled)"),
+    data: Path | None = typer.Argument(None, help="data file"),
+    spec: Path = typer.Option(..., "--spec", help="uncertainty spec YAML"),
+    methodology: Path | None = typer.Option(None, "--methodology", "-m"),
+    example: str | None = typer.Option(None, "--example", "-e"),
+    n: int | None = typer.Option(None, help="uncertainty replications (default: the spec's)"),
+    sobol: int = typer.Option(0, help="Sobol base sample N (0: no sensitivity analysis)"),
+    dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address"),
+    out: Path = typer.Option(Path("out/audit"), help="folder for the audit files"),
+    top: int = typer.Option(15, help="rows of the summary printed"),
+) -> None:
+    """Coherence, uncertainty and (with --sobol N) sensitivity analysis of an index."""
+    from rich.progress import Progress
+
+    from .audit import coherence
+    from .audit.engine import Engine, load_spec
+    from .audit.sensitivity import sensitivity
+    from .audit.uncertainty import uncertainty
+
+    try:
+        if framework is None:
+            ex = bundled.load(example or MAIN_EXAMPLE)
+            fw, panel, meth = ex.framework, ex.panel, ex.methodology
+        else:
+            if data is None:
+                raise FintechIndexError("audit: give both FRAMEWORK and DATA (or neither)")
+            fw, panel = load_framework(framework), None
+            panel = load_panel(data, fw)
+            meth = Methodology()
+        if methodology:
+            meth = load_methodology(methodology)
+        engine = Engine(fw, panel, meth, load_spec(spec))
+        client = None
+        if dask:
+            from distributed import Client
+            client = Client(dask)
+        out.mkdir(parents=True, exist_ok=True)
+        nominal = engine.nominal
+        coherence.parent_links(nominal).to_csv(out / "parent_links.csv", index=False)
+        coherence.node_summary(nominal).to_csv(out / "node_summary.csv", index=False)
+        coherence.correlations(nominal)[0].to_csv(out / "correlations_pearson.csv")
+        reps = n or engine.spec.n
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task("uncertainty", total=reps)
+            ua = uncertainty(engine, n=reps, client=client,
+                             progress=lambda k: bar.advance(task, k))
+        summary = ua.summary()
+        summary.to_csv(out / "uncertainty_summary.csv", float_format="%.10g")
+        ua.rank_probabilities().to_csv(out / "rank_probabilities.csv", float_format="%.6g")
+        written = ["parent_links.csv", "node_summary.csv", "correlations_pearson.csv",
+                   "uncertainty_summary.csv", "rank_probabilities.csv"]
+        if sobol:
+            with Progress(console=console, transient=True) as bar:
+                task = bar.add_task("sensitivity", total=sobol * (len(engine.groups()) + 2))
+                sa = sensitivity(engine, n=sobol, client=client,
+                                 progress=lambda k: bar.advance(task, k))
+            sa.table().to_csv(out / "sensitivity.csv", index=False, float_format="%.6g")
+            sa.convergence.to_csv(out / "sensitivity_convergence.csv", index=False,
+                                  float_format="%.6g")
+            written += ["sensitivity.csv", "sensitivity_convergence.csv"]
+        if client is not None:
+            client.close()
+    except FintechIndexError as e:
+        _fail(e)
+    shown = summary.head(top).reset_index()
+    shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
+                                 zip(shown["rank_p05"], shown["rank_p95"], strict=True)])
+    cols = ["unit", "nominal_rank", "median_rank", "interval", f"p_top{engine.spec.top}"]
+    console.print(_frame_table(shown[cols], f"uncertainty: {reps:,} replications of "
+                               f"{len(engine.spec.factors)} factors (rank interval 5-95%)"))
+    if sobol:
+        t = sa.table().query("output == 'mean_abs_rank_shift'")
+        console.print(_frame_table(t[["factor", "S", "S_low", "S_high", "ST", "ST_low",
+                                      "ST_high"]],
+                                   f"sensitivity of the mean absolute rank shift (N = {sobol})"))
+    console.print(f"wrote {', '.join(written)} to {out}/")
+
+
 @app.command("convert-coinr")
 def convert_coinr_cmd(
     idata: Path = typer.Argument(..., help="COINr iData table (CSV or Excel)"),

@@ -26,22 +26,23 @@ from .. import methods
 from ..build import Results, build
 from ..errors import MethodologyError
 from ..framework import Framework
-from ..methodology import Choice, Methodology, Stage
+from ..methodology import Methodology, Stage
 from ..panel import Panel
 
 DATA_STAGES = ("impute", "treat", "normalise")
 
 
 class Factor(BaseModel):
-    """One uncertain input. ``options`` (discrete stages) are methodology choices
-    (``{method, params}`` or a method name); ``noise`` (weights) multiplies every weight by
-    a factor in [1 - noise, 1 + noise]; ``exclude`` leaves out no indicator or one of them.
+    """One uncertain input. ``options`` (discrete stages) are methodology stages
+    (``{method, params, by_level, by_node}`` or a method name); ``noise`` (weights)
+    multiplies every weight by a factor in [1 - noise, 1 + noise]; ``exclude`` leaves out no
+    indicator or one of them.
     ``level`` restricts an aggregation factor to the aggregates of one level."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
     stage: Literal["impute", "treat", "normalise", "weights", "exclude", "aggregate"]
-    options: list[Choice] = []
+    options: list[Stage] = []
     noise: float = 0.0
     level: int | None = None
 
@@ -205,7 +206,7 @@ class Engine:
             choice = self.methodology.aggregate.resolve(code, node.level)
             for (f, _), a in zip(d["agg"], agg_key, strict=True):
                 if f.level is None or f.level == node.level:
-                    choice = f.options[int(a)]
+                    choice = f.options[int(a)].resolve(code, node.level)
             kernel = methods.get("aggregate", choice.method)
             children = np.stack([values[k] for k in kids], axis=-1)
             with np.errstate(invalid="ignore", divide="ignore"):
