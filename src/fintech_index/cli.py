@@ -305,7 +305,10 @@ def audit_cmd(
         nominal = engine.nominal
         coherence.parent_links(nominal).to_csv(out / "parent_links.csv", index=False)
         coherence.node_summary(nominal).to_csv(out / "node_summary.csv", index=False)
-        coherence.correlations(nominal)[0].to_csv(out / "correlations_pearson.csv")
+        for method in ("pearson", "spearman"):
+            r_, p_ = coherence.correlations(nominal, method=method)
+            r_.to_csv(out / f"correlations_{method}.csv", float_format="%.6g")
+            p_.to_csv(out / f"p_values_{method}.csv", float_format="%.6g")
         reps = n or engine.spec.n
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("uncertainty", total=reps)
@@ -314,7 +317,8 @@ def audit_cmd(
         summary = ua.summary()
         summary.to_csv(out / "uncertainty_summary.csv", float_format="%.10g")
         ua.rank_probabilities().to_csv(out / "rank_probabilities.csv", float_format="%.6g")
-        written = ["parent_links.csv", "node_summary.csv", "correlations_pearson.csv",
+        written = ["parent_links.csv", "node_summary.csv", "correlations_*.csv",
+                   "p_values_*.csv",
                    "uncertainty_summary.csv", "rank_probabilities.csv"]
         if sobol:
             with Progress(console=console, transient=True) as bar:
