@@ -3,6 +3,7 @@
 Writes
 * unicorns_by_hq_city.csv: CB Insights unicorn counts and valuations per list, HQ city and
   industry (aggregates with attribution; the raw company rows are not bundled);
+* city_coordinates.csv: latitude and longitude from UN WUP 2018 (the report's map);
 * published_ranks.csv: other publishers' city ranks (press coverage of the official index,
   Global FinTech Hub Report, Findexable), with our city codes, for validation only;
 * fintech.csv: the long panel of both editions (unit, year = edition, indicator, value,
@@ -117,6 +118,42 @@ def gfci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
     return rows
 
 
+WUP_NAMES = {  # our city -> UN WUP 2018 agglomeration (Luxembourg is under 300,000: absent)
+    "NYC": "New York-Newark", "SFO": "San Francisco-Oakland", "CHI": "Chicago",
+    "LAX": "Los Angeles-Long Beach-Santa Ana", "BOS": "Boston", "WAS": "Washington, D.C.",
+    "SEA": "Seattle", "MIA": "Miami", "TOR": "Toronto",
+    "MEX": "Ciudad de México (Mexico City)", "SAO": "São Paulo", "PAR": "Paris",
+    "FRA": "Frankfurt am Main", "BER": "Berlin", "MUC": "München (Munich)",
+    "AMS": "Amsterdam", "ZRH": "Zürich (Zurich)", "GVA": "Genève", "DUB": "Dublin",
+    "STO": "Stockholm", "MAD": "Madrid", "MIL": "Milano (Milan)",
+    "TLV": "Tel Aviv-Yafo (Tel Aviv-Jaffa)", "DXB": "Dubayy (Dubai)", "SHA": "Shanghai",
+    "BJS": "Beijing", "SZX": "Shenzhen", "HGH": "Hangzhou", "CAN": "Guangzhou, Guangdong",
+    "HKG": "Hong Kong", "TYO": "Tokyo", "SEL": "Seoul", "SIN": "Singapore",
+    "JKT": "Jakarta", "KUL": "Kuala Lumpur", "BKK": "Krung Thep (Bangkok)",
+    "BOM": "Mumbai (Bombay)", "BLR": "Bangalore", "DEL": "Delhi", "SYD": "Sydney",
+    "MEL": "Melbourne",
+}
+WUP_COUNTRY = {"LON": ("London", "United Kingdom"), "MEL": ("Melbourne", "Australia")}
+
+
+def coordinates() -> pd.DataFrame:
+    """Latitude and longitude of each city from UN WUP 2018 (for the report's map)."""
+    w = pd.read_csv(SHARED / "un-wup2018-agglomerations" / "wup2018_f12_urban_agglomerations.csv")
+    rows = []
+    names = WUP_NAMES | {code: name for code, (name, _) in WUP_COUNTRY.items()}
+    for code, name in names.items():
+        hit = w[w["urban_agglomeration"] == name]
+        if code in WUP_COUNTRY:
+            hit = hit[hit["country"] == WUP_COUNTRY[code][1]]
+        if len(hit) != 1:
+            raise SystemExit(f"WUP 2018: {name!r} for {code} matches {len(hit)} rows")
+        r = hit.iloc[0]
+        rows.append({"code": code, "latitude": r["latitude"], "longitude": r["longitude"],
+                     "wup_agglomeration": name,
+                     "source": "UN DESA, World Urbanization Prospects 2018, File 12"})
+    return pd.DataFrame(rows).sort_values("code")
+
+
 PUBLISHED_NAMES = {"San Francisco (Silicon Valley)": "SFO", "San Francisco": "SFO",
                    "Bangalore": "BLR"}
 
@@ -148,6 +185,7 @@ def main() -> None:
     rows: list[dict] = []
     for year in EDITIONS:
         rows += unicorn_rows(agg, cities, year) + wdi_rows(cities, year) + gfci_rows(cities, year)
+    coordinates().to_csv(OUT / "city_coordinates.csv", index=False, lineterminator="\n")
     published_ranks(cities).to_csv(OUT / "published_ranks.csv", index=False,
                                    lineterminator="\n")
     frame = pd.DataFrame(rows).sort_values(["year", "unit", "indicator"], kind="stable")

@@ -1,0 +1,1 @@
+"""Publishing an edition: Excel workbook, static report site, PDF white papers."""
