@@ -81,3 +81,49 @@ def test_workbook_sheets_provenance_and_neutralised_text(results, tmp_path):
             if isinstance(cell.value, str):
                 assert not cell.value.startswith(("=", "+", "-", "@"))
     assert np.isclose(ws.cell(2, 4).value, results.scores().at["NYC", 2025])
+
+
+def test_white_paper_text_holds_the_results_and_pages_are_not_blank(results, tmp_path):
+    import shutil
+    import subprocess
+
+    import pypdf
+
+    from fintech_index.publish.pdf import write_white_paper
+
+    p = write_white_paper(results, "SHA", tmp_path / "sha.pdf")
+    reader = pypdf.PdfReader(p)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    rank, score = int(results.ranks().at["SHA", 2025]), results.scores().at["SHA", 2025]
+    assert "Shanghai fintech development white paper 2025" in text
+    assert f"Shanghai ranks {rank} of 43 with a score of {score:.2f}" in text
+    for dim in ("level", "potential", "environment"):
+        name = results.framework.nodes[dim].name
+        assert f"{name} {int(results.ranks(dim).at['SHA', 2025])} " \
+               f"{results.scores(dim).at['SHA', 2025]:.2f}" in text
+    assert "No district records for this city in the store." in text
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("poppler-utils (pdftoppm) not installed; .ci/run installs it")
+    subprocess.run(["pdftoppm", "-png", "-r", "30", str(p), str(tmp_path / "page")],
+                   check=True)
+    from PIL import Image
+
+    pngs = sorted(tmp_path.glob("page*.png"))
+    assert len(pngs) == len(reader.pages) >= 2
+    for png in pngs:
+        pixels = np.asarray(Image.open(png).convert("L"))
+        assert (pixels < 128).mean() > 0.005, png  # some ink on every page
+
+
+def test_cli_publish_writes_site_pdfs_and_workbook(tmp_path):
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    r = CliRunner().invoke(app, ["publish", "gfcdi-2025", "--site", str(tmp_path / "site"),
+                                 "--pdf", str(tmp_path / "pdf"), "--xlsx",
+                                 str(tmp_path / "e.xlsx"), "--store", str(tmp_path / "s.duckdb")])
+    assert r.exit_code == 0, r.output
+    assert len(list((tmp_path / "pdf").glob("*.pdf"))) == 10
+    assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "e.xlsx").exists()
+    assert "stored in" in r.output

@@ -113,6 +113,8 @@ def build_cmd(
         print_ranking(results, year, top)
         written = results.write(out)
         written += write_edition_report(results, out, year)
+        if framework is None and name == MAIN_EXAMPLE:
+            written += _publish_bundled(results, out)
         print_regional_leads(out / f"regional_leads_{results.years[-1] if year is None else year}"
                                    ".csv", results.framework.index)
         sentences = (out / f"sentences_{results.years[-1] if year is None else year}.txt")
@@ -261,6 +263,80 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
     frame.to_csv(out, index=False, lineterminator="\n")
     console.print(f"wrote {len(frame):,} values of {frame['indicator'].nunique()} indicators "
                   f"to {out}")
+
+
+def _publish_extras(example: str) -> tuple[list[str] | None, object]:
+    """For the bundled fintech index: the ten cities the official edition names (their
+    white papers) and the map coordinates."""
+    if example != bundled.FINTECH:
+        return None, None
+    import pandas as pd
+
+    folder = bundled.datasets_dir() / "fintech"
+    pub = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
+    ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
+              & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
+    return ten, pd.read_csv(folder / "city_coordinates.csv")
+
+
+def _publish_bundled(results: Results, out: Path) -> list[Path]:
+    from .publish import publish_all
+
+    cities, coords = _publish_extras(MAIN_EXAMPLE)
+    return publish_all(results, site=out / "site", pdf=out / "white_papers",
+                       xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities, coordinates=coords)
+
+
+@app.command("publish")
+def publish_cmd(
+    edition: str = typer.Argument(..., help="edition name (stored with --store)"),
+    example: str = typer.Option(MAIN_EXAMPLE, "--example", "-e"),
+    site: Path | None = typer.Option(None, help="folder for the static report site"),
+    pdf: Path | None = typer.Option(None, help="folder for the city white papers"),
+    xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
+    store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
+    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
+) -> None:
+    """Build an edition and write its report site, white papers and workbook."""
+    import pandas as pd
+    from rich.progress import Progress
+
+    from .publish import publish_all
+
+    try:
+        results = bundled.load(example).build()
+        if store is not None:
+            from .store import Store
+
+            with Store(store) as s:
+                s.publish(results, edition)
+        cities, coords = _publish_extras(example)
+        summary = pd.read_csv(audit, index_col="unit") if audit else None
+        steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx
+                                                                                 else 0)
+        with Progress(console=console, transient=True) as bar:
+            task = bar.add_task(f"publishing {edition}", total=steps)
+            written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
+                                  coordinates=coords, audit=summary,
+                                  progress=lambda _: bar.advance(task))
+    except FintechIndexError as e:
+        _fail(e)
+    console.print(f"published '{edition}': {len(written)} files"
+                  + (f"; stored in {store}" if store else ""))
+
+
+@app.command("serve")
+def serve_cmd(store: Path = STORE_OPT, host: str = typer.Option("127.0.0.1"),
+              port: int = typer.Option(8000)) -> None:
+    """Serve the read-only API and the interactive ranking page over a store."""
+    import uvicorn
+
+    from .web.app import create_app
+
+    if not store.exists():
+        _fail(FintechIndexError(f"{store}: no store here; publish an edition first "
+                                "(fintech-index store publish NAME)"))
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
 
 
 @app.command("audit")

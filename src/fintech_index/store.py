@@ -69,6 +69,9 @@ class Store:
             raise StoreError(f"{self.path}: cannot open the store ({e})") from None
         if not read_only:
             self.con.execute(SCHEMA)
+            # stores made before a column existed get it (empty for their old editions)
+            self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
+                             "VARCHAR")
 
     def __enter__(self) -> Store:
         return self
@@ -158,6 +161,9 @@ class Store:
         fw, meth, manifest = self.con.execute(
             "SELECT framework_json, methodology_yaml, manifest_json FROM editions "
             "WHERE name = ?", [name]).fetchone()
+        if fw is None:
+            raise StoreError(f"{self.path}: edition '{name}' was published before editions "
+                             "kept their framework; publish it again under a new name")
         return {"framework": json.loads(fw), "methodology": yaml.safe_load(meth),
                 "manifest": json.loads(manifest)}
 

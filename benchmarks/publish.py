@@ -1,0 +1,45 @@
+"""Time the whole publish of one edition of the fintech index: the static site, the ten
+white papers (Typst) and the workbook. Run: python benchmarks/publish.py"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import fintech_index as fi
+from fintech_index.cli import _publish_extras
+from fintech_index.publish import publish_all
+
+
+def main() -> None:
+    t = time.perf_counter()
+    results = fi.examples.load("fintech").build()
+    built = time.perf_counter() - t
+    cities, coords = _publish_extras("fintech")
+    steps: list[tuple[str, float]] = []
+    last = [time.perf_counter()]
+
+    def tick(what: str) -> None:
+        now = time.perf_counter()
+        steps.append((what, now - last[0]))
+        last[0] = now
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp)
+        t = time.perf_counter()
+        last[0] = t
+        written = publish_all(results, site=out / "site", pdf=out / "pdf", xlsx=out / "e.xlsx",
+                              cities=cities, coordinates=coords, progress=tick)
+        total = time.perf_counter() - t
+    pdfs = sum(s for w, s in steps if w.startswith("white paper"))
+    print(f"build of both editions: {built:.2f} s")
+    print(f"publish: {total:.2f} s for {len(written)} files (target 20 s)")
+    for what, sec in steps:
+        if not what.startswith("white paper"):
+            print(f"  {what:<12} {sec:6.2f} s")
+    print(f"  10 white papers {pdfs:6.2f} s ({pdfs / 10:.2f} s each)")
+
+
+if __name__ == "__main__":
+    main()

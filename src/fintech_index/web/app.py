@@ -1,0 +1,159 @@
+"""FastAPI app over the DuckDB store (read-only): editions, rankings, units, comparisons,
+methodology, and re-weighting of the dimensions by the engine's own aggregation kernel.
+Serve with ``fintech-index serve``; the OpenAPI schema is at /openapi.json.
+FastAPI: https://fastapi.tiangolo.com/."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from fastapi import FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel
+from scipy.stats import rankdata
+
+from .. import methods
+from ..errors import FintechIndexError
+from ..methodology import methodology_from_dict
+from ..store import Store
+
+PAGE = Path(__file__).with_name("static") / "index.html"
+
+
+class Reweight(BaseModel):
+    """New weights of the index's children (dimension code -> weight > 0)."""
+
+    weights: dict[str, float]
+    year: int | None = None
+
+
+def create_app(store_path: str | Path) -> FastAPI:
+    app = FastAPI(title="fintech-index", description="Published editions of composite "
+                  "indices: rankings, units, comparisons, methodology, re-weighting.")
+    path = Path(store_path)
+
+    def store() -> Store:
+        try:
+            return Store(path, read_only=True)
+        except FintechIndexError as e:
+            raise HTTPException(503, str(e)) from None
+
+    def edition_frame(s: Store, name: str, year: int | None):
+        try:
+            return s.edition(name, year)
+        except FintechIndexError as e:
+            raise HTTPException(404, str(e)) from None
+
+    def structure(s: Store, name: str) -> tuple[str, dict, dict]:
+        inputs = s.edition_inputs(name)
+        nodes = inputs["framework"]["nodes"]
+        return inputs["framework"]["index"], nodes, inputs["methodology"]
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> str:
+        return PAGE.read_text(encoding="utf-8")
+
+    @app.get("/api/editions")
+    def editions() -> list[dict]:
+        with store() as s:
+            frame = s.editions()
+        frame["created_at"] = frame["created_at"].astype(str)
+        return frame.replace({np.nan: None}).to_dict(orient="records")
+
+    @app.get("/api/editions/{name}/ranking")
+    def ranking(name: str, node: str | None = None, year: int | None = None) -> dict:
+        with store() as s:
+            frame = edition_frame(s, name, year)
+            index, nodes, _ = structure(s, name)
+        node = node or index
+        if node not in nodes:
+            raise HTTPException(404, f"'{node}' is not a node of edition '{name}'")
+        part = frame[frame["node"] == node].sort_values(["rank", "unit"])
+        return {"edition": name, "node": node, "name": nodes[node]["name"],
+                "year": int(part["year"].iloc[0]),
+                "rows": [{"rank": _int(r.rank), "unit": r.unit, "name": r.unit_name,
+                          "score": _float(r.score)} for r in part.itertuples()]}
+
+    @app.get("/api/editions/{name}/units/{unit}")
+    def unit(name: str, unit: str, year: int | None = None) -> dict:
+        with store() as s:
+            frame = edition_frame(s, name, year)
+            _, nodes, _ = structure(s, name)
+        part = frame[frame["unit"] == unit]
+        if part.empty:
+            raise HTTPException(404, f"no unit '{unit}' in edition '{name}'")
+        return {"edition": name, "unit": unit, "name": part["unit_name"].iloc[0],
+                "nodes": [{"node": r.node, "name": nodes[r.node]["name"], "rank": _int(r.rank),
+                           "score": _float(r.score), "figure_level": r.figure_level}
+                          for r in part.itertuples()]}
+
+    @app.get("/api/editions/{name}/compare")
+    def compare_units(name: str, a: str = Query(...), b: str = Query(...),
+                      year: int | None = None) -> dict:
+        ua, ub = unit(name, a, year), unit(name, b, year)
+        rb = {n["node"]: n for n in ub["nodes"]}
+        return {"edition": name, "a": a, "b": b, "nodes": [
+            {"node": n["node"], "name": n["name"], "rank_a": n["rank"],
+             "rank_b": rb[n["node"]]["rank"], "score_a": n["score"],
+             "score_b": rb[n["node"]]["score"]} for n in ua["nodes"]]}
+
+    @app.get("/api/diff")
+    def diff(a: str, b: str) -> list[dict]:
+        with store() as s:
+            try:
+                frame = s.diff(a, b)
+            except FintechIndexError as e:
+                raise HTTPException(404, str(e)) from None
+        return frame.replace({np.nan: None}).to_dict(orient="records")
+
+    @app.get("/api/editions/{name}/methodology")
+    def methodology(name: str) -> dict:
+        with store() as s:
+            _require(s, name)
+            return s.edition_inputs(name)
+
+    @app.post("/api/editions/{name}/reweight")
+    def reweight(name: str, body: Reweight) -> dict:
+        """The index recomputed from the stored dimension scores with new weights, by the
+        edition's own aggregation method for the index (the engine's kernel)."""
+        with store() as s:
+            _require(s, name)
+            frame = edition_frame(s, name, body.year)
+            index, nodes, meth_raw = structure(s, name)
+        kids = list(nodes[index]["children"])
+        unknown = sorted(set(body.weights) - set(kids))
+        if unknown or any(w <= 0 for w in body.weights.values()):
+            raise HTTPException(422, f"weights must be > 0 for {kids} (unknown: {unknown})")
+        w = np.array([body.weights.get(k, nodes[k]["weight"]) for k in kids])
+        wide = frame.pivot(index="unit", columns="node", values="score")
+        names = frame.drop_duplicates("unit").set_index("unit")["unit_name"]
+        meth = methodology_from_dict(meth_raw)
+        choice = meth.aggregate.resolve(index, nodes[index]["level"])
+        kernel = methods.get("aggregate", choice.method)
+        scores = kernel.fn(wide[kids].to_numpy(), w, **choice.params)
+        ranks = rankdata(-scores, method=meth.rank.ties, nan_policy="omit")
+        order = np.lexsort((wide.index.to_numpy(), np.nan_to_num(ranks, nan=np.inf)))
+        return {"edition": name, "index": index, "index_name": nodes[index]["name"],
+                "weights": dict(zip(kids, w.tolist(), strict=True)),
+                "rows": [{"rank": _int(ranks[i]), "unit": wide.index[i],
+                          "name": names[wide.index[i]], "score": _float(scores[i])}
+                         for i in order],
+                "dimensions": [{"node": k, "name": nodes[k]["name"],
+                                "weight": nodes[k]["weight"]} for k in kids]}
+
+    def _require(s: Store, name: str) -> None:
+        try:
+            s._require("editions", name)
+        except FintechIndexError as e:
+            raise HTTPException(404, str(e)) from None
+
+    return app
+
+
+def _int(v) -> int | None:
+    return None if v is None or v != v else int(v)
+
+
+def _float(v) -> float | None:
+    return None if v is None or v != v else float(v)

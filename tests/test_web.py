@@ -1,0 +1,134 @@
+"""The web app: the JSON API through httpx against the real app, and the page in a real
+headless Chromium (Debian's package) driven by Playwright, served by a real uvicorn."""
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+import fintech_index as fi
+from fintech_index.store import Store
+from fintech_index.web.app import create_app
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def results():
+    return fi.examples.load("fintech").build()
+
+
+@pytest.fixture(scope="module")
+def store_path(results, tmp_path_factory):
+    path = tmp_path_factory.mktemp("web") / "s.duckdb"
+    with Store(path) as s:
+        s.publish(results, "gfcdi-2025")
+    return path
+
+
+@pytest.fixture(scope="module")
+def client(store_path):
+    return TestClient(create_app(store_path))
+
+
+def engine_ranking(results, weights: dict[str, float]) -> list[str]:
+    """The full engine's ranking with the index's children weighted as given."""
+    fw = results.framework
+    values = [weights[k] for k in fw.nodes[fw.index].children]
+    raw = results.methodology.model_dump(mode="json")
+    raw["weight"] = {"method": "w_explicit",
+                     "by_node": {fw.index: {"method": "w_explicit", "values": values}}}
+    rebuilt = fi.build(fw, results.panel, fi.methodology_from_dict(raw))
+    return list(rebuilt.ranking(2025).index)
+
+
+def test_api_editions_ranking_unit_compare_methodology(client, results):
+    eds = client.get("/api/editions").json()
+    assert [e["name"] for e in eds] == ["gfcdi-2025"]
+    r = client.get("/api/editions/gfcdi-2025/ranking").json()
+    assert [row["unit"] for row in r["rows"]] == list(results.ranking(2025).index)
+    assert r["rows"][0]["score"] == pytest.approx(results.scores().at["NYC", 2025])
+    pillar = client.get("/api/editions/gfcdi-2025/ranking", params={"node": "fintech_firms"})
+    assert pillar.json()["name"] == "Fintech firms"
+    u = client.get("/api/editions/gfcdi-2025/units/SHA").json()
+    ranks = {n["node"]: n["rank"] for n in u["nodes"]}
+    assert ranks["gfcdi"] == int(results.ranks().at["SHA", 2025])
+    c = client.get("/api/editions/gfcdi-2025/compare", params={"a": "SHA", "b": "LON"}).json()
+    assert {n["node"] for n in c["nodes"]} == set(results.nodes)
+    m = client.get("/api/editions/gfcdi-2025/methodology").json()
+    assert m["framework"]["index"] == "gfcdi"
+    assert client.get("/api/editions/nope/ranking").status_code == 404
+    assert client.get("/api/editions/gfcdi-2025/units/XXX").status_code == 404
+    schema = client.get("/openapi.json").json()
+    assert "/api/editions/{name}/reweight" in schema["paths"]
+
+
+def test_api_reweight_equals_the_engine(client, results):
+    w = {"level": 2.0, "potential": 0.5, "environment": 1.0}
+    got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": w}).json()
+    assert [r["unit"] for r in got["rows"]] == engine_ranking(results, w)
+    bad = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": {"x": 1}})
+    assert bad.status_code == 422
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(store_path):
+    import uvicorn
+
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(create_app(store_path), host="127.0.0.1", port=port,
+                                        log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not srv.started:
+        assert time.time() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
+                    "(.ci/run installs it)")
+def test_browser_slider_recomputes_the_ranking_as_the_engine(server, results):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        page.goto(server)
+        page.wait_for_selector("#ranking tbody tr")
+        page.eval_on_selector("#w-level", "el => { el.value = '2.5'; "
+                              "el.dispatchEvent(new Event('input')); }")
+        page.wait_for_function("document.body.dataset.ready && "
+                               "JSON.parse(document.body.dataset.ready).level === 2.5")
+        shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "
+                                          "r.dataset.unit)")
+        page.select_option("#cityA", "SHA")
+        page.select_option("#cityB", "LON")
+        page.wait_for_function("document.body.dataset.compared === 'SHA|LON'")
+        compared = page.inner_text("#compare tbody")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-reweighted.png"), full_page=True)
+        browser.close()
+    expected = engine_ranking(results, {"level": 2.5, "potential": 1.0, "environment": 1.0})
+    assert shown == expected
+    assert not np.array_equal(shown, list(results.ranking(2025).index))
+    sha = int(results.ranks().at["SHA", 2025])
+    assert compared.splitlines()[0].split("\t")[2].startswith(f"{sha} (")
