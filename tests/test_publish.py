@@ -127,3 +127,27 @@ def test_cli_publish_writes_site_pdfs_and_workbook(tmp_path):
     assert len(list((tmp_path / "pdf").glob("*.pdf"))) == 10
     assert (tmp_path / "site" / "index.html").exists() and (tmp_path / "e.xlsx").exists()
     assert "stored in" in r.output
+
+
+def test_formula_like_names_and_sources_come_out_inert_in_csv_and_excel(tmp_path):
+    """A unit named '=HYPERLINK(...)' and a source starting with '@': every CSV and the
+    workbook hold them as inert text (leading apostrophe)."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b"}]}})
+    data = tmp_path / "d.csv"
+    data.write_text('unit,year,name,indicator,value,source\n'
+                    'X,2024,"=HYPERLINK(""http://evil"")",a,1,@SUM(1)\n'
+                    'X,2024,"=HYPERLINK(""http://evil"")",b,2,+cmd\n'
+                    'Y,2024,-minus,a,3,ok\nY,2024,-minus,b,1,ok\n')
+    res = fi.build(fw, fi.load_panel(data, fw))
+    out = tmp_path / "out"
+    res.write(out)
+    ranking = (out / "ranking_2024.csv").read_text()
+    assert "'=HYPERLINK" in ranking and "'-minus" in ranking
+    assert not re.search(r"(^|,)[=+@-][A-Za-z]", ranking, re.M)
+    p = write_workbook(res, tmp_path / "e.xlsx")
+    wb = openpyxl.load_workbook(p)
+    texts = [c.value for ws in wb for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str)]
+    assert "'=HYPERLINK(\"http://evil\")" in texts and "'@SUM(1)" in texts
+    assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]

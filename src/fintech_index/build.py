@@ -19,6 +19,7 @@ from scipy.stats import rankdata
 
 from . import __version__, methods
 from .errors import MethodError
+from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
 from .panel import Panel
@@ -385,7 +386,7 @@ class Results:
         written = [self.write_parquet(out / "results.parquet")]
         for year in self.years:
             p = out / f"ranking_{year}.csv"
-            self.ranking(year).to_csv(p, float_format="%.10g", lineterminator="\n")
+            write_csv(self.ranking(year), p, index=True)
             written.append(p)
         p = out / "methodology.yaml"
         p.write_text(self.methodology.to_yaml(), encoding="utf-8")
@@ -397,7 +398,7 @@ class Results:
             tables["screening.csv"] = self.prepared.screening
         for fname, frame in tables.items():
             p = out / fname
-            frame.to_csv(p, index=False, float_format="%.10g", lineterminator="\n")
+            write_csv(frame, p)
             written.append(p)
         p = out / "manifest.json"
         p.write_text(json.dumps(self.manifest(), indent=2, sort_keys=True) + "\n",

@@ -17,6 +17,7 @@ from . import examples as bundled
 from .analysis import write_edition_report
 from .build import Results, build
 from .errors import FintechIndexError
+from .exports import write_csv
 from .framework import load_framework
 from .methodology import Methodology, load_methodology
 from .panel import load_panel
@@ -260,7 +261,7 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
             frame = records.aggregate(s, fw)
     except FintechIndexError as e:
         _fail(e)
-    frame.to_csv(out, index=False, lineterminator="\n")
+    write_csv(frame, out)
     console.print(f"wrote {len(frame):,} values of {frame['indicator'].nunique()} indicators "
                   f"to {out}")
 
@@ -379,20 +380,20 @@ def audit_cmd(
             client = Client(dask)
         out.mkdir(parents=True, exist_ok=True)
         nominal = engine.nominal
-        coherence.parent_links(nominal).to_csv(out / "parent_links.csv", index=False)
-        coherence.node_summary(nominal).to_csv(out / "node_summary.csv", index=False)
+        write_csv(coherence.parent_links(nominal), out / "parent_links.csv")
+        write_csv(coherence.node_summary(nominal), out / "node_summary.csv")
         for method in ("pearson", "spearman"):
             r_, p_ = coherence.correlations(nominal, method=method)
-            r_.to_csv(out / f"correlations_{method}.csv", float_format="%.6g")
-            p_.to_csv(out / f"p_values_{method}.csv", float_format="%.6g")
+            write_csv(r_, out / f"correlations_{method}.csv", index=True)
+            write_csv(p_, out / f"p_values_{method}.csv", index=True)
         reps = n or engine.spec.n
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("uncertainty", total=reps)
             ua = uncertainty(engine, n=reps, client=client,
                              progress=lambda k: bar.advance(task, k))
         summary = ua.summary()
-        summary.to_csv(out / "uncertainty_summary.csv", float_format="%.10g")
-        ua.rank_probabilities().to_csv(out / "rank_probabilities.csv", float_format="%.6g")
+        write_csv(summary, out / "uncertainty_summary.csv", index=True)
+        write_csv(ua.rank_probabilities(), out / "rank_probabilities.csv", index=True)
         written = ["parent_links.csv", "node_summary.csv", "correlations_*.csv",
                    "p_values_*.csv",
                    "uncertainty_summary.csv", "rank_probabilities.csv"]
@@ -401,9 +402,8 @@ def audit_cmd(
                 task = bar.add_task("sensitivity", total=sobol * (len(engine.groups()) + 2))
                 sa = sensitivity(engine, n=sobol, client=client,
                                  progress=lambda k: bar.advance(task, k))
-            sa.table().to_csv(out / "sensitivity.csv", index=False, float_format="%.6g")
-            sa.convergence.to_csv(out / "sensitivity_convergence.csv", index=False,
-                                  float_format="%.6g")
+            write_csv(sa.table(), out / "sensitivity.csv")
+            write_csv(sa.convergence, out / "sensitivity_convergence.csv")
             written += ["sensitivity.csv", "sensitivity_convergence.csv"]
         if client is not None:
             client.close()

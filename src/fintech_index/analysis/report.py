@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..build import Results
+from ..exports import write_csv
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
@@ -49,8 +50,7 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     if prev is not None:
         ch = compare(cur, prev)
         p = out / f"changes_{cur.year}.csv"
-        ch.table.sort_values(["node", "rank", "unit"]).to_csv(
-            p, index=False, float_format="%.10g", lineterminator="\n")
+        write_csv(ch.table.sort_values(["node", "rank", "unit"]), p)
         written.append(p)
         g_now, g_before = gap(cur, top), gap(prev, top)
         p = out / f"gaps_{cur.year}.json"
@@ -60,10 +60,10 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
                      encoding="utf-8")
         written.append(p)
     p = out / f"regional_leads_{cur.year}.csv"
-    regional_leads(cur, top=top).to_csv(p, float_format="%.10g", lineterminator="\n")
+    write_csv(regional_leads(cur, top=top), p, index=True)
     written.append(p)
     p = out / f"profiles_{cur.year}.csv"
-    profile_table(cur).to_csv(p, index=False, float_format="%.10g", lineterminator="\n")
+    write_csv(profile_table(cur), p)
     written.append(p)
     p = out / f"sentences_{cur.year}.txt"
     p.write_text("\n".join(edition_sentences(cur, prev, top=top)) + "\n", encoding="utf-8")

@@ -12,14 +12,8 @@ import pandas as pd
 import xlsxwriter
 
 from ..build import Results
+from ..exports import neutralise
 from ..panel import IMPUTED, TREATED
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """Text a spreadsheet could take for a formula, made inert with a leading apostrophe."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _write_frame(book, name: str, frame: pd.DataFrame) -> None:
