@@ -151,3 +151,24 @@ def test_formula_like_names_and_sources_come_out_inert_in_csv_and_excel(tmp_path
              if isinstance(c.value, str)]
     assert "'=HYPERLINK(\"http://evil\")" in texts and "'@SUM(1)" in texts
     assert not [t for t in texts if t.startswith(("=", "+", "-", "@"))]
+
+
+@pytest.mark.slow
+def test_main_command_outputs_are_byte_identical_across_processes(tmp_path):
+    """Two processes with different PYTHONHASHSEED: every file the main command writes
+    (rankings, analyses, parquet, site, ten PDFs, workbook) has the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "12345"):
+        out = tmp_path / f"run{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-m", "fintech_index", "build", "--out", str(out)],
+                       env=env, check=True, capture_output=True)
+        outs.append(out)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert len(files) > 60
+    for f in files:
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f

@@ -5,6 +5,7 @@ is prefixed with an apostrophe (OWASP "CSV injection" advice), so nothing runs o
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +42,8 @@ def write_workbook(results: Results, path: str | Path) -> Path:
     fw = results.framework
     book = xlsxwriter.Workbook(str(p), {"strings_to_formulas": False, "strings_to_urls": False,
                                         "nan_inf_to_errors": True})
+    # a fixed creation time (1 January of the edition year): the same results, the same bytes
+    book.set_properties({"title": fw.name, "created": datetime(results.years[-1], 1, 1)})
     for year in reversed(results.years):
         frame = results.ranking(year).reset_index()
         _write_frame(book, f"Ranking {year}", frame[["rank", "unit", "name", "score"] + [

@@ -29,6 +29,11 @@ def _t(text) -> str:
     return "".join("\\" + c if c in _SPECIAL else c for c in str(text))
 
 
+def _s(text) -> str:
+    """Text inside a Typst string literal: backslashes and double quotes escaped."""
+    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _rank(v) -> str:
     return "-" if v is None or np.isnan(v) else str(int(v))
 
@@ -74,6 +79,9 @@ def white_paper_source(results: Results, unit: str, districts: list[str] | None 
     dims = list(fw.nodes[fw.index].children)
     top10 = list(cur.ranked().index[:10])
     lines = [
+        # no creation date in the PDF: the same results give the same bytes
+        f'#set document(title: "{_s(name)} fintech development white paper {cur.year}", '
+        "date: none)",
         '#set page(paper: "a4", margin: 2cm, numbering: "1")',
         '#set text(size: 10pt)',
         f"= {_t(name)} fintech development white paper {cur.year}",
