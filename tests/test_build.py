@@ -196,3 +196,10 @@ def test_identical_inputs_give_identical_files_across_processes(tmp_path):
         subprocess.run([sys.executable, "-c", SCRIPT, str(out)], check=True, env=env)
         digests.append(_digest(out))
     assert digests[0] == digests[1]
+
+
+def test_a_methodology_with_params_that_are_not_a_mapping_is_refused():
+    """Found by benchmarks/robustness.py: inline parameters beside a non-mapping 'params'."""
+    with pytest.raises(fi.MethodologyError, match="m.yaml: field 'weight"):
+        fi.methodology_from_dict({"weight": {"method": "w_explicit", "params": 2026,
+                                             "weight": ""}}, "m.yaml")

@@ -57,7 +57,10 @@ class Choice(BaseModel):
         if not inline:
             return v
         rest = {k: x for k, x in v.items() if k in own}
-        return rest | {"params": dict(rest.get("params") or {}) | inline}
+        params = rest.get("params") or {}
+        if not isinstance(params, dict):
+            return v  # pydantic reports 'params' as not a mapping
+        return rest | {"params": dict(params) | inline}
 
 
 def _as_choice(v: Any) -> Any:

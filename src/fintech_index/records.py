@@ -79,13 +79,15 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
         for i in np.flatnonzero(out[c].to_numpy() == ""):
             problems.append(f"{table.src}: {table.row(int(i))}, column '{c}': empty")
     years = _parse_numbers(f["year"], table, "year", problems)
-    for i in np.flatnonzero(~np.isnan(years) & ((years % 1 != 0) | (years < 1900)
-                                                | (years > 2100))):
+    with np.errstate(invalid="ignore"):
+        not_year = ~np.isnan(years) & (~np.isfinite(years) | (years % 1 != 0) | (years < 1900)
+                                       | (years > 2100))
+    for i in np.flatnonzero(not_year):
         problems.append(f"{table.src}: {table.row(int(i))}, column 'year': "
                         f"{float(years[i])!r} is not a year")
     for i in np.flatnonzero(np.isnan(years)):
         problems.append(f"{table.src}: {table.row(int(i))}, column 'year': empty")
-    out["year"] = np.where(np.isnan(years), 0, years).astype(np.int64)
+    out["year"] = np.where(np.isnan(years) | not_year, 0, years).astype(np.int64)
     out["district"] = _as_text(f["district"]) if "district" in f.columns else ""
     amount = (_parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
               else np.full(len(f), np.nan))

@@ -1,0 +1,221 @@
+"""Robustness figures.
+
+1. Interrupted writes: TRIALS writer processes publish an edition (synthetic results,
+   about 1.3 million rows) or ingest records (synthetic, 500,000 rows) into one store and are
+   killed with SIGKILL at a random moment; after each kill the store must open and hold every
+   complete edition / batch and no partial one.
+2. Fuzzing: generated inputs for every loader and parser (hypothesis); the only exceptions
+   allowed out are FintechIndexError subclasses whose message names the file.
+Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import random
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import fintech_index as fi
+from fintech_index.store import Store
+
+WRITER = r"""
+import pickle, sys
+import numpy as np, pandas as pd
+from fintech_index.store import Store
+from fintech_index import records
+kind, store, name, payload = sys.argv[1:5]
+obj = pickle.load(open(payload, "rb"))
+with Store(store) as s:
+    if kind == "publish":
+        s.publish(obj, name)
+    else:
+        records.ingest(s, obj, name)
+print("done", flush=True)
+"""
+
+
+def synthetic_results() -> fi.build:
+    """Synthetic results: 2,000 units x 10 years x 50 indicators (named synthetic)."""
+    pillars = [{"code": f"P{p}", "children": [{"code": f"x{p}_{i}"} for i in range(5)]}
+               for p in range(10)]
+    fw = fi.framework_from_dict({"index": {"code": "synthetic", "children": pillars}})
+    rng = np.random.default_rng(0)
+    values = rng.uniform(0, 100, (10, 2000, 50))
+    panel = fi.panel_from_arrays(values, fw, [f"u{i}" for i in range(2000)],
+                                 range(2015, 2025), source="synthetic")
+    return fi.build(fw, panel)
+
+
+def synthetic_records(n: int = 500_000):
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    return pd.DataFrame({"institution": np.char.add("i", rng.integers(0, n, n).astype(str)),
+                         "unit": np.char.add("u", rng.integers(0, 100, n).astype(str)),
+                         "district": None, "sector": "fintech",
+                         "year": rng.integers(2015, 2025, n), "amount": rng.uniform(0, 1, n),
+                         "currency": "USD", "source": "synthetic"})
+
+
+def check(store: Path, rows_per_edition: int, rows_per_batch: int) -> tuple[int, int, int]:
+    """(complete editions, complete batches, partial things found) in the store."""
+    with Store(store) as s:
+        eds = s.con.execute("SELECT e.name, count(r.edition) FROM editions e LEFT JOIN "
+                            "edition_results r ON r.edition = e.name GROUP BY e.name").fetchall()
+        orphans = s.con.execute("SELECT count(*) FROM edition_results WHERE edition NOT IN "
+                                "(SELECT name FROM editions)").fetchone()[0]
+        batches = s.con.execute("SELECT batch, count(*) FROM records GROUP BY batch").fetchall()
+    partial = orphans + sum(1 for _, n in eds if n != rows_per_edition) + sum(
+        1 for _, n in batches if n != rows_per_batch)
+    return len(eds), len(batches), partial
+
+
+def interrupted_writes(trials: int) -> None:
+    res = synthetic_results()
+    recs = synthetic_records()
+    rows_ed, rows_rec = len(res.to_long()), len(recs)
+    rng = random.Random(2026)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        store = tmp / "s.duckdb"
+        payloads = {"publish": tmp / "res.pkl", "ingest": tmp / "rec.pkl"}
+        pickle.dump(res, open(payloads["publish"], "wb"))
+        pickle.dump(recs, open(payloads["ingest"], "wb"))
+        durations = {}
+        for kind in payloads:  # time a complete write of each kind, without a kill
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-c", WRITER, kind, str(store), f"{kind}-full",
+                            str(payloads[kind])], check=True, capture_output=True)
+            durations[kind] = time.perf_counter() - t
+        opened = completed = killed = bad = 0
+        for trial in range(trials):
+            kind = "publish" if trial % 2 == 0 else "ingest"
+            proc = subprocess.Popen([sys.executable, "-c", WRITER, kind, str(store),
+                                     f"{kind}-{trial}", str(payloads[kind])],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(0.0, durations[kind]))
+            if proc.poll() is None:
+                os.kill(proc.pid, signal.SIGKILL)
+                killed += 1
+            proc.wait()
+            completed += proc.returncode == 0
+            try:
+                _, _, partial = check(store, rows_ed, rows_rec)
+                opened += 1
+                bad += partial > 0
+            except Exception as e:  # noqa: BLE001 - a store that does not open is the figure
+                print(f"  trial {trial}: the store did not open: {e}")
+        eds, batches, partial = check(store, rows_ed, rows_rec)
+    print(f"interrupted writes: {trials} trials ({killed} killed mid-run, {completed} "
+          f"finished first); full write times: publish {durations['publish']:.2f} s "
+          f"({rows_ed:,} rows), ingest {durations['ingest']:.2f} s ({rows_rec:,} rows)")
+    print(f"  store opened after {opened} of {trials} trials; trials leaving a partial "
+          f"edition or batch: {bad}; at the end {eds} complete editions, {batches} complete "
+          f"batches, {partial} partial")
+
+
+def fuzz(n: int) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b", "direction": -1}]}})
+    cells = st.one_of(st.text(max_size=8), st.integers(-10**6, 10**6).map(str),
+                      st.floats(allow_nan=True).map(repr), st.sampled_from(
+                          ["", "NA", "..", "a", "b", "x", "2024", "1e309", "-0", "=1+1"]))
+    rows = st.lists(st.lists(cells, min_size=0, max_size=7), min_size=0, max_size=6)
+    header = st.sampled_from(["unit,year,a,b", "unit,year,indicator,value",
+                              "unit,year,indicator,value,source,source_year", "unit,a,b", ""])
+    tmp = Path(tempfile.mkdtemp())
+    counts: dict[str, list[int]] = {}
+
+    def run(name: str, fn, text: str, suffix: str) -> None:
+        p = tmp / f"fuzz{suffix}"
+        p.write_text(text, encoding="utf-8")
+        tried, failed = counts.setdefault(name, [0, 0])
+        counts[name][0] += 1
+        try:
+            fn(p)
+        except fi.FintechIndexError as e:
+            if p.name not in str(e) and str(p) not in str(e):
+                counts[name][1] += 1
+                print(f"  {name}: message without the file name: {e}"[:300])
+        except Exception as e:  # noqa: BLE001 - the figure is how many escape
+            counts[name][1] += 1
+            print(f"  {name}: {type(e).__name__}: {e}; input: {text!r}"[:400])
+
+    def csv_text(h, rs):
+        return h + "\n" + "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in r)
+                                    for r in rs) + "\n"
+
+    from fintech_index import records
+    from fintech_index.audit.engine import load_spec
+
+    yaml_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(),
+                                         st.text(max_size=6)),
+                               lambda c: st.one_of(st.lists(c, max_size=3),
+                                                   st.dictionaries(st.sampled_from(
+                                                       ["code", "name", "children", "weight",
+                                                        "index", "nodes", "method", "params",
+                                                        "factors", "stage", "options", "x"]),
+                                                       c, max_size=4)), max_leaves=12)
+    opts = settings(max_examples=n, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+    @opts
+    @given(header, rows)
+    def panel(h, rs):
+        run("panel CSV (long and wide)", lambda p: fi.load_panel(p, fw), csv_text(h, rs), ".csv")
+
+    @opts
+    @given(st.sampled_from(["institution,unit,sector,year",
+                            "institution,unit,sector,year,amount,currency", "x"]), rows)
+    def recs(h, rs):
+        run("records CSV", records.read_records, csv_text(h, rs), ".csv")
+
+    import yaml
+
+    @opts
+    @given(yaml_values)
+    def framework(v):
+        run("framework YAML", fi.load_framework, yaml.safe_dump(v), ".yaml")
+
+    @opts
+    @given(yaml_values)
+    def methodology(v):
+        run("methodology YAML", fi.load_methodology, yaml.safe_dump(v), ".yaml")
+
+    @opts
+    @given(yaml_values)
+    def spec(v):
+        run("uncertainty spec YAML", load_spec, yaml.safe_dump(v), ".yaml")
+
+    for test in (panel, recs, framework, methodology, spec):
+        test()
+    print(f"fuzzing ({n:,} generated inputs per target):")
+    for name, (tried, failed) in counts.items():
+        print(f"  {name:<28} tried {tried:>7,}  escaped or unnamed {failed}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--fuzz", type=int, default=10_000)
+    args = parser.parse_args()
+    if args.fuzz:
+        fuzz(args.fuzz)
+    if args.trials:
+        interrupted_writes(args.trials)
+
+
+if __name__ == "__main__":
+    main()
