@@ -132,3 +132,22 @@ def test_browser_slider_recomputes_the_ranking_as_the_engine(server, results):
     assert not np.array_equal(shown, list(results.ranking(2025).index))
     sha = int(results.ranks().at["SHA", 2025])
     assert compared.splitlines()[0].split("\t")[2].startswith(f"{sha} (")
+
+
+def test_hostile_requests_get_4xx_and_the_api_cannot_write(client, store_path):
+    assert client.get("/api/editions/..%2F..%2Fetc%2Fpasswd/ranking").status_code == 404
+    assert client.get("/api/editions/gfcdi-2025/units/..%2F..").status_code == 404
+    assert client.get("/../../etc/passwd").status_code == 404
+    r = client.post("/api/editions/gfcdi-2025/reweight", content=b"{not json",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    big = {"weights": {f"k{i}": 1.0 for i in range(20_000)}}
+    assert client.post("/api/editions/gfcdi-2025/reweight", json=big).status_code == 413
+    assert client.get("/api/editions/gfcdi-2025/ranking", params={"year": "x"}
+                      ).status_code == 422
+    for method in ("put", "delete", "patch"):
+        assert getattr(client, method)("/api/editions").status_code == 405
+    with Store(store_path, read_only=True) as s:  # what the app opens
+        with pytest.raises(Exception, match="read-only"):
+            s.con.execute("DELETE FROM editions")
+    assert [e["name"] for e in client.get("/api/editions").json()] == ["gfcdi-2025"]

@@ -73,6 +73,15 @@ class Store:
             self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
                              "VARCHAR")
 
+    @classmethod
+    def view(cls, parent: Store) -> Store:
+        """A Store on its own cursor of ``parent``'s connection (one per thread or request;
+        DuckDB cursors share the connection's database and its read-only mode)."""
+        obj = cls.__new__(cls)
+        obj.path = parent.path
+        obj.con = parent.con.cursor()
+        return obj
+
     def __enter__(self) -> Store:
         return self
 

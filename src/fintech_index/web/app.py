@@ -5,11 +5,12 @@ FastAPI: https://fastapi.tiangolo.com/."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from scipy.stats import rankdata
 
@@ -19,6 +20,7 @@ from ..methodology import methodology_from_dict
 from ..store import Store
 
 PAGE = Path(__file__).with_name("static") / "index.html"
+MAX_BODY = 64 * 1024
 
 
 class Reweight(BaseModel):
@@ -33,20 +35,42 @@ def create_app(store_path: str | Path) -> FastAPI:
                   "indices: rankings, units, comparisons, methodology, re-weighting.")
     path = Path(store_path)
 
+    @app.middleware("http")
+    async def limit_body(request, call_next):
+        """Bodies over MAX_BODY bytes are refused (413) before they are read."""
+        size = request.headers.get("content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+            return JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)
+        return await call_next(request)
+
+    shared: list[Store] = []  # one read-only connection, opened on first use
+    frames: dict = {}  # editions are immutable: their frames and structure are cached
+    lock = threading.Lock()
+
     def store() -> Store:
-        try:
-            return Store(path, read_only=True)
-        except FintechIndexError as e:
-            raise HTTPException(503, str(e)) from None
+        with lock:
+            if not shared:
+                try:
+                    shared.append(Store(path, read_only=True))
+                except FintechIndexError as e:
+                    raise HTTPException(503, str(e)) from None
+            return Store.view(shared[0])
+
+    def cached(key, make):
+        if key not in frames:
+            value = make()
+            with lock:
+                frames.setdefault(key, value)
+        return frames[key]
 
     def edition_frame(s: Store, name: str, year: int | None):
         try:
-            return s.edition(name, year)
+            return cached(("frame", name, year), lambda: s.edition(name, year))
         except FintechIndexError as e:
             raise HTTPException(404, str(e)) from None
 
     def structure(s: Store, name: str) -> tuple[str, dict, dict]:
-        inputs = s.edition_inputs(name)
+        inputs = cached(("inputs", name), lambda: s.edition_inputs(name))
         nodes = inputs["framework"]["nodes"]
         return inputs["framework"]["index"], nodes, inputs["methodology"]
 
@@ -63,6 +87,9 @@ def create_app(store_path: str | Path) -> FastAPI:
 
     @app.get("/api/editions/{name}/ranking")
     def ranking(name: str, node: str | None = None, year: int | None = None) -> dict:
+        return cached(("ranking", name, node, year), lambda: _ranking(name, node, year))
+
+    def _ranking(name: str, node: str | None, year: int | None) -> dict:
         with store() as s:
             frame = edition_frame(s, name, year)
             index, nodes, _ = structure(s, name)
@@ -77,6 +104,9 @@ def create_app(store_path: str | Path) -> FastAPI:
 
     @app.get("/api/editions/{name}/units/{unit}")
     def unit(name: str, unit: str, year: int | None = None) -> dict:
+        return cached(("unit", name, unit, year), lambda: _unit(name, unit, year))
+
+    def _unit(name: str, unit: str, year: int | None) -> dict:
         with store() as s:
             frame = edition_frame(s, name, year)
             _, nodes, _ = structure(s, name)
