@@ -151,3 +151,22 @@ def test_hostile_requests_get_4xx_and_the_api_cannot_write(client, store_path):
         with pytest.raises(Exception, match="read-only"):
             s.con.execute("DELETE FROM editions")
     assert [e["name"] for e in client.get("/api/editions").json()] == ["gfcdi-2025"]
+
+
+@pytest.mark.slow
+def test_schemathesis_finds_no_server_error_or_schema_violation(store_path):
+    """Generated requests (schemathesis) for every operation of the OpenAPI schema: no 500,
+    every status code and response body as documented."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import given, settings
+
+    schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(store_path))
+    operations = [r.ok() for r in schema.get_all_operations()]
+    assert len(operations) == 7
+    for op in operations:
+        @settings(max_examples=50, deadline=None, database=None)
+        @given(op.as_strategy())
+        def check(case):
+            case.call_and_validate()
+
+        check()

@@ -20,6 +20,10 @@ from ..methodology import methodology_from_dict
 from ..store import Store
 
 PAGE = Path(__file__).with_name("static") / "index.html"
+ERRORS = {400: {"description": "a body that cannot be parsed"},
+          404: {"description": "no such edition, node, unit or year"},
+          413: {"description": "request body too large"},
+          503: {"description": "the store cannot be opened"}}
 MAX_BODY = 64 * 1024
 
 
@@ -78,14 +82,14 @@ def create_app(store_path: str | Path) -> FastAPI:
     def page() -> str:
         return PAGE.read_text(encoding="utf-8")
 
-    @app.get("/api/editions")
+    @app.get("/api/editions", responses=ERRORS)
     def editions() -> list[dict]:
         with store() as s:
             frame = s.editions()
         frame["created_at"] = frame["created_at"].astype(str)
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
-    @app.get("/api/editions/{name}/ranking")
+    @app.get("/api/editions/{name}/ranking", responses=ERRORS)
     def ranking(name: str, node: str | None = None, year: int | None = None) -> dict:
         return cached(("ranking", name, node, year), lambda: _ranking(name, node, year))
 
@@ -102,7 +106,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                 "rows": [{"rank": _int(r.rank), "unit": r.unit, "name": r.unit_name,
                           "score": _float(r.score)} for r in part.itertuples()]}
 
-    @app.get("/api/editions/{name}/units/{unit}")
+    @app.get("/api/editions/{name}/units/{unit}", responses=ERRORS)
     def unit(name: str, unit: str, year: int | None = None) -> dict:
         return cached(("unit", name, unit, year), lambda: _unit(name, unit, year))
 
@@ -118,7 +122,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                            "score": _float(r.score), "figure_level": r.figure_level}
                           for r in part.itertuples()]}
 
-    @app.get("/api/editions/{name}/compare")
+    @app.get("/api/editions/{name}/compare", responses=ERRORS)
     def compare_units(name: str, a: str = Query(...), b: str = Query(...),
                       year: int | None = None) -> dict:
         ua, ub = unit(name, a, year), unit(name, b, year)
@@ -128,7 +132,7 @@ def create_app(store_path: str | Path) -> FastAPI:
              "rank_b": rb[n["node"]]["rank"], "score_a": n["score"],
              "score_b": rb[n["node"]]["score"]} for n in ua["nodes"]]}
 
-    @app.get("/api/diff")
+    @app.get("/api/diff", responses=ERRORS)
     def diff(a: str, b: str) -> list[dict]:
         with store() as s:
             try:
@@ -137,13 +141,13 @@ def create_app(store_path: str | Path) -> FastAPI:
                 raise HTTPException(404, str(e)) from None
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
-    @app.get("/api/editions/{name}/methodology")
+    @app.get("/api/editions/{name}/methodology", responses=ERRORS)
     def methodology(name: str) -> dict:
         with store() as s:
             _require(s, name)
             return s.edition_inputs(name)
 
-    @app.post("/api/editions/{name}/reweight")
+    @app.post("/api/editions/{name}/reweight", responses=ERRORS)
     def reweight(name: str, body: Reweight) -> dict:
         """The index recomputed from the stored dimension scores with new weights, by the
         edition's own aggregation method for the index (the engine's kernel)."""
