@@ -1,4 +1,5 @@
-"""A bounded load test of the web app on loopback: a real uvicorn server over a store with
+"""A bounded load test of the web app on loopback: `fintech-index serve` (uvicorn) in its own
+process over a store with
 the fintech index published, N requests (default 10,000) with C in flight (default 50),
 a mix of rankings, units, comparisons and re-weightings. Prints errors and p50/p99 latency.
 Run: python benchmarks/web_load.py [--requests 10000] [--concurrency 50]
@@ -10,30 +11,36 @@ import argparse
 import asyncio
 import random
 import socket
+import subprocess
+import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import numpy as np
-import uvicorn
 
 import fintech_index as fi
 from fintech_index.store import Store
-from fintech_index.web.app import create_app
 
 
-def serve(store: Path) -> tuple[uvicorn.Server, str]:
+def serve(store: Path) -> tuple[subprocess.Popen, str]:
+    """`fintech-index serve` in its own process, as a user runs it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(store), host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    threading.Thread(target=srv.run, daemon=True).start()
-    while not srv.started:
-        time.sleep(0.05)
-    return srv, f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "fintech_index", "serve", "--store",
+                             str(store), "--port", str(port)])
+    deadline = time.time() + 30
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/editions", timeout=1)
+            break
+        except httpx.TransportError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.1)
+    return proc, f"http://127.0.0.1:{port}"
 
 
 async def load(base: str, n: int, concurrency: int, units: list[str]) -> tuple[list, int]:
@@ -83,7 +90,8 @@ def main() -> None:
         lat, errors = asyncio.run(load(base, args.requests, args.concurrency,
                                        list(res.units)))
         wall = time.perf_counter() - t
-        srv.should_exit = True
+        srv.terminate()
+        srv.wait()
     ms = np.array(lat) * 1000
     print(f"web app on loopback: {args.requests:,} requests, {args.concurrency} concurrent, "
           f"{wall:.1f} s ({args.requests / wall:,.0f} requests/s)")

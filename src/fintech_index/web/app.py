@@ -27,6 +27,23 @@ ERRORS = {400: {"description": "a body that cannot be parsed"},
 MAX_BODY = 64 * 1024
 
 
+class BodyLimit:
+    """Pure ASGI middleware: a request declaring a body over MAX_BODY bytes gets 413 before
+    its body is read (cheaper than Starlette's BaseHTTPMiddleware)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http":
+            size = dict(scope.get("headers") or []).get(b"content-length")
+            if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+                response = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class Reweight(BaseModel):
     """New weights of the index's children (dimension code -> weight > 0)."""
 
@@ -39,13 +56,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                   "indices: rankings, units, comparisons, methodology, re-weighting.")
     path = Path(store_path)
 
-    @app.middleware("http")
-    async def limit_body(request, call_next):
-        """Bodies over MAX_BODY bytes are refused (413) before they are read."""
-        size = request.headers.get("content-length")
-        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-            return JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit)
 
     shared: list[Store] = []  # one read-only connection, opened on first use
     frames: dict = {}  # editions are immutable: their frames and structure are cached
@@ -83,14 +94,14 @@ def create_app(store_path: str | Path) -> FastAPI:
         return PAGE.read_text(encoding="utf-8")
 
     @app.get("/api/editions", responses=ERRORS)
-    def editions() -> list[dict]:
+    async def editions() -> list[dict]:
         with store() as s:
             frame = s.editions()
         frame["created_at"] = frame["created_at"].astype(str)
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
     @app.get("/api/editions/{name}/ranking", responses=ERRORS)
-    def ranking(name: str, node: str | None = None, year: int | None = None) -> dict:
+    async def ranking(name: str, node: str | None = None, year: int | None = None) -> dict:
         return cached(("ranking", name, node, year), lambda: _ranking(name, node, year))
 
     def _ranking(name: str, node: str | None, year: int | None) -> dict:
@@ -107,7 +118,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                           "score": _float(r.score)} for r in part.itertuples()]}
 
     @app.get("/api/editions/{name}/units/{unit}", responses=ERRORS)
-    def unit(name: str, unit: str, year: int | None = None) -> dict:
+    async def unit(name: str, unit: str, year: int | None = None) -> dict:
         return cached(("unit", name, unit, year), lambda: _unit(name, unit, year))
 
     def _unit(name: str, unit: str, year: int | None) -> dict:
@@ -123,9 +134,9 @@ def create_app(store_path: str | Path) -> FastAPI:
                           for r in part.itertuples()]}
 
     @app.get("/api/editions/{name}/compare", responses=ERRORS)
-    def compare_units(name: str, a: str = Query(...), b: str = Query(...),
+    async def compare_units(name: str, a: str = Query(...), b: str = Query(...),
                       year: int | None = None) -> dict:
-        ua, ub = unit(name, a, year), unit(name, b, year)
+        ua, ub = await unit(name, a, year), await unit(name, b, year)
         rb = {n["node"]: n for n in ub["nodes"]}
         return {"edition": name, "a": a, "b": b, "nodes": [
             {"node": n["node"], "name": n["name"], "rank_a": n["rank"],
@@ -133,7 +144,7 @@ def create_app(store_path: str | Path) -> FastAPI:
              "score_b": rb[n["node"]]["score"]} for n in ua["nodes"]]}
 
     @app.get("/api/diff", responses=ERRORS)
-    def diff(a: str, b: str) -> list[dict]:
+    async def diff(a: str, b: str) -> list[dict]:
         with store() as s:
             try:
                 frame = s.diff(a, b)
@@ -142,7 +153,7 @@ def create_app(store_path: str | Path) -> FastAPI:
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
     @app.get("/api/editions/{name}/methodology", responses=ERRORS)
-    def methodology(name: str) -> dict:
+    async def methodology(name: str) -> dict:
         with store() as s:
             _require(s, name)
             return s.edition_inputs(name)
