@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import fintech_index as fi
-from fintech_index.cli import _publish_extras
+from fintech_index.examples.fintech import publish_inputs
 from fintech_index.publish import publish_all
 
 
@@ -16,7 +16,7 @@ def main() -> None:
     t = time.perf_counter()
     results = fi.examples.load("fintech").build()
     built = time.perf_counter() - t
-    cities, coords = _publish_extras("fintech")
+    cities, coords = publish_inputs("fintech")
     steps: list[tuple[str, float]] = []
     last = [time.perf_counter()]
 

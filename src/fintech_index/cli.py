@@ -266,24 +266,11 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
                   f"to {out}")
 
 
-def _publish_extras(example: str) -> tuple[list[str] | None, object]:
-    """For the bundled fintech index: the ten cities the official edition names (their
-    white papers) and the map coordinates."""
-    if example != bundled.FINTECH:
-        return None, None
-    import pandas as pd
-
-    folder = bundled.datasets_dir() / "fintech"
-    pub = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
-    ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
-              & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
-    return ten, pd.read_csv(folder / "city_coordinates.csv")
-
-
 def _publish_bundled(results: Results, out: Path) -> list[Path]:
+    from .examples.fintech import publish_inputs
     from .publish import publish_all
 
-    cities, coords = _publish_extras(MAIN_EXAMPLE)
+    cities, coords = publish_inputs(MAIN_EXAMPLE)
     return publish_all(results, site=out / "site", pdf=out / "white_papers",
                        xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities, coordinates=coords)
 
@@ -302,6 +289,7 @@ def publish_cmd(
     import pandas as pd
     from rich.progress import Progress
 
+    from .examples.fintech import publish_inputs
     from .publish import publish_all
 
     try:
@@ -311,7 +299,7 @@ def publish_cmd(
 
             with Store(store) as s:
                 s.publish(results, edition)
-        cities, coords = _publish_extras(example)
+        cities, coords = publish_inputs(example)
         summary = pd.read_csv(audit, index_col="unit") if audit else None
         steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx
                                                                                  else 0)
@@ -368,7 +356,7 @@ def audit_cmd(
         else:
             if data is None:
                 raise FintechIndexError("audit: give both FRAMEWORK and DATA (or neither)")
-            fw, panel = load_framework(framework), None
+            fw = load_framework(framework)
             panel = load_panel(data, fw)
             meth = Methodology()
         if methodology:

@@ -18,7 +18,6 @@ from . import methods
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Choice, Methodology, ScreenChoice
-from .methods.treat import POINT_LABELS
 from .panel import IMPUTED, TREATED, Panel
 
 
@@ -193,8 +192,3 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
     for v in datasets.values():
         v.setflags(write=False)
     return Prepared(panel, x, flags, datasets, treatment, screening)
-
-
-def point_labels(points: np.ndarray) -> np.ndarray:
-    """Text label of each treated point ('winhi', 'winlo', 'transformed', '')."""
-    return np.vectorize(POINT_LABELS.get, otypes=[object])(points)

@@ -231,45 +231,44 @@ def aggregate(store: Store, framework: Framework, units: list[str] | None = None
         ["indicator", "year", "unit"], kind="stable").reset_index(drop=True)
 
 
-def _sql(store: Store, spec: RecordSpec) -> tuple[str, list, str]:
-    where, params = ["1 = 1"], []
-    if spec.sector:
-        where.append(f"sector IN ({', '.join('?' * len(spec.sector))})")
-        params += spec.sector
-    what = f"{spec.agg}" + (f" of sector {', '.join(spec.sector)}" if spec.sector else "")
-    if spec.agg == "count":
-        sel = "count(*)::DOUBLE"
-    elif spec.agg == "share":
-        share_of = f"sector IN ({', '.join('?' * len(spec.sector or []))})" if spec.sector \
-            else "TRUE"
-        sel = f"avg(CASE WHEN {share_of} THEN 1.0 ELSE 0.0 END)"
-        params = list(spec.sector or [])
-        where = ["1 = 1"]
+def _grouped(select: str, where: str) -> str:
+    return (f"SELECT unit, year, {select} AS value FROM records WHERE {where} "
+            "GROUP BY unit, year ORDER BY unit, year")
+
+
+def _amount_in(store: Store, spec: RecordSpec) -> tuple[str, dict[str, float]]:
+    """SQL for a record's amount in ``spec.currency`` (through USD at ``spec.rate_date``),
+    and the rates it uses."""
+    currencies = [r[0] for r in store.con.execute(
+        "SELECT DISTINCT currency FROM records WHERE currency IS NOT NULL").fetchall()]
+    if spec.rate_date is None:
+        if set(currencies) - {spec.currency, "USD"} or spec.currency != "USD":
+            raise StoreError(f"{store.path}: records in {sorted(currencies)} need a "
+                             f"rate_date to convert to {spec.currency}")
+        rates = {"USD": 1.0}
     else:
-        when = spec.rate_date
-        currencies = [r[0] for r in store.con.execute(
-            "SELECT DISTINCT currency FROM records WHERE currency IS NOT NULL").fetchall()]
-        if when is None:
-            if set(currencies) - {spec.currency, "USD"} or spec.currency != "USD":
-                raise StoreError(f"{store.path}: records in {sorted(currencies)} need a "
-                                 f"rate_date to convert to {spec.currency}")
-            rates = {"USD": 1.0}
-        else:
-            rates = _rates(store, when, currencies + [spec.currency])
-        cases = " ".join(f"WHEN '{c}' THEN {float(r)!r}" for c, r in sorted(rates.items())
-                         if c.isalnum())
-        in_target = f"amount * (CASE currency {cases} END) / {float(rates[spec.currency])!r}"
-        if spec.agg == "sum":
-            sel = f"coalesce(sum({in_target}), 0)"
-            what += f" of amounts in {spec.currency}"
-        else:
-            where.append(f"{in_target} >= ?")
-            params.append(spec.threshold)
-            what += f" with amount >= {spec.threshold:g} {spec.currency}"
-            if when is not None and spec.currency != "USD":
-                what += " = " + conversion_phrase(spec.threshold, spec.currency,
-                                                  rates[spec.currency], when)
-        sel = "count(*)::DOUBLE" if spec.agg == "count_above" else sel
-    sql = (f"SELECT unit, year, {sel} AS value FROM records WHERE {' AND '.join(where)} "
-           "GROUP BY unit, year ORDER BY unit, year")
-    return sql, params, what
+        rates = _rates(store, spec.rate_date, currencies + [spec.currency])
+    cases = " ".join(f"WHEN '{c}' THEN {float(r)!r}" for c, r in sorted(rates.items())
+                     if c.isalnum())
+    return f"amount * (CASE currency {cases} END) / {float(rates[spec.currency])!r}", rates
+
+
+def _sql(store: Store, spec: RecordSpec) -> tuple[str, list, str]:
+    """The query of one ``from_records`` indicator, its parameters, and what it counts."""
+    in_sector = f"sector IN ({', '.join('?' * len(spec.sector))})" if spec.sector else "TRUE"
+    params: list = list(spec.sector or [])
+    what = spec.agg + (f" of sector {', '.join(spec.sector)}" if spec.sector else "")
+    if spec.agg == "share":  # of all the unit's records, the share in the sector
+        return _grouped(f"avg(CASE WHEN {in_sector} THEN 1.0 ELSE 0.0 END)", "TRUE"), params, what
+    if spec.agg == "count":
+        return _grouped("count(*)::DOUBLE", in_sector), params, what
+    amount, rates = _amount_in(store, spec)
+    if spec.agg == "sum":
+        return (_grouped(f"coalesce(sum({amount}), 0)", in_sector), params,
+                what + f" of amounts in {spec.currency}")
+    what += f" with amount >= {spec.threshold:g} {spec.currency}"
+    if spec.rate_date is not None and spec.currency != "USD":
+        what += " = " + conversion_phrase(spec.threshold, spec.currency, rates[spec.currency],
+                                          spec.rate_date)
+    return (_grouped("count(*)::DOUBLE", f"{in_sector} AND {amount} >= ?"),
+            params + [spec.threshold], what)

@@ -11,8 +11,6 @@ bit-identical for any chunk size, in-process or on Dask.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -93,7 +91,7 @@ class Engine:
     panel: Panel
     methodology: Methodology
     spec: UncertaintySpec
-    _cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         fw = self.framework
@@ -108,9 +106,9 @@ class Engine:
         self.nominal_rank = self.nominal.rank_array[self.year_index, :, self._index_pos]
         self.nominal_score = self.nominal.score_array[self.year_index, :, self._index_pos]
         for f in self.spec.factors:
-            if f.stage in DATA_STAGES + ("aggregate",):
-                for c in f.options:
-                    methods.get(f.stage if f.stage != "aggregate" else "aggregate", c.method)
+            for c in f.options:  # an unknown method is refused here, not mid-analysis
+                methods.get(f.stage, c.method)
+        self._cache[(-1, -1, -1)] = self._indicator_scores(self.nominal)
 
     @property
     def _index_pos(self) -> int:
@@ -154,20 +152,21 @@ class Engine:
     def _normalised(self, key: tuple[int, int, int]) -> np.ndarray:
         """Indicator scores [units, indicators] for one combination of data-stage options
         (the nominal methodology where a stage is not uncertain), built once and cached."""
-        tag = json.dumps(key)
-        if tag not in self._cache:
+        if key not in self._cache:
             raw = self.methodology.model_dump(mode="json")
             for stage, idx in zip(DATA_STAGES, key, strict=True):
                 if idx >= 0:
                     f = next(f for f in self.spec.factors if f.stage == stage)
                     raw[stage] = f.options[idx].model_dump(mode="json")
             res = build(self.framework, self.panel, Methodology.model_validate(raw))
-            if res.units != self.panel.unit_codes:
-                raise MethodologyError("audit: an uncertain option screens units out; the "
-                                       "audit needs the same units in every replication")
-            n_ind = len(self.framework.indicators)
-            self._cache[tag] = res.score_array[self.year_index, :, :n_ind]
-        return self._cache[tag]
+            self._cache[key] = self._indicator_scores(res)
+        return self._cache[key]
+
+    def _indicator_scores(self, res: Results) -> np.ndarray:
+        if res.units != self.panel.unit_codes:
+            raise MethodologyError("audit: a choice screens units out; the audit needs the "
+                                   "same units in every replication")
+        return res.score_array[self.year_index, :, :len(self.framework.indicators)]
 
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -215,10 +214,6 @@ class Engine:
                 values[code] = np.broadcast_to(values[code], (len(rows),) + values[code].shape)
         return values[fw.index]
 
-    def fingerprint(self) -> str:
-        blob = json.dumps([self.spec.model_dump(mode="json"), self.methodology.hash])
-        return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
 
 def evaluate_chunks(engine: Engine, u: np.ndarray, chunk: int = 2000, client=None,
                     progress=None) -> tuple[np.ndarray, np.ndarray]:
@@ -246,10 +241,3 @@ def evaluate_chunks(engine: Engine, u: np.ndarray, chunk: int = 2000, client=Non
 
 def _evaluate_part(engine: Engine, part: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return engine.evaluate(part)
-
-
-def nominal_results(engine: Engine) -> Results:
-    return engine.nominal
-
-
-__all__ = ["Engine", "Factor", "Stage", "UncertaintySpec", "evaluate_chunks", "load_spec"]

@@ -11,6 +11,21 @@ from scipy.stats import kendalltau, spearmanr
 from ..build import Results
 
 
+def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]:
+    """What publishing the bundled fintech index uses beside its results: the ten cities
+    the official 2024 edition names (their white papers) and the map coordinates; nothing
+    for other examples."""
+    from . import FINTECH, datasets_dir
+
+    if example != FINTECH:
+        return None, None
+    folder = datasets_dir() / "fintech"
+    pub = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
+    ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
+              & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
+    return ten, pd.read_csv(folder / "city_coordinates.csv")
+
+
 def units_frame(cities: pd.DataFrame) -> pd.DataFrame:
     """Unit metadata for the panel loader from datasets/fintech/cities.csv."""
     return pd.DataFrame({"code": cities["code"], "name": cities["name"],

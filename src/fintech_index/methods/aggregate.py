@@ -14,15 +14,19 @@ import numpy as np
 from . import register
 
 
-def _sum_children(a: np.ndarray, keepdims: bool = False) -> np.ndarray:
-    """Sum over the last axis in a fixed order (child 1 + child 2 + ...). NumPy's own
-    reduction picks pairwise or sequential order by the array's shape, so a batch and a
+def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
+    """Reduce over the last axis in a fixed order (child 1 op child 2 op ...). NumPy's own
+    reductions pick pairwise or sequential order by the array's shape, so a batch and a
     single call could differ in the last bit; this keeps them bit-identical."""
     a = np.asarray(a)
     total = a[..., 0].copy() if a.shape[-1] else np.zeros(a.shape[:-1])
     for j in range(1, a.shape[-1]):
-        total += a[..., j]
+        op(total, a[..., j], out=total)
     return total[..., None] if keepdims else total
+
+
+def _sum_children(a: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    return _fold_children(a, np.add, keepdims)
 
 
 def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -105,10 +109,7 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     ``(1 - A_x) * I_x`` and PHDI ``HDI * adjustment factor``."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore"):
-        factors = np.where(missing, 1.0, x ** w)
-        num = factors[..., 0].copy()
-        for j in range(1, factors.shape[-1]):  # fixed order, as _sum_children
-            num *= factors[..., j]
+        num = _fold_children(np.where(missing, 1.0, x ** w), np.multiply)
     return _finish(num, missing, w, na_rm)
 
 

@@ -16,7 +16,6 @@ import numpy as np
 from . import register
 
 NONE, WIN_HIGH, WIN_LOW, TRANSFORMED = np.uint8(0), np.uint8(1), np.uint8(2), np.uint8(3)
-POINT_LABELS = {0: "", 1: "winhi", 2: "winlo", 3: "transformed"}
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,16 @@ def create_app(store_path: str | Path) -> FastAPI:
         except FintechIndexError as e:
             raise HTTPException(404, str(e)) from None
 
+    def inputs(s: Store, name: str) -> dict:
+        try:
+            return cached(("inputs", name), lambda: s.edition_inputs(name))
+        except FintechIndexError as e:
+            raise HTTPException(404, str(e)) from None
+
     def structure(s: Store, name: str) -> tuple[str, dict, dict]:
-        inputs = cached(("inputs", name), lambda: s.edition_inputs(name))
-        nodes = inputs["framework"]["nodes"]
-        return inputs["framework"]["index"], nodes, inputs["methodology"]
+        got = inputs(s, name)
+        nodes = got["framework"]["nodes"]
+        return got["framework"]["index"], nodes, got["methodology"]
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
@@ -155,43 +161,44 @@ def create_app(store_path: str | Path) -> FastAPI:
     @app.get("/api/editions/{name}/methodology", responses=ERRORS)
     async def methodology(name: str) -> dict:
         with store() as s:
-            _require(s, name)
-            return s.edition_inputs(name)
+            return inputs(s, name)
 
     @app.post("/api/editions/{name}/reweight", responses=ERRORS)
     def reweight(name: str, body: Reweight) -> dict:
         """The index recomputed from the stored dimension scores with new weights, by the
         edition's own aggregation method for the index (the engine's kernel)."""
         with store() as s:
-            _require(s, name)
-            frame = edition_frame(s, name, body.year)
-            index, nodes, meth_raw = structure(s, name)
+            index, nodes, _ = structure(s, name)
+            base = cached(("reweight", name, body.year),
+                          lambda: _reweight_inputs(s, name, body.year))
         kids = list(nodes[index]["children"])
         unknown = sorted(set(body.weights) - set(kids))
         if unknown or any(w <= 0 for w in body.weights.values()):
             raise HTTPException(422, f"weights must be > 0 for {kids} (unknown: {unknown})")
         w = np.array([body.weights.get(k, nodes[k]["weight"]) for k in kids])
+        units, names, children, kernel, params, ties = base
+        scores = kernel.fn(children, w, **params)
+        ranks = rankdata(-scores, method=ties, nan_policy="omit")
+        order = np.lexsort((units, np.nan_to_num(ranks, nan=np.inf)))
+        return {"edition": name, "index": index, "index_name": nodes[index]["name"],
+                "weights": dict(zip(kids, w.tolist(), strict=True)),
+                "rows": [{"rank": _int(ranks[i]), "unit": units[i], "name": names[i],
+                          "score": _float(scores[i])} for i in order],
+                "dimensions": [{"node": k, "name": nodes[k]["name"],
+                                "weight": nodes[k]["weight"]} for k in kids]}
+
+    def _reweight_inputs(s: Store, name: str, year: int | None) -> tuple:
+        """What re-weighting an edition needs, computed once: units, names, the index's
+        children scores [units, children], its aggregation kernel, parameters, tie rule."""
+        index, nodes, meth_raw = structure(s, name)
+        frame = edition_frame(s, name, year)
         wide = frame.pivot(index="unit", columns="node", values="score")
         names = frame.drop_duplicates("unit").set_index("unit")["unit_name"]
         meth = methodology_from_dict(meth_raw)
         choice = meth.aggregate.resolve(index, nodes[index]["level"])
-        kernel = methods.get("aggregate", choice.method)
-        scores = kernel.fn(wide[kids].to_numpy(), w, **choice.params)
-        ranks = rankdata(-scores, method=meth.rank.ties, nan_policy="omit")
-        order = np.lexsort((wide.index.to_numpy(), np.nan_to_num(ranks, nan=np.inf)))
-        return {"edition": name, "index": index, "index_name": nodes[index]["name"],
-                "weights": dict(zip(kids, w.tolist(), strict=True)),
-                "rows": [{"rank": _int(ranks[i]), "unit": wide.index[i],
-                          "name": names[wide.index[i]], "score": _float(scores[i])}
-                         for i in order],
-                "dimensions": [{"node": k, "name": nodes[k]["name"],
-                                "weight": nodes[k]["weight"]} for k in kids]}
-
-    def _require(s: Store, name: str) -> None:
-        try:
-            s._require("editions", name)
-        except FintechIndexError as e:
-            raise HTTPException(404, str(e)) from None
+        return (wide.index.to_numpy(), names.reindex(wide.index).to_numpy(),
+                wide[list(nodes[index]["children"])].to_numpy(),
+                methods.get("aggregate", choice.method), choice.params, meth.rank.ties)
 
     return app
 
