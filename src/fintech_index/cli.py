@@ -122,8 +122,9 @@ def build_cmd(
         console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
     except FintechIndexError as e:
         _fail(e)
-    console.print(f"wrote {len(written)} files to {out}/: "
-                  + ", ".join(p.name for p in written))
+    top = sorted({p.relative_to(out).parts[0] for p in written})
+    console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
+        f"{t}/" if (out / t).is_dir() else t for t in top))
 
 
 store_app = typer.Typer(help="Editions in the DuckDB store: list, show, diff, publish.")
