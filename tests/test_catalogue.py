@@ -75,6 +75,19 @@ def test_em_recovers_an_exact_linear_relation():
     assert im.i_em(x)[0, 4, 1] == pytest.approx(10.0, rel=1e-6)
 
 
+def test_em_with_a_constant_indicator_does_not_diverge():
+    """Found by hypothesis: a constant third indicator made the covariance nearly singular,
+    the Cholesky path returned huge regression weights and EM overflowed. The completed
+    values stay finite and x2 (constant c wherever observed alongside x1 = c) is c."""
+    c = 1.1811661533900868e-12
+    x = np.full((1, 7, 3), c)
+    x[0, 0, :2] = [1.0, NAN]
+    x[0, 1, :2] = NAN
+    out = im.i_em(x)
+    assert np.isfinite(out).all()
+    np.testing.assert_array_equal(out[~np.isnan(x)], x[~np.isnan(x)])
+
+
 @given(arrays(np.float64, (2, 7, 3), elements=st.one_of(st.just(NAN),
                                                          st.floats(-1e3, 1e3))))
 def test_imputation_never_changes_observed_values(x):

@@ -20,6 +20,7 @@ from . import register
 
 UNIT_AXIS = -2
 YEAR_AXIS = -3
+MAX_CONDITION = 1e12  # i_EM: a covariance this ill-conditioned is treated as singular
 
 
 def _quiet(fn, *a, **kw):
@@ -156,9 +157,13 @@ def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.
     """For each missing pattern, ``B = S_mo S_oo^-1`` and ``C = S_mm - B S_om``.
 
     With ``P = S^-1`` these are ``B = -P_mm^-1 P_mo`` and ``C = P_mm^-1`` (one k x k inverse
-    per iteration, then only small solves); where S is singular (as many indicators as
-    units), each pattern is solved by least squares on ``S_oo`` instead."""
+    per iteration, then only small solves); where S is singular or nearly so (as many
+    indicators as units, a constant indicator: condition number above 1e12), each pattern
+    is solved by least squares on ``S_oo``, singular values below 1e-12 of the largest
+    counting as zero."""
     try:
+        if np.linalg.cond(sigma) > MAX_CONDITION:
+            raise np.linalg.LinAlgError("nearly singular")
         chol = np.linalg.cholesky(sigma)
         inv_c = np.linalg.solve(chol, np.eye(len(sigma)))
         prec = inv_c.T @ inv_c
@@ -176,7 +181,7 @@ def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.
         m = miss[rows[0]]
         o = ~m
         s_mo = sigma[np.ix_(m, o)]
-        beta = np.linalg.lstsq(sigma[np.ix_(o, o)], s_mo.T, rcond=None)[0].T
+        beta = np.linalg.lstsq(sigma[np.ix_(o, o)], s_mo.T, rcond=1 / MAX_CONDITION)[0].T
         out.append((beta, sigma[np.ix_(m, m)] - beta @ s_mo.T))
     return out
 
@@ -206,6 +211,10 @@ def _em_matrix(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
         new_mu = filled.mean(axis=0)
         d = filled - new_mu
         new_sigma = (d.T @ d + correction) / n
+        if not (np.isfinite(new_mu).all() and np.isfinite(new_sigma).all()):
+            raise ValueError("i_EM: the iteration diverged (the covariance of the completed "
+                             "data is no longer finite); the data are too degenerate for a "
+                             "multivariate normal: choose i_mean, i_median or i_mean_grp")
         scale = np.maximum(np.abs(new_sigma).max(), 1e-300)
         done = (np.abs(new_mu - mu).max() <= tol * max(np.abs(new_mu).max(), 1e-300)
                 and np.abs(new_sigma - sigma).max() <= tol * scale)
