@@ -52,7 +52,8 @@ def _transform(framework: Framework, panel: Panel, values: np.ndarray
             col = x[..., i]
             bad = col <= 0
             if bad.any():
-                raise MethodError(f"indicator '{framework.path(code)}' has transform log but "
+                raise MethodError("A01",
+                                  f"indicator '{framework.path(code)}' has transform log but "
                                   f"values <= 0 at {_cells(panel, bad)}; log needs values > 0")
             x[..., i] = np.log(col)
             gp[i] = np.log(gp[i])
@@ -73,14 +74,16 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
             else:
                 lacking = [framework.indicators[i] for i in idx if np.isnan(gp[i]).any()]
                 if lacking:
-                    raise MethodError(f"normalise: method '{choice.method}' needs goalposts but "
+                    raise MethodError("A02",
+                                      f"normalise: method '{choice.method}' needs goalposts but "
                                       f"indicator(s) {lacking} have none in "
                                       f"{framework.source_file}; add goalposts: [lower, upper]")
                 kw["gposts"] = gp[idx]
         if kernel.takes("targ") and "targ" not in kw:
             lacking = [framework.indicators[i] for i in idx if np.isnan(targets[i])]
             if lacking:
-                raise MethodError(f"normalise: method '{choice.method}' needs a target but "
+                raise MethodError("A03",
+                                  f"normalise: method '{choice.method}' needs a target but "
                                   f"indicator(s) {lacking} have none in {framework.source_file};"
                                   " add target: <value>, or give targ in the methodology")
             kw["targ"] = targets[idx]
@@ -89,7 +92,8 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
         lost = np.isnan(y) & ~np.isnan(cols)
         if lost.any():
             names = [framework.indicators[i] for i in idx]
-            raise MethodError(f"normalise: method '{choice.method}' gives no value at "
+            raise MethodError("A04",
+                              f"normalise: method '{choice.method}' gives no value at "
                               f"{_cells(panel, lost, names)} (e.g. every unit has the same value "
                               "in that year); choose goalposts or another method for it")
         out[..., idx] = y
@@ -109,10 +113,11 @@ def _weights(framework: Framework, panel: Panel, meth: Methodology, code: str,
     try:
         w = kernel.fn(x, w0, **kw)
     except ValueError as e:
-        raise MethodError(f"weight: node '{framework.path(code)}' ({choice.method}): {e}"
-                          ) from None
+        raise MethodError("A05", f"weight: node '{framework.path(code)}' ({choice.method}): {e}"
+                                 ) from None
     if np.isnan(w).any():
-        raise MethodError(f"weight: node '{framework.path(code)}' ({choice.method}) gives no "
+        raise MethodError("A06",
+                          f"weight: node '{framework.path(code)}' ({choice.method}) gives no "
                           "weights (too few units with all children observed)")
     return w
 
@@ -138,13 +143,14 @@ def _aggregate(framework: Framework, panel: Panel, meth: Methodology,
         try:
             y = kernel.fn(x, w, **choice.params)
         except ValueError as e:
-            raise MethodError(f"aggregate: node '{framework.path(code)}' ({choice.method}): "
-                              f"{e}") from None
+            raise MethodError("A05", f"aggregate: node '{framework.path(code)}' ({choice.method}): "
+                                     f"{e}") from None
         na_rm = bool(choice.params.get("na_rm", False))
         complete = ~np.isnan(x).all(-1) if na_rm else ~np.isnan(x).any(-1)
         lost = np.isnan(y) & complete
         if lost.any():
-            raise MethodError(f"aggregate: node '{framework.path(code)}' ({choice.method}) gives "
+            raise MethodError("A07",
+                              f"aggregate: node '{framework.path(code)}' ({choice.method}) gives "
                               f"no value at {_cells(panel, lost)} although its children have "
                               f"values; {choice.method} needs children >= 0 (normalise to "
                               "e.g. l_u: [0, 100], or choose a_amean)")
@@ -185,7 +191,8 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     meth = methodology or Methodology()
     meth.check(framework)
     if tuple(panel.indicators) != tuple(framework.indicators):
-        raise MethodError(f"the panel ({panel.origin}) has indicators {list(panel.indicators)} "
+        raise MethodError("A08",
+                          f"the panel ({panel.origin}) has indicators {list(panel.indicators)} "
                           f"but the framework {framework.source_file} has "
                           f"{list(framework.indicators)}; load the panel with this framework")
     prep = prepare(framework, panel, meth)
@@ -250,8 +257,8 @@ class Results:
         sets = dict(self.prepared.datasets) if self.prepared is not None else {}
         sets["normalised"] = self.score_array[..., :len(self.framework.indicators)]
         if name not in sets or name == "treated_points":
-            raise MethodError(f"no data set '{name}' in these results (available: "
-                              f"{', '.join(k for k in sets if k != 'treated_points')})")
+            raise MethodError("A09", f"no data set '{name}' in these results (available: "
+                                     f"{', '.join(k for k in sets if k != 'treated_points')})")
         arr = sets[name]
         ny, nu, ni = arr.shape
         return pd.DataFrame({
@@ -297,8 +304,8 @@ class Results:
         try:
             return self.nodes.index(node)
         except ValueError:
-            raise MethodError(f"'{node}' is not a node of {self.framework.source_file} "
-                              f"(nodes: {', '.join(self.nodes)})") from None
+            raise MethodError("A10", f"'{node}' is not a node of {self.framework.source_file} "
+                                     f"(nodes: {', '.join(self.nodes)})") from None
 
     def _year(self, year: int | None) -> int:
         if year is None:
@@ -306,8 +313,8 @@ class Results:
         try:
             return self.years.index(int(year))
         except ValueError:
-            raise MethodError(f"year {year} is not in the results (years: "
-                              f"{self.years[0]}-{self.years[-1]})") from None
+            raise MethodError("A11", f"year {year} is not in the results (years: "
+                                     f"{self.years[0]}-{self.years[-1]})") from None
 
     def _frame(self, arr: np.ndarray, node: str | None) -> pd.DataFrame:
         k = self._node(node)

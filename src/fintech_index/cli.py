@@ -16,7 +16,7 @@ from rich.table import Table
 from . import examples as bundled
 from .analysis import write_edition_report
 from .build import Results, build
-from .errors import FintechIndexError
+from .errors import FintechIndexError, StoreError
 from .exports import write_csv
 from .framework import load_framework
 from .methodology import Methodology, load_methodology
@@ -103,7 +103,8 @@ def build_cmd(
             out = out / name
         else:
             if data is None:
-                raise FintechIndexError("build: give both FRAMEWORK and DATA (or neither for "
+                raise FintechIndexError("U01",
+                                        "build: give both FRAMEWORK and DATA (or neither for "
                                         "the bundled index)")
             fw = load_framework(framework)
             panel = load_panel(data, fw)
@@ -324,7 +325,7 @@ def serve_cmd(store: Path = STORE_OPT, host: str = typer.Option("127.0.0.1"),
     from .web.app import create_app
 
     if not store.exists():
-        _fail(FintechIndexError(f"{store}: no store here; publish an edition first "
+        _fail(StoreError("S01", f"{store}: no store here; publish an edition first "
                                 "(fintech-index store publish NAME)"))
     uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
 
@@ -356,7 +357,7 @@ def audit_cmd(
             fw, panel, meth = ex.framework, ex.panel, ex.methodology
         else:
             if data is None:
-                raise FintechIndexError("audit: give both FRAMEWORK and DATA (or neither)")
+                raise FintechIndexError("U01", "audit: give both FRAMEWORK and DATA (or neither)")
             fw = load_framework(framework)
             panel = load_panel(data, fw)
             meth = Methodology()

@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .errors import DataError
+from .errors import DataError, Problems
 from .framework import Framework, framework_from_dict
 from .methodology import Methodology, methodology_from_dict
-from .panel import Panel, _parse_numbers, _raise, _read_table, _Table, panel_from_table
+from .panel import Panel, _parse_numbers, _read_table, _Table, panel_from_table
 
 META_REQUIRED = ("iCode", "Level", "Parent", "Type")
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
@@ -53,11 +53,11 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
     f.columns = [str(c).strip() for c in f.columns]
     missing = [c for c in META_REQUIRED if c not in f.columns]
     if missing:
-        raise DataError(f"{table.src}: header row: iMeta needs column(s) {missing} (found: "
-                        f"{list(f.columns)}; COINr's iMeta has Level, iCode, iName, "
-                        "Direction, Weight, Type, Parent and optionally Unit, Target, "
-                        "Denominator)")
-    problems: list[str] = []
+        raise DataError("D32", f"{table.src}: header row: iMeta needs column(s) {missing} (found: "
+                               f"{list(f.columns)}; COINr's iMeta has Level, iCode, iName, "
+                               "Direction, Weight, Type, Parent and optionally Unit, Target, "
+                               "Denominator)")
+    problems = Problems()
     numbers = {c: _parse_numbers(f[c], table, c, problems)
                for c in ("Level", "Direction", "Weight", "Target") if c in f.columns}
     nodes, groups, denominators = [], [], []
@@ -65,11 +65,11 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
         row = {c: _text(f[c].iat[i]) for c in f.columns}
         code, typ = row["iCode"], row["Type"]
         if code is None:
-            problems.append(f"{table.src}: {table.row(i)}, column 'iCode': empty code")
+            problems.add("D33", f"{table.src}: {table.row(i)}, column 'iCode': empty code")
             continue
         if typ not in TYPES:
-            problems.append(f"{table.src}: {table.row(i)}, column 'Type': {typ!r} is not one "
-                            f"of {', '.join(TYPES)}")
+            problems.add("D34", f"{table.src}: {table.row(i)}, column 'Type': {typ!r} is not one "
+                                f"of {', '.join(TYPES)}")
             continue
         if typ == "Group":
             groups.append(code)
@@ -92,7 +92,7 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                 if row.get("Denominator"):
                     node["denominator"] = row["Denominator"]
             nodes.append(node)
-    _raise(problems)
+    problems.raise_as(DataError)
     doc: dict[str, Any] = {"name": name or Path(imeta).stem, "nodes": nodes}
     if groups:
         doc["groups"] = groups
@@ -106,12 +106,12 @@ def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     if "uCode" not in f.columns:
-        raise DataError(f"{table.src}: header row: iData needs a 'uCode' column (found: "
-                        f"{list(f.columns)[:12]})")
+        raise DataError("D32", f"{table.src}: header row: iData needs a 'uCode' column (found: "
+                               f"{list(f.columns)[:12]})")
     if "Time" not in f.columns:
         if year is None:
-            raise DataError(f"{table.src}: iData has no 'Time' column; give the year of the "
-                            "data (--year)")
+            raise DataError("D35", f"{table.src}: iData has no 'Time' column; give the year of the "
+                                   "data (--year)")
         f["Time"] = str(year)
     table.frame = f.rename(columns=RENAMED)
     return table

@@ -1,29 +1,94 @@
 """One exception family for everything the package raises on bad input or bad choices.
 
 Every message says what was wrong, where (file, row, column, node, field) and what would
-be accepted.
+be accepted, and ends with a code such as ``[D15]`` that ``docs/errors.md`` explains (cause
+and fix). The code's letter is the family: U usage, F framework, D data, M methodology,
+A applying a method, S store. An error that lists several problems of one input (every bad
+cell of a file at once) carries each problem's code on its line and all of them in
+``codes``.
 """
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MAX_LISTED = 20  # problems shown in one message; the rest are counted
+
+Problem = tuple[str, str]  # (code, message)
 
 
 class FintechIndexError(Exception):
-    """Base of every error the package raises deliberately."""
+    """Base of every error the package raises deliberately (family U: usage)."""
+
+    family = "U"
+
+    def __init__(self, code: str, message: str) -> None:
+        self._check(code)
+        self.code = code
+        self.codes: tuple[str, ...] = (code,)
+        self.message = message
+        super().__init__(f"{message} [{code}]")
+
+    @classmethod
+    def _check(cls, code: str) -> None:
+        if not re.fullmatch(rf"{cls.family}\d\d", code):
+            raise ValueError(f"{cls.__name__} codes are {cls.family}NN (docs/errors.md), "
+                             f"not {code!r}")
+
+    @classmethod
+    def of(cls, problems: Iterable[Problem]) -> FintechIndexError:
+        """One error listing every problem, each line with its code (at most MAX_LISTED)."""
+        problems = list(problems)
+        for code, _ in problems:
+            cls._check(code)
+        lines = [f"{message} [{code}]" for code, message in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"... and {len(problems) - MAX_LISTED} more")
+        err = cls.__new__(cls)
+        Exception.__init__(err, "\n".join(lines))
+        err.codes = tuple(dict.fromkeys(code for code, _ in problems))
+        err.code = err.codes[0]
+        err.message = "\n".join(message for _, message in problems)
+        return err
+
+
+class Problems(list):
+    """Problems found while checking one input, reported together rather than one by one."""
+
+    def add(self, code: str, message: str) -> None:
+        self.append((code, message))
+
+    def raise_as(self, error: type[FintechIndexError]) -> None:
+        if self:
+            raise error.of(self)
 
 
 class FrameworkError(FintechIndexError):
     """The index tree (framework YAML) is malformed."""
 
+    family = "F"
+
 
 class DataError(FintechIndexError):
     """A data file (panel, records) cannot be read as given."""
+
+    family = "D"
 
 
 class MethodologyError(FintechIndexError):
     """A methodology names an unknown method, node or parameter."""
 
+    family = "M"
+
 
 class MethodError(FintechIndexError):
     """A method cannot be applied to the data it was given (e.g. log of a negative value)."""
 
+    family = "A"
+
 
 class StoreError(FintechIndexError):
     """The store refused an operation (an edition published twice, an unknown edition...)."""
+
+    family = "S"

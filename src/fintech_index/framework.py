@@ -209,26 +209,27 @@ def _pydantic_message(src: str, where: str, err: ValidationError) -> str:
 def _flatten_nested(raw: Any, src: str, parent: str | None, path: str,
                     out: list[tuple[str, dict]], seen_ids: set[int]) -> None:
     if not isinstance(raw, dict):
-        raise FrameworkError(f"{src}: node under '{path or '(top)'}' is not a mapping "
-                             f"(got {type(raw).__name__}); each node is {{code, name, ...}}")
+        raise FrameworkError("F08", f"{src}: node under '{path or '(top)'}' is not a mapping "
+                                    f"(got {type(raw).__name__}); each node is {{code, name, ...}}")
     if id(raw) in seen_ids:
-        raise FrameworkError(f"{src}: node '{raw.get('code')}' under '{path}' contains itself "
+        raise FrameworkError("F10",
+                             f"{src}: node '{raw.get('code')}' under '{path}' contains itself "
                              "(a YAML alias makes a cycle); the tree must be acyclic")
     seen_ids.add(id(raw))
     code = raw.get("code")
     here = f"{path}/{code}" if path else str(code)
     item = {k: v for k, v in raw.items() if k != "children"}
     if "parent" in item:
-        raise FrameworkError(f"{src}: node '{here}': field 'parent' is only for the flat "
-                             "'nodes:' form; in the nested form the tree gives the parent")
+        raise FrameworkError("F09", f"{src}: node '{here}': field 'parent' is only for the flat "
+                                    "'nodes:' form; in the nested form the tree gives the parent")
     item["parent"] = parent
     children = raw.get("children")
     if children is not None:
         if not isinstance(children, list):
-            raise FrameworkError(f"{src}: node '{here}': 'children' must be a list of nodes")
+            raise FrameworkError("F11", f"{src}: node '{here}': 'children' must be a list of nodes")
         if not children:
-            raise FrameworkError(f"{src}: node '{here}' has an empty 'children' list; an "
-                                 "aggregate needs at least one child")
+            raise FrameworkError("F12", f"{src}: node '{here}' has an empty 'children' list; an "
+                                        "aggregate needs at least one child")
         item["type"] = item.get("type", "aggregate")
     out.append((here, item))
     for child in children or []:
@@ -239,27 +240,29 @@ def _flatten_nested(raw: Any, src: str, parent: str | None, path: str,
 def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
     """Validate a parsed YAML document into a Framework (errors name ``src``)."""
     if not isinstance(raw, dict):
-        raise FrameworkError(f"{src}: the top level must be a mapping with 'index:' (nested "
-                             "tree) or 'nodes:' (flat list with parents)")
+        raise FrameworkError("F04", f"{src}: the top level must be a mapping with 'index:' (nested "
+                                    "tree) or 'nodes:' (flat list with parents)")
     allowed_top = {"name", "index", "nodes", "units", "meta", "groups", "denominators"}
     unknown = sorted(set(raw) - allowed_top)
     if unknown:
-        raise FrameworkError(f"{src}: unknown top-level key(s) {unknown} "
-                             f"(accepted: {sorted(allowed_top)})")
+        raise FrameworkError("F05", f"{src}: unknown top-level key(s) {unknown} "
+                                    f"(accepted: {sorted(allowed_top)})")
     if ("index" in raw) == ("nodes" in raw):
-        raise FrameworkError(f"{src}: give exactly one of 'index:' (nested tree) or 'nodes:' "
+        raise FrameworkError("F06",
+                             f"{src}: give exactly one of 'index:' (nested tree) or 'nodes:' "
                              "(flat list with parents)")
     items: list[tuple[str, dict]] = []
     if "index" in raw:
         _flatten_nested(raw["index"], src, None, "", items, set())
     else:
         if not isinstance(raw["nodes"], list) or not raw["nodes"]:
-            raise FrameworkError(f"{src}: 'nodes' must be a non-empty list")
+            raise FrameworkError("F07", f"{src}: 'nodes' must be a non-empty list")
         for i, item in enumerate(raw["nodes"]):
             if not isinstance(item, dict):
-                raise FrameworkError(f"{src}: nodes[{i}] is not a mapping")
+                raise FrameworkError("F08", f"{src}: nodes[{i}] is not a mapping")
             if "children" in item:
-                raise FrameworkError(f"{src}: nodes[{i}] ('{item.get('code')}'): 'children' is "
+                raise FrameworkError("F09",
+                                     f"{src}: nodes[{i}] ('{item.get('code')}'): 'children' is "
                                      "only for the nested 'index:' form; give 'parent' instead")
             items.append((str(item.get("code", f"nodes[{i}]")), dict(item)))
 
@@ -269,10 +272,10 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
         try:
             spec = NodeSpec.model_validate(item)
         except ValidationError as e:
-            raise FrameworkError(_pydantic_message(src, f"'{where}'", e)) from None
+            raise FrameworkError("F13", _pydantic_message(src, f"'{where}'", e)) from None
         if spec.code in specs:
-            raise FrameworkError(f"{src}: duplicate code '{spec.code}' at '{where}' and "
-                                 f"'{where_of[spec.code]}'; every node needs its own code")
+            raise FrameworkError("F14", f"{src}: duplicate code '{spec.code}' at '{where}' and "
+                                        f"'{where_of[spec.code]}'; every node needs its own code")
         specs[spec.code] = spec
         where_of[spec.code] = where
 
@@ -282,12 +285,14 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
         if spec.parent is None:
             roots.append(code)
         elif spec.parent not in specs:
-            raise FrameworkError(f"{src}: node '{code}': parent '{spec.parent}' is not a node "
+            raise FrameworkError("F15",
+                                 f"{src}: node '{code}': parent '{spec.parent}' is not a node "
                                  "of this framework")
         else:
             children[spec.parent].append(code)
     if len(roots) != 1:
-        raise FrameworkError(f"{src}: the tree needs exactly one index (a node without parent); "
+        raise FrameworkError("F16",
+                             f"{src}: the tree needs exactly one index (a node without parent); "
                              f"found {len(roots)}: {roots}")
     root = roots[0]
 
@@ -298,7 +303,8 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
         while p is not None:
             if p in seen:
                 cycle = " -> ".join(seen[seen.index(p):] + [p])
-                raise FrameworkError(f"{src}: cycle in the tree: {cycle}; parents must lead to "
+                raise FrameworkError("F10",
+                                     f"{src}: cycle in the tree: {cycle}; parents must lead to "
                                      "the index")
             seen.append(p)
             p = specs[p].parent
@@ -307,18 +313,19 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
         is_ind = not children[code] if spec.type is None else spec.type == "indicator"
         where = where_of[code]
         if is_ind and children[code]:
-            raise FrameworkError(f"{src}: node '{where}' is declared an indicator but has "
-                                 f"children {children[code]}")
+            raise FrameworkError("F17", f"{src}: node '{where}' is declared an indicator but has "
+                                        f"children {children[code]}")
         if not is_ind and not children[code]:
-            raise FrameworkError(f"{src}: node '{where}' is an aggregate with no children; give "
+            raise FrameworkError("F12",
+                                 f"{src}: node '{where}' is an aggregate with no children; give "
                                  "it children or make it an indicator")
         if not is_ind:
             bad = [f for f in _INDICATOR_ONLY if getattr(spec, f) is not None]
             if bad:
-                raise FrameworkError(f"{src}: node '{where}': field(s) {bad} belong to "
-                                     "indicators, not to an aggregate")
+                raise FrameworkError("F18", f"{src}: node '{where}': field(s) {bad} belong to "
+                                            "indicators, not to an aggregate")
         if code == root and is_ind:
-            raise FrameworkError(f"{src}: the index '{code}' has no children")
+            raise FrameworkError("F12", f"{src}: the index '{code}' has no children")
 
     levels: dict[str, int] = {}
 
@@ -364,10 +371,10 @@ def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(g, str) and g.strip() for g in raw):
-        raise FrameworkError(f"{src}: 'groups' must be a list of column names, e.g. "
-                             "[EurAsia_group, GDP_group]")
+        raise FrameworkError("F19", f"{src}: 'groups' must be a list of column names, e.g. "
+                                    "[EurAsia_group, GDP_group]")
     if len(set(raw)) != len(raw):
-        raise FrameworkError(f"{src}: 'groups' lists a column twice: {raw}")
+        raise FrameworkError("F19", f"{src}: 'groups' lists a column twice: {raw}")
     return tuple(raw)
 
 
@@ -379,16 +386,17 @@ def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
             out.append(DenominatorSpec.model_validate(d))
         except ValidationError as e:
             msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
-            raise FrameworkError(f"{src}: denominators[{i}]: {msgs} (accepted fields: "
-                                 f"{', '.join(DenominatorSpec.model_fields)})") from None
+            raise FrameworkError("F20", f"{src}: denominators[{i}]: {msgs} (accepted fields: "
+                                        f"{', '.join(DenominatorSpec.model_fields)})") from None
     codes = [d.code for d in out]
     clash = sorted({c for c in codes if codes.count(c) > 1 or c in nodes})
     if clash:
-        raise FrameworkError(f"{src}: denominators: code(s) {clash} are repeated or also "
-                             "node codes; a denominator needs its own code")
+        raise FrameworkError("F21", f"{src}: denominators: code(s) {clash} are repeated or also "
+                                    "node codes; a denominator needs its own code")
     for code, node in nodes.items():
         if node.denominator is not None and node.denominator not in codes:
-            raise FrameworkError(f"{src}: node '{code}': denominator '{node.denominator}' is "
+            raise FrameworkError("F22",
+                                 f"{src}: node '{code}': denominator '{node.denominator}' is "
                                  f"not declared under 'denominators:' (declared: {codes})")
     return tuple(out)
 
@@ -397,17 +405,17 @@ def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise FrameworkError(f"{src}: 'units' must be a list of {{code, name, ...}}")
+        raise FrameworkError("F23", f"{src}: 'units' must be a list of {{code, name, ...}}")
     out, seen = [], set()
     for i, u in enumerate(raw):
         try:
             spec = UnitSpec.model_validate(u)
         except ValidationError as e:
             msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
-            raise FrameworkError(f"{src}: units[{i}]: {msgs} (accepted fields: "
-                                 f"{', '.join(UnitSpec.model_fields)})") from None
+            raise FrameworkError("F23", f"{src}: units[{i}]: {msgs} (accepted fields: "
+                                        f"{', '.join(UnitSpec.model_fields)})") from None
         if spec.code in seen:
-            raise FrameworkError(f"{src}: units[{i}]: duplicate unit code '{spec.code}'")
+            raise FrameworkError("F24", f"{src}: units[{i}]: duplicate unit code '{spec.code}'")
         seen.add(spec.code)
         out.append(spec)
     return tuple(out)
@@ -420,15 +428,15 @@ def load_framework(path: str | Path) -> Framework:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FrameworkError(f"{p}: no such framework file") from None
+        raise FrameworkError("F01", f"{p}: no such framework file") from None
     except UnicodeDecodeError as e:
-        raise FrameworkError(f"{src}: not UTF-8 text (byte {e.start}); save the YAML as "
-                             "UTF-8") from None
+        raise FrameworkError("F02", f"{src}: not UTF-8 text (byte {e.start}); save the YAML as "
+                                    "UTF-8") from None
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FrameworkError(f"{src}:{where}: not valid YAML: "
-                             f"{getattr(e, 'problem', None) or e}") from None
+        raise FrameworkError("F03", f"{src}:{where}: not valid YAML: "
+                                    f"{getattr(e, 'problem', None) or e}") from None
     return framework_from_dict(raw, src)

@@ -29,7 +29,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from . import methods
-from .errors import MethodologyError
+from .errors import MethodologyError, Problems
 from .framework import Framework
 
 TIES = ("min", "max", "average", "dense", "ordinal")
@@ -146,7 +146,7 @@ class Methodology(BaseModel):
 
     def check(self, framework: Framework) -> None:
         """Every node named exists, every method is registered, every parameter accepted."""
-        problems: list[str] = []
+        problems = Problems()
         indicators, aggregates = set(framework.indicators), set(framework.aggregates)
         stages = [("impute", self.impute, indicators), ("treat", self.treat, indicators),
                   ("normalise", self.normalise, indicators), ("weight", self.weight, aggregates),
@@ -156,49 +156,48 @@ class Methodology(BaseModel):
                 problems += _stage_problems(stage_name, stage, nodes, framework)
         for node in self.round:
             if node not in framework.nodes:
-                problems.append(f"round: '{node}' is not a node of {framework.source_file}")
+                problems.add("M13", f"round: '{node}' is not a node of {framework.source_file}")
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
-            problems.append(f"denominate: true, but no indicator of {framework.source_file} "
-                            "names a denominator")
-        if problems:
-            raise MethodologyError("\n".join(problems))
+            problems.add("M14", f"denominate: true, but no indicator of {framework.source_file} "
+                                "names a denominator")
+        problems.raise_as(MethodologyError)
 
 
 def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: Framework
-                    ) -> list[str]:
-    problems: list[str] = []
+                    ) -> Problems:
+    problems = Problems()
     choices = [("(default)", Choice(method=stage.method, params=stage.params))]
     choices += [(f"by_level {k}", c) for k, c in stage.by_level.items()]
     choices += [(f"by_node {k}", c) for k, c in stage.by_node.items()]
     kind = "indicator" if nodes == set(framework.indicators) else "aggregate"
     for k in stage.by_node:
         if k not in nodes:
-            problems.append(f"{stage_name}.by_node: '{k}' is not an {kind} of "
-                            f"{framework.source_file} (accepted: {sorted(nodes)})")
+            problems.add("M09", f"{stage_name}.by_node: '{k}' is not an {kind} of "
+                                f"{framework.source_file} (accepted: {sorted(nodes)})")
     for where, c in choices:
         try:
             kernel = methods.get(stage_name, c.method)
         except MethodologyError as e:
-            problems.append(f"{stage_name} {where}: {e}")
+            problems.add(e.code, f"{stage_name} {where}: {e.message}")
             continue
         accepted = set(kernel.params) | {p for a, p in PARAM_FOR_ENGINE_ARG.items()
                                          if kernel.takes(a)}
         unknown = sorted(set(c.params) - accepted)
         if unknown:
-            problems.append(f"{stage_name} {where}: method '{c.method}' has no "
-                            f"parameter(s) {unknown} (accepted: {sorted(accepted)})")
+            problems.add("M10", f"{stage_name} {where}: method '{c.method}' has no "
+                                f"parameter(s) {unknown} (accepted: {sorted(accepted)})")
         for arg, param in PARAM_FOR_ENGINE_ARG.items():
             if kernel.takes(arg) and param not in c.params:
-                problems.append(f"{stage_name} {where}: method '{c.method}' needs "
-                                f"parameter '{param}'")
+                problems.add("M11", f"{stage_name} {where}: method '{c.method}' needs "
+                                    f"parameter '{param}'")
         group = c.params.get("use_group")
         if group is not None and group not in framework.groups and group not in (
                 "country", "region", "level", "parent"):
-            problems.append(f"{stage_name} {where}: use_group '{group}' is not a group "
-                            f"column of {framework.source_file} (groups: "
-                            f"{', '.join(framework.groups) or 'none'}; or country, region, "
-                            "level, parent)")
+            problems.add("M12", f"{stage_name} {where}: use_group '{group}' is not a group "
+                                f"column of {framework.source_file} (groups: "
+                                f"{', '.join(framework.groups) or 'none'}; or country, region, "
+                                "level, parent)")
     return problems
 
 
@@ -206,19 +205,21 @@ def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
-        raise MethodologyError(f"{src}: the top level must be a mapping of stages (accepted: "
+        raise MethodologyError("M04",
+                               f"{src}: the top level must be a mapping of stages (accepted: "
                                f"{', '.join(Methodology.model_fields)})")
     try:
         return Methodology.model_validate(raw)
     except ValidationError as e:
-        lines = []
+        problems = Problems()
         for err in e.errors():
             loc = ".".join(str(p) for p in err["loc"])
             if err["type"] == "extra_forbidden":
-                lines.append(f"{src}: unknown field '{loc}'")
+                problems.add("M05", f"{src}: unknown field '{loc}'")
             else:
-                lines.append(f"{src}: field '{loc}': {err['msg']} (got {err.get('input')!r})")
-        raise MethodologyError("\n".join(lines)) from None
+                problems.add("M05", f"{src}: field '{loc}': {err['msg']} "
+                                    f"(got {err.get('input')!r})")
+        raise MethodologyError.of(problems) from None
 
 
 def load_methodology(path: str | Path) -> Methodology:
@@ -227,13 +228,13 @@ def load_methodology(path: str | Path) -> Methodology:
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise MethodologyError(f"{p}: no such methodology file") from None
+        raise MethodologyError("M01", f"{p}: no such methodology file") from None
     except UnicodeDecodeError as e:
-        raise MethodologyError(f"{p.name}: not UTF-8 text (byte {e.start})") from None
+        raise MethodologyError("M02", f"{p.name}: not UTF-8 text (byte {e.start})") from None
     try:
         raw = yaml.safe_load(text)  # JSON is YAML
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise MethodologyError(f"{p.name}:{where}: not valid YAML/JSON") from None
+        raise MethodologyError("M03", f"{p.name}:{where}: not valid YAML/JSON") from None
     return methodology_from_dict(raw, p.name)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from .errors import MAX_LISTED, DataError, Problems
 from .framework import Framework
 
 OBSERVED = np.uint8(1)
@@ -30,7 +30,6 @@ TREATED = np.uint8(4)
 
 UNIT_META = ("name", "country", "region", "level", "parent")
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
-MAX_LISTED = 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,14 +54,16 @@ class Panel:
         for name in ("values", "flags", "source_id", "source_year"):
             arr = getattr(self, name)
             if arr.shape != shape:
-                raise DataError(f"{self.origin}: panel array '{name}' has shape {arr.shape}, "
+                raise DataError("D25",
+                                f"{self.origin}: panel array '{name}' has shape {arr.shape}, "
                                 f"expected {shape} (years, units, indicators)")
             arr.setflags(write=False)
         if self.denominators is None:
             object.__setattr__(self, "denominators",
                                np.full(shape[:2] + (len(self.denominator_codes),), np.nan))
         if self.denominators.shape != shape[:2] + (len(self.denominator_codes),):
-            raise DataError(f"{self.origin}: denominators have shape {self.denominators.shape}, "
+            raise DataError("D25",
+                            f"{self.origin}: denominators have shape {self.denominators.shape}, "
                             f"expected {shape[:2] + (len(self.denominator_codes),)}")
         self.denominators.setflags(write=False)
 
@@ -121,20 +122,20 @@ class _Table:
 
 def _decode(raw: bytes, src: str) -> str:
     if not raw.strip():
-        raise DataError(f"{src}: the file is empty; expected a header row and data rows")
+        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise DataError(f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
-                        "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
+        raise DataError("D03", f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
+                               "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
 
 
 def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
     p = Path(path)
     src = p.name
     if not p.exists():
-        raise DataError(f"{p}: no such data file")
+        raise DataError("D01", f"{p}: no such data file")
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
@@ -142,20 +143,21 @@ def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
         try:
             frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
         except ValueError as e:
-            raise DataError(f"{src}: cannot read sheet {sheet!r}: {e}") from None
+            raise DataError("D07", f"{src}: cannot read sheet {sheet!r}: {e}") from None
         except Exception as e:  # openpyxl raises many kinds on a corrupt file
-            raise DataError(f"{src}: not a readable Excel workbook ({type(e).__name__}: {e})"
-                            ) from None
+            raise DataError("D08", f"{src}: not a readable Excel workbook ({type(e).__name__}: {e})"
+                                   ) from None
         sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
         return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(p)
         except Exception as e:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
-            raise DataError(f"{src}: not a readable Parquet file ({type(e).__name__}: {e})"
-                            ) from None
+            raise DataError("D09", f"{src}: not a readable Parquet file ({type(e).__name__}: {e})"
+                                   ) from None
         return _Table(frame, src, first_row=1, row_word="record")
-    raise DataError(f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
+    raise DataError("D04",
+                    f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
                     ".parquet")
 
 
@@ -166,14 +168,14 @@ def _read_csv(text: str, src: str, sep: str) -> _Table:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
     except csv.Error as e:
-        raise DataError(f"{src}: not a valid CSV table: {e}") from None
+        raise DataError("D05", f"{src}: not a valid CSV table: {e}") from None
     numbered = [(n, r) for n, r in enumerate(rows, start=1) if r]
     if not numbered:
-        raise DataError(f"{src}: the file is empty; expected a header row and data rows")
+        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
     (_, header), body = numbered[0], numbered[1:]
-    problems = [f"{src}: row {n}: {len(r)} fields but the header has {len(header)}"
-                for n, r in body if len(r) != len(header)]
-    _raise(problems)
+    problems = Problems(("D06", f"{src}: row {n}: {len(r)} fields but the header has "
+                                f"{len(header)}") for n, r in body if len(r) != len(header))
+    problems.raise_as(DataError)
     frame = pd.DataFrame([r for _, r in body], columns=header, dtype=object)
     return _Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
 
@@ -186,7 +188,7 @@ def _as_text(values: pd.Series) -> pd.Series:
 
 
 def _parse_numbers(col: pd.Series, table: _Table, column: str,
-                   problems: list[str]) -> np.ndarray:
+                   problems: Problems) -> np.ndarray:
     """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         out = col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -196,47 +198,41 @@ def _parse_numbers(col: pd.Series, table: _Table, column: str,
         out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
             dtype=np.float64)
         for i in np.flatnonzero(np.isnan(out) & ~is_missing):
-            problems.append(f"{table.src}: {table.row(i)}, column '{column}': "
-                            f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
-                            "for a missing value)")
+            problems.add("D15", f"{table.src}: {table.row(i)}, column '{column}': "
+                                f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
+                                "for a missing value)")
     for i in np.flatnonzero(np.isinf(out)):
-        problems.append(f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
-                        "finite number")
+        problems.add("D16", f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
+                            "finite number")
     return out
 
 
-def _parse_years(col: pd.Series, table: _Table, problems: list[str]) -> np.ndarray:
-    not_numbers: list[str] = []
+def _parse_years(col: pd.Series, table: _Table, problems: Problems) -> np.ndarray:
+    not_numbers = Problems()
     vals = _parse_numbers(col, table, "year", not_numbers)
     problems.extend(not_numbers)
-    reported = {p.split(", column")[0] for p in not_numbers}
+    reported = {message.split(", column")[0] for _, message in not_numbers}
     bad = np.isnan(vals) | (vals != np.round(vals)) | (vals < 1000) | (vals > 9999)
     for i in np.flatnonzero(bad):
         if f"{table.src}: {table.row(i)}" not in reported:
-            problems.append(f"{table.src}: {table.row(i)}, column 'year': {col.iat[i]!r} is not "
-                            "a four-digit year")
+            problems.add("D17",
+                         f"{table.src}: {table.row(i)}, column 'year': {col.iat[i]!r} is not "
+                         "a four-digit year")
     return np.where(bad, 0, vals).astype(np.int64)
 
 
 def _report_duplicates(table: _Table, key: pd.DataFrame, what: str,
-                       problems: list[str]) -> None:
+                       problems: Problems) -> None:
     """One problem per repeated key, naming every row it stands in."""
     dup = key.duplicated(keep=False).to_numpy()
     if not dup.any():
         return
     for values, idx in key[dup].groupby(list(key.columns), sort=False).groups.items():
         rows = ", ".join(str(table.number(int(j))) for j in idx)
-        problems.append(f"{table.src}: rows {rows}: {what.format(*values)}")
+        problems.add("D18", f"{table.src}: rows {rows}: {what.format(*values)}")
 
 
-def _raise(problems: list[str]) -> None:
-    if problems:
-        shown = problems[:MAX_LISTED]
-        more = f"\n... and {len(problems) - MAX_LISTED} more" if len(problems) > MAX_LISTED else ""
-        raise DataError("\n".join(shown) + more)
-
-
-def _unit_meta(table: _Table, units: np.ndarray, problems: list[str],
+def _unit_meta(table: _Table, units: np.ndarray, problems: Problems,
                groups: Sequence[str] = ()) -> pd.DataFrame:
     """One row of metadata per unit (and per group column); a unit given two different values
     of one column is a problem."""
@@ -251,9 +247,9 @@ def _unit_meta(table: _Table, units: np.ndarray, problems: list[str],
             if v == "":
                 continue
             if u in first and first[u][0] != v:
-                problems.append(f"{table.src}: {table.row(i)}, column '{c}': unit '{u}' has "
-                                f"{c} {v!r} here but {first[u][0]!r} at "
-                                f"{table.row(first[u][1])}")
+                problems.add("D19", f"{table.src}: {table.row(i)}, column '{c}': unit '{u}' has "
+                                    f"{c} {v!r} here but {first[u][0]!r} at "
+                                    f"{table.row(first[u][1])}")
             first.setdefault(u, (v, i))
         for u, (v, _) in first.items():
             meta.at[u, c] = v
@@ -261,12 +257,12 @@ def _unit_meta(table: _Table, units: np.ndarray, problems: list[str],
 
 
 def _check_units_known(found: Sequence[str], known: Sequence[str], table: _Table,
-                       rows_of: dict[str, int], problems: list[str], what: str) -> None:
+                       rows_of: dict[str, int], problems: Problems, what: str) -> None:
     unknown = [u for u in found if u not in set(known)]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
-        problems.append(f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
-                        f"{u!r} is not a {what} of the framework (known: {listed})")
+        problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
+                            f"{u!r} is not a {what} of the framework (known: {listed})")
 
 
 def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
@@ -290,11 +286,12 @@ def panel_from_table(table: _Table, framework: Framework, *,
     table.frame.columns = cols
     dup_cols = sorted({c for c in cols if cols.count(c) > 1})
     if dup_cols:
-        raise DataError(f"{table.src}: header row: duplicate column(s) {dup_cols}")
+        raise DataError("D10", f"{table.src}: header row: duplicate column(s) {dup_cols}")
     if len(table.frame) == 0:
-        raise DataError(f"{table.src}: the file has a header but no data rows")
+        raise DataError("D11", f"{table.src}: the file has a header but no data rows")
     if "unit" not in cols or "year" not in cols:
-        raise DataError(f"{table.src}: header row: columns 'unit' and 'year' are required "
+        raise DataError("D12",
+                        f"{table.src}: header row: columns 'unit' and 'year' are required "
                         f"(found: {cols[:12]}); long files have unit, year, indicator, value; "
                         "wide files have unit, year and one column per indicator code")
     is_long = "indicator" in cols and "value" in cols
@@ -304,11 +301,11 @@ def panel_from_table(table: _Table, framework: Framework, *,
 
 
 def _index_units(table: _Table, framework: Framework, unit_col: np.ndarray,
-                 problems: list[str]) -> tuple[list[str], dict[str, int]]:
+                 problems: Problems) -> tuple[list[str], dict[str, int]]:
     rows_of: dict[str, int] = {}
     for i, u in enumerate(unit_col):
         if u == "":
-            problems.append(f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
+            problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
         rows_of.setdefault(u, i)
     found = [u for u in rows_of if u != ""]
     if framework.units:
@@ -379,16 +376,18 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
         t = _read_table(extra)
         frame, src = t.frame, t.src
     if "code" not in frame.columns:
-        raise DataError(f"{src}: header row: a units table needs a 'code' column "
-                        f"(found: {list(frame.columns)})")
+        raise DataError("D23", f"{src}: header row: a units table needs a 'code' column "
+                               f"(found: {list(frame.columns)})")
     unknown_cols = sorted(set(frame.columns) - {"code", *UNIT_META})
     if unknown_cols:
-        raise DataError(f"{src}: header row: unknown column(s) {unknown_cols} (accepted: code, "
+        raise DataError("D23",
+                        f"{src}: header row: unknown column(s) {unknown_cols} (accepted: code, "
                         f"{', '.join(UNIT_META)})")
     frame = frame.set_index(frame["code"].astype(str).str.strip())
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
-        raise DataError(f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
+        raise DataError("D24",
+                        f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
                         "table")
     for c in UNIT_META:
         if c in frame.columns:
@@ -403,10 +402,11 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
                *framework.groups}
     unknown = [c for c in f.columns if c not in allowed]
     if unknown:
-        raise DataError(f"{table.src}: header row: unknown column(s) {unknown} in a long file "
+        raise DataError("D13",
+                        f"{table.src}: header row: unknown column(s) {unknown} in a long file "
                         f"(accepted: unit, year, indicator, value, source, source_year, "
                         f"{', '.join(UNIT_META + framework.groups)})")
-    problems: list[str] = []
+    problems = Problems()
     unit_col = _as_text(f["unit"]).to_numpy()
     ind_col = _as_text(f["indicator"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
@@ -418,8 +418,9 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
         if c not in known and c not in first_row:
             first_row[c] = i
     for c, i in first_row.items():
-        problems.append(f"{table.src}: {table.row(i)}, column 'indicator': {c!r} is not an "
-                        f"indicator of the framework (known: {', '.join(framework.indicators)})")
+        problems.add("D22",
+                     f"{table.src}: {table.row(i)}, column 'indicator': {c!r} is not an "
+                     f"indicator of the framework (known: {', '.join(framework.indicators)})")
     src_years = None
     if "source_year" in f.columns:
         sy = _parse_numbers(f["source_year"], table, "source_year", problems)
@@ -430,9 +431,9 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
                        "(unit, year, indicator) once", problems)
     absent = [c for c in framework.indicators if c not in set(ind_col)]
     if absent:
-        problems.append(f"{table.src}: framework indicator(s) {absent} have no row in the file")
+        problems.add("D14", f"{table.src}: framework indicator(s) {absent} have no row in the file")
     meta = _unit_meta(table, unit_col, problems, framework.groups)
-    _raise(problems)
+    problems.raise_as(DataError)
     pos = {u: k for k, u in enumerate(unit_order)}
     ipos = {c: k for k, c in enumerate(framework.indicators)}
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
@@ -453,17 +454,18 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
     known = set(framework.indicators) | set(framework.denominator_codes)
     meta_cols = ("unit", "year", *UNIT_META, *framework.groups)
     unknown = [c for c in f.columns if c not in known and c not in meta_cols]
-    problems: list[str] = []
+    problems = Problems()
     if unknown:
-        problems.append(f"{table.src}: header row: column(s) {unknown} are neither indicators or "
-                        f"denominators of the framework nor unit metadata (indicators: "
-                        f"{', '.join(framework.indicators)}; denominators: "
-                        f"{', '.join(framework.denominator_codes) or 'none'}; metadata: "
-                        f"{', '.join(UNIT_META + framework.groups)})")
+        problems.add("D13",
+                     f"{table.src}: header row: column(s) {unknown} are neither indicators or "
+                     f"denominators of the framework nor unit metadata (indicators: "
+                     f"{', '.join(framework.indicators)}; denominators: "
+                     f"{', '.join(framework.denominator_codes) or 'none'}; metadata: "
+                     f"{', '.join(UNIT_META + framework.groups)})")
     absent = [c for c in framework.indicators if c not in f.columns]
     if absent:
-        problems.append(f"{table.src}: header row: framework indicator(s) {absent} have no "
-                        "column")
+        problems.add("D14", f"{table.src}: header row: framework indicator(s) {absent} have no "
+                            "column")
     unit_col = _as_text(f["unit"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     unit_order, _ = _index_units(table, framework, unit_col, problems)
@@ -474,7 +476,7 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
     dcols = [c for c in framework.denominator_codes if c in f.columns]
     parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols + dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
-    _raise(problems)
+    problems.raise_as(DataError)
     pos = {u: k for k, u in enumerate(unit_order)}
     n = len(f)
     ipos = {c: k for k, c in enumerate(framework.indicators)}

@@ -66,8 +66,8 @@ def engine_args(kernel, choice: Choice, panel: Panel) -> dict:
     if kernel.takes("ref_index"):
         ref = choice.params["ref"]
         if ref not in panel.unit_codes:
-            raise MethodError(f"{choice.method}: reference unit '{ref}' is not a unit of "
-                              f"{panel.origin}")
+            raise MethodError("A12", f"{choice.method}: reference unit '{ref}' is not a unit of "
+                                     f"{panel.origin}")
         kw["ref_index"] = panel.unit_codes.index(ref)
     return kw
 
@@ -76,7 +76,7 @@ def _run(stage: str, choice: Choice, fn, *args, **kw):
     try:
         return fn(*args, **kw)
     except (ValueError, np.linalg.LinAlgError) as e:
-        raise MethodError(f"{stage}: method '{choice.method}' failed: {e}") from None
+        raise MethodError("A05", f"{stage}: method '{choice.method}' failed: {e}") from None
 
 
 def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
@@ -89,7 +89,8 @@ def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
         if d is None:
             continue
         if d not in dpos:
-            raise MethodError(f"denominate: indicator '{framework.path(code)}' is divided by "
+            raise MethodError("A13",
+                              f"denominate: indicator '{framework.path(code)}' is divided by "
                               f"'{d}', which the data ({panel.origin}) do not give")
         den = panel.denominators[..., dpos[d]]
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -106,7 +107,8 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
                       **engine_args(kernel, choice, panel))
         changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
         if changed.any():
-            raise MethodError(f"impute: method '{choice.method}' changed observed values; an "
+            raise MethodError("A14",
+                              f"impute: method '{choice.method}' changed observed values; an "
                               "imputation kernel may only fill missing ones")
         out[..., idx] = filled
     return out

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import DataError, FrameworkError, StoreError
+from .errors import DataError, FrameworkError, Problems, StoreError
 from .framework import Framework
-from .panel import _as_text, _parse_numbers, _raise, _read_table
+from .panel import _as_text, _parse_numbers, _read_table
 from .store import Store
 
 REQUIRED = ("institution", "unit", "sector", "year")
@@ -67,26 +67,26 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     missing = [c for c in REQUIRED if c not in f.columns]
     unknown = [c for c in f.columns if c not in REQUIRED + OPTIONAL]
     if missing or unknown:
-        raise DataError(f"{table.src}: header row: " + "; ".join(
+        raise DataError("D26", f"{table.src}: header row: " + "; ".join(
             ([f"missing column(s) {missing}"] if missing else [])
             + ([f"unknown column(s) {unknown}"] if unknown else []))
             + f" (required: {', '.join(REQUIRED)}; optional: {', '.join(OPTIONAL)})")
     if len(f) == 0:
-        raise DataError(f"{table.src}: the file has a header but no records")
-    problems: list[str] = []
+        raise DataError("D11", f"{table.src}: the file has a header but no records")
+    problems = Problems()
     out = pd.DataFrame({c: _as_text(f[c]) for c in ("institution", "unit", "sector")})
     for c in ("institution", "unit", "sector"):
         for i in np.flatnonzero(out[c].to_numpy() == ""):
-            problems.append(f"{table.src}: {table.row(int(i))}, column '{c}': empty")
+            problems.add("D27", f"{table.src}: {table.row(int(i))}, column '{c}': empty")
     years = _parse_numbers(f["year"], table, "year", problems)
     with np.errstate(invalid="ignore"):
         not_year = ~np.isnan(years) & (~np.isfinite(years) | (years % 1 != 0) | (years < 1900)
                                        | (years > 2100))
     for i in np.flatnonzero(not_year):
-        problems.append(f"{table.src}: {table.row(int(i))}, column 'year': "
-                        f"{float(years[i])!r} is not a year")
+        problems.add("D17", f"{table.src}: {table.row(int(i))}, column 'year': "
+                            f"{float(years[i])!r} is not a year")
     for i in np.flatnonzero(np.isnan(years)):
-        problems.append(f"{table.src}: {table.row(int(i))}, column 'year': empty")
+        problems.add("D27", f"{table.src}: {table.row(int(i))}, column 'year': empty")
     out["year"] = np.where(np.isnan(years) | not_year, 0, years).astype(np.int64)
     out["district"] = _as_text(f["district"]) if "district" in f.columns else ""
     amount = (_parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
@@ -94,12 +94,12 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     currency = (_as_text(f["currency"]).str.upper() if "currency" in f.columns
                 else pd.Series([""] * len(f)))
     for i in np.flatnonzero(~np.isnan(amount) & (currency.to_numpy() == "")):
-        problems.append(f"{table.src}: {table.row(int(i))}, column 'currency': an amount "
-                        "needs its currency (ISO code such as USD, CNY)")
+        problems.add("D28", f"{table.src}: {table.row(int(i))}, column 'currency': an amount "
+                            "needs its currency (ISO code such as USD, CNY)")
     out["amount"] = amount
     out["currency"] = currency.to_numpy()
     out["source"] = _as_text(f["source"]) if "source" in f.columns else table.src
-    _raise(problems)
+    problems.raise_as(DataError)
     out["district"] = out["district"].replace("", None)
     out["currency"] = out["currency"].replace("", None)
     return out[["institution", "unit", "district", "sector", "year", "amount", "currency",
@@ -112,18 +112,18 @@ def read_rates(path: str | Path) -> pd.DataFrame:
     f = table.frame
     need = ["currency", "date", "usd_per_unit"]
     if any(c not in f.columns for c in need):
-        raise DataError(f"{table.src}: header row: a rates table needs columns {need} "
-                        f"(found: {list(f.columns)})")
-    problems: list[str] = []
+        raise DataError("D29", f"{table.src}: header row: a rates table needs columns {need} "
+                               f"(found: {list(f.columns)})")
+    problems = Problems()
     rate = _parse_numbers(f["usd_per_unit"], table, "usd_per_unit", problems)
     dates = pd.to_datetime(_as_text(f["date"]), errors="coerce", format="%Y-%m-%d")
     for i in np.flatnonzero(dates.isna().to_numpy()):
-        problems.append(f"{table.src}: {table.row(int(i))}, column 'date': "
-                        f"{f['date'].iat[i]!r} is not a date (YYYY-MM-DD)")
+        problems.add("D30", f"{table.src}: {table.row(int(i))}, column 'date': "
+                            f"{f['date'].iat[i]!r} is not a date (YYYY-MM-DD)")
     for i in np.flatnonzero(~(rate > 0)):
-        problems.append(f"{table.src}: {table.row(int(i))}, column 'usd_per_unit': needs a "
-                        "positive number")
-    _raise(problems)
+        problems.add("D31", f"{table.src}: {table.row(int(i))}, column 'usd_per_unit': needs a "
+                            "positive number")
+    problems.raise_as(DataError)
     return pd.DataFrame({"currency": _as_text(f["currency"]).str.upper(),
                          "date": dates.dt.date, "usd_per_unit": rate,
                          "source": _as_text(f["source"]) if "source" in f.columns
@@ -134,8 +134,8 @@ def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
     """Add records to the store under ``batch`` (once), in one transaction."""
     if store.con.execute("SELECT count(*) FROM records WHERE batch = ?", [batch]
                          ).fetchone()[0]:
-        raise StoreError(f"{store.path}: a record batch named '{batch}' exists; ingest new "
-                         "records under a new batch name")
+        raise StoreError("S03", f"{store.path}: a record batch named '{batch}' exists; ingest new "
+                                "records under a new batch name")
 
     def write(con):
         con.register("incoming", records)
@@ -168,12 +168,12 @@ def specs(framework: Framework) -> dict[str, RecordSpec]:
             out[code] = RecordSpec.model_validate(dict(raw))
         except ValidationError as e:
             msg = "; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())
-            raise FrameworkError(f"{framework.source_file}: node '{framework.path(code)}': "
-                                 f"from_records: {msg} (fields: "
-                                 f"{', '.join(RecordSpec.model_fields)})") from None
+            raise FrameworkError("F25", f"{framework.source_file}: node '{framework.path(code)}': "
+                                        f"from_records: {msg} (fields: "
+                                        f"{', '.join(RecordSpec.model_fields)})") from None
         if out[code].agg == "count_above" and out[code].threshold is None:
-            raise FrameworkError(f"{framework.source_file}: node '{framework.path(code)}': "
-                                 "from_records: count_above needs a threshold")
+            raise FrameworkError("F25", f"{framework.source_file}: node '{framework.path(code)}': "
+                                        "from_records: count_above needs a threshold")
     return out
 
 
@@ -184,7 +184,8 @@ def _rates(store: Store, when: date, currencies: list[str]) -> dict[str, float]:
     rates = {"USD": 1.0} | {c: float(r) for c, r in rows}
     lacking = sorted(set(currencies) - set(rates))
     if lacking:
-        raise StoreError(f"{store.path}: no exchange rate on {when} for {lacking}; add them to "
+        raise StoreError("S07",
+                         f"{store.path}: no exchange rate on {when} for {lacking}; add them to "
                          "the rates table (currency, date, usd_per_unit)")
     return rates
 
@@ -243,8 +244,8 @@ def _amount_in(store: Store, spec: RecordSpec) -> tuple[str, dict[str, float]]:
         "SELECT DISTINCT currency FROM records WHERE currency IS NOT NULL").fetchall()]
     if spec.rate_date is None:
         if set(currencies) - {spec.currency, "USD"} or spec.currency != "USD":
-            raise StoreError(f"{store.path}: records in {sorted(currencies)} need a "
-                             f"rate_date to convert to {spec.currency}")
+            raise StoreError("S08", f"{store.path}: records in {sorted(currencies)} need a "
+                                    f"rate_date to convert to {spec.currency}")
         rates = {"USD": 1.0}
     else:
         rates = _rates(store, spec.rate_date, currencies + [spec.currency])

@@ -61,12 +61,12 @@ class Store:
     def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():
-            raise StoreError(f"{self.path}: no store here; publish an edition or ingest "
-                             "records first (or give --store PATH)")
+            raise StoreError("S01", f"{self.path}: no store here; publish an edition or ingest "
+                                    "records first (or give --store PATH)")
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
-            raise StoreError(f"{self.path}: cannot open the store ({e})") from None
+            raise StoreError("S02", f"{self.path}: cannot open the store ({e})") from None
         if not read_only:
             self.con.execute(SCHEMA)
             # stores made before a column existed get it (empty for their old editions)
@@ -110,8 +110,8 @@ class Store:
     def put_dataset(self, panel: Panel, name: str) -> None:
         """Store a panel's values with their provenance under ``name`` (once)."""
         if self._exists("datasets", name):
-            raise StoreError(f"{self.path}: a dataset named '{name}' exists; datasets are "
-                             "immutable, store the new data under a new name")
+            raise StoreError("S03", f"{self.path}: a dataset named '{name}' exists; datasets are "
+                                    "immutable, store the new data under a new name")
         frame = panel.frame()[["year", "unit", "indicator", "value", "flags", "source",
                                "source_year"]]
 
@@ -138,9 +138,9 @@ class Store:
         """Store ``results`` as the edition ``name``. Refused if the name exists; a revision
         names the edition it revises, which must exist."""
         if self._exists("editions", name):
-            raise StoreError(f"{self.path}: edition '{name}' is already published and "
-                             "editions are immutable; publish the revision under a new name "
-                             f"with --revises {name}")
+            raise StoreError("S03", f"{self.path}: edition '{name}' is already published and "
+                                    "editions are immutable; publish the revision under a new name "
+                                    f"with --revises {name}")
         if revises is not None:
             self._require("editions", revises)
         manifest = results.manifest()
@@ -171,8 +171,8 @@ class Store:
             "SELECT framework_json, methodology_yaml, manifest_json FROM editions "
             "WHERE name = ?", [name]).fetchone()
         if fw is None:
-            raise StoreError(f"{self.path}: edition '{name}' was published before editions "
-                             "kept their framework; publish it again under a new name")
+            raise StoreError("S04", f"{self.path}: edition '{name}' was published before editions "
+                                    "kept their framework; publish it again under a new name")
         return {"framework": json.loads(fw), "methodology": yaml.safe_load(meth),
                 "manifest": json.loads(manifest)}
 
@@ -215,7 +215,8 @@ class Store:
         if year is None:
             return int(years[-1])
         if int(year) not in years:
-            raise StoreError(f"edition '{edition}' has no year {year} (years: {years})")
+            raise StoreError("S05", f"{self.path}: edition '{edition}' has no year {year} "
+                                    f"(years: {years})")
         return int(year)
 
     def _exists(self, table: str, name: str) -> bool:
@@ -227,8 +228,8 @@ class Store:
             known = [r[0] for r in self.con.execute(
                 f"SELECT name FROM {table} ORDER BY name").fetchall()]  # noqa: S608
             kind = table.rstrip("s")
-            raise StoreError(f"{self.path}: no {kind} named '{name}' (known: "
-                             f"{', '.join(known) or 'none'})")
+            raise StoreError("S06", f"{self.path}: no {kind} named '{name}' (known: "
+                                    f"{', '.join(known) or 'none'})")
 
 
 def _now() -> datetime:

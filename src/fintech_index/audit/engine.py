@@ -78,9 +78,9 @@ def load_spec(path: str | Path) -> UncertaintySpec:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
         return UncertaintySpec.model_validate(raw)
     except FileNotFoundError:
-        raise MethodologyError(f"{p}: no such uncertainty spec") from None
+        raise MethodologyError("M01", f"{p}: no such uncertainty spec") from None
     except (yaml.YAMLError, ValidationError) as e:
-        raise MethodologyError(f"{p.name}: not a valid uncertainty spec: {e}") from None
+        raise MethodologyError("M15", f"{p.name}: not a valid uncertainty spec: {e}") from None
 
 
 @dataclass
@@ -164,8 +164,8 @@ class Engine:
 
     def _indicator_scores(self, res: Results) -> np.ndarray:
         if res.units != self.panel.unit_codes:
-            raise MethodologyError("audit: a choice screens units out; the audit needs the "
-                                   "same units in every replication")
+            raise MethodologyError("M16", "audit: a choice screens units out; the audit needs the "
+                                          "same units in every replication")
         return res.score_array[self.year_index, :, :len(self.framework.indicators)]
 
     # ---------------------------------------------------------------- evaluation

@@ -75,7 +75,8 @@ def load(name: str) -> Example:
         return Example(name, fw, panel, load_methodology(files["methodology"]), published,
                        files)
     if name not in UNDP_INDICES:
-        raise FintechIndexError(f"unknown example '{name}' (available: {', '.join(available())})")
+        raise FintechIndexError("U02",
+                                f"unknown example '{name}' (available: {', '.join(available())})")
     folder = datasets_dir() / "hdr"
     files = _files(folder, name)
     fw = load_framework(files["framework"])
@@ -109,8 +110,8 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     number of decimals; one Validation per node and measure (score, rank)."""
     ex = load(name)
     if name == FINTECH:
-        raise FintechIndexError("the fintech index has no published values to reproduce; "
-                                "see examples.fintech.agreement() for rank agreement")
+        raise FintechIndexError("U03", "the fintech index has no published values to reproduce; "
+                                       "see examples.fintech.agreement() for rank agreement")
     res = results or ex.build()
     out = []
     for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):

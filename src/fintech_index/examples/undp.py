@@ -16,7 +16,7 @@ from ..methods import register
 def undp_ratio(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Ratio of the first child to the second: GDI = HDI_female / HDI_male. Weights unused."""
     if x.shape[-1] != 2:
-        raise MethodError(f"undp_ratio takes exactly two children, got {x.shape[-1]}")
+        raise MethodError("A15", f"undp_ratio takes exactly two children, got {x.shape[-1]}")
     with np.errstate(invalid="ignore", divide="ignore"):
         return x[..., 0] / x[..., 1]
 
@@ -36,8 +36,8 @@ def undp_gii(x: np.ndarray, w: np.ndarray) -> np.ndarray:
         GII = 1 - HARM / G_FM
     """
     if x.shape[-1] != 8:
-        raise MethodError(f"undp_gii takes 8 children (mmr, abr, pr_f, se_f, lfpr_f, pr_m, "
-                          f"se_m, lfpr_m), got {x.shape[-1]}")
+        raise MethodError("A15", f"undp_gii takes 8 children (mmr, abr, pr_f, se_f, lfpr_f, pr_m, "
+                                 f"se_m, lfpr_m), got {x.shape[-1]}")
     mmr = np.clip(x[..., 0], 10.0, 1000.0)
     abr = x[..., 1]
     pr_f, se_f, lf, pr_m, se_m, lm = (x[..., k] / 100.0 for k in range(2, 8))

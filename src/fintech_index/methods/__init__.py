@@ -57,12 +57,12 @@ def register(stage: str, name: str, *, honours_direction: bool = True,
     ``replace=True``, so that a typo cannot silently shadow a built-in method.
     """
     if stage not in _REGISTRY:
-        raise MethodologyError(f"unknown stage '{stage}' (accepted: {', '.join(STAGES)})")
+        raise MethodologyError("M07", f"unknown stage '{stage}' (accepted: {', '.join(STAGES)})")
 
     def deco(fn: Callable) -> Callable:
         if name in _REGISTRY[stage] and not replace and _REGISTRY[stage][name].fn is not fn:
-            raise MethodologyError(f"a {stage} kernel named '{name}' is already registered; "
-                                   "pass replace=True to replace it")
+            raise MethodologyError("M08", f"a {stage} kernel named '{name}' is already registered; "
+                                          "pass replace=True to replace it")
         _REGISTRY[stage][name] = Kernel(name, stage, fn, honours_direction)
         return fn
 
@@ -74,8 +74,14 @@ def get(stage: str, name: str) -> Kernel:
     try:
         return _REGISTRY[stage][name]
     except KeyError:
-        raise MethodologyError(f"unknown {stage} method '{name}' (accepted: "
-                               f"{', '.join(sorted(_REGISTRY.get(stage, {})))})") from None
+        raise MethodologyError("M06", f"unknown {stage} method '{name}' (accepted: "
+                                      f"{', '.join(sorted(_REGISTRY.get(stage, {})))})") from None
+
+
+def unregister(stage: str, name: str) -> None:
+    """Remove a kernel registered with :func:`register` (e.g. a plug-in tried in a test)."""
+    get(stage, name)  # an unknown name is an error, not a silent no-op
+    del _REGISTRY[stage][name]
 
 
 def available(stage: str) -> list[str]:

@@ -1,0 +1,698 @@
+"""The error catalogue (docs/errors.md): every code the package raises has an entry there
+and a case here that triggers it; each case checks the code, the exception family and that
+the message names where the problem is (file, row, column, node or field)."""
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import fintech_index as fi
+from fintech_index import examples, methods, records
+from fintech_index.audit.engine import Engine, UncertaintySpec, load_spec
+from fintech_index.cli import app
+from fintech_index.coinr import framework_dict_from_imeta, load_coinr
+from fintech_index.errors import FintechIndexError
+from fintech_index.panel import Panel
+from fintech_index.store import Store
+
+from .helpers import panel, two_level_framework
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = re.compile(r"^[UFDMAS]\d\d$")
+CASES: dict[str, tuple[str, object]] = {}
+VALUES = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0]]
+
+
+def case(code: str, where: str):
+    """Register a function of tmp_path that triggers ``code``; ``where`` must appear in the
+    message. A function may instead return a CLI result (exit 2, message on stderr)."""
+    def deco(fn):
+        assert code not in CASES, f"two cases for {code}"
+        CASES[code] = (where, fn)
+        return fn
+    return deco
+
+
+def write(tmp: Path, name: str, text: str | bytes) -> Path:
+    p = tmp / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return p
+
+
+def fw_file(tmp: Path, text: str) -> fi.Framework:
+    return fi.load_framework(write(tmp, "f.yaml", text))
+
+
+FLAT = "index: {code: i, children: [{code: a}, {code: b}]}\n"
+
+
+def flat_fw(tmp: Path) -> fi.Framework:
+    return fw_file(tmp, FLAT)
+
+
+def small_build(meth: dict | None = None, fw=None, values=VALUES):
+    fw = fw or two_level_framework()
+    return fi.build(fw, panel(fw, values), fi.methodology_from_dict(meth or {}, "m.yaml"))
+
+
+# ------------------------------------------------------------------------------- usage (U)
+
+@case("U01", "FRAMEWORK and DATA")
+def _(tmp):
+    return CliRunner().invoke(app, ["build", str(write(tmp, "f.yaml", FLAT))])
+
+
+@case("U02", "'nope'")
+def _(tmp):
+    examples.load("nope")
+
+
+@case("U03", "fintech")
+def _(tmp):
+    examples.validate("fintech")
+
+
+# --------------------------------------------------------------------------- framework (F)
+
+@case("F01", "missing.yaml")
+def _(tmp):
+    fi.load_framework(tmp / "missing.yaml")
+
+
+@case("F02", "f.yaml")
+def _(tmp):
+    fi.load_framework(write(tmp, "f.yaml", b"index: {code: \xff}\n"))
+
+
+@case("F03", "f.yaml: line 2")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [\n")
+
+
+@case("F04", "f.yaml")
+def _(tmp):
+    fw_file(tmp, "- a\n- b\n")
+
+
+@case("F05", "'indicators'")
+def _(tmp):
+    fw_file(tmp, FLAT + "indicators: []\n")
+
+
+@case("F06", "f.yaml")
+def _(tmp):
+    fw_file(tmp, FLAT + "nodes: [{code: x}]\n")
+
+
+@case("F07", "'nodes'")
+def _(tmp):
+    fw_file(tmp, "nodes: []\n")
+
+
+@case("F08", "nodes[1]")
+def _(tmp):
+    fw_file(tmp, "nodes: [{code: i}, just-a-string]\n")
+
+
+@case("F09", "'i/a'")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a, parent: i}, {code: b}]}\n")
+
+
+@case("F10", "a -> b -> a")
+def _(tmp):
+    fw_file(tmp, "nodes: [{code: i}, {code: a, parent: b}, {code: b, parent: a}, "
+                 "{code: c, parent: i}]\n")
+
+
+@case("F11", "'i'")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: {code: a}}\n")
+
+
+@case("F12", "'i/a'")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a, children: []}, {code: b}]}\n")
+
+
+@case("F13", "node 'i/b': weight 'high' is not a number")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a}, {code: b, weight: high}]}\n")
+
+
+@case("F14", "duplicate code 'a'")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a}, {code: a}]}\n")
+
+
+@case("F15", "parent 'zz'")
+def _(tmp):
+    fw_file(tmp, "nodes: [{code: i}, {code: a, parent: i}, {code: b, parent: zz}]\n")
+
+
+@case("F16", "found 2")
+def _(tmp):
+    fw_file(tmp, "nodes: [{code: i}, {code: a, parent: i}, {code: j}]\n")
+
+
+@case("F17", "node 'a'")
+def _(tmp):
+    fw_file(tmp, "nodes: [{code: i}, {code: a, parent: i, type: indicator}, "
+                 "{code: b, parent: a}]\n")
+
+
+@case("F18", "['goalposts']")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, goalposts: [0, 1], children: [{code: a}]}\n")
+
+
+@case("F19", "'groups'")
+def _(tmp):
+    fw_file(tmp, FLAT + "groups: [g, g]\n")
+
+
+@case("F20", "denominators[0]")
+def _(tmp):
+    fw_file(tmp, FLAT + "denominators: [{code: pop, size: 3}]\n")
+
+
+@case("F21", "['a']")
+def _(tmp):
+    fw_file(tmp, FLAT + "denominators: [{code: a}]\n")
+
+
+@case("F22", "denominator 'pop'")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a, denominator: pop}, {code: b}]}\n")
+
+
+@case("F23", "units[0]")
+def _(tmp):
+    fw_file(tmp, FLAT + "units: [{name: Nowhere}]\n")
+
+
+@case("F24", "duplicate unit code 'X'")
+def _(tmp):
+    fw_file(tmp, FLAT + "units: [{code: X}, {code: X}]\n")
+
+
+@case("F25", "node 'i/a': from_records")
+def _(tmp):
+    records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "
+                               "{agg: count_above}}, {code: b}]}\n"))
+
+
+# -------------------------------------------------------------------------------- data (D)
+
+@case("D01", "missing.csv")
+def _(tmp):
+    fi.load_panel(tmp / "missing.csv", flat_fw(tmp))
+
+
+@case("D02", "d.csv")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "\n\n"), flat_fw(tmp))
+
+
+@case("D03", "d.csv: row 2")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", b"unit,year,a,b\nS\xe3o,2024,1,2\n"), flat_fw(tmp))
+
+
+@case("D04", "'.json'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.json", "{}"), flat_fw(tmp))
+
+
+@case("D05", "d.csv")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", 'unit,year,a,b\nX,2024,"1"2,3\n'), flat_fw(tmp))
+
+
+@case("D06", "d.csv: row 3")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,1\n"), flat_fw(tmp))
+
+
+@case("D07", "'Data'")
+def _(tmp):
+    pd.DataFrame({"unit": ["X"], "year": [2024], "a": [1], "b": [2]}).to_excel(
+        tmp / "d.xlsx", index=False)
+    fi.load_panel(tmp / "d.xlsx", flat_fw(tmp), sheet="Data")
+
+
+@case("D08", "d.xlsx")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.xlsx", b"PK\x03\x04 not a zip"), flat_fw(tmp))
+
+
+@case("D09", "d.parquet")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.parquet", b"PAR1 torn PAR1"), flat_fw(tmp))
+
+
+@case("D10", "['a']")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,a,b\nX,2024,1,1,2\n"), flat_fw(tmp))
+
+
+@case("D11", "d.csv")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\n"), flat_fw(tmp))
+
+
+@case("D12", "header row")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "country,a,b\nX,1,2\n"), flat_fw(tmp))
+
+
+@case("D13", "['colour']")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b,colour\nX,2024,1,2,red\n"), flat_fw(tmp))
+
+
+@case("D14", "['b']")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a\nX,2024,1\n"), flat_fw(tmp))
+
+
+@case("D15", "row 2, column 'a': 'one'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,one,2\n"), flat_fw(tmp))
+
+
+@case("D16", "row 2, column 'b'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,inf\n"), flat_fw(tmp))
+
+
+@case("D17", "row 2, column 'year'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,24.5,1,2\n"), flat_fw(tmp))
+
+
+@case("D18", "rows 2, 3")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nX,2024,3,4\n"), flat_fw(tmp))
+
+
+@case("D19", "row 3, column 'region'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,region,a,b\nX,2023,Asia,1,2\n"
+                                      "X,2024,Europe,1,2\n"), flat_fw(tmp))
+
+
+@case("D20", "row 3, column 'unit': 'Y'")
+def _(tmp):
+    fw = fw_file(tmp, FLAT + "units: [{code: X}]\n")
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,1,2\n"), fw)
+
+
+@case("D21", "row 2, column 'unit'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\n,2024,1,2\n"), flat_fw(tmp))
+
+
+@case("D22", "row 2, column 'indicator': 'zz'")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,indicator,value\nX,2024,zz,1\n"
+                                      "X,2024,a,1\nX,2024,b,1\n"), flat_fw(tmp))
+
+
+@case("D23", "u.csv")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\n"), flat_fw(tmp),
+                  units=write(tmp, "u.csv", "name\nSomewhere\n"))
+
+
+@case("D24", "['X']")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\n"), flat_fw(tmp),
+                  units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))
+
+
+@case("D25", "synthetic: panel array 'values'")
+def _(tmp):
+    p = panel(two_level_framework(), VALUES)
+    Panel(**{**p.__dict__, "values": np.zeros((1, 2, 2))})
+
+
+@case("D26", "['sector']")
+def _(tmp):
+    records.read_records(write(tmp, "r.csv", "institution,unit,year\nBank,X,2024\n"))
+
+
+@case("D27", "row 2, column 'unit'")
+def _(tmp):
+    records.read_records(write(tmp, "r.csv", "institution,unit,sector,year\nBank,,bank,2024\n"))
+
+
+@case("D28", "row 2, column 'currency'")
+def _(tmp):
+    records.read_records(write(tmp, "r.csv", "institution,unit,sector,year,amount\n"
+                                             "Bank,X,bank,2024,5\n"))
+
+
+@case("D29", "rates.csv")
+def _(tmp):
+    records.read_rates(write(tmp, "rates.csv", "currency,usd\nCNY,0.14\n"))
+
+
+@case("D30", "row 2, column 'date'")
+def _(tmp):
+    records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\nCNY,31/12/2024,0.14\n"))
+
+
+@case("D31", "row 2, column 'usd_per_unit'")
+def _(tmp):
+    records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\nCNY,2024-12-31,-1\n"))
+
+
+@case("D32", "imeta.csv")
+def _(tmp):
+    framework_dict_from_imeta(write(tmp, "imeta.csv", "iCode,iName\nx,X\n"))
+
+
+IMETA_HEADER = "Level,iCode,iName,Direction,Weight,Type,Parent\n"
+
+
+@case("D33", "row 3, column 'iCode'")
+def _(tmp):
+    framework_dict_from_imeta(write(tmp, "imeta.csv", IMETA_HEADER + "2,Idx,Index,1,1,Aggregate,\n"
+                                                      "1,,X,1,1,Indicator,Idx\n"))
+
+
+@case("D34", "row 2, column 'Type'")
+def _(tmp):
+    framework_dict_from_imeta(write(tmp, "imeta.csv", IMETA_HEADER + "1,x,X,1,1,Pillar,Idx\n"))
+
+
+@case("D35", "idata.csv")
+def _(tmp):
+    write(tmp, "imeta.csv", IMETA_HEADER + "2,Idx,Index,1,1,Aggregate,\n1,x,X,1,1,Indicator,Idx\n")
+    load_coinr(write(tmp, "idata.csv", "uCode,x\nAAA,1\n"), tmp / "imeta.csv")
+
+
+# ------------------------------------------------------------------------- methodology (M)
+
+@case("M01", "missing.yaml")
+def _(tmp):
+    fi.load_methodology(tmp / "missing.yaml")
+
+
+@case("M02", "m.yaml")
+def _(tmp):
+    fi.load_methodology(write(tmp, "m.yaml", b"impute: \xff\n"))
+
+
+@case("M03", "m.yaml: line 2")
+def _(tmp):
+    fi.load_methodology(write(tmp, "m.yaml", "impute: [\n"))
+
+
+@case("M04", "m.yaml")
+def _(tmp):
+    fi.load_methodology(write(tmp, "m.yaml", "- i_mean\n"))
+
+
+@case("M05", "'weights'")
+def _(tmp):
+    fi.load_methodology(write(tmp, "m.yaml", "weights: w_equal\n"))
+
+
+@case("M06", "'a_median'")
+def _(tmp):
+    methods.get("aggregate", "a_median")
+
+
+@case("M07", "'clean'")
+def _(tmp):
+    methods.register("clean", "c_nothing")
+
+
+@case("M08", "'i_mean'")
+def _(tmp):
+    methods.register("impute", "i_mean")(lambda x: x)
+
+
+@case("M09", "'zz'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "by_node": {"zz": "n_rank"}}})
+
+
+@case("M10", "['q']")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "q": 3}})
+
+
+@case("M11", "'use_group'")
+def _(tmp):
+    small_build({"impute": "i_mean_grp"})
+
+
+@case("M12", "use_group 'size'")
+def _(tmp):
+    small_build({"impute": {"method": "i_mean_grp", "use_group": "size"}})
+
+
+@case("M13", "round: 'zz'")
+def _(tmp):
+    small_build({"round": {"zz": 2}})
+
+
+@case("M14", "synthetic.yaml")
+def _(tmp):
+    small_build({"denominate": True})
+
+
+@case("M15", "u.yaml")
+def _(tmp):
+    load_spec(write(tmp, "u.yaml", "factors: [{name: w, stage: weights, noise: 2}]\n"))
+
+
+@case("M16", "screens units out")
+def _(tmp):
+    fw = two_level_framework()
+    values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0],
+              [np.nan, np.nan, np.nan, 1.0]]
+    meth = fi.methodology_from_dict({"screen": {"dat_thresh": 0.5}})
+    Engine(fw, panel(fw, values), meth, UncertaintySpec())
+
+
+# ----------------------------------------------------------------- applying a method (A)
+
+@case("A01", "'idx/A/x1'")
+def _(tmp):
+    fw = fi.framework_from_dict({"index": {"code": "idx", "children": [
+        {"code": "A", "children": [{"code": "x1", "transform": "log"}, {"code": "x2"}]},
+        {"code": "B", "children": [{"code": "x3"}, {"code": "x4"}]}]}}, "synthetic.yaml")
+    small_build(fw=fw, values=[[-1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0]])
+
+
+@case("A02", "['x1', 'x2', 'x3', 'x4']")
+def _(tmp):
+    small_build({"normalise": "n_goalposts"})
+
+
+@case("A03", "['x1', 'x2', 'x3', 'x4']")
+def _(tmp):
+    small_build({"normalise": "n_dist2targ"})
+
+
+@case("A04", "x1")
+def _(tmp):
+    small_build(values=[[1.0, 2.0, 3.0, 4.0], [1.0, 1.0, 4.0, 3.0]])
+
+
+@case("A05", "node 'idx/A'")
+def _(tmp):
+    small_build({"weight": {"method": "w_explicit", "by_node": {"A": {"method": "w_explicit",
+                                                                       "values": [1, 2, 3]}}}})
+
+
+@case("A06", "node 'idx/A'")
+def _(tmp):
+    small_build({"weight": {"method": "w_explicit", "by_node": {"A": "w_pca"}}},
+                values=[[1.0, np.nan, 3.0, 4.0], [np.nan, 1.0, 4.0, 3.0], [3.0, 2.0, 1.0, 2.0]])
+
+
+@case("A07", "node 'idx/A'")
+def _(tmp):
+    small_build({"normalise": "n_zscore", "aggregate": {"method": "a_amean",
+                                                        "by_node": {"A": "a_gmean"}}})
+
+
+@case("A08", "load the panel with this framework")
+def _(tmp):
+    fw = two_level_framework()
+    fi.build(flat_fw(tmp), panel(fw, VALUES))
+
+
+@case("A09", "'nope'")
+def _(tmp):
+    small_build().dataset("nope")
+
+
+@case("A10", "'zz'")
+def _(tmp):
+    small_build().scores("zz")
+
+
+@case("A11", "year 1999")
+def _(tmp):
+    small_build().ranking(1999)
+
+
+@case("A12", "'ZZZ'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "ZZZ"}})
+
+
+@case("A13", "'idx/x1'")
+def _(tmp):
+    fw = fi.framework_from_dict({"denominators": [{"code": "pop"}], "index": {
+        "code": "idx", "children": [{"code": "x1", "denominator": "pop"}, {"code": "x2"}]}},
+        "synthetic.yaml")
+    p = panel(fw, [[1.0, 2.0], [2.0, 1.0]])
+    fi.build(fw, Panel(**{**p.__dict__, "denominator_codes": (), "denominators": None}),
+             fi.methodology_from_dict({"denominate": True}))
+
+
+@case("A14", "'test_overwrites_observed'")
+def _(tmp):
+    methods.register("impute", "test_overwrites_observed")(lambda x: np.zeros_like(x))
+    try:
+        small_build({"impute": "test_overwrites_observed"},
+                    values=[[1.0, np.nan, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0]])
+    finally:
+        methods.unregister("impute", "test_overwrites_observed")
+
+
+@case("A15", "got 3")
+def _(tmp):
+    methods.get("aggregate", "undp_ratio").fn(np.ones((2, 3)), np.ones(3))
+
+
+# ------------------------------------------------------------------------------- store (S)
+
+def store_with_edition(tmp) -> Store:
+    s = Store(tmp / "s.duckdb")
+    s.publish(small_build(), "2024")
+    return s
+
+
+@case("S01", "s.duckdb")
+def _(tmp):
+    Store(tmp / "s.duckdb", read_only=True)
+
+
+@case("S02", "s.duckdb")
+def _(tmp):
+    Store(write(tmp, "s.duckdb", b"this is not a DuckDB file" * 200))
+
+
+@case("S03", "'2024'")
+def _(tmp):
+    with store_with_edition(tmp) as s:
+        s.publish(small_build(), "2024")
+
+
+@case("S04", "'2024'")
+def _(tmp):
+    with store_with_edition(tmp) as s:
+        s.con.execute("UPDATE editions SET framework_json = NULL")
+        s.edition_inputs("2024")
+
+
+@case("S05", "year 1999")
+def _(tmp):
+    with store_with_edition(tmp) as s:
+        s.edition("2024", 1999)
+
+
+@case("S06", "'2023'")
+def _(tmp):
+    with store_with_edition(tmp) as s:
+        s.edition("2023")
+
+
+CNY_RECORDS = ("institution,unit,sector,year,amount,currency\n"
+               "Broker,X,brokerage,2024,20000000000,CNY\n")
+
+
+def billion_yuan(tmp, rate_date: str) -> fi.Framework:
+    return fw_file(tmp, "index: {code: i, children: [{code: a, from_records: {agg: "
+                        f"count_above, threshold: 1e9, currency: CNY{rate_date}}}}}, "
+                        "{code: b}]}\n")
+
+
+@case("S07", "CNY")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        records.ingest(s, records.read_records(write(tmp, "r.csv", CNY_RECORDS)), "b1")
+        records.aggregate(s, billion_yuan(tmp, ", rate_date: 2024-12-31"))
+
+
+@case("S08", "rate_date")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        records.ingest(s, records.read_records(write(tmp, "r.csv", CNY_RECORDS)), "b1")
+        records.aggregate(s, billion_yuan(tmp, ""))
+
+
+# ----------------------------------------------------------------------------------- tests
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_each_catalogued_error_is_raised_with_its_code_and_place(code, tmp_path):
+    where, trigger = CASES[code]
+    try:
+        outcome = trigger(tmp_path)
+    except FintechIndexError as e:
+        assert code in e.codes, str(e)
+        assert type(e).family == code[0]
+        message = str(e)
+    else:  # a CLI case: exit status 2 and the message on the console, no traceback
+        assert outcome is not None, f"{code}: nothing was raised"
+        assert outcome.exit_code == 2, outcome.output
+        assert "Traceback" not in outcome.output
+        message = outcome.output
+    assert f"[{code}]" in message
+    assert where in message, message
+
+
+def _codes_in_source() -> set[str]:
+    found = set()
+    for path in (ROOT / "src" / "fintech_index").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) \
+                    and CODE.match(node.value):
+                found.add(node.value)
+    return found
+
+
+def _codes_in_catalogue() -> list[str]:
+    text = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    return re.findall(r"^### ([UFDMAS]\d\d) ", text, flags=re.MULTILINE)
+
+
+def test_the_catalogue_the_source_and_these_cases_name_the_same_codes():
+    documented = _codes_in_catalogue()
+    assert len(documented) == len(set(documented)), "a code is documented twice"
+    assert set(documented) == _codes_in_source()
+    assert set(documented) == set(CASES)
+
+
+def test_an_error_refuses_a_code_of_another_family():
+    with pytest.raises(ValueError, match="DataError codes are DNN"):
+        fi.DataError("F01", "x")
+    e = fi.DataError.of([("D15", "f.csv: row 2: bad"), ("D16", "f.csv: row 3: worse"),
+                         ("D15", "f.csv: row 4: bad")])
+    assert e.codes == ("D15", "D16") and e.code == "D15"
+    assert str(e).splitlines() == ["f.csv: row 2: bad [D15]", "f.csv: row 3: worse [D16]",
+                                   "f.csv: row 4: bad [D15]"]
+
