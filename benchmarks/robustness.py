@@ -4,25 +4,32 @@
    about 1.3 million rows) or ingest records (synthetic, 500,000 rows) into one store and are
    killed with SIGKILL at a random moment; after each kill the store must open and hold every
    complete edition / batch and no partial one.
-2. Fuzzing: generated inputs for every loader and parser (hypothesis); the only exceptions
-   allowed out are FintechIndexError subclasses whose message names the file.
+2. Fuzzing: generated inputs for every loader and parser (hypothesis): CSV, Excel and Parquet
+   panels (built cell by cell, and valid files with damaged bytes), records, framework,
+   methodology and uncertainty spec. The only exceptions allowed out are FintechIndexError
+   subclasses whose every line names the file and carries a code of docs/errors.md.
 Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import pickle
 import random
+import re
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 import fintech_index as fi
 from fintech_index.store import Store
@@ -138,20 +145,23 @@ def fuzz(n: int) -> None:
     tmp = Path(tempfile.mkdtemp())
     counts: dict[str, list[int]] = {}
 
-    def run(name: str, fn, text: str, suffix: str) -> None:
+    def run(name: str, fn, content: str | bytes, suffix: str) -> None:
         p = tmp / f"fuzz{suffix}"
-        p.write_text(text, encoding="utf-8")
-        tried, failed = counts.setdefault(name, [0, 0])
-        counts[name][0] += 1
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content, encoding="utf-8")
+        counts.setdefault(name, [0, 0])[0] += 1
         try:
             fn(p)
         except fi.FintechIndexError as e:
-            if p.name not in str(e) and str(p) not in str(e):
+            problem = _unplaced(e, p)
+            if problem:
                 counts[name][1] += 1
-                print(f"  {name}: message without the file name: {e}"[:300])
+                print(f"  {name}: {problem}: {e}"[:300])
         except Exception as e:  # noqa: BLE001 - the figure is how many escape
             counts[name][1] += 1
-            print(f"  {name}: {type(e).__name__}: {e}; input: {text!r}"[:400])
+            print(f"  {name}: {type(e).__name__}: {e}; input: {content!r}"[:400])
 
     def csv_text(h, rs):
         return h + "\n" + "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in r)
@@ -199,11 +209,120 @@ def fuzz(n: int) -> None:
     def spec(v):
         run("uncertainty spec YAML", load_spec, yaml.safe_dump(v), ".yaml")
 
-    for test in (panel, recs, framework, methodology, spec):
+    excel_cells = st.one_of(
+        st.none(), st.booleans(), st.integers(-10**15, 10**15), st.floats(),
+        st.text(alphabet=st.characters(exclude_categories=("Cs", "Cc")), max_size=8),
+        st.sampled_from(["", "NA", "..", "a", "b", "2024", "=1+1", " 3 "]),
+        st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)))
+    headers = header.map(lambda h: h.split(",") if h else [])
+    sheet_rows = st.lists(st.lists(excel_cells, max_size=7), max_size=6)
+
+    @opts
+    @given(headers, sheet_rows)
+    def excel(h, rs):
+        run("panel Excel", lambda p: fi.load_panel(p, fw), xlsx_bytes([h, *rs]), ".xlsx")
+
+    @opts
+    @given(st.sampled_from(["string", "int64", "float64", "bool", "timestamp", "null"]).flatmap(
+        lambda kind: st.tuples(st.just(kind), parquet_values(kind))), headers, st.data())
+    def parquet(first, h, data):
+        columns = {}
+        for name in h or ["unit"]:
+            kind, values = first if not columns else data.draw(
+                st.sampled_from(PARQUET_KINDS).flatmap(
+                    lambda k: st.tuples(st.just(k), parquet_values(k, len(first[1])))))
+            columns[name] = pa.array(values, type=PARQUET_TYPES[kind])
+        if len(set(columns)) != len(columns):
+            return
+        run("panel Parquet", lambda p: fi.load_panel(p, fw), parquet_bytes(pa.table(columns)),
+            ".parquet")
+
+    base_xlsx = xlsx_bytes([["unit", "year", "a", "b"], ["X", 2024, 1.5, 2], ["Y", 2024, 3, 4]])
+    base_parquet = parquet_bytes(pa.table({"unit": ["X", "Y"], "year": [2024, 2024],
+                                           "a": [1.5, 3.0], "b": [2.0, 4.0]}))
+
+    def mutations(base: bytes):
+        return st.tuples(st.integers(0, len(base)),
+                         st.lists(st.tuples(st.integers(0, len(base) - 1), st.integers(0, 255)),
+                                  max_size=8)).map(lambda m: mutate(base, *m))
+
+    @opts
+    @given(mutations(base_xlsx))
+    def excel_bytes(content):
+        run("panel Excel (damaged bytes)", lambda p: fi.load_panel(p, fw), content, ".xlsx")
+
+    @opts
+    @given(mutations(base_parquet))
+    def parquet_damaged(content):
+        run("panel Parquet (damaged bytes)", lambda p: fi.load_panel(p, fw), content,
+            ".parquet")
+
+    for test in (panel, recs, framework, methodology, spec, excel, excel_bytes, parquet,
+                 parquet_damaged):
         test()
     print(f"fuzzing ({n:,} generated inputs per target):")
     for name, (tried, failed) in counts.items():
-        print(f"  {name:<28} tried {tried:>7,}  escaped or unnamed {failed}")
+        print(f"  {name:<30} tried {tried:>7,}  escaped, unplaced or uncatalogued {failed}")
+
+
+CATALOGUE = set(re.findall(r"^### ([UFDMAS]\d\d) ", (Path(__file__).parents[1] / "docs"
+                                                      / "errors.md").read_text(), re.M))
+
+
+def _unplaced(e: fi.FintechIndexError, path: Path) -> str:
+    """Why an error fails the bar, or '': every line must name the file and end with a code
+    the catalogue explains (the code says which place it names: row, column, field...)."""
+    for line in str(e).splitlines():
+        if line.startswith("... and "):
+            continue
+        if path.name not in line:
+            return "a line without the file name"
+        code = re.search(r"\[([UFDMAS]\d\d)\]$", line)
+        if not code or code.group(1) not in CATALOGUE:
+            return "a line without a catalogued code"
+    return ""
+
+
+PARQUET_KINDS = ["string", "int64", "float64", "bool", "timestamp", "null"]
+PARQUET_TYPES = {"string": pa.string(), "int64": pa.int64(), "float64": pa.float64(),
+                 "bool": pa.bool_(), "timestamp": pa.timestamp("us"), "null": pa.null()}
+
+
+def parquet_values(kind: str, size: int | None = None):
+    from hypothesis import strategies as st
+
+    one = {"string": st.text(max_size=6) | st.sampled_from(["X", "2024", "NA", "a"]),
+           "int64": st.integers(-2**63, 2**63 - 1) | st.sampled_from([2024, 2025, 0]),
+           "float64": st.floats(), "bool": st.booleans(),
+           "timestamp": st.datetimes(min_value=datetime(1700, 1, 1)),
+           "null": st.none()}[kind]
+    one = one if kind == "null" else st.one_of(st.none(), one)
+    return st.lists(one, min_size=size or 0, max_size=size if size is not None else 5)
+
+
+def xlsx_bytes(rows: list[list]) -> bytes:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for r in rows:
+        book.active.append(r)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def parquet_bytes(table) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(table, buf)
+    return buf.getvalue()
+
+
+def mutate(base: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
+    """``base`` with bytes overwritten, then truncated at ``cut`` (a damaged download)."""
+    b = bytearray(base)
+    for pos, value in flips:
+        b[pos] = value
+    return bytes(b[:cut])
 
 
 def main() -> None:

@@ -54,3 +54,12 @@ def test_validate_examples_prints_the_counts():
     assert r.returncode == 0, r.stderr
     for count in ("6,171", "5,014", "4,711", "2,106", "5,100", "193", "166"):
         assert count in r.stdout
+
+
+def test_messages_are_printed_as_text_not_as_console_markup(tmp_path):
+    """A path or cell holding [red] or [/] is part of the message, not a style for rich."""
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\n")
+    r = runner.invoke(app, ["build", str(tmp_path / "[red]f[/].yaml"), str(data)])
+    assert r.exit_code == 2
+    assert "[red]f[/].yaml: no such framework file [F01]" in r.output

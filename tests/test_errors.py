@@ -696,3 +696,29 @@ def test_an_error_refuses_a_code_of_another_family():
     assert str(e).splitlines() == ["f.csv: row 2: bad [D15]", "f.csv: row 3: worse [D16]",
                                    "f.csv: row 4: bad [D15]"]
 
+
+
+def test_a_damaged_workbook_is_not_reported_as_a_missing_sheet(tmp_path):
+    p = write(tmp_path, "d.xlsx", b"PK\x03\x04 damaged")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, flat_fw(tmp_path), sheet="Data")
+    assert info.value.codes == ("D08",)
+
+
+def test_a_library_message_stays_on_the_line_of_its_code(tmp_path):
+    """pyarrow's messages span lines; each line of ours must keep the file and the code."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"unit": ["X"], "year": [2024]}), buf)
+    damaged = bytearray(buf.getvalue())
+    footer = int.from_bytes(damaged[-8:-4], "little")
+    damaged[-8 - footer + 1] = 0xFF  # the footer no longer parses: thrift's message ends in \n
+    p = write(tmp_path, "d.parquet", bytes(damaged))
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, flat_fw(tmp_path))
+    (line,) = str(info.value).splitlines()
+    assert line.startswith("d.parquet: ") and line.endswith("[D09]")

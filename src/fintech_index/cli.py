@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from . import examples as bundled
@@ -33,7 +34,8 @@ MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 
 
 def _fail(e: FintechIndexError) -> None:
-    err_console.print(f"[bold red]error:[/] {e}", markup=True, highlight=False, soft_wrap=True)
+    err_console.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, highlight=False,
+                      soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -340,6 +342,8 @@ def audit_cmd(
     n: int | None = typer.Option(None, help="uncertainty replications (default: the spec's)"),
     sobol: int = typer.Option(0, help="Sobol base sample N (0: no sensitivity analysis)"),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address"),
+    chunk: int = typer.Option(2000, min=1, help="replications evaluated per task (results "
+                                                "do not depend on it)"),
     out: Path = typer.Option(Path("out/audit"), help="folder for the audit files"),
     top: int = typer.Option(15, help="rows of the summary printed"),
 ) -> None:
@@ -379,7 +383,7 @@ def audit_cmd(
         reps = n or engine.spec.n
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task("uncertainty", total=reps)
-            ua = uncertainty(engine, n=reps, client=client,
+            ua = uncertainty(engine, n=reps, chunk=chunk, client=client,
                              progress=lambda k: bar.advance(task, k))
         summary = ua.summary()
         write_csv(summary, out / "uncertainty_summary.csv", index=True)
@@ -390,7 +394,7 @@ def audit_cmd(
         if sobol:
             with Progress(console=console, transient=True) as bar:
                 task = bar.add_task("sensitivity", total=sobol * (len(engine.groups()) + 2))
-                sa = sensitivity(engine, n=sobol, client=client,
+                sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
                                  progress=lambda k: bar.advance(task, k))
             write_csv(sa.table(), out / "sensitivity.csv")
             write_csv(sa.convergence, out / "sensitivity_convergence.csv")

@@ -18,6 +18,11 @@ MAX_LISTED = 20  # problems shown in one message; the rest are counted
 Problem = tuple[str, str]  # (code, message)
 
 
+def one_line(e: BaseException) -> str:
+    """A library's message on one line, so that every line of ours keeps its file and code."""
+    return " ".join(str(e).split())
+
+
 class FintechIndexError(Exception):
     """Base of every error the package raises deliberately (family U: usage)."""
 

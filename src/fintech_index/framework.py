@@ -22,7 +22,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from .errors import FrameworkError
+from .errors import FrameworkError, Problems
 
 # level of an indicator's figure: a country figure given to a city is labelled as such
 Level = Literal["city", "metro", "cluster", "country", "region", "district", "world"]
@@ -191,19 +191,20 @@ def _fmt_loc(loc: tuple) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def _pydantic_message(src: str, where: str, err: ValidationError) -> str:
-    lines = []
+def _node_problems(src: str, where: str, err: ValidationError) -> Problems:
+    """One F13 problem per bad field of a node."""
+    lines = Problems()
     for e in err.errors():
         loc = _fmt_loc(e["loc"]) or "(node)"
         value = e.get("input")
         if e["type"] == "extra_forbidden":
-            lines.append(f"{src}: node {where}: unknown field '{loc}' "
-                         f"(accepted: {', '.join(NodeSpec.model_fields)}, children)")
+            lines.add("F13", f"{src}: node {where}: unknown field '{loc}' "
+                              f"(accepted: {', '.join(NodeSpec.model_fields)}, children)")
         elif loc in ("weight", "goalposts.0", "goalposts.1") and e["type"].endswith("parsing"):
-            lines.append(f"{src}: node {where}: {loc.split('.')[0]} {value!r} is not a number")
+            lines.add("F13", f"{src}: node {where}: {loc.split('.')[0]} {value!r} is not a number")
         else:
-            lines.append(f"{src}: node {where}: field '{loc}': {e['msg']} (got {value!r})")
-    return "\n".join(lines)
+            lines.add("F13", f"{src}: node {where}: field '{loc}': {e['msg']} (got {value!r})")
+    return lines
 
 
 def _flatten_nested(raw: Any, src: str, parent: str | None, path: str,
@@ -272,7 +273,7 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
         try:
             spec = NodeSpec.model_validate(item)
         except ValidationError as e:
-            raise FrameworkError("F13", _pydantic_message(src, f"'{where}'", e)) from None
+            raise FrameworkError.of(_node_problems(src, f"'{where}'", e)) from None
         if spec.code in specs:
             raise FrameworkError("F14", f"{src}: duplicate code '{spec.code}' at '{where}' and "
                                         f"'{where_of[spec.code]}'; every node needs its own code")

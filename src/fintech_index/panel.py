@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_LISTED, DataError, Problems
+from .errors import MAX_LISTED, DataError, Problems, one_line
 from .framework import Framework
 
 OBSERVED = np.uint8(1)
@@ -140,25 +140,37 @@ def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
     if suffix in (".xlsx", ".xlsm", ".xls"):
-        try:
-            frame = pd.read_excel(p, sheet_name=0 if sheet is None else sheet, dtype=object)
-        except ValueError as e:
-            raise DataError("D07", f"{src}: cannot read sheet {sheet!r}: {e}") from None
-        except Exception as e:  # openpyxl raises many kinds on a corrupt file
-            raise DataError("D08", f"{src}: not a readable Excel workbook ({type(e).__name__}: {e})"
-                                   ) from None
-        sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
-        return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
+        return _read_excel(p, src, sheet)
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(p)
         except Exception as e:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
-            raise DataError("D09", f"{src}: not a readable Parquet file ({type(e).__name__}: {e})"
-                                   ) from None
+            raise DataError("D09", f"{src}: not a readable Parquet file "
+                                   f"({type(e).__name__}: {one_line(e)})") from None
         return _Table(frame, src, first_row=1, row_word="record")
     raise DataError("D04",
                     f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
                     ".parquet")
+
+
+def _read_excel(p: Path, src: str, sheet: str | int | None) -> _Table:
+    """One sheet of a workbook as a table of objects; the sheet is checked against the
+    workbook's sheet names before it is read, so a damaged workbook is never reported as a
+    missing sheet."""
+    try:
+        with pd.ExcelFile(p) as book:
+            names = book.sheet_names
+            if isinstance(sheet, str) and sheet not in names or (
+                    isinstance(sheet, int) and not 0 <= sheet < len(names)):
+                raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
+            frame = book.parse(0 if sheet is None else sheet, dtype=object)
+    except DataError:
+        raise
+    except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
+        raise DataError("D08", f"{src}: not a readable Excel workbook "
+                               f"({type(e).__name__}: {one_line(e)})") from None
+    sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
+    return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
 
 
 def _read_csv(text: str, src: str, sep: str) -> _Table:
@@ -168,7 +180,7 @@ def _read_csv(text: str, src: str, sep: str) -> _Table:
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
     except csv.Error as e:
-        raise DataError("D05", f"{src}: not a valid CSV table: {e}") from None
+        raise DataError("D05", f"{src}: not a valid CSV table: {one_line(e)}") from None
     numbered = [(n, r) for n, r in enumerate(rows, start=1) if r]
     if not numbered:
         raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")

@@ -24,7 +24,7 @@ import yaml
 
 from . import __version__
 from .build import Results, data_hash, framework_hash, framework_json
-from .errors import StoreError
+from .errors import StoreError, one_line
 from .panel import Panel
 
 DEFAULT_PATH = Path("fintech-index.duckdb")
@@ -66,7 +66,7 @@ class Store:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
-            raise StoreError("S02", f"{self.path}: cannot open the store ({e})") from None
+            raise StoreError("S02", f"{self.path}: cannot open the store ({one_line(e)})") from None
         if not read_only:
             self.con.execute(SCHEMA)
             # stores made before a column existed get it (empty for their old editions)

@@ -22,7 +22,7 @@ from scipy.stats import rankdata
 
 from .. import methods
 from ..build import Results, build
-from ..errors import MethodologyError
+from ..errors import MethodologyError, Problems
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
@@ -73,14 +73,26 @@ class UncertaintySpec(BaseModel):
 
 
 def load_spec(path: str | Path) -> UncertaintySpec:
+    """Read an uncertainty spec (YAML); every invalid field is reported on its own line."""
     p = Path(path)
     try:
         raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-        return UncertaintySpec.model_validate(raw)
     except FileNotFoundError:
         raise MethodologyError("M01", f"{p}: no such uncertainty spec") from None
-    except (yaml.YAMLError, ValidationError) as e:
-        raise MethodologyError("M15", f"{p.name}: not a valid uncertainty spec: {e}") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" line {where.line + 1}, column {where.column + 1}:" if where else ""
+        raise MethodologyError("M15", f"{p.name}:{at} not a valid uncertainty spec: "
+                                      f"{getattr(e, 'problem', None) or e}") from None
+    try:
+        return UncertaintySpec.model_validate(raw)
+    except ValidationError as e:
+        problems = Problems()
+        for err in e.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            problems.add("M15", f"{p.name}: field '{loc}': {err['msg']} "
+                                f"(got {err.get('input')!r})")
+        raise MethodologyError.of(problems) from None
 
 
 @dataclass
