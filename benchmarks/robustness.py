@@ -7,8 +7,11 @@
 2. Fuzzing: generated inputs for every loader and parser (hypothesis): CSV, Excel and Parquet
    panels (built cell by cell, and valid files with damaged bytes), records, framework,
    methodology and uncertainty spec. The only exceptions allowed out are FintechIndexError
-   subclasses whose every line names the file and carries a code of docs/errors.md.
-Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000]
+   subclasses whose every line names the file and carries a code of docs/errors.md; a
+   warning counts as an escape (it may hide a value bent silently).
+3. Coverage-guided fuzzing of the same loaders on mutated bytes (atheris, libFuzzer), by
+   benchmarks/fuzz_atheris.py.
+Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000] [--atheris 10000]
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -153,9 +157,11 @@ def fuzz(n: int) -> None:
             p.write_text(content, encoding="utf-8")
         counts.setdefault(name, [0, 0])[0] += 1
         try:
-            fn(p)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # a warning may hide a value bent silently
+                fn(p)
         except fi.FintechIndexError as e:
-            problem = _unplaced(e, p)
+            problem = unplaced(e, p)
             if problem:
                 counts[name][1] += 1
                 print(f"  {name}: {problem}: {e}"[:300])
@@ -269,7 +275,7 @@ CATALOGUE = set(re.findall(r"^### ([UFDMAS]\d\d) ", (Path(__file__).parents[1] /
                                                       / "errors.md").read_text(), re.M))
 
 
-def _unplaced(e: fi.FintechIndexError, path: Path) -> str:
+def unplaced(e: fi.FintechIndexError, path: Path) -> str:
     """Why an error fails the bar, or '': every line must name the file and end with a code
     the catalogue explains (the code says which place it names: row, column, field...)."""
     for line in str(e).splitlines():
@@ -325,13 +331,38 @@ def mutate(base: bytes, cut: int, flips: list[tuple[int, int]]) -> bytes:
     return bytes(b[:cut])
 
 
+def coverage_guided(runs: int) -> None:
+    """benchmarks/fuzz_atheris.py on every target, ``runs`` libFuzzer runs each."""
+    try:
+        import atheris  # noqa: F401
+    except ImportError:
+        print("coverage-guided fuzzing skipped: atheris is not installed "
+              "(pip install -e '.[bench]')")
+        return
+    print(f"coverage-guided fuzzing (atheris/libFuzzer, {runs:,} runs per target):")
+    script = Path(__file__).with_name("fuzz_atheris.py")
+    for target in ("csv", "xlsx", "parquet", "records", "framework", "methodology", "spec"):
+        t = time.perf_counter()
+        r = subprocess.run([sys.executable, str(script), target, f"-runs={runs}", "-seed=1"],
+                           capture_output=True, text=True)
+        done = re.search(r"Done (\d+) runs", r.stderr)
+        crash = "" if r.returncode == 0 else (re.findall(r"^\w*Error: .*$", r.stderr, re.M)
+                                              or [f"exit {r.returncode}"])[-1]
+        print(f"  {target:<12} runs {int(done.group(1)) if done else 0:>7,}  "
+              f"crashes {0 if r.returncode == 0 else 1}  {time.perf_counter() - t:5.1f} s"
+              + (f"  {crash}"[:300] if crash else ""))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--fuzz", type=int, default=10_000)
+    parser.add_argument("--atheris", type=int, default=10_000)
     args = parser.parse_args()
     if args.fuzz:
         fuzz(args.fuzz)
+    if args.atheris:
+        coverage_guided(args.atheris)
     if args.trials:
         interrupted_writes(args.trials)
 

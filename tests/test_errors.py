@@ -722,3 +722,36 @@ def test_a_library_message_stays_on_the_line_of_its_code(tmp_path):
         fi.load_panel(p, flat_fw(tmp_path))
     (line,) = str(info.value).splitlines()
     assert line.startswith("d.parquet: ") and line.endswith("[D09]")
+
+
+@pytest.mark.parametrize("text", ["meta: {published: 2024-13-01}\n" + FLAT, "index: \x00\n"])
+def test_yaml_that_cannot_be_read_is_refused_with_the_file_named(tmp_path, text):
+    """Found by atheris: a control character gave a message over two lines without the
+    code on the first, and a date YAML cannot construct escaped as a ValueError."""
+    with pytest.raises(fi.FrameworkError) as info:
+        fw_file(tmp_path, text)
+    (line,) = str(info.value).splitlines()
+    assert line.startswith("f.yaml: ") and line.endswith("[F03]")
+
+
+def test_a_source_year_that_is_not_a_year_is_refused(tmp_path):
+    """Found by benchmarks/robustness.py: a source_year of 1e300 was cast to a garbage
+    integer with only a RuntimeWarning; an empty source_year stays allowed."""
+    text = ("unit,year,indicator,value,source_year\nX,2024,a,1,1e300\nX,2024,b,2,\n"
+            "Y,2024,a,1,2023\nY,2024,b,2,2023\n")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(write(tmp_path, "d.csv", text), flat_fw(tmp_path))
+    assert str(info.value) == ("d.csv: row 2, column 'source_year': '1e300' is not a four-digit "
+                               "year [D17]")
+
+
+def test_a_cell_with_line_breaks_cannot_split_a_problem_over_lines(tmp_path):
+    """Found by benchmarks/robustness.py: a unit holding a file separator (\\x1c, a line
+    break for str.splitlines) split the duplicate-row problem in two, leaving a line
+    without its file and code."""
+    text = 'unit,year,a,b\n"X\x1cY",2024,1,2\n"X\x1cY",2024,3,4\n'
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(write(tmp_path, "d.csv", text), flat_fw(tmp_path))
+    (line,) = str(info.value).splitlines()
+    assert line.startswith("d.csv: rows 2, 3: ") and "X\\x1cY" in line
+    assert line.endswith("[D18]")

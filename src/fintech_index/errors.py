@@ -18,9 +18,18 @@ MAX_LISTED = 20  # problems shown in one message; the rest are counted
 Problem = tuple[str, str]  # (code, message)
 
 
+LINE_BREAKS = {c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
+
+
 def one_line(e: BaseException) -> str:
     """A library's message on one line, so that every line of ours keeps its file and code."""
     return " ".join(str(e).split())
+
+
+def _escape_breaks(message: str) -> str:
+    """A problem is one line: a line break inside it (a cell holding a newline or a file
+    separator) is shown escaped, as repr() would."""
+    return message.translate(str.maketrans(LINE_BREAKS))
 
 
 class FintechIndexError(Exception):
@@ -32,7 +41,7 @@ class FintechIndexError(Exception):
         self._check(code)
         self.code = code
         self.codes: tuple[str, ...] = (code,)
-        self.message = message
+        self.message = message = _escape_breaks(message)
         super().__init__(f"{message} [{code}]")
 
     @classmethod
@@ -44,7 +53,7 @@ class FintechIndexError(Exception):
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> FintechIndexError:
         """One error listing every problem, each line with its code (at most MAX_LISTED)."""
-        problems = list(problems)
+        problems = [(code, _escape_breaks(message)) for code, message in problems]
         for code, _ in problems:
             cls._check(code)
         lines = [f"{message} [{code}]" for code, message in problems[:MAX_LISTED]]

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import FrameworkError, Problems
+from .yamlfile import read_yaml
 
 # level of an indicator's figure: a country figure given to a city is labelled as such
 Level = Literal["city", "metro", "cluster", "country", "region", "district", "world"]
@@ -425,19 +425,5 @@ def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
 def load_framework(path: str | Path) -> Framework:
     """Read and validate a framework YAML file."""
     p = Path(path)
-    src = p.name
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise FrameworkError("F01", f"{p}: no such framework file") from None
-    except UnicodeDecodeError as e:
-        raise FrameworkError("F02", f"{src}: not UTF-8 text (byte {e.start}); save the YAML as "
-                                    "UTF-8") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise FrameworkError("F03", f"{src}:{where}: not valid YAML: "
-                                    f"{getattr(e, 'problem', None) or e}") from None
-    return framework_from_dict(raw, src)
+    raw = read_yaml(p, FrameworkError, "framework file", ("F01", "F02", "F03"))
+    return framework_from_dict(raw, p.name)

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, mo
 from . import methods
 from .errors import MethodologyError, Problems
 from .framework import Framework
+from .yamlfile import read_yaml
 
 TIES = ("min", "max", "average", "dense", "ordinal")
 
@@ -225,16 +226,5 @@ def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
 def load_methodology(path: str | Path) -> Methodology:
     """Read a methodology YAML or JSON file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise MethodologyError("M01", f"{p}: no such methodology file") from None
-    except UnicodeDecodeError as e:
-        raise MethodologyError("M02", f"{p.name}: not UTF-8 text (byte {e.start})") from None
-    try:
-        raw = yaml.safe_load(text)  # JSON is YAML
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise MethodologyError("M03", f"{p.name}:{where}: not valid YAML/JSON") from None
+    raw = read_yaml(p, MethodologyError, "methodology file", ("M01", "M02", "M03"))
     return methodology_from_dict(raw, p.name)

@@ -219,18 +219,24 @@ def _parse_numbers(col: pd.Series, table: _Table, column: str,
     return out
 
 
-def _parse_years(col: pd.Series, table: _Table, problems: Problems) -> np.ndarray:
+def _parse_years(col: pd.Series, table: _Table, problems: Problems, column: str = "year",
+                 optional: bool = False) -> np.ndarray:
+    """Four-digit years as int64; 0 where a year is bad (reported) or, if ``optional``,
+    missing."""
     not_numbers = Problems()
-    vals = _parse_numbers(col, table, "year", not_numbers)
+    vals = _parse_numbers(col, table, column, not_numbers)
     problems.extend(not_numbers)
     reported = {message.split(", column")[0] for _, message in not_numbers}
-    bad = np.isnan(vals) | (vals != np.round(vals)) | (vals < 1000) | (vals > 9999)
+    missing = np.isnan(vals)
+    with np.errstate(invalid="ignore"):
+        bad = ~missing & ((vals != np.round(vals)) | (vals < 1000) | (vals > 9999))
+    bad |= missing & (not optional)
     for i in np.flatnonzero(bad):
         if f"{table.src}: {table.row(i)}" not in reported:
             problems.add("D17",
-                         f"{table.src}: {table.row(i)}, column 'year': {col.iat[i]!r} is not "
-                         "a four-digit year")
-    return np.where(bad, 0, vals).astype(np.int64)
+                         f"{table.src}: {table.row(i)}, column '{column}': {col.iat[i]!r} is "
+                         "not a four-digit year")
+    return np.where(bad | missing, 0, vals).astype(np.int64)
 
 
 def _report_duplicates(table: _Table, key: pd.DataFrame, what: str,
@@ -435,8 +441,8 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
                      f"indicator of the framework (known: {', '.join(framework.indicators)})")
     src_years = None
     if "source_year" in f.columns:
-        sy = _parse_numbers(f["source_year"], table, "source_year", problems)
-        src_years = np.where(np.isnan(sy), 0, sy).astype(np.int64)
+        src_years = _parse_years(f["source_year"], table, problems, "source_year",
+                                 optional=True)
     # duplicates of (unit, year, indicator)
     _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years, "i": ind_col}),
                        "duplicate value for unit '{}', year {}, indicator '{}'; give each "

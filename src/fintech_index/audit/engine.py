@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy.stats import rankdata
 
@@ -26,6 +25,7 @@ from ..errors import MethodologyError, Problems
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
+from ..yamlfile import read_yaml
 
 DATA_STAGES = ("impute", "treat", "normalise")
 
@@ -75,15 +75,7 @@ class UncertaintySpec(BaseModel):
 def load_spec(path: str | Path) -> UncertaintySpec:
     """Read an uncertainty spec (YAML); every invalid field is reported on its own line."""
     p = Path(path)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise MethodologyError("M01", f"{p}: no such uncertainty spec") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as e:
-        where = getattr(e, "problem_mark", None)
-        at = f" line {where.line + 1}, column {where.column + 1}:" if where else ""
-        raise MethodologyError("M15", f"{p.name}:{at} not a valid uncertainty spec: "
-                                      f"{getattr(e, 'problem', None) or e}") from None
+    raw = read_yaml(p, MethodologyError, "uncertainty spec", ("M01", "M02", "M03")) or {}
     try:
         return UncertaintySpec.model_validate(raw)
     except ValidationError as e:
