@@ -163,7 +163,7 @@ def _read_excel(p: Path, src: str, sheet: str | int | None) -> _Table:
             if isinstance(sheet, str) and sheet not in names or (
                     isinstance(sheet, int) and not 0 <= sheet < len(names)):
                 raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
-            frame = book.parse(0 if sheet is None else sheet, dtype=object)
+            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
     except DataError:
         raise
     except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
