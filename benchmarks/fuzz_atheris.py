@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import sys
 import tempfile
-import warnings
 from pathlib import Path
 
 import atheris
@@ -24,7 +23,7 @@ with atheris.instrument_imports(include=["fintech_index"]):
     from fintech_index.audit.engine import load_spec
 
 sys.path.insert(0, str(Path(__file__).parent))
-from robustness import unplaced  # noqa: E402
+from robustness import refusal_problem  # noqa: E402
 
 FRAMEWORK = fi.framework_from_dict({"index": {"code": "i", "children": [
     {"code": "a"}, {"code": "b", "direction": -1}]}}, "fuzz.yaml")
@@ -81,14 +80,9 @@ def main() -> None:
 
     def one_input(data: bytes) -> None:
         path.write_bytes(data)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a warning may hide a value bent silently
-                loader(path)
-        except fi.FintechIndexError as e:
-            problem = unplaced(e, path)
-            if problem:
-                raise AssertionError(f"{problem}: {e}") from None
+        problem = refusal_problem(loader, path)
+        if problem:
+            raise AssertionError(problem)
 
     atheris.Setup([sys.argv[0], *sys.argv[1:], str(corpus)], one_input)
     atheris.Fuzz()

@@ -157,14 +157,10 @@ def fuzz(n: int) -> None:
             p.write_text(content, encoding="utf-8")
         counts.setdefault(name, [0, 0])[0] += 1
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error")  # a warning may hide a value bent silently
-                fn(p)
-        except fi.FintechIndexError as e:
-            problem = unplaced(e, p)
+            problem = refusal_problem(fn, p)
             if problem:
                 counts[name][1] += 1
-                print(f"  {name}: {problem}: {e}"[:300])
+                print(f"  {name}: {problem}"[:300])
         except Exception as e:  # noqa: BLE001 - the figure is how many escape
             counts[name][1] += 1
             print(f"  {name}: {type(e).__name__}: {e}; input: {content!r}"[:400])
@@ -273,6 +269,20 @@ def fuzz(n: int) -> None:
 
 CATALOGUE = set(re.findall(r"^### ([UFDMAS]\d\d) ", (Path(__file__).parents[1] / "docs"
                                                       / "errors.md").read_text(), re.M))
+
+
+def refusal_problem(loader, path: Path) -> str:
+    """Load ``path``, warnings as errors (a warning may hide a value bent silently): '' if
+    the file is accepted or refused as the bar requires, else what is wrong with the refusal.
+    Any other exception propagates: it escaped."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            loader(path)
+    except fi.FintechIndexError as e:
+        problem = unplaced(e, path)
+        return f"{problem}: {e}" if problem else ""
+    return ""
 
 
 def unplaced(e: fi.FintechIndexError, path: Path) -> str:
