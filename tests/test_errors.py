@@ -3,6 +3,7 @@ and a case here that triggers it; each case checks the code, the exception famil
 the message names where the problem is (file, row, column, node or field)."""
 
 import ast
+import pickle
 import re
 from pathlib import Path
 
@@ -695,6 +696,8 @@ def test_an_error_refuses_a_code_of_another_family():
     assert e.codes == ("D15", "D16") and e.code == "D15"
     assert str(e).splitlines() == ["f.csv: row 2: bad [D15]", "f.csv: row 3: worse [D16]",
                                    "f.csv: row 4: bad [D15]"]
+    again = pickle.loads(pickle.dumps(e))  # as Dask returns it from a worker
+    assert type(again) is fi.DataError and str(again) == str(e) and again.codes == e.codes
 
 
 

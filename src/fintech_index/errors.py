@@ -37,12 +37,22 @@ class FintechIndexError(Exception):
 
     family = "U"
 
-    def __init__(self, code: str, message: str) -> None:
-        self._check(code)
+    def __init__(self, code: str, message: str, *more: Problem) -> None:
+        problems = [(c, _escape_breaks(m)) for c, m in ((code, message), *more)]
+        for c, _ in problems:
+            self._check(c)
+        lines = [f"{m} [{c}]" for c, m in problems[:MAX_LISTED]]
+        if len(problems) > MAX_LISTED:
+            lines.append(f"... and {len(problems) - MAX_LISTED} more")
+        super().__init__("\n".join(lines))
         self.code = code
-        self.codes: tuple[str, ...] = (code,)
-        self.message = message = _escape_breaks(message)
-        super().__init__(f"{message} [{code}]")
+        self.codes: tuple[str, ...] = tuple(dict.fromkeys(c for c, _ in problems))
+        self.message = "\n".join(m for _, m in problems)
+        self.problems = problems
+
+    def __reduce__(self):  # pickled by Dask when a worker raises it
+        (code, message), *more = self.problems
+        return type(self), (code, message, *more)
 
     @classmethod
     def _check(cls, code: str) -> None:
@@ -53,18 +63,8 @@ class FintechIndexError(Exception):
     @classmethod
     def of(cls, problems: Iterable[Problem]) -> FintechIndexError:
         """One error listing every problem, each line with its code (at most MAX_LISTED)."""
-        problems = [(code, _escape_breaks(message)) for code, message in problems]
-        for code, _ in problems:
-            cls._check(code)
-        lines = [f"{message} [{code}]" for code, message in problems[:MAX_LISTED]]
-        if len(problems) > MAX_LISTED:
-            lines.append(f"... and {len(problems) - MAX_LISTED} more")
-        err = cls.__new__(cls)
-        Exception.__init__(err, "\n".join(lines))
-        err.codes = tuple(dict.fromkeys(code for code, _ in problems))
-        err.code = err.codes[0]
-        err.message = "\n".join(message for _, message in problems)
-        return err
+        first, *more = problems
+        return cls(*first, *more)
 
 
 class Problems(list):
