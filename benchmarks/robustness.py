@@ -178,7 +178,10 @@ def fuzz(n: int) -> None:
                                                    st.dictionaries(st.sampled_from(
                                                        ["code", "name", "children", "weight",
                                                         "index", "nodes", "method", "params",
-                                                        "factors", "stage", "options", "x"]),
+                                                        "factors", "stage", "options", "x",
+                                                        "units", "groups", "denominators",
+                                                        "meta", "parent", "goalposts",
+                                                        "from_records", "by_node", "n"]),
                                                        c, max_size=4)), max_leaves=12)
     opts = settings(max_examples=n, deadline=None, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -200,6 +203,15 @@ def fuzz(n: int) -> None:
     @given(yaml_values)
     def framework(v):
         run("framework YAML", fi.load_framework, yaml.safe_dump(v), ".yaml")
+
+    tree = {"index": {"code": "i", "children": [{"code": "a"}, {"code": "b"}]}}
+
+    @opts
+    @given(st.dictionaries(st.sampled_from(["units", "groups", "denominators", "meta",
+                                            "name"]), yaml_values, min_size=1))
+    def framework_top(v):  # a valid tree, so that the checks after it are reached
+        run("framework YAML (valid tree)", fi.load_framework, yaml.safe_dump({**tree, **v}),
+            ".yaml")
 
     @opts
     @given(yaml_values)
@@ -259,8 +271,8 @@ def fuzz(n: int) -> None:
         run("panel Parquet (damaged bytes)", lambda p: fi.load_panel(p, fw), content,
             ".parquet")
 
-    for test in (panel, recs, framework, methodology, spec, excel, excel_bytes, parquet,
-                 parquet_damaged):
+    for test in (panel, recs, framework, framework_top, methodology, spec, excel,
+                 excel_bytes, parquet, parquet_damaged):
         test()
     print(f"fuzzing ({n:,} generated inputs per target):")
     for name, (tried, failed) in counts.items():

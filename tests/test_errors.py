@@ -202,6 +202,11 @@ def _(tmp):
     fw_file(tmp, FLAT + "units: [{code: X}, {code: X}]\n")
 
 
+@case("F26", "'meta'")
+def _(tmp):
+    fw_file(tmp, FLAT + "meta: 2025\n")
+
+
 @case("F25", "node 'i/a': from_records")
 def _(tmp):
     records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "
@@ -758,3 +763,13 @@ def test_a_cell_with_line_breaks_cannot_split_a_problem_over_lines(tmp_path):
     (line,) = str(info.value).splitlines()
     assert line.startswith("d.csv: rows 2, 3: ") and "X\\x1cY" in line
     assert line.endswith("[D18]")
+
+
+@pytest.mark.parametrize("extra, code", [("denominators: 3", "F20"), ("units: 3", "F23"),
+                                         ("name: [1]", "F26")])
+def test_top_level_values_of_the_wrong_type_are_refused(tmp_path, extra, code):
+    """Found on review: `denominators: 3` and `meta: 3` escaped as TypeError (the fuzzer's
+    keys did not include them; they do now)."""
+    with pytest.raises(fi.FrameworkError) as info:
+        fw_file(tmp_path, FLAT + extra + "\n")
+    assert info.value.codes == (code,)

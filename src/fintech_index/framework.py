@@ -361,10 +361,10 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
     units = _parse_units(raw.get("units"), src)
     groups = _parse_groups(raw.get("groups"), src)
     denominators = _parse_denominators(raw.get("denominators"), src, nodes)
-    return Framework(name=str(raw.get("name") or nodes[root].name), nodes=nodes, index=root,
+    name, meta = _parse_name_and_meta(raw, src)
+    return Framework(name=name or nodes[root].name, nodes=nodes, index=root,
                      indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
-                     source_file=src, meta=dict(raw.get("meta") or {}), groups=groups,
-                     denominators=denominators)
+                     source_file=src, meta=meta, groups=groups, denominators=denominators)
 
 
 def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:
@@ -379,16 +379,29 @@ def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:
     return tuple(raw)
 
 
+def _parse_specs(raw: Any, src: str, key: str, model: type[BaseModel], code: str) -> list:
+    """A top-level list of mappings (``units:``, ``denominators:``), each validated by
+    ``model``; anything else is refused with ``code``."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise FrameworkError(code, f"{src}: '{key}' must be a list of {{code, name, ...}} "
+                                   f"(got {type(raw).__name__})")
+    out = []
+    for i, item in enumerate(raw):
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError as e:
+            msgs = "; ".join(f"{_fmt_loc(x['loc']) or '(entry)'}: {x['msg']}"
+                             for x in e.errors())
+            raise FrameworkError(code, f"{src}: {key}[{i}]: {msgs} (accepted fields: "
+                                       f"{', '.join(model.model_fields)})") from None
+    return out
+
+
 def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
                         ) -> tuple[DenominatorSpec, ...]:
-    out: list[DenominatorSpec] = []
-    for i, d in enumerate(raw or []):
-        try:
-            out.append(DenominatorSpec.model_validate(d))
-        except ValidationError as e:
-            msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
-            raise FrameworkError("F20", f"{src}: denominators[{i}]: {msgs} (accepted fields: "
-                                        f"{', '.join(DenominatorSpec.model_fields)})") from None
+    out = _parse_specs(raw, src, "denominators", DenominatorSpec, "F20")
     codes = [d.code for d in out]
     clash = sorted({c for c in codes if codes.count(c) > 1 or c in nodes})
     if clash:
@@ -403,23 +416,23 @@ def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
 
 
 def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise FrameworkError("F23", f"{src}: 'units' must be a list of {{code, name, ...}}")
-    out, seen = [], set()
-    for i, u in enumerate(raw):
-        try:
-            spec = UnitSpec.model_validate(u)
-        except ValidationError as e:
-            msgs = "; ".join(f"{_fmt_loc(x['loc'])}: {x['msg']}" for x in e.errors())
-            raise FrameworkError("F23", f"{src}: units[{i}]: {msgs} (accepted fields: "
-                                        f"{', '.join(UnitSpec.model_fields)})") from None
-        if spec.code in seen:
-            raise FrameworkError("F24", f"{src}: units[{i}]: duplicate unit code '{spec.code}'")
-        seen.add(spec.code)
-        out.append(spec)
+    out = _parse_specs(raw, src, "units", UnitSpec, "F23")
+    codes = [u.code for u in out]
+    for i, c in enumerate(codes):
+        if c in codes[:i]:
+            raise FrameworkError("F24", f"{src}: units[{i}]: duplicate unit code '{c}'")
     return tuple(out)
+
+
+def _parse_name_and_meta(raw: dict, src: str) -> tuple[str | None, dict]:
+    """The optional ``name:`` (text) and ``meta:`` (a mapping) of the framework."""
+    name, meta = raw.get("name"), raw.get("meta")
+    if name is not None and not isinstance(name, str | int | float):
+        raise FrameworkError("F26", f"{src}: 'name' must be text (got {type(name).__name__})")
+    if meta is not None and not isinstance(meta, dict):
+        raise FrameworkError("F26", f"{src}: 'meta' must be a mapping of key: value (got "
+                                    f"{type(meta).__name__})")
+    return (None if name is None else str(name)), dict(meta or {})
 
 
 def load_framework(path: str | Path) -> Framework:
