@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
 from . import methods
 from .errors import MethodologyError, Problems
 from .framework import Framework
-from .yamlfile import read_yaml
+from .yamlfile import read_yaml, validate
 
 TIES = ("min", "max", "average", "dense", "ordinal")
 
@@ -209,18 +209,7 @@ def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
         raise MethodologyError("M04",
                                f"{src}: the top level must be a mapping of stages (accepted: "
                                f"{', '.join(Methodology.model_fields)})")
-    try:
-        return Methodology.model_validate(raw)
-    except ValidationError as e:
-        problems = Problems()
-        for err in e.errors():
-            loc = ".".join(str(p) for p in err["loc"])
-            if err["type"] == "extra_forbidden":
-                problems.add("M05", f"{src}: unknown field '{loc}'")
-            else:
-                problems.add("M05", f"{src}: field '{loc}': {err['msg']} "
-                                    f"(got {err.get('input')!r})")
-        raise MethodologyError.of(problems) from None
+    return validate(Methodology, raw, src, MethodologyError, "M05")
 
 
 def load_methodology(path: str | Path) -> Methodology:

@@ -1,14 +1,17 @@
-"""Reading the YAML documents (framework, methodology, uncertainty spec) with errors that
-name the file, the line and column, and carry the caller's codes."""
+"""Reading and validating the YAML documents (framework, methodology, uncertainty spec) with
+errors that name the file, the line and column or the field, and carry the caller's codes."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
-from .errors import FintechIndexError, one_line
+from .errors import FintechIndexError, Problems, one_line
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
@@ -34,3 +37,20 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
     except (ValueError, OverflowError, RecursionError) as e:  # e.g. a date 2024-13-01
         raise error(invalid, f"{p.name}: a value YAML cannot construct: {one_line(e)}"
                     ) from None
+
+
+def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexError],
+             code: str) -> Model:
+    """``raw`` as a ``model``, or one error with a line per invalid field."""
+    try:
+        return model.model_validate(raw)
+    except ValidationError as e:
+        problems = Problems()
+        for err in e.errors():
+            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+            if err["type"] == "extra_forbidden":
+                problems.add(code, f"{src}: unknown field '{loc}'")
+            else:
+                problems.add(code, f"{src}: field '{loc}': {err['msg']} "
+                                   f"(got {err.get('input')!r})")
+        raise error.of(problems) from None

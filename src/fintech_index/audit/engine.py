@@ -16,16 +16,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from scipy.stats import rankdata
 
 from .. import methods
 from ..build import Results, build
-from ..errors import MethodologyError, Problems
+from ..errors import MethodologyError
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
-from ..yamlfile import read_yaml
+from ..yamlfile import read_yaml, validate
 
 DATA_STAGES = ("impute", "treat", "normalise")
 
@@ -76,15 +76,7 @@ def load_spec(path: str | Path) -> UncertaintySpec:
     """Read an uncertainty spec (YAML); every invalid field is reported on its own line."""
     p = Path(path)
     raw = read_yaml(p, MethodologyError, "uncertainty spec", ("M01", "M02", "M03")) or {}
-    try:
-        return UncertaintySpec.model_validate(raw)
-    except ValidationError as e:
-        problems = Problems()
-        for err in e.errors():
-            loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
-            problems.add("M15", f"{p.name}: field '{loc}': {err['msg']} "
-                                f"(got {err.get('input')!r})")
-        raise MethodologyError.of(problems) from None
+    return validate(UncertaintySpec, raw, p.name, MethodologyError, "M15")
 
 
 @dataclass
