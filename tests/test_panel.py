@@ -152,3 +152,15 @@ def test_long_frame_carries_every_value_with_its_provenance(tmp_path):
     assert pd.isna(f.loc[("NYC", "x2"), "source"])
     assert np.isnan(f.loc[("NYC", "x2"), "source_year"])
     assert np.isnan(f.loc[("NYC", "x3"), "value"]) and f.loc[("NYC", "x3"), "flags"] == 0
+
+
+def test_a_bad_year_is_reported_once_under_its_own_code(tmp_path):
+    """'abc' is not a number (D15), inf not finite (D16), 24 not a four-digit year (D17):
+    one line each, never a second D17 for the cells already reported."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [{"code": "a"},
+                                                                     {"code": "b"}]}})
+    p = tmp_path / "d.csv"
+    p.write_text("unit,year,a,b\nX,abc,1,2\nY,inf,1,2\nZ,24,1,2\n")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, fw)
+    assert [line[-5:] for line in str(info.value).splitlines()] == ["[D15]", "[D16]", "[D17]"]

@@ -202,6 +202,13 @@ def _as_text(values: pd.Series) -> pd.Series:
 def _parse_numbers(col: pd.Series, table: _Table, column: str,
                    problems: Problems) -> np.ndarray:
     """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
+    return _numbers_and_reported(col, table, column, problems)[0]
+
+
+def _numbers_and_reported(col: pd.Series, table: _Table, column: str,
+                          problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_parse_numbers`, and which cells it reported (not a number, not finite)."""
+    reported = np.zeros(len(col), dtype=bool)
     if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
         out = col.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
@@ -209,33 +216,30 @@ def _parse_numbers(col: pd.Series, table: _Table, column: str,
         is_missing = text.isin(MISSING_MARKERS).to_numpy()
         out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
             dtype=np.float64)
-        for i in np.flatnonzero(np.isnan(out) & ~is_missing):
+        reported = np.isnan(out) & ~is_missing
+        for i in np.flatnonzero(reported):
             problems.add("D15", f"{table.src}: {table.row(i)}, column '{column}': "
                                 f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
                                 "for a missing value)")
     for i in np.flatnonzero(np.isinf(out)):
         problems.add("D16", f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
                             "finite number")
-    return out
+    return out, reported | np.isinf(out)
 
 
 def _parse_years(col: pd.Series, table: _Table, problems: Problems, column: str = "year",
                  optional: bool = False) -> np.ndarray:
     """Four-digit years as int64; 0 where a year is bad (reported) or, if ``optional``,
     missing."""
-    not_numbers = Problems()
-    vals = _parse_numbers(col, table, column, not_numbers)
-    problems.extend(not_numbers)
-    reported = {message.split(", column")[0] for _, message in not_numbers}
+    vals, reported = _numbers_and_reported(col, table, column, problems)
     missing = np.isnan(vals)
     with np.errstate(invalid="ignore"):
         bad = ~missing & ((vals != np.round(vals)) | (vals < 1000) | (vals > 9999))
     bad |= missing & (not optional)
-    for i in np.flatnonzero(bad):
-        if f"{table.src}: {table.row(i)}" not in reported:
-            problems.add("D17",
-                         f"{table.src}: {table.row(i)}, column '{column}': {col.iat[i]!r} is "
-                         "not a four-digit year")
+    for i in np.flatnonzero(bad & ~reported):
+        problems.add("D17",
+                     f"{table.src}: {table.row(i)}, column '{column}': {col.iat[i]!r} is "
+                     "not a four-digit year")
     return np.where(bad | missing, 0, vals).astype(np.int64)
 
 
