@@ -152,6 +152,19 @@ def i_em(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
     return out
 
 
+def _precision(sigma: np.ndarray) -> np.ndarray | None:
+    """``S^-1`` from one symmetric eigendecomposition ``S = V diag(l) V'``, ``S^-1 = V
+    diag(1/l) V'``; None where S is singular or nearly so (``l_min <= l_max / 1e12``), which
+    the same decomposition tells."""
+    try:
+        lam, vec = np.linalg.eigh(sigma)
+    except np.linalg.LinAlgError:
+        return None
+    if not lam[0] > lam[-1] / MAX_CONDITION:
+        return None
+    return (vec / lam) @ vec.T
+
+
 def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.ndarray
                   ) -> list[tuple[np.ndarray, np.ndarray]]:
     """For each missing pattern, ``B = S_mo S_oo^-1`` and ``C = S_mm - B S_om``.
@@ -161,12 +174,8 @@ def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.
     indicators as units, a constant indicator: condition number above 1e12), each pattern
     is solved by least squares on ``S_oo``, singular values below 1e-12 of the largest
     counting as zero."""
-    try:
-        if np.linalg.cond(sigma) > MAX_CONDITION:
-            raise np.linalg.LinAlgError("nearly singular")
-        chol = np.linalg.cholesky(sigma)
-        inv_c = np.linalg.solve(chol, np.eye(len(sigma)))
-        prec = inv_c.T @ inv_c
+    prec = _precision(sigma)
+    if prec is not None:
         out = []
         for rows in patterns.values():
             m = miss[rows[0]]
@@ -174,8 +183,6 @@ def _conditionals(sigma: np.ndarray, patterns: dict[bytes, list[int]], miss: np.
             out.append((-p_mm_inv @ prec[np.ix_(m, ~m)], p_mm_inv))
         if all(np.isfinite(b).all() and np.isfinite(c).all() for b, c in out):
             return out
-    except np.linalg.LinAlgError:
-        pass
     out = []
     for rows in patterns.values():
         m = miss[rows[0]]
