@@ -56,6 +56,11 @@ def flat_fw(tmp: Path) -> fi.Framework:
     return fw_file(tmp, FLAT)
 
 
+def load_csv(tmp: Path, text: str | bytes, **kw) -> fi.Panel:
+    """Load ``text`` as d.csv with the two-indicator framework."""
+    return fi.load_panel(write(tmp, "d.csv", text), flat_fw(tmp), **kw)
+
+
 def small_build(meth: dict | None = None, fw=None, values=VALUES):
     fw = fw or two_level_framework()
     return fi.build(fw, panel(fw, values), fi.methodology_from_dict(meth or {}, "m.yaml"))
@@ -222,12 +227,12 @@ def _(tmp):
 
 @case("D02", "d.csv")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "\n\n"), flat_fw(tmp))
+    load_csv(tmp, "\n\n")
 
 
 @case("D03", "d.csv: row 2")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", b"unit,year,a,b\nS\xe3o,2024,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, b"unit,year,a,b\nS\xe3o,2024,1,2\n")
 
 
 @case("D04", "'.json'")
@@ -237,12 +242,12 @@ def _(tmp):
 
 @case("D05", "d.csv")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", 'unit,year,a,b\nX,2024,"1"2,3\n'), flat_fw(tmp))
+    load_csv(tmp, 'unit,year,a,b\nX,2024,"1"2,3\n')
 
 
 @case("D06", "d.csv: row 3")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,1\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\nY,2024,1\n")
 
 
 @case("D07", "'Data'")
@@ -264,53 +269,53 @@ def _(tmp):
 
 @case("D10", "['a']")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,a,b\nX,2024,1,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,a,b\nX,2024,1,1,2\n")
 
 
 @case("D11", "d.csv")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\n")
 
 
 @case("D12", "header row")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "country,a,b\nX,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, "country,a,b\nX,1,2\n")
 
 
 @case("D13", "['colour']")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b,colour\nX,2024,1,2,red\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b,colour\nX,2024,1,2,red\n")
 
 
 @case("D14", "['b']")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a\nX,2024,1\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a\nX,2024,1\n")
 
 
 @case("D15", "row 2, column 'a': 'one'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,one,2\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\nX,2024,one,2\n")
 
 
 @case("D16", "row 2, column 'b'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,inf\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,inf\n")
 
 
 @case("D17", "row 2, column 'year'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,24.5,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\nX,24.5,1,2\n")
 
 
 @case("D18", "rows 2, 3")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nX,2024,3,4\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\nX,2024,3,4\n")
 
 
 @case("D19", "row 3, column 'region'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,region,a,b\nX,2023,Asia,1,2\n"
-                                      "X,2024,Europe,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,region,a,b\nX,2023,Asia,1,2\n"
+                  "X,2024,Europe,1,2\n")
 
 
 @case("D20", "row 3, column 'unit': 'Y'")
@@ -321,25 +326,25 @@ def _(tmp):
 
 @case("D21", "row 2, column 'unit'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\n,2024,1,2\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,a,b\n,2024,1,2\n")
 
 
 @case("D22", "row 2, column 'indicator': 'zz'")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,indicator,value\nX,2024,zz,1\n"
-                                      "X,2024,a,1\nX,2024,b,1\n"), flat_fw(tmp))
+    load_csv(tmp, "unit,year,indicator,value\nX,2024,zz,1\n"
+                  "X,2024,a,1\nX,2024,b,1\n")
 
 
 @case("D23", "u.csv")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\n"), flat_fw(tmp),
-                  units=write(tmp, "u.csv", "name\nSomewhere\n"))
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
+             units=write(tmp, "u.csv", "name\nSomewhere\n"))
 
 
 @case("D24", "['X']")
 def _(tmp):
-    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\n"), flat_fw(tmp),
-                  units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
+             units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))
 
 
 @case("D25", "synthetic: panel array 'values'")
@@ -748,7 +753,7 @@ def test_a_source_year_that_is_not_a_year_is_refused(tmp_path):
     text = ("unit,year,indicator,value,source_year\nX,2024,a,1,1e300\nX,2024,b,2,\n"
             "Y,2024,a,1,2023\nY,2024,b,2,2023\n")
     with pytest.raises(fi.DataError) as info:
-        fi.load_panel(write(tmp_path, "d.csv", text), flat_fw(tmp_path))
+        load_csv(tmp_path, text)
     assert str(info.value) == ("d.csv: row 2, column 'source_year': '1e300' is not a four-digit "
                                "year [D17]")
 
@@ -759,7 +764,7 @@ def test_a_cell_with_line_breaks_cannot_split_a_problem_over_lines(tmp_path):
     without its file and code."""
     text = 'unit,year,a,b\n"X\x1cY",2024,1,2\n"X\x1cY",2024,3,4\n'
     with pytest.raises(fi.DataError) as info:
-        fi.load_panel(write(tmp_path, "d.csv", text), flat_fw(tmp_path))
+        load_csv(tmp_path, text)
     (line,) = str(info.value).splitlines()
     assert line.startswith("d.csv: rows 2, 3: ") and "X\\x1cY" in line
     assert line.endswith("[D18]")
