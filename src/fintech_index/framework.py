@@ -12,6 +12,8 @@ Levels follow COINr: indicators are level 1, an aggregate is one more than its h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -175,6 +177,19 @@ class Framework:
         """[n_indicators] targets (COINr iMeta ``Target``), NaN where an indicator has none."""
         return np.array([np.nan if self.nodes[c].target is None else self.nodes[c].target
                          for c in self.indicators])
+
+    def to_json(self) -> str:
+        """The tree as canonical JSON (what the store keeps and the hash covers)."""
+        nodes = {c: {k: (list(v) if isinstance(v, tuple) else v)
+                     for k, v in vars(n).items() if k != "from_records"} | {
+                         "from_records": dict(n.from_records or {})}
+                 for c, n in self.nodes.items()}
+        return json.dumps({"index": self.index, "nodes": nodes}, sort_keys=True, default=str)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of :meth:`to_json`: equal trees give equal hashes."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
 
     def descendants(self, code: str) -> list[str]:
         """Indicators under a node, in panel order."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import register
+from .contracts import Interval, Pair
 
 
 def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
@@ -113,7 +114,8 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     return _finish(num, missing, w, na_rm)
 
 
-@register("aggregate", "a_mean_min")
+@register("aggregate", "a_mean_min", constraints={"alpha": Interval(0, 1),
+                                                  "beta": Interval(0, None)})
 def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
                na_rm: bool = False) -> np.ndarray:
     """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
@@ -151,7 +153,8 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _sum_children(orm)
 
 
-@register("aggregate", "a_bod")
+@register("aggregate", "a_bod", constraints={
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
 def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
           ) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
