@@ -83,6 +83,12 @@ def _(tmp):
     examples.validate("fintech")
 
 
+@case("U48", "'fr'")
+def _(tmp):
+    from fintech_index.publish.i18n import check_lang
+    check_lang("fr")
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
