@@ -83,6 +83,11 @@ def _(tmp):
     examples.validate("fintech")
 
 
+@case("U52", "'ATL'")
+def _(tmp):
+    return CliRunner().invoke(app, ["districts", "ATL"])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
