@@ -89,6 +89,11 @@ def _(tmp):
     check_lang("fr")
 
 
+@case("U52", "'ATL'")
+def _(tmp):
+    return CliRunner().invoke(app, ["districts", "ATL"])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
