@@ -329,26 +329,23 @@ def districts_cmd(
     """District specialisation inside a city: location quotients by place and industry."""
     from . import districts
 
-    try:
-        if store is not None:
-            from .store import Store
+    if store is not None:
+        from .store import Store
 
-            with Store(store, read_only=True) as s:
-                known = [r[0] for r in s.con.execute(
-                    "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
-                districts.check_unit(unit, known, f"{store}: records with a district")
-                table = districts.district_table(s, unit, year)
-            what = f"records in {store}, {year}"
-        else:
-            known = sorted(districts.unicorn_counts(year)["metro"].unique())
-            districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
-            table, info = districts.unicorn_places(unit, year)
-            what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
-            for place, cell, n in info["unclassified"]:
-                console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
-                              f"'{escape(cell)}' (a shifted cell in the source)")
-    except FintechIndexError as e:
-        _fail(e)
+        with Store(store, read_only=True) as s:
+            known = [r[0] for r in s.con.execute(
+                "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
+            districts.check_unit(unit, known, f"{store}: records with a district")
+            table = districts.district_table(s, unit, year)
+        what = f"records in {store}, {year}"
+    else:
+        known = sorted(districts.unicorn_counts(year)["metro"].unique())
+        districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
+        table, info = districts.unicorn_places(unit, year)
+        what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
+        for place, cell, n in info["unclassified"]:
+            console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
+                          f"'{cell}' (a shifted cell in the source)")
     summary = districts.place_summary(table, min_firms)
     console.print(_frame_table(summary, f"{unit}: places with at least {min_firms} firms "
                                         f"({what})"))
@@ -359,6 +356,7 @@ def districts_cmd(
 def _publish_bundled(results: Results, out: Path) -> list[Path]:
     from .districts import all_places
     from .examples.fintech import publish_inputs
+    from .exports import write_csv
     from .publish import publish_all
 
     cities, coords = publish_inputs(MAIN_EXAMPLE)
