@@ -317,13 +317,55 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
                   f"to {out}")
 
 
+@app.command("districts")
+def districts_cmd(
+    unit: str = typer.Argument(..., help="city code, e.g. SFO (Bay Area), NYC, SHA"),
+    year: int = typer.Option(2025, help="year of the unicorn list (or of the records)"),
+    store: Path | None = typer.Option(None, "--store", help="count the store's records "
+                                      "instead of the bundled unicorn lists"),
+    min_firms: int = typer.Option(3, help="places with fewer firms are left out of the "
+                                  "summary (never out of the quotients)"),
+) -> None:
+    """District specialisation inside a city: location quotients by place and industry."""
+    from . import districts
+
+    if store is not None:
+        from .store import Store
+
+        with Store(store, read_only=True) as s:
+            known = [r[0] for r in s.con.execute(
+                "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
+            districts.check_unit(unit, known, f"{store}: records with a district")
+            table = districts.district_table(s, unit, year)
+        what = f"records in {store}, {year}"
+    else:
+        known = sorted(districts.unicorn_counts(year)["metro"].unique())
+        districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
+        table, info = districts.unicorn_places(unit, year)
+        what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
+        for place, cell, n in info["unclassified"]:
+            console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
+                          f"'{cell}' (a shifted cell in the source)")
+    summary = districts.place_summary(table, min_firms)
+    console.print(_frame_table(summary, f"{unit}: places with at least {min_firms} firms "
+                                        f"({what})"))
+    console.print(_frame_table(table, f"{unit}: location quotient by place and industry "
+                                      "(LQ = (n_ds / n_d) / (N_s / N))"))
+
+
 def _publish_bundled(results: Results, out: Path) -> list[Path]:
+    from .districts import all_places
     from .examples.fintech import publish_inputs
+    from .exports import write_csv
     from .publish import publish_all
 
     cities, coords = publish_inputs(MAIN_EXAMPLE)
-    return publish_all(results, site=out / "site", pdf=out / "white_papers",
-                       xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities, coordinates=coords)
+    year = results.years[-1]
+    places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
+    write_csv(all_places(year), places)
+    return [places] + publish_all(results, site=out / "site", pdf=out / "white_papers",
+                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities,
+                                  coordinates=coords)
 
 
 @app.command("publish")
