@@ -37,8 +37,9 @@ turns a numerical failure into a coded error naming the node (``[A05]``).
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..errors import MethodError, MethodologyError, one_line
@@ -62,15 +63,18 @@ class Kernel:
     honours_direction: bool = True
     constraints: dict[str, Callable[[Any], str | None]] = field(default_factory=dict)
 
+    @cached_property
+    def _arguments(self) -> Mapping[str, inspect.Parameter]:
+        return inspect.signature(self.fn).parameters
+
     def takes(self, name: str) -> bool:
         """Whether the kernel has an argument ``name`` (e.g. goalposts the engine passes)."""
-        return name in inspect.signature(self.fn).parameters
+        return name in self._arguments
 
     @property
     def params(self) -> dict[str, inspect.Parameter]:
         """Keyword parameters a methodology may set (not the arrays the engine passes)."""
-        sig = inspect.signature(self.fn)
-        return {k: p for k, p in sig.parameters.items()
+        return {k: p for k, p in self._arguments.items()
                 if k not in ENGINE_ARGS and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
 
     def contract_problems(self, params: dict[str, Any]) -> list[tuple[str, str]]:
