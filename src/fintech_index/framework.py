@@ -416,6 +416,32 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
                      source_file=src, meta=meta, groups=groups, denominators=denominators)
 
 
+def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
+                        source: str = "<stored framework>") -> Framework:
+    """The Framework back from :meth:`Framework.to_json` (what the store keeps with every
+    edition): nodes, children in their order, indicators and aggregates in build order."""
+    raw = json.loads(text) if isinstance(text, str) else text
+    nodes: dict[str, Node] = {}
+    for code, f in raw["nodes"].items():
+        f = dict(f)
+        f["children"] = tuple(f.get("children") or ())
+        f["goalposts"] = tuple(f["goalposts"]) if f.get("goalposts") else None
+        f["from_records"] = f.get("from_records") or None
+        nodes[code] = Node(**f)
+    indicators: list[str] = []
+    aggregates: list[str] = []
+
+    def walk(code: str) -> None:
+        for k in nodes[code].children:
+            walk(k)
+        (indicators if nodes[code].is_indicator else aggregates).append(code)
+
+    walk(raw["index"])
+    return Framework(name=name or nodes[raw["index"]].name, nodes=nodes, index=raw["index"],
+                     indicators=tuple(indicators), aggregates=tuple(aggregates),
+                     source_file=source)
+
+
 def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:
     """Names of unit grouping columns (COINr's ``Group`` rows: income group, region...)."""
     if raw is None:
