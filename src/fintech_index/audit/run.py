@@ -69,9 +69,9 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
     scheduler address) the replications run on that cluster; the results do not depend on
     it, nor on ``chunk``."""
     nominal = engine.nominal
-    links = coherence.parent_links(nominal)
-    summary = coherence.node_summary(nominal)
     corr = {m: coherence.correlations(nominal, method=m) for m in CORRELATION_METHODS}
+    links = coherence.parent_links(nominal, correlated=corr["pearson"])
+    summary = coherence.node_summary(nominal)
     reps = n or engine.spec.n
     step = (lambda task, total: (lambda k: progress(task, total, k))) if progress else (
         lambda task, total: None)
