@@ -88,6 +88,11 @@ def _(tmp):
     return CliRunner().invoke(app, ["districts", "ATL"])
 
 
+@case("U53", "'fr'")
+def _(tmp):
+    return CliRunner().invoke(app, ["publish", "e", "--lang", "fr"])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")

@@ -199,5 +199,5 @@ def district_notes(unit: str) -> pd.DataFrame:
 def check_unit(unit: str, known: list[str], where: str) -> None:
     """Refuse a unit code that is not one of ``known`` (U52), naming the known codes."""
     if unit not in known:
-        raise FintechIndexError("U52", f"{where}: '{unit}' is not a city with records here "
+        raise FintechIndexError("U52", f"{where}: '{unit}' is not one of the cities here "
                                        f"(codes: {', '.join(sorted(known))})")
