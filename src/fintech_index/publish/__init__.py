@@ -40,7 +40,7 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     plus ``cities``; papers and workbook in ``lang`` (en or zh); rank intervals from
     ``audit`` (an uncertainty summary) when given."""
     from .excel import write_workbook
-    from .labels import check_lang
+    from .i18n import check_lang
     from .pdf import write_white_paper
     from .site import write_site
 

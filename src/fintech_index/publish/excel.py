@@ -26,7 +26,7 @@ from ..analysis.changes import compare
 from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
-from . import labels as L
+from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, value_table
 
 __all__ = ["neutralise", "write_workbook"]
@@ -121,14 +121,12 @@ def _top_down(fw) -> list[str]:
 
 
 def _node_name(fw, code: str, lang: str) -> str:
-    node = fw.nodes[code]
-    return L.localised(node.name, getattr(node, "name_zh", None), lang)
+    return node_name(fw, code, lang)
 
 
 def _unit_names(results: Results, lang: str) -> dict[str, str]:
     units = results.panel.units
-    zh = units["name_zh"] if "name_zh" in units else pd.Series(index=units.index, dtype=object)
-    return {u: L.localised(str(units.at[u, "name"]), zh.get(u), lang) for u in units.index}
+    return {u: unit_name(units, u, lang) for u in units.index}
 
 
 def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
@@ -141,17 +139,17 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
     changes = (compare(cur, Edition.of(results, before[-1])).node() if before else None)
     names = _unit_names(results, lang)
     order = list(results.ranking(year).index)
-    sheet = bk.book.add_worksheet(L.wb("ranking", lang, year=year)[:31])
-    fixed = [(L.wb("rank", lang), "rank"), (L.wb("code", lang), "text"),
-             (L.wb("city", lang), "text"), (L.wb("score", lang), "score")]
+    sheet = bk.book.add_worksheet(text("wb_ranking", lang, year=year)[:31])
+    fixed = [(text("wb_rank", lang), "rank"), (text("wb_code", lang), "text"),
+             (text("wb_city", lang), "text"), (text("wb_score", lang), "score")]
     if changes is not None:
-        fixed.append((L.wb("change", lang), "change"))
+        fixed.append((text("wb_change", lang), "change"))
     top_col = None
     if audit is not None:
         top_col = next((c for c in audit.columns if c.startswith("p_top")), None)
-        fixed += [(L.wb("p05", lang), "rank"), (L.wb("p95", lang), "rank")]
+        fixed += [(text("wb_p05", lang), "rank"), (text("wb_p95", lang), "rank")]
         if top_col:
-            fixed.append((L.wb("p_top", lang, n=top_col[5:]), "share"))
+            fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))
     for j, (h, _) in enumerate(fixed):
         sheet.merge_range(0, j, 1, j, h, bk.header)
     nodes = [c for c in _top_down(fw) if c != fw.index]
@@ -159,8 +157,8 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
     for k, code in enumerate(nodes):
         j = start + 2 * k
         sheet.merge_range(0, j, 0, j + 1, neutralise(_node_name(fw, code, lang)), bk.header)
-        sheet.write_string(1, j, L.wb("rank", lang), bk.header)
-        sheet.write_string(1, j + 1, L.wb("score", lang), bk.header)
+        sheet.write_string(1, j, text("wb_rank", lang), bk.header)
+        sheet.write_string(1, j + 1, text("wb_score", lang), bk.header)
     ind_pos = {c: i for i, c in enumerate(fw.indicators)}
     flags = values.set_index(["unit", "indicator"])
     for i, unit in enumerate(order, start=2):
@@ -182,7 +180,7 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
                 f = flags.loc[(unit, code)]
                 mark = bool(f["imputed"])
                 if mark:
-                    sheet.write_comment(i, j + 1, L.wb("imputed_by", lang,
+                    sheet.write_comment(i, j + 1, text("wb_imputed_by", lang,
                                                        method=f["imputation_method"]))
             bk.cell(sheet, i, j, cur.ranks.at[unit, code], "rank", mark)
             bk.cell(sheet, i, j + 1, cur.scores.at[unit, code], "score", mark)
@@ -201,23 +199,23 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
 def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | None,
                  sheets: list[tuple[str, str]]) -> None:
     fw = results.framework
-    sheet = bk.book.add_worksheet(L.wb("about", lang))
-    sheet.write_string(0, 0, neutralise(L.wb("about_title", lang, index=_node_name(
+    sheet = bk.book.add_worksheet(text("wb_about", lang))
+    sheet.write_string(0, 0, neutralise(text("wb_about_title", lang, index=_node_name(
         fw, fw.index, lang), year=results.years[-1])), bk.title)
-    sheet.merge_range(1, 0, 1, 1, L.wb("about_intro", lang), bk.wrap)
+    sheet.merge_range(1, 0, 1, 1, text("wb_about_intro", lang), bk.wrap)
     sheet.set_row(1, 48)
-    sheet.write_string(3, 0, L.wb("about_sheet", lang), bk.header)
-    sheet.write_string(3, 1, L.wb("about_holds", lang), bk.header)
+    sheet.write_string(3, 0, text("wb_about_sheet", lang), bk.header)
+    sheet.write_string(3, 1, text("wb_about_holds", lang), bk.header)
     for i, (name, holds) in enumerate(sheets, start=4):
         sheet.write_url(i, 0, f"internal:'{name}'!A1", string=name)
         sheet.write_string(i, 1, holds, bk.wrap)
         sheet.set_row(i, 15 * (1 + _display_width(holds) // 95))
     i = 5 + len(sheets)
-    sheet.write_string(i, 0, L.wb("about_hash", lang), bk.bold)
+    sheet.write_string(i, 0, text("wb_about_hash", lang), bk.bold)
     sheet.write_string(i, 1, results.methodology.hash)
-    sheet.write_string(i + 1, 0, L.wb("about_audit", lang), bk.bold)
-    sheet.write_string(i + 1, 1, L.wb("about_audit_yes" if audit is not None
-                                      else "about_audit_no", lang))
+    sheet.write_string(i + 1, 0, text("wb_about_audit", lang), bk.bold)
+    sheet.write_string(i + 1, 1, text("wb_about_audit_yes" if audit is not None
+                                      else "wb_about_audit_no", lang))
     sheet.write_string(i + 2, 0, fw.source_file or "", None)
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 1, 100)
@@ -227,16 +225,16 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
                    lang: str = "en") -> Path:
     """The workbook of ``results`` in ``lang`` (en or zh); ``audit``: an uncertainty
     summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking."""
-    L.check_lang(lang)
+    check_lang(lang)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fw = results.framework
     latest = results.years[-1]
     bk = _Book(p, _node_name(fw, fw.index, lang), latest)
-    ranking_names = [L.wb("ranking", lang, year=y)[:31] for y in reversed(results.years)]
-    explained = [(n, L.wb("about_ranking", lang, year=y))
+    ranking_names = [text("wb_ranking", lang, year=y)[:31] for y in reversed(results.years)]
+    explained = [(n, text("wb_about_ranking", lang, year=y))
                  for n, y in zip(ranking_names, reversed(results.years), strict=True)]
-    explained += [(L.wb(k, lang), L.wb(f"about_{k}", lang))
+    explained += [(text("wb_" + k, lang), text(f"wb_about_{k}", lang))
                   for k in ("data", "nodes", "methodology")]
     _about_sheet(bk, results, lang, audit, explained)
     all_values = pd.concat([value_table(results, y) for y in results.years],
@@ -248,14 +246,13 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
     nodes = results.node_table()
     nodes["name"] = [_node_name(fw, c, lang) for c in nodes["node"]]
     nodes = nodes.drop(columns=["indicator"])
-    bk.table(L.wb("nodes", lang), nodes, {"level": "year", "direction": "rank",
+    bk.table(text("wb_nodes", lang), nodes, {"level": "year", "direction": "rank",
                                           "weight": "weight"},
-             [L.wb(k, lang) if k in L.WORKBOOK else k for k in
-              ("node", "name", "parent", "level", "figure_level", "unit", "direction",
-               "weight", "source")])
+             [text("wb_" + k, lang) for k in ("node", "name", "parent", "level", "figure_level",
+                                              "unit", "direction", "weight", "source")])
     meth = methodology_rows(results)
-    bk.table(L.wb("methodology", lang), meth, {},
-             [L.wb(k, lang) for k in ("stage", "applies_to", "method", "parameters")])
+    bk.table(text("wb_methodology", lang), meth, {},
+             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters")])
     bk.book.close()
     return p
 
@@ -263,7 +260,7 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
 def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) -> None:
     fw = results.framework
     names = _unit_names(results, lang)
-    yes = L.wb("yes", lang)
+    yes = text("wb_yes", lang)
     frame = pd.DataFrame({
         "unit": values["unit"], "city": values["unit"].map(names), "year": values["year"],
         "indicator": values["indicator"],
@@ -272,16 +269,16 @@ def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) ->
         "value": values["value"], "value_used": values["value_used"],
         "unit_of_measure": values["unit_of_measure"], "source": values["source"],
         "source_year": values["source_year"], "figure_level": values["figure_level"],
-        "imputed": [L.wb("imputed_by", lang, method=m) if imp else ""
+        "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
                     for imp, m in zip(values["imputed"], values["imputation_method"],
                                       strict=True)],
         "treated": np.where(values["treated"], yes, "")})
     mark = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for col in ("value", "value_used", "imputed"):
         mark[col] = values["imputed"].to_numpy()
-    headers = [L.wb(k, lang) for k in ("code", "city", "year", "indicator", "indicator_name",
-                                       "value", "value_used", "unit", "source",
-                                       "source_year", "figure_level", "imputed", "treated")]
-    bk.table(L.wb("data", lang), frame.reset_index(drop=True),
+    headers = [text("wb_" + k, lang) for k in (
+        "code", "city", "year", "indicator", "indicator_name", "value", "value_used", "unit",
+        "source", "source_year", "figure_level", "imputed", "treated")]
+    bk.table(text("wb_data", lang), frame.reset_index(drop=True),
              {"year": "year", "value": "value", "value_used": "value",
               "source_year": "year"}, headers, imputed=mark.reset_index(drop=True))

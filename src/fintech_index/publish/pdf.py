@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +26,8 @@ from ..analysis.changes import compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
 from ..build import Results
-from . import labels as L
+from . import format as F
+from .i18n import check_lang, node_name, text, unit_name, unit_of
 from .provenance import methodology_rows, value_table
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
@@ -33,18 +35,27 @@ FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
 SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
+LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
 
 def _node_name(results: Results, code: str, lang: str) -> str:
-    node = results.framework.nodes[code]
-    return L.localised(node.name, getattr(node, "name_zh", None), lang)
+    return node_name(results.framework, code, lang)
 
 
 def _unit_name(results: Results, unit: str, lang: str) -> str:
-    units = results.panel.units
-    name = units["name"].get(unit) if "name" in units else None
-    name = name if isinstance(name, str) and name else unit
-    return L.localised(name, units["name_zh"].get(unit) if "name_zh" in units else None, lang)
+    return unit_name(results.panel.units, unit, lang)
+
+
+def _num(v, digits: int, lang: str) -> str:
+    return F.number(v, digits, lang, missing="-")
+
+
+def _rank(v) -> str:
+    return F.rank(v, missing="-")
+
+
+def _pct(v, lang: str) -> str:
+    return F.percent(v, 0, lang, missing="-")
 
 
 def _tree(fw, code: str, depth: int = 0) -> list[tuple[str, int]]:
@@ -71,7 +82,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
     p_top10); without one the paper says so instead of showing an interval."""
-    L.check_lang(lang)
+    check_lang(lang)
     fw = results.framework
     cur = Edition.of(results)
     prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
@@ -86,14 +97,15 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     interval = _interval(audit, unit)
 
     def t(key, **kw):
-        return L.text(key, lang, **kw)
+        return text("wp_" + key, lang, **kw)
 
     def raw_of(code: str) -> dict:
         v = values.loc[(unit, code)]
         imputed = bool(v["imputed"])
         shown = v["value_used"] if imputed else v["value"]
-        return {"value": L.raw_number(shown, lang), "unit": v["unit_of_measure"],
-                "year": L.rank(v["source_year"]) if not imputed else "-",
+        return {"value": F.value(shown, None, lang, missing="-"),
+                "unit": unit_of(fw, code, lang),
+                "year": _rank(v["source_year"]) if not imputed else "-",
                 "level": v["figure_level"], "imputed": imputed,
                 "method": v["imputation_method"] or ""}
 
@@ -102,15 +114,15 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
 
     # ---- cover
     figures = [
-        {"label": t("overall_rank"), "value": f"{L.rank(pr.rank)} / {n_ranked}",
+        {"label": t("overall_rank"), "value": f"{_rank(pr.rank)} / {n_ranked}",
          "note": f"{cur.year}"},
-        {"label": t("score"), "value": L.number(pr.score, 2, lang), "note": "0-100"},
+        {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
         {"label": t("change", year=prev.year) if prev else t("change", year="-"),
-         "value": L.change(change_overall, lang) if prev else "-",
-         "note": f"{prev.year}: {L.rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
+         "value": F.change(change_overall, lang) if prev else "-",
+         "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
         {"label": t("interval"),
          "value": f"{interval['lo']}-{interval['hi']}" if interval else "-",
-         "note": t("p_top", n=interval["top"]) + " " + L.share(interval["p_top"], lang)
+         "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
     for code, key in (("fintech_unicorns", "fintech_unicorns"), ("gfci_rating", "gfci")):
@@ -119,14 +131,14 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             figures.append({"label": t(key), "value": r["value"],
                             "note": (t("imputed_by", method=r["method"]) if r["imputed"]
                                      else f"{r['unit']}, {r['year']}")})
-    summary = [t("summary", city=city, rank=L.rank(pr.rank), n=n_ranked,
-                 score=L.number(pr.score, 2, lang), year=cur.year,
-                 change=t("summary_change", change=L.change(change_overall, lang),
+    summary = [t("summary", city=city, rank=_rank(pr.rank), n=n_ranked,
+                 score=_num(pr.score, 2, lang), year=cur.year,
+                 change=t("summary_change", change=F.change(change_overall, lang),
                           year=prev.year) if prev else "")]
     if interval:
         summary.append(t("summary_interval", lo=interval["lo"], hi=interval["hi"],
                          median=interval["median"] or "-", top=interval["top"],
-                         p=L.share(interval["p_top"], lang)))
+                         p=_pct(interval["p_top"], lang)))
     else:
         summary.append(t("summary_no_interval"))
 
@@ -141,7 +153,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                   float(cur.scores.loc[peers, code].mean())]
         rows.append({"label": _node_name(results, code, lang), "level": depth - 1,
                      "values": [0.0 if math.isnan(v) else round(v, 4) for v in series],
-                     "value_label": L.number(mine, 1, lang)})
+                     "value_label": _num(mine, 1, lang)})
     chart = {"title": t("dimensions_chart"), "axis": t("chart_axis"), "rows": rows,
              "colors": [COLORS["city"], COLORS["top10"], COLORS["peers"]],
              "legend": [{"label": city, "color": COLORS["city"]},
@@ -153,7 +165,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     for code, depth in _tree(fw, fw.index):
         node = fw.nodes[code]
         raw = raw_of(code) if node.is_indicator else None
-        level = (t(f"level_{raw['level']}") if raw and f"level_{raw['level']}" in L.TEXT
+        level = (t(f"level_{raw['level']}") if raw and f"wp_level_{raw['level']}" in LEVELS
                  else (raw["level"] if raw else ""))
         raw_cell = ""
         if raw:
@@ -161,9 +173,9 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             if raw["imputed"]:
                 raw_cell += " " + t("imputed_by", method=raw["method"])
         tree_rows.append({"level": depth, "imputed": bool(raw and raw["imputed"]), "cells": [
-            _node_name(results, code, lang), L.rank(cur.ranks.at[unit, code]),
-            L.number(cur.scores.at[unit, code], 2, lang),
-            L.change(ch.get(code), lang) if ch is not None else "",
+            _node_name(results, code, lang), _rank(cur.ranks.at[unit, code]),
+            _num(cur.scores.at[unit, code], 2, lang),
+            F.change(ch.get(code), lang) if ch is not None else "",
             raw["year"] if raw else "", level, raw_cell]})
     rankings = {"title": t("rankings"), "rows": tree_rows, "note": t("imputed_note"),
                 "head": [t("col_node"), t("col_rank"), t("col_score"), t("col_change"),
@@ -177,11 +189,11 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
                 raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
-            out.append(t(key, node=_node_name(results, r.node, lang), rank=L.rank(r.rank),
+            out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
         return out or [t("none")]
 
-    prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=L.rank(pr.rank)),
+    prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
             "strengths_head": t("strength_head"), "weaknesses_head": t("weakness_head"),
             "strengths": reason_lines(pr.strengths, "strength_line"),
             "weaknesses": reason_lines(pr.weaknesses, "weakness_line")}
@@ -191,8 +203,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     pos = order.index(unit)
     around = order[max(0, pos - 2):pos + 3]
     peer_rows = [{"self": u == unit, "cells": [
-        L.rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
-        L.number(cur.scores.at[u, fw.index], 2, lang),
+        _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
+        _num(cur.scores.at[u, fw.index], 2, lang),
         "" if u == unit else f"{cur.scores.at[u, fw.index] - pr.score:+.2f}"]}
         for u in around]
     peers_block = {"title": t("peers"), "note": t("peers_note", city=city),
@@ -208,7 +220,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         series.append({"label": _node_name(results, code, lang),
                        "ranks": [None if np.isnan(r) else int(r) for r in ranks],
                        "color": SERIES[i % len(SERIES)]})
-        hist_rows.append([_node_name(results, code, lang)] + [L.rank(r) for r in ranks])
+        hist_rows.append([_node_name(results, code, lang)] + [_rank(r) for r in ranks])
     shown = [r for s in series for r in s["ranks"] if r is not None] or [1]
     min_rank, max_rank = max(1, min(shown) - 1), max(shown) + 1
     step = max(1, math.ceil((max_rank - min_rank) / 5))
@@ -243,16 +255,17 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
                                                  value=("valuation_usd_bn", "sum"))
     by = by.sort_values(["firms", "value"], ascending=False, kind="stable")
     list_date = str(counts["list_as_of"].iloc[0]) if len(counts) else ""
-    source = L.text("cb_source", lang, date=L.day(list_date, lang) if list_date else "-")
-    rows = [[ind, str(int(r.firms)), L.number(r.value, 2, lang)] for ind, r in by.iterrows()]
+    source = text("wp_cb_source", lang, date=F.date(date.fromisoformat(list_date), lang)
+                  if list_date else "-")
+    rows = [[ind, str(int(r.firms)), _num(r.value, 2, lang)] for ind, r in by.iterrows()]
     if rows:
-        rows.append([L.text("total", lang), str(int(by["firms"].sum())),
-                     L.number(by["value"].sum(), 2, lang)])
-    return {"title": L.text("records", lang), "note": L.text("records_note", lang,
+        rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
+                     _num(by["value"].sum(), 2, lang)])
+    return {"title": text("wp_records", lang), "note": text("wp_records_note", lang,
                                                                source=source),
-            "head": [L.text("col_industry", lang), L.text("col_firms", lang),
-                     L.text("col_valuation", lang)], "rows": rows,
-            "empty": L.text("no_unicorns", lang)}
+            "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
+                     text("wp_col_valuation", lang)], "rows": rows,
+            "empty": text("wp_no_unicorns", lang)}
 
 
 def _districts_block(unit: str, year: int, lang: str) -> dict:
@@ -261,36 +274,36 @@ def _districts_block(unit: str, year: int, lang: str) -> dict:
     summary = district_data.place_summary(table, MIN_FIRMS)
     lines, rows = [], []
     if info["places"] == 1:
-        lines.append(L.text("district_single", lang, firms=info["firms"],
+        lines.append(text("wp_district_single", lang, firms=info["firms"],
                             place=table["district"].iloc[0]))
     elif info["places"] > 1:
         lead = summary.sort_values(["fintech_firms", "firms"], ascending=False,
                                    kind="stable").iloc[0]
-        lines.append(L.text("district_lead", lang, place=lead.place, share=L.share(
+        lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
-            lq=L.number(lead.fintech_lq, 2, lang), places=info["places"],
+            lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
             firms=info["firms"]))
         for r in summary.itertuples():
             top = (f"{r.top_industry} ({r.top_industry_firms}; LQ "
-                   f"{L.number(r.top_industry_lq, 2, lang)})"
+                   f"{_num(r.top_industry_lq, 2, lang)})"
                    if isinstance(r.top_industry, str) else "-")
-            rows.append([r.place, str(r.firms), L.share(r.share_of_metro, lang),
-                         str(r.fintech_firms), L.number(r.fintech_lq, 2, lang), top])
+            rows.append([r.place, str(r.firms), _pct(r.share_of_metro, lang),
+                         str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
-        lines.append(L.text("no_unicorns", lang))
+        lines.append(text("wp_no_unicorns", lang))
     notes = district_data.district_notes(unit)
     return {
-        "title": L.text("districts", lang), "note": L.text("districts_note", lang,
+        "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
                                                             min=MIN_FIRMS),
         "lines": lines, "rows": rows,
-        "head": [L.text(k, lang) for k in ("col_place", "col_unicorns", "col_share",
+        "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
                                             "col_fintech", "col_fintech_lq", "col_top")],
-        "left_out": [L.text("district_left_out", lang, n=n, place=p, cell=c)
+        "left_out": [text("wp_district_left_out", lang, n=n, place=p, cell=c)
                      for p, c, n in info["unclassified"]],
-        "notes_title": L.text("district_notes", lang),
-        "caveat": L.text("district_notes_caveat", lang),
-        "notes_head": [L.text("col_area", lang), L.text("col_year", lang),
-                       L.text("col_statement", lang), L.text("col_source", lang)],
+        "notes_title": text("wp_district_notes", lang),
+        "caveat": text("wp_district_notes_caveat", lang),
+        "notes_head": [text("wp_col_area", lang), text("wp_col_year", lang),
+                       text("wp_col_statement", lang), text("wp_col_source", lang)],
         "notes": [{"area": n.area, "as_of": n.as_of,
                    "statement": f"{n.indicator}: {n.value_as_stated}"
                    + (f" ({n.scope_note})" if n.scope_note else ""),
@@ -309,27 +322,27 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
     for code in fw.indicators:
         n = fw.nodes[code]
         level = n.figure_level or ""
-        indicators.append([code, _node_name(results, code, lang), n.unit or "",
-                           L.text(f"level_{level}", lang) if f"level_{level}" in L.TEXT
-                           else level, L.number(weights.get(code, np.nan), 2, lang),
+        indicators.append([code, _node_name(results, code, lang), unit_of(fw, code, lang),
+                           text(f"wp_level_{level}", lang) if f"wp_level_{level}" in LEVELS
+                           else level, _num(weights.get(code, np.nan), 2, lang),
                            n.source or ""])
     mine = values.loc[unit]
     imputed = [f"{_node_name(results, c, lang)} ({mine.at[c, 'imputation_method']})"
                for c in fw.indicators if mine.at[c, "imputed"]]
     return {
-        "title": L.text("methodology", lang),
-        "note": L.text("methodology_note", lang, hash=results.methodology.hash[:16]),
-        "head": [L.text("col_stage", lang), L.text("col_applies", lang),
-                 L.text("col_method", lang), L.text("col_params", lang)],
+        "title": text("wp_methodology", lang),
+        "note": text("wp_methodology_note", lang, hash=results.methodology.hash[:16]),
+        "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
+                 text("wp_col_method", lang), text("wp_col_params", lang)],
         "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
                   r.parameters] for r in meth.itertuples()],
-        "indicators_title": L.text("indicators", lang),
-        "indicators_head": [L.text("col_code", lang), L.text("col_name", lang),
-                            L.text("col_unit", lang), L.text("col_level", lang),
-                            L.text("col_weight", lang), L.text("col_source", lang)],
+        "indicators_title": text("wp_indicators", lang),
+        "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
+                            text("wp_col_unit", lang), text("wp_col_level", lang),
+                            text("wp_col_weight", lang), text("wp_col_source", lang)],
         "indicators": indicators,
-        "imputed": L.text("imputed_list", lang, city=city, year=year,
-                          list=", ".join(imputed) if imputed else L.text("none", lang)),
+        "imputed": text("wp_imputed_list", lang, city=city, year=year,
+                          list=", ".join(imputed) if imputed else text("wp_none", lang)),
     }
 
 

@@ -27,7 +27,7 @@ def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
     """One row per unit and indicator of one year (default: the latest): the raw value as
     given (missing stays missing), the value used after imputation, unit, source, source
     year, figure level, and for an imputed value its method."""
-    y = results._year(year)
+    y = results.year_index(year)
     fw = results.framework
     frame = results.panel.frame(results.years[y])
     flags = results.flags[y].reshape(-1)
