@@ -41,7 +41,7 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     ``audit`` (an uncertainty summary) when given."""
     from .excel import write_workbook
     from .i18n import check_lang
-    from .pdf import write_white_paper
+    from .pdf import PaperContext, write_white_paper
     from .site import write_site
 
     check_lang(lang)
@@ -51,10 +51,11 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
         written += write_site(results, site, coordinates=coordinates, audit=audit)
         tick("site")
     if pdf is not None:
+        context = PaperContext.of(results)
         for unit in paper_units(results, cities):
             written.append(write_white_paper(
                 results, unit, Path(pdf) / paper_file_name(results, unit, lang), audit=audit,
-                lang=lang))
+                lang=lang, context=context))
             tick(f"white paper {unit}")
     if xlsx is not None:
         written.append(write_workbook(results, xlsx, audit=audit, lang=lang))

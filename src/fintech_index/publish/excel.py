@@ -159,8 +159,10 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
         sheet.merge_range(0, j, 0, j + 1, neutralise(_node_name(fw, code, lang)), bk.header)
         sheet.write_string(1, j, text("wb_rank", lang), bk.header)
         sheet.write_string(1, j + 1, text("wb_score", lang), bk.header)
-    ind_pos = {c: i for i, c in enumerate(fw.indicators)}
-    flags = values.set_index(["unit", "indicator"])
+    imputed_by = {(u, c): m for u, c, imp, m in zip(
+        values["unit"], values["indicator"], values["imputed"], values["imputation_method"],
+        strict=True) if imp}
+    scores, ranks = cur.scores.to_dict(), cur.ranks.to_dict()  # node -> unit -> value
     for i, unit in enumerate(order, start=2):
         row = [cur.ranks.at[unit, fw.index], unit, names[unit], cur.scores.at[unit, fw.index]]
         if changes is not None:
@@ -175,15 +177,11 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
             bk.cell(sheet, i, j, v, kind)
         for k, code in enumerate(nodes):
             j = start + 2 * k
-            mark = False
-            if code in ind_pos:
-                f = flags.loc[(unit, code)]
-                mark = bool(f["imputed"])
-                if mark:
-                    sheet.write_comment(i, j + 1, text("wb_imputed_by", lang,
-                                                       method=f["imputation_method"]))
-            bk.cell(sheet, i, j, cur.ranks.at[unit, code], "rank", mark)
-            bk.cell(sheet, i, j + 1, cur.scores.at[unit, code], "score", mark)
+            method = imputed_by.get((unit, code))
+            if method is not None:
+                sheet.write_comment(i, j + 1, text("wb_imputed_by", lang, method=method))
+            bk.cell(sheet, i, j, ranks[code][unit], "rank", method is not None)
+            bk.cell(sheet, i, j + 1, scores[code][unit], "score", method is not None)
     for j, (h, kind) in enumerate(fixed):
         texts = [h]
         if kind == "text":

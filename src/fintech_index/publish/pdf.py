@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +24,7 @@ import pandas as pd
 import typst
 
 from .. import districts as district_data
-from ..analysis.changes import compare
+from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
 from ..build import Results
@@ -77,22 +79,42 @@ def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
             "top": int(top[5:]) if top else 10}
 
 
+@dataclass(frozen=True)
+class PaperContext:
+    """What every paper of one edition shares, computed once: the latest edition and the
+    one before, their changes, the values with provenance, the top ten."""
+
+    cur: Edition
+    prev: Edition | None
+    changes: Changes | None
+    values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
+    top10: list[str]
+
+    @classmethod
+    def of(cls, results: Results) -> PaperContext:
+        cur = Edition.of(results)
+        prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        values: dict[str, dict[str, dict]] = {}
+        for row in value_table(results).to_dict("records"):
+            values.setdefault(row["unit"], {})[row["indicator"]] = row
+        return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
+                   list(cur.ranked().index[:10]))
+
+
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en") -> dict:
+                     lang: str = "en", context: PaperContext | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
-    p_top10); without one the paper says so instead of showing an interval."""
+    p_top10); without one the paper says so instead of showing an interval. ``context``:
+    the edition's shared computations (made here when not given)."""
     check_lang(lang)
     fw = results.framework
-    cur = Edition.of(results)
-    prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
-    changes = compare(cur, prev) if prev is not None else None
+    ctx = context or PaperContext.of(results)
+    cur, prev, changes, values, top10 = ctx.cur, ctx.prev, ctx.changes, ctx.values, ctx.top10
     pr = profile(cur, unit, changes=changes)
     city = _unit_name(results, unit, lang)
     n_ranked = len(cur.ranked())
-    top10 = list(cur.ranked().index[:10])
     dims = list(fw.nodes[fw.index].children)
-    values = value_table(results).set_index(["unit", "indicator"])
     ch = pr.changes.set_index("node")["rank_change"] if pr.changes is not None else None
     interval = _interval(audit, unit)
 
@@ -100,7 +122,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         return text("wp_" + key, lang, **kw)
 
     def raw_of(code: str) -> dict:
-        v = values.loc[(unit, code)]
+        v = values[unit][code]
         imputed = bool(v["imputed"])
         shown = v["value_used"] if imputed else v["value"]
         return {"value": F.value(shown, None, lang, missing="-"),
@@ -313,7 +335,7 @@ def _districts_block(unit: str, year: int, lang: str) -> dict:
 
 
 def _methodology_block(results: Results, unit: str, city: str, year: int, lang: str,
-                       values: pd.DataFrame) -> dict:
+                       values: dict[str, dict[str, dict]]) -> dict:
     fw = results.framework
     meth = methodology_rows(results)
     weights = results.weight_table()
@@ -326,9 +348,9 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
                            text(f"wp_level_{level}", lang) if f"wp_level_{level}" in LEVELS
                            else level, _num(weights.get(code, np.nan), 2, lang),
                            n.source or ""])
-    mine = values.loc[unit]
-    imputed = [f"{_node_name(results, c, lang)} ({mine.at[c, 'imputation_method']})"
-               for c in fw.indicators if mine.at[c, "imputed"]]
+    mine = values[unit]
+    imputed = [f"{_node_name(results, c, lang)} ({mine[c]['imputation_method']})"
+               for c in fw.indicators if mine[c]["imputed"]]
     return {
         "title": text("wp_methodology", lang),
         "note": text("wp_methodology_note", lang, hash=results.methodology.hash[:16]),
@@ -346,13 +368,21 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
     }
 
 
+@cache
+def _compiler(payload_key: str = "data") -> typst.Compiler:
+    """One Typst compiler for the template per process: fonts are loaded once, then each
+    paper compiles with its own inputs (the same bytes as a fresh compile)."""
+    return typst.Compiler(str(TEMPLATE), root=str(TEMPLATE.parent),
+                          sys_inputs={payload_key: "{}"})
+
+
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
-                      audit: pd.DataFrame | None = None, lang: str = "en") -> Path:
+                      audit: pd.DataFrame | None = None, lang: str = "en",
+                      context: PaperContext | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang)
+    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    p.write_bytes(typst.compile(str(TEMPLATE), root=str(TEMPLATE.parent),
-                                sys_inputs={"data": payload}))
+    p.write_bytes(_compiler().compile(sys_inputs={"data": payload}))
     return p
