@@ -47,6 +47,7 @@ class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: str
     params: dict[str, Any] = {}
+    reason: str | None = None  # why this choice (a non-default one): the report prints it
 
     @model_validator(mode="before")
     @classmethod

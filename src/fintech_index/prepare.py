@@ -19,6 +19,7 @@ from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Choice, Methodology, ScreenChoice
+from .ordinal import apply_ordinals
 from .panel import IMPUTED, TREATED, Panel
 
 
@@ -139,6 +140,9 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
     x = np.array(panel.values, dtype=np.float64)
     flags = np.array(panel.flags, copy=True)
     datasets = {"raw": panel.values}
+    if any(framework.nodes[c].ordinal is not None for c in framework.indicators):
+        x, flags = apply_ordinals(framework, panel, x, flags)
+        datasets["ordinal"] = x.copy()
     if meth.denominate:
         x = denominate(framework, panel, x)
         datasets["denominated"] = x.copy()
