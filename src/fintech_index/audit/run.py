@@ -7,14 +7,17 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..exports import write_csv
 from . import coherence
 from .engine import Engine
-from .sensitivity import Sensitivity, sensitivity
 from .uncertainty import Uncertainty, uncertainty
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sensitivity import Sensitivity
 
 CORRELATION_METHODS = ("pearson", "spearman")
 
@@ -80,6 +83,8 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
                          progress=step("uncertainty", reps))
         sa = None
         if sobol:
+            from .sensitivity import sensitivity
+
             sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
                              progress=step("sensitivity", sobol * (len(engine.groups()) + 2)))
     return Audit(engine, links, summary, corr, ua, sa)
