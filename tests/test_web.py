@@ -84,15 +84,15 @@ def test_api_editions_ranking_unit_compare_methodology(client, results):
 
 
 def test_api_reweight_equals_the_engine(client, results):
-    w = {"level": 2.0, "potential": 0.5, "environment": 1.0}
+    w = {"industry": 2.0, "technology": 0.5, "environment": 1.0}
     got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": w}).json()
     assert [r["unit"] for r in got["rows"]] == engine_ranking(results, w)
-    pillar = {"fintech_firms": 3.0, "potential": 0.5}
+    pillar = {"fintech_firms": 3.0, "technology": 0.5}
     got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": pillar}).json()
     assert [r["unit"] for r in got["rows"]] == engine_ranking(results, pillar)
     assert got["weights"]["fintech_firms"] == 3.0
     assert "fintech_firms" in {p["node"] for p in got["pillars"]}
-    for bad in ({"x": 1}, {"level": 0}, {"gfcdi": 2}):
+    for bad in ({"x": 1}, {"industry": 0}, {"gfcdi": 2}):
         r = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": bad})
         assert r.status_code == 422, bad
 
@@ -164,12 +164,12 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         labels = page.inner_text("#sliders")
         page.select_option("#cityA", "SHA")
         page.select_option("#cityB", "LON")
-        for node, value in (("level", "2.5"), ("fintech_firms", "3")):
+        for node, value in (("industry", "2.5"), ("fintech_firms", "3")):
             page.eval_on_selector(f"#w-{node}", f"el => {{ el.value = '{value}'; "
                                   "el.dispatchEvent(new Event('input')); }")
         page.wait_for_function("document.body.dataset.ready && JSON.parse("
                                "document.body.dataset.ready).fintech_firms === 3 && "
-                               "JSON.parse(document.body.dataset.ready).level === 2.5")
+                               "JSON.parse(document.body.dataset.ready).industry === 2.5")
         page.wait_for_function("(document.body.dataset.compared || '').startsWith('SHA|LON|')"
                                " && document.body.dataset.compared.includes("
                                "'\"fintech_firms\":3')")
@@ -183,11 +183,11 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-reweighted.png"), full_page=True)
         browser.close()
-    weights = {"level": 2.5, "fintech_firms": 3.0}
+    weights = {"industry": 2.5, "fintech_firms": 3.0}
     expected = engine_ranking(results, weights)
     assert shown == expected
     assert not np.array_equal(shown, list(results.ranking(2025).index))
-    assert "Fintech development level" in labels and "Fintech firms" in labels
+    assert "Industry" in labels and "Fintech firms" in labels
     city = results.panel.units["name"]
     assert names[0] == city[expected[0]]
     assert f"{city['SHA']}: rank (score)" in header and f"{city['LON']}: rank (score)" in header
