@@ -60,7 +60,7 @@ def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
         in text
     lo, hi = round(audit.at["SFO", "rank_p05"]), round(audit.at["SFO", "rank_p95"])
     assert f"its rank lies between {lo} and {hi} in 90% of cases" in text
-    assert f"{lo}-{hi}" in text  # the cover's key figure
+    assert (f"{lo}\u2013{hi}" if lo != hi else f"{lo}") in text  # the cover's key figure
     # raw values with units and source years, as in the data
     data = results.panel.frame(2025).set_index(["unit", "indicator"])
     assert "47 firms" in text and "754 points" in text

@@ -59,7 +59,7 @@ def test_ranking_has_every_node_with_formats_and_frozen_headers(book, results, a
     assert row[5:8] == [audit.at["NYC", "rank_p05"], audit.at["NYC", "rank_p95"],
                         pytest.approx(audit.at["NYC", "p_top10"])]
     assert ws["D3"].number_format == "0.00" and ws["A3"].number_format == "0"
-    assert ws["E3"].number_format == "+0;-0;0" and ws["H3"].number_format == "0%"
+    assert ws["E3"].number_format == '+0;-0;"="' and ws["H3"].number_format == "0%"
     assert ws.column_dimensions["C"].width >= len("San Francisco Bay Area")
     # Hong Kong climbed two places (as the site shows)
     hk = next(r for r in ws.iter_rows(min_row=3) if r[1].value == "HKG")

@@ -143,7 +143,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "value": F.change(change_overall, lang) if prev else "-",
          "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
         {"label": t("interval"),
-         "value": f"{interval['lo']}-{interval['hi']}" if interval else "-",
+         "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
@@ -227,7 +227,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     peer_rows = [{"self": u == unit, "cells": [
         _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
         _num(cur.scores.at[u, fw.index], 2, lang),
-        "" if u == unit else f"{cur.scores.at[u, fw.index] - pr.score:+.2f}"]}
+        "" if u == unit else F.signed(cur.scores.at[u, fw.index] - pr.score, 2, lang)]}
         for u in around]
     peers_block = {"title": t("peers"), "note": t("peers_note", city=city),
                    "head": [t("col_rank"), t("col_city"), t("col_score"),
