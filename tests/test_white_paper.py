@@ -162,3 +162,25 @@ def test_publish_all_writes_eleven_papers_and_the_same_bytes_twice(results, tmp_
     assert len(a) == 11 and a[-1].name == "Shanghai_white_paper_2025_zh.pdf"
     for x, y in zip(a, b, strict=True):
         assert x.read_bytes() == y.read_bytes(), x.name
+
+
+@pytest.mark.slow
+def test_cli_publishes_chinese_papers_and_workbook_for_extra_cities(tmp_path):
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    r = CliRunner().invoke(app, ["publish", "gfcdi-2025", "--pdf", str(tmp_path / "pdf"),
+                                 "--xlsx", str(tmp_path / "zh.xlsx"), "--cities", "SHA",
+                                 "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    papers = sorted(p.name for p in (tmp_path / "pdf").glob("*.pdf"))
+    assert len(papers) == 11 and "Shanghai_white_paper_2025_zh.pdf" in papers
+    assert "上海金融科技发展白皮书" in "".join(_text(tmp_path / "pdf" /
+                                               "Shanghai_white_paper_2025_zh.pdf").split())
+    import openpyxl
+
+    assert openpyxl.load_workbook(tmp_path / "zh.xlsx").sheetnames[0] == "说明"
+    bad = CliRunner().invoke(app, ["publish", "x", "--pdf", str(tmp_path / "p2"),
+                                   "--cities", "SHA,ATL"])
+    assert bad.exit_code == 2 and "--cities: 'ATL' is not one of the cities" in bad.output
