@@ -184,3 +184,19 @@ def test_cli_publishes_chinese_papers_and_workbook_for_extra_cities(tmp_path):
     bad = CliRunner().invoke(app, ["publish", "x", "--pdf", str(tmp_path / "p2"),
                                    "--cities", "SHA,ATL"])
     assert bad.exit_code == 2 and "--cities: 'ATL' is not one of the cities" in bad.output
+
+
+def test_names_with_typst_markup_are_printed_as_text(results, tmp_path):
+    """A city named with Typst markup and code: the paper prints the name literally (the
+    template receives text as JSON strings, never as markup)."""
+    from dataclasses import replace
+
+    evil = '#set page(width: 1cm) *bold* $x^2$ _u_ #"q" \\ <l> @ref // c'
+    units = results.panel.units.copy()
+    units.loc["SFO", "name"] = evil
+    if "name_zh" in units:
+        units.loc["SFO", "name_zh"] = evil
+    res = replace(results, panel=replace(results.panel, units=units))
+    text = _text(write_white_paper(res, "SFO", tmp_path / "evil.pdf"))
+    assert evil + " fintech development white paper 2025" in text
+    assert pypdf.PdfReader(tmp_path / "evil.pdf").pages[0].mediabox.width > 500  # A4 kept
