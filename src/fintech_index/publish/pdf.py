@@ -102,11 +102,14 @@ class PaperContext:
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en", context: PaperContext | None = None) -> dict:
+                     lang: str = "en", context: PaperContext | None = None,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
     p_top10); without one the paper says so instead of showing an interval. ``context``:
-    the edition's shared computations (made here when not given)."""
+    the edition's shared computations (made here when not given). ``places``: the
+    district table from the store (``districts.store_places``) instead of the bundled
+    unicorn lists."""
     check_lang(lang)
     fw = results.framework
     ctx = context or PaperContext.of(results)
@@ -259,7 +262,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
         "records": _records_block(unit, cur.year, lang),
-        "districts": _districts_block(unit, cur.year, lang),
+        "districts": _districts_block(unit, cur.year, lang, places),
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
@@ -290,17 +293,20 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
             "empty": text("wp_no_unicorns", lang)}
 
 
-def _districts_block(unit: str, year: int, lang: str) -> dict:
-    """Location quotients of the places inside the metro, and cited district notes."""
-    table, info = district_data.unicorn_places(unit, year)
+def _districts_block(unit: str, year: int, lang: str,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
+    """Location quotients of the places inside the metro (``places``: a table and its
+    facts from the store's records; default: the bundled unicorn lists), and cited
+    district notes."""
+    table, info = places if places is not None else district_data.unicorn_places(unit, year)
     summary = district_data.place_summary(table, MIN_FIRMS)
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
                             place=table["district"].iloc[0]))
     elif info["places"] > 1:
-        lead = summary.sort_values(["fintech_firms", "firms"], ascending=False,
-                                   kind="stable").iloc[0]
+        lead = district_data.place_summary(table, 1).sort_values(
+            ["fintech_firms", "firms"], ascending=False, kind="stable").iloc[0]
         lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
@@ -313,6 +319,8 @@ def _districts_block(unit: str, year: int, lang: str) -> dict:
                          str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
         lines.append(text("wp_no_unicorns", lang))
+    if info["firms"]:
+        lines.append(text("wp_districts_source", lang, source=info["source"]))
     notes = district_data.district_notes(unit)
     return {
         "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
@@ -378,9 +386,11 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
-                      context: PaperContext | None = None) -> Path:
+                      context: PaperContext | None = None,
+                      places: tuple[pd.DataFrame, dict] | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context)
+    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
+                            places=places)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
