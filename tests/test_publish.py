@@ -28,7 +28,7 @@ def site(results, tmp_path_factory):
 
 def test_site_loads_nothing_from_the_network(site):
     pages = list(site.rglob("*.html"))
-    assert len(pages) == 3 + 43
+    assert len(pages) == 3 + 41
     for page in pages:
         text = page.read_text()
         loads = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
@@ -40,7 +40,7 @@ def test_site_loads_nothing_from_the_network(site):
 def test_every_number_on_a_city_page_equals_the_results(results, site):
     page = (site / "city" / "SHA.html").read_text()
     ranks, scores = results.ranks(), results.scores()
-    assert f"Rank <b>{int(ranks.at['SHA', 2025])}</b> of 43" in page
+    assert f"Rank <b>{int(ranks.at['SHA', 2025])}</b> of 41" in page
     assert f"score <b>{scores.at['SHA', 2025]:.2f}</b>" in page
     rows = re.findall(r"<tr><td>(\d*)</td><td>([^<]*)</td><td>.*?</td><td>([\d.]*)</td></tr>",
                       page)
