@@ -36,6 +36,10 @@ TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
 SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
+# raw values on the cover, where the framework has them
+COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
+                    ("gfci_rating", "gfci"))
+LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
@@ -150,7 +154,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    for code, key in (("fintech_unicorns", "fintech_unicorns"), ("gfci_rating", "gfci")):
+    for code, key in COVER_INDICATORS:
         if code in fw.indicators:
             r = raw_of(code)
             figures.append({"label": t(key), "value": r["value"],
@@ -209,13 +213,15 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     # ---- strengths and weaknesses, with the reason
     def reason_lines(frame: pd.DataFrame, key: str) -> list[str]:
         out = []
-        for r in frame.itertuples():
+        for r in frame.head(LISTED).itertuples():
             raw = ""
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
                 raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
             out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
+        if len(frame) > LISTED:
+            out.append(t("more", n=len(frame) - LISTED))
         return out or [t("none")]
 
     prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
