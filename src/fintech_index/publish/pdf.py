@@ -35,7 +35,8 @@ from .provenance import methodology_rows, value_table
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
-SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
+SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f6000",
+          "#595959"]
 # raw values on the cover, where the framework has them
 COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
                     ("gfci_rating", "gfci"))
