@@ -404,7 +404,7 @@ def publish_cmd(
     with Progress(console=console.get(), transient=True) as bar:
         task = bar.add_task(f"publishing {edition}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
-                              coordinates=coords, audit=summary, lang=lang,
+                              coordinates=coords, audit=summary, lang=lang, store=store,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
