@@ -17,6 +17,7 @@ from ..panel import IMPUTED, Panel, load_panel
 from ..prepare import screen
 
 EDITION_YEARS = (2024, 2025)
+
 CITY_LEVELS = ("city", "metro", "cluster")
 
 
