@@ -213,3 +213,32 @@ def test_bounded_em_keeps_imputations_within_the_observed_range():
     out = i_em_bounded(x)
     assert out[0, 4, 1] == 8.0 and out[0, 5, 1] == em[0, 5, 1]
     np.testing.assert_array_equal(out[~np.isnan(x)], x[~np.isnan(x)])
+
+
+def test_brokerage_records_count_and_sentence(tmp_path):
+    """2022: eight listed brokerages disclosed more than 1 billion yuan (Huatai, Haitong,
+    CICC by value; Guotai Junan, CMS, CSC, GF, Galaxy stated as above it), as the source's
+    aggregate says (21 firms reporting, 8 above 1 billion)."""
+    from fintech_index.examples.fintech import brokerage_counts, brokerage_sentence
+    from fintech_index.store import Store
+
+    with Store(tmp_path / "s.duckdb") as store:
+        counts = brokerage_counts(store)
+        again = brokerage_counts(store)  # ingested once
+    pd.testing.assert_frame_equal(counts, again)
+    y22 = counts[counts["year"] == 2022].set_index("unit")["value"].to_dict()
+    assert y22 == {"BJS": 3.0, "SHA": 2.0, "CAN": 1.0, "NKG": 1.0, "SZX": 1.0}
+    assert sum(y22.values()) == 8
+    names = dict(pd.read_csv(FOLDER / "cities.csv")[["code", "name"]].to_numpy())
+    assert brokerage_sentence(counts, 2022, names) == (
+        "Of the 8 listed brokerages that disclosed more than 1 billion yuan ($137 million at "
+        "0.137 USD per CNY on 2024-12-17) of IT investment for 2022, 3 are based in Beijing, "
+        "2 in Shanghai, 1 in Guangzhou, 1 in Nanjing and 1 in Shenzhen.")
+    assert brokerage_sentence(counts, 2023, names, records_in_year=3) == (
+        "Of the 2 listed brokerages that disclosed more than 1 billion yuan ($137 million at "
+        "0.137 USD per CNY on 2024-12-17) of IT investment for 2023, 1 is based in Beijing and "
+        "1 in Nanjing (scope: the 3 firm-year statements for 2023 in the bundled press records "
+        "of listed firms' disclosures).")
+    one = counts[(counts["year"] == 2022) & (counts["unit"] == "CAN")]
+    assert brokerage_sentence(one, 2022, names).startswith(
+        "Of the 1 listed brokerage that disclosed more than 1 billion yuan")
