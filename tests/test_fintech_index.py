@@ -5,9 +5,11 @@ the two editions' ranks, ties, agreement with published rankings, and the main c
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 import fintech_index as fi
 from fintech_index.analysis.backcast import backcast, effective_weights, weight_on_levels
+from fintech_index.cli import app
 from fintech_index.errors import FrameworkError
 from fintech_index.examples import datasets_dir
 from fintech_index.examples.fintech import edition_agreement, load_editions
@@ -242,3 +244,37 @@ def test_brokerage_records_count_and_sentence(tmp_path):
     one = counts[(counts["year"] == 2022) & (counts["unit"] == "CAN")]
     assert brokerage_sentence(one, 2022, names).startswith(
         "Of the 1 listed brokerage that disclosed more than 1 billion yuan")
+
+
+@pytest.mark.slow
+def test_main_command_builds_both_editions(tmp_path):
+    r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "ranking 2025" in text and "vs 2024" in text  # the column: vs 2024 back-cast
+    assert "Changes to 2025 are against the 2024 back-cast" in text and "like for like" in text
+    assert "ranking 2024 on its own framework (level, potential, environment)" in text
+    assert ("Edition 2025: 41 cities, 23 indicators; 80.0% of the index weight and 82.6% of "
+            "the values are city, metro or cluster figures (20.0% of the weight on country "
+            "figures)") in text
+    assert "Screened out of 2025 (12): Chongqing: listed or counted on 5% (needs 20%)" in text
+    assert "fintech_unicorns: log_CT: heavy-tailed count" in text
+    assert "Of the 8 listed brokerages that disclosed more than 1 billion yuan" in text
+    out = tmp_path / "fintech"
+    for name in ("ranking_2024.csv", "ranking_2025.csv", "ranking_2024_own_framework.csv",
+                 "screening_2024.csv", "screening_2025.csv", "changes_2025.csv",
+                 "sentences_2025.txt", "nodes.csv"):
+        assert (out / name).exists(), name
+    own = pd.read_csv(out / "ranking_2024_own_framework.csv", index_col=0)
+    assert {u: int(own.at[u, "rank"]) for u in TEN} == RANKS[2024]
+
+
+def test_country_figures_are_labelled_in_the_outputs(editions, tmp_path):
+    res = editions.own[2025]
+    long = res.to_long()
+    assert (long.loc[long["node"] == "ict_readiness", "figure_level"] == "country").all()
+    assert (long.loc[long["node"] == "fintech_unicorns", "figure_level"] == "metro").all()
+    res.write(tmp_path)
+    nodes = pd.read_csv(tmp_path / "nodes.csv", keep_default_na=False).set_index("node")
+    assert nodes.at["rd_expenditure", "figure_level"] == "country"
+    assert nodes.at["gfci_rank", "figure_level"] == "city"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -260,3 +261,64 @@ def brokerage_sentence(counts: pd.DataFrame, year: int, names: dict[str, str],
              "press records of listed firms' disclosures)")
     return (f"Of the {total} listed {firms} disclosed more than {amount} of IT "
             f"investment for {year}, {listing}{scope}.")
+
+
+def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list[Path]]:
+    """What ``fintech-index build`` adds for the bundled index: the 2024 edition's ranking
+    on its own framework, each edition's share of weight and of values at city level, the
+    universe screen (who is out and why), each non-default treatment with its reason, and
+    the brokerage sentence. Returns the lines to print and the files written."""
+    from ..store import Store
+    from . import datasets_dir
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    eds = load_editions()
+    written: list[Path] = []
+    first, last = EDITION_YEARS[0], EDITION_YEARS[-1]
+    lines = [f"Changes to {last} are against the {eds.backcast.label}: like for like."]
+    own = eds.own[first]
+    fw = own.framework
+    dims = list(fw.nodes[fw.index].children)
+    lines.append(f"{fw.name}: ranking {first} on its own framework ({', '.join(dims)})")
+    frame = own.ranking(first)
+    lines.append(f"{'rank':>4}  {'city':<32}{'score':>7}  " + "  ".join(f"{d:>11}" for d in dims))
+    for unit, row in frame[frame["rank"].notna()].head(top).iterrows():
+        lines.append(f"{int(row['rank']):>4}  {row['name'] + ' (' + unit + ')':<32}"
+                     f"{row['score']:>7.2f}  "
+                     + "  ".join(f"{row[f'{d}.score']:>6.2f} ({int(row[f'{d}.rank']):>2})"
+                                 for d in dims))
+    for y in EDITION_YEARS:
+        s = eds.summary(y)
+        lines.append(f"Edition {y}: {s['cities']} cities, {s['indicators']} indicators; "
+                     f"{s['weight_city_level']:.1%} of the index weight and "
+                     f"{s['values_city_level']:.1%} of the values are city, metro or cluster "
+                     f"figures ({s['weight_country']:.1%} of the weight on country figures); "
+                     f"{s['imputed']:.1%} of the values imputed, {s['below_cutoff']:.1%} "
+                     "placed below a published list's cut-off.")
+        t = eds.screening[y]
+        gone = t[~t["kept"]]
+        lines.append(f"Screened out of {y} ({len(gone)}): " + "; ".join(
+            f"{r['name']}: {r['why_out']}" for _, r in gone.iterrows()))
+        p = out / f"screening_{y}.csv"
+        t.to_csv(p, index=False, lineterminator="\n")
+        written.append(p)
+    p = out / f"ranking_{first}_own_framework.csv"
+    frame.to_csv(p, lineterminator="\n")
+    written.append(p)
+    lines.append("Treatment choices other than the default, with their reasons:")
+    for code, choice in eds.methodology.treat.by_node.items():
+        lines.append(f"  {code}: {choice.method}: {choice.reason}")
+    if eds.methodology.impute is not None and eds.methodology.impute.reason:
+        lines.append(f"  imputation {eds.methodology.impute.method}: "
+                     f"{' '.join(eds.methodology.impute.reason.split())}")
+    with Store(out / "records.duckdb") as store:
+        counts = brokerage_counts(store)
+        statements = store.con.execute(
+            "SELECT count(*) FROM records WHERE batch = ? AND year = 2022",
+            [BROKERAGE_BATCH]).fetchone()[0]
+    written.append(out / "records.duckdb")
+    cities = pd.read_csv(datasets_dir() / "fintech" / "cities.csv", keep_default_na=False)
+    lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
+                                                           strict=True)), statements))
+    return lines, written
