@@ -22,6 +22,8 @@ from .errors import MethodError
 from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
+from .methods.aggregate import below_threshold
+from .methods.normalise import GLOBAL, is_global, pool_years
 from .panel import Panel
 from .prepare import Prepared, engine_args, indicator_groups, prepare
 
@@ -60,8 +62,14 @@ def _transform(framework: Framework, panel: Panel, values: np.ndarray
     return x, gp
 
 
+def _call(fn, x: np.ndarray, **kw) -> np.ndarray:
+    return fn(x, **kw)
+
+
 def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray,
                gp: np.ndarray) -> np.ndarray:
+    """Each indicator normalised by its method: all years together (COINr's ``global =
+    TRUE`` for a panel) unless the methodology says ``global: false``."""
     out = np.full_like(x, np.nan)
     directions = framework.directions()
     targets = framework.targets()
@@ -87,8 +95,10 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
                                   f"indicator(s) {lacking} have none in {framework.source_file};"
                                   " add target: <value>, or give targ in the methodology")
             kw["targ"] = targets[idx]
+        pooled = is_global(kernel, kw)
+        kw.pop(GLOBAL, None)
         cols = x[..., idx]
-        y = kernel.fn(cols, direction=directions[idx], **kw)
+        y = (pool_years if pooled else _call)(kernel.fn, cols, direction=directions[idx], **kw)
         lost = np.isnan(y) & ~np.isnan(cols)
         if lost.any():
             names = [framework.indicators[i] for i in idx]
@@ -145,8 +155,10 @@ def _aggregate(framework: Framework, panel: Panel, meth: Methodology,
         except ValueError as e:
             raise MethodError("A05", f"aggregate: node '{framework.path(code)}' ({choice.method}): "
                                      f"{e}") from None
-        na_rm = bool(choice.params.get("na_rm", False))
+        params = {k: v.default for k, v in kernel.params.items()} | choice.params
+        na_rm = bool(params.get("na_rm", False))  # the kernel's default: COINr's
         complete = ~np.isnan(x).all(-1) if na_rm else ~np.isnan(x).any(-1)
+        complete &= ~below_threshold(x, params.get("dat_thresh"))
         lost = np.isnan(y) & complete
         if lost.any():
             raise MethodError("A07",
