@@ -435,6 +435,7 @@ def convert_coinr_cmd(
     except FintechIndexError as e:
         _fail(e)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
+    console.print(f"methodology: {escape(load_methodology(written[2]).name or '')}")
     console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
                   f"-m {written[2]}")
 
