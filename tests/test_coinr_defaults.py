@@ -87,6 +87,23 @@ def test_dat_thresh_in_a_build_blanks_the_aggregate_and_is_not_an_error():
     assert free.scores("B")[2020]["u1"] == 100.0
 
 
+@given(arrays(np.float64, (5, 4), elements=with_gaps),
+       arrays(np.float64, 4, elements=st.floats(0.1, 10)),
+       st.sampled_from(["a_amean", "a_gmean", "a_hmean"]))
+def test_skipping_a_missing_child_is_the_mean_of_the_observed_ones(x, w, name):
+    """COINr: ``w <- w[!is.na(x)]; x <- x[!is.na(x)]`` before the mean, so a row with gaps
+    has the value of the same mean over its observed children and their weights alone."""
+    f = methods.get("aggregate", name).fn
+    out = f(x, w)
+    for row, value in zip(x, out, strict=True):
+        seen = ~np.isnan(row)
+        if not seen.any():
+            assert np.isnan(value)
+            continue
+        alone = f(row[seen][None, :], w[seen])[0]
+        assert value == pytest.approx(alone, rel=1e-12)
+
+
 # ------------------------------------------------------------------ missing children in a build
 
 def test_zscore_amean_on_asem_raw_fills_the_aggregates_coinr_fills():
