@@ -204,3 +204,19 @@ def test_a_panel_build_normalises_over_all_years_unless_global_false():
     ref = fi.build(fw, p, fi.methodology_from_dict(
         {"normalise": {"method": "n_dist2ref", "ref": "u2"}}))
     np.testing.assert_array_equal(ref.scores("x1").to_numpy(), [[0, 0], [0.5, 0.5], [1, 1]])
+
+
+def test_a_column_constant_in_one_year_normalises_globally_but_not_yearly():
+    """x1 is 5 for every unit in 2020 but not in 2021: over all years min-max is defined
+    ((5 - 0)/(10 - 0) = 50 in 2020); each year on its own it is not (A04 names the year)."""
+    fw = two_level_framework()
+    values = [[[5.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0]],
+              [[0.0, 20.0, 2.0, 200.0], [10.0, 40.0, 4.0, 400.0]]]
+    p = panel(fw, values)
+    np.testing.assert_array_equal(fi.build(fw, p).scores("x1").to_numpy(), [[50, 0], [50, 100]])
+    with pytest.raises(fi.MethodError, match=r"unit 'u0', year 2020.*in that year.*\[A04\]"):
+        fi.build(fw, p, fi.methodology_from_dict({"normalise": {"method": "n_minmax",
+                                                                "global": False}}))
+    constant = panel(fw, [[[5.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0]]] * 2)
+    with pytest.raises(fi.MethodError, match=r"in every year.*\[A04\]"):
+        fi.build(fw, constant)

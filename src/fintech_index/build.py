@@ -105,7 +105,8 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
             raise MethodError("A04",
                               f"normalise: method '{choice.method}' gives no value at "
                               f"{_cells(panel, lost, names)} (e.g. every unit has the same value "
-                              "in that year); choose goalposts or another method for it")
+                              f"{'in every year' if pooled else 'in that year'}); choose "
+                              "goalposts or another method for it")
         out[..., idx] = y
     return out
 
