@@ -43,6 +43,15 @@ def test_dat_thresh_by_hand():
     assert np.isnan(a_hmean(x, w, dat_thresh=0.75)[0])
 
 
+def test_dat_thresh_as_the_aggregate_vignette_prints():
+    """Vignette "Aggregation", section "Data availability limits": rows (1, 3, 1),
+    (2, NA, NA), (3, NA, 1), equal weights, ``dat_thresh = 2/3`` print
+    ``1.666667 NA 2.000000``: the second row has 1/3 of its data, the third 2/3 (not below)."""
+    df1 = np.array([[1.0, 3.0, 1.0], [2.0, np.nan, np.nan], [3.0, np.nan, 1.0]])
+    out = a_amean(df1, np.ones(3), dat_thresh=2 / 3)
+    assert round(out[0], 6) == 1.666667 and np.isnan(out[1]) and out[2] == 2.0
+
+
 with_gaps = st.one_of(st.just(np.nan), st.floats(0.5, 100))
 
 
