@@ -116,7 +116,8 @@ class RankChoice(BaseModel):
 
 
 class Methodology(BaseModel):
-    """All choices of a build. Defaults are COINr's: min-max to [0, 100], arithmetic mean."""
+    """All choices of a build. Defaults are COINr's: min-max to [0, 100] (over all years of a
+    panel together, ``global``), arithmetic mean skipping missing children."""
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
