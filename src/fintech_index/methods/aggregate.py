@@ -20,6 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from . import register
+from .contracts import Interval, Pair
+
+# COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
+DAT_THRESH = {"dat_thresh": Interval(0, 1)}
 
 
 def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
@@ -76,21 +80,68 @@ def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
     return out
 
 
-@register("aggregate", "a_amean")
+def _columns(x: np.ndarray, w: np.ndarray, na_rm: bool):
+    """Per child j: its values ``x[..., j]``, its weight (zero where missing and na_rm) and
+    its missing mask, shaped to broadcast to ``[..., units]``. Column by column, a batch of
+    weight sets ``[b, k]`` against one data set ``[units, k]`` never materialises
+    ``[b, units, k]``; each element sees the same operations as in the whole-array form."""
+    w = np.asarray(w, dtype=np.float64)
+    w = w[..., None, :] if w.ndim > 1 else w
+    missing = np.isnan(x)
+    out = []
+    for j in range(x.shape[-1]):
+        wj, mj = w[..., j], missing[..., j]
+        if not mj.any():
+            mj = None  # nothing to mask: the weight stays one number per batch member
+        elif na_rm:
+            wj = np.where(mj, 0.0, wj)
+        out.append((x[..., j], wj, mj))
+    return out, missing
+
+
+def _fold(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Sum in a fixed order (first + second + ...), broadcast to ``shape``."""
+    total = np.array(np.broadcast_to(arrays[0], shape), dtype=np.float64) if arrays else \
+        np.zeros(shape)
+    for a in arrays[1:]:
+        np.add(total, a, out=total)
+    return total
+
+
+def _out_shape(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
+    w = np.asarray(w)
+    return np.broadcast_shapes(x.shape[:-1], w.shape[:-1] + (1,) if w.ndim > 1 else ())
+
+
+def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool,
+                    dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
+    if na_rm:
+        out = np.where(w_total > 0, num, np.nan)
+    else:
+        out = np.where(missing.any(axis=-1), np.nan, num)
+    if dat_thresh is not None:
+        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+    return out
+
+
+@register("aggregate", "a_amean", constraints=DAT_THRESH)
 def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
     """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
     order (``a_amean``: weights rescaled first, then the weighted sum). By default a missing
     child is skipped and the weights of the others rescaled to sum to 1, as COINr's
     ``a_amean`` does (``w <- w[!is.na(x)]; x <- x[!is.na(x)]; w <- w/sum(w)``)."""
-    w, missing = _weights(x, w, na_rm)
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = w / _sum_children(w, keepdims=True)
-        num = _sum_children(np.where(missing, 0.0, share * x))
-    return _finish(num, missing, w, na_rm, dat_thresh, x)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = _fold([wj / w_total * xj if mj is None else np.where(mj, 0.0, wj / w_total * xj)
+                     for xj, wj, mj in cols], shape)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_gmean")
+@register("aggregate", "a_gmean", constraints=DAT_THRESH)
 def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
     """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``, which
@@ -101,15 +152,21 @@ def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float 
     0 (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
     zeros). Negative values give NaN, which build() reports as an error naming the node.
     """
-    w, missing = _weights(x, w, na_rm)
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log(np.where(x >= 0, x, np.nan))
-        terms = np.where(missing | (w == 0), 0.0, w * logs)
-        num = np.exp(_sum_children(terms) / _sum_children(w))
-    return _finish(num, missing, w, na_rm, dat_thresh, x)
+        terms = []
+        for xj, wj, mj in cols:
+            term = wj * np.log(np.where(xj >= 0, xj, np.nan))
+            drop = (wj == 0) if mj is None else (mj | (wj == 0))
+            terms.append(np.where(drop, 0.0, term) if np.any(drop) else term)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = np.exp(_fold(terms, shape) / w_total)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_hmean")
+@register("aggregate", "a_hmean", constraints=DAT_THRESH)
 def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
     """Weighted harmonic mean: ``sum(w) / sum(w / x)``; a zero child gives 0, negatives NaN.
@@ -121,7 +178,7 @@ def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float 
     return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_genmean")
+@register("aggregate", "a_genmean", constraints=DAT_THRESH)
 def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
               dat_thresh: float | None = None) -> np.ndarray:
     """Generalised (power) mean: ``(sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric
@@ -141,7 +198,7 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
     return _finish(num, missing, wb, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_prod")
+@register("aggregate", "a_prod", constraints=DAT_THRESH)
 def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False, dat_thresh: float | None = None
            ) -> np.ndarray:
     """Weighted product ``prod(x ** w)`` (not a mean): e.g. UNDP's IHDI dimension index
@@ -152,7 +209,8 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False, dat_thresh: float 
     return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_mean_min")
+@register("aggregate", "a_mean_min", constraints={"alpha": Interval(0, 1),
+                                                  "beta": Interval(0, None), **DAT_THRESH})
 def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
                na_rm: bool = False, dat_thresh: float | None = None) -> np.ndarray:
     """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
@@ -190,7 +248,8 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _sum_children(orm)
 
 
-@register("aggregate", "a_bod")
+@register("aggregate", "a_bod", constraints={
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
 def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
           ) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
