@@ -3,6 +3,12 @@
 Each maps ``x[..., units, k]`` to the same shape, computing statistics over the units axis
 (-2) and ignoring missing values, as COINr's ``n_*`` functions do
 (COINr reference: https://bluefoxr.github.io/COINr/reference/Normalise.html).
+
+On a panel, COINr's ``Normalise()`` of a purse defaults to ``global = TRUE``: the years are
+stacked into one data set, normalised together (min, max, mean, ranks ... over all
+unit-years) and split back, so scores are comparable across years (``R/normalise.R``,
+``Normalise.purse``; vignette "Normalisation", section Purses). :func:`pool_years` does that
+for any kernel; ``global: false`` normalises each year on its own.
 """
 
 from __future__ import annotations
@@ -12,8 +18,38 @@ import warnings
 import numpy as np
 
 from ..ranks import rankdata
-from . import register
+from . import Kernel, register
 from .contracts import Interval, Pair
+
+GLOBAL = "global"  # the methodology parameter, COINr's Normalise(global = TRUE)
+
+
+def has_global_form(kernel: Kernel) -> bool:
+    """Whether normalising all years together is defined for a kernel: for all but those
+    anchored to one unit's value (``n_dist2ref``: the reference unit has a value per year,
+    and COINr's row number ``iref`` of the stacked years picks one unit-year)."""
+    return not kernel.takes("ref_index")
+
+
+def is_global(kernel: Kernel, params: dict) -> bool:
+    """The ``global`` choice of a methodology: as given, else COINr's default for a panel
+    (``TRUE``) where :func:`has_global_form`, else each year on its own."""
+    value = params.get(GLOBAL)
+    return has_global_form(kernel) if value is None else bool(value)
+
+
+def pool_years(fn, x: np.ndarray, **kw) -> np.ndarray:
+    """Global normalisation (COINr ``Normalise.purse(global = TRUE)``): ``x[..., years, units,
+    k]`` is normalised as one data set of ``years * units`` rows, e.g. min-max
+    ``y_tu = (x_tu - min_{s,v} x_sv) / (max_{s,v} x_sv - min_{s,v} x_sv)``, and split back
+    into years. Leading axes before the years stay a batch; with no years axis
+    (``x[units, k]``) it is ``fn(x)``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 3:
+        return fn(x, **kw)
+    *batch, ny, nu, k = x.shape
+    y = fn(x.reshape(*batch, ny * nu, k), **kw)
+    return y.reshape(x.shape)
 
 
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
