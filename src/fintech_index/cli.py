@@ -376,6 +376,9 @@ def audit_cmd(
         nominal = engine.nominal
         write_csv(coherence.parent_links(nominal), out / "parent_links.csv")
         write_csv(coherence.node_summary(nominal), out / "node_summary.csv")
+        eigen, loadings = coherence.factor_analysis(nominal)
+        write_csv(eigen, out / "factor_eigenvalues.csv")
+        write_csv(loadings, out / "factor_loadings.csv")
         for method in ("pearson", "spearman"):
             r_, p_ = coherence.correlations(nominal, method=method)
             write_csv(r_, out / f"correlations_{method}.csv", index=True)
@@ -388,7 +391,8 @@ def audit_cmd(
         summary = ua.summary()
         write_csv(summary, out / "uncertainty_summary.csv", index=True)
         write_csv(ua.rank_probabilities(), out / "rank_probabilities.csv", index=True)
-        written = ["parent_links.csv", "node_summary.csv", "correlations_*.csv",
+        written = ["parent_links.csv", "node_summary.csv", "factor_eigenvalues.csv",
+                   "factor_loadings.csv", "correlations_*.csv",
                    "p_values_*.csv",
                    "uncertainty_summary.csv", "rank_probabilities.csv"]
         if sobol:

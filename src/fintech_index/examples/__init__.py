@@ -24,6 +24,8 @@ HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time s
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
 ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal)"
 FINTECH = "fintech"
+TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
+              "Handbook on Constructing Composite Indicators (2008) Table A.2")
 
 
 def datasets_dir() -> Path:
@@ -44,7 +46,7 @@ class Example:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem"]
+    return [FINTECH, *UNDP_INDICES, "asem", "tai"]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -54,7 +56,8 @@ def _files(folder: Path, name: str) -> dict[str, Path]:
 
 def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
-    (COINr's example index), 'fintech' (the fintech index, editions 2024 and 2025)."""
+    (COINr's example index), 'fintech' (the fintech index, editions 2024 and 2025), 'tai'
+    (the OECD/JRC Handbook's Technology Achievement Index case study, 23 countries)."""
     if name == FINTECH:
         from .fintech import units_frame
 
@@ -71,6 +74,14 @@ def load(name: str) -> Example:
         files = _files(folder, name)
         fw = load_framework(files["framework"])
         panel = load_panel(files["data"], fw, source=ASEM_SOURCE, source_year=2018)
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
+                       files)
+    if name == "tai":
+        folder = datasets_dir() / "tai"
+        files = _files(folder, name)
+        fw = load_framework(files["framework"])
+        panel = load_panel(files["data"], fw, source=TAI_SOURCE, source_year=2001)
         published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
         return Example(name, fw, panel, load_methodology(files["methodology"]), published,
                        files)
