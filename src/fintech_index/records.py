@@ -251,7 +251,11 @@ def _amount_in(store: Store, spec: RecordSpec) -> tuple[str, dict[str, float]]:
         rates = _rates(store, spec.rate_date, currencies + [spec.currency])
     cases = " ".join(f"WHEN '{c}' THEN {float(r)!r}" for c, r in sorted(rates.items())
                      if c.isalnum())
-    return f"amount * (CASE currency {cases} END) / {float(rates[spec.currency])!r}", rates
+    # an amount already in the target currency is taken as it is: a round trip through USD
+    # would move 1e9 CNY to 999999999.9999999 and drop it below a threshold of 1e9
+    target = spec.currency if spec.currency.isalnum() else ""
+    return (f"CASE WHEN currency = '{target}' THEN amount ELSE amount * (CASE currency {cases} "
+            f"END) / {float(rates[spec.currency])!r} END", rates)
 
 
 def _sql(store: Store, spec: RecordSpec) -> tuple[str, list, str]:
