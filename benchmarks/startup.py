@@ -53,8 +53,8 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of "
           f"{args.repeat} runs")
     bare = wall([sys.executable, "-c", "import numpy, pandas"], args.repeat)
-    print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (about 0.25 s "
-          "on this machine when idle)")
+    print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (the figures "
+          "below scale with it when the shared cores are busy)")
     print("whole processes:")
     line("fintech-index --help", wall([*exe, "--help"], args.repeat), 0.3, "target")
     line("fintech-index validate (ASEM files)",
