@@ -83,6 +83,18 @@ def _(tmp):
     examples.validate("fintech")
 
 
+@case("U64", "empty unit")
+def _(tmp):
+    from fintech_index.safe import file_segment
+    file_segment("", what="unit")
+
+
+@case("U65", "'SHA' and 'sha'")
+def _(tmp):
+    from fintech_index.safe import file_segments
+    file_segments(["SHA", "BJS", "sha"], what="unit")
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
