@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from . import examples as bundled
 from .analysis import write_edition_report
@@ -22,19 +22,21 @@ from .exports import write_csv
 from .framework import load_framework
 from .methodology import Methodology, load_methodology
 from .panel import load_panel
+from .safe import TextConsole, plain, visible
 
 app = typer.Typer(add_completion=False, no_args_is_help=False,
                   help="Build, audit and publish composite indices.")
 # rich wraps at 80 columns when output is not a terminal (pipes, files, CI logs): give the
 # ranking table room for its columns there
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True)
+# every string printed is text, never markup: names come from users' files (issue 17)
+console = TextConsole(width=None if sys.stdout.isatty() else 140)
+err_console = TextConsole(stderr=True)
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 
 
 def _fail(e: FintechIndexError) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, highlight=False,
+    err_console.print(Text("error: ", style="bold red") + plain(str(e), keep="\n"),
                       soft_wrap=True)
     raise typer.Exit(2)
 
@@ -308,7 +310,7 @@ def publish_cmd(
         steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx
                                                                                  else 0)
         with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"publishing {edition}", total=steps)
+            task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
             written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
                                   coordinates=coords, audit=summary,
                                   progress=lambda _: bar.advance(task))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
+from rich.console import Console
 from rich.text import Text
 
 from .errors import FintechIndexError
@@ -102,16 +104,30 @@ def typst_length(value: float, unit: str = "cm", *, digits: int = 3) -> str:
 
 # ---------------------------------------------------------------- terminal
 
-def visible(text: object) -> str:
+def visible(text: object, *, keep: str = "") -> str:
     """User text for a terminal: control and format characters (ESC of an ANSI sequence,
     bell, backspace, line breaks, bidirectional overrides) shown as escapes such as
-    ``\\x1b``, so nothing the user typed can move the cursor, recolour or hide output."""
+    ``\\x1b``, so nothing the user typed can move the cursor, recolour or hide output.
+    Characters in ``keep`` (e.g. ``"\\n"`` for a multi-line message) are left as they are."""
     return "".join(c.encode("unicode_escape").decode("ascii")
-                   if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
-                   for c in str(text))
+                   if c not in keep and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+                   else c for c in str(text))
 
 
-def plain(text: object, style: str = "") -> Text:
+def plain(text: object, style: str = "", *, keep: str = "") -> Text:
     """User text as a rich ``Text``: printed as written, never parsed as console markup
     (``[/x]``, ``[link=...]``) and with control characters made visible."""
-    return Text(visible(text), style=style)
+    return Text(visible(text, keep=keep), style=style)
+
+
+class TextConsole(Console):
+    """A rich console on which every string is text: never console markup or an emoji code,
+    and control characters other than line breaks and tabs are shown as escapes (styles
+    come only from ``Text`` objects and table settings the program makes)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        kwargs.update(markup=False, emoji=False)
+        return super().render_str(visible(text, keep="\n\t"), **kwargs)

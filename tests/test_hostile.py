@@ -1,0 +1,111 @@
+"""Hostile input (issue 17), tested at the level of what a user or attacker sees: the files
+written, the console output, the HTTP answers. Each test failed on the code before the fix."""
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from fintech_index.cli import app
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# units and nodes a spreadsheet would run as formulas; names with rich markup and ANSI escapes
+HOSTILE_UNITS = {"=1+1": "[/x] name", "@SUM(A1)": "[link=https://evil.example]x[/link]",
+                 "+cmd": "\x1b[31mred\x1b[0m", "-2+3": "plain", "u5": "Five", "u6": "Six"}
+
+
+def hostile_framework(tmp: Path) -> Path:
+    """A framework whose codes and names are hostile: '=dimA' a spreadsheet formula,
+    '[/x]' a rich closing tag."""
+    fw = {"name": "[/x] hostile [bold]index", "index": {"code": "idx", "children": [
+        {"code": "=dimA", "name": "[/x]", "children": [{"code": "a1"}, {"code": "a2"}]},
+        {"code": "@dimB", "name": "\x1b[2J", "children": [{"code": "b1"}, {"code": "b2"}]},
+    ]}}
+    p = tmp / "hostile.yaml"
+    p.write_text(yaml.safe_dump(fw, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+def hostile_data(tmp: Path) -> Path:
+    rows = []
+    for k, (unit, name) in enumerate(HOSTILE_UNITS.items()):
+        for year in (2024, 2025):
+            for j, ind in enumerate(("a1", "a2", "b1", "b2")):
+                rows.append({"unit": unit, "name": name, "region": "=HYPERLINK(\"x\")",
+                             "year": year, "indicator": ind,
+                             "value": float((k * 7 + j * 3 + year) % 11 + 1)})
+    p = tmp / "hostile.csv"
+    pd.DataFrame(rows).to_csv(p, index=False)
+    return p
+
+
+def _spreadsheet_formulas(folder: Path) -> list[tuple[str, int, str]]:
+    """Every CSV cell under ``folder`` a spreadsheet would evaluate: starts with a formula
+    character and is not a number (a negative number is fine)."""
+    found = []
+    for path in sorted(folder.rglob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as f:
+            for r, row in enumerate(csv.reader(f), start=1):
+                for cell in row:
+                    if cell.startswith(FORMULA_STARTS):
+                        try:
+                            float(cell)
+                        except ValueError:
+                            found.append((path.name, r, cell))
+    return found
+
+
+@pytest.mark.slow
+def test_no_csv_the_package_writes_holds_a_formula(tmp_path):
+    """Under pandas 3 an index has ``str`` dtype and escaped the ``object`` test: a unit
+    '=1+1' reached ranking_<year>.csv, regional_leads_*.csv and the audit's files; headers
+    (node '=dimA') were never checked. Every CSV of build, audit (with Sobol) and records
+    aggregate is read back here."""
+    fw, data = hostile_framework(tmp_path), hostile_data(tmp_path)
+    runner = CliRunner()
+    r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    spec = tmp_path / "ua.yaml"
+    spec.write_text("seed: 1\nn: 40\nfactors: [{name: w, stage: weights, noise: 0.2}]\n")
+    r = runner.invoke(app, ["audit", str(fw), str(data), "--spec", str(spec), "--sobol", "8",
+                            "--out", str(tmp_path / "a")])
+    assert r.exit_code == 0, r.output
+    written = sorted(p.name for p in tmp_path.rglob("*.csv"))
+    for expected in ("ranking_2025.csv", "regional_leads_2025.csv", "rank_probabilities.csv",
+                     "uncertainty_summary.csv", "correlations_pearson.csv",
+                     "p_values_spearman.csv", "sensitivity.csv", "profiles_2025.csv"):
+        assert expected in written, written
+    assert _spreadsheet_formulas(tmp_path / "b") == []
+    assert _spreadsheet_formulas(tmp_path / "a") == []
+    ranking = pd.read_csv(tmp_path / "b" / "ranking_2025.csv", index_col=0)
+    assert "'=1+1" in ranking.index and "'=dimA.score" in ranking.columns
+
+
+@pytest.mark.parametrize("index", [
+    pd.Index(["=1+1", "x"]), pd.Index(["=1+1", "x"], dtype=object),
+    pd.Index(["=1+1", "x"], dtype="string"), pd.CategoricalIndex(["=1+1", "x"]),
+    pd.MultiIndex.from_tuples([("=1+1", "@a"), ("x", "y")], names=["-n", "m"])])
+def test_write_csv_neutralises_every_kind_of_index_and_header(tmp_path, index):
+    from fintech_index.exports import write_csv
+
+    frame = pd.DataFrame({"=dimA": ["+cmd", "ok"], "score": [-1.5, 2.0]}, index=index)
+    p = write_csv(frame, tmp_path / "x.csv", index=True)
+    assert _spreadsheet_formulas(tmp_path) == []
+    text = p.read_text(encoding="utf-8")
+    assert "'=1+1" in text and "'=dimA" in text and "'+cmd" in text and "-1.5" in text
+
+
+def test_hostile_names_print_as_text(tmp_path):
+    """'[/x]' in a name crashed build with rich's MarkupError; ANSI escapes reached the
+    terminal."""
+    fw, data = hostile_framework(tmp_path), hostile_data(tmp_path)
+    r = CliRunner().invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "b")],
+                           env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "\x1b" not in r.output
+    assert "[/x] name" in r.output and "\\x1b[31mred" in r.output
+
+
