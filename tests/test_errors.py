@@ -668,6 +668,13 @@ def _(tmp):
         records.aggregate(s, billion_yuan(tmp, ""))
 
 
+@case("S66", "not a fintech-index store")
+def _(tmp):
+    import duckdb
+    duckdb.connect(str(tmp / "other.duckdb")).execute("CREATE TABLE t (x INT)").close()
+    Store(tmp / "other.duckdb", read_only=True)
+
+
 # ----------------------------------------------------------------------------------- tests
 
 @pytest.mark.parametrize("code", sorted(CASES))

@@ -9,6 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+import fintech_index as fi
 from fintech_index.cli import app
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -109,3 +110,85 @@ def test_hostile_names_print_as_text(tmp_path):
     assert "[/x] name" in r.output and "\\x1b[31mred" in r.output
 
 
+
+
+# ------------------------------------------------------------------------------ the store
+
+def _small_results():
+    from .helpers import panel, two_level_framework
+    fw = two_level_framework()
+    return fi.build(fw, panel(fw, [[1, 2, 3, 4], [2, 1, 4, 3], [3, 3, 1, 2]]),
+                    fi.Methodology())
+
+
+@pytest.fixture(scope="module")
+def store_bytes(tmp_path_factory) -> bytes:
+    from fintech_index.store import Store
+    p = tmp_path_factory.mktemp("store") / "good.duckdb"
+    with Store(p) as s:
+        s.publish(_small_results(), "e1")
+    return p.read_bytes()
+
+
+def _damaged(data: bytes, seed: int) -> bytes:
+    import random
+    rng = random.Random(seed)
+    if seed % 2:
+        return data[:rng.randrange(len(data))]
+    d = bytearray(data)
+    for _ in range(rng.randrange(1, 30)):
+        d[rng.randrange(len(d))] = rng.randrange(256)
+    return bytes(d)
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_a_damaged_store_gives_a_coded_error_never_a_duckdb_traceback(tmp_path, store_bytes,
+                                                                      seed):
+    """Truncated or bit-flipped stores gave raw DuckDB errors, and a truncated store listed
+    as healthy in `store ls`."""
+    p = tmp_path / "s.duckdb"
+    p.write_bytes(_damaged(store_bytes, seed))
+    runner = CliRunner()
+    for args in (["store", "ls"], ["store", "show", "e1"], ["store", "diff", "e1", "e1"]):
+        r = runner.invoke(app, [*args, "--store", str(p)])
+        assert "Traceback" not in r.output and r.exception is None or \
+            isinstance(r.exception, SystemExit), (args, r.output, r.exception)
+        assert r.exit_code in (0, 2), (args, r.output)
+        if seed % 2 and args[1] == "ls":  # every truncation is seen by ls
+            assert r.exit_code == 2 and ("[S66]" in r.output or "[S02]" in r.output), r.output
+
+
+def test_a_truncated_store_is_refused_with_the_sizes(tmp_path, store_bytes):
+    from fintech_index.store import Store
+    p = tmp_path / "s.duckdb"
+    p.write_bytes(store_bytes[:-262144])
+    with pytest.raises(fi.StoreError) as info:
+        Store(p, read_only=True)
+    assert info.value.codes == ("S66",)
+    assert f"the file has {len(store_bytes) - 262144:,} bytes of the {len(store_bytes):,}" \
+        in str(info.value)
+
+
+def test_a_duckdb_file_of_something_else_is_not_a_store(tmp_path):
+    import duckdb
+
+    from fintech_index.store import Store
+    p = tmp_path / "other.duckdb"
+    duckdb.connect(str(p)).execute("CREATE TABLE t (x INT)").close()
+    for read_only in (True, False):
+        with pytest.raises(fi.StoreError, match=r"not a fintech-index store \(tables: t; "):
+            Store(p, read_only=read_only)
+    tables = duckdb.connect(str(p), read_only=True).execute("SHOW TABLES").fetchall()
+    assert tables == [("t",)]  # nothing was written into the other program's file
+
+
+def test_an_edition_named_with_markup_publishes_and_lists(tmp_path):
+    """`store publish '[/x]'` committed then crashed with MarkupError, after which every
+    `store ls` crashed."""
+    from fintech_index.store import Store
+    p = tmp_path / "s.duckdb"
+    with Store(p) as s:
+        s.publish(_small_results(), "[/x]\x1b[31m")
+    r = CliRunner().invoke(app, ["store", "ls", "--store", str(p)], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    assert "[/x]\\x1b[31m" in r.output and "\x1b" not in r.output

@@ -163,6 +163,7 @@ def store_ls(store: Path = STORE_OPT) -> None:
 
     try:
         with Store(store, read_only=True) as s:
+            s.check()  # a damaged store is not listed as healthy
             frame = s.editions()[["name", "revises", "created_at", "framework_name", "years"]]
     except FintechIndexError as e:
         _fail(e)
