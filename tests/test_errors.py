@@ -396,6 +396,12 @@ def _(tmp):
     records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\nCNY,2024-12-31,-1\n"))
 
 
+
+@case("D67", "row 2 and row 3")
+def _(tmp):
+    records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\n"
+                                               "CNY,2024-06-28,0.137\nCNY,2024-06-28,0.5\n"))
+
 @case("D32", "imeta.csv")
 def _(tmp):
     framework_dict_from_imeta(write(tmp, "imeta.csv", "iCode,iName\nx,X\n"))
@@ -673,6 +679,15 @@ def _(tmp):
     import duckdb
     duckdb.connect(str(tmp / "other.duckdb")).execute("CREATE TABLE t (x INT)").close()
     Store(tmp / "other.duckdb", read_only=True)
+
+
+@case("S67", "CNY on 2024-06-28")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        records.put_rates(s, records.read_rates(write(
+            tmp, "a.csv", "currency,date,usd_per_unit\nCNY,2024-06-28,0.137\n")))
+        records.put_rates(s, records.read_rates(write(
+            tmp, "b.csv", "currency,date,usd_per_unit\nCNY,2024-06-28,0.5\n")))
 
 
 # ----------------------------------------------------------------------------------- tests

@@ -192,3 +192,41 @@ def test_an_edition_named_with_markup_publishes_and_lists(tmp_path):
     r = CliRunner().invoke(app, ["store", "ls", "--store", str(p)], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
     assert "[/x]\\x1b[31m" in r.output and "\x1b" not in r.output
+
+
+# ------------------------------------------------------------------------------ rates
+
+def test_a_second_conflicting_rate_is_refused_and_the_aggregate_unchanged(tmp_path):
+    """`records rates` accepted a second rate for one currency and date, silently changing
+    an aggregate (822M -> 3,000M USD in the issue)."""
+    from .test_records import FW, RATES, RECORDS
+    (tmp_path / "r.csv").write_text(RECORDS)
+    (tmp_path / "fx.csv").write_text(RATES)
+    (tmp_path / "fx2.csv").write_text("currency,date,usd_per_unit\nCNY,2024-06-28,0.5\n")
+    s = str(tmp_path / "s.duckdb")
+    runner = CliRunner()
+    assert runner.invoke(app, ["records", "ingest", str(tmp_path / "r.csv"), "--store", s]
+                         ).exit_code == 0
+    r = runner.invoke(app, ["records", "rates", str(tmp_path / "fx.csv"), "--store", s])
+    assert r.exit_code == 0, r.output
+    again = runner.invoke(app, ["records", "rates", str(tmp_path / "fx.csv"), "--store", s])
+    assert again.exit_code == 0 and "stored 0 new exchange rates" in again.output
+    r = runner.invoke(app, ["records", "rates", str(tmp_path / "fx2.csv"), "--store", s])
+    assert r.exit_code == 2 and "[S67]" in r.output and "CNY on 2024-06-28" in r.output
+    from fintech_index import records
+    from fintech_index.store import Store
+    with Store(s, read_only=True) as st:
+        v = records.aggregate(st, FW, units=["SHA"], years=[2024]).set_index(
+            ["indicator", "unit", "year"])["value"]
+    assert v[("invested_usd", "SHA", 2024)] == pytest.approx(515.1e6)
+
+
+def test_two_rates_for_one_day_in_one_file_are_refused(tmp_path):
+    from fintech_index import records
+    p = tmp_path / "fx.csv"
+    p.write_text("currency,date,usd_per_unit\nCNY,2024-06-28,0.137\nUSD,2024-06-28,1\n"
+                 "cny,2024-06-28,0.5\nCNY,2024-06-28,0.137\n")
+    with pytest.raises(fi.DataError) as info:
+        records.read_rates(p)
+    assert str(info.value) == ("fx.csv: row 2 and row 4: two rates for CNY on 2024-06-28 "
+                               "(0.137 and 0.5); keep one [D67]")

@@ -249,10 +249,11 @@ def records_rates(file: Path, store: Path = STORE_OPT) -> None:
     try:
         frame = records.read_rates(file)
         with Store(store) as s:
-            records.put_rates(s, frame)
+            new = records.put_rates(s, frame)
     except FintechIndexError as e:
         _fail(e)
-    console.print(f"stored {len(frame)} exchange rates in {store}")
+    console.print(f"stored {new} new exchange rates in {store} ({len(frame) - new} already "
+                  "there)")
 
 
 @records_app.command("aggregate")
