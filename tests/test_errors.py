@@ -95,6 +95,19 @@ def _(tmp):
     file_segments(["SHA", "BJS", "sha"], what="unit")
 
 
+@case("U66", "cannot listen on 127.0.0.1:")
+def _(tmp):
+    import socket
+    with Store(tmp / "s.duckdb"):
+        pass
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        return CliRunner().invoke(app, ["serve", "--store", str(tmp / "s.duckdb"),
+                                        "--port", str(port)])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
@@ -228,6 +241,19 @@ def _(tmp):
 def _(tmp):
     records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "
                                "{agg: count_above}}, {code: b}]}\n"))
+
+
+@case("F68", "aliases are expanded")
+def _(tmp):
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 7))
+    fw_file(tmp, bomb + FLAT)
+
+
+@case("F69", "levels below the index")
+def _(tmp):
+    fw_file(tmp, "nodes:\n- {code: n0}\n" + "".join(
+        f"- {{code: n{i}, parent: n{i - 1}}}\n" for i in range(1, 400)))
 
 
 # -------------------------------------------------------------------------------- data (D)
@@ -511,6 +537,22 @@ def _(tmp):
               [np.nan, np.nan, np.nan, 1.0]]
     meth = fi.methodology_from_dict({"screen": {"dat_thresh": 0.5}})
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
+
+
+@case("M68", "m.yaml: over 200,000 values")
+def _(tmp):
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 7))
+    fi.load_methodology(write(tmp, "m.yaml", bomb))
+
+
+@case("M70", "30,000,000 replications of 4 units")
+def _(tmp):
+    from fintech_index.audit.uncertainty import uncertainty
+    fw = two_level_framework()
+    e = Engine(fw, panel(fw, VALUES + [[1.0, 2.0, 2.0, 1.0]]), fi.Methodology(),
+               UncertaintySpec.model_validate({"n": 30_000_000}))
+    uncertainty(e)
 
 
 # ----------------------------------------------------------------- applying a method (A)

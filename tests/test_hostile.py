@@ -2,6 +2,7 @@
 written, the console output, the HTTP answers. Each test failed on the code before the fix."""
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -230,3 +231,264 @@ def test_two_rates_for_one_day_in_one_file_are_refused(tmp_path):
         records.read_rates(p)
     assert str(info.value) == ("fx.csv: row 2 and row 4: two rates for CNY on 2024-06-28 "
                                "(0.137 and 0.5); keep one [D67]")
+
+
+# ------------------------------------------------------------------------------ YAML size
+
+def deep_tree_yaml(levels: int) -> str:
+    """A valid nested tree ``levels`` aggregates deep, one side indicator per level."""
+    s = f"{{code: n{levels}}}"
+    for i in range(levels - 1, -1, -1):
+        s = f"{{code: n{i}, children: [{s}, {{code: s{i}}}]}}"
+    return "index: " + s + "\n"
+
+
+def flat_chain_yaml(levels: int) -> str:
+    return "nodes:\n- {code: n0}\n" + "".join(
+        f"- {{code: n{i}, parent: n{i - 1}}}\n- {{code: s{i}, parent: n{i - 1}}}\n"
+        for i in range(1, levels + 1))
+
+
+@pytest.mark.parametrize("text", [deep_tree_yaml(300), flat_chain_yaml(300)])
+def test_a_300_level_tree_loads_and_builds(tmp_path, text):
+    """It was refused as 'maximum recursion depth exceeded' [F03]."""
+    import numpy as np
+    p = tmp_path / "deep.yaml"
+    p.write_text(text)
+    fw = fi.load_framework(p)
+    assert fw.nodes["n0"].level == 301 and len(fw.indicators) == 301
+    values = np.random.default_rng(0).random((1, 3, len(fw.indicators)))
+    res = fi.build(fw, fi.panel_from_arrays(values, fw, ["u0", "u1", "u2"], [2024],
+                                            source="synthetic"), fi.Methodology())
+    assert sorted(res.ranking()["rank"]) == [1, 2, 3]
+
+
+def test_a_deeper_chain_than_the_engine_walks_is_refused(tmp_path):
+    p = tmp_path / "deep.yaml"
+    p.write_text(flat_chain_yaml(2000))
+    with pytest.raises(fi.FrameworkError) as info:
+        fi.load_framework(p)
+    assert info.value.codes == ("F69",) and "321 levels below the index" in str(info.value)
+
+
+def alias_bomb(levels: int = 9) -> str:
+    """Under 1 KB: each line repeats the previous list ten times, 10^levels strings."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_an_alias_bomb_in_a_framework_is_refused_before_it_is_built(tmp_path):
+    """A 1 KB framework repeating aliases inside from_records: ran build 208 s at 14 GB."""
+    text = alias_bomb() + ("index: {code: i, children: [{code: a, from_records: {agg: count, "
+                           "sector: *a8}}, {code: b}]}\n")
+    assert len(text) < 1024
+    p = tmp_path / "bomb.yaml"
+    p.write_text(text)
+    with pytest.raises(fi.FrameworkError) as info:
+        fi.load_framework(p)
+    assert info.value.codes == ("F68",)
+    assert "bomb.yaml: over 200,000 values when its aliases are expanded" in str(info.value)
+
+
+def test_aliases_that_stay_small_are_still_read(tmp_path):
+    p = tmp_path / "f.yaml"
+    p.write_text("index: {code: i, children: [{code: a, goalposts: &gp [0, 100]}, "
+                 "{code: b, goalposts: *gp}]}\n")
+    assert fi.load_framework(p).nodes["b"].goalposts == (0, 100)
+
+
+def test_an_alias_bomb_in_a_methodology_or_spec_is_refused(tmp_path):
+    from fintech_index.audit.engine import load_spec
+    p = tmp_path / "m.yaml"
+    p.write_text(alias_bomb() + "impute: {method: i_mean}\n")
+    with pytest.raises(fi.MethodologyError) as info:
+        fi.load_methodology(p)
+    assert info.value.codes == ("M68",)
+    with pytest.raises(fi.MethodologyError) as info:
+        load_spec(p)
+    assert info.value.codes == ("M68",)
+
+
+def test_a_framework_file_over_the_size_bound_is_refused_unread(tmp_path):
+    p = tmp_path / "big.yaml"
+    with p.open("wb") as f:
+        f.truncate(5 * 1024 * 1024)
+    with pytest.raises(fi.FrameworkError, match=r"big.yaml: 5,242,880 bytes; a framework file "
+                                                r"may have at most 4,194,304 \[F68\]"):
+        fi.load_framework(p)
+
+
+# ------------------------------------------------------------------------------ the web app
+
+SERVER = """
+import sys
+from fintech_index.web.app import serve
+serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), header_timeout=float(sys.argv[3]))
+"""
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory):
+    """A real uvicorn serving a small store, in its own process (so its memory can be read);
+    yields (base url, port, pid, store path)."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from fintech_index.store import Store
+    p = tmp_path_factory.mktemp("web") / "s.duckdb"
+    with Store(p) as s:
+        s.publish(_small_results(), "e1")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(p), str(port), "0.5"])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/api/editions", timeout=2).read()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield url, port, proc.pid, p
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _rss_kb(pid: int) -> int:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("VmRSS:")))
+
+
+def _raw_request(port: int, head: bytes, chunks=(), *, read: bool = True) -> bytes:
+    """Send ``head`` and then ``chunks`` (until the server stops reading), return the
+    response bytes."""
+    import socket
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head)
+        try:
+            for c in chunks:
+                s.sendall(c)
+        except OSError:
+            pass  # the server closed the connection after its 413
+        if not read:
+            return b""
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+        except OSError:
+            pass
+        return out
+
+
+def test_a_chunked_body_is_counted_as_it_arrives(web):
+    """The 64 KB limit read only Content-Length: a chunked 200 MB body was accepted and
+    the server grew 267 -> 938 MB. Here 100 MB are offered in 1 MB chunks."""
+    _, port, pid, _ = web
+    before = _rss_kb(pid)
+    chunk = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"
+    head = (b"POST /api/editions/e1/reweight HTTP/1.1\r\nHost: x\r\n"
+            b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+    response = _raw_request(port, head, (chunk for _ in range(100)))
+    assert response.startswith(b"HTTP/1.1 413"), response[:200]
+    assert b"request body over 65536 bytes" in response
+    assert _rss_kb(pid) - before < 20_000  # kB: the body was not held
+
+
+def test_security_headers_on_every_answer_and_no_cdn_docs(web):
+    import urllib.error
+    import urllib.request
+    url = web[0]
+    for path, status in (("/", 200), ("/api/editions", 200), ("/api/editions/nope/ranking",
+                                                              404),
+                         ("/docs", 404), ("/redoc", 404), ("/openapi.json", 200)):
+        try:
+            r = urllib.request.urlopen(url + path, timeout=10)
+        except urllib.error.HTTPError as e:
+            r = e
+        assert r.status == status, path
+        assert r.headers["X-Content-Type-Options"] == "nosniff"
+        assert r.headers["X-Frame-Options"] == "DENY"
+        csp = r.headers["Content-Security-Policy"]
+        assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+        assert "unsafe-inline" not in csp and "http" not in csp
+
+
+@pytest.mark.parametrize("weights", ['{"level": NaN}', '{"level": Infinity}',
+                                     '{"level": -Infinity}', '{"level": 1e308}',
+                                     '{"level": 0}', '{"level": "x"}'])
+def test_reweight_refuses_weights_that_are_not_finite_positive_numbers(web, weights):
+    """NaN, Infinity or 1e308 answered 200 with null scores or all-tied ranks."""
+    import urllib.error
+    import urllib.request
+    req = urllib.request.Request(web[0] + "/api/editions/e1/reweight",
+                                 data=b'{"weights": ' + weights.encode() + b"}",
+                                 headers={"Content-Type": "application/json"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=10)
+    assert info.value.code == 422
+
+
+def test_a_slow_client_is_cut_off_after_the_header_timeout(web):
+    """No header timeout: a client trickling its headers held a connection for ever."""
+    import socket
+    import time
+    with socket.create_connection(("127.0.0.1", web[1]), timeout=10) as s:
+        s.sendall(b"GET /api/editions HTTP/1.1\r\n")
+        for _ in range(8):  # a header line every 0.25 s: never complete, always active
+            time.sleep(0.25)
+            try:
+                s.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        assert s.recv(1024) == b""  # closed by the server, nothing answered
+
+
+def test_serve_holds_no_lock_and_a_503_shows_no_path_or_pid(web, tmp_path):
+    """serve kept its read lock for life, so every publish failed with S02 while it ran;
+    a 503 during a publish showed the store's absolute path and a PID."""
+    import subprocess
+    import sys
+    import urllib.error
+    import urllib.request
+
+    from fintech_index.store import Store
+    url, _, _, store = web
+    urllib.request.urlopen(url + "/api/editions", timeout=10).read()
+    with Store(store) as s:  # a writer while the server runs
+        s.publish(_small_results(), "e2")
+        assert set(s.editions()["name"]) == {"e1", "e2"}
+    # another process holds the write lock: the app answers 503 without path or PID
+    locker = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\nfrom fintech_index.store import Store\n"
+        "s = Store(sys.argv[1])\nprint('locked', flush=True)\ntime.sleep(30)\n"), str(store)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert locker.stdout.readline().strip() == "locked"
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(url + "/api/editions", timeout=10)
+        body = info.value.read().decode()
+        assert info.value.code == 503
+        assert str(store.parent) not in body and "PID" not in body and "s.duckdb" in body
+    finally:
+        locker.terminate()
+        locker.wait(10)
+    names = [e["name"] for e in json.loads(
+        urllib.request.urlopen(url + "/api/editions", timeout=10).read())]
+    assert sorted(names) == ["e1", "e2"]
+
+
+def test_serve_on_a_port_in_use_is_a_coded_error(tmp_path, web):
+    from fintech_index.store import Store
+    with Store(tmp_path / "s.duckdb"):
+        pass
+    r = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "s.duckdb"), "--port",
+                                 str(web[1])])
+    assert r.exit_code == 2 and "[U66]" in r.output and "Traceback" not in r.output

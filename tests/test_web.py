@@ -102,6 +102,16 @@ def server(store_path):
     thread.join(10)
 
 
+def _wait_until(page, expression: str, attempts: int = 300) -> None:
+    """Poll ``expression`` through the DevTools protocol (page.wait_for_function evaluates
+    its predicate with eval, which the app's Content-Security-Policy rightly forbids)."""
+    for _ in range(attempts):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                     "(.ci/run installs it)")
@@ -116,13 +126,13 @@ def test_browser_slider_recomputes_the_ranking_as_the_engine(server, results):
         page.wait_for_selector("#ranking tbody tr")
         page.eval_on_selector("#w-level", "el => { el.value = '2.5'; "
                               "el.dispatchEvent(new Event('input')); }")
-        page.wait_for_function("document.body.dataset.ready && "
-                               "JSON.parse(document.body.dataset.ready).level === 2.5")
+        _wait_until(page, "document.body.dataset.ready && "
+                          "JSON.parse(document.body.dataset.ready).level === 2.5")
         shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "
                                           "r.dataset.unit)")
         page.select_option("#cityA", "SHA")
         page.select_option("#cityB", "LON")
-        page.wait_for_function("document.body.dataset.compared === 'SHA|LON'")
+        _wait_until(page, "document.body.dataset.compared === 'SHA|LON'")
         compared = page.inner_text("#compare tbody")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-reweighted.png"), full_page=True)

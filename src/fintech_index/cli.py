@@ -324,16 +324,17 @@ def publish_cmd(
 
 @app.command("serve")
 def serve_cmd(store: Path = STORE_OPT, host: str = typer.Option("127.0.0.1"),
-              port: int = typer.Option(8000)) -> None:
+              port: int = typer.Option(8000, min=1, max=65535)) -> None:
     """Serve the read-only API and the interactive ranking page over a store."""
-    import uvicorn
-
-    from .web.app import create_app
+    from .web.app import serve
 
     if not store.exists():
         _fail(StoreError("S01", f"{store}: no store here; publish an edition first "
                                 "(fintech-index store publish NAME)"))
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    try:
+        serve(store, host, port)
+    except FintechIndexError as e:
+        _fail(e)
 
 
 @app.command("audit")
@@ -343,8 +344,10 @@ def audit_cmd(
     spec: Path = typer.Option(..., "--spec", help="uncertainty spec YAML"),
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
     example: str | None = typer.Option(None, "--example", "-e"),
-    n: int | None = typer.Option(None, help="uncertainty replications (default: the spec's)"),
-    sobol: int = typer.Option(0, help="Sobol base sample N (0: no sensitivity analysis)"),
+    n: int | None = typer.Option(None, min=1,
+                                 help="uncertainty replications (default: the spec's)"),
+    sobol: int = typer.Option(0, min=0,
+                              help="Sobol base sample N (0: no sensitivity analysis)"),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address"),
     chunk: int = typer.Option(2000, min=1, help="replications evaluated per task (results "
                                                 "do not depend on it)"),

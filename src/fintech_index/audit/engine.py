@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import rankdata
 
 from .. import methods
@@ -66,10 +66,25 @@ class UncertaintySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     factors: list[Factor] = []
-    n: int = 1000
+    n: int = Field(1000, ge=1)
     seed: int = 0
     year: int | None = None
     top: int = 10
+
+
+MAX_AUDIT_BYTES = 2 * 1024**3  # the replications' scores and ranks held at once
+
+
+def check_replications(rows: int, units: int, what: str) -> None:
+    """Refuse [M70] an analysis whose per-replication scores and ranks (2 x rows x units
+    float64, about twice that while summarised) would not fit in MAX_AUDIT_BYTES, before
+    any work: ``n: 30000000`` reached 14 GB in two minutes."""
+    need = 4 * 8 * rows * max(units, 1)
+    if need > MAX_AUDIT_BYTES:
+        fit = MAX_AUDIT_BYTES // (4 * 8 * max(units, 1))
+        raise MethodologyError("M70", f"{what}: {rows:,} replications of {units} units need "
+                                      f"about {need / 1024**3:,.1f} GiB; at most {fit:,} fit "
+                                      f"in {MAX_AUDIT_BYTES / 1024**3:g} GiB: lower n")
 
 
 def load_spec(path: str | Path) -> UncertaintySpec:

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from .engine import Engine, evaluate_chunks
+from .engine import Engine, check_replications, evaluate_chunks
 
 
 def sobol_points(dimension: int, n: int, seed: int) -> np.ndarray:
@@ -62,6 +62,7 @@ def uncertainty(engine: Engine, n: int | None = None, chunk: int = 2000, client=
                 progress=None) -> Uncertainty:
     """Run the uncertainty analysis of ``engine.spec`` with ``n`` replications."""
     n = n or engine.spec.n
+    check_replications(n, len(engine.panel.unit_codes), "uncertainty analysis")
     u = sobol_points(engine.dimension, n, engine.spec.seed)
     scores, ranks = evaluate_chunks(engine, u, chunk=chunk, client=client, progress=progress)
     return Uncertainty(engine.panel.unit_codes, scores, ranks, engine.nominal_rank,
