@@ -83,6 +83,17 @@ def _(tmp):
     examples.validate("fintech")
 
 
+@case("U48", "'fr'")
+def _(tmp):
+    from fintech_index.publish.i18n import check_lang
+    check_lang("fr")
+
+
+@case("U52", "'ATL'")
+def _(tmp):
+    return CliRunner().invoke(app, ["districts", "ATL"])
+
+
 @case("U64", "empty unit")
 def _(tmp):
     from fintech_index.safe import file_segment

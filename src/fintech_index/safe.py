@@ -12,9 +12,6 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from rich.console import Console
-from rich.text import Text
-
 from .errors import FintechIndexError
 
 # ---------------------------------------------------------------- file names and URLs
@@ -114,20 +111,24 @@ def visible(text: object, *, keep: str = "") -> str:
                    else c for c in str(text))
 
 
-def plain(text: object, style: str = "", *, keep: str = "") -> Text:
+def plain(text: object, style: str = "", *, keep: str = ""):
     """User text as a rich ``Text``: printed as written, never parsed as console markup
     (``[/x]``, ``[link=...]``) and with control characters made visible."""
+    from rich.text import Text
+
     return Text(visible(text, keep=keep), style=style)
 
 
-class TextConsole(Console):
+def text_console(**kwargs: Any):
     """A rich console on which every string is text: never console markup or an emoji code,
     and control characters other than line breaks and tabs are shown as escapes (styles
-    come only from ``Text`` objects and table settings the program makes)."""
+    come only from ``Text`` objects and table settings the program makes). rich is imported
+    here, on first use, so that ``--help`` does not load it."""
+    from rich.console import Console
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, emoji=False, highlight=False, **kwargs)
+    class TextConsole(Console):
+        def render_str(self, text: str, **kw: Any):
+            kw.update(markup=False, emoji=False)
+            return super().render_str(visible(text, keep="\n\t"), **kw)
 
-    def render_str(self, text: str, **kwargs: Any) -> Text:
-        kwargs.update(markup=False, emoji=False)
-        return super().render_str(visible(text, keep="\n\t"), **kwargs)
+    return TextConsole(markup=False, emoji=False, highlight=False, **kwargs)

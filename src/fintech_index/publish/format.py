@@ -1,0 +1,165 @@
+"""One place that turns ranks, changes, numbers and dates into text, in English (``en``)
+and Simplified Chinese (``zh``), for every output: site, white papers, workbook, terminal.
+
+Conventions (kept stable: other outputs import these functions):
+- a missing value (None or NaN) gives ``missing`` (default ``""``), never "nan";
+- a rank change is ``rank_before - rank``: positive is a climb (analysis.changes);
+- numbers group thousands with "," in both languages (GB/T 15835 allows the comma in
+  statistical tables) and use "." as decimal point;
+- Chinese ordinals are 第N (第一 ... 第十 in words, 第11 after), counts of places 位.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Iterable
+
+LANGS = ("en", "zh")
+
+_EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
+                "eighth", "ninth", "tenth")
+_EN_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
+               "nine", "ten")
+_ZH_NUMBERS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December")
+
+
+def is_missing(v: object) -> bool:
+    """None, NaN (float or numpy) and pandas' NA are missing."""
+    if v is None:
+        return True
+    try:
+        return bool(math.isnan(float(v)))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def rank(v: object, lang: str = "en", missing: str = "") -> str:
+    """A rank as digits: 3.0 -> "3"; missing -> ``missing``. Same in both languages."""
+    return missing if is_missing(v) else str(int(float(v)))  # type: ignore[arg-type]
+
+
+def count(n: int, lang: str = "en") -> str:
+    """A small count in words (en "no", "one" ... "ten"; zh 零 ... 十), digits above ten."""
+    k = int(n)
+    words = _ZH_NUMBERS if lang == "zh" else _EN_NUMBERS
+    return words[k] if 0 <= k < len(words) else str(k)
+
+
+def ordinal(n: object, lang: str = "en") -> str:
+    """en: 1 -> "first" ... 10 -> "tenth", then "11th", "22nd", "103rd";
+    zh: 1 -> "第一" ... 10 -> "第十", then "第11"."""
+    k = int(float(n))  # type: ignore[arg-type]
+    if lang == "zh":
+        return f"第{count(k, 'zh')}" if 1 <= k <= 10 else f"第{k}"
+    if 1 <= k <= len(_EN_ORDINALS):
+        return _EN_ORDINALS[k - 1]
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def places(n: int, lang: str = "en") -> str:
+    """A number of rank places: en "one place", "two places"; zh "1位", "2位"."""
+    k = abs(int(n))
+    if lang == "zh":
+        return f"{k}位"
+    return f"{count(k)} place" + ("" if k == 1 else "s")
+
+
+def change_class(v: object) -> str:
+    """CSS-like class of a rank change: "up", "down", "same" or "new" (missing before)."""
+    if is_missing(v):
+        return "new"
+    x = float(v)  # type: ignore[arg-type]
+    return "up" if x > 0 else ("down" if x < 0 else "same")
+
+
+_CHANGE = {
+    "words": {"en": ("up {n}", "down {n}", "unchanged", "new"),
+              "zh": ("上升{n}位", "下降{n}位", "持平", "新上榜")},
+    "sign": {"en": ("+{n}", "\u2212{n}", "=", "new"), "zh": ("+{n}", "\u2212{n}", "=", "新")},
+    "arrow": {"en": ("\u25b2{n}", "\u25bc{n}", "=", "new"), "zh": ("\u25b2{n}", "\u25bc{n}",
+                                                                   "=", "新")},
+}
+
+
+def change(v: object, lang: str = "en", style: str = "words") -> str:
+    """A rank change (positive = climbed): style "words" (en "up 2", "down 1", "unchanged",
+    "new"; zh "上升2位", "下降1位", "持平", "新上榜"), "sign" ("+2", "−1", "=") or
+    "arrow" ("▲2", "▼1", "="). Missing (not ranked before) is "new" / 新."""
+    up, down, same, new = _CHANGE[style]["zh" if lang == "zh" else "en"]
+    kind = change_class(v)
+    if kind == "new":
+        return new
+    n = abs(int(float(v)))  # type: ignore[arg-type]
+    return {"up": up, "down": down, "same": same}[kind].format(n=n)
+
+
+def number(v: object, digits: int = 1, lang: str = "en", missing: str = "") -> str:
+    """A number with thousands grouped and ``digits`` decimals: 12345.678 -> "12,345.7"."""
+    if is_missing(v):
+        return missing
+    x = float(v)  # type: ignore[arg-type]
+    text = f"{x:,.{digits}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+
+
+def score(v: object, lang: str = "en", missing: str = "") -> str:
+    """An index score (0-100) with two decimals, as every output prints it."""
+    return number(v, 2, lang, missing)
+
+
+def signed(v: object, digits: int = 1, lang: str = "en", missing: str = "") -> str:
+    """A difference with its sign: +1.2, −0.4 (minus sign U+2212), 0.0."""
+    if is_missing(v):
+        return missing
+    text = number(abs(float(v)), digits, lang)  # type: ignore[arg-type]
+    if float(text.replace(",", "")) == 0:
+        return text
+    return ("+" if float(v) > 0 else "\u2212") + text  # type: ignore[arg-type]
+
+
+def percent(p: object, digits: int = 0, lang: str = "en", missing: str = "") -> str:
+    """A share in [0, 1] as a percentage: 0.853 -> "85%" (both languages)."""
+    return missing if is_missing(p) else f"{float(p) * 100:.{digits}f}%"  # type: ignore
+
+
+def interval(lo: object, hi: object, lang: str = "en", missing: str = "") -> str:
+    """A rank interval "3–7" (en dash); one number when both ends agree."""
+    if is_missing(lo) or is_missing(hi):
+        return missing
+    a, b = rank(lo), rank(hi)
+    return a if a == b else f"{a}\u2013{b}"
+
+
+def date(d: _dt.date, lang: str = "en") -> str:
+    """en "25 November 2026"; zh "2026年11月25日"."""
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {_EN_MONTHS[d.month - 1]} {d.year}"
+
+
+def join(items: Iterable[str], lang: str = "en") -> str:
+    """en "A, B and C"; zh "A、B和C"."""
+    xs = list(items)
+    if len(xs) <= 1:
+        return "".join(xs)
+    if lang == "zh":
+        return "、".join(xs[:-1]) + "和" + xs[-1]
+    return ", ".join(xs[:-1]) + " and " + xs[-1]
+
+
+def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "") -> str:
+    """A raw indicator value with its unit: whole numbers without decimals (counts),
+    others with up to three significant decimals: 12 "unicorns", 43.3 "per 100 people"."""
+    if is_missing(v):
+        return missing
+    x = float(v)  # type: ignore[arg-type]
+    if x == int(x) and abs(x) < 1e15:
+        text = number(x, 0, lang)
+    else:
+        digits = 1 if abs(x) >= 100 else (2 if abs(x) >= 1 else 3)
+        text = number(x, digits, lang)
+    return f"{text} {unit}" if unit else text

@@ -1,0 +1,78 @@
+"""Languages of the published outputs: the reviewed table of fixed UI strings
+(``strings.yaml`` beside this file, English and Simplified Chinese, written and reviewed
+by hand, never machine-translated) and the names of nodes and units in a language.
+
+Names in Chinese come from the data: an optional ``name_zh`` on framework nodes and a
+``name_zh`` column of the units; where absent, the English name is used."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import FintechIndexError
+from .format import LANGS
+
+STRINGS_FILE = Path(__file__).with_name("strings.yaml")
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is one of LANGS, else a usage error [U48]."""
+    if lang not in LANGS:
+        raise FintechIndexError("U48", f"--lang {lang!r}: not a language of the outputs; "
+                                f"use one of {', '.join(LANGS)}")
+    return lang
+
+
+@cache
+def _table() -> dict[str, dict[str, str]]:
+    table = yaml.safe_load(STRINGS_FILE.read_text(encoding="utf-8"))
+    for key, entry in table.items():  # the packaged table is complete: every key, both
+        missing = [lang for lang in LANGS if not isinstance(entry.get(lang), str)]
+        if missing:  # pragma: no cover - guarded by tests/test_site.py
+            raise RuntimeError(f"{STRINGS_FILE.name}: {key!r} has no {missing}")
+    return table
+
+
+def strings(lang: str) -> dict[str, str]:
+    """Every fixed string in ``lang``, by key (what the templates receive as ``t``)."""
+    check_lang(lang)
+    return {key: entry[lang] for key, entry in _table().items()}
+
+
+def text(key: str, lang: str, **fields: Any) -> str:
+    """One fixed string in ``lang`` with its ``{fields}`` filled in."""
+    return strings(lang)[key].format(**fields)
+
+
+def node_name(framework, code: str, lang: str = "en") -> str:
+    """A framework node's name in ``lang`` (``name_zh`` when given; else the English)."""
+    node = framework.nodes[code]
+    if lang == "zh":
+        zh = getattr(node, "name_zh", None)
+        if isinstance(zh, str) and zh:
+            return zh
+    return node.name or code
+
+
+def unit_name(units, code: str, lang: str = "en") -> str:
+    """A unit's name in ``lang`` from a units frame (columns name, optionally name_zh)."""
+    if lang == "zh" and "name_zh" in units.columns:
+        zh = units["name_zh"].get(code)
+        if isinstance(zh, str) and zh:
+            return zh
+    name = units["name"].get(code) if "name" in units.columns else None
+    return name if isinstance(name, str) and name else code
+
+
+def unit_of(framework, code: str, lang: str = "en") -> str:
+    """An indicator's unit of measurement in ``lang`` (``unit_zh`` when given)."""
+    node = framework.nodes[code]
+    if lang == "zh":
+        zh = getattr(node, "unit_zh", None)
+        if isinstance(zh, str) and zh:
+            return zh
+    return node.unit or ""

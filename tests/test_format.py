@@ -1,0 +1,76 @@
+"""The one formatting module and the strings table: hand-worked values in both languages."""
+
+import datetime as dt
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from fintech_index.errors import FintechIndexError
+from fintech_index.publish import format as fmt
+from fintech_index.publish import i18n
+
+
+def test_ranks_and_missing():
+    assert fmt.rank(3.0) == "3" and fmt.rank(float("nan")) == ""
+    assert fmt.rank(None, missing="-") == "-"
+    assert fmt.interval(3.0, 7.0) == "3\u20137" and fmt.interval(1, 1) == "1"
+    assert fmt.interval(float("nan"), 2) == ""
+
+
+@pytest.mark.parametrize(("n", "en", "zh"), [(1, "first", "第一"), (3, "third", "第三"),
+                                             (10, "tenth", "第十"), (11, "11th", "第11"),
+                                             (12, "12th", "第12"), (22, "22nd", "第22"),
+                                             (103, "103rd", "第103"), (111, "111th", "第111")])
+def test_ordinals(n, en, zh):
+    assert fmt.ordinal(n) == en and fmt.ordinal(n, "zh") == zh
+
+
+@pytest.mark.parametrize(("v", "words_en", "words_zh", "sign", "arrow", "cls"), [
+    (2.0, "up 2", "上升2位", "+2", "\u25b22", "up"),
+    (-1.0, "down 1", "下降1位", "\u22121", "\u25bc1", "down"),
+    (0.0, "unchanged", "持平", "=", "=", "same"),
+    (float("nan"), "new", "新上榜", "new", "new", "new")])
+def test_changes(v, words_en, words_zh, sign, arrow, cls):
+    assert fmt.change(v) == words_en and fmt.change(v, "zh") == words_zh
+    assert fmt.change(v, style="sign") == sign and fmt.change(v, style="arrow") == arrow
+    assert fmt.change_class(v) == cls
+
+
+def test_numbers_values_dates_lists():
+    assert fmt.number(12345.678) == "12,345.7" and fmt.score(70.125) == "70.12"
+    assert fmt.number(-0.04) == "0.0" and fmt.signed(-1.25) == "\u22121.2"
+    assert fmt.signed(2.0, 0) == "+2" and fmt.percent(0.853) == "85%"
+    assert fmt.value(12.0, "unicorns") == "12 unicorns" and fmt.value(43.2644) == "43.26"
+    assert fmt.value(720.0, "points") == "720 points" and fmt.value(0.01234) == "0.012"
+    assert fmt.value(1801.58) == "1,801.6"
+    assert fmt.date(dt.date(2026, 11, 5)) == "5 November 2026"
+    assert fmt.date(dt.date(2026, 11, 5), "zh") == "2026年11月5日"
+    assert fmt.join(["A", "B", "C"]) == "A, B and C" and fmt.join(["A", "B"], "zh") == "A和B"
+    assert fmt.places(1) == "one place" and fmt.places(-3) == "three places"
+    assert fmt.places(2, "zh") == "2位" and fmt.count(5, "zh") == "五"
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12) | st.just(float("nan")))
+def test_number_round_trips_to_its_rounding(x):
+    text = fmt.number(x, 2)
+    if math.isnan(x):
+        assert text == ""
+    else:
+        assert abs(float(text.replace(",", "")) - x) <= 0.005 + 1e-9 * abs(x)
+
+
+def test_strings_table_is_complete_and_languages_are_checked():
+    en, zh = i18n.strings("en"), i18n.strings("zh")
+    assert en.keys() == zh.keys() and len(en) > 40
+    # every {field} of a key is the same in both languages
+    import string
+    for key in en:
+        fields = [{f for _, f, _, _ in string.Formatter().parse(s) if f} for s in (en[key],
+                                                                                  zh[key])]
+        assert fields[0] == fields[1], key
+    assert i18n.text("city_summary", "zh", rank=3, n=43, score="70.12") == \
+        "在43个城市中排名第3，得分70.12。"
+    with pytest.raises(FintechIndexError, match=r"'fr'.*en, zh \[U48\]"):
+        i18n.check_lang("fr")
