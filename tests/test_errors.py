@@ -743,6 +743,12 @@ def _(tmp):
             tmp, "b.csv", "currency,date,usd_per_unit\nCNY,2024-06-28,0.5\n")))
 
 
+@case("S68", "edition name 'a/b'")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        s.publish(small_build(), "a/b")
+
+
 # ----------------------------------------------------------------------------------- tests
 
 @pytest.mark.parametrize("code", sorted(CASES))

@@ -189,10 +189,24 @@ def test_an_edition_named_with_markup_publishes_and_lists(tmp_path):
     from fintech_index.store import Store
     p = tmp_path / "s.duckdb"
     with Store(p) as s:
-        s.publish(_small_results(), "[/x]\x1b[31m")
+        s.publish(_small_results(), "[bold red]loud[link=x] 上海")
     r = CliRunner().invoke(app, ["store", "ls", "--store", str(p)], env={"COLUMNS": "200"})
     assert r.exit_code == 0, r.output
-    assert "[/x]\\x1b[31m" in r.output and "\x1b" not in r.output
+    assert "[bold red]loud[link=x] 上海" in r.output and "\x1b" not in r.output
+
+
+@pytest.mark.parametrize("name", ["[/x]", "a/b", "../e", "x\x1b[31m", "two\nlines", "", "..",
+                                  "e" * 101])
+def test_edition_names_that_cannot_be_served_or_printed_are_refused(tmp_path, name):
+    """Edition names with '/' published but could not be served; '[/x]' committed and then
+    broke `store ls`. Refused before anything is written."""
+    from fintech_index.store import Store
+    p = tmp_path / "s.duckdb"
+    with Store(p) as s, pytest.raises(fi.StoreError) as info:
+        s.publish(_small_results(), name)
+    assert info.value.codes == ("S68",)
+    with Store(p, read_only=True) as s:
+        assert len(s.editions()) == 0
 
 
 # ------------------------------------------------------------------------------ rates
@@ -492,3 +506,63 @@ def test_serve_on_a_port_in_use_is_a_coded_error(tmp_path, web):
     r = CliRunner().invoke(app, ["serve", "--store", str(tmp_path / "s.duckdb"), "--port",
                                  str(web[1])])
     assert r.exit_code == 2 and "[U66]" in r.output and "Traceback" not in r.output
+
+
+# ------------------------------------------------------------------------------ publishing
+
+def hostile_results(tmp: Path, framework_name: str = "Index\n\n= with a blank line #x"):
+    """Units '../../escaped', 'Sao Paulo' and 'Sao-Paulo' (two cities, two papers), and one
+    unit without any value on dimension B, aggregated with na_rm (its B score is missing)."""
+    import numpy as np
+    units = {"../../escaped": "../../escaped", "SPA": "Sao Paulo", "SPB": "Sao-Paulo",
+             "u4": "Four", "u5": "Five"}
+    fw = fi.framework_from_dict({"name": framework_name, "index": {"code": "idx", "children": [
+        {"code": "A", "name": "Dim *A*", "children": [{"code": "a1"}, {"code": "a2"}]},
+        {"code": "B", "name": "Dim $B$", "children": [{"code": "b1"}, {"code": "b2"}]}]}},
+        "hostile.yaml")
+    rows = []
+    rng = np.random.default_rng(3)
+    for unit, name in units.items():
+        for year in (2024, 2025):
+            for ind in ("a1", "a2", "b1", "b2"):
+                value = "" if unit == "u4" and ind.startswith("b") else rng.uniform(1, 9)
+                rows.append({"unit": unit, "name": name, "year": year, "indicator": ind,
+                             "value": value})
+    data = tmp / "d.csv"
+    pd.DataFrame(rows).to_csv(data, index=False)
+    meth = fi.methodology_from_dict({"aggregate": {"method": "a_amean", "na_rm": True}},
+                                    "m.yaml")
+    return fi.build(fw, fi.load_panel(data, fw), meth)
+
+
+@pytest.mark.slow
+def test_published_files_stay_inside_their_folders_and_never_collide(tmp_path):
+    """A unit named '../../escaped' wrote outside the site folder; 'Sao-Paulo' and
+    'Sao Paulo' wrote one file for two papers; a framework name with a blank line, or a
+    missing dimension score under na_rm (bar width 'nancm'), made Typst fail."""
+    import re as regex
+
+    from fintech_index.publish import publish_all
+    res = hostile_results(tmp_path)
+    assert np_isnan(res.scores("B").at["u4", 2025])
+    out = tmp_path / "deep" / "out"
+    out.mkdir(parents=True)
+    before = {p for p in tmp_path.rglob("*")}
+    written = publish_all(res, site=out / "site", pdf=out / "papers",
+                          cities=["../../escaped", "SPA", "SPB", "u4"])
+    created = {p for p in tmp_path.rglob("*")} - before
+    for p in created | set(written):
+        assert p.resolve().is_relative_to(out.resolve()), p
+    assert not (tmp_path / "escaped.html").exists()
+    papers = sorted(p.name for p in (out / "papers").iterdir())
+    assert len(papers) == 4 and len(set(papers)) == 4
+    assert "Sao-Paulo_white_paper_2025.pdf" in papers
+    assert "Sao_20Paulo_white_paper_2025.pdf" in papers
+    # every link of the ranking page leads to a page that exists
+    index = (out / "site" / "index.html").read_text(encoding="utf-8")
+    links = regex.findall(r'href="(city/[^"]+)"', index)
+    assert len(links) == 5 and all((out / "site" / link).is_file() for link in links)
+
+
+def np_isnan(v) -> bool:
+    return v != v

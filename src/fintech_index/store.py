@@ -204,6 +204,9 @@ class Store:
                 note: str | None = None) -> None:
         """Store ``results`` as the edition ``name``. Refused if the name exists; a revision
         names the edition it revises, which must exist."""
+        check_edition_name(name)
+        if revises is not None:
+            check_edition_name(revises)
         if self._exists("editions", name):
             raise StoreError("S03", f"{self.path}: edition '{name}' is already published and "
                                     "editions are immutable; publish the revision under a new name "
@@ -297,6 +300,26 @@ class Store:
             kind = table.rstrip("s")
             raise StoreError("S06", f"{self.path}: no {kind} named '{name}' (known: "
                                     f"{', '.join(known) or 'none'})")
+
+
+EDITION_NAME_MAX = 100
+
+
+def check_edition_name(name: str) -> None:
+    """Refuse [S68] an edition name that cannot be one URL segment and one line of text:
+    empty, over EDITION_NAME_MAX characters, '.' or '..', holding '/' or '\\' (the web
+    app's routes and file names split there), or a control or format character (line
+    breaks, ANSI escapes, bidirectional overrides). Letters of any script, digits, spaces
+    and other punctuation are fine."""
+    import unicodedata
+
+    bad = sorted({c for c in name if c in "/\\" or unicodedata.category(c) in
+                  ("Cc", "Cf", "Zl", "Zp")})
+    if not name.strip() or len(name) > EDITION_NAME_MAX or name in (".", "..") or bad:
+        raise StoreError("S68", f"edition name {name!r}: use 1 to {EDITION_NAME_MAX} "
+                                "characters without '/', '\\', line breaks or control "
+                                "characters (e.g. gfcdi-2025)"
+                                + (f"; found {', '.join(repr(c) for c in bad)}" if bad else ""))
 
 
 def _now() -> datetime:

@@ -27,13 +27,28 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
         tick("site")
     if pdf is not None:
         units = cities or list(results.ranking().index[:10])
+        files = paper_names(results, units)
         for unit in units:
             name = results.panel.units.at[unit, "name"]
-            safe = "".join(c if c.isalnum() else "_" for c in str(name))
             written.append(write_white_paper(
-                results, unit, Path(pdf) / f"{safe}_white_paper_{results.years[-1]}.pdf"))
+                results, unit, Path(pdf) / f"{files[unit]}_white_paper_{results.years[-1]}.pdf"))
             tick(f"white paper {name}")
     if xlsx is not None:
         written.append(write_workbook(results, xlsx))
         tick("workbook")
     return written
+
+
+def paper_names(results: Results, units: list[str]) -> dict[str, str]:
+    """A file-name stem per unit: its name, made a safe segment (``Sao Paulo`` and
+    ``Sao-Paulo`` stay two files; ``../x`` stays inside), with the unit code added where
+    two units share a name."""
+    from collections import Counter
+
+    from ..safe import file_segments
+
+    names = {u: str(results.panel.units.at[u, "name"]) for u in units}
+    shared = Counter(names.values())
+    labels = {u: n if shared[n] == 1 else f"{n} {u}" for u, n in names.items()}
+    stems = file_segments(labels.values(), what="city name")
+    return {u: stems[labels[u]] for u in units}

@@ -20,18 +20,21 @@ from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..panel import IMPUTED
-
-_SPECIAL = set("\\#$*_@<>[]`~=/-+")
+from ..safe import typst_length, typst_string, typst_text
 
 
 def _t(text) -> str:
-    """Text for Typst markup, every character with a markup meaning escaped."""
-    return "".join("\\" + c if c in _SPECIAL else c for c in str(text))
+    """Text for Typst markup, shown literally (fintech_index.safe.typst_text)."""
+    return typst_text(text)
 
 
 def _s(text) -> str:
-    """Text inside a Typst string literal: backslashes and double quotes escaped."""
-    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+    """Text inside a Typst string literal (fintech_index.safe.typst_string)."""
+    return typst_string(text)
+
+
+def _score(v) -> str:
+    return "-" if v is None or np.isnan(v) else f"{v:.2f}"
 
 
 def _rank(v) -> str:
@@ -48,11 +51,12 @@ def _bars(rows: list[tuple[str, float, float]]) -> str:
     """A horizontal bar chart: the city's score (dark) and the top-10 mean (light)."""
     out = ["#table(columns: (auto, 1fr), stroke: none, inset: 3pt,"]
     for name, mine, ref in rows:
-        a, b = max(mine, 0) / 100 * 9, max(ref, 0) / 100 * 9
+        # a missing score (na_rm) is a bar of 0, never 'nancm' (issue 17)
+        a, b = typst_length(mine / 100 * 9), typst_length(ref / 100 * 9)
         out.append(f"[{_t(name)}], [#stack(spacing: 2pt, "
-                   f"rect(width: {a:.3f}cm, height: 0.3cm, fill: rgb(\"#1f4e79\")), "
-                   f"rect(width: {b:.3f}cm, height: 0.3cm, fill: rgb(\"#9dc3e6\"))) "
-                   f"{mine:.2f} / {ref:.2f}],")
+                   f"rect(width: {a}, height: 0.3cm, fill: rgb(\"#1f4e79\")), "
+                   f"rect(width: {b}, height: 0.3cm, fill: rgb(\"#9dc3e6\"))) "
+                   f"{_t(_score(mine))} / {_t(_score(ref))}],")
     out.append(")")
     return "\n".join(out)
 

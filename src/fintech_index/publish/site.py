@@ -25,6 +25,7 @@ from ..analysis.profiles import profile
 from ..analysis.sentences import edition_sentences
 from ..build import Results
 from ..panel import IMPUTED
+from ..safe import file_segment, file_segments
 
 CSS = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
 table{border-collapse:collapse;margin:1rem 0}
@@ -87,6 +88,7 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
     changes = compare(cur, prev) if prev is not None else None
     written = [_index(results, cur, prev, changes, coordinates, audit, top, out)]
     written.append(_rankings(results, cur, changes, out))
+    file_segments(cur.ranked().index, what="unit")  # refuses codes one file apart [U65]
     for unit in cur.ranked().index:
         written.append(_city(results, cur, changes, unit, out))
     written.append(_methodology(results, out))
@@ -105,7 +107,7 @@ def _index(results, cur, prev, changes, coords, audit, top, out) -> Path:
             interval = f"{_rank(audit.at[unit, 'rank_p05'])}-{_rank(audit.at[unit, 'rank_p95'])}"
         cells = "".join(f"<td>{_rank(cur.ranks.at[unit, d])}</td>" for d in dims)
         rows.append(f'<tr><td>{_rank(cur.ranks.at[unit, fw.index])}</td><td><a href="city/'
-                    f'{_e(unit)}.html">{_e(cur.name(unit))}</a></td><td>{arrow}</td>'
+                    f'{file_segment(unit)}.html">{_e(cur.name(unit))}</a></td><td>{arrow}</td>'
                     f"<td>{_num(cur.scores.at[unit, fw.index])}</td><td>{interval}</td>"
                     f"{cells}</tr>")
     head = "".join(f"<th>{_e(fw.nodes[d].name)}</th>" for d in dims)
@@ -175,7 +177,7 @@ def _city(results, cur, changes, unit, out) -> Path:
             f"<p>Strengths: {listing(pr.strengths)}.</p><p>Weaknesses: "
             f"{listing(pr.weaknesses)}.</p><table><tr><th>rank</th><th>node</th><th>change</th>"
             f"<th>score</th></tr>{''.join(rows)}</table>")
-    p = out / "city" / f"{unit}.html"
+    p = out / "city" / f"{file_segment(unit, what='unit')}.html"  # never '../' (issue 17)
     p.write_text(_page(f"{cur.name(unit)}: {fw.name} {cur.year}", body, depth=1),
                  encoding="utf-8")
     return p
