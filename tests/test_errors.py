@@ -434,6 +434,31 @@ def _(tmp):
 
 
 
+@case("D69", "column 'value' is missing")
+def _(tmp):
+    load_csv(tmp, "unit,year,indicator,val\nX,2024,a,1\n")
+
+
+@case("D70", "cell B2")
+def _(tmp):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["unit", "year", "a", "b"])
+    wb.active.append(["X", "#N/A", 1, 2])
+    wb.save(tmp / "d.xlsx")
+    fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
+
+
+@case("D71", "cell C2")
+def _(tmp):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["unit", "year", "a", "b"])
+    wb.active.append(["X", 2024, "=1+1", 2])
+    wb.save(tmp / "d.xlsx")
+    fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
+
+
 @case("D67", "row 2 and row 3")
 def _(tmp):
     records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\n"

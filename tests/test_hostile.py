@@ -566,3 +566,73 @@ def test_published_files_stay_inside_their_folders_and_never_collide(tmp_path):
 
 def np_isnan(v) -> bool:
     return v != v
+
+
+# ------------------------------------------------------------------------------ careless input
+
+FLAT_FW = {"index": {"code": "i", "children": [{"code": "a"}, {"code": "b"}]}}
+
+
+def test_excel_errors_and_uncalculated_formulas_are_not_read_as_missing(tmp_path):
+    """A '#DIV/0!' cell or a formula without a cached value became missing silently."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["unit", "year", "a", "b"])
+    ws.append(["X", 2024, 1, "#DIV/0!"])  # openpyxl stores this as an error cell
+    ws.append(["Y", 2024, "=B2*2", 3])  # a formula openpyxl cannot calculate
+    ws.append(["Z", 2024, 2, 4])
+    p = tmp_path / "d.xlsx"
+    wb.save(p)
+    fw = fi.framework_from_dict(FLAT_FW, "f.yaml")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, fw)
+    assert str(info.value).splitlines() == [
+        "d.xlsx: sheet 'Data', cell D2: #DIV/0! is a spreadsheet error, not a value; correct "
+        "the formula or leave the cell empty for a missing value [D70]",
+        "d.xlsx: sheet 'Data', cell C3: formula =B2*2 has no computed value in the file "
+        "(saved by a program that does not calculate); open and save it in Excel or "
+        "LibreOffice [D71]"]
+
+
+def test_a_long_file_without_its_value_column_says_so(tmp_path):
+    """It was read as a wide file and reported as duplicate rows."""
+    p = tmp_path / "d.csv"
+    p.write_text("unit,year,indicator,val\nX,2024,a,1\nX,2024,b,2\n")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, fi.framework_from_dict(FLAT_FW, "f.yaml"))
+    assert info.value.codes == ("D69",)
+    assert "column 'value' is missing" in str(info.value)
+
+
+def test_a_mistyped_unit_gets_a_suggestion(tmp_path):
+    fw = fi.framework_from_dict(dict(FLAT_FW, units=[{"code": "SHA"}, {"code": "BJS"}]),
+                                "f.yaml")
+    p = tmp_path / "d.csv"
+    p.write_text("unit,year,a,b\nSHA,2024,1,2\nSAH,2024,3,4\nBJS,2024,5,6\n")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(p, fw)
+    assert str(info.value) == ("d.csv: row 3, column 'unit': 'SAH' is not a unit of the "
+                               "framework (did you mean 'SHA'? known: SHA, BJS) [D20]")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("normalize: {method: n_minmax}\n",
+     "m.yaml: unknown field 'normalize' (did you mean 'normalise'?) [M05]"),
+    ("round: {i: -400}\n",
+     "m.yaml: field 'round.i': Input should be greater than or equal to 0 (got -400) [M05]"),
+    ("normalise: {method: n_minmx}\n",
+     "m.yaml: normalise (default): unknown normalise method 'n_minmx' (did you mean "
+     "'n_minmax'? accepted: "),
+    ("treat: {method: winsorise, winmaxx: 5}\n",
+     "m.yaml: treat (default): method 'winsorise' has no parameter(s) ['winmaxx']"),
+])
+def test_methodology_errors_name_their_file_and_suggest(tmp_path, text, expected):
+    """[M06] and [M10] did not name the file; `normalize:` got no 'did you mean';
+    `round: {idx: -400}` emptied the index and exited 0."""
+    p = tmp_path / "m.yaml"
+    p.write_text(text)
+    with pytest.raises(fi.MethodologyError) as info:
+        fi.load_methodology(p).check(fi.framework_from_dict(FLAT_FW, "f.yaml"))
+    assert str(info.value).startswith(expected), str(info.value)

@@ -13,6 +13,7 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -164,6 +165,9 @@ def _read_excel(p: Path, src: str, sheet: str | int | None) -> _Table:
                     isinstance(sheet, int) and not 0 <= sheet < len(names)):
                 raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
             frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
+        chosen = names[0] if sheet is None else (names[sheet] if isinstance(sheet, int)
+                                                 else sheet)
+        _excel_cell_problems(p, src, chosen).raise_as(DataError)
     except DataError:
         raise
     except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
@@ -171,6 +175,42 @@ def _read_excel(p: Path, src: str, sheet: str | int | None) -> _Table:
                                f"({type(e).__name__}: {one_line(e)})") from None
     sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
     return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
+
+
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
+    """Cells pandas would read as missing without a word: an error value such as
+    ``#DIV/0!`` [D70], and a formula the file holds no computed value for (written by a
+    program that does not calculate) [D71]. openpyxl reads the sheet twice: formulas, and
+    the values cached with them. Other formats (xls, ods) are not checked."""
+    import openpyxl
+
+    problems = Problems()
+    try:
+        formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not an xlsx (pandas read it with another engine)
+        return problems
+    try:
+        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                where = f"{src}: sheet {sheet!r}, cell {getattr(cv, 'coordinate', '?')}"
+                if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
+                    problems.add("D70", f"{where}: {cv.value} is a spreadsheet error, not a "
+                                        "value; correct the formula or leave the cell empty "
+                                        "for a missing value")
+                elif getattr(cf, "data_type", None) == "f" and cv.value is None:
+                    problems.add("D71", f"{where}: formula {cf.value} has no computed value "
+                                        "in the file (saved by a program that does not "
+                                        "calculate); open and save it in Excel or LibreOffice")
+    finally:
+        formulas.close()
+        values.close()
+    return problems
 
 
 def _read_csv(text: str, src: str, sep: str) -> _Table:
@@ -283,8 +323,10 @@ def _check_units_known(found: Sequence[str], known: Sequence[str], table: _Table
     unknown = [u for u in found if u not in set(known)]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
+        close = difflib.get_close_matches(u, list(known), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
-                            f"{u!r} is not a {what} of the framework (known: {listed})")
+                            f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
 
 
 def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
@@ -316,6 +358,10 @@ def panel_from_table(table: _Table, framework: Framework, *,
                         f"{table.src}: header row: columns 'unit' and 'year' are required "
                         f"(found: {cols[:12]}); long files have unit, year, indicator, value; "
                         "wide files have unit, year and one column per indicator code")
+    if "indicator" in cols and "value" not in cols and "indicator" not in framework.indicators:
+        raise DataError("D69", f"{table.src}: header row: column 'value' is missing; a long "
+                               "file has unit, year, indicator, value (a wide file has no "
+                               f"'indicator' column) (found: {cols[:12]})")
     is_long = "indicator" in cols and "value" in cols
     if is_long:
         return _load_long(table, framework, units, source, source_year)

@@ -116,6 +116,38 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
                     ) from None
 
 
+def _did_you_mean(word: str, candidates: list[str]) -> str:
+    """' (did you mean 'normalise'?)' for the closest accepted name, or '' (difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names accepted at ``loc`` inside ``model`` (list indices and dict keys
+    skipped); [] where the path leaves the models."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type)
+                                         and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        inner = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            for a in typing.get_args(field.annotation):
+                inner += [b for b in typing.get_args(a)
+                          if isinstance(b, type) and issubclass(b, BaseModel)]
+        current = inner[0] if inner else None
+    return list(current.model_fields) if isinstance(current, type) and \
+        issubclass(current, BaseModel) else []
+
+
 def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexError],
              code: str) -> Model:
     """``raw`` as a ``model``, or one error with a line per invalid field."""
@@ -126,7 +158,9 @@ def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexErr
         for err in e.errors():
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                problems.add(code, f"{src}: unknown field '{loc}'")
+                problems.add(code, f"{src}: unknown field '{loc}'"
+                                   + _did_you_mean(str(err["loc"][-1]),
+                                                   _fields_at(model, err["loc"][:-1])))
             else:
                 problems.add(code, f"{src}: field '{loc}': {err['msg']} "
                                    f"(got {err.get('input')!r})")
