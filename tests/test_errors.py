@@ -119,6 +119,11 @@ def _(tmp):
                                         "--port", str(port)])
 
 
+@case("U67", "nothing to write")
+def _(tmp):
+    return CliRunner().invoke(app, ["publish", "e"])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")
@@ -459,6 +464,19 @@ def _(tmp):
     fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
 
 
+@case("D72", "missing.csv")
+def _(tmp):
+    from fintech_index.audit.uncertainty import read_summary
+    read_summary(tmp / "missing.csv", ["X"])
+
+
+@case("D73", "s.csv: 1 of the edition's 2 units")
+def _(tmp):
+    from fintech_index.audit.uncertainty import read_summary
+    read_summary(write(tmp, "s.csv", "unit,rank_p05,rank_p95,median_rank\nX,1,2,1\n"),
+                 ["X", "Y"])
+
+
 @case("D67", "row 2 and row 3")
 def _(tmp):
     records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\n"
@@ -772,6 +790,13 @@ def _(tmp):
 def _(tmp):
     with Store(tmp / "s.duckdb") as s:
         s.publish(small_build(), "a/b")
+
+
+@case("S69", "no node 'idz'")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        s.publish(small_build(), "e")
+        s.ranking("e", "idz")
 
 
 # ----------------------------------------------------------------------------------- tests

@@ -96,7 +96,8 @@ class Inputs:
 
 
 def resolve_inputs(command: str, framework: Path | None, data: Path | None,
-                   methodology: Path | None, example: str | None) -> Inputs:
+                   methodology: Path | None, example: str | None,
+                   sheet: str | None = None) -> Inputs:
     """User files (FRAMEWORK and DATA, both) or a bundled example (default: the main
     index); ``--methodology`` replaces the example's or the default methodology."""
     from .methodology import Methodology, load_methodology
@@ -115,7 +116,7 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
     from .panel import load_panel
 
     fw = load_framework(framework)
-    return Inputs(fw, load_panel(data, fw), meth or Methodology(), None)
+    return Inputs(fw, load_panel(data, fw, sheet=sheet), meth or Methodology(), None)
 
 
 def _fmt(v: float, digits: int = 3) -> str:
@@ -173,12 +174,14 @@ def build_cmd(
     top: int = typer.Option(20, help="rows of the ranking printed"),
     example: str | None = typer.Option(None, "--example", "-e",
                                        help="build a bundled example instead (e.g. asem, hdi)"),
+    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
+                                                "first)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .analysis import write_edition_report
     from .build import build
 
-    inputs = resolve_inputs("build", framework, data, methodology, example)
+    inputs = resolve_inputs("build", framework, data, methodology, example, sheet)
     if inputs.example is not None:
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
@@ -256,11 +259,9 @@ def store_show(name: str, year: int | None = typer.Option(None),
     from .store import Store
 
     with Store(store, read_only=True) as s:
-        frame = s.edition(name, year)
-    top_node = frame.loc[frame["level"].idxmax(), "node"]
-    part = frame[frame["node"] == (node or top_node)].sort_values(["rank", "unit"]).head(top)
+        part = s.ranking(name, node, year).head(top)
     console.print(_frame_table(part[["rank", "unit", "unit_name", "score", "figure_level"]],
-                               f"{name}: {node or top_node}, {int(part['year'].iloc[0])}"))
+                               f"{name}: {part['node'].iloc[0]}, {int(part['year'].iloc[0])}"))
 
 
 @store_app.command("diff")
@@ -384,21 +385,24 @@ def publish_cmd(
     audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
-    import pandas as pd
     from rich.progress import Progress
 
     from . import examples as bundled
+    from .audit.uncertainty import read_summary
     from .examples.fintech import publish_inputs
     from .publish import publish_all
 
+    if not (site or pdf or xlsx or store):
+        raise FintechIndexError("U67", "publish: nothing to write; give --site DIR, --pdf DIR, "
+                                       "--xlsx FILE and/or --store FILE")
     results = bundled.load(example).build()
+    summary = read_summary(audit, results.panel.unit_codes) if audit else None
     if store is not None:
         from .store import Store
 
         with Store(store) as s:
             s.publish(results, edition)
     cities, coords = publish_inputs(example)
-    summary = pd.read_csv(audit, index_col="unit") if audit else None
     steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx else 0)
     with Progress(console=console.get(), transient=True) as bar:
         from rich.markup import escape
@@ -498,6 +502,8 @@ def validate_cmd(
     framework: Path = typer.Argument(..., help="framework YAML"),
     data: Path = typer.Argument(..., help="data file: CSV, Excel or Parquet"),
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
+    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
+                                                "first)"),
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
     from .framework import load_framework
@@ -512,7 +518,7 @@ def validate_cmd(
         problems.append(str(e))
     if fw is not None:
         try:
-            panel = load_panel(data, fw)
+            panel = load_panel(data, fw, sheet=sheet)
             console.print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
                           f"{len(panel.indicators)} indicators, "
                           f"{int(panel.missing.sum())} missing values")

@@ -262,6 +262,24 @@ class Store:
             "FROM edition_results WHERE edition = ? AND year = ? ORDER BY node, rank, unit",
             [name, year]).df()
 
+    def ranking(self, name: str, node: str | None = None, year: int | None = None
+                ) -> pd.DataFrame:
+        """An edition's ranking on ``node`` (default: the index), best first; an unknown
+        node is refused [S69] with the edition's nodes and the closest one."""
+        import difflib
+
+        frame = self.edition(name, year)
+        top_node = frame.loc[frame["level"].idxmax(), "node"]
+        node = node or top_node
+        nodes = sorted(frame["node"].unique())
+        if node not in nodes:
+            close = difflib.get_close_matches(node, nodes, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(nodes[:20]) + (", ..." if len(nodes) > 20 else "")
+            raise StoreError("S69", f"{self.path}: edition '{name}' has no node '{node}' "
+                                    f"({hint}nodes: {shown})")
+        return frame[frame["node"] == node].sort_values(["rank", "unit"])
+
     def diff(self, a: str, b: str, year_a: int | None = None, year_b: int | None = None
              ) -> pd.DataFrame:
         """Rank and score deltas of every node and unit from edition ``a`` to ``b``:
