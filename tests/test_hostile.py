@@ -714,3 +714,24 @@ def test_build_and_validate_read_the_sheet_asked_for(tmp_path):
     assert pd.read_csv(tmp_path / "o" / "ranking_2024.csv", index_col=0).shape[0] == 3
     r = runner.invoke(app, ["validate", str(fw), str(tmp_path / "d.xlsx"), "--sheet", "Dat"])
     assert r.exit_code == 2 and "[D07]" in r.output
+
+
+@pytest.mark.slow
+def test_the_readme_store_and_publish_commands_run_in_order(tmp_path, monkeypatch):
+    """`store publish gfcdi-2025` then `publish gfcdi-2025 ... --store` failed (S03): the
+    README's commands are run here as written, in order."""
+    import re as regex
+    import shlex
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = regex.findall(r"```bash\n(.*?)```", readme, flags=regex.S)
+    lines = [line.split("  #")[0].strip() for b in blocks for line in b.splitlines()]
+    wanted = [line for line in lines if line.startswith((
+        "fintech-index store publish gfcdi-2025 ", "fintech-index publish gfcdi-2025 "))
+        or line == "fintech-index store publish gfcdi-2025"]
+    assert [w.split()[1] for w in wanted] == ["store", "publish"], wanted
+    monkeypatch.chdir(tmp_path)
+    for line in wanted:
+        r = CliRunner().invoke(app, shlex.split(line)[1:])
+        assert r.exit_code == 0, (line, r.output)
+    assert (tmp_path / "out" / "site" / "index.html").is_file()
+    assert (tmp_path / "out" / "gfcdi.xlsx").is_file()
