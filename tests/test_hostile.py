@@ -735,3 +735,19 @@ def test_the_readme_store_and_publish_commands_run_in_order(tmp_path, monkeypatc
         assert r.exit_code == 0, (line, r.output)
     assert (tmp_path / "out" / "site" / "index.html").is_file()
     assert (tmp_path / "out" / "gfcdi.xlsx").is_file()
+
+
+def test_an_empty_path_is_a_missing_file_not_a_traceback(tmp_path, monkeypatch):
+    """Found by the CLI fuzz of benchmarks/robustness.py: '' is '.', a folder, and reading
+    it raised IsADirectoryError."""
+    monkeypatch.chdir(tmp_path)
+    fw = tmp_path / "f.yaml"
+    fw.write_text(yaml.safe_dump(FLAT_FW))
+    (tmp_path / "d.csv").write_text("unit,year,a,b\nX,2024,1,2\n")
+    runner = CliRunner()
+    r = runner.invoke(app, ["validate", str(fw), ""])
+    assert r.exit_code == 2 and "[D01]" in r.output and "it is a folder" in r.output
+    r = runner.invoke(app, ["build", "", str(tmp_path / "d.csv")])
+    assert r.exit_code == 2 and "[F01]" in r.output
+    r = runner.invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "-m", ""])
+    assert r.exit_code == 2 and "[M01]" in r.output

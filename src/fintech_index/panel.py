@@ -135,8 +135,9 @@ def _decode(raw: bytes, src: str) -> str:
 def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
     p = Path(path)
     src = p.name
-    if not p.exists():
-        raise DataError("D01", f"{p}: no such data file")
+    if not p.is_file():  # a folder ('' is '.') is not a data file either
+        raise DataError("D01", f"{p}: no such data file" + (" (it is a folder)" if p.is_dir()
+                                                            else ""))
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")

@@ -84,6 +84,8 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
     [F68 / M68]."""
     missing, not_utf8, invalid = codes
     p = Path(path)
+    if p.is_dir():  # '' is '.'
+        raise error(missing, f"{p}: no such {what} (it is a folder)")
     try:
         size = p.stat().st_size
         if size > MAX_YAML_BYTES:
