@@ -751,3 +751,33 @@ def test_an_empty_path_is_a_missing_file_not_a_traceback(tmp_path, monkeypatch):
     assert r.exit_code == 2 and "[F01]" in r.output
     r = runner.invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "-m", ""])
     assert r.exit_code == 2 and "[M01]" in r.output
+
+
+def test_a_mistyped_unit_is_refused_against_a_units_table(tmp_path):
+    """'SAH' for 'SHA' passed validate and was ranked with one indicator: with --units the
+    data's units must be in the table, and the closest code is suggested."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text(yaml.safe_dump(FLAT_FW))
+    (tmp_path / "d.csv").write_text("unit,year,indicator,value\nSHA,2024,a,1\nSHA,2024,b,2\n"
+                                    "SAH,2024,a,3\nBJS,2024,a,5\nBJS,2024,b,6\n")
+    (tmp_path / "units.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
+    r = CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
+                                 str(tmp_path / "units.csv")])
+    assert r.exit_code == 2 and "[D24]" in r.output
+    assert "'SAH': did you mean 'SHA'?" in r.output
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_damaged_store_answers_503_never_500(tmp_path, store_bytes, seed):
+    """70 of 150 corruptions gave 500s from the API."""
+    from fastapi.testclient import TestClient
+
+    from fintech_index.web.app import create_app
+    p = tmp_path / "s.duckdb"
+    p.write_bytes(_damaged(store_bytes, seed))
+    client = TestClient(create_app(p), raise_server_exceptions=False)
+    for path in ("/api/editions", "/api/editions/e1/ranking", "/api/editions/e1/units/u0",
+                 "/api/diff?a=e1&b=e1", "/api/editions/e1/methodology"):
+        r = client.get(path)
+        assert r.status_code in (200, 404, 503), (path, r.status_code, r.text)
+        assert str(tmp_path) not in r.text

@@ -97,7 +97,7 @@ class Inputs:
 
 def resolve_inputs(command: str, framework: Path | None, data: Path | None,
                    methodology: Path | None, example: str | None,
-                   sheet: str | None = None) -> Inputs:
+                   sheet: str | None = None, units: Path | None = None) -> Inputs:
     """User files (FRAMEWORK and DATA, both) or a bundled example (default: the main
     index); ``--methodology`` replaces the example's or the default methodology."""
     from .methodology import Methodology, load_methodology
@@ -116,7 +116,8 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
     from .panel import load_panel
 
     fw = load_framework(framework)
-    return Inputs(fw, load_panel(data, fw, sheet=sheet), meth or Methodology(), None)
+    return Inputs(fw, load_panel(data, fw, sheet=sheet, units=units), meth or Methodology(),
+                  None)
 
 
 def _fmt(v: float, digits: int = 3) -> str:
@@ -176,12 +177,14 @@ def build_cmd(
                                        help="build a bundled example instead (e.g. asem, hdi)"),
     sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
                                                 "first)"),
+    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
+                                                "...]): the data's units must be in it"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .analysis import write_edition_report
     from .build import build
 
-    inputs = resolve_inputs("build", framework, data, methodology, example, sheet)
+    inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
     if inputs.example is not None:
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
@@ -504,6 +507,8 @@ def validate_cmd(
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
     sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
                                                 "first)"),
+    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
+                                                "...]): the data's units must be in it"),
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
     from .framework import load_framework
@@ -518,7 +523,7 @@ def validate_cmd(
         problems.append(str(e))
     if fw is not None:
         try:
-            panel = load_panel(data, fw, sheet=sheet)
+            panel = load_panel(data, fw, sheet=sheet, units=units)
             console.print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
                           f"{len(panel.indicators)} indicators, "
                           f"{int(panel.missing.sum())} missing values")

@@ -455,9 +455,12 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     frame = frame.set_index(frame["code"].astype(str).str.strip())
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
+        hints = [f"{u!r}: did you mean {close[0]!r}?" for u in missing[:MAX_LISTED]
+                 for close in [difflib.get_close_matches(u, list(frame.index), 1, 0.6)]
+                 if close]
         raise DataError("D24",
                         f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
-                        "table")
+                        "table" + (f" ({'; '.join(hints)})" if hints else ""))
     for c in UNIT_META:
         if c in frame.columns:
             vals = frame.loc[list(meta.index), c]
