@@ -555,7 +555,7 @@ def test_published_files_stay_inside_their_folders_and_never_collide(tmp_path):
         assert p.resolve().is_relative_to(out.resolve()), p
     assert not (tmp_path / "escaped.html").exists()
     papers = sorted(p.name for p in (out / "papers").iterdir())
-    assert len(papers) == 4 and len(set(papers)) == 4
+    assert len(papers) == 5 and len(set(papers)) == 5  # the top ten (all five) and cities
     assert "Sao-Paulo_white_paper_2025.pdf" in papers
     assert "Sao_20Paulo_white_paper_2025.pdf" in papers
     # every link of the ranking page leads to a page that exists
