@@ -644,6 +644,16 @@ def _(tmp):
         lambda x, direction, l_u=(0, 1): x)
 
 
+@case("M86", "'n_dist2ref' has no global form")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})
+
+
+@case("M87", "global is 'yearly'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "global": "yearly"}})
+
+
 @case("M68", "m.yaml: over 200,000 values")
 def _(tmp):
     bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
