@@ -52,6 +52,9 @@ def main() -> None:
     exe = [sys.executable, "-m", "fintech_index"]
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of "
           f"{args.repeat} runs")
+    bare = wall([sys.executable, "-c", "import numpy, pandas"], args.repeat)
+    print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (about 0.25 s "
+          "on this machine when idle)")
     print("whole processes:")
     line("fintech-index --help", wall([*exe, "--help"], args.repeat), 0.3, "target")
     line("fintech-index validate (ASEM files)",

@@ -235,4 +235,6 @@ def test_vectorised_coherence_equals_scipy_pair_by_pair(columns, method):
                 continue
             expected = fn(xa, xb)
             assert r[a, b] == pytest.approx(expected.statistic, abs=1e-9)
-            assert p[a, b] == pytest.approx(expected.pvalue, abs=1e-9)
+            # near |r| = 1 with few units, p ~ sqrt(1 - |r|) magnifies the last bit of r
+            near_one = 1 - abs(expected.statistic) < 1e-9
+            assert p[a, b] == pytest.approx(expected.pvalue, abs=1e-6 if near_one else 1e-9)

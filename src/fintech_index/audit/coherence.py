@@ -5,6 +5,8 @@ variance the first principal component explains, per aggregate."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -60,7 +62,11 @@ def correlation_matrix(x: np.ndarray, method: str = "pearson") -> tuple[np.ndarr
 def _pearson(x: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise-complete Pearson r [k, k] and the number of common units [k, k]."""
     m = observed.astype(np.float64)
-    x0 = np.where(observed, x, 0.0)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing column
+        centre = np.nanmean(x, axis=0)
+    # centred first, so that sum ab - sum a sum b / n does not cancel catastrophically
+    x0 = np.where(observed, x - np.nan_to_num(centre), 0.0)
     n = m.T @ m
     sum_a = x0.T @ m  # [a, b]: sum of a over the units b also observes
     sum_aa = (x0 * x0).T @ m

@@ -218,8 +218,8 @@ def w_factor(x: np.ndarray, w: np.ndarray, n_factors: int | None = None, rule: s
 
 def _correlations(x: np.ndarray, y: np.ndarray, cortype: str) -> np.ndarray:
     if cortype == "spearman":
-        from scipy.stats import rankdata
-        x, y = rankdata(x, axis=0), rankdata(y)
+        from ..ranks import rankdata
+        x, y = rankdata(x, "average", axis=0), rankdata(y, "average")
     elif cortype != "pearson":
         raise ValueError(f"w_opt: cortype {cortype!r} is not pearson or spearman")
     xc, yc = x - x.mean(axis=0), y - y.mean()
