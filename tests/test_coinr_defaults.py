@@ -229,3 +229,11 @@ def test_a_column_constant_in_one_year_normalises_globally_but_not_yearly():
     constant = panel(fw, [[[5.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0]]] * 2)
     with pytest.raises(fi.MethodError, match=r"in every year.*\[A04\]"):
         fi.build(fw, constant)
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "most"])
+def test_dat_thresh_outside_0_1_is_refused_before_any_work(value):
+    with pytest.raises(fi.MethodologyError, match=r"dat_thresh = .* is not accepted.*\[M56\]"):
+        fi.build(two_level_framework(), panel(two_level_framework(), [[1.0, 2, 3, 4]] * 3),
+                 fi.methodology_from_dict({"aggregate": {"method": "a_amean",
+                                                         "dat_thresh": value}}))
