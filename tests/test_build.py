@@ -130,11 +130,12 @@ def test_methodology_file_errors_and_stable_hash(tmp_path):
     assert fi.load_methodology(p).hash == a.hash
     # pinned: the canonical form of the defaults must not drift silently between versions
     assert fi.Methodology().canonical_json() == (
-        '{"aggregate":{"by_level":{},"by_node":{},"method":"a_amean","params":{}},'
-        '"denominate":false,"impute":null,"name":null,"normalise":{"by_level":{},"by_node":{},'
-        '"method":"n_minmax","params":{"l_u":[0,100]}},"rank":{"decimals":null,'
-        '"exclude_levels":[],"ties":"min"},"round":{},"screen":null,"treat":null,'
-        '"weight":{"by_level":{},"by_node":{},"method":"w_explicit","params":{}}}')
+        '{"aggregate":{"by_level":{},"by_node":{},"method":"a_amean","params":{},'
+        '"reason":null},"denominate":false,"impute":null,"name":null,"normalise":{"by_level":{},'
+        '"by_node":{},"method":"n_minmax","params":{"l_u":[0,100]},"reason":null},'
+        '"rank":{"decimals":null,"exclude_levels":[],"ties":"min"},"round":{},"screen":null,'
+        '"treat":null,"weight":{"by_level":{},"by_node":{},"method":"w_explicit","params":{},'
+        '"reason":null}}')
 
 
 @given(arrays(np.float64, (6, 4), elements=st.integers(0, 1000).map(float)),

@@ -26,6 +26,8 @@ ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal
 ASEM_PANEL = "asem_panel"  # COINr's example purse: ASEM_iData_p, artificial panel 2018-2022
 ASEM_PANEL_SOURCE = "COINr 1.1.14 ASEM_iData_p (artificially generated panel, COINr R/data.R)"
 FINTECH = "fintech"
+TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
+              "Handbook on Constructing Composite Indicators (2008) Table A.2")
 
 
 def datasets_dir() -> Path:
@@ -46,7 +48,7 @@ class Example:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL]
+    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai"]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -57,7 +59,8 @@ def _files(folder: Path, name: str) -> dict[str, Path]:
 def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
     (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
-    fintech index, editions 2024 and 2025)."""
+    fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
+    Achievement Index case study, 23 countries)."""
     if name == FINTECH:
         from .fintech import EDITION_YEARS, load_editions
 
@@ -85,6 +88,14 @@ def load(name: str) -> Example:
         fw = load_framework(files["framework"])
         panel = load_panel(files["data"], fw, source=ASEM_PANEL_SOURCE)
         return Example(name, fw, panel, load_methodology(files["methodology"]), None, files)
+    if name == "tai":
+        folder = datasets_dir() / "tai"
+        files = _files(folder, name)
+        fw = load_framework(files["framework"])
+        panel = load_panel(files["data"], fw, source=TAI_SOURCE, source_year=2001)
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
+                       files)
     if name not in UNDP_INDICES:
         raise FintechIndexError("U02",
                                 f"unknown example '{name}' (available: {', '.join(available())})")

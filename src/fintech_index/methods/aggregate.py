@@ -249,39 +249,136 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 @register("aggregate", "a_bod", constraints={
-    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
-def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
-          ) -> np.ndarray:
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1)),
+    "weight_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
+def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None,
+          weight_bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
-    Res. 82: 111-145; OECD/JRC Handbook 2008 section 6.1): each unit's score is
+    Res. 82: 111-145; OECD/JRC Handbook 2008 section 6.3, eq. 22): each unit's score is
     ``max_w sum_k w_k x_uk`` subject to ``sum_k w_k x_vk <= 1`` for every unit v and
     ``w >= 0``, so the best unit under its own most favourable weights scores 1.
     ``share_bounds = [lo, hi]`` bounds each child's share ``w_k x_uk / sum_j w_j x_uj``
-    (pie-share constraints). Solved as one linear programme per unit with SciPy's HiGHS.
+    (pie-share constraints); ``weight_bounds = [lo, hi]`` bounds each weight's share of the
+    total weight ``w_k / sum_j w_j`` (the Handbook's Table 19 uses 10-15%). Solved as one
+    linear programme per unit with SciPy's HiGHS (:func:`bod` also returns the weights).
     The framework weights ``w`` are not used: the weights are the unit's own. A unit with a
     missing child scores NaN."""
+    return bod(x, share_bounds, weight_bounds)[0]
+
+
+def outranking_matrix(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The outranking matrix of the units (OECD/JRC Handbook 2008, section 6.13, eq. 32,
+    Table 36): ``e_jk = sum_q w'_q [x_jq > x_kq] + 1/2 sum_q w'_q [x_jq = x_kq]`` with
+    ``w' = w / sum(w)`` and ``e_jj = 0``, so ``e_jk + e_kj = 1``. A comparison with a
+    missing value counts for neither unit. ``x[..., units, k]``, ``w[k]`` or ``w[..., k]``;
+    returns ``[..., units, units]``."""
+    x = np.asarray(x, dtype=np.float64)
+    wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
+    share = wb / _sum_children(wb, keepdims=True)
+    n = x.shape[-2]
+    e = np.zeros(x.shape[:-2] + (n, n))
+    for q in range(x.shape[-1]):
+        col = x[..., :, q]
+        a, b = col[..., :, None], col[..., None, :]
+        sq = share[..., q][..., None, None]
+        e += sq * (a > b) + 0.5 * sq * (a == b)
+    return e * (1.0 - np.eye(n))
+
+
+def kemeny_order(e: np.ndarray) -> np.ndarray:
+    """The Condorcet-Kemeny-Young-Levenglick ranking of an outranking matrix ``e`` [n, n]
+    (Handbook section 6.12-6.13, eq. 33): the order ``r*`` maximising ``sum_{j before k}
+    e_jk`` over all n! orders, solved exactly as a 0-1 linear programme with SciPy's HiGHS
+    (``milp``): ``y_jk = 1`` if j precedes k (j < k), objective ``sum (e_jk - e_kj) y_jk``,
+    transitivity ``0 <= y_ij + y_jk - y_ik <= 1`` for every triple (Kemeny 1959; Young and
+    Levenglick 1978). Where several orders reach the optimum, the one that keeps the units'
+    given order most is returned (a second programme over the optimal set), so the result is
+    reproducible. Returns the unit indices, best first."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    e = np.asarray(e, dtype=np.float64)
+    n = e.shape[0]
+    if n < 2:
+        return np.arange(n)
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
+    col = {p: c for c, p in enumerate(pairs)}
+    gain = np.array([e[i, j] - e[j, i] for i, j in pairs])
+    rows = []
+    for i in range(n):
+        for j in range(i + 1, n):
+            for k in range(j + 1, n):
+                r = np.zeros(len(pairs))
+                r[col[(i, j)]], r[col[(j, k)]], r[col[(i, k)]] = 1.0, 1.0, -1.0
+                rows.append(r)
+    cons = [LinearConstraint(np.array(rows), 0.0, 1.0)] if rows else []
+    ones = np.ones(len(pairs))
+    first = milp(-gain, integrality=ones, bounds=Bounds(0, 1), constraints=cons)
+    if first.status != 0:
+        raise ValueError(f"a_kemeny: the ranking programme failed ({first.message})")
+    best = float(gain @ np.round(first.x))
+    tol = 1e-9 * max(1.0, float(np.abs(gain).sum()))
+    keep = LinearConstraint(gain[None, :], best - tol, np.inf)
+    second = milp(-ones, integrality=ones, bounds=Bounds(0, 1), constraints=[*cons, keep])
+    y = np.round(second.x if second.status == 0 else first.x)
+    before = np.zeros((n, n))
+    for (i, j), v in zip(pairs, y, strict=True):
+        before[i, j], before[j, i] = v, 1.0 - v
+    return np.argsort(-before.sum(axis=1), kind="stable")
+
+
+@register("aggregate", "a_kemeny")
+def a_kemeny(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Non-compensatory aggregation (OECD/JRC Handbook 2008, section 6.13): the units' exact
+    Condorcet-Kemeny ranking (:func:`kemeny_order`) of the :func:`outranking_matrix` with the
+    weights as importance coefficients. The score is the number of units ranked below the
+    unit (n - 1 for the first), so ranks follow from scores as for any other aggregate."""
+    e = outranking_matrix(x, w)
+    n = e.shape[-1]
+    out = np.empty(e.shape[:-1])
+    for idx in np.ndindex(*e.shape[:-2]):
+        order = kemeny_order(e[idx])
+        score = np.empty(n)
+        score[order] = np.arange(n - 1, -1, -1, dtype=np.float64)
+        out[idx] = score
+    return out
+
+
+def bod(x: np.ndarray, share_bounds: tuple[float, float] | None = None,
+        weight_bounds: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Benefit-of-the-doubt scores ``[..., units]`` and each unit's own weights
+    ``[..., units, k]`` (see :func:`a_bod`). ``weight_bounds = [lo, hi]`` bounds each weight's
+    share of the unit's total weight, ``lo <= w_k / sum_j w_j <= hi`` (the Handbook's TAI
+    example, Table 19, keeps every weight between 10% and 15% of the total); ``share_bounds``
+    bounds each child's share of the score. Weights of units on the frontier are often not
+    unique (Handbook p. 93); HiGHS returns one optimal vertex."""
     from scipy.optimize import linprog
 
     x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape[:-1], np.nan)
+    k = x.shape[-1]
+    scores = np.full(x.shape[:-1], np.nan)
+    weights = np.full(x.shape, np.nan)
     for idx in np.ndindex(*x.shape[:-2]):
         xs = x[idx]
         complete = ~np.isnan(xs).any(axis=-1)
         others = xs[complete]
-        k = xs.shape[-1]
         for u in np.flatnonzero(complete):
             a_ub = [others]
             b_ub = [np.ones(len(others))]
+            xu = xs[u]
             if share_bounds is not None:
                 lo, hi = share_bounds
-                xu = xs[u]
                 eye = np.eye(k) * xu
                 a_ub += [lo * np.tile(xu, (k, 1)) - eye, eye - hi * np.tile(xu, (k, 1))]
                 b_ub += [np.zeros(k), np.zeros(k)]
-            res = linprog(-xs[u], A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
+            if weight_bounds is not None:
+                lo, hi = weight_bounds
+                a_ub += [lo * np.ones((k, k)) - np.eye(k), np.eye(k) - hi * np.ones((k, k))]
+                b_ub += [np.zeros(k), np.zeros(k)]
+            res = linprog(-xu, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
                           bounds=[(0, None)] * k, method="highs")
             if res.status != 0:
                 raise ValueError(f"a_bod: the linear programme for unit {u} has no solution "
-                                 f"({res.message}); loosen share_bounds")
-            out[idx + (u,)] = -res.fun
-    return out
+                                 f"({res.message}); loosen share_bounds or weight_bounds")
+            scores[idx + (u,)] = -res.fun
+            weights[idx + (u,)] = res.x
+    return scores, weights

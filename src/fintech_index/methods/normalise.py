@@ -16,8 +16,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import rankdata
 
+from ..ranks import rankdata
 from . import Kernel, register
 from .contracts import Interval, Pair
 
@@ -138,7 +138,7 @@ def _rank_min(x: np.ndarray) -> np.ndarray:
     """R's ``rank(x, ties.method = "min", na.last = "keep")`` over units."""
     if x.size == 0:
         return x.copy()
-    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+    return rankdata(x, "min", axis=-2)
 
 
 @register("normalise", "n_rank")
@@ -206,3 +206,27 @@ def n_dist2targ(x: np.ndarray, direction: np.ndarray, targ: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         y = 1 - (t - xo) / (t - lo)
     return np.minimum(y, 1.0) if cap_max else y
+
+
+@register("normalise", "n_percentile")
+def n_percentile(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Percentile rank as the OECD/JRC Handbook (2008) prints it (Table 15, "percentile"):
+    ``y = rank(x) / n`` with ties at the lowest rank and n the observed units, so the best
+    unit scores 1 and none scores 0 (COINr's ``n_prank`` is ``(rank(x) - 1) / (n - 1)``)."""
+    n = np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _rank_min(_oriented(x, direction)) / n
+
+
+@register("normalise", "n_above_below_mean")
+def n_above_below_mean(x: np.ndarray, direction: np.ndarray, p: float = 0.2) -> np.ndarray:
+    """Indicators above or below the mean (OECD/JRC Handbook 2008, section 5.5): with
+    ``r = x / mean(x)``, ``y = 1`` if ``r > 1 + p``, ``-1`` if ``r < 1 - p``, else 0 (a
+    neutral band of +/- p around the mean); an indicator with direction -1 has the signs
+    swapped. ``p`` may be a batch ``[...]`` of thresholds."""
+    xa = np.asarray(x, dtype=np.float64)
+    pb = np.asarray(p, dtype=np.float64)[..., None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = xa / _nan_stat(np.nanmean, xa)
+    y = np.where(r > 1 + pb, 1.0, np.where(r < 1 - pb, -1.0, 0.0))
+    return np.where(np.isnan(r), np.nan, y * np.asarray(direction, dtype=np.float64))
