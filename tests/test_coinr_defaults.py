@@ -237,3 +237,26 @@ def test_dat_thresh_outside_0_1_is_refused_before_any_work(value):
         fi.build(two_level_framework(), panel(two_level_framework(), [[1.0, 2, 3, 4]] * 3),
                  fi.methodology_from_dict({"aggregate": {"method": "a_amean",
                                                          "dat_thresh": value}}))
+
+
+# ------------------------------------------------------------------ Copeland as COINr
+
+def test_copeland_batch_of_weight_sets_equals_single_calls_bit_for_bit():
+    rng = np.random.default_rng(13)
+    x = rng.integers(0, 5, (12, 4)).astype(float)  # ties on purpose
+    w = rng.uniform(0.5, 1.5, (20, 4))
+    f = methods.get("aggregate", "a_copeland").fn
+    batched = f(np.broadcast_to(x, (20, 12, 4)), w)
+    assert np.array_equal(batched, np.stack([f(x, w[b]) for b in range(20)]))
+
+
+@given(arrays(np.float64, (7, 3), elements=st.integers(0, 4).map(float)))
+def test_copeland_a_unit_better_on_every_indicator_wins_every_pair(x):
+    """Adding a unit above everyone on every indicator: it scores n - 1 (it wins all its
+    pairs) and every other unit loses exactly one more pair than before."""
+    f = methods.get("aggregate", "a_copeland").fn
+    w = np.array([1.0, 2.0, 1.0])
+    top = np.vstack([x, x.max(axis=0) + 1])
+    scores = f(top, w)
+    assert scores[-1] == 7
+    np.testing.assert_array_equal(scores[:-1], f(x, w) - 1)
