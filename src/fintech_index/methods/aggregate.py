@@ -229,23 +229,30 @@ def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0
 
 @register("aggregate", "a_copeland")
 def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Copeland (outranking) scores as COINr's ``a_copeland``/``outrankMatrix``: for units
-    i < j, ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
-    ``w' = w / sum(w)``, ``O_ji = 1 - O_ij``, ``O_ii = 0``; the score is ``sum_j O_ij``.
-    A missing value wins no comparison. OECD/JRC Handbook (2008) section 6.1 (eq. 6.9)."""
+    """Copeland scores as COINr's ``a_copeland`` (``R/aggregate.R``; reference page
+    ``a_copeland``): the outranking matrix ``outrankMatrix`` has, for units i < j,
+    ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
+    ``w' = w / sum(w)`` and ``O_ji = 1 - O_ij``; each pair then counts +1 for the unit with
+    ``O > 1/2``, -1 for the other, 0 for both when ``O = 1/2``, and the score is the row sum
+    ``sum_j sign(O_ij - 1/2)``: pairwise wins minus losses, Copeland's rule (OECD/JRC
+    Handbook 2008, section 6.1). COINr's vignette "Aggregation" describes the score as the
+    row sum of O itself; its code, reference page and unit test (``test-aggregate.R``,
+    "copeland") take the signs, and so do we. A missing value wins no comparison."""
     x = np.asarray(x, dtype=np.float64)
     wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
     share = wb / _sum_children(wb, keepdims=True)
     n = x.shape[-2]
     wins = np.zeros(x.shape[:-2] + (n, n))
-    for k in range(x.shape[-1]):
+    ties = np.zeros(x.shape[:-2] + (n, n))
+    for k in range(x.shape[-1]):  # COINr: sum(w[x_i > x_j]) + sum(w[x_i == x_j]) / 2
         col = x[..., :, k]
         a, b = col[..., :, None], col[..., None, :]
         sk = share[..., k][..., None, None]
-        wins += sk * (a > b) + 0.5 * sk * (a == b)
+        wins += sk * (a > b)
+        ties += sk * (a == b)
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
-    orm = np.where(upper, wins, np.where(upper.T, 1.0 - np.swapaxes(wins, -1, -2), 0.0))
-    return _sum_children(orm)
+    sign = np.where(upper, np.sign(wins + ties / 2 - 0.5), 0.0)
+    return _sum_children(sign - np.swapaxes(sign, -1, -2))
 
 
 @register("aggregate", "a_bod", constraints={
