@@ -212,3 +212,13 @@ def test_names_with_typst_markup_are_printed_as_text(results, tmp_path):
     text = _text(write_white_paper(res, "SFO", tmp_path / "evil.pdf"))
     assert evil + " fintech development white paper 2025" in text
     assert pypdf.PdfReader(tmp_path / "evil.pdf").pages[0].mediabox.width > 500  # A4 kept
+
+
+def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
+    res = fi.examples.load("asem").build()
+    data = white_paper_data(res, "CHE")
+    assert data["records"] is None and data["districts"] is None
+    name = res.framework.nodes[res.framework.index].name
+    assert data["title"] == f"Switzerland: {name} white paper {res.years[-1]}"
+    text = _text(write_white_paper(res, "CHE", tmp_path / "che.pdf"))
+    assert "Methodology annex" in text and "unicorn" not in text

@@ -40,6 +40,7 @@ SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f
 # raw values on the cover, where the framework has them
 COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
                     ("gfci_rating", "gfci"))
+FINTECH_MARKER = "fintech_unicorns"  # an index counting unicorns by metro gets those sections
 LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
@@ -139,7 +140,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                 "level": v["figure_level"], "imputed": imputed,
                 "method": v["imputation_method"] or ""}
 
-    title = t("title", city=city, year=cur.year)
+    title = (t("title", city=city, year=cur.year) if FINTECH_MARKER in fw.indicators else
+             t("title_generic", city=city, index=_index_name(results, lang), year=cur.year))
     change_overall = ch.get(fw.index) if ch is not None else None
 
     # ---- cover
@@ -262,14 +264,17 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                "legend": [{"label": s["label"], "color": s["color"]} for s in series],
                "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
 
+    fintech_metros = places is not None or FINTECH_MARKER in fw.indicators
     return {
         "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
         "footer": f"{_index_name(results, lang)} · {cur.year}",
         "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
-        "records": _records_block(unit, cur.year, lang),
-        "districts": _districts_block(unit, cur.year, lang, places),
+        # the unicorn counts and districts belong to an index of the CB Insights metros
+        "records": _records_block(unit, cur.year, lang) if fintech_metros else None,
+        "districts": _districts_block(unit, cur.year, lang, places) if fintech_metros
+        else None,
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
