@@ -434,6 +434,17 @@ def _(tmp):
              2031)
 
 
+@case("S40", "edition 'e1'")
+def _(tmp):
+    from fintech_index.analysis.backcast import store_backcast
+    fw = flat_fw(tmp)
+    res = fi.build(fw, panel(fw, [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology())
+    with Store(tmp / "s.duckdb") as store:
+        store.publish(res, "e1")
+        store.publish(res, "e2")
+        store_backcast(store, "e1", "e2")
+
+
 @case("D40", "unit 'B', year 2024, indicator 'i/r'")
 def _(tmp):
     fw = fw_file(tmp, "index: {code: i, children: [{code: a}, "

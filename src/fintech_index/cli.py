@@ -129,7 +129,8 @@ def _change(frame_prev, unit: str, rank: float) -> str:
     return "=" if d == 0 else (f"+{d}" if d > 0 else f"{d}")
 
 
-def print_ranking(results: Results, year: int | None, top: int) -> None:
+def print_ranking(results: Results, year: int | None, top: int,
+                  previous_label: str | None = None) -> None:
     frame = results.ranking(year)
     year = results.years[-1] if year is None else year
     earlier = [y for y in results.years if y < year]
@@ -139,7 +140,7 @@ def print_ranking(results: Results, year: int | None, top: int) -> None:
     table = _table(f"{fw.name}: ranking {year}")
     table.add_column("rank", justify="right")
     if frame_prev is not None:
-        table.add_column(f"vs {earlier[-1]}", justify="right")
+        table.add_column(f"vs {previous_label or earlier[-1]}", justify="right")
     table.add_column("unit")
     table.add_column(fw.index, justify="right")
     for d in dims:
@@ -180,11 +181,16 @@ def build_cmd(
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
     year = results.years[results.year_index(year)]  # refuses a year that is not there
-    print_ranking(results, year, top)
+    main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
+    print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
     written = results.write(out)
     written += write_edition_report(results, out, year)
-    if inputs.example == MAIN_EXAMPLE:
-        written += _publish_bundled(results, out)
+    if main:
+        from .examples.fintech import editions_report
+
+        lines, more = editions_report(out, top)
+        console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
+        written += more + _publish_bundled(results, out)
     print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
     sentences = out / f"sentences_{year}.txt"
     console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
@@ -572,16 +578,14 @@ def print_regional_leads(path: Path, index: str) -> None:
 
 def print_agreement() -> None:
     """The fintech index against published rankings (agreement, not reproduction)."""
-    from . import examples as bundled
-    from .examples.fintech import agreement
+    from .examples.fintech import edition_agreement, load_editions
 
-    ex = bundled.load(bundled.FINTECH)
     table = _table("Fintech index: rank agreement with published rankings (their exact "
                    "ranks only; not a reproduction: their data are not public)")
     for col in ("ranking", "edition", "our edition", "cities", "Spearman", "Kendall",
                 "top 10 shared"):
         table.add_column(col, justify="left" if col == "ranking" else "right")
-    for a in agreement(ex.build(), ex.published):
+    for a in edition_agreement(load_editions()):  # each edition on its own framework
         table.add_row(a.ranking.split(" (")[0], str(a.edition), str(a.our_year),
                       str(a.cities), f"{a.spearman:.2f}", f"{a.kendall:.2f}",
                       f"{a.top10_shared} of {a.top10_published}")

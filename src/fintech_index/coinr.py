@@ -24,7 +24,8 @@ import yaml
 from .errors import DataError, Problems
 from .framework import Framework, framework_from_dict
 from .methodology import Methodology, methodology_from_dict
-from .panel import Panel, _parse_numbers, _read_table, _Table, panel_from_table
+from .panel import Panel, panel_from_table
+from .tables import Table, parse_numbers, read_table
 
 META_REQUIRED = ("iCode", "Level", "Parent", "Type")
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
@@ -48,7 +49,7 @@ def _text(v: Any) -> str | None:
 def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                               name: str | None = None) -> dict:
     """COINr's iMeta as this package's flat framework document (``nodes:`` with parents)."""
-    table = _read_table(imeta, sheet)
+    table = read_table(imeta, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     missing = [c for c in META_REQUIRED if c not in f.columns]
@@ -58,7 +59,7 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                                "Direction, Weight, Type, Parent and optionally Unit, Target, "
                                "Denominator)")
     problems = Problems()
-    numbers = {c: _parse_numbers(f[c], table, c, problems)
+    numbers = {c: parse_numbers(f[c], table, c, problems)
                for c in ("Level", "Direction", "Weight", "Target") if c in f.columns}
     nodes, groups, denominators = [], [], []
     for i in range(len(f)):
@@ -101,8 +102,8 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
     return doc
 
 
-def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -> _Table:
-    table = _read_table(idata, sheet)
+def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -> Table:
+    table = read_table(idata, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     if "uCode" not in f.columns:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import rankdata
 
+from ..ranks import rankdata
 from . import register
 from .contracts import Interval, Pair
 
@@ -102,7 +102,7 @@ def _rank_min(x: np.ndarray) -> np.ndarray:
     """R's ``rank(x, ties.method = "min", na.last = "keep")`` over units."""
     if x.size == 0:
         return x.copy()
-    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+    return rankdata(x, "min", axis=-2)
 
 
 @register("normalise", "n_rank")
