@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pandas as pd
 import pypdf
 import pytest
 from PIL import Image
@@ -103,6 +104,18 @@ def test_shanghai_gets_cited_district_notes_not_numbers(results):
     assert "not comparable" in data["districts"]["caveat"]
     assert data["districts"]["lines"][0].startswith("All 35 unicorns") is False
     assert "34 97% 2 1.03" in " ".join(" ".join(r) for r in data["districts"]["rows"])
+    # records-based counts: listed brokerages above 1 billion yuan of IT investment, counted
+    # by DuckDB from the bundled records (Shanghai: Guotai Junan 2019 at the stated floor of
+    # 1 billion yuan, ...)
+    recs = pd.read_csv(datasets_dir() / "fintech" / "brokerage_it_investment_records.csv")
+    sha = recs[(recs["unit"] == "SHA") & (recs["amount"] >= 1e9)].groupby("year").size()
+    expected = " and ".join(", ".join(f"{n} for {y}" for y, n in sha.items()).rsplit(", ", 1))
+    assert data["records"]["lines"] == [
+        "Listed brokerages headquartered in Shanghai that disclosed more than 1 billion yuan "
+        f"of IT investment: {expected} (counted by DuckDB from the bundled press records of "
+        "the firms' disclosures; the threshold is 1 billion CNY ($137 million) at 0.137 USD "
+        "per CNY on 2024-12-17)."]
+    assert white_paper_data(results, "SFO")["records"]["lines"] == []
 
 
 def test_without_audit_the_paper_says_so(results):

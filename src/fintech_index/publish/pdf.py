@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -95,6 +96,7 @@ class PaperContext:
     changes: Changes | None
     values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
     top10: list[str]
+    brokerage: pd.DataFrame | None = None  # counts from the bundled brokerage records
 
     @classmethod
     def of(cls, results: Results) -> PaperContext:
@@ -104,7 +106,18 @@ class PaperContext:
         for row in value_table(results).to_dict("records"):
             values.setdefault(row["unit"], {})[row["indicator"]] = row
         return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
-                   list(cur.ranked().index[:10]))
+                   list(cur.ranked().index[:10]),
+                   _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
+
+
+def _brokerage() -> pd.DataFrame:
+    """Listed brokerages above 1 billion yuan of IT investment per HQ city and year, counted
+    by DuckDB from the bundled records in an in-memory store."""
+    from ..examples.fintech import brokerage_counts
+    from ..store import Store
+
+    with Store(":memory:") as s:
+        return brokerage_counts(s)
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
@@ -272,7 +285,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
         # the unicorn counts and districts belong to an index of the CB Insights metros
-        "records": _records_block(unit, cur.year, lang) if fintech_metros else None,
+        "records": _records_block(unit, cur.year, lang, city, ctx.brokerage)
+        if fintech_metros else None,
         "districts": _districts_block(unit, cur.year, lang, places) if fintech_metros
         else None,
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
@@ -283,8 +297,17 @@ def _index_name(results: Results, lang: str) -> str:
     return _node_name(results, results.framework.index, lang)
 
 
-def _records_block(unit: str, year: int, lang: str) -> dict:
-    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts."""
+def _conversion(source: str) -> str:
+    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' out of a records
+    source note (records.conversion_phrase), or the note itself."""
+    hit = re.search(r"= (1 billion .+)\)$", source)
+    return hit.group(1) if hit else source
+
+
+def _records_block(unit: str, year: int, lang: str, city: str,
+                   brokerage: pd.DataFrame | None) -> dict:
+    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
+    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
     counts = district_data.unicorn_counts(year)
     mine = counts[(counts["metro"] == unit)
                   & counts["industry"].isin(district_data.CB_INDUSTRIES)]
@@ -298,7 +321,16 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
     if rows:
         rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
                      _num(by["value"].sum(), 2, lang)])
-    return {"title": text("wp_records", lang), "note": text("wp_records_note", lang,
+    lines = []
+    mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
+            if brokerage is not None else [])
+    if len(mine):
+        by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
+                   for y, v in zip(mine["year"], mine["value"], strict=True)]
+        lines.append(text("wp_brokerage", lang, city=city, list=F.join(by_year, lang),
+                          rate=_conversion(mine["source"].iloc[0])))
+    return {"lines": lines,
+            "title": text("wp_records", lang), "note": text("wp_records_note", lang,
                                                                source=source),
             "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
                      text("wp_col_valuation", lang)], "rows": rows,
