@@ -557,6 +557,16 @@ def _(tmp):
         lambda x, direction, l_u=(0, 1): x)
 
 
+@case("M86", "'n_dist2ref' has no global form")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})
+
+
+@case("M87", "global is 'yearly'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "global": "yearly"}})
+
+
 # ----------------------------------------------------------------- applying a method (A)
 
 @case("A01", "'idx/A/x1'")

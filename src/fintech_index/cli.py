@@ -489,10 +489,13 @@ def convert_coinr_cmd(
 ) -> None:
     """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
     from .coinr import convert_coinr
+    from .methodology import load_methodology
 
     written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
                             meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
+    # what COINr does by default for this data (a panel: global normalisation)
+    console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)
     console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
                   f"-m {written[2]}")
 

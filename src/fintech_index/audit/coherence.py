@@ -120,3 +120,53 @@ def node_summary(results: Results, year: int | None = None) -> pd.DataFrame:
         rows.append({"node": code, "children": len(kids), "cronbach_alpha": cronbach_alpha(x),
                      "pc1_variance_share": pc1})
     return pd.DataFrame(rows)
+
+
+def _factor_settings(results: Results, code: str) -> dict:
+    """The w_factor parameters the methodology gives this aggregate, else the defaults."""
+    choice = results.methodology.weight.resolve(code, results.framework.level_of(code))
+    if choice.method != "w_factor":
+        return {}
+    return {k: v for k, v in choice.params.items() if k in ("n_factors", "rule", "threshold")}
+
+
+def factor_analysis(results: Results, year: int | None = None, nodes: list[str] | None = None
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Principal-component factor analysis of each aggregate's children (their scores, complete
+    units only), as ``w_factor`` computes it (OECD/JRC Handbook 2008, sections 4.1-4.2 and
+    6.1, Tables 7-9 and 16-17). Factors are kept as the methodology's ``w_factor`` says for
+    that node (n_factors, rule, threshold), else by the Kaiser rule.
+
+    Returns the eigenvalue table (node, component, eigenvalue, variance_share, cumulative_share,
+    kept) and the loadings table (node, child, factor, loading: rotated, unrotated_loading,
+    scaled_squared: squared rotated loading over the factor's explained variance,
+    communality, factor_explained, factor_share)."""
+    from ..methods.weight import _degenerate, factor_model
+
+    y = results.year_index(year)
+    fw = results.framework
+    eig_rows, load_rows = [], []
+    for code in nodes or fw.aggregates:
+        kids = list(fw.nodes[code].children)
+        x = results.score_array[y][:, [results.nodes.index(k) for k in kids]]
+        complete = x[~np.isnan(x).any(axis=1)]
+        if len(kids) < 2 or _degenerate(complete, 3):
+            continue
+        fm = factor_model(complete, **_factor_settings(results, code))
+        cumulative = np.cumsum(fm.variance_share)
+        for c in range(len(kids)):
+            eig_rows.append({"node": code, "component": c + 1,
+                             "eigenvalue": fm.eigenvalues[c],
+                             "variance_share": fm.variance_share[c],
+                             "cumulative_share": cumulative[c], "kept": c < fm.kept})
+        explained = fm.explained
+        for i, child in enumerate(kids):
+            for f in range(fm.kept):
+                load_rows.append({"node": code, "child": child, "factor": f + 1,
+                                  "loading": fm.rotated[i, f],
+                                  "unrotated_loading": fm.loadings[i, f],
+                                  "scaled_squared": fm.scaled_squared[i, f],
+                                  "communality": fm.communality[i],
+                                  "factor_explained": explained[f],
+                                  "factor_share": explained[f] / explained.sum()})
+    return pd.DataFrame(eig_rows), pd.DataFrame(load_rows)
