@@ -364,7 +364,9 @@ def _districts_block(unit: str, year: int, lang: str,
     else:
         lines.append(text("wp_no_unicorns", lang))
     if info["firms"]:
-        lines.append(text("wp_districts_source", lang, source=info["source"]))
+        source = (info["source"] if places is not None else text(
+            "wp_cb_source", lang, date=F.date(date.fromisoformat(info["list_as_of"]), lang)))
+        lines.append(text("wp_districts_source", lang, source=source))
     notes = district_data.district_notes(unit)
     return {
         "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
