@@ -34,15 +34,22 @@ class Factor(BaseModel):
     """One uncertain input. ``options`` (discrete stages) are methodology stages
     (``{method, params, by_level, by_node}`` or a method name); ``noise`` (weights)
     multiplies every weight by a factor in [1 - noise, 1 + noise]; ``exclude`` leaves out no
-    indicator or one of them.
-    ``level`` restricts an aggregation factor to the aggregates of one level."""
+    indicator or one of them; ``sets`` (weight_sets) are named weight sets, ``{name: {node:
+    weight}}``, one drawn per replication with equal probability (the OECD/JRC Handbook's
+    sampling of experts' weightings, section 7.1; a node a set does not name keeps its
+    framework weight; weight 0 leaves a node out). Weight noise multiplies the drawn set.
+    ``level`` restricts an aggregation factor to the aggregates of one level, and a weights
+    factor to the weights of the nodes of one level (COINr's ``noise_specs$Level``: 1 is the
+    indicators' weights); several levels with their own noise are several weights factors."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    stage: Literal["impute", "treat", "normalise", "weights", "exclude", "aggregate"]
+    stage: Literal["impute", "treat", "normalise", "weights", "weight_sets", "exclude",
+                   "aggregate"]
     options: list[Stage] = []
     noise: float = 0.0
     level: int | None = None
+    sets: dict[str, dict[str, float]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -58,6 +65,12 @@ class Factor(BaseModel):
             raise ValueError(f"factor '{self.name}': stage {self.stage} needs options")
         if self.stage == "weights" and not 0 < self.noise < 1:
             raise ValueError(f"factor '{self.name}': weights need 0 < noise < 1")
+        if self.stage == "weight_sets" and not self.sets:
+            raise ValueError(f"factor '{self.name}': weight_sets needs at least one named set")
+        bad = [f"{name}.{node}" for name, ws in self.sets.items() for node, v in ws.items()
+               if not v >= 0]
+        if bad:
+            raise ValueError(f"factor '{self.name}': a weight must be 0 or more ({bad[0]})")
         return self
 
 
@@ -95,9 +108,14 @@ class Engine:
         self.node_pos = {c: k for k, c in enumerate(fw.node_codes)}
         self.weight_slots = [(code, i) for code in fw.aggregates
                              for i in range(len(fw.nodes[code].children))]
+        self.slot_nodes = [fw.nodes[code].children[i] for code, i in self.weight_slots]
+        self.base_weights = np.array([fw.nodes[c].weight for c in self.slot_nodes], dtype=float)
+        self.weight_sets = {f.name: self._weight_set_table(f) for f in self.spec.factors
+                            if f.stage == "weight_sets"}
         self.dims: list[tuple[str, int]] = []  # factor name, dimensions
         for f in self.spec.factors:
-            self.dims.append((f.name, len(self.weight_slots) if f.stage == "weights" else 1))
+            self.dims.append((f.name, int(self._noisy_slots(f).sum()) if f.stage == "weights"
+                              else 1))
         self.nominal = build(fw, self.panel, self.methodology)
         self.nominal_rank = self.nominal.rank_array[self.year_index, :, self._index_pos]
         self.nominal_score = self.nominal.score_array[self.year_index, :, self._index_pos]
@@ -105,6 +123,31 @@ class Engine:
             for c in f.options:  # an unknown method is refused here, not mid-analysis
                 methods.get(f.stage, c.method)
         self._cache[(-1, -1, -1)] = self._indicator_scores(self.nominal)
+
+    def _noisy_slots(self, f: Factor) -> np.ndarray:
+        """Which weight slots a weights factor perturbs: all, or those of one level's nodes."""
+        levels = np.array([self.framework.level_of(c) for c in self.slot_nodes])
+        if f.level is None:
+            return np.ones(len(levels), dtype=bool)
+        if f.level not in set(levels.tolist()):
+            raise MethodologyError("M93", f"uncertainty spec: factor '{f.name}': no weights at "
+                                          f"level {f.level} (levels with weights: "
+                                          f"{sorted(set(levels.tolist()))}; 1 = indicators)")
+        return levels == f.level
+
+    def _weight_set_table(self, f: Factor) -> np.ndarray:
+        """[sets, slots]: each named set's weight for every slot (framework weight if unnamed)."""
+        table = np.tile(self.base_weights, (len(f.sets), 1))
+        for s, (name, weights) in enumerate(f.sets.items()):
+            for node, v in weights.items():
+                if node not in self.slot_nodes:
+                    raise MethodologyError(
+                        "M92", f"uncertainty spec: factor '{f.name}', weight set '{name}': "
+                               f"'{node}' is not a weighted node of the framework (accepted: "
+                               f"{', '.join(self.slot_nodes[:12])}"
+                               f"{' ...' if len(self.slot_nodes) > 12 else ''})")
+                table[s, self.slot_nodes.index(node)] = v
+        return table
 
     @property
     def _index_pos(self) -> int:
@@ -127,7 +170,8 @@ class Engine:
         r = len(u)
         choice = {s: np.full(r, -1) for s in DATA_STAGES}
         agg: list[tuple[Factor, np.ndarray]] = []
-        weights = np.ones((r, len(self.weight_slots)))
+        base = np.broadcast_to(self.base_weights, (r, len(self.weight_slots)))
+        multiplier = np.ones((r, len(self.weight_slots)))
         exclude = np.full(r, -1)
         for f, (_, cols) in zip(self.spec.factors, self.groups(), strict=True):
             x = u[:, cols]
@@ -139,11 +183,17 @@ class Engine:
                 else:
                     choice[f.stage] = idx
             elif f.stage == "weights":
-                weights = weights * (1 + f.noise * (2 * x - 1))
+                noisy = self._noisy_slots(f)
+                multiplier[:, noisy] = multiplier[:, noisy] * (1 + f.noise * (2 * x - 1))
+            elif f.stage == "weight_sets":
+                table = self.weight_sets[f.name]
+                base = table[np.minimum((x[:, 0] * len(table)).astype(np.int64),
+                                        len(table) - 1)]
             else:  # exclude: none, or indicator i
                 k = len(self.framework.indicators) + 1
                 exclude = np.minimum((x[:, 0] * k).astype(np.int64), k - 1) - 1
-        return {"choice": choice, "agg": agg, "weights": weights, "exclude": exclude}
+        return {"choice": choice, "agg": agg, "weights": base * multiplier,
+                "exclude": exclude}
 
     def _normalised(self, key: tuple[int, int, int]) -> np.ndarray:
         """Indicator scores [units, indicators] for one combination of data-stage options
@@ -192,8 +242,7 @@ class Engine:
         for code in fw.aggregates:
             node = fw.nodes[code]
             kids = node.children
-            w = np.array([fw.nodes[k].weight for k in kids]) * d["weights"][rows][
-                :, slot:slot + len(kids)]
+            w = d["weights"][rows][:, slot:slot + len(kids)]
             slot += len(kids)
             for j, k in enumerate(kids):
                 if fw.nodes[k].is_indicator:
