@@ -420,6 +420,39 @@ def _(tmp):
     load_coinr(write(tmp, "idata.csv", "uCode,x\nAAA,1\n"), tmp / "imeta.csv")
 
 
+@case("F40", "['d']")
+def _(tmp):
+    from fintech_index.analysis.backcast import backcast
+    wide = fw_file(tmp, "index: {code: i, children: [{code: a}, {code: d}]}\n")
+    backcast(wide, panel(flat_fw(tmp), [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology(), 2020)
+
+
+@case("F41", "year 2031")
+def _(tmp):
+    from fintech_index.analysis.backcast import backcast
+    backcast(flat_fw(tmp), panel(flat_fw(tmp), [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology(),
+             2031)
+
+
+@case("S40", "edition 'e1'")
+def _(tmp):
+    from fintech_index.analysis.backcast import store_backcast
+    fw = flat_fw(tmp)
+    res = fi.build(fw, panel(fw, [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology())
+    with Store(tmp / "s.duckdb") as store:
+        store.publish(res, "e1")
+        store.publish(res, "e2")
+        store_backcast(store, "e1", "e2")
+
+
+@case("D40", "unit 'B', year 2024, indicator 'i/r'")
+def _(tmp):
+    fw = fw_file(tmp, "index: {code: i, children: [{code: a}, "
+                      "{code: r, ordinal: {kind: rank, list_size: 3}}]}\n")
+    data = write(tmp, "d.csv", "unit,year,a,r\nA,2024,1,1\nB,2024,2,4\n")
+    fi.build(fw, fi.load_panel(data, fw), fi.methodology_from_dict({}, "m.yaml"))
+
+
 # ------------------------------------------------------------------------- methodology (M)
 
 @case("M01", "missing.yaml")
@@ -522,6 +555,34 @@ def _(tmp):
     spec = UncertaintySpec.model_validate({"factors": [
         {"name": "w", "stage": "weights", "noise": 0.2, "level": 3}]})
     Engine(fw, panel(fw, values), fi.methodology_from_dict({}), spec)
+
+
+@case("M56", "l_u = [100, 0]")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "l_u": [100, 0]}})
+
+
+@case("M57", "by_node A: method 'w_budget' needs parameter 'points'")
+def _(tmp):
+    small_build({"weight": {"method": "w_explicit", "by_node": {"A": "w_budget"}}})
+
+
+@case("M58", "['l_uu']")
+def _(tmp):
+    from fintech_index.methods.contracts import Pair
+
+    methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
+        lambda x, direction, l_u=(0, 1): x)
+
+
+@case("M86", "'n_dist2ref' has no global form")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})
+
+
+@case("M87", "global is 'yearly'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "global": "yearly"}})
 
 
 # ----------------------------------------------------------------- applying a method (A)

@@ -40,8 +40,7 @@ def test_noise_on_one_level_leaves_the_other_levels_weights_as_they_are():
         u = sobol_points(eng.dimension, 32, seed=1)
         w = eng._decode(u)["weights"]
         kept = levels != level
-        np.testing.assert_array_equal(w[:, kept], np.broadcast_to(eng.base_weights[kept],
-                                                                  (32, kept.sum())))
+        np.testing.assert_array_equal(w[:, kept], 1.0)  # weight multipliers
         assert (np.abs(w[:, ~kept] - 1) <= 0.3 + 1e-12).all()
         assert (w[:, ~kept] != 1).any()
         assert [c for c, k in zip(eng.slot_nodes, kept, strict=True) if not k] == moved

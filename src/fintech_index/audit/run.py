@@ -7,14 +7,17 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..exports import write_csv
 from . import coherence
 from .engine import Engine
-from .sensitivity import Sensitivity, sensitivity
 from .uncertainty import Uncertainty, uncertainty
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sensitivity import Sensitivity
 
 CORRELATION_METHODS = ("pearson", "spearman")
 
@@ -75,9 +78,9 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
     scheduler address) the replications run on that cluster; the results do not depend on
     it, nor on ``chunk``."""
     nominal = engine.nominal
-    links = coherence.parent_links(nominal)
-    summary = coherence.node_summary(nominal)
     corr = {m: coherence.correlations(nominal, method=m) for m in CORRELATION_METHODS}
+    links = coherence.parent_links(nominal, correlated=corr["pearson"])
+    summary = coherence.node_summary(nominal)
     eigen, loadings = coherence.factor_analysis(nominal)
     reps = n or engine.spec.n
     step = (lambda task, total: (lambda k: progress(task, total, k))) if progress else (
@@ -87,6 +90,8 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
                          progress=step("uncertainty", reps))
         sa = None
         if sobol:
+            from .sensitivity import sensitivity
+
             sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
                              progress=step("sensitivity", sobol * (len(engine.groups()) + 2)))
     return Audit(engine, links, summary, corr, ua, sa, eigen, loadings)

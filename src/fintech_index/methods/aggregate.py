@@ -1,8 +1,16 @@
 """Aggregation kernels: weighted means of a node's children.
 
 Each maps ``x[..., units, k]`` and weights ``w[k]`` or ``w[..., k]`` (one weight set per
-batch member) to ``[..., units]``. A missing child makes the result missing unless
-``na_rm=True``, which drops it and rescales the other weights (COINr's behaviour).
+batch member) to ``[..., units]``. Missing children follow COINr's functions (R/aggregate.R):
+``a_amean``, ``a_gmean`` and ``a_hmean`` skip a missing child and rescale the other weights
+(``na_rm=True`` by default); COINr's ``a_genmean`` returns NA when any child is missing, and
+so does ours by default (``na_rm=False``), as do ``a_prod`` and ``a_mean_min``, which COINr
+does not have. ``na_rm=False`` makes any missing child give a missing result (UNDP's rule).
+
+``dat_thresh`` is COINr's data-availability threshold of ``Aggregate(dat_thresh = )``: a
+unit whose share of observed children ``sum(!is.na(x)) / k`` is below it gets no value
+(COINr ``Aggregate.data.frame``: ``if (sum(!is.na(x))/lx < dat_thresh) NA``); ``None``
+(COINr's ``NULL``) sets no threshold. A batch of thresholds ``[...]`` is one per batch member.
 COINr reference: https://bluefoxr.github.io/COINr/reference/Aggregate.html; OECD/JRC
 Handbook (2008) section 6.
 """
@@ -14,6 +22,10 @@ from itertools import combinations
 import numpy as np
 
 from . import register
+from .contracts import Interval, Pair
+
+# COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
+DAT_THRESH = {"dat_thresh": Interval(0, 1)}
 
 
 def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
@@ -43,58 +55,141 @@ def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.
     return w, missing
 
 
-def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool) -> np.ndarray:
+def available_share(x: np.ndarray) -> np.ndarray:
+    """Share of observed children per unit, ``sum(!is.na(x)) / k`` (COINr's data
+    availability of a row in ``Aggregate``), ``[..., units]``."""
+    x = np.asarray(x)
+    return _sum_children((~np.isnan(x)).astype(np.float64)) / x.shape[-1]
+
+
+def below_threshold(x: np.ndarray, dat_thresh) -> np.ndarray:
+    """Units whose share of observed children is below ``dat_thresh`` (one threshold, or one
+    per batch member ``[...]``); False everywhere when ``dat_thresh`` is None."""
+    if dat_thresh is None:
+        return np.zeros(np.shape(x)[:-1], dtype=bool)
+    t = np.asarray(dat_thresh, dtype=np.float64)
+    return available_share(x) < t[..., None]
+
+
+def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
+            dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
     if na_rm:
-        return np.where(_sum_children(w) > 0, num, np.nan)
-    return np.where(missing.any(axis=-1), np.nan, num)
+        out = np.where(_sum_children(w) > 0, num, np.nan)
+    else:
+        out = np.where(missing.any(axis=-1), np.nan, num)
+    if dat_thresh is not None:
+        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+    return out
 
 
-@register("aggregate", "a_amean")
-def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+def _columns(x: np.ndarray, w: np.ndarray, na_rm: bool):
+    """Per child j: its values ``x[..., j]``, its weight (zero where missing and na_rm) and
+    its missing mask, shaped to broadcast to ``[..., units]``. Column by column, a batch of
+    weight sets ``[b, k]`` against one data set ``[units, k]`` never materialises
+    ``[b, units, k]``; each element sees the same operations as in the whole-array form."""
+    w = np.asarray(w, dtype=np.float64)
+    w = w[..., None, :] if w.ndim > 1 else w
+    missing = np.isnan(x)
+    out = []
+    for j in range(x.shape[-1]):
+        wj, mj = w[..., j], missing[..., j]
+        if not mj.any():
+            mj = None  # nothing to mask: the weight stays one number per batch member
+        elif na_rm:
+            wj = np.where(mj, 0.0, wj)
+        out.append((x[..., j], wj, mj))
+    return out, missing
+
+
+def _fold(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Sum in a fixed order (first + second + ...), broadcast to ``shape``."""
+    total = np.array(np.broadcast_to(arrays[0], shape), dtype=np.float64) if arrays else \
+        np.zeros(shape)
+    for a in arrays[1:]:
+        np.add(total, a, out=total)
+    return total
+
+
+def _out_shape(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
+    w = np.asarray(w)
+    return np.broadcast_shapes(x.shape[:-1], w.shape[:-1] + (1,) if w.ndim > 1 else ())
+
+
+def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool,
+                    dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
+    if na_rm:
+        out = np.where(w_total > 0, num, np.nan)
+    else:
+        out = np.where(missing.any(axis=-1), np.nan, num)
+    if dat_thresh is not None:
+        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+    return out
+
+
+@register("aggregate", "a_amean", constraints=DAT_THRESH)
+def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
     """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
-    order (``a_amean``: weights rescaled first, then the weighted sum)."""
-    w, missing = _weights(x, w, na_rm)
+    order (``a_amean``: weights rescaled first, then the weighted sum). By default a missing
+    child is skipped and the weights of the others rescaled to sum to 1, as COINr's
+    ``a_amean`` does (``w <- w[!is.na(x)]; x <- x[!is.na(x)]; w <- w/sum(w)``)."""
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = w / _sum_children(w, keepdims=True)
-        num = _sum_children(np.where(missing, 0.0, share * x))
-    return _finish(num, missing, w, na_rm)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = _fold([wj / w_total * xj if mj is None else np.where(mj, 0.0, wj / w_total * xj)
+                     for xj, wj, mj in cols], shape)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_gmean")
-def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
-    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``.
+@register("aggregate", "a_gmean", constraints=DAT_THRESH)
+def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
+    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``, which
+    skips a missing child by default (``w[is.na(x)] <- NA``, sums with ``na.rm = TRUE``).
 
     The log form cannot underflow as ``prod(x ** w)`` does with many children; it gives
     UNDP's published HDI, GDI, IHDI and PHDI values exactly all the same. A zero child gives
     0 (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
     zeros). Negative values give NaN, which build() reports as an error naming the node.
     """
-    w, missing = _weights(x, w, na_rm)
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log(np.where(x >= 0, x, np.nan))
-        terms = np.where(missing | (w == 0), 0.0, w * logs)
-        num = np.exp(_sum_children(terms) / _sum_children(w))
-    return _finish(num, missing, w, na_rm)
+        terms = []
+        for xj, wj, mj in cols:
+            term = wj * np.log(np.where(xj >= 0, xj, np.nan))
+            drop = (wj == 0) if mj is None else (mj | (wj == 0))
+            terms.append(np.where(drop, 0.0, term) if np.any(drop) else term)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = np.exp(_fold(terms, shape) / w_total)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_hmean")
-def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_hmean", constraints=DAT_THRESH)
+def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
     """Weighted harmonic mean: ``sum(w) / sum(w / x)``; a zero child gives 0, negatives NaN.
-    COINr ``a_hmean``."""
+    COINr ``a_hmean``, which skips a missing child by default (sums with ``na.rm = TRUE``)."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(missing, 0.0, w / np.where(x >= 0, x, np.nan))
         num = _sum_children(w) / _sum_children(inv)
-    return _finish(num, missing, w, na_rm)
+    return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_genmean")
-def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_genmean", constraints=DAT_THRESH)
+def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
+              dat_thresh: float | None = None) -> np.ndarray:
     """Generalised (power) mean: ``(sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric
-    mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0."""
+    mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0.
+    A missing child gives a missing result by default, as in COINr (its sums have no
+    ``na.rm``); ``na_rm=True`` skips it and rescales the other weights."""
     pa = np.asarray(p, dtype=np.float64)
     if pa.ndim == 0 and pa == 0:
-        return a_gmean(x, w, na_rm=na_rm)
+        return a_gmean(x, w, na_rm=na_rm, dat_thresh=dat_thresh)
     if (pa == 0).any():
         raise ValueError("a_genmean: a batch of p may not contain 0; use a_gmean for p = 0")
     pb = pa[..., None, None]  # one p per batch member, against x[..., units, k]
@@ -102,28 +197,30 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** pb)
         num = (_sum_children(powered) / _sum_children(wb)) ** (1.0 / pb[..., 0])
-    return _finish(num, missing, wb, na_rm)
+    return _finish(num, missing, wb, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_prod")
-def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_prod", constraints=DAT_THRESH)
+def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False, dat_thresh: float | None = None
+           ) -> np.ndarray:
     """Weighted product ``prod(x ** w)`` (not a mean): e.g. UNDP's IHDI dimension index
     ``(1 - A_x) * I_x`` and PHDI ``HDI * adjustment factor``."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore"):
         num = _fold_children(np.where(missing, 1.0, x ** w), np.multiply)
-    return _finish(num, missing, w, na_rm)
+    return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_mean_min")
+@register("aggregate", "a_mean_min", constraints={"alpha": Interval(0, 1),
+                                                  "beta": Interval(0, None), **DAT_THRESH})
 def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
-               na_rm: bool = False) -> np.ndarray:
+               na_rm: bool = False, dat_thresh: float | None = None) -> np.ndarray:
     """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
     for development indicators", Soc. Indic. Res. 112: 19-45; Compind ``ci_mean_min``):
     ``y = mu - alpha (sqrt((mu - m)^2 + beta^2) - beta)`` with ``mu`` the weighted mean and
     ``m`` the minimum of the children. alpha = 0 is the mean; alpha = 1, beta = 0 the
     minimum; in between, imbalance between children is penalised."""
-    mu = a_amean(x, w, na_rm=na_rm)
+    mu = a_amean(x, w, na_rm=na_rm, dat_thresh=dat_thresh)
     with np.errstate(invalid="ignore"):
         m = np.min(np.where(np.isnan(x), np.inf, x), axis=-1) if na_rm else np.min(x, axis=-1)
     m = np.where(np.isinf(m), np.nan, m)
@@ -153,7 +250,9 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _sum_children(orm)
 
 
-@register("aggregate", "a_bod")
+@register("aggregate", "a_bod", constraints={
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1)),
+    "weight_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
 def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None,
           weight_bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.

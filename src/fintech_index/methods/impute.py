@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from . import register
+from .contracts import Interval
 
 UNIT_AXIS = -2
 YEAR_AXIS = -3
@@ -109,7 +110,7 @@ def _last_observed(x: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.nda
     return value, when
 
 
-@register("impute", "i_latest")
+@register("impute", "i_latest", constraints={"max_time": Interval(0, None)})
 def i_latest(x: np.ndarray, years: np.ndarray, max_time: int | None = None) -> np.ndarray:
     """Latest available year: carry the last observed value forward, at most ``max_time``
     years (None: no limit). Earlier years are never filled from later ones.
@@ -134,7 +135,8 @@ def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x) & ~np.isnan(interp), interp, x)
 
 
-@register("impute", "i_EM")
+@register("impute", "i_EM", constraints={"max_iter": Interval(1, None),
+                                         "tol": Interval(0, None, closed="neither")})
 def i_em(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
     """Expectation-maximisation under a multivariate normal, per year (Dempster, Laird and
     Rubin 1977; Little and Rubin 2002, ch. 11; OECD/JRC Handbook 2008, section 1.3).
@@ -229,3 +231,19 @@ def _em_matrix(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
         if done:
             break
     return np.where(miss, filled, a)
+
+
+@register("impute", "i_EM_bounded")
+def i_em_bounded(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
+    """COINr-style ``i_EM`` (multivariate normal EM), each imputed value then truncated to
+    the range its indicator takes among the observed units of the same year:
+    ``x_imp = min(max(x_EM, min_obs), max_obs)``. A normal model can place an estimate
+    outside a bounded scale (a GPCI score below 0); an imputation must stay a value the
+    indicator can take (OECD/JRC Handbook 2008, section 1.3: imputed values are estimates
+    of plausible data, flagged as such)."""
+    filled = i_em(x, max_iter=max_iter, tol=tol)
+    with np.errstate(all="ignore"):
+        lo = np.nanmin(x, axis=-2, keepdims=True)
+        hi = np.nanmax(x, axis=-2, keepdims=True)
+    bounded = np.clip(filled, lo, hi)
+    return np.where(np.isnan(x), bounded, x)

@@ -3,6 +3,12 @@
 Each maps ``x[..., units, k]`` to the same shape, computing statistics over the units axis
 (-2) and ignoring missing values, as COINr's ``n_*`` functions do
 (COINr reference: https://bluefoxr.github.io/COINr/reference/Normalise.html).
+
+On a panel, COINr's ``Normalise()`` of a purse defaults to ``global = TRUE``: the years are
+stacked into one data set, normalised together (min, max, mean, ranks ... over all
+unit-years) and split back, so scores are comparable across years (``R/normalise.R``,
+``Normalise.purse``; vignette "Normalisation", section Purses). :func:`pool_years` does that
+for any kernel; ``global: false`` normalises each year on its own.
 """
 
 from __future__ import annotations
@@ -10,9 +16,40 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import rankdata
 
-from . import register
+from ..ranks import rankdata
+from . import Kernel, register
+from .contracts import Interval, Pair
+
+GLOBAL = "global"  # the methodology parameter, COINr's Normalise(global = TRUE)
+
+
+def has_global_form(kernel: Kernel) -> bool:
+    """Whether normalising all years together is defined for a kernel: for all but those
+    anchored to one unit's value (``n_dist2ref``: the reference unit has a value per year,
+    and COINr's row number ``iref`` of the stacked years picks one unit-year)."""
+    return not kernel.takes("ref_index")
+
+
+def is_global(kernel: Kernel, params: dict) -> bool:
+    """The ``global`` choice of a methodology: as given, else COINr's default for a panel
+    (``TRUE``) where :func:`has_global_form`, else each year on its own."""
+    value = params.get(GLOBAL)
+    return has_global_form(kernel) if value is None else bool(value)
+
+
+def pool_years(fn, x: np.ndarray, **kw) -> np.ndarray:
+    """Global normalisation (COINr ``Normalise.purse(global = TRUE)``): ``x[..., years, units,
+    k]`` is normalised as one data set of ``years * units`` rows, e.g. min-max
+    ``y_tu = (x_tu - min_{s,v} x_sv) / (max_{s,v} x_sv - min_{s,v} x_sv)``, and split back
+    into years. Leading axes before the years stay a batch; with no years axis
+    (``x[units, k]``) it is ``fn(x)``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 3:
+        return fn(x, **kw)
+    *batch, ny, nu, k = x.shape
+    y = fn(x.reshape(*batch, ny * nu, k), **kw)
+    return y.reshape(x.shape)
 
 
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -32,7 +69,7 @@ def _nan_stat(fn, x: np.ndarray, **kw) -> np.ndarray:
         return fn(x, axis=-2, keepdims=True, **kw)
 
 
-@register("normalise", "n_minmax")
+@register("normalise", "n_minmax", constraints={"l_u": Pair(increasing=True)})
 def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0.0, 100.0)
              ) -> np.ndarray:
     """Min-max: ``y = (x - min) / (max - min) * (u - l) + l``; constant columns give NaN.
@@ -46,7 +83,8 @@ def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0
         return (xo - lo) / (hi - lo) * (upper - lower) + lower
 
 
-@register("normalise", "n_zscore")
+@register("normalise", "n_zscore",
+          constraints={"m_sd": Pair(second=Interval(0, None, closed="neither"))})
 def n_zscore(x: np.ndarray, direction: np.ndarray, m_sd: tuple[float, float] = (0.0, 1.0)
              ) -> np.ndarray:
     """Z-score: ``y = (x - mean) / sd * sd' + mean'`` with the sample sd (n - 1), as R's sd().
@@ -60,7 +98,8 @@ def n_zscore(x: np.ndarray, direction: np.ndarray, m_sd: tuple[float, float] = (
         return (xo - mean) / sd * _pair(m_sd, 1) + _pair(m_sd, 0)
 
 
-@register("normalise", "n_goalposts")
+@register("normalise", "n_goalposts",
+          constraints={"scale_factor": Interval(0, None, closed="neither")})
 def n_goalposts(x: np.ndarray, direction: np.ndarray, gposts: np.ndarray,
                 trunc2posts: bool = True, scale_factor: float = 1.0) -> np.ndarray:
     """Goalposts: ``y = (x - lower) / (upper - lower)`` (``(upper - x) / (upper - lower)`` for
@@ -85,7 +124,7 @@ def n_none(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return np.array(x, dtype=np.float64, copy=True)
 
 
-@register("normalise", "n_scaled")
+@register("normalise", "n_scaled", constraints={"npara": Pair(increasing=True)})
 def n_scaled(x: np.ndarray, direction: np.ndarray, npara: tuple[float, float] = (0.0, 100.0)
              ) -> np.ndarray:
     """Linear scaling with fixed bounds (not min-max): ``y = (x - l) / (u - l) * 100``.
@@ -99,7 +138,7 @@ def _rank_min(x: np.ndarray) -> np.ndarray:
     """R's ``rank(x, ties.method = "min", na.last = "keep")`` over units."""
     if x.size == 0:
         return x.copy()
-    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+    return rankdata(x, "min", axis=-2)
 
 
 @register("normalise", "n_rank")
@@ -179,7 +218,7 @@ def n_percentile(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
         return _rank_min(_oriented(x, direction)) / n
 
 
-@register("normalise", "n_above_below_mean")
+@register("normalise", "n_above_below_mean", constraints={"p": Interval(0, None)})
 def n_above_below_mean(x: np.ndarray, direction: np.ndarray, p: float = 0.2) -> np.ndarray:
     """Indicators above or below the mean (OECD/JRC Handbook 2008, section 5.5): with
     ``r = x / mean(x)``, ``y = 1`` if ``r > 1 + p``, ``-1`` if ``r < 1 - p``, else 0 (a

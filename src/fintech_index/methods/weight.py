@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import register
+from .contracts import Each, Interval, Options
 
 
 def _per_member(x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -30,7 +31,8 @@ def _batch(w: np.ndarray, x: np.ndarray) -> np.ndarray:
                            x.shape[:-2] + x.shape[-1:]).copy()
 
 
-@register("weight", "w_explicit")
+@register("weight", "w_explicit", constraints={"values": Each(Interval(0, None),
+                                                               positive_sum=True)})
 def w_explicit(x: np.ndarray, w: np.ndarray, values: list[float] | None = None) -> np.ndarray:
     """The framework's weights, or ``values`` (one per child, in the framework's order)."""
     v = w if values is None else np.asarray(values, dtype=np.float64)
@@ -45,7 +47,8 @@ def w_equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _batch(np.ones(x.shape[-1]), x)
 
 
-@register("weight", "w_budget")
+@register("weight", "w_budget", constraints={"points": Each(Interval(0, None),
+                                                            positive_sum=True)})
 def w_budget(x: np.ndarray, w: np.ndarray, points: list[float]) -> np.ndarray:
     """Budget allocation: experts share a budget of points among the children; the weights
     are ``points / sum(points)`` (OECD/JRC Handbook 2008, section 6.1.6 "budget allocation
@@ -201,7 +204,9 @@ def _factor_weights(m: np.ndarray, n_factors: int | None = None, rule: str = "ka
     return factor_model(m, n_factors, rule, threshold).weights()
 
 
-@register("weight", "w_factor")
+@register("weight", "w_factor", constraints={
+    "n_factors": Interval(1, None), "rule": Options("kaiser", "variance_share", "cumulative"),
+    "threshold": Interval(0, None, closed="neither")})
 def w_factor(x: np.ndarray, w: np.ndarray, n_factors: int | None = None, rule: str = "kaiser",
              threshold: float | None = None) -> np.ndarray:
     """The handbook's factor-analysis weights (OECD/JRC Handbook 2008, section 6.1 and its
@@ -223,7 +228,10 @@ def _correlations(x: np.ndarray, y: np.ndarray, cortype: str) -> np.ndarray:
     return (xc * yc[:, None]).sum(0) / np.sqrt((xc ** 2).sum(0) * (yc ** 2).sum())
 
 
-@register("weight", "w_opt")
+@register("weight", "w_opt", constraints={
+    "itarg": Each(Interval(0, None), positive_sum=True), "optype": Options("balance", "infomax"),
+    "cortype": Options("pearson", "spearman"), "toler": Interval(0, None, closed="neither"),
+    "maxiter": Interval(1, None)})
 def w_opt(x: np.ndarray, w: np.ndarray, aggregate: Callable, itarg: list[float] | None = None,
           optype: str = "balance", cortype: str = "pearson", toler: float = 1e-6,
           maxiter: int = 2000) -> np.ndarray:
@@ -315,7 +323,16 @@ def ahp_weights(matrix) -> tuple[np.ndarray, np.ndarray]:
     return weights, ratio
 
 
-@register("weight", "w_ahp")
+def _matrix_problem(v) -> str | None:
+    """Contract of w_ahp's matrix: what is accepted, or None."""
+    try:
+        _comparison_matrix(v)
+    except (ValueError, TypeError, ZeroDivisionError) as e:
+        return f"a square reciprocal matrix of positive judgements ({e})"
+    return None
+
+
+@register("weight", "w_ahp", constraints={"matrix": _matrix_problem})
 def w_ahp(x: np.ndarray, w: np.ndarray, matrix: list[list[float | str]]) -> np.ndarray:
     """Analytic hierarchy process weights from a pairwise comparison ``matrix`` of the
     children, in the framework's order (see :func:`ahp_weights`; OECD/JRC Handbook 2008,

@@ -1,0 +1,187 @@
+"""Back-cast: the previous edition recomputed on the new edition's framework from its own
+data, so that changes between editions whose frameworks differ are like for like.
+
+Index producers do this when a framework changes (OECD/JRC Handbook 2008, section 6 on
+presenting changes over time: compare scores computed with the same framework and method;
+COINr keeps each coin's own framework, ``iMeta``, and rebuilds it on other data the same way).
+Works for any index: the frameworks come from the caller or from the store, where each
+edition's framework is kept with it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..build import Results, build
+from ..errors import FrameworkError, StoreError
+from ..framework import Framework, framework_from_dict
+from ..methodology import Methodology, methodology_from_dict
+from ..panel import Panel
+from ..store import Store
+
+
+def same_framework(a: Framework, b: Framework) -> bool:
+    """The same tree: nodes, parents, weights, directions and ordinal rules."""
+    def shape(fw: Framework) -> list[tuple]:
+        return sorted((c, n.parent, n.weight, n.direction, n.is_indicator,
+                       None if n.ordinal is None else n.ordinal.model_dump_json())
+                      for c, n in fw.nodes.items())
+    return shape(a) == shape(b)
+
+
+@dataclass(frozen=True)
+class Backcast:
+    """The previous edition's year rebuilt on the new framework; ``label`` says so."""
+
+    year: int
+    results: Results
+    label: str
+
+
+def backcast(new_framework: Framework, previous_panel: Panel, methodology: Methodology,
+             year: int, previous_name: str = "previous edition") -> Backcast:
+    """Rebuild ``year`` of ``previous_panel`` (the previous edition's own data) on
+    ``new_framework``. Every indicator of the new framework must be in that data (a
+    concept the previous edition did not measure cannot be back-cast)."""
+    lacking = [c for c in new_framework.indicators if c not in previous_panel.indicators]
+    if lacking:
+        raise FrameworkError("F40", f"{new_framework.source_file}: indicator(s) {lacking} of "
+                                    f"the new framework are not in the data of {previous_name} "
+                                    f"({previous_panel.origin}); a back-cast needs every "
+                                    "indicator of the new framework in the previous data")
+    if year not in previous_panel.years:
+        raise FrameworkError("F41", f"{previous_panel.origin}: {previous_name} has no year "
+                                    f"{year} (years: {list(previous_panel.years)})")
+    cols = [previous_panel.indicators.index(c) for c in new_framework.indicators]
+    y = previous_panel.years.index(year)
+    panel = Panel(values=previous_panel.values[y:y + 1][..., cols],
+                  years=(year,), units=previous_panel.units,
+                  indicators=new_framework.indicators,
+                  flags=previous_panel.flags[y:y + 1][..., cols],
+                  source_id=previous_panel.source_id[y:y + 1][..., cols],
+                  source_year=previous_panel.source_year[y:y + 1][..., cols],
+                  sources=previous_panel.sources, origin=previous_panel.origin)
+    res = build(new_framework, panel, methodology)
+    return Backcast(year, res, f"{year} back-cast on the {new_framework.name} framework "
+                               f"(recomputed from {previous_name}'s own data)")
+
+
+def effective_weights(framework: Framework) -> dict[str, float]:
+    """Each indicator's share of the index weight: the product down its path of
+    weight / sum of its siblings' weights (arithmetic-mean aggregation)."""
+    out = {}
+    for code in framework.indicators:
+        share, node = 1.0, framework.nodes[code]
+        while node.parent is not None:
+            parent = framework.nodes[node.parent]
+            share *= node.weight / sum(framework.nodes[c].weight for c in parent.children)
+            node = parent
+        out[code] = share
+    return out
+
+
+def weight_on_levels(framework: Framework) -> dict[str, float]:
+    """Share of the index weight per figure level (city, metro, country ...)."""
+    out: dict[str, float] = {}
+    for code, w in effective_weights(framework).items():
+        lvl = framework.nodes[code].figure_level or "unstated"
+        out[lvl] = out.get(lvl, 0.0) + w
+    return dict(sorted(out.items()))
+
+
+def changed_nodes(new: Framework, old: Framework) -> list[str]:
+    """Codes whose place, weight or content differ between two frameworks."""
+    def key(fw: Framework, c: str) -> tuple:
+        n = fw.nodes[c]
+        return (n.parent, n.weight, n.direction, tuple(sorted(fw.descendants(c))))
+    return sorted(c for c in set(new.nodes) | set(old.nodes)
+                  if c not in new.nodes or c not in old.nodes or key(new, c) != key(old, c))
+
+
+
+
+_INDICATOR_FIELDS = {"unit": "unit", "figure_level": "level", "goalposts": "goalposts",
+                     "transform": "transform", "denominator": "denominator",
+                     "target": "target", "source": "source", "ordinal": "ordinal"}
+
+
+def framework_from_json(text: str, name: str, src: str = "<store>") -> Framework:
+    """A framework rebuilt from the canonical JSON the store keeps with each edition
+    (``Framework.to_json``), children in their original order."""
+    raw = json.loads(text)
+    nodes, items = raw["nodes"], []
+
+    def walk(code: str) -> None:
+        n = nodes[code]
+        item = {"code": code, "parent": n["parent"], "name": n["name"],
+                "weight": n["weight"], "direction": n["direction"]}
+        for key in ("name_zh", "description"):
+            if n.get(key) is not None:
+                item[key] = n[key]
+        if n["is_indicator"]:
+            item["type"] = "indicator"
+            item |= {spec: n[field] for field, spec in _INDICATOR_FIELDS.items()
+                     if n.get(field) is not None}
+            if n.get("from_records"):
+                item["from_records"] = n["from_records"]
+        else:
+            item["type"] = "aggregate"
+        items.append(item)
+        for child in n["children"]:
+            walk(child)
+
+    walk(raw["index"])
+    dens = sorted({i["denominator"] for i in items if i.get("denominator")})
+    doc = {"name": name, "nodes": items} | (
+        {"denominators": [{"code": d} for d in dens]} if dens else {})
+    return framework_from_dict(doc, src)
+
+
+def _panel_from_long(frame: pd.DataFrame, origin: str) -> Panel:
+    """A store dataset (year, unit, indicator, value, flags, source, source_year) as a Panel."""
+    years = tuple(int(y) for y in sorted(frame["year"].unique()))
+    units = list(dict.fromkeys(frame["unit"]))
+    inds = tuple(dict.fromkeys(frame["indicator"]))
+    shape = (len(years), len(units), len(inds))
+    y = np.searchsorted(np.array(years), frame["year"].to_numpy())
+    u = pd.Index(units).get_indexer(frame["unit"])
+    k = pd.Index(inds).get_indexer(frame["indicator"])
+    values = np.full(shape, np.nan)
+    flags = np.zeros(shape, np.uint8)
+    source_year = np.zeros(shape, np.int32)
+    source_id = np.full(shape, -1, np.int32)
+    values[y, u, k] = frame["value"].to_numpy(float)
+    flags[y, u, k] = frame["flags"].fillna(0).to_numpy(np.uint8)
+    source_year[y, u, k] = frame["source_year"].fillna(0).to_numpy(np.int32)
+    sid, sources = pd.factorize(frame["source"].fillna(""))
+    source_id[y, u, k] = sid
+    meta = pd.DataFrame({"name": units}, index=pd.Index(units, name="code"))
+    return Panel(values=values, years=years, units=meta, indicators=inds, flags=flags,
+                 source_id=source_id.astype(np.int32), source_year=source_year,
+                 sources=tuple(str(s) for s in sources), origin=origin)
+
+
+def store_backcast(store: Store, previous: str, new: str) -> Backcast:
+    """Back-cast from the store, for any index: the edition ``new``'s framework and
+    methodology (kept with it) applied to the data of the edition ``previous`` (the store's
+    dataset whose hash is that edition's data hash), its last year."""
+    new_in, prev_in = store.edition_inputs(new), store.edition_inputs(previous)
+    name = store.con.execute("SELECT framework_name FROM editions WHERE name = ?",
+                             [new]).fetchone()[0]
+    fw = framework_from_json(json.dumps(new_in["framework"]), name, f"edition '{new}'")
+    meth = methodology_from_dict(new_in["methodology"], f"edition '{new}'")
+    wanted = prev_in["manifest"]["data_hash"]
+    hit = store.con.execute("SELECT name FROM datasets WHERE data_hash = ? ORDER BY name",
+                            [wanted]).fetchone()
+    if hit is None:
+        raise StoreError("S40", f"{store.path}: no dataset holds the data of edition "
+                                f"'{previous}' (data hash {wanted[:12]}...); store them with "
+                                "put_dataset before publishing, so that the edition can be "
+                                "back-cast")
+    panel = _panel_from_long(store.dataset(hit[0]), f"dataset '{hit[0]}'")
+    year = int(prev_in["manifest"]["years"][-1])
+    return backcast(fw, panel, meth, year, f"edition '{previous}'")
