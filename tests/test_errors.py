@@ -626,6 +626,24 @@ def _(tmp):
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
 
 
+@case("M92", "weight set 'experts': 'x9'")
+def _(tmp):
+    fw = two_level_framework()
+    values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0]]
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "w", "stage": "weight_sets", "sets": {"experts": {"x9": 1.0}}}]})
+    Engine(fw, panel(fw, values), fi.methodology_from_dict({}), spec)
+
+
+@case("M93", "no weights at level 3")
+def _(tmp):
+    fw = two_level_framework()
+    values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0]]
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "w", "stage": "weights", "noise": 0.2, "level": 3}]})
+    Engine(fw, panel(fw, values), fi.methodology_from_dict({}), spec)
+
+
 @case("M56", "l_u = [100, 0]")
 def _(tmp):
     small_build({"normalise": {"method": "n_minmax", "l_u": [100, 0]}})

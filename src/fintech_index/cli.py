@@ -565,7 +565,8 @@ def validate_examples_cmd() -> None:
     from . import examples as bundled
 
     table = _table("Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
-                   "COINr's ASEM example at 2 decimals; ranks exact)")
+                   "COINr's ASEM example at 2 decimals; the Handbook's TAI ranks, Table 23; "
+                   "ranks exact)")
     for col in ("index", "published", "reproduced", "not reproduced"):
         table.add_column(col, justify="right" if col != "index" else "left")
     all_ok = True
