@@ -21,7 +21,8 @@ _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh
                 "eighth", "ninth", "tenth")
 _EN_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
                "nine", "ten")
-_ZH_NUMBERS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_ZH_DIGITS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_ZH_NUMBERS = ("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十")  # 两 counts
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
 
@@ -42,7 +43,8 @@ def rank(v: object, lang: str = "en", missing: str = "") -> str:
 
 
 def count(n: int, lang: str = "en") -> str:
-    """A small count in words (en "no", "one" ... "ten"; zh 零 ... 十), digits above ten."""
+    """A small count in words (en "no", "one" ... "ten"; zh 零, 一, 两 ... 十), digits above
+    ten."""
     k = int(n)
     words = _ZH_NUMBERS if lang == "zh" else _EN_NUMBERS
     return words[k] if 0 <= k < len(words) else str(k)
@@ -53,7 +55,7 @@ def ordinal(n: object, lang: str = "en") -> str:
     zh: 1 -> "第一" ... 10 -> "第十", then "第11"."""
     k = int(float(n))  # type: ignore[arg-type]
     if lang == "zh":
-        return f"第{count(k, 'zh')}" if 1 <= k <= 10 else f"第{k}"
+        return f"第{_ZH_DIGITS[k]}" if 1 <= k <= 10 else f"第{k}"
     if 1 <= k <= len(_EN_ORDINALS):
         return _EN_ORDINALS[k - 1]
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
@@ -163,3 +165,32 @@ def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "
         digits = 1 if abs(x) >= 100 else (2 if abs(x) >= 1 else 3)
         text = number(x, digits, lang)
     return f"{text} {unit}" if unit else text
+
+
+def choice(method: str, params: dict | None = None) -> str:
+    """A method choice as a reader reads it: "i_median_grp (use_group: region)"."""
+    if not params:
+        return method
+    inner = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                      for k, v in params.items())
+    return f"{method} ({inner})"
+
+
+class Formatter:
+    """The functions of this module with the language bound, as templates call them:
+    ``f.rank(v)``, ``f.change(v)``, ``f.score(v)`` ..."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
+
+    def __getattr__(self, name: str):
+        fn = _BOUND.get(name)
+        if fn is None:
+            raise AttributeError(name)
+        return lambda *a, **k: fn(*a, **({"lang": self.lang} | k))
+
+
+_BOUND = {f.__name__: f for f in (rank, count, ordinal, places, change, number, score,
+                                  signed, percent, interval, date, join, value)}
+_BOUND["change_class"] = lambda v, lang="en": change_class(v)
+_BOUND["missing"] = lambda v, lang="en": is_missing(v)
