@@ -104,11 +104,15 @@ def test_main_command_builds_both_editions(tmp_path):
     r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
     assert r.exit_code == 0, r.output
     assert "ranking 2025" in r.output and "vs 2024" in r.output
-    assert "New York" in r.output and "leads with" in r.output
+    # the lead story (at most eight sentences), then where the other sentences are
+    assert "The 2025 ranking is led by New York" in r.output
+    assert "sentences in all: lead_2025.txt by section, sentences_2025.txt" in r.output
+    assert "small audit: 1,024 replications" in r.output
     out = tmp_path / "fintech"
     for name in ("ranking_2024.csv", "ranking_2025.csv", "changes_2025.csv",
                  "gaps_2025.json", "regional_leads_2025.csv", "profiles_2025.csv",
-                 "sentences_2025.txt", "nodes.csv"):
+                 "sentences_2025.txt", "lead_2025.txt", "uncertainty_summary_2025.csv",
+                 "nodes.csv"):
         assert (out / name).exists(), name
     sentences = (out / "sentences_2025.txt").read_text()
     assert sentences.startswith("The 2025 ranking is led by New York")

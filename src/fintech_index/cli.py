@@ -8,7 +8,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -40,17 +39,17 @@ def _fail(e: FintechIndexError) -> None:
 
 
 def _fmt(v: float, digits: int = 3) -> str:
-    return "" if np.isnan(v) else (f"{int(v)}" if digits == 0 else f"{v:.{digits}f}")
+    from .publish import format as fmt
+
+    return fmt.rank(v) if digits == 0 else fmt.number(v, digits)
 
 
 def _change(frame_prev, unit: str, rank: float) -> str:
+    from .publish import format as fmt
+
     if frame_prev is None or unit not in frame_prev.index:
         return ""
-    before = frame_prev.at[unit, "rank"]
-    if np.isnan(before):
-        return "new"
-    d = int(before - rank)
-    return "=" if d == 0 else (f"+{d}" if d > 0 else f"{d}")
+    return fmt.change(frame_prev.at[unit, "rank"] - rank, style="sign")
 
 
 def print_ranking(results: Results, year: int | None, top: int) -> None:
@@ -94,6 +93,10 @@ def build_cmd(
     top: int = typer.Option(20, help="rows of the ranking printed"),
     example: str | None = typer.Option(None, "--example", "-e",
                                        help="build a bundled example instead (e.g. asem, hdi)"),
+    lang: str = typer.Option("en", help="language of the lead story and of the site's root "
+                                        "(en, zh; the site is written in both)"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     try:
@@ -111,18 +114,20 @@ def build_cmd(
             fw = load_framework(framework)
             panel = load_panel(data, fw)
             meth = load_methodology(methodology) if methodology else Methodology()
+        from .publish.i18n import check_lang
+
+        check_lang(lang)
         results = build(fw, panel, meth)
         if year is not None:
             results.ranking(year)  # refuses a year that is not there
         print_ranking(results, year, top)
         written = results.write(out)
-        written += write_edition_report(results, out, year)
+        written += write_edition_report(results, out, year, focus=focus, lang=lang)
         if framework is None and name == MAIN_EXAMPLE:
-            written += _publish_bundled(results, out)
+            written += _publish_bundled(results, out, lang, focus)
         print_regional_leads(out / f"regional_leads_{results.years[-1] if year is None else year}"
                                    ".csv", results.framework.index)
-        sentences = (out / f"sentences_{results.years[-1] if year is None else year}.txt")
-        console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
+        print_lead(out, results.years[-1] if year is None else year)
     except FintechIndexError as e:
         _fail(e)
     top = sorted({p.relative_to(out).parts[0] for p in written})
@@ -270,13 +275,45 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
                   f"to {out}")
 
 
-def _publish_bundled(results: Results, out: Path) -> list[Path]:
+def print_lead(out: Path, year: int) -> None:
+    """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
+    lead = (out / f"lead_{year}.txt").read_text(encoding="utf-8").split("\n\n")[0]
+    n_all = len((out / f"sentences_{year}.txt").read_text(encoding="utf-8").splitlines())
+    console.print(lead.strip(), soft_wrap=True, markup=False, highlight=False)
+    console.print(f"({n_all} sentences in all: lead_{year}.txt by section, sentences_{year}.txt)")
+
+
+def quick_audit_of(results: Results, example: str):
+    """The small uncertainty analysis (a DataFrame) of a bundled example that has an
+    uncertainty spec; None for the others."""
+    from .audit.quick import quick_audit
+    from .examples import datasets_dir
+
+    spec = datasets_dir() / example / f"{example}.uncertainty.yaml"
+    return quick_audit(results, spec) if spec.exists() else None
+
+
+def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
+                     ) -> list[Path]:
+    from .analysis.edition import Edition
+    from .analysis.lead import resolve_unit
     from .examples.fintech import publish_inputs
     from .publish import publish_all
 
     cities, coords = publish_inputs(MAIN_EXAMPLE)
-    return publish_all(results, site=out / "site", pdf=out / "white_papers",
-                       xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities, coordinates=coords)
+    audit = quick_audit_of(results, MAIN_EXAMPLE)
+    written = []
+    if audit is not None:
+        p = out / f"uncertainty_summary_{results.years[-1]}.csv"
+        write_csv(audit, p, index=True)
+        written.append(p)
+        console.print(f"small audit: {audit.attrs['replications']:,} replications of "
+                      f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
+                      "site; `fintech-index audit` for the full analysis)")
+    unit = resolve_unit(Edition.of(results), focus) if focus else None
+    return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
+                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities,
+                                 coordinates=coords, audit=audit, lang=lang, focus=unit)
 
 
 @app.command("publish")
@@ -287,7 +324,11 @@ def publish_cmd(
     pdf: Path | None = typer.Option(None, help="folder for the city white papers"),
     xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
-    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
+    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit "
+                                                 "(default: a small audit is run)"),
+    lang: str = typer.Option("en", help="language at the site's root (en, zh)"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
     import pandas as pd
@@ -297,20 +338,27 @@ def publish_cmd(
     from .publish import publish_all
 
     try:
+        from .analysis.edition import Edition
+        from .analysis.lead import resolve_unit
+        from .publish.i18n import check_lang
+
+        check_lang(lang)
         results = bundled.load(example).build()
+        unit = resolve_unit(Edition.of(results), focus) if focus else None
         if store is not None:
             from .store import Store
 
             with Store(store) as s:
                 s.publish(results, edition)
         cities, coords = publish_inputs(example)
-        summary = pd.read_csv(audit, index_col="unit") if audit else None
+        summary = (pd.read_csv(audit, index_col="unit") if audit
+                   else quick_audit_of(results, example) if site else None)
         steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx
                                                                                  else 0)
         with Progress(console=console, transient=True) as bar:
             task = bar.add_task(f"publishing {edition}", total=steps)
             written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
-                                  coordinates=coords, audit=summary,
+                                  coordinates=coords, audit=summary, lang=lang, focus=unit,
                                   progress=lambda _: bar.advance(task))
     except FintechIndexError as e:
         _fail(e)

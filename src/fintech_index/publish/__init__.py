@@ -13,9 +13,11 @@ from ..build import Results
 def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None = None,
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
-                progress: Callable[[str], None] | None = None) -> list[Path]:
+                progress: Callable[[str], None] | None = None, lang: str = "en",
+                focus: str | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for ``cities`` (default: the top
-    ten of the latest year)."""
+    ten of the latest year). The site is written in both languages, ``lang`` at its root;
+    ``focus``: the unit whose point of view the site's lead story takes."""
     from .excel import write_workbook
     from .pdf import write_white_paper
     from .site import write_site
@@ -23,7 +25,10 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
-        written += write_site(results, site, coordinates=coordinates, audit=audit)
+        from .format import LANGS
+
+        written += write_site(results, site, coordinates=coordinates, audit=audit,
+                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus)
         tick("site")
     if pdf is not None:
         units = cities or list(results.ranking().index[:10])
