@@ -63,3 +63,26 @@ def test_messages_are_printed_as_text_not_as_console_markup(tmp_path):
     r = runner.invoke(app, ["build", str(tmp_path / "[red]f[/].yaml"), str(data)])
     assert r.exit_code == 2
     assert "[red]f[/].yaml: no such framework file [F01]" in r.output
+
+
+def test_help_imports_no_numerical_library():
+    """`--help` (and so every command's start) loads neither NumPy, pandas, SciPy, DuckDB,
+    Dask, Plotly, Typst nor FastAPI: they are imported by the commands that use them."""
+    code = ("import sys\nfrom fintech_index.cli import app\n"
+            "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+            "heavy = ('numpy', 'pandas', 'scipy', 'duckdb', 'distributed', 'plotly', 'typst', "
+            "'fastapi')\nprint(sorted(m for m in heavy if m in sys.modules))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       check=True)
+    assert r.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_command_error_goes_through_one_handler(tmp_path):
+    """A coded error from any command (here: audit's spec, store ls of no store) is printed
+    with its code and exits 2, with no traceback."""
+    spec = tmp_path / "ua.yaml"
+    spec.write_text("factors: [{name: w, stage: weights, noise: 2}]\n")
+    r = runner.invoke(app, ["audit", "--example", "asem", "--spec", str(spec)])
+    assert r.exit_code == 2 and "[M15]" in r.output and "Traceback" not in r.output
+    r = runner.invoke(app, ["store", "ls", "--store", str(tmp_path / "none.duckdb")])
+    assert r.exit_code == 2 and "Traceback" not in r.output

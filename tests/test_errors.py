@@ -96,6 +96,11 @@ def _(tmp):
     resolve_unit(Edition.of(small_build()), "Atlantis")
 
 
+@case("U52", "'ATL'")
+def _(tmp):
+    return CliRunner().invoke(app, ["districts", "ATL"])
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F01", "missing.yaml")

@@ -77,7 +77,7 @@ def test_districts_location_quotients_and_leaders(store):
     assert t.at[("Huangpu", "Asset management"), "location_quotient"] == pytest.approx(1.5)
     assert t.at[("Pudong", "Insurance"), "location_quotient"] == pytest.approx(3.0)
     assert t.at[("Huangpu", "Brokerage"), "location_quotient"] == pytest.approx(1.0)
-    lead = districts.leading_districts(store, "SHA", 2024).set_index("sector")
+    lead = districts.leading_districts(t.reset_index()).set_index("sector")
     assert lead.at["Asset management", "sentence"] == (
         "Huangpu leads in Asset management (2 of 2 institutions, location quotient 1.50).")
     assert lead.at["Brokerage", "district"] == "Huangpu"

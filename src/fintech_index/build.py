@@ -307,7 +307,9 @@ class Results:
             raise MethodError("A10", f"'{node}' is not a node of {self.framework.source_file} "
                                      f"(nodes: {', '.join(self.nodes)})") from None
 
-    def _year(self, year: int | None) -> int:
+    def year_index(self, year: int | None) -> int:
+        """Position of ``year`` (default: the latest) on the years axis; an error naming the
+        years there are if it is not one of them."""
         if year is None:
             return len(self.years) - 1
         try:
@@ -335,7 +337,7 @@ class Results:
         Columns: name, rank, score (the index), then ``<node>.score``/``<node>.rank`` for
         every other node from the top of the tree down.
         """
-        y = self._year(year)
+        y = self.year_index(year)
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()}

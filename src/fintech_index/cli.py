@@ -1,41 +1,118 @@
-"""The fintech-index command: build, validate, and check the bundled examples.
+"""The fintech-index command: build, validate, audit, publish and serve composite indices.
 
-Exit codes: 0 success, 2 bad input (the message, no traceback), 1 a failed check.
+Commands are thin: each resolves its inputs, calls one library function and prints what it
+returned. Every deliberate error (``FintechIndexError``) reaches one handler
+(:class:`Commands`), which prints the message and exits with status 2; 1 is a failed check;
+0 success. Heavy libraries (NumPy, pandas, SciPy, DuckDB, Dask, Plotly, Typst, FastAPI) are
+imported inside the commands that use them, so ``--help`` and ``validate`` start fast.
 """
 
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typer.core import TyperGroup
 
-from . import examples as bundled
-from .analysis import write_edition_report
-from .build import Results, build
 from .errors import FintechIndexError, StoreError
-from .exports import write_csv
-from .framework import load_framework
-from .methodology import Methodology, load_methodology
-from .panel import load_panel
 
-app = typer.Typer(add_completion=False, no_args_is_help=False,
-                  help="Build, audit and publish composite indices.")
-# rich wraps at 80 columns when output is not a terminal (pipes, files, CI logs): give the
-# ranking table room for its columns there
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True)
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.table import Table
+
+    from .build import Results
+    from .framework import Framework
+    from .methodology import Methodology
+    from .panel import Panel
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 
 
-def _fail(e: FintechIndexError) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(str(e))}", markup=True, highlight=False,
-                      soft_wrap=True)
-    raise typer.Exit(2)
+def _print_error(e: FintechIndexError) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    Console(stderr=True).print(f"[bold red]error:[/] {escape(str(e))}", markup=True,
+                               highlight=False, soft_wrap=True)
+
+
+class Commands(TyperGroup):
+    """The command group; the one place a ``FintechIndexError`` becomes a printed message
+    and exit status 2 (never a traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except FintechIndexError as e:
+            _print_error(e)
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=False,
+                  rich_markup_mode=None, pretty_exceptions_enable=False,
+                  help="Build, audit and publish composite indices.")
+
+
+class _LazyConsole:
+    """rich's Console, made on first use (rich is not imported for ``--help``). rich wraps at
+    80 columns when output is not a terminal (pipes, files, CI logs): the ranking table
+    gets 140 there."""
+
+    _made = None
+
+    def get(self):
+        if _LazyConsole._made is None:
+            from rich.console import Console
+
+            _LazyConsole._made = Console(width=None if sys.stdout.isatty() else 140)
+        return _LazyConsole._made
+
+    def __getattr__(self, name: str):
+        return getattr(self.get(), name)
+
+
+console = _LazyConsole()
+
+
+def _table(title: str):
+    from rich.table import Table
+
+    return Table(title=title, title_justify="left")
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A framework, panel and methodology from files or from a bundled example."""
+
+    framework: Framework
+    panel: Panel
+    methodology: Methodology
+    example: str | None  # the bundled example's name, None for user files
+
+
+def resolve_inputs(command: str, framework: Path | None, data: Path | None,
+                   methodology: Path | None, example: str | None) -> Inputs:
+    """User files (FRAMEWORK and DATA, both) or a bundled example (default: the main
+    index); ``--methodology`` replaces the example's or the default methodology."""
+    from .methodology import Methodology, load_methodology
+
+    meth = load_methodology(methodology) if methodology else None
+    if framework is None:
+        from . import examples as bundled
+
+        name = example or MAIN_EXAMPLE
+        ex = bundled.load(name)
+        return Inputs(ex.framework, ex.panel, meth or ex.methodology, name)
+    if data is None:
+        raise FintechIndexError("U01", f"{command}: give both FRAMEWORK and DATA (or neither "
+                                       "for the bundled index)")
+    from .framework import load_framework
+    from .panel import load_panel
+
+    fw = load_framework(framework)
+    return Inputs(fw, load_panel(data, fw), meth or Methodology(), None)
 
 
 def _fmt(v: float, digits: int = 3) -> str:
@@ -59,7 +136,7 @@ def print_ranking(results: Results, year: int | None, top: int) -> None:
     frame_prev = results.ranking(earlier[-1]) if earlier else None
     fw = results.framework
     dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
-    table = Table(title=f"{fw.name}: ranking {year}", title_justify="left")
+    table = _table(f"{fw.name}: ranking {year}")
     table.add_column("rank", justify="right")
     if frame_prev is not None:
         table.add_column(f"vs {earlier[-1]}", justify="right")
@@ -99,44 +176,32 @@ def build_cmd(
                                                 "of view (code or name)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
-    try:
-        if framework is None:
-            name = example or MAIN_EXAMPLE
-            ex = bundled.load(name)
-            fw, panel = ex.framework, ex.panel
-            meth = load_methodology(methodology) if methodology else ex.methodology
-            out = out / name
-        else:
-            if data is None:
-                raise FintechIndexError("U01",
-                                        "build: give both FRAMEWORK and DATA (or neither for "
-                                        "the bundled index)")
-            fw = load_framework(framework)
-            panel = load_panel(data, fw)
-            meth = load_methodology(methodology) if methodology else Methodology()
-        from .publish.i18n import check_lang
+    from .analysis import write_edition_report
+    from .build import build
+    from .publish.i18n import check_lang
 
-        check_lang(lang)
-        results = build(fw, panel, meth)
-        if year is not None:
-            results.ranking(year)  # refuses a year that is not there
-        print_ranking(results, year, top)
-        written = results.write(out)
-        written += write_edition_report(results, out, year, focus=focus, lang=lang)
-        if framework is None and name == MAIN_EXAMPLE:
-            written += _publish_bundled(results, out, lang, focus)
-        print_regional_leads(out / f"regional_leads_{results.years[-1] if year is None else year}"
-                                   ".csv", results.framework.index)
-        print_lead(out, results.years[-1] if year is None else year)
-    except FintechIndexError as e:
-        _fail(e)
-    top = sorted({p.relative_to(out).parts[0] for p in written})
+    check_lang(lang)
+    inputs = resolve_inputs("build", framework, data, methodology, example)
+    if inputs.example is not None:
+        out = out / inputs.example
+    results = build(inputs.framework, inputs.panel, inputs.methodology)
+    year = results.years[results.year_index(year)]  # refuses a year that is not there
+    print_ranking(results, year, top)
+    written = results.write(out)
+    written += write_edition_report(results, out, year, focus=focus, lang=lang)
+    if inputs.example == MAIN_EXAMPLE:
+        written += _publish_bundled(results, out, lang, focus)
+    print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
+    print_lead(out, year)
+    top_level = sorted({p.relative_to(out).parts[0] for p in written})
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
-        f"{t}/" if (out / t).is_dir() else t for t in top))
+        f"{t}/" if (out / t).is_dir() else t for t in top_level))
 
 
-store_app = typer.Typer(help="Editions in the DuckDB store: list, show, diff, publish.")
-records_app = typer.Typer(help="Institution-level records: ingest, rates, aggregate.")
+store_app = typer.Typer(rich_markup_mode=None,
+                        help="Editions in the DuckDB store: list, show, diff, publish.")
+records_app = typer.Typer(rich_markup_mode=None,
+                          help="Institution-level records: ingest, rates, aggregate.")
 app.add_typer(store_app, name="store")
 app.add_typer(records_app, name="records")
 STORE_OPT = typer.Option(Path("fintech-index.duckdb"), "--store", help="the DuckDB file")
@@ -151,7 +216,7 @@ def _cell(v) -> str:
 
 
 def _frame_table(frame, title: str) -> Table:
-    table = Table(title=title, title_justify="left")
+    table = _table(title)
     for c in frame.columns:
         table.add_column(str(c))
     for row in frame.itertuples(index=False):
@@ -164,11 +229,8 @@ def store_ls(store: Path = STORE_OPT) -> None:
     """List the published editions."""
     from .store import Store
 
-    try:
-        with Store(store, read_only=True) as s:
-            frame = s.editions()[["name", "revises", "created_at", "framework_name", "years"]]
-    except FintechIndexError as e:
-        _fail(e)
+    with Store(store, read_only=True) as s:
+        frame = s.editions()[["name", "revises", "created_at", "framework_name", "years"]]
     console.print(_frame_table(frame, f"editions in {store}"))
 
 
@@ -177,14 +239,12 @@ def store_publish(name: str, example: str = typer.Option(MAIN_EXAMPLE, "--exampl
                   revises: str | None = typer.Option(None, help="the edition this revises"),
                   note: str | None = typer.Option(None), store: Path = STORE_OPT) -> None:
     """Build a bundled index and publish it as the edition NAME (once; immutable)."""
+    from . import examples as bundled
     from .store import Store
 
-    try:
-        results = bundled.load(example).build()
-        with Store(store) as s:
-            s.publish(results, name, revises=revises, note=note)
-    except FintechIndexError as e:
-        _fail(e)
+    results = bundled.load(example).build()
+    with Store(store) as s:
+        s.publish(results, name, revises=revises, note=note)
     console.print(f"published edition '{name}' ({example}, years {list(results.years)}) "
                   f"to {store}")
 
@@ -196,11 +256,8 @@ def store_show(name: str, year: int | None = typer.Option(None),
     """An edition's ranking on one node."""
     from .store import Store
 
-    try:
-        with Store(store, read_only=True) as s:
-            frame = s.edition(name, year)
-    except FintechIndexError as e:
-        _fail(e)
+    with Store(store, read_only=True) as s:
+        frame = s.edition(name, year)
     top_node = frame.loc[frame["level"].idxmax(), "node"]
     part = frame[frame["node"] == (node or top_node)].sort_values(["rank", "unit"]).head(top)
     console.print(_frame_table(part[["rank", "unit", "unit_name", "score", "figure_level"]],
@@ -213,12 +270,9 @@ def store_diff(a: str, b: str, node: str | None = typer.Option(None),
     """Rank and score changes from edition A to edition B."""
     from .store import Store
 
-    try:
-        with Store(store, read_only=True) as s:
-            d = s.diff(a, b)
-            top_node = s.edition(b).sort_values("level")["node"].iloc[-1]
-    except FintechIndexError as e:
-        _fail(e)
+    with Store(store, read_only=True) as s:
+        d = s.diff(a, b)
+        top_node = s.edition(b).sort_values("level")["node"].iloc[-1]
     part = d[d["node"] == (node or top_node)].head(top)
     console.print(_frame_table(part[["unit", "rank_a", "rank_b", "rank_change", "score_a",
                                      "score_b", "score_change"]],
@@ -233,12 +287,9 @@ def records_ingest(file: Path, batch: str | None = typer.Option(None, help="batc
     from . import records
     from .store import Store
 
-    try:
-        frame = records.read_records(file)
-        with Store(store) as s:
-            n = records.ingest(s, frame, batch or file.name)
-    except FintechIndexError as e:
-        _fail(e)
+    frame = records.read_records(file)
+    with Store(store) as s:
+        n = records.ingest(s, frame, batch or file.name)
     console.print(f"ingested {n:,} records as batch '{batch or file.name}' into {store}")
 
 
@@ -248,12 +299,9 @@ def records_rates(file: Path, store: Path = STORE_OPT) -> None:
     from . import records
     from .store import Store
 
-    try:
-        frame = records.read_rates(file)
-        with Store(store) as s:
-            records.put_rates(s, frame)
-    except FintechIndexError as e:
-        _fail(e)
+    frame = records.read_rates(file)
+    with Store(store) as s:
+        records.put_rates(s, frame)
     console.print(f"stored {len(frame)} exchange rates in {store}")
 
 
@@ -262,17 +310,52 @@ def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_recor
                       store: Path = STORE_OPT) -> None:
     """Count the framework's from_records indicators into a long data file."""
     from . import records
+    from .exports import write_csv
+    from .framework import load_framework
     from .store import Store
 
-    try:
-        fw = load_framework(framework)
-        with Store(store, read_only=True) as s:
-            frame = records.aggregate(s, fw)
-    except FintechIndexError as e:
-        _fail(e)
+    fw = load_framework(framework)
+    with Store(store, read_only=True) as s:
+        frame = records.aggregate(s, fw)
     write_csv(frame, out)
     console.print(f"wrote {len(frame):,} values of {frame['indicator'].nunique()} indicators "
                   f"to {out}")
+
+
+@app.command("districts")
+def districts_cmd(
+    unit: str = typer.Argument(..., help="city code, e.g. SFO (Bay Area), NYC, SHA"),
+    year: int = typer.Option(2025, help="year of the unicorn list (or of the records)"),
+    store: Path | None = typer.Option(None, "--store", help="count the store's records "
+                                      "instead of the bundled unicorn lists"),
+    min_firms: int = typer.Option(3, help="places with fewer firms are left out of the "
+                                  "summary (never out of the quotients)"),
+) -> None:
+    """District specialisation inside a city: location quotients by place and industry."""
+    from . import districts
+
+    if store is not None:
+        from .store import Store
+
+        with Store(store, read_only=True) as s:
+            known = [r[0] for r in s.con.execute(
+                "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
+            districts.check_unit(unit, known, f"{store}: records with a district")
+            table = districts.district_table(s, unit, year)
+        what = f"records in {store}, {year}"
+    else:
+        known = sorted(districts.unicorn_counts(year)["metro"].unique())
+        districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
+        table, info = districts.unicorn_places(unit, year)
+        what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
+        for place, cell, n in info["unclassified"]:
+            console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
+                          f"'{cell}' (a shifted cell in the source)")
+    summary = districts.place_summary(table, min_firms)
+    console.print(_frame_table(summary, f"{unit}: places with at least {min_firms} firms "
+                                        f"({what})"))
+    console.print(_frame_table(table, f"{unit}: location quotient by place and industry "
+                                      "(LQ = (n_ds / n_d) / (N_s / N))"))
 
 
 def print_lead(out: Path, year: int) -> None:
@@ -293,27 +376,37 @@ def quick_audit_of(results: Results, example: str):
     return quick_audit(results, spec) if spec.exists() else None
 
 
-def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
-                     ) -> list[Path]:
+def _focus_unit(results: Results, focus: str | None) -> str | None:
     from .analysis.edition import Edition
     from .analysis.lead import resolve_unit
+
+    return resolve_unit(Edition.of(results), focus) if focus else None
+
+
+def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
+                     ) -> list[Path]:
+    from .districts import all_places
     from .examples.fintech import publish_inputs
+    from .exports import write_csv
     from .publish import publish_all
 
     cities, coords = publish_inputs(MAIN_EXAMPLE)
+    year = results.years[-1]
+    places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
+    write_csv(all_places(year), places)
+    written = [places]
     audit = quick_audit_of(results, MAIN_EXAMPLE)
-    written = []
     if audit is not None:
-        p = out / f"uncertainty_summary_{results.years[-1]}.csv"
+        p = out / f"uncertainty_summary_{year}.csv"
         write_csv(audit, p, index=True)
         written.append(p)
         console.print(f"small audit: {audit.attrs['replications']:,} replications of "
                       f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
                       "site; `fintech-index audit` for the full analysis)")
-    unit = resolve_unit(Edition.of(results), focus) if focus else None
     return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities,
-                                 coordinates=coords, audit=audit, lang=lang, focus=unit)
+                                 coordinates=coords, audit=audit, lang=lang,
+                                 focus=_focus_unit(results, focus))
 
 
 @app.command("publish")
@@ -334,34 +427,28 @@ def publish_cmd(
     import pandas as pd
     from rich.progress import Progress
 
+    from . import examples as bundled
     from .examples.fintech import publish_inputs
     from .publish import publish_all
+    from .publish.i18n import check_lang
 
-    try:
-        from .analysis.edition import Edition
-        from .analysis.lead import resolve_unit
-        from .publish.i18n import check_lang
+    check_lang(lang)
+    results = bundled.load(example).build()
+    unit = _focus_unit(results, focus)
+    if store is not None:
+        from .store import Store
 
-        check_lang(lang)
-        results = bundled.load(example).build()
-        unit = resolve_unit(Edition.of(results), focus) if focus else None
-        if store is not None:
-            from .store import Store
-
-            with Store(store) as s:
-                s.publish(results, edition)
-        cities, coords = publish_inputs(example)
-        summary = (pd.read_csv(audit, index_col="unit") if audit
-                   else quick_audit_of(results, example) if site else None)
-        steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx
-                                                                                 else 0)
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task(f"publishing {edition}", total=steps)
-            written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
-                                  coordinates=coords, audit=summary, lang=lang, focus=unit,
-                                  progress=lambda _: bar.advance(task))
-    except FintechIndexError as e:
-        _fail(e)
+        with Store(store) as s:
+            s.publish(results, edition)
+    cities, coords = publish_inputs(example)
+    summary = (pd.read_csv(audit, index_col="unit") if audit
+               else quick_audit_of(results, example) if site else None)
+    steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx else 0)
+    with Progress(console=console.get(), transient=True) as bar:
+        task = bar.add_task(f"publishing {edition}", total=steps)
+        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
+                              coordinates=coords, audit=summary, lang=lang, focus=unit,
+                              progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
 
@@ -370,13 +457,13 @@ def publish_cmd(
 def serve_cmd(store: Path = STORE_OPT, host: str = typer.Option("127.0.0.1"),
               port: int = typer.Option(8000)) -> None:
     """Serve the read-only API and the interactive ranking page over a store."""
+    if not store.exists():
+        raise StoreError("S01", f"{store}: no store here; publish an edition first "
+                                "(fintech-index store publish NAME)")
     import uvicorn
 
     from .web.app import create_app
 
-    if not store.exists():
-        _fail(StoreError("S01", f"{store}: no store here; publish an edition first "
-                                "(fintech-index store publish NAME)"))
     uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
 
 
@@ -398,71 +485,34 @@ def audit_cmd(
     """Coherence, uncertainty and (with --sobol N) sensitivity analysis of an index."""
     from rich.progress import Progress
 
-    from .audit import coherence
     from .audit.engine import Engine, load_spec
-    from .audit.sensitivity import sensitivity
-    from .audit.uncertainty import uncertainty
+    from .audit.run import run_audit
 
-    try:
-        if framework is None:
-            ex = bundled.load(example or MAIN_EXAMPLE)
-            fw, panel, meth = ex.framework, ex.panel, ex.methodology
-        else:
-            if data is None:
-                raise FintechIndexError("U01", "audit: give both FRAMEWORK and DATA (or neither)")
-            fw = load_framework(framework)
-            panel = load_panel(data, fw)
-            meth = Methodology()
-        if methodology:
-            meth = load_methodology(methodology)
-        engine = Engine(fw, panel, meth, load_spec(spec))
-        client = None
-        if dask:
-            from distributed import Client
-            client = Client(dask)
-        out.mkdir(parents=True, exist_ok=True)
-        nominal = engine.nominal
-        write_csv(coherence.parent_links(nominal), out / "parent_links.csv")
-        write_csv(coherence.node_summary(nominal), out / "node_summary.csv")
-        for method in ("pearson", "spearman"):
-            r_, p_ = coherence.correlations(nominal, method=method)
-            write_csv(r_, out / f"correlations_{method}.csv", index=True)
-            write_csv(p_, out / f"p_values_{method}.csv", index=True)
-        reps = n or engine.spec.n
-        with Progress(console=console, transient=True) as bar:
-            task = bar.add_task("uncertainty", total=reps)
-            ua = uncertainty(engine, n=reps, chunk=chunk, client=client,
-                             progress=lambda k: bar.advance(task, k))
-        summary = ua.summary()
-        write_csv(summary, out / "uncertainty_summary.csv", index=True)
-        write_csv(ua.rank_probabilities(), out / "rank_probabilities.csv", index=True)
-        written = ["parent_links.csv", "node_summary.csv", "correlations_*.csv",
-                   "p_values_*.csv",
-                   "uncertainty_summary.csv", "rank_probabilities.csv"]
-        if sobol:
-            with Progress(console=console, transient=True) as bar:
-                task = bar.add_task("sensitivity", total=sobol * (len(engine.groups()) + 2))
-                sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
-                                 progress=lambda k: bar.advance(task, k))
-            write_csv(sa.table(), out / "sensitivity.csv")
-            write_csv(sa.convergence, out / "sensitivity_convergence.csv")
-            written += ["sensitivity.csv", "sensitivity_convergence.csv"]
-        if client is not None:
-            client.close()
-    except FintechIndexError as e:
-        _fail(e)
-    shown = summary.head(top).reset_index()
+    inputs = resolve_inputs("audit", framework, data, methodology, example)
+    engine = Engine(inputs.framework, inputs.panel, inputs.methodology, load_spec(spec))
+    with Progress(console=console.get(), transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(task: str, total: int, k: int) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.advance(tasks[task], k)
+
+        result = run_audit(engine, n=n, sobol=sobol, chunk=chunk, dask=dask, progress=progress)
+    written = result.write(out)
+    shown = result.uncertainty.summary().head(top).reset_index()
     shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
                                  zip(shown["rank_p05"], shown["rank_p95"], strict=True)])
     cols = ["unit", "nominal_rank", "median_rank", "interval", f"p_top{engine.spec.top}"]
-    console.print(_frame_table(shown[cols], f"uncertainty: {reps:,} replications of "
-                               f"{len(engine.spec.factors)} factors (rank interval 5-95%)"))
-    if sobol:
-        t = sa.table().query("output == 'mean_abs_rank_shift'")
+    console.print(_frame_table(shown[cols], f"uncertainty: {result.replications:,} "
+                               f"replications of {len(engine.spec.factors)} factors (rank "
+                               "interval 5-95%)"))
+    if result.sensitivity is not None:
+        t = result.sensitivity.table().query("output == 'mean_abs_rank_shift'")
         console.print(_frame_table(t[["factor", "S", "S_low", "S_high", "ST", "ST_low",
                                       "ST_high"]],
                                    f"sensitivity of the mean absolute rank shift (N = {sobol})"))
-    console.print(f"wrote {', '.join(written)} to {out}/")
+    console.print(f"wrote {', '.join(p.name for p in written)} to {out}/")
 
 
 @app.command("convert-coinr")
@@ -477,11 +527,8 @@ def convert_coinr_cmd(
     """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
     from .coinr import convert_coinr
 
-    try:
-        written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
-                                meta_sheet=meta_sheet)
-    except FintechIndexError as e:
-        _fail(e)
+    written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
+                            meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
     console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
                   f"-m {written[2]}")
@@ -494,6 +541,10 @@ def validate_cmd(
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
+    from .framework import load_framework
+    from .methodology import Methodology, load_methodology
+    from .panel import load_panel
+
     problems: list[str] = []
     fw = None
     try:
@@ -514,8 +565,11 @@ def validate_cmd(
         except FintechIndexError as e:
             problems.append(str(e))
     if problems:
+        from rich.console import Console
+
+        err = Console(stderr=True)
         for p in problems:
-            err_console.print(p, markup=False, highlight=False, soft_wrap=True)
+            err.print(p, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2)
     console.print("no problems found")
 
@@ -523,20 +577,19 @@ def validate_cmd(
 @app.command("validate-examples")
 def validate_examples_cmd() -> None:
     """Rebuild the bundled examples and count published values reproduced exactly."""
-    table = Table(title="Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
-                  "COINr's ASEM example at 2 decimals; ranks exact)", title_justify="left")
+    from . import examples as bundled
+
+    table = _table("Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
+                   "COINr's ASEM example at 2 decimals; ranks exact)")
     for col in ("index", "published", "reproduced", "not reproduced"):
         table.add_column(col, justify="right" if col != "index" else "left")
     all_ok = True
-    try:
-        for name in bundled.available():
-            if name == bundled.FINTECH:
-                continue
-            for v in bundled.validate(name):
-                all_ok &= v.ok
-                table.add_row(v.what, f"{v.total:,}", f"{v.matched:,}", f"{v.total - v.matched:,}")
-    except FintechIndexError as e:
-        _fail(e)
+    for name in bundled.available():
+        if name == bundled.FINTECH:
+            continue
+        for v in bundled.validate(name):
+            all_ok &= v.ok
+            table.add_row(v.what, f"{v.total:,}", f"{v.matched:,}", f"{v.total - v.matched:,}")
     console.print(table)
     print_agreement()
     if not all_ok:
@@ -550,8 +603,7 @@ def print_regional_leads(path: Path, index: str) -> None:
     if frame.empty or frame["group"].astype(str).eq("(none)").all():
         return
     top_col = next(c for c in frame.columns if c.startswith("top_"))
-    table = Table(title=f"Regional leads ({top_col.replace('_', ' ')} of the index, mean "
-                  "scores)", title_justify="left")
+    table = _table(f"Regional leads ({top_col.replace('_', ' ')} of the index, mean scores)")
     means = [c for c in frame.columns if c.startswith("mean_")]
     for col in ["region", "cities", top_col.replace("_", " "), *[m[5:] for m in means]]:
         table.add_column(col, justify="left" if col == "region" else "right")
@@ -563,12 +615,12 @@ def print_regional_leads(path: Path, index: str) -> None:
 
 def print_agreement() -> None:
     """The fintech index against published rankings (agreement, not reproduction)."""
+    from . import examples as bundled
     from .examples.fintech import agreement
 
     ex = bundled.load(bundled.FINTECH)
-    table = Table(title="Fintech index: rank agreement with published rankings (their "
-                  "exact ranks only; not a reproduction: their data are not public)",
-                  title_justify="left")
+    table = _table("Fintech index: rank agreement with published rankings (their exact "
+                   "ranks only; not a reproduction: their data are not public)")
     for col in ("ranking", "edition", "our edition", "cities", "Spearman", "Kendall",
                 "top 10 shared"):
         table.add_column(col, justify="left" if col == "ranking" else "right")
@@ -582,6 +634,8 @@ def print_agreement() -> None:
 @app.command("examples")
 def examples_cmd() -> None:
     """List the bundled examples."""
+    from . import examples as bundled
+
     for name in bundled.available():
         ex = bundled.load(name)
         console.print(f"{name}: {ex.framework.name} ({len(ex.panel.unit_codes)} units, "

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .errors import FrameworkError, Problems
 from .yamlfile import read_yaml
@@ -34,10 +34,39 @@ class UnitSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str
     name: str | None = None
+    name_zh: str | None = None  # Simplified Chinese name, from a reviewed table
     country: str | None = None
     region: str | None = None
     level: str | None = None
     parent: str | None = None
+
+
+class OrdinalSpec(BaseModel):
+    """How an ordinal input is read (see :mod:`fintech_index.ordinal`): ``rank`` in a
+    published top-``list_size`` list (the data give the rank), ``tier`` among ordered
+    ``tiers`` (the data give the tier's position, 1 = best), ``member`` of a published
+    top-``list_size`` list (the data give 1). A unit absent from the list is below its last
+    entry."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["rank", "tier", "member"]
+    list_size: int | None = None
+    tiers: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> OrdinalSpec:
+        if self.kind == "tier":
+            if not self.tiers or len(set(self.tiers)) != len(self.tiers):
+                raise ValueError("kind 'tier' needs 'tiers': the distinct tier names, best first")
+            if self.list_size is not None:
+                raise ValueError("kind 'tier' takes 'tiers', not 'list_size'")
+        else:
+            if self.list_size is None or self.list_size < 1:
+                raise ValueError(f"kind '{self.kind}' needs 'list_size': the length of the "
+                                 "published list (a positive whole number)")
+            if self.tiers is not None:
+                raise ValueError(f"kind '{self.kind}' takes 'list_size', not 'tiers'")
+        return self
 
 
 class NodeSpec(BaseModel):
@@ -46,6 +75,7 @@ class NodeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: str
     name: str | None = None
+    name_zh: str | None = None  # Simplified Chinese name, from a reviewed table
     parent: str | None = None
     type: Literal["indicator", "aggregate"] | None = None
     weight: float = 1.0
@@ -60,6 +90,7 @@ class NodeSpec(BaseModel):
     target: float | None = None
     source: str | None = None
     from_records: dict[str, Any] | None = None
+    ordinal: OrdinalSpec | None = None
 
     @field_validator("code")
     @classmethod
@@ -85,7 +116,7 @@ class NodeSpec(BaseModel):
 
 
 _INDICATOR_ONLY = ("unit", "level", "goalposts", "transform", "denominator", "target",
-                   "from_records")
+                   "from_records", "ordinal")
 
 
 class DenominatorSpec(BaseModel):
@@ -119,6 +150,8 @@ class Node:
     source: str | None = None
     from_records: Mapping[str, Any] | None = None
     description: str | None = None
+    name_zh: str | None = None
+    ordinal: OrdinalSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -347,6 +380,7 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
             transform=spec.transform, denominator=spec.denominator, target=spec.target,
             source=spec.source,
             from_records=spec.from_records, description=spec.description,
+            name_zh=spec.name_zh, ordinal=spec.ordinal,
         )
     # depth-first order keeps the YAML's order of indicators; aggregates come out bottom-up
     indicators: list[str] = []

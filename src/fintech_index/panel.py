@@ -28,7 +28,7 @@ OBSERVED = np.uint8(1)
 IMPUTED = np.uint8(2)
 TREATED = np.uint8(4)
 
-UNIT_META = ("name", "country", "region", "level", "parent")
+UNIT_META = ("name", "name_zh", "country", "region", "level", "parent")
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
 
 

@@ -25,7 +25,7 @@ class Edition:
     @classmethod
     def of(cls, results: Results, year: int | None = None, label: str | None = None
            ) -> Edition:
-        y = results.years[results._year(year)]
+        y = results.years[results.year_index(year)]
         scores = pd.DataFrame({n: results.scores(n)[y] for n in results.nodes})
         ranks = pd.DataFrame({n: results.ranks(n)[y] for n in results.nodes})
         fw = results.framework

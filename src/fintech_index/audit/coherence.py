@@ -16,7 +16,7 @@ def correlations(results: Results, year: int | None = None, method: str = "pears
                  nodes: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Correlation matrix of node scores over units (one year) and its two-sided p-values
     (``method``: pearson or spearman); units with a missing value are left out pairwise."""
-    y = results._year(year)
+    y = results.year_index(year)
     nodes = nodes or list(results.nodes)
     x = pd.DataFrame({n: results.score_array[y, :, results.nodes.index(n)] for n in nodes})
     r = pd.DataFrame(np.eye(len(nodes)), index=nodes, columns=nodes)
@@ -65,7 +65,7 @@ def cronbach_alpha(x: np.ndarray) -> float:
 def node_summary(results: Results, year: int | None = None) -> pd.DataFrame:
     """Per aggregate: children, Cronbach's alpha of their scores, and the share of variance
     the first principal component of the standardised children explains."""
-    y = results._year(year)
+    y = results.year_index(year)
     fw = results.framework
     rows = []
     for code in fw.aggregates:

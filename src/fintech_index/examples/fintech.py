@@ -33,8 +33,8 @@ def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]
 def units_frame(cities: pd.DataFrame) -> pd.DataFrame:
     """Unit metadata for the panel loader from datasets/fintech/cities.csv."""
     return pd.DataFrame({"code": cities["code"], "name": cities["name"],
-                         "country": cities["country"], "region": cities["region"],
-                         "level": "city"})
+                         "name_zh": cities["name_zh"], "country": cities["country"],
+                         "region": cities["region"], "level": "city"})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,94 @@
+"""A whole audit of one index: coherence of the nominal build, uncertainty analysis and,
+optionally, Sobol sensitivity analysis, held in memory and written like ``Results.write``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..exports import write_csv
+from . import coherence
+from .engine import Engine
+from .sensitivity import Sensitivity, sensitivity
+from .uncertainty import Uncertainty, uncertainty
+
+CORRELATION_METHODS = ("pearson", "spearman")
+
+
+@dataclass(frozen=True)
+class Audit:
+    """What an audit found: coherence tables, the uncertainty analysis and, when asked, the
+    sensitivity analysis."""
+
+    engine: Engine
+    parent_links: pd.DataFrame
+    node_summary: pd.DataFrame
+    correlations: dict[str, tuple[pd.DataFrame, pd.DataFrame]]  # method -> (r, p)
+    uncertainty: Uncertainty
+    sensitivity: Sensitivity | None = None
+
+    @property
+    def replications(self) -> int:
+        return len(self.uncertainty.ranks)
+
+    def write(self, out_dir: str | Path) -> list[Path]:
+        """parent_links.csv, node_summary.csv, correlations_<method>.csv and
+        p_values_<method>.csv, uncertainty_summary.csv, rank_probabilities.csv, and with a
+        sensitivity analysis sensitivity.csv and sensitivity_convergence.csv."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        tables: list[tuple[str, pd.DataFrame, bool]] = [
+            ("parent_links.csv", self.parent_links, False),
+            ("node_summary.csv", self.node_summary, False)]
+        for method, (r, p) in self.correlations.items():
+            tables += [(f"correlations_{method}.csv", r, True),
+                       (f"p_values_{method}.csv", p, True)]
+        tables += [("uncertainty_summary.csv", self.uncertainty.summary(), True),
+                   ("rank_probabilities.csv", self.uncertainty.rank_probabilities(), True)]
+        if self.sensitivity is not None:
+            tables += [("sensitivity.csv", self.sensitivity.table(), False),
+                       ("sensitivity_convergence.csv", self.sensitivity.convergence, False)]
+        written = []
+        for name, frame, index in tables:
+            write_csv(frame, out / name, index=index)
+            written.append(out / name)
+        return written
+
+
+Progress = Callable[[str, int, int], None]  # (task, total, advance)
+
+
+def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int = 2000,
+              dask: str | None = None, progress: Progress | None = None) -> Audit:
+    """Coherence of ``engine.nominal``, ``n`` uncertainty replications (default: the spec's)
+    and, when ``sobol`` > 0, a Sobol analysis with base sample ``sobol``. With ``dask`` (a
+    scheduler address) the replications run on that cluster; the results do not depend on
+    it, nor on ``chunk``."""
+    nominal = engine.nominal
+    links = coherence.parent_links(nominal)
+    summary = coherence.node_summary(nominal)
+    corr = {m: coherence.correlations(nominal, method=m) for m in CORRELATION_METHODS}
+    reps = n or engine.spec.n
+    step = (lambda task, total: (lambda k: progress(task, total, k))) if progress else (
+        lambda task, total: None)
+    with _client(dask) as client:
+        ua = uncertainty(engine, n=reps, chunk=chunk, client=client,
+                         progress=step("uncertainty", reps))
+        sa = None
+        if sobol:
+            sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
+                             progress=step("sensitivity", sobol * (len(engine.groups()) + 2)))
+    return Audit(engine, links, summary, corr, ua, sa)
+
+
+def _client(address: str | None):
+    """A Dask client on ``address``, closed on leaving the block; no client without one."""
+    if address is None:
+        return nullcontext(None)
+    from distributed import Client
+
+    return Client(address)

@@ -1,0 +1,122 @@
+"""District specialisation: location quotients by hand, on the real unicorn lists (places
+inside the Bay Area and New York), through the store, on the command line; Shanghai's
+district statements as cited notes."""
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from fintech_index import districts, records
+from fintech_index.cli import app
+from fintech_index.examples import datasets_dir
+from fintech_index.store import Store
+
+
+def test_location_quotient_by_hand():
+    """Two districts, two sectors, N = 10: A has 4 banks 1 insurer, B 1 bank 4 insurers.
+    LQ(A, bank) = (4/5) / (5/10) = 1.6; LQ(B, bank) = (1/5) / (5/10) = 0.4."""
+    counts = pd.DataFrame({"district": ["A", "A", "B", "B"], "sector": ["bank", "ins"] * 2,
+                           "institutions": [4, 1, 1, 4]})
+    t = districts.location_quotients(counts).set_index(["district", "sector"])
+    assert t.at[("A", "bank"), "location_quotient"] == pytest.approx(1.6)
+    assert t.at[("B", "bank"), "location_quotient"] == pytest.approx(0.4)
+    assert t.at[("B", "ins"), "share_of_sector"] == pytest.approx(0.8)
+    assert list(t.index[:2]) == [("A", "bank"), ("B", "bank")]  # sector, then most first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.sampled_from("xyz"),
+                          st.integers(1, 50)), min_size=1, max_size=15,
+                unique_by=lambda r: r[:2]))
+def test_location_quotients_average_to_one_over_districts(rows):
+    """For every sector, sum_d (n_d / N) LQ_ds = 1: the city as a whole is not specialised."""
+    t = districts.location_quotients(pd.DataFrame(rows, columns=["district", "sector",
+                                                                 "institutions"]))
+    n = t["institutions"].sum()
+    for _, s in t.groupby("sector"):
+        assert (s["district_total"] / n * s["location_quotient"]).sum() == pytest.approx(1.0)
+
+
+def test_bay_area_places_from_the_real_2025_list():
+    """CB Insights list of 2025-10-07, Bay Area (SFO): 327 unicorns with an industry in 27
+    places; San Francisco 194 of them, 34 in Financial Services (40 in the metro):
+    LQ = (34/194) / (40/327) = 1.4327; Palo Alto 2 of 7 insurers: (2/30) / (7/327) = 3.1143.
+    One firm's industry cell reads 'West Palm Beach' (shifted in the source): left out."""
+    table, info = districts.unicorn_places("SFO", 2025)
+    assert info["firms"] == 327 and info["places"] == 27
+    assert info["unclassified"] == [("San Francisco", "West Palm Beach", 1)]
+    t = table.set_index(["district", "sector"])
+    assert t.at[("San Francisco", "Financial Services"), "location_quotient"] == \
+        pytest.approx(34 / 194 / (40 / 327))
+    assert t.at[("Palo Alto", "Insurance"), "location_quotient"] == \
+        pytest.approx(2 / 30 / (7 / 327))
+    summary = districts.place_summary(table).set_index("place")
+    assert list(summary.index[:3]) == ["San Francisco", "Palo Alto", "Redwood City"]
+    assert summary.at["San Mateo", "firms"] == 10
+    assert summary.at["San Francisco", "fintech_firms"] == 38
+
+
+def test_new_york_places_include_brooklyn():
+    table, info = districts.unicorn_places("NYC", 2025)
+    places = set(table["district"])
+    assert {"New York", "Brooklyn", "Jersey City", "Hoboken"} <= places
+    assert table.loc[table["district"] == "Brooklyn", "institutions"].sum() == 1
+    assert info["firms"] == 130
+
+
+def test_all_places_cover_every_metro_with_unicorns():
+    frame = districts.all_places(2024)
+    assert frame["unit"].nunique() >= 30
+    lq = frame["location_quotient"]
+    assert (lq > 0).all() and all(math.isfinite(v) for v in lq)
+
+
+def test_shanghai_statements_are_notes_without_comparable_numbers():
+    notes = districts.district_notes("SHA")
+    assert "value_numeric" not in notes.columns  # nothing to compare across districts
+    assert {"Pudong", "Hongkou", "Huangpu", "Xuhui"} <= set(notes["district"])
+    assert notes["source_url"].str.startswith("http").all()
+    assert notes["district"].iloc[0] != "" and notes["district"].iloc[-1] == ""
+    assert districts.district_notes("NYC").empty
+
+
+def _shared_unicorns() -> Path | None:
+    for parent in Path(__file__).resolve().parents:
+        p = parent / "shared" / "data" / "cbinsights-unicorns" / "unicorns_tidy.csv"
+        if p.exists():
+            return p
+    return None
+
+
+@pytest.mark.skipif(_shared_unicorns() is None, reason="the raw CB Insights lists are not "
+                    "bundled (licence); shared/data/cbinsights-unicorns is absent here")
+def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
+    """The company rows ingested into a real DuckDB store, counted by SQL per HQ place:
+    the same location quotients as the bundled per-place counts."""
+    from fintech_index.examples.fintech import unicorn_records
+
+    recs = unicorn_records(_shared_unicorns(), datasets_dir() / "fintech" / "hq_city_metro.csv")
+    recs = recs[recs["sector"].isin(districts.CB_INDUSTRIES)]
+    with Store(tmp_path / "s.duckdb") as s:
+        records.ingest(s, recs, "cb-unicorns")
+    with Store(tmp_path / "s.duckdb", read_only=True) as s:
+        from_store = districts.district_table(s, "SFO", 2025)
+    bundled, _ = districts.unicorn_places("SFO", 2025)
+    pd.testing.assert_frame_equal(from_store, bundled, check_dtype=False)
+    r = CliRunner().invoke(app, ["districts", "SFO", "--store", str(tmp_path / "s.duckdb")])
+    assert r.exit_code == 0, r.output
+    assert "Palo Alto" in r.output
+
+
+def test_cli_prints_places_and_the_left_out_cell():
+    r = CliRunner().invoke(app, ["districts", "SFO"])
+    assert r.exit_code == 0, r.output
+    assert "327 unicorns in 27 places" in r.output
+    assert "'West Palm Beach'" in r.output
+    for place in ("San Francisco", "Palo Alto", "San Mateo"):
+        assert place in r.output
