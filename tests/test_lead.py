@@ -89,6 +89,13 @@ def test_fintech_lead_is_short_and_leads_with_the_leaders(fintech):
     assert len(set(openers)) == len(openers)
     # Hong Kong climbed two places to fourth (2024: 6th): the biggest move of the top ten
     assert any(s.startswith("Hong Kong climbed two places to fourth") for s in lead.sentences)
+    # a fact merged into the lead is not told again in the sections
+    sections = [x for _, lines in lead.sections for x in lines]
+    assert "Seoul ranks first on R&D investment." in all_sentences
+    assert any("Seoul" in s and "R&D investment" in s for s in lead.sentences)
+    assert "Seoul ranks first on R&D investment." not in sections
+    assert len(sections) + sum(s.count(",") + s.count(" and ") + 1
+                               for s in lead.sentences) >= len(all_sentences)
     focus = lead_story(cur, prev, focus="SHA")
     assert focus.sentences[0] == "Shanghai ranks 18th of 43, unchanged from 2024."
     assert len(focus.sentences) <= 8

@@ -182,8 +182,7 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         text = (sep.join(clauses[:-1]) + last + clauses[-1]) if len(clauses) > 1 else clauses[0]
         return table["s_city"].format(city=names.unit(subject), clauses=text)
 
-    picked: list[tuple[float, str]] = []  # (weight, sentence), in story order
-    used: set[Fact] = set()
+    picked: list[tuple[float, str, tuple[Fact, ...]]] = []  # weight, sentence, its facts
     if focus is not None:
         own = _focus_facts(current, previous, focus, facts)
         head = [f for f in own if f.kind == "move" and f.node is None] or own[:1]
@@ -191,37 +190,28 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         story = [head, rest, [f for f in own if f.kind == "overtook"],
                  [f for f in own if f.kind == "overtaken"]]
         for i, group in enumerate(g for g in story if g):
-            picked.append((1e9 - i, sentence(focus, group)))
-        used.update(own)
-        facts_for_rest = [f for f in facts if f.kind not in CITY_KINDS]
+            picked.append((1e9 - i, sentence(focus, group), tuple(group)))
+        candidates = _without_repeats([f for f in facts if f.kind not in CITY_KINDS])
     else:
-        facts_for_rest = facts
-    candidates = _without_repeats(facts_for_rest)
+        candidates = _without_repeats(facts)
     by_city: dict[str, list[Fact]] = {}
     for f in candidates:
         if f.kind in CITY_KINDS:
             by_city.setdefault(f.subject, []).append(f)
         else:
-            picked.append((weight(f, top), render(f, current, previous, names)))
+            picked.append((weight(f, top), render(f, current, previous, names), (f,)))
     for unit, group in by_city.items():
         group = sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
         w = weight(group[0], top) + 2 * (len(group) - 1)
-        picked.append((w, sentence(unit, group)))
-        used.update(group)
-    order = sorted(range(len(picked)), key=lambda i: -picked[i][0])[:size]
-    lead = tuple(picked[i][1] for i in sorted(order, key=lambda i: -picked[i][0]))
-    # the sections: every fact, one sentence each, that the lead does not already state
-    in_lead = set(lead)
+        picked.append((w, sentence(unit, group), tuple(group)))
+    chosen = sorted(picked, key=lambda p: -p[0])[:size]
+    lead = tuple(s for _, s, _ in chosen)
+    # the sections: every fact the lead does not tell, one sentence each (a head-to-head
+    # shortened for the lead is a different fact: it is told in full here)
+    told = {f for _, _, group in chosen for f in group}
     sections: dict[str, list[str]] = {}
     for f in facts:
-        s = render(f, current, previous, names)
-        if s in in_lead or (f in used and any(names.unit(f.subject) in x for x in lead)
-                            and _clause_in(f, current, previous, names, lead)):
-            continue
-        sections.setdefault(table[SECTION_OF[f.kind]], []).append(s)
+        if f not in told:
+            sections.setdefault(table[SECTION_OF[f.kind]], []).append(
+                render(f, current, previous, names))
     return Lead(lead, tuple((k, tuple(v)) for k, v in sections.items()))
-
-
-def _clause_in(f: Fact, ed: Edition, previous: Edition | None, names: Names,
-               lead: tuple[str, ...]) -> bool:
-    return any(clause(f, ed, previous, names) in s for s in lead)
