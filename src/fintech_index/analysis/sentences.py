@@ -98,14 +98,18 @@ def _leaders(ed: Edition, top: int) -> list[str]:
 
 
 def edition_facts(current: Edition, previous: Edition | None = None, top: int = 10,
-                  region_by: str = "region") -> list[Fact]:
-    """Every fact the report states, in the order of the sentences file."""
+                  region_by: str = "region", changes: Changes | None = None) -> list[Fact]:
+    """Every fact the report states, in the order of the sentences file (``changes``:
+    ``compare(current, previous)`` when already computed)."""
     ed = current
     out: list[Fact] = []
     leaders = _leaders(ed, min(top, 3))
     if leaders:
         out.append(Fact("leaders", data={"units": tuple(leaders)}))
-    changes: Changes | None = compare(ed, previous) if previous is not None else None
+    if previous is None:
+        changes = None
+    elif changes is None:
+        changes = compare(ed, previous)
     if changes is not None:
         k = unchanged_top(changes)
         if k >= 2:

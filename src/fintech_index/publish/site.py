@@ -125,7 +125,8 @@ class Site:
         self.ranked = list(self.cur.ranked().index)
         self.top_units = self.ranked[:top]
         self.y = len(results.years) - 1
-        self.editions = [Edition.of(results, y) for y in results.years]
+        known = {e.year: e for e in (self.cur, self.prev) if e is not None}
+        self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
         self._changes_by: dict[tuple[str, str], float] | None = None
         # the edition as plain dicts: a page reads hundreds of values
         self.score = {u: dict(zip(self.cur.scores.columns, row, strict=True))
@@ -141,7 +142,7 @@ class Site:
                              for n in [self.fw.index, *self.dims]] for e in self.editions]
                         for u in self.ranked}
         self.profiles = {u: profile(self.cur, u) for u in self.ranked}
-        self.facts = edition_facts(self.cur, self.prev, top)
+        self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
 
     # ------------------------------------------------------------------ shared pieces
     @cache  # noqa: B019 - one Site per write; it lives as long as its pages
