@@ -203,3 +203,26 @@ def test_map_draws_its_cities_with_every_network_request_blocked(site, tmp_path)
     assert outside == [] and errors == []
     assert points == 43 and borders > 10_000
     assert any("CJK" in f["familyName"] and f["glyphCount"] >= 4 for f in fonts), fonts
+
+
+@pytest.mark.slow
+def test_publish_command_in_chinese_with_a_focus_and_the_small_audit(tmp_path):
+    """`fintech-index publish --site DIR --lang zh --focus shanghai`: Chinese at the root,
+    English under en/, the lead told from Shanghai's point of view, rank intervals from the
+    small audit run by default; an unknown city is refused before anything is written."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    site = tmp_path / "site"
+    r = CliRunner().invoke(app, ["publish", "e", "--site", str(site), "--lang", "zh",
+                                 "--focus", "shanghai"])
+    assert r.exit_code == 0, r.output
+    page = (site / "index.html").read_text()
+    assert '<html lang="zh-Hans">' in page and (site / "en" / "index.html").exists()
+    lead = re.search(r'<section class="lead">(.*?)</section>', page, re.S)[1]
+    assert re.findall(r"<p>(.*?)</p>", lead)[0].startswith("上海")
+    assert "1,024次蒙特卡洛模拟" in page and "排名区间（5%–95%）" in page
+    bad = CliRunner().invoke(app, ["publish", "e", "--site", str(tmp_path / "no"),
+                                   "--focus", "Atlantis"])
+    assert bad.exit_code == 2 and "[U49]" in bad.output and not (tmp_path / "no").exists()

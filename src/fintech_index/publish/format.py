@@ -154,8 +154,8 @@ def join(items: Iterable[str], lang: str = "en") -> str:
 
 
 def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "") -> str:
-    """A raw indicator value with its unit: whole numbers without decimals (counts),
-    others with up to three significant decimals: 12 "unicorns", 43.3 "per 100 people"."""
+    """A raw indicator value with its unit: whole numbers without decimals (counts), others
+    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家"."""
     if is_missing(v):
         return missing
     x = float(v)  # type: ignore[arg-type]
@@ -164,7 +164,11 @@ def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "
     else:
         digits = 1 if abs(x) >= 100 else (2 if abs(x) >= 1 else 3)
         text = number(x, digits, lang)
-    return f"{text} {unit}" if unit else text
+    if not unit:
+        return text
+    # Chinese sets a unit that is not a Latin word right after the number: 3家, 62.7%（占GDP）
+    joined = lang == "zh" and not (unit[0].isascii() and unit[0].isalpha())
+    return f"{text}{unit}" if joined else f"{text} {unit}"
 
 
 def choice(method: str, params: dict | None = None) -> str:

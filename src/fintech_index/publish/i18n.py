@@ -69,10 +69,13 @@ def unit_name(units, code: str, lang: str = "en") -> str:
 
 
 def unit_of(framework, code: str, lang: str = "en") -> str:
-    """An indicator's unit of measurement in ``lang`` (``unit_zh`` when given)."""
+    """An indicator's unit of measurement in ``lang``: the node's ``unit_zh`` when given,
+    else the strings table's ``unit_<unit>``, else the unit as the framework spells it."""
     node = framework.nodes[code]
-    if lang == "zh":
+    unit = node.unit or ""
+    if lang == "zh" and unit:
         zh = getattr(node, "unit_zh", None)
         if isinstance(zh, str) and zh:
             return zh
-    return node.unit or ""
+        return _table().get(f"unit_{unit}", {}).get("zh", unit)
+    return unit

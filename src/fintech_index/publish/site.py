@@ -357,7 +357,7 @@ class Site:
                            "square", 13, "#1f4e79")],
                  "layout": {"height": 60 + 34 * len(aggregates),
                             "margin": {"t": 10, "l": 230, "r": 10},
-                            "xaxis": {"range": [0, 100], "title": {"text": t["col_score"]}},
+                            "xaxis": {"range": [-3, 103], "title": {"text": t["col_score"]}},
                             "legend": {"orientation": "h", "y": -0.12}}}
         history = [{"year": e.year, "ranks": ranks}
                    for e, ranks in zip(self.editions, self.history[unit], strict=True)]
