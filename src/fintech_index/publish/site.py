@@ -390,11 +390,14 @@ class Site:
             extra = [f"{k}: {fmt.choice(c.method, c.params)}" for k, c in s.by_node.items()]
             extra += [f"level {k}: {fmt.choice(c.method, c.params)}"
                       for k, c in s.by_level.items()]
-            choices.append((stage, text + ("; " + "; ".join(extra) if extra else "")))
+            choices.append((t[f"stage_{stage}"],
+                            text + ("; " + "; ".join(extra) if extra else "")))
         if meth.screen is not None:
-            choices.append(("screen", fmt.choice("screen", meth.screen.model_dump())))
-        choices.append(("rank", fmt.choice("ties", {"ties": meth.rank.ties})))
-        indicators = [{"code": c, "name": nodes[c], "level": self.fw.nodes[c].figure_level or "",
+            choices.append((t["stage_screen"], "; ".join(
+                f"{k}: {v}" for k, v in meth.screen.model_dump().items())))
+        choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
+        level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
+        indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
                        "unit": unit_of(self.fw, c, lang), "source": self.fw.nodes[c].source or ""}
                       for c in self.fw.indicators]
         flags = self.results.flags[self.y]
