@@ -1,10 +1,11 @@
 #!/bin/sh
 # Debian packages the browser and PDF tests use: Chromium (driven by Playwright with
-# executable_path; never a browser download), poppler-utils (pdftoppm renders PDF pages) and
-# fonts-noto-cjk (the Chinese site and papers: CJK glyphs, no tofu).
+# executable_path; never a browser download), poppler-utils (pdftoppm renders PDF pages,
+# pdffonts lists embedded fonts) and fonts-noto-cjk (Noto Serif/Sans CJK SC, which Typst
+# embeds in the Chinese white papers).
 set -e
 if command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 \
-   && fc-list :lang=zh family 2>/dev/null | grep -q "CJK SC"; then
+   && fc-list 2>/dev/null | grep -q "Noto Serif CJK SC"; then
   exit 0
 fi
 SUDO=""

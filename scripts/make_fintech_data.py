@@ -8,12 +8,21 @@ Writes
   Global FinTech Hub Report, Findexable), with our city codes, for validation only;
 * fintech.csv: the long panel of both editions (unit, year = edition, indicator, value,
   source, source_year), one row per value found; a value not found has no row and stays
-  missing.
+  missing (the framework's ``ordinal:`` rule reads a city absent from a published list as
+  below its last entry).
 
-Edition E uses what was published before it: the unicorn list of 2024-03-20 (E = 2024) or
-2025-10-07 (E = 2025), GFCI 36 (Sep 2024) or GFCI 38 (Sep 2025), and for World Bank series
-the latest year <= E - 1 (at most 5 years old), with that year kept as source_year.
-Run: python scripts/make_fintech_data.py
+Sources per indicator (levels are in fintech_2024.yaml / fintech_2025.yaml):
+* CB Insights Global Unicorn Club: list of 2024-03-20 (edition 2024) or 2025-10-07 (2025);
+* Mori Memorial Foundation GPCI 2023 indicator scores (0-100), the latest GPCI with
+  indicator-level data, for both editions;
+* PitchBook Global VC Ecosystem Rankings (April 2024): the rank 1-50;
+* Z/Yen & CDI GFCI 36 (Sep 2024, edition 2024) or GFCI 38 (Sep 2025, edition 2025): the rank
+  within the top 20 we hold completely (a rank beyond it is read as absent, like every other
+  centre outside the top 20);
+* GaWC 2024 Alpha tiers: the tier's position (1 = Alpha++ ... 4 = Alpha-);
+* QS Best Student Cities 2024: the rank ("=8" -> 8; the band "151-160" -> its mean 155.5).
+Run: python scripts/make_fintech_data.py (set FINTECH_SHARED_DATA if ../shared/data is not
+found walking up from this script).
 """
 
 from __future__ import annotations
@@ -22,32 +31,42 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+from shared_data import shared_data
 
 HERE = Path(__file__).resolve().parent
-SHARED = HERE.parent.parent / "shared" / "data"
+SHARED = shared_data()
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "fintech"
 
 EDITIONS = {2024: {"unicorns": "2024-03-20", "gfci": "GFCI 36"},
             2025: {"unicorns": "2025-10-07", "gfci": "GFCI 38"}}
 FINTECH_INDUSTRIES = ("Financial Services", "Insurance")  # CB Insights' fintech + insurtech
 CB = "CB Insights, Global Unicorn Club, list of {}"
-WDI = "World Bank, World Development Indicators, {} ({})"
-# indicator code in the framework -> WDI series (numerator, optional per-million denominator)
-WDI_SERIES = {
-    "market_cap_gdp": ("CM.MKT.LCAP.GD.ZS", None),
-    "stocks_traded_gdp": ("CM.MKT.TRAD.GD.ZS", None),
-    "private_credit_gdp": ("FS.AST.PRVT.GD.ZS", None),
-    "rd_gdp": ("GB.XPD.RSDV.GD.ZS", None),
-    "researchers_per_m": ("SP.POP.SCIE.RD.P6", None),
-    "patents_per_m": ("IP.PAT.RESD", "SP.POP.TOTL"),
-    "articles_per_m": ("IP.JRN.ARTC.SC", "SP.POP.TOTL"),
-    "tertiary_enrolment": ("SE.TER.ENRR", None),
-    "gdp_per_capita_ppp": ("NY.GDP.PCAP.PP.CD", None),
-    "broadband_per_100": ("IT.NET.BBND.P2", None),
-    "secure_servers_per_m": ("IT.NET.SECR.P6", None),
+GPCI = "Mori Memorial Foundation, Institute for Urban Strategies, Global Power City Index 2023"
+# indicator code in the frameworks -> GPCI 2023 indicator number
+GPCI_INDICATORS = {
+    "gdp_nominal": 1, "gdp_per_capita": 2, "economic_freedom": 4, "stock_market_cap": 5,
+    "top500_hq": 6, "business_services_jobs": 8, "skilled_talent": 10, "business_risk": 13,
+    "researchers": 14, "top_universities": 15, "rd_expenditure": 16, "patents": 19,
+    "startups": 21, "ict_readiness": 49, "intl_flights": 61, "air_passengers": 63,
 }
-MAX_AGE = 5
-GFCI_NAMES = {"Washington, D.C.": "WAS", "San Francisco": "SFO"}
+GFCI_LIST_SIZE = 20  # the part of each GFCI edition held completely (../shared/data/gfci)
+# names as the sources spell them -> our city codes (reviewed; the rest match cities.csv)
+ALIASES = {
+    "New York City": "NYC", "San Francisco": "SFO", "San Francisco (Silicon Valley)": "SFO",
+    "Washington, D.C.": "WAS", "Washington DC": "WAS", "Washington, DC": "WAS",
+    "Hong Kong SAR": "HKG", "Bangalore": "BLR", "Gurugram": "DEL", "New Delhi": "DEL",
+    "Delhi": "DEL", "Sao Paulo": "SAO", "São Paulo": "SAO",
+}
+
+
+def city_codes(cities: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(cities["name"], cities["code"], strict=True)) | ALIASES
+
+
+def code_of(name: str, codes: dict[str, str]) -> str | None:
+    """Our code of a source's city name; 'Shenzhen, China' is read as 'Shenzhen'."""
+    name = str(name).strip()
+    return codes.get(name) or codes.get(name.split(",")[0].strip())
 
 
 def unicorn_aggregates(raw: pd.DataFrame, mapping: pd.DataFrame) -> pd.DataFrame:
@@ -79,43 +98,74 @@ def _row(unit: str, year: int, indicator: str, value, source: str, source_year: 
             "source": source, "source_year": source_year}
 
 
-def wdi_rows(cities: pd.DataFrame, year: int) -> list[dict]:
-    wdi = pd.read_csv(SHARED / "wdi-country" / "wdi_selected_long.csv", dtype={"value": str})
-    names = pd.read_csv(SHARED / "wdi-country" / "indicators.csv").set_index(
-        "indicator_code")["indicator_name"]
-    wdi = wdi[(wdi["year"] <= year - 1) & (wdi["year"] >= year - MAX_AGE)]
-    latest = wdi.sort_values("year").groupby(["indicator_code", "country_code"]).last()
+def gpci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """GPCI 2023 indicator scores (0-100) of the cities GPCI covers (48 cities; a city it
+    does not cover has no row: missing, imputed visibly)."""
+    g = pd.read_csv(SHARED / "gpci" / "gpci_indicator_scores_long.csv")
+    g = g[g["edition"] == 2023]
+    codes = city_codes(cities)
     rows = []
-    for code, (num, den) in WDI_SERIES.items():
-        for _, city in cities.iterrows():
-            key = (num, city["country_iso3"])
-            if key not in latest.index:
-                continue
-            y, v = int(latest.loc[key, "year"]), float(latest.loc[key, "value"])
-            src = WDI.format(names[num], num)
-            if den is not None:
-                pop = wdi[(wdi["indicator_code"] == den) & (wdi["country_code"] == key[1])
-                          & (wdi["year"] == y)]
-                if pop.empty:
-                    continue
-                v = v / float(pop["value"].iloc[0]) * 1e6
-                src += f" per million people ({den}, same year)"
-            rows.append(_row(city["code"], year, code, repr(v), src, y))
+    for ind, number in GPCI_INDICATORS.items():
+        part = g[g["indicator_no"] == number]
+        name = part["indicator"].iloc[0]
+        for _, r in part.iterrows():
+            unit = code_of(r["city"], codes)
+            if unit is not None:
+                rows.append(_row(unit, year, ind, repr(float(r["score_0_100"])),
+                                 f"{GPCI}, indicator {number} ({name}), score 0-100", 2023))
     return rows
 
 
 def gfci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """The edition's GFCI rank within the top 20 (ranks beyond the top 20 we hold for a few
+    centres are not used: every centre outside the top 20 is read the same way)."""
     g = pd.read_csv(SHARED / "gfci" / "gfci_ratings.csv")
-    g = g[(g["edition"] == EDITIONS[year]["gfci"]) & g["rating"].notna()]
-    by_name = dict(zip(cities["name"], cities["code"], strict=True)) | GFCI_NAMES
-    rows = []
-    for _, r in g.iterrows():
-        unit = by_name.get(r["centre"])
-        if unit is not None:
-            rows.append(_row(unit, year, "gfci_rating", int(r["rating"]),
-                             f"Z/Yen & CDI, {r['edition']} ({r['source_url']})",
-                             int(str(r["published"])[:4])))
-    return rows
+    g = g[(g["edition"] == EDITIONS[year]["gfci"]) & (g["rank"] <= GFCI_LIST_SIZE)]
+    codes = city_codes(cities)
+    return [_row(unit, year, "gfci_rank", int(r["rank"]),
+                 f"Z/Yen & CDI, {r['edition']}, rank in the top {GFCI_LIST_SIZE} "
+                 f"({r['source_url']})", int(str(r["published"])[:4]))
+            for _, r in g.iterrows() if (unit := code_of(r["centre"], codes)) is not None]
+
+
+def pitchbook_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """PitchBook's April 2024 VC ecosystem rank (1-50, metro ecosystems)."""
+    p = pd.read_csv(SHARED / "pitchbook-vc-ecosystems" / "pitchbook_vc_ecosystem_rank_2024-04.csv")
+    codes = city_codes(cities)
+    return [_row(unit, year, "vc_ecosystem_rank", int(r["rank"]),
+                 "PitchBook Global VC Ecosystem Rankings, dashboard of 2024-04-18, as quoted "
+                 f"by {r['source'].split(':')[0]}", 2024)
+            for _, r in p.iterrows() if (unit := code_of(r["city_as_published"], codes))]
+
+
+def gawc_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """GaWC 2024 Alpha tiers as the tier's position (1 = Alpha++); secondary copy, flagged
+    in the source text."""
+    g = pd.read_csv(SHARED / "gawc-2024" / "gawc_2024_alpha_tiers.csv")
+    codes = city_codes(cities)
+    return [_row(unit, year, "gawc_tier", int(r["tier_order"]),
+                 f"GaWC, The World According to GaWC 2024, tier {r['tier']} (secondary "
+                 "source: a copy of the GaWC page, not yet checked against it)", 2024)
+            for _, r in g.iterrows() if (unit := code_of(r["city"], codes))]
+
+
+def qs_rank(text: str) -> float:
+    """'=8' -> 8 (a tie); '151-160' -> 155.5 (the band's mean rank)."""
+    text = text.strip().lstrip("=")
+    if "-" in text:
+        lo, hi = (int(v) for v in text.split("-"))
+        return (lo + hi) / 2
+    return float(text)
+
+
+def qs_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    q = pd.read_csv(SHARED / "qs-best-student-cities" / "qs_best_student_cities_2024.csv",
+                    dtype={"rank": str})
+    codes = city_codes(cities)
+    return [_row(unit, year, "student_city_rank", repr(qs_rank(r["rank"])),
+                 f"QS Quacquarelli Symonds, QS Best Student Cities 2024, rank {r['rank']} "
+                 "of 160", 2023)
+            for _, r in q.iterrows() if (unit := code_of(r["city"], codes))]
 
 
 WUP_NAMES = {  # our city -> UN WUP 2018 agglomeration (Luxembourg is under 300,000: absent)
@@ -131,7 +181,9 @@ WUP_NAMES = {  # our city -> UN WUP 2018 agglomeration (Luxembourg is under 300,
     "HKG": "Hong Kong", "TYO": "Tokyo", "SEL": "Seoul", "SIN": "Singapore",
     "JKT": "Jakarta", "KUL": "Kuala Lumpur", "BKK": "Krung Thep (Bangkok)",
     "BOM": "Mumbai (Bombay)", "BLR": "Bangalore", "DEL": "Delhi", "SYD": "Sydney",
-    "MEL": "Melbourne",
+    "MEL": "Melbourne", "CTU": "Chengdu", "NKG": "Nanjing, Jiangsu", "WUH": "Wuhan",
+    "SZV": "Suzhou, Jiangsu", "CKG": "Chongqing", "XIY": "Xi'an, Shaanxi", "TSN": "Tianjin",
+    "HFE": "Hefei", "TAO": "Qingdao", "XMN": "Xiamen",
 }
 WUP_COUNTRY = {"LON": ("London", "United Kingdom"), "MEL": ("Melbourne", "Australia")}
 
@@ -154,13 +206,9 @@ def coordinates() -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("code")
 
 
-PUBLISHED_NAMES = {"San Francisco (Silicon Valley)": "SFO", "San Francisco": "SFO",
-                   "Bangalore": "BLR"}
-
-
 def published_ranks(cities: pd.DataFrame) -> pd.DataFrame:
     """Other publishers' ranks (for validation only), with our city codes."""
-    by_name = dict(zip(cities["name"], cities["code"], strict=True)) | PUBLISHED_NAMES
+    by_name = city_codes(cities)
     g = pd.read_csv(SHARED / "gfcdi-published" / "published_ranks.csv")
     a = pd.DataFrame({"ranking": "Global Fintech Center Development Index (press coverage)",
                       "edition": g["edition"], "node": g["node"], "rank": g["rank"].astype(str),
@@ -184,7 +232,9 @@ def main() -> None:
                                        lineterminator="\n")
     rows: list[dict] = []
     for year in EDITIONS:
-        rows += unicorn_rows(agg, cities, year) + wdi_rows(cities, year) + gfci_rows(cities, year)
+        rows += unicorn_rows(agg, cities, year)
+        for reader in (gpci_rows, gfci_rows, pitchbook_rows, gawc_rows, qs_rows):
+            rows += reader(cities, year)
     coordinates().to_csv(OUT / "city_coordinates.csv", index=False, lineterminator="\n")
     published_ranks(cities).to_csv(OUT / "published_ranks.csv", index=False,
                                    lineterminator="\n")

@@ -13,9 +13,10 @@ import csv
 from pathlib import Path
 
 import pandas as pd
+from shared_data import shared_data
 
 HERE = Path(__file__).resolve().parent
-RAW = HERE.parent.parent / "shared" / "data" / "cbinsights-unicorns" / "unicorns_tidy.csv"
+RAW = shared_data() / "cbinsights-unicorns" / "unicorns_tidy.csv"
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "fintech"
 
 US_METROS = {
@@ -39,7 +40,10 @@ US_METROS = {
 OTHER = {
     ("China", "Shanghai"): "SHA", ("China", "Pudong"): "SHA", ("China", "Beijing"): "BJS",
     ("China", "Haidian"): "BJS", ("China", "Shenzhen"): "SZX", ("China", "Hangzhou"): "HGH",
-    ("China", "Guangzhou"): "CAN", ("Hong Kong", ""): "HKG", ("Hong Kong", "Central"): "HKG",
+    ("China", "Guangzhou"): "CAN", ("China", "Chengdu"): "CTU", ("China", "Nanjing"): "NKG",
+    ("China", "Wuhan"): "WUH", ("China", "Suzhou"): "SZV", ("China", "Chongqing"): "CKG",
+    ("China", "Hefei"): "HFE", ("China", "Qingdao"): "TAO", ("Hong Kong", ""): "HKG",
+    ("Hong Kong", "Central"): "HKG",
     ("Hong Kong", "Hong Kong"): "HKG", ("Hong Kong", "Kowloon"): "HKG", ("", "Hong Kong"): "HKG",
     ("Singapore", ""): "SIN", ("", "Singapore"): "SIN", ("Japan", "Tokyo"): "TYO",
     ("South Korea", "Seoul"): "SEL", ("India", "Mumbai"): "BOM", ("India", "Andheri"): "BOM",

@@ -427,6 +427,28 @@ def _(tmp):
     load_coinr(write(tmp, "idata.csv", "uCode,x\nAAA,1\n"), tmp / "imeta.csv")
 
 
+@case("F40", "['d']")
+def _(tmp):
+    from fintech_index.analysis.backcast import backcast
+    wide = fw_file(tmp, "index: {code: i, children: [{code: a}, {code: d}]}\n")
+    backcast(wide, panel(flat_fw(tmp), [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology(), 2020)
+
+
+@case("F41", "year 2031")
+def _(tmp):
+    from fintech_index.analysis.backcast import backcast
+    backcast(flat_fw(tmp), panel(flat_fw(tmp), [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology(),
+             2031)
+
+
+@case("D40", "unit 'B', year 2024, indicator 'i/r'")
+def _(tmp):
+    fw = fw_file(tmp, "index: {code: i, children: [{code: a}, "
+                      "{code: r, ordinal: {kind: rank, list_size: 3}}]}\n")
+    data = write(tmp, "d.csv", "unit,year,a,r\nA,2024,1,1\nB,2024,2,4\n")
+    fi.build(fw, fi.load_panel(data, fw), fi.methodology_from_dict({}, "m.yaml"))
+
+
 # ------------------------------------------------------------------------- methodology (M)
 
 @case("M01", "missing.yaml")
@@ -511,6 +533,24 @@ def _(tmp):
               [np.nan, np.nan, np.nan, 1.0]]
     meth = fi.methodology_from_dict({"screen": {"dat_thresh": 0.5}})
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
+
+
+@case("M56", "l_u = [100, 0]")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "l_u": [100, 0]}})
+
+
+@case("M57", "by_node A: method 'w_budget' needs parameter 'points'")
+def _(tmp):
+    small_build({"weight": {"method": "w_explicit", "by_node": {"A": "w_budget"}}})
+
+
+@case("M58", "['l_uu']")
+def _(tmp):
+    from fintech_index.methods.contracts import Pair
+
+    methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
+        lambda x, direction, l_u=(0, 1): x)
 
 
 # ----------------------------------------------------------------- applying a method (A)

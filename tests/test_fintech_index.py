@@ -1,29 +1,25 @@
 """The bundled fintech index: HQ-city mapping coverage, record counts against the source
-note, provenance of every value, the two editions' ranks, agreement with published
-rankings, and the main command."""
+note, provenance and level of every value, the ordinal (cut-off) reading, the back-cast,
+the two editions' ranks, ties, agreement with published rankings, and the main command."""
 
 import numpy as np
 import pandas as pd
 import pytest
-from typer.testing import CliRunner
 
 import fintech_index as fi
-from fintech_index.cli import app
+from fintech_index.analysis.backcast import backcast, effective_weights, weight_on_levels
+from fintech_index.errors import FrameworkError
 from fintech_index.examples import datasets_dir
-from fintech_index.examples.fintech import agreement
+from fintech_index.examples.fintech import edition_agreement, load_editions
+from fintech_index.ordinal import BELOW_CUTOFF, read_ordinal
 
 FOLDER = datasets_dir() / "fintech"
 TEN = ["NYC", "LON", "SHA", "BJS", "SZX", "TYO", "CHI", "HKG", "SIN", "SFO"]
 
 
 @pytest.fixture(scope="module")
-def example():
-    return fi.examples.load("fintech")
-
-
-@pytest.fixture(scope="module")
-def results(example):
-    return example.build()
+def editions():
+    return load_editions()
 
 
 def test_every_unicorn_hq_city_of_the_index_countries_is_mapped_or_listed_outside():
@@ -60,70 +56,146 @@ def test_unicorn_counts_match_the_source_note():
         assert rows.loc[rows["industry"] == "Financial Services", "firms"].sum() == financial
 
 
-def test_every_value_has_its_source_year_and_level(example):
-    panel, fw = example.panel, example.framework
-    frame = panel.frame()
-    observed = frame[~frame["value"].isna()]
-    assert observed["source"].notna().all() and observed["source_year"].notna().all()
-    assert (observed["source_year"] <= observed["year"]).all()
-    assert {fw.nodes[c].figure_level for c in fw.indicators} == {"metro", "country", "city"}
-    assert len(panel.unit_codes) == 43 and panel.years == (2024, 2025)
-    # GFCI ratings exist for the top 20 only: the rest stay missing in the data
-    k = fw.indicators.index("gfci_rating")
-    assert int((~np.isnan(panel.values[:, :, k])).sum()) == 40
+def test_every_value_has_its_source_year_and_level(editions):
+    data = pd.read_csv(FOLDER / "fintech.csv")
+    assert data["source"].notna().all() and data["source_year"].notna().all()
+    assert (data["source_year"] <= data["year"]).all()
+    for y, fw in editions.frameworks.items():
+        levels = {fw.nodes[c].figure_level for c in fw.indicators}
+        assert levels == {"metro", "city", "country"}, y
+        assert set(fw.indicators) == set(data.loc[data["year"] == y, "indicator"])
+    assert len(editions.panel.unit_codes) == 53 and editions.panel.years == (2024, 2025)
+    # GPCI covers 34 of our 53 candidate cities; each has all 16 GPCI indicators
+    assert (data[data["source"].str.startswith("Mori")].groupby("year").size() == 34 * 16).all()
 
 
-def test_imputed_values_are_flagged_and_rank_the_ten_cities(results):
-    k = results.framework.indicators.index("gfci_rating")
-    flags = results.flags[..., k]
-    assert int(((flags & fi.IMPUTED) != 0).sum()) == 2 * (43 - 20)
-    ranks = results.ranks()
-    # pinned: the ranks this build gives the ten cities the official 2024 edition names
-    assert {u: int(ranks.at[u, 2024]) for u in TEN} == {
-        "NYC": 1, "LON": 5, "SHA": 18, "BJS": 17, "SZX": 25, "TYO": 20, "CHI": 7, "HKG": 6,
-        "SIN": 3, "SFO": 2}
-    assert {u: int(ranks.at[u, 2025]) for u in TEN} == {
-        "NYC": 1, "LON": 6, "SHA": 18, "BJS": 15, "SZX": 21, "TYO": 19, "CHI": 7, "HKG": 4,
-        "SIN": 5, "SFO": 2}
+def test_country_weight_is_at_most_a_quarter(editions):
+    assert weight_on_levels(editions.frameworks[2024])["country"] == pytest.approx(5 / 24)
+    assert weight_on_levels(editions.frameworks[2025])["country"] == pytest.approx(1 / 5)
+    for fw in editions.frameworks.values():
+        assert sum(effective_weights(fw).values()) == pytest.approx(1.0)
 
 
-def test_agreement_with_published_rankings(example, results):
-    found = {(a.ranking.split(" (")[0], a.edition): a for a in agreement(results,
-                                                                        example.published)}
+def test_ordinal_reading_hand_worked():
+    """A top-5 list: ranks 1, 3, 5 -> 5, 3, 1 Borda points; a unit absent -> 0, flagged;
+    in a year without the list every unit stays missing. Tiers and memberships the same."""
+    rank = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "r", "ordinal": {"kind": "rank", "list_size": 5}}]}}).nodes["r"].ordinal
+    values = np.array([[1.0, 3.0, np.nan, 5.0], [np.nan] * 4])  # [years, units]
+    scores, below = read_ordinal(values, rank)
+    np.testing.assert_array_equal(scores[0], [5.0, 3.0, 0.0, 1.0])
+    assert np.isnan(scores[1]).all()
+    np.testing.assert_array_equal(below, [[False, False, True, False], [False] * 4])
+    tier = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "t", "ordinal": {"kind": "tier", "tiers": ["A++", "A+", "A", "A-"]}}]}})
+    s, _ = read_ordinal(np.array([[1.0, 4.0, np.nan]]), tier.nodes["t"].ordinal)
+    np.testing.assert_array_equal(s, [[4.0, 1.0, 0.0]])
+    member = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "m", "ordinal": {"kind": "member", "list_size": 10}}]}})
+    s, _ = read_ordinal(np.array([[1.0, np.nan]]), member.nodes["m"].ordinal)
+    np.testing.assert_array_equal(s, [[1.0, 0.0]])
+
+
+def test_ordinal_reading_through_a_build():
+    """Min-max of the points (5, 3, 0, 1) -> 100, 60, 0, 20; the absent unit is flagged
+    below the cut-off, not imputed."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "r", "ordinal": {"kind": "rank", "list_size": 5}}]}})
+    panel = fi.panel_from_arrays(np.array([[[1.0], [3.0], [np.nan], [5.0]]]), fw,
+                                 ["a", "b", "c", "d"], [2024], source="synthetic")
+    res = fi.build(fw, panel, fi.methodology_from_dict({"impute": {"method": "i_mean"}}))
+    np.testing.assert_allclose(res.scores("i")[2024].to_numpy(), [100, 60, 0, 20])
+    assert res.flags[0, 2, 0] & BELOW_CUTOFF and not res.flags[0, 2, 0] & fi.IMPUTED
+    assert res.ranks("i")[2024].tolist() == [1, 2, 4, 3]
+
+
+def _three(values, year, fw):
+    return fi.panel_from_arrays(np.array([values]).transpose(0, 2, 1), fw, ["u1", "u2", "u3"],
+                                [year], source="synthetic")
+
+
+OLD = fi.framework_from_dict({"name": "old", "index": {"code": "i", "children": [
+    {"code": "P", "children": [{"code": "a"}, {"code": "b"}]},
+    {"code": "Q", "children": [{"code": "c"}]}]}}, "old.yaml")
+NEW = fi.framework_from_dict({"name": "new", "index": {"code": "i", "children": [
+    {"code": "R", "children": [{"code": "a"}]},
+    {"code": "S", "children": [{"code": "b"}, {"code": "c"}]}]}}, "new.yaml")
+
+
+def test_backcast_on_a_two_framework_example():
+    """2024 data a = (0, 5, 10), b = (10, 0, 5), c = (0, 10, 4) -> min-max a (0, 50, 100),
+    b (100, 0, 50), c (0, 100, 40). On its own framework: P = (50, 25, 75), Q = c,
+    index (25, 62.5, 57.5): u2 first. Back-cast on the new one: R = a, S = (50, 50, 45),
+    index (25, 50, 72.5): u3 first. 2025 on the new framework: a (100, 50, 0),
+    b (0, 100, 50), c (40, 100, 0) -> R (100, 50, 0), S (20, 100, 25), index (60, 75, 12.5)."""
+    meth = fi.methodology_from_dict({})
+    data_2024 = _three([[0, 5, 10], [10, 0, 5], [0, 10, 4]], 2024, OLD)
+    own = fi.build(OLD, data_2024, meth)
+    np.testing.assert_allclose(own.scores("P")[2024], [50, 25, 75])
+    np.testing.assert_allclose(own.scores("i")[2024], [25, 62.5, 57.5])
+    bc = backcast(NEW, data_2024, meth, 2024, "edition 2024")
+    assert bc.label == ("2024 back-cast on the new framework (recomputed from edition 2024's "
+                        "own data)")
+    np.testing.assert_allclose(bc.results.scores("R")[2024], [0, 50, 100])
+    np.testing.assert_allclose(bc.results.scores("S")[2024], [50, 50, 45])
+    np.testing.assert_allclose(bc.results.scores("i")[2024], [25, 50, 72.5])
+    assert bc.results.ranks("i")[2024].tolist() == [3, 2, 1]
+    new = fi.build(NEW, _three([[10, 5, 0], [0, 10, 5], [4, 10, 0]], 2025, NEW), meth)
+    np.testing.assert_allclose(new.scores("S")[2025], [20, 100, 25])
+    np.testing.assert_allclose(new.scores("i")[2025], [60, 75, 12.5])
+    # like-for-like change in rank (back-cast 2024 -> 2025): u1 +1, u2 +1, u3 -2
+    change = bc.results.ranks("i")[2024] - new.ranks("i")[2025]
+    assert change.tolist() == [1, 1, -2]
+
+
+def test_backcast_needs_every_new_indicator_in_the_previous_data():
+    wider = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "d"}]}}, "wider.yaml")
+    with pytest.raises(FrameworkError, match=r"\['d'\].*\[F40\]"):
+        backcast(wider, _three([[0, 5, 10], [10, 0, 5], [0, 10, 4]], 2024, OLD),
+                 fi.methodology_from_dict({}), 2024)
+
+
+def test_universe_screen_lists_who_is_out_and_why(editions):
+    for y in (2024, 2025):
+        t = editions.screening[y].set_index("unit")
+        assert t["kept"].sum() == len(editions.own[y].units) == 41
+        assert set(TEN) <= set(t.index[t["kept"]])
+        assert t.at["XMN", "why_out"] == "listed or counted on 0% (needs 20%)"
+        assert (t.loc[~t["kept"], "why_out"] != "").all()
+        assert (t.loc[t["kept"], "why_out"] == "").all()
+
+
+def test_named_cities_tie_on_a_dimension_only_with_equal_inputs(editions):
+    for y, res in editions.own.items():
+        fw = res.framework
+        data = res.panel
+        for dim in fw.nodes[fw.index].children:
+            scores = res.scores(dim)[y]
+            cols = [fw.indicators.index(c) for c in fw.descendants(dim)]
+            for i, u in enumerate(TEN):
+                for v in TEN[i + 1:]:
+                    if scores[u] == scores[v]:
+                        a = data.values[0, data.unit_codes.index(u), cols]
+                        b = data.values[0, data.unit_codes.index(v), cols]
+                        np.testing.assert_array_equal(a, b, err_msg=f"{y} {dim}: {u} = {v}")
+
+
+def test_ranks_of_the_ten_named_cities(editions):
+    got = {y: {u: int(editions.own[y].ranks()[y][u]) for u in TEN} for y in (2024, 2025)}
+    assert got == RANKS
+
+
+def test_agreement_with_published_rankings(editions):
+    found = {(a.ranking.split(" (")[0], a.edition): a for a in edition_agreement(editions)}
     gfcdi = found[("Global Fintech Center Development Index", 2024)]
-    assert gfcdi.cities == 10 and gfcdi.top10_published == 10
-    assert gfcdi.top10_shared == 6
-    # the figures the README reports: the reconstruction does not reproduce the official order
-    assert gfcdi.spearman == pytest.approx(-0.1030, abs=5e-5)
-    assert gfcdi.kendall == pytest.approx(-0.1556, abs=5e-5)
-    hub = found[("Global FinTech Hub Report", 2025)]
-    assert hub.spearman == pytest.approx(0.4303, abs=5e-5) and hub.top10_shared == 5
+    assert gfcdi.cities == 10 and gfcdi.our_year == 2024 and gfcdi.top10_published == 10
+    assert (gfcdi.spearman, gfcdi.kendall) == pytest.approx(AGREEMENT_2024, abs=5e-5)
 
 
-def test_main_command_builds_both_editions(tmp_path):
-    r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
-    assert r.exit_code == 0, r.output
-    assert "ranking 2025" in r.output and "vs 2024" in r.output
-    # the lead story (at most eight sentences), then where the other sentences are
-    assert "The 2025 ranking is led by New York" in r.output
-    assert "sentences in all: lead_2025.txt by section, sentences_2025.txt" in r.output
-    assert "small audit: 1,024 replications" in r.output
-    out = tmp_path / "fintech"
-    for name in ("ranking_2024.csv", "ranking_2025.csv", "changes_2025.csv",
-                 "gaps_2025.json", "regional_leads_2025.csv", "profiles_2025.csv",
-                 "sentences_2025.txt", "lead_2025.txt", "uncertainty_summary_2025.csv",
-                 "nodes.csv"):
-        assert (out / name).exists(), name
-    sentences = (out / "sentences_2025.txt").read_text()
-    assert sentences.startswith("The 2025 ranking is led by New York")
-
-
-def test_country_figures_are_labelled_in_the_outputs(results, tmp_path):
-    long = results.to_long()
-    rows = long[long["node"] == "market_cap_gdp"]
-    assert (rows["figure_level"] == "country").all()
-    assert (long.loc[long["node"] == "fintech_unicorns", "figure_level"] == "metro").all()
-    results.write(tmp_path)
-    nodes = pd.read_csv(tmp_path / "nodes.csv", keep_default_na=False).set_index("node")
-    assert nodes.at["rd_gdp", "figure_level"] == "country"
-    assert nodes.at["gfci_rating", "figure_level"] == "city"
+# pinned results of the bundled build (both editions on their own frameworks)
+RANKS = {2024: {"NYC": 1, "LON": 2, "SHA": 13, "BJS": 15, "SZX": 25, "TYO": 9, "CHI": 6,
+                "HKG": 11, "SIN": 5, "SFO": 3},
+         2025: {"NYC": 1, "LON": 2, "SHA": 14, "BJS": 18, "SZX": 25, "TYO": 8, "CHI": 6,
+                "HKG": 11, "SIN": 5, "SFO": 3}}
+AGREEMENT_2024 = (0.0667, -0.0222)  # Spearman, Kendall with the official 2024 top ten

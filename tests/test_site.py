@@ -4,9 +4,11 @@ The browser test runs Debian's Chromium (Playwright, executable_path) with every
 request blocked."""
 
 import html
+import json
 import re
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -15,6 +17,7 @@ from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
 from fintech_index.examples.fintech import publish_inputs
 from fintech_index.panel import IMPUTED
+from fintech_index.publish import format as fmt
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 ROW = re.compile(r'<tr class="d(\d)" data-node="([^"]+)"><td class="name">(.*?)</td>'
@@ -45,9 +48,10 @@ def tree(page: str) -> dict[str, tuple]:
     return {m[1]: m for m in ROW.findall(page)}
 
 
-def test_site_loads_nothing_from_the_network(site):
+def test_site_loads_nothing_from_the_network(results, site):
     pages = list(site.rglob("*.html"))
-    assert len(pages) == 2 * (3 + 43)  # index, rankings, methodology, 43 cities; en and zh
+    n = int(results.ranking()["rank"].notna().sum())
+    assert len(pages) == 2 * (3 + n)  # index, rankings, methodology, every city; en and zh
     for page in pages:
         text = page.read_text()
         loads = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
@@ -68,7 +72,7 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
     rows = tree(page)
     fw = results.framework
     assert set(rows) == set(fw.nodes) - {fw.index}
-    depth = {"level": "0", "fintech_firms": "1", "fintech_unicorns": "2"}
+    depth = {"industry": "0", "fintech_firms": "1", "fintech_unicorns": "2"}
     assert {k: rows[k][0] for k in depth} == depth
     data = pd.read_csv(datasets_dir() / "fintech" / "fintech.csv")
     data = data[(data["unit"] == "NYC") & (data["year"] == 2025)].set_index("indicator")
@@ -89,24 +93,36 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
 
 
 def test_imputed_values_are_marked_with_their_method(results, site):
-    fw = results.framework
-    k = fw.indicators.index("gfci_rating")
+    """Every imputed value of the latest year is shown in italics with the method that
+    imputed it and its imputed value; an observed value of the same indicator is not."""
+    fw, meth = results.framework, results.methodology
     y = len(results.years) - 1
-    imputed = [u for i, u in enumerate(results.units) if results.flags[y, i, k] & IMPUTED]
-    assert imputed  # GFCI rates the top 20 centres only
-    row = tree((site / "city" / f"{imputed[0]}.html").read_text())["gfci_rating"]
-    assert row[6] == " imputed" and "imputed (i_min)" in row[7]
-    v = results.prepared.datasets["imputed"][y, results.units.index(imputed[0]), k]
-    assert row[7].startswith(f"{v:,.0f} points")
-    observed = next(u for u in results.units if u not in imputed)
-    assert tree((site / "city" / f"{observed}.html").read_text())["gfci_rating"][6] == ""
+    cells = np.argwhere(results.flags[y] & IMPUTED)
+    assert len(cells)  # the bundled edition imputes what GPCI does not cover
+    for u, k in cells[:: max(1, len(cells) // 10)]:
+        unit, code = results.units[u], fw.indicators[k]
+        row = tree((site / "city" / f"{unit}.html").read_text())[code]
+        method = meth.impute.resolve(code, fw.nodes[code].level).method
+        assert row[6] == " imputed" and f"imputed ({method}" in row[7], (unit, code)
+        v = results.prepared.datasets["imputed"][y, u, k]
+        assert row[7].startswith(fmt.value(v, fw.nodes[code].unit)), (unit, code)
+        assert row[8] == "" and row[9] == ""  # no source for a value nobody published
+        observed = [results.units[i] for i in range(len(results.units))
+                    if not results.flags[y, i, k] & IMPUTED]
+        if observed:
+            other = tree((site / "city" / f"{observed[0]}.html").read_text())[code]
+            assert other[6] == ""
 
 
 def test_index_ranking_changes_and_rank_intervals(results, audit, site):
     page = (site / "index.html").read_text()
     order = re.findall(r'<td class="name"><a href="city/([A-Z]{3})\.html">', page)
     assert order == list(results.ranking(2025).index)
-    assert '<span class="up">\u25b22</span>' in page  # Hong Kong climbed two places
+    ch = (results.ranks()[2024] - results.ranks()[2025]).dropna()
+    mover = ch[ch != 0].index[0]
+    arrow = ("\u25b2" if ch[mover] > 0 else "\u25bc") + str(int(abs(ch[mover])))
+    row = re.search(rf'city/{mover}\.html">.*?</tr>', page, re.S)[0]
+    assert f'<span class="{"up" if ch[mover] > 0 else "down"}">{arrow}</span>' in row
     a = audit.loc["HKG"]
     lo, hi = int(a["rank_p05"]), int(a["rank_p95"])
     cell = f"{lo}\u2013{hi}" if lo != hi else f"{lo}"
@@ -122,10 +138,13 @@ def test_chinese_pages(results, site):
     page = (site / "zh" / "index.html").read_text()
     assert '<html lang="zh-Hans">' in page and "2025年度要点" in page
     assert "2025年排名中，纽约位居榜首" in page  # names from the reviewed name_zh column
+    index_zh = results.framework.nodes[results.framework.index].name_zh
+    assert index_zh and f"<h1>{index_zh}（2025）</h1>" in page
     assert '<a class="lang" href="../index.html" hreflang="en">English</a>' in page
     city = (site / "zh" / "city" / "SHA.html").read_text()
     rank = int(results.ranks().at["SHA", 2025])
-    assert f"在43个城市中排名第{rank}，得分{results.scores().at['SHA', 2025]:.2f}。" in city
+    n = int(results.ranking()["rank"].notna().sum())
+    assert f"在{n}个城市中排名第{rank}，得分{results.scores().at['SHA', 2025]:.2f}。" in city
     assert '<link rel="stylesheet" href="../../assets/site.css">' in city
     en = (site / "city" / "SHA.html").read_text()
     assert '<a class="lang" href="../zh/city/SHA.html" hreflang="zh">中文</a>' in en
@@ -148,16 +167,28 @@ def test_text_from_the_data_is_escaped(tmp_path):
     assert "Ok &amp; Co" in (tmp_path / "site" / "index.html").read_text()
 
 
-def test_luxembourg_is_on_the_map_at_its_country_centroid(site):
+def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(results, tmp_path):
+    """Luxembourg has no UN WUP 2018 point (under 300,000 people): a city without
+    coordinates is drawn at its country's centroid (Natural Earth's, in the shipped
+    TopoJSON) and the map's note names it; London's coordinates removed here to check."""
     lon, lat = country_centroids()["LUX"]
     assert 5.7 < lon < 6.6 and 49.4 < lat < 50.2  # inside Luxembourg
-    page = (site / "index.html").read_text()
-    assert "Luxembourg: no city coordinates in UN WUP 2018" in page
-    assert f"{lat}" in page and f"{lon}" in page
+    _, coords = publish_inputs("fintech")
+    assert coords.loc[coords["code"] == "LUX", "latitude"].isna().all()
+    coords.loc[coords["code"] == "LON", ["latitude", "longitude"]] = np.nan
+    write_site(results, tmp_path, coordinates=coords, langs=("en",))
+    page = (tmp_path / "index.html").read_text()
+    assert "London: no city coordinates in UN WUP 2018" in page
+    lon, lat = country_centroids()["GBR"]
+    fig = json.loads(re.search(r"var fig = (\{.*?\});\n", page)[1])
+    geo = fig["data"][0]
+    i = [t.startswith("London:") for t in geo["text"]].index(True)
+    assert (geo["lon"][i], geo["lat"][i]) == (lon, lat)
+    assert len(geo["lat"]) == int(results.ranking()["rank"].notna().sum())
 
 
 @pytest.mark.slow
-def test_map_draws_its_cities_with_every_network_request_blocked(site, tmp_path):
+def test_map_draws_its_cities_with_every_network_request_blocked(results, site, tmp_path):
     """Real Chromium, file:// pages, every non-file request aborted: the map draws the
     countries and one marker per ranked city (Luxembourg included), the Chinese page
     renders its CJK text with a CJK font."""
@@ -201,7 +232,7 @@ def test_map_draws_its_cities_with_every_network_request_blocked(site, tmp_path)
         fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": h2["nodeId"]})["fonts"]
         browser.close()
     assert outside == [] and errors == []
-    assert points == 43 and borders > 10_000
+    assert points == len(results.units) and borders > 10_000
     assert any("CJK" in f["familyName"] and f["glyphCount"] >= 4 for f in fonts), fonts
 
 

@@ -390,7 +390,7 @@ def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str |
     from .exports import write_csv
     from .publish import publish_all
 
-    cities, coords = publish_inputs(MAIN_EXAMPLE)
+    _, coords = publish_inputs(MAIN_EXAMPLE)
     year = results.years[-1]
     places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
     write_csv(all_places(year), places)
@@ -404,9 +404,8 @@ def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str |
                       f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
                       "site; `fintech-index audit` for the full analysis)")
     return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
-                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities,
-                                 coordinates=coords, audit=audit, lang=lang,
-                                 focus=_focus_unit(results, focus))
+                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords,
+                                 audit=audit, lang=lang, focus=_focus_unit(results, focus))
 
 
 @app.command("publish")
@@ -419,7 +418,10 @@ def publish_cmd(
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
     audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit "
                                                  "(default: a small audit is run)"),
-    lang: str = typer.Option("en", help="language at the site's root (en, zh)"),
+    cities: str | None = typer.Option(None, help="white papers for these cities too, beside "
+                                      "the top ten (codes, comma-separated: SHA,BJS)"),
+    lang: str = typer.Option("en", help="language of the white papers and workbook and at "
+                                        "the site's root (the site has both): en, zh"),
     focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
                                                 "of view (code or name)"),
 ) -> None:
@@ -429,7 +431,7 @@ def publish_cmd(
 
     from . import examples as bundled
     from .examples.fintech import publish_inputs
-    from .publish import publish_all
+    from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
 
     check_lang(lang)
@@ -440,13 +442,15 @@ def publish_cmd(
 
         with Store(store) as s:
             s.publish(results, edition)
-    cities, coords = publish_inputs(example)
+    _, coords = publish_inputs(example)
     summary = (pd.read_csv(audit, index_col="unit") if audit
-               else quick_audit_of(results, example) if site else None)
-    steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx else 0)
+               else quick_audit_of(results, example) if site or pdf or xlsx else None)
+    extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
+    papers = paper_units(results, extra) if pdf else []
+    steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
     with Progress(console=console.get(), transient=True) as bar:
         task = bar.add_task(f"publishing {edition}", total=steps)
-        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
+        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
                               coordinates=coords, audit=summary, lang=lang, focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"

@@ -47,6 +47,7 @@ class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     method: str
     params: dict[str, Any] = {}
+    reason: str | None = None  # why this choice (a non-default one): the report prints it
 
     @model_validator(mode="before")
     @classmethod
@@ -192,6 +193,14 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
             if kernel.takes(arg) and param not in c.params:
                 problems.add("M11", f"{stage_name} {where}: method '{c.method}' needs "
                                     f"parameter '{param}'")
+        for param, accepted in kernel.contract_problems(c.params):
+            if not accepted:
+                problems.add("M57", f"{stage_name} {where}: method '{c.method}' needs "
+                                    f"parameter '{param}'")
+            else:
+                problems.add("M56", f"{stage_name} {where}: method '{c.method}': {param} = "
+                                    f"{c.params[param]!r} is not accepted (accepted: "
+                                    f"{accepted})")
         group = c.params.get("use_group")
         if group is not None and group not in framework.groups and group not in (
                 "country", "region", "level", "parent"):

@@ -203,6 +203,8 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
     for unit, group in by_city.items():
         group = sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
         w = weight(group[0], top) + 2 * (len(group) - 1)
+        # the move on the index, when there is one, opens the city's sentence
+        group.sort(key=lambda f: not (f.kind in ("move", "entry") and f.node is None))
         picked.append((w, sentence(unit, group), tuple(group)))
     chosen = sorted(picked, key=lambda p: -p[0])[:size]
     lead = tuple(s for _, s, _ in chosen)

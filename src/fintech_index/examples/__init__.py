@@ -56,16 +56,15 @@ def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
     (COINr's example index), 'fintech' (the fintech index, editions 2024 and 2025)."""
     if name == FINTECH:
-        from .fintech import units_frame
+        from .fintech import EDITION_YEARS, load_editions
 
         folder = datasets_dir() / "fintech"
-        files = _files(folder, name)
-        fw = load_framework(files["framework"])
-        cities = pd.read_csv(folder / "cities.csv", keep_default_na=False)
-        panel = load_panel(files["data"], fw, units=units_frame(cities))
+        files = _files(folder, name) | {"framework": folder / f"fintech_{EDITION_YEARS[-1]}.yaml"}
+        eds = load_editions()
         published = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
-        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
-                       files)
+        # the latest framework over both years: the earlier year is the back-cast
+        return Example(name, eds.frameworks[EDITION_YEARS[-1]], eds.latest.panel,
+                       eds.methodology, published, files)
     if name == "asem":
         folder = datasets_dir() / "asem"
         files = _files(folder, name)

@@ -8,7 +8,16 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau, spearmanr
 
-from ..build import Results
+from ..analysis.backcast import Backcast, backcast, weight_on_levels
+from ..build import Results, build
+from ..framework import Framework, load_framework
+from ..methodology import Methodology, ScreenChoice, load_methodology
+from ..ordinal import BELOW_CUTOFF, apply_ordinals
+from ..panel import IMPUTED, Panel, load_panel
+from ..prepare import screen
+
+EDITION_YEARS = (2024, 2025)
+CITY_LEVELS = ("city", "metro", "cluster")
 
 
 def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]:
@@ -89,3 +98,119 @@ def unicorn_records(raw_csv, mapping_csv) -> pd.DataFrame:
         "amount": m["valuation_usd_bn"].astype(float) * 1e9, "currency": "USD",
         "source": "CB Insights, Global Unicorn Club, list of " + m["list_as_of"],
     }).reset_index(drop=True)
+
+
+def universe_screen(framework: Framework, panel: Panel, year: int
+                    ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Which cities enter an edition: COINr's ``Screen`` on the city-, metro- and
+    cluster-level indicators only, with the rule the framework states under
+    ``meta: universe_screen`` (``dat_thresh``: share with a value, observed or placed below
+    a published list's cut-off; ``nzero_thresh``: share that is non-zero, i.e. the city is
+    listed or counted). Returns the kept mask over units and one row per city with why."""
+    rule = ScreenChoice.model_validate(dict(framework.meta["universe_screen"]))
+    panel = _on_framework(panel, framework)
+    x, _ = apply_ordinals(framework, panel, panel.values, panel.flags)
+    cols = [k for k, c in enumerate(framework.indicators)
+            if framework.nodes[c].figure_level in CITY_LEVELS]
+    y = panel.years.index(year)
+    keep, table = screen(rule, x[y:y + 1][..., cols], _one_year(panel, year))
+    table["name"] = panel.units["name"].to_numpy()
+    why = []
+    for _, r in table.iterrows():
+        parts = []
+        if r["share_present"] < rule.dat_thresh:
+            parts.append(f"a value on {r['share_present']:.0%} of the city-level indicators "
+                         f"(needs {rule.dat_thresh:.0%})")
+        if r["share_nonzero"] < rule.nzero_thresh:
+            parts.append(f"listed or counted on {r['share_nonzero']:.0%} "
+                         f"(needs {rule.nzero_thresh:.0%})")
+        why.append("; ".join(parts))
+    table["why_out"] = why
+    return keep[0], table
+
+
+def _on_framework(panel: Panel, framework: Framework) -> Panel:
+    """The panel's columns in ``framework``'s indicator order."""
+    cols = [panel.indicators.index(c) for c in framework.indicators]
+    return Panel(values=panel.values[..., cols], years=panel.years, units=panel.units,
+                 indicators=framework.indicators, flags=panel.flags[..., cols],
+                 source_id=panel.source_id[..., cols], source_year=panel.source_year[..., cols],
+                 sources=panel.sources, origin=panel.origin)
+
+
+def _one_year(panel: Panel, year: int) -> Panel:
+    y = panel.years.index(year)
+    return Panel(values=panel.values[y:y + 1], years=(year,), units=panel.units,
+                 indicators=panel.indicators, flags=panel.flags[y:y + 1],
+                 source_id=panel.source_id[y:y + 1], source_year=panel.source_year[y:y + 1],
+                 sources=panel.sources, origin=panel.origin)
+
+
+@dataclass(frozen=True)
+class Editions:
+    """Both editions of the bundled fintech index: the 2024 edition on its own (three
+    dimension) framework, the 2025 edition on the five-dimension framework with the 2024
+    data back-cast onto it (like-for-like changes), the universe screen of each."""
+
+    frameworks: dict[int, Framework]
+    methodology: Methodology
+    panel: Panel  # every candidate city, both years
+    screening: dict[int, pd.DataFrame]
+    own: dict[int, Results]  # each edition on its own framework (its year only)
+    latest: Results  # the 2025 framework over both years: 2024 = the back-cast
+    backcast: Backcast
+
+    def summary(self, year: int) -> dict[str, float | int]:
+        """Cities, indicators, share of weight and of values that are city-level, share
+        imputed, share placed below a list's cut-off: one edition on its own framework."""
+        res, fw = self.own[year], self.frameworks[year]
+        levels = weight_on_levels(fw)
+        flags = res.flags[0]
+        present = flags != 0
+        city = np.array([fw.nodes[c].figure_level in CITY_LEVELS for c in fw.indicators])
+        n = flags.size
+        return {"cities": len(res.units), "indicators": len(fw.indicators),
+                "weight_city_level": sum(v for k, v in levels.items() if k in CITY_LEVELS),
+                "weight_country": levels.get("country", 0.0),
+                "values_city_level": float((present & city).sum() / n),
+                "imputed": float(((flags & IMPUTED) != 0).sum() / n),
+                "below_cutoff": float(((flags & BELOW_CUTOFF) != 0).sum() / n)}
+
+
+def load_editions() -> Editions:
+    """Build both editions from the bundled files (datasets/fintech/)."""
+    from . import datasets_dir
+
+    folder = datasets_dir() / "fintech"
+    fws = {y: load_framework(folder / f"fintech_{y}.yaml") for y in EDITION_YEARS}
+    meth = load_methodology(folder / "fintech.methodology.yaml")
+    cities = pd.read_csv(folder / "cities.csv", keep_default_na=False)
+    latest_fw = fws[EDITION_YEARS[-1]]
+    panel = load_panel(folder / "fintech.csv", latest_fw, units=units_frame(cities))
+    screening, own = {}, {}
+    for y in EDITION_YEARS:
+        keep, screening[y] = universe_screen(fws[y], panel, y)
+        data = _on_framework(_one_year(panel, y).subset_units(keep), fws[y])
+        own[y] = build(fws[y], data, meth)
+    keep_latest = screening[EDITION_YEARS[-1]]["kept"].to_numpy()
+    both = panel.subset_units(keep_latest)
+    latest = build(latest_fw, both, meth)
+    bc = backcast(latest_fw, both, meth, EDITION_YEARS[0], f"edition {EDITION_YEARS[0]}")
+    return Editions(fws, meth, panel, screening, own, latest, bc)
+
+
+def edition_agreement(eds: Editions, published: pd.DataFrame | None = None) -> list[Agreement]:
+    """:func:`agreement` of each published ranking with our edition of the nearest year,
+    each edition on its own framework."""
+    from . import datasets_dir
+
+    if published is None:
+        published = pd.read_csv(datasets_dir() / "fintech" / "published_ranks.csv",
+                                keep_default_na=False)
+    years = sorted(eds.own)
+    nearest = published["edition"].astype(int).map(
+        lambda e: min(years, key=lambda y: (abs(y - e), -y)))
+    out = []
+    for y in years:
+        out += agreement(eds.own[y], published[nearest == y])
+    return sorted(out, key=lambda a: (a.ranking, a.edition))

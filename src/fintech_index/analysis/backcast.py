@@ -1,0 +1,101 @@
+"""Back-cast: the previous edition recomputed on the new edition's framework from its own
+data, so that changes between editions whose frameworks differ are like for like.
+
+Index producers do this when a framework changes (OECD/JRC Handbook 2008, section 6 on
+presenting changes over time: compare scores computed with the same framework and method;
+COINr keeps each coin's own framework, ``iMeta``, and rebuilds it on other data the same way).
+Works for any index: the frameworks come from the caller or from the store, where each
+edition's framework is kept with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..build import Results, build
+from ..errors import FrameworkError
+from ..framework import Framework
+from ..methodology import Methodology
+from ..panel import Panel
+
+
+def same_framework(a: Framework, b: Framework) -> bool:
+    """The same tree: nodes, parents, weights, directions and ordinal rules."""
+    def shape(fw: Framework) -> list[tuple]:
+        return sorted((c, n.parent, n.weight, n.direction, n.is_indicator,
+                       None if n.ordinal is None else n.ordinal.model_dump_json())
+                      for c, n in fw.nodes.items())
+    return shape(a) == shape(b)
+
+
+@dataclass(frozen=True)
+class Backcast:
+    """The previous edition's year rebuilt on the new framework; ``label`` says so."""
+
+    year: int
+    results: Results
+    label: str
+
+
+def backcast(new_framework: Framework, previous_panel: Panel, methodology: Methodology,
+             year: int, previous_name: str = "previous edition") -> Backcast:
+    """Rebuild ``year`` of ``previous_panel`` (the previous edition's own data) on
+    ``new_framework``. Every indicator of the new framework must be in that data (a
+    concept the previous edition did not measure cannot be back-cast)."""
+    lacking = [c for c in new_framework.indicators if c not in previous_panel.indicators]
+    if lacking:
+        raise FrameworkError("F40", f"{new_framework.source_file}: indicator(s) {lacking} of "
+                                    f"the new framework are not in the data of {previous_name} "
+                                    f"({previous_panel.origin}); a back-cast needs every "
+                                    "indicator of the new framework in the previous data")
+    if year not in previous_panel.years:
+        raise FrameworkError("F41", f"{previous_panel.origin}: {previous_name} has no year "
+                                    f"{year} (years: {list(previous_panel.years)})")
+    cols = [previous_panel.indicators.index(c) for c in new_framework.indicators]
+    y = previous_panel.years.index(year)
+    panel = Panel(values=previous_panel.values[y:y + 1][..., cols],
+                  years=(year,), units=previous_panel.units,
+                  indicators=new_framework.indicators,
+                  flags=previous_panel.flags[y:y + 1][..., cols],
+                  source_id=previous_panel.source_id[y:y + 1][..., cols],
+                  source_year=previous_panel.source_year[y:y + 1][..., cols],
+                  sources=previous_panel.sources, origin=previous_panel.origin)
+    res = build(new_framework, panel, methodology)
+    return Backcast(year, res, f"{year} back-cast on the {new_framework.name} framework "
+                               f"(recomputed from {previous_name}'s own data)")
+
+
+def effective_weights(framework: Framework) -> dict[str, float]:
+    """Each indicator's share of the index weight: the product down its path of
+    weight / sum of its siblings' weights (arithmetic-mean aggregation)."""
+    out = {}
+    for code in framework.indicators:
+        share, node = 1.0, framework.nodes[code]
+        while node.parent is not None:
+            parent = framework.nodes[node.parent]
+            share *= node.weight / sum(framework.nodes[c].weight for c in parent.children)
+            node = parent
+        out[code] = share
+    return out
+
+
+def weight_on_levels(framework: Framework) -> dict[str, float]:
+    """Share of the index weight per figure level (city, metro, country ...)."""
+    out: dict[str, float] = {}
+    for code, w in effective_weights(framework).items():
+        lvl = framework.nodes[code].figure_level or "unstated"
+        out[lvl] = out.get(lvl, 0.0) + w
+    return dict(sorted(out.items()))
+
+
+def changed_nodes(new: Framework, old: Framework) -> list[str]:
+    """Codes whose place, weight or content differ between two frameworks."""
+    def key(fw: Framework, c: str) -> tuple:
+        n = fw.nodes[c]
+        return (n.parent, n.weight, n.direction, tuple(sorted(fw.descendants(c))))
+    return sorted(c for c in set(new.nodes) | set(old.nodes)
+                  if c not in new.nodes or c not in old.nodes or key(new, c) != key(old, c))
+
+
+__all__ = ["Backcast", "backcast", "changed_nodes", "effective_weights", "same_framework",
+           "weight_on_levels"]
