@@ -12,6 +12,7 @@ Conventions (kept stable: other outputs import these functions):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Iterable
 
@@ -186,12 +187,8 @@ class Formatter:
 
     def __init__(self, lang: str = "en") -> None:
         self.lang = lang
-
-    def __getattr__(self, name: str):
-        fn = _BOUND.get(name)
-        if fn is None:
-            raise AttributeError(name)
-        return lambda *a, **k: fn(*a, **({"lang": self.lang} | k))
+        for name, fn in _BOUND.items():
+            setattr(self, name, functools.partial(fn, lang=lang))
 
 
 _BOUND = {f.__name__: f for f in (rank, count, ordinal, places, change, number, score,

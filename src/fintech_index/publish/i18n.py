@@ -29,7 +29,8 @@ def check_lang(lang: str) -> str:
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    table = yaml.safe_load(STRINGS_FILE.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+    table = yaml.load(STRINGS_FILE.read_text(encoding="utf-8"), Loader=loader)
     for key, entry in table.items():  # the packaged table is complete: every key, both
         missing = [lang for lang in LANGS if not isinstance(entry.get(lang), str)]
         if missing:  # pragma: no cover - guarded by tests/test_site.py
@@ -37,8 +38,10 @@ def _table() -> dict[str, dict[str, str]]:
     return table
 
 
+@cache
 def strings(lang: str) -> dict[str, str]:
-    """Every fixed string in ``lang``, by key (what the templates receive as ``t``)."""
+    """Every fixed string in ``lang``, by key (what the templates receive as ``t``; one
+    shared dictionary: read it, never change it)."""
     check_lang(lang)
     return {key: entry[lang] for key, entry in _table().items()}
 

@@ -142,6 +142,12 @@ class Site:
                              for n in [self.fw.index, *self.dims]] for e in self.editions]
                         for u in self.ranked}
         self.profiles = {u: profile(self.cur, u) for u in self.ranked}
+        aggregates = set(self.aggregates)
+        self.listings = {u: {kind: [(n, r) for n, r in zip(frame["node"], frame["rank"],
+                                                           strict=True) if n in aggregates]
+                             for kind, frame in (("strengths", p.strengths),
+                                                 ("weaknesses", p.weaknesses))}
+                         for u, p in self.profiles.items()}
         self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
 
     # ------------------------------------------------------------------ shared pieces
@@ -361,10 +367,8 @@ class Site:
                             "legend": {"orientation": "h", "y": -0.12}}}
         history = [{"year": e.year, "ranks": ranks}
                    for e, ranks in zip(self.editions, self.history[unit], strict=True)]
-        listing = {kind: [(nodes[r.node], r.rank) for r in frame.itertuples()
-                          if r.node in self.aggregates]
-                   for kind, frame in (("strengths", pr.strengths),
-                                       ("weaknesses", pr.weaknesses))}
+        listing = {kind: [(nodes[n], r) for n, r in pairs]
+                   for kind, pairs in self.listings[unit].items()}
         page = Page(lang, f"city/{unit}.html", self.langs)
         return self.render(
             "city.html", page, t["title_city"].format(city=units[unit],
