@@ -167,6 +167,8 @@ def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "
         text = number(x, digits, lang)
     if not unit:
         return text
+    if "{v}" in unit:  # the number inside the unit: "rank 4", "第4名"
+        return unit.replace("{v}", text)
     # Chinese sets a unit that is not a Latin word right after the number: 3家, 62.7%（占GDP）
     joined = lang == "zh" and not (unit[0].isascii() and unit[0].isalpha())
     return f"{text}{unit}" if joined else f"{text} {unit}"

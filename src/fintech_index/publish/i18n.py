@@ -73,12 +73,15 @@ def unit_name(units, code: str, lang: str = "en") -> str:
 
 def unit_of(framework, code: str, lang: str = "en") -> str:
     """An indicator's unit of measurement in ``lang``: the node's ``unit_zh`` when given,
-    else the strings table's ``unit_<unit>``, else the unit as the framework spells it."""
+    else the strings table's ``unit_<unit>``, else the unit as the framework spells it. A
+    unit holding ``{v}`` says where the number goes (format.value)."""
     node = framework.nodes[code]
     unit = node.unit or ""
     if lang == "zh" and unit:
         zh = getattr(node, "unit_zh", None)
         if isinstance(zh, str) and zh:
             return zh
-        return _table().get(f"unit_{unit}", {}).get("zh", unit)
-    return unit
+    entry = _table().get(f"unit_{unit}", {}) if unit else {}
+    if lang == "en" and "{v}" not in entry.get("en", ""):
+        return unit  # the framework's own spelling, unless the number goes inside it
+    return entry.get(lang, unit)

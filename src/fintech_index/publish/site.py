@@ -402,7 +402,8 @@ class Site:
         choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
-                       "unit": unit_of(self.fw, c, lang), "source": self.fw.nodes[c].source or ""}
+                       "unit": unit_of(self.fw, c, lang).replace("{v}", "N"),
+                       "source": self.fw.nodes[c].source or ""}
                       for c in self.fw.indicators]
         flags = self.results.flags[self.y]
         units, _ = self.names(lang)
