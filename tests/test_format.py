@@ -80,8 +80,9 @@ def test_strings_table_is_complete_and_languages_are_checked():
     assert i18n.unit_of(fw, "b", "zh") == "furlongs"  # not in the table: as given
     rank = __import__("fintech_index").framework_from_dict(
         {"index": {"code": "i", "children": [{"code": "a", "unit": "rank"}, {"code": "b"}]}})
-    assert fmt.value(4.0, i18n.unit_of(rank, "a", "zh"), "zh") == "第4名"
-    assert fmt.value(4.0, i18n.unit_of(rank, "a")) == "rank 4"
+    assert fmt.value(4.0, i18n.unit_for_value(rank, "a", "zh"), "zh") == "第4名"
+    assert fmt.value(4.0, i18n.unit_for_value(rank, "a")) == "rank 4"
+    assert i18n.unit_of(rank, "a") == "rank" and i18n.unit_of(rank, "a", "zh") == "名次"
     assert i18n.text("city_summary", "zh", rank=3, n=43, score="70.12") == \
         "在43个城市中排名第3，得分70.12。"
     with pytest.raises(FintechIndexError, match=r"'fr'.*en, zh \[U48\]"):

@@ -72,16 +72,23 @@ def unit_name(units, code: str, lang: str = "en") -> str:
 
 
 def unit_of(framework, code: str, lang: str = "en") -> str:
-    """An indicator's unit of measurement in ``lang``: the node's ``unit_zh`` when given,
-    else the strings table's ``unit_<unit>``, else the unit as the framework spells it. A
-    unit holding ``{v}`` says where the number goes (format.value)."""
+    """An indicator's unit of measurement in ``lang`` (a label, as a table column shows
+    it): the node's ``unit_zh`` when given, else the strings table's ``unit_<unit>``, else
+    the unit as the framework spells it."""
     node = framework.nodes[code]
     unit = node.unit or ""
     if lang == "zh" and unit:
         zh = getattr(node, "unit_zh", None)
         if isinstance(zh, str) and zh:
             return zh
-    entry = _table().get(f"unit_{unit}", {}) if unit else {}
-    if lang == "en" and "{v}" not in entry.get("en", ""):
-        return unit  # the framework's own spelling, unless the number goes inside it
-    return entry.get(lang, unit)
+        return _table().get(f"unit_{unit}", {}).get("zh", unit)
+    return unit
+
+
+def unit_for_value(framework, code: str, lang: str = "en") -> str:
+    """The unit to write beside a value with ``format.value``: the table's
+    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}名"), else
+    :func:`unit_of`."""
+    unit = framework.nodes[code].unit or ""
+    placed = _table().get(f"unit_{unit}_value") if unit else None
+    return placed[lang] if placed else unit_of(framework, code, lang)

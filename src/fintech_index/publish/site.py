@@ -36,7 +36,7 @@ from ..analysis.sentences import edition_facts
 from ..build import Results
 from ..panel import IMPUTED
 from . import format as fmt
-from .i18n import check_lang, node_name, strings, unit_name, unit_of
+from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -322,7 +322,7 @@ class Site:
             if n.is_indicator:
                 i = fw.indicators.index(code)
                 v = panel.values[self.y, u, i]
-                row["unit"] = unit_of(fw, code, lang)
+                row["unit"] = unit_for_value(fw, code, lang)
                 if flags[i] & IMPUTED:
                     choice = res.methodology.impute.resolve(code, n.level)
                     row["imputed"] = fmt.choice(choice.method, choice.params)
@@ -402,7 +402,7 @@ class Site:
         choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
-                       "unit": unit_of(self.fw, c, lang).replace("{v}", "N"),
+                       "unit": unit_of(self.fw, c, lang),
                        "source": self.fw.nodes[c].source or ""}
                       for c in self.fw.indicators]
         flags = self.results.flags[self.y]
