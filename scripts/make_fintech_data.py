@@ -217,7 +217,15 @@ def published_ranks(cities: pd.DataFrame) -> pd.DataFrame:
     b = pd.DataFrame({"ranking": h["ranking"] + " (" + h["publisher"] + ")",
                       "edition": h["edition"], "node": "index", "rank": h["rank"].astype(str),
                       "city": h["city"], "source": h["source_url"]})
-    out = pd.concat([a, b], ignore_index=True)
+    g = pd.read_csv(SHARED / "gfci" / "gfci_ratings.csv")
+    editions = {v["gfci"]: k for k, v in EDITIONS.items()}
+    g = g[g["edition"].isin(editions) & (g["rank"] <= GFCI_LIST_SIZE)]
+    c = pd.DataFrame({"ranking": "Global Financial Centres Index (Z/Yen & CDI; top 20; also an "
+                                 "input of ours: not independent)",
+                      "edition": g["edition"].map(editions), "node": "index",
+                      "rank": g["rank"].astype(str), "city": g["centre"],
+                      "source": g["edition"] + ": " + g["source_url"]})
+    out = pd.concat([a, b, c], ignore_index=True)
     out.insert(5, "unit", out["city"].map(by_name).fillna(""))
     return out
 

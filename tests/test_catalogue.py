@@ -240,6 +240,8 @@ def _kwargs(kernel, n_units, n_ind):
         kw["aggregate"] = ag.a_amean
     if kernel.name == "w_budget":
         kw["points"] = np.arange(1, n_ind + 1)
+    if kernel.name == "w_ahp":
+        kw["matrix"] = np.outer(np.arange(1, n_ind + 1), 1 / np.arange(1, n_ind + 1))
     return kw
 
 
@@ -263,7 +265,7 @@ def test_batch_of_100_equals_100_single_calls_bitwise(stage):
         kw = _kwargs(k, n_units, n_ind)
         w = np.linspace(1.0, 2.0, n_ind)
         args = (x, w) if stage in ("weight", "aggregate") else (x,)
-        if name in ("w_opt", "a_bod"):  # optimisers: 10 members are enough to show it
+        if name in ("w_opt", "a_bod", "a_kemeny"):  # optimisers: 10 members are enough to show it
             args = (args[0][:10],) + args[1:]
         batch = _value(k.fn(*args, **kw))
         for b in range(len(args[0])):

@@ -441,6 +441,17 @@ def _(tmp):
              2031)
 
 
+@case("S40", "edition 'e1'")
+def _(tmp):
+    from fintech_index.analysis.backcast import store_backcast
+    fw = flat_fw(tmp)
+    res = fi.build(fw, panel(fw, [[1.0, 2.0], [2.0, 1.0]]), fi.Methodology())
+    with Store(tmp / "s.duckdb") as store:
+        store.publish(res, "e1")
+        store.publish(res, "e2")
+        store_backcast(store, "e1", "e2")
+
+
 @case("D40", "unit 'B', year 2024, indicator 'i/r'")
 def _(tmp):
     fw = fw_file(tmp, "index: {code: i, children: [{code: a}, "
@@ -551,6 +562,16 @@ def _(tmp):
 
     methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
         lambda x, direction, l_u=(0, 1): x)
+
+
+@case("M86", "'n_dist2ref' has no global form")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})
+
+
+@case("M87", "global is 'yearly'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "global": "yearly"}})
 
 
 # ----------------------------------------------------------------- applying a method (A)

@@ -1,6 +1,7 @@
 """The web app: the JSON API through httpx against the real app, and the page in a real
 headless Chromium (Debian's package) driven by Playwright, served by a real uvicorn."""
 
+import itertools
 import os
 import shutil
 import socket
@@ -11,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, assume, given, settings
 
 import fintech_index as fi
 from fintech_index.store import Store
 from fintech_index.web.app import create_app
+from fintech_index.web.reweight import Reweighting
+
+from .test_engine import bits, builds
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -79,15 +84,15 @@ def test_api_editions_ranking_unit_compare_methodology(client, results):
 
 
 def test_api_reweight_equals_the_engine(client, results):
-    w = {"level": 2.0, "potential": 0.5, "environment": 1.0}
+    w = {"industry": 2.0, "technology": 0.5, "environment": 1.0}
     got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": w}).json()
     assert [r["unit"] for r in got["rows"]] == engine_ranking(results, w)
-    pillar = {"fintech_firms": 3.0, "potential": 0.5}
+    pillar = {"fintech_firms": 3.0, "technology": 0.5}
     got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": pillar}).json()
     assert [r["unit"] for r in got["rows"]] == engine_ranking(results, pillar)
     assert got["weights"]["fintech_firms"] == 3.0
     assert "fintech_firms" in {p["node"] for p in got["pillars"]}
-    for bad in ({"x": 1}, {"level": 0}, {"gfcdi": 2}):
+    for bad in ({"x": 1}, {"industry": 0}, {"gfcdi": 2}):
         r = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": bad})
         assert r.status_code == 422, bad
 
@@ -159,12 +164,12 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         labels = page.inner_text("#sliders")
         page.select_option("#cityA", "SHA")
         page.select_option("#cityB", "LON")
-        for node, value in (("level", "2.5"), ("fintech_firms", "3")):
+        for node, value in (("industry", "2.5"), ("fintech_firms", "3")):
             page.eval_on_selector(f"#w-{node}", f"el => {{ el.value = '{value}'; "
                                   "el.dispatchEvent(new Event('input')); }")
         page.wait_for_function("document.body.dataset.ready && JSON.parse("
                                "document.body.dataset.ready).fintech_firms === 3 && "
-                               "JSON.parse(document.body.dataset.ready).level === 2.5")
+                               "JSON.parse(document.body.dataset.ready).industry === 2.5")
         page.wait_for_function("(document.body.dataset.compared || '').startsWith('SHA|LON|')"
                                " && document.body.dataset.compared.includes("
                                "'\"fintech_firms\":3')")
@@ -178,11 +183,11 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-reweighted.png"), full_page=True)
         browser.close()
-    weights = {"level": 2.5, "fintech_firms": 3.0}
+    weights = {"industry": 2.5, "fintech_firms": 3.0}
     expected = engine_ranking(results, weights)
     assert shown == expected
     assert not np.array_equal(shown, list(results.ranking(2025).index))
-    assert "Fintech development level" in labels and "Fintech firms" in labels
+    assert "Industry" in labels and "Fintech firms" in labels
     city = results.panel.units["name"]
     assert names[0] == city[expected[0]]
     assert f"{city['SHA']}: rank (score)" in header and f"{city['LON']}: rank (score)" in header
@@ -228,3 +233,30 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(store_path):
             case.call_and_validate()
 
         check()
+
+
+GENERATED = itertools.count()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@given(case=builds())
+def test_reweight_with_nominal_weights_is_the_build_for_generated_methodologies(case, tmp_path):
+    """For generated frameworks, data and methodologies (w_budget, round, rank decimals and
+    ties included), the published edition re-weighted with its own weights is the build."""
+    fw, p, meth = case
+    try:
+        res = fi.build(fw, p, meth)
+    except fi.FintechIndexError:
+        assume(False)
+    path = tmp_path / f"generated-{next(GENERATED)}.duckdb"
+    with Store(path) as s:
+        s.publish(res, "e")
+    with Store(path, read_only=True) as s:
+        base = Reweighting.from_edition(s.edition_inputs("e"), s.edition("e"))
+    got = base.apply({})
+    assert base.panel.unit_codes == res.units
+    for node in [fw.index, *base.weighted_nodes]:
+        k = res.nodes.index(node)
+        assert bits(got.scores[node]) == bits(res.score_array[-1, :, k])
+        assert bits(got.ranks[node]) == bits(res.rank_array[-1, :, k])

@@ -129,7 +129,8 @@ def _change(frame_prev, unit: str, rank: float) -> str:
     return fmt.change(frame_prev.at[unit, "rank"] - rank, style="sign")
 
 
-def print_ranking(results: Results, year: int | None, top: int) -> None:
+def print_ranking(results: Results, year: int | None, top: int,
+                  previous_label: str | None = None) -> None:
     frame = results.ranking(year)
     year = results.years[-1] if year is None else year
     earlier = [y for y in results.years if y < year]
@@ -139,7 +140,7 @@ def print_ranking(results: Results, year: int | None, top: int) -> None:
     table = _table(f"{fw.name}: ranking {year}")
     table.add_column("rank", justify="right")
     if frame_prev is not None:
-        table.add_column(f"vs {earlier[-1]}", justify="right")
+        table.add_column(f"vs {previous_label or earlier[-1]}", justify="right")
     table.add_column("unit")
     table.add_column(fw.index, justify="right")
     for d in dims:
@@ -186,11 +187,16 @@ def build_cmd(
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
     year = results.years[results.year_index(year)]  # refuses a year that is not there
-    print_ranking(results, year, top)
+    main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
+    print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
     written = results.write(out)
     written += write_edition_report(results, out, year, focus=focus, lang=lang)
-    if inputs.example == MAIN_EXAMPLE:
-        written += _publish_bundled(results, out, lang, focus)
+    if main:
+        from .examples.fintech import editions_report
+
+        lines, more = editions_report(out, top)
+        console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
+        written += more + _publish_bundled(results, out, lang, focus)
     print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
     print_lead(out, year)
     top_level = sorted({p.relative_to(out).parts[0] for p in written})
@@ -451,7 +457,8 @@ def publish_cmd(
     with Progress(console=console.get(), transient=True) as bar:
         task = bar.add_task(f"publishing {edition}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
-                              coordinates=coords, audit=summary, lang=lang, focus=unit,
+                              coordinates=coords, audit=summary, lang=lang, store=store,
+                              focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
@@ -530,10 +537,13 @@ def convert_coinr_cmd(
 ) -> None:
     """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
     from .coinr import convert_coinr
+    from .methodology import load_methodology
 
     written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
                             meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
+    # what COINr does by default for this data (a panel: global normalisation)
+    console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)
     console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
                   f"-m {written[2]}")
 
@@ -619,16 +629,14 @@ def print_regional_leads(path: Path, index: str) -> None:
 
 def print_agreement() -> None:
     """The fintech index against published rankings (agreement, not reproduction)."""
-    from . import examples as bundled
-    from .examples.fintech import agreement
+    from .examples.fintech import edition_agreement, load_editions
 
-    ex = bundled.load(bundled.FINTECH)
     table = _table("Fintech index: rank agreement with published rankings (their exact "
                    "ranks only; not a reproduction: their data are not public)")
     for col in ("ranking", "edition", "our edition", "cities", "Spearman", "Kendall",
                 "top 10 shared"):
         table.add_column(col, justify="left" if col == "ranking" else "right")
-    for a in agreement(ex.build(), ex.published):
+    for a in edition_agreement(load_editions()):  # each edition on its own framework
         table.add_row(a.ranking.split(" (")[0], str(a.edition), str(a.our_year),
                       str(a.cities), f"{a.spearman:.2f}", f"{a.kendall:.2f}",
                       f"{a.top10_shared} of {a.top10_published}")

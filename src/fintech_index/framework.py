@@ -213,8 +213,11 @@ class Framework:
 
     def to_json(self) -> str:
         """The tree as canonical JSON (what the store keeps and the hash covers)."""
-        nodes = {c: {k: (list(v) if isinstance(v, tuple) else v)
-                     for k, v in vars(n).items() if k != "from_records"} | {
+        def plain(v):  # tuples as lists, declared specs (ordinal) as their fields
+            return (list(v) if isinstance(v, tuple) else
+                    v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v)
+
+        nodes = {c: {k: plain(v) for k, v in vars(n).items() if k != "from_records"} | {
                          "from_records": dict(n.from_records or {})}
                  for c, n in self.nodes.items()}
         return json.dumps({"index": self.index, "nodes": nodes}, sort_keys=True, default=str)

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from . import methods
 from .errors import MethodologyError, Problems
 from .framework import Framework
+from .methods.normalise import GLOBAL, has_global_form
 from .yamlfile import read_yaml, validate
 
 TIES = ("min", "max", "average", "dense", "ordinal")
@@ -116,7 +117,8 @@ class RankChoice(BaseModel):
 
 
 class Methodology(BaseModel):
-    """All choices of a build. Defaults are COINr's: min-max to [0, 100], arithmetic mean."""
+    """All choices of a build. Defaults are COINr's: min-max to [0, 100] (over all years of a
+    panel together, ``global``), arithmetic mean skipping missing children."""
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
@@ -185,6 +187,9 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
             continue
         accepted = set(kernel.params) | {p for a, p in PARAM_FOR_ENGINE_ARG.items()
                                          if kernel.takes(a)}
+        if stage_name == "normalise":
+            accepted.add(GLOBAL)
+            problems += _global_problems(where, c, kernel)
         unknown = sorted(set(c.params) - accepted)
         if unknown:
             problems.add("M10", f"{stage_name} {where}: method '{c.method}' has no "
@@ -208,6 +213,22 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
                                 f"column of {framework.source_file} (groups: "
                                 f"{', '.join(framework.groups) or 'none'}; or country, region, "
                                 "level, parent)")
+    return problems
+
+
+def _global_problems(where: str, c: Choice, kernel) -> Problems:
+    """``global`` (COINr's ``Normalise(global = )``) is true or false, and true only for a
+    method that has a global form."""
+    problems = Problems()
+    value = c.params.get(GLOBAL)
+    if value is not None and not isinstance(value, bool):
+        problems.add("M87", f"normalise {where}: global is {value!r}; accepted: true (normalise "
+                            "all years together, COINr's default for a panel) or false (each "
+                            "year on its own)")
+    elif value is True and not has_global_form(kernel):
+        problems.add("M86", f"normalise {where}: method '{c.method}' has no global form (its "
+                            "reference unit has a value per year); set global: false or "
+                            "choose another method")
     return problems
 
 

@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import DataError, FrameworkError, Problems, StoreError
 from .framework import Framework
-from .panel import _as_text, _parse_numbers, _read_table
 from .store import Store
+from .tables import as_text, parse_numbers, read_table
 
 REQUIRED = ("institution", "unit", "sector", "year")
 OPTIONAL = ("district", "amount", "currency", "source")
@@ -61,7 +61,7 @@ class RecordSpec(BaseModel):
 def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
     """A CSV, Excel or Parquet file of records, checked: every problem listed with file,
     row and column; nothing dropped."""
-    table = _read_table(path, sheet)
+    table = read_table(path, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     missing = [c for c in REQUIRED if c not in f.columns]
@@ -74,11 +74,11 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     if len(f) == 0:
         raise DataError("D11", f"{table.src}: the file has a header but no records")
     problems = Problems()
-    out = pd.DataFrame({c: _as_text(f[c]) for c in ("institution", "unit", "sector")})
+    out = pd.DataFrame({c: as_text(f[c]) for c in ("institution", "unit", "sector")})
     for c in ("institution", "unit", "sector"):
         for i in np.flatnonzero(out[c].to_numpy() == ""):
             problems.add("D27", f"{table.src}: {table.row(int(i))}, column '{c}': empty")
-    years = _parse_numbers(f["year"], table, "year", problems)
+    years = parse_numbers(f["year"], table, "year", problems)
     with np.errstate(invalid="ignore"):
         not_year = ~np.isnan(years) & (~np.isfinite(years) | (years % 1 != 0) | (years < 1900)
                                        | (years > 2100))
@@ -88,17 +88,17 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     for i in np.flatnonzero(np.isnan(years)):
         problems.add("D27", f"{table.src}: {table.row(int(i))}, column 'year': empty")
     out["year"] = np.where(np.isnan(years) | not_year, 0, years).astype(np.int64)
-    out["district"] = _as_text(f["district"]) if "district" in f.columns else ""
-    amount = (_parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
+    out["district"] = as_text(f["district"]) if "district" in f.columns else ""
+    amount = (parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
               else np.full(len(f), np.nan))
-    currency = (_as_text(f["currency"]).str.upper() if "currency" in f.columns
+    currency = (as_text(f["currency"]).str.upper() if "currency" in f.columns
                 else pd.Series([""] * len(f)))
     for i in np.flatnonzero(~np.isnan(amount) & (currency.to_numpy() == "")):
         problems.add("D28", f"{table.src}: {table.row(int(i))}, column 'currency': an amount "
                             "needs its currency (ISO code such as USD, CNY)")
     out["amount"] = amount
     out["currency"] = currency.to_numpy()
-    out["source"] = _as_text(f["source"]) if "source" in f.columns else table.src
+    out["source"] = as_text(f["source"]) if "source" in f.columns else table.src
     problems.raise_as(DataError)
     out["district"] = out["district"].replace("", None)
     out["currency"] = out["currency"].replace("", None)
@@ -108,15 +108,15 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
 
 def read_rates(path: str | Path) -> pd.DataFrame:
     """A dated exchange-rate table: ``currency, date, usd_per_unit[, source]``."""
-    table = _read_table(path)
+    table = read_table(path)
     f = table.frame
     need = ["currency", "date", "usd_per_unit"]
     if any(c not in f.columns for c in need):
         raise DataError("D29", f"{table.src}: header row: a rates table needs columns {need} "
                                f"(found: {list(f.columns)})")
     problems = Problems()
-    rate = _parse_numbers(f["usd_per_unit"], table, "usd_per_unit", problems)
-    dates = pd.to_datetime(_as_text(f["date"]), errors="coerce", format="%Y-%m-%d")
+    rate = parse_numbers(f["usd_per_unit"], table, "usd_per_unit", problems)
+    dates = pd.to_datetime(as_text(f["date"]), errors="coerce", format="%Y-%m-%d")
     for i in np.flatnonzero(dates.isna().to_numpy()):
         problems.add("D30", f"{table.src}: {table.row(int(i))}, column 'date': "
                             f"{f['date'].iat[i]!r} is not a date (YYYY-MM-DD)")
@@ -124,9 +124,9 @@ def read_rates(path: str | Path) -> pd.DataFrame:
         problems.add("D31", f"{table.src}: {table.row(int(i))}, column 'usd_per_unit': needs a "
                             "positive number")
     problems.raise_as(DataError)
-    return pd.DataFrame({"currency": _as_text(f["currency"]).str.upper(),
+    return pd.DataFrame({"currency": as_text(f["currency"]).str.upper(),
                          "date": dates.dt.date, "usd_per_unit": rate,
-                         "source": _as_text(f["source"]) if "source" in f.columns
+                         "source": as_text(f["source"]) if "source" in f.columns
                          else table.src})
 
 
@@ -251,7 +251,11 @@ def _amount_in(store: Store, spec: RecordSpec) -> tuple[str, dict[str, float]]:
         rates = _rates(store, spec.rate_date, currencies + [spec.currency])
     cases = " ".join(f"WHEN '{c}' THEN {float(r)!r}" for c, r in sorted(rates.items())
                      if c.isalnum())
-    return f"amount * (CASE currency {cases} END) / {float(rates[spec.currency])!r}", rates
+    # an amount already in the target currency is taken as it is: a round trip through USD
+    # would move 1e9 CNY to 999999999.9999999 and drop it below a threshold of 1e9
+    target = spec.currency if spec.currency.isalnum() else ""
+    return (f"CASE WHEN currency = '{target}' THEN amount ELSE amount * (CASE currency {cases} "
+            f"END) / {float(rates[spec.currency])!r} END", rates)
 
 
 def _sql(store: Store, spec: RecordSpec) -> tuple[str, list, str]:

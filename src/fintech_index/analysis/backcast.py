@@ -10,13 +10,18 @@ edition's framework is kept with it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
+import numpy as np
+import pandas as pd
+
 from ..build import Results, build
-from ..errors import FrameworkError
-from ..framework import Framework
-from ..methodology import Methodology
+from ..errors import FrameworkError, StoreError
+from ..framework import Framework, framework_from_dict
+from ..methodology import Methodology, methodology_from_dict
 from ..panel import Panel
+from ..store import Store
 
 
 def same_framework(a: Framework, b: Framework) -> bool:
@@ -97,5 +102,86 @@ def changed_nodes(new: Framework, old: Framework) -> list[str]:
                   if c not in new.nodes or c not in old.nodes or key(new, c) != key(old, c))
 
 
-__all__ = ["Backcast", "backcast", "changed_nodes", "effective_weights", "same_framework",
-           "weight_on_levels"]
+
+
+_INDICATOR_FIELDS = {"unit": "unit", "figure_level": "level", "goalposts": "goalposts",
+                     "transform": "transform", "denominator": "denominator",
+                     "target": "target", "source": "source", "ordinal": "ordinal"}
+
+
+def framework_from_json(text: str, name: str, src: str = "<store>") -> Framework:
+    """A framework rebuilt from the canonical JSON the store keeps with each edition
+    (``Framework.to_json``), children in their original order."""
+    raw = json.loads(text)
+    nodes, items = raw["nodes"], []
+
+    def walk(code: str) -> None:
+        n = nodes[code]
+        item = {"code": code, "parent": n["parent"], "name": n["name"],
+                "weight": n["weight"], "direction": n["direction"]}
+        for key in ("name_zh", "description"):
+            if n.get(key) is not None:
+                item[key] = n[key]
+        if n["is_indicator"]:
+            item["type"] = "indicator"
+            item |= {spec: n[field] for field, spec in _INDICATOR_FIELDS.items()
+                     if n.get(field) is not None}
+            if n.get("from_records"):
+                item["from_records"] = n["from_records"]
+        else:
+            item["type"] = "aggregate"
+        items.append(item)
+        for child in n["children"]:
+            walk(child)
+
+    walk(raw["index"])
+    dens = sorted({i["denominator"] for i in items if i.get("denominator")})
+    doc = {"name": name, "nodes": items} | (
+        {"denominators": [{"code": d} for d in dens]} if dens else {})
+    return framework_from_dict(doc, src)
+
+
+def _panel_from_long(frame: pd.DataFrame, origin: str) -> Panel:
+    """A store dataset (year, unit, indicator, value, flags, source, source_year) as a Panel."""
+    years = tuple(int(y) for y in sorted(frame["year"].unique()))
+    units = list(dict.fromkeys(frame["unit"]))
+    inds = tuple(dict.fromkeys(frame["indicator"]))
+    shape = (len(years), len(units), len(inds))
+    y = np.searchsorted(np.array(years), frame["year"].to_numpy())
+    u = pd.Index(units).get_indexer(frame["unit"])
+    k = pd.Index(inds).get_indexer(frame["indicator"])
+    values = np.full(shape, np.nan)
+    flags = np.zeros(shape, np.uint8)
+    source_year = np.zeros(shape, np.int32)
+    source_id = np.full(shape, -1, np.int32)
+    values[y, u, k] = frame["value"].to_numpy(float)
+    flags[y, u, k] = frame["flags"].fillna(0).to_numpy(np.uint8)
+    source_year[y, u, k] = frame["source_year"].fillna(0).to_numpy(np.int32)
+    sid, sources = pd.factorize(frame["source"].fillna(""))
+    source_id[y, u, k] = sid
+    meta = pd.DataFrame({"name": units}, index=pd.Index(units, name="code"))
+    return Panel(values=values, years=years, units=meta, indicators=inds, flags=flags,
+                 source_id=source_id.astype(np.int32), source_year=source_year,
+                 sources=tuple(str(s) for s in sources), origin=origin)
+
+
+def store_backcast(store: Store, previous: str, new: str) -> Backcast:
+    """Back-cast from the store, for any index: the edition ``new``'s framework and
+    methodology (kept with it) applied to the data of the edition ``previous`` (the store's
+    dataset whose hash is that edition's data hash), its last year."""
+    new_in, prev_in = store.edition_inputs(new), store.edition_inputs(previous)
+    name = store.con.execute("SELECT framework_name FROM editions WHERE name = ?",
+                             [new]).fetchone()[0]
+    fw = framework_from_json(json.dumps(new_in["framework"]), name, f"edition '{new}'")
+    meth = methodology_from_dict(new_in["methodology"], f"edition '{new}'")
+    wanted = prev_in["manifest"]["data_hash"]
+    hit = store.con.execute("SELECT name FROM datasets WHERE data_hash = ? ORDER BY name",
+                            [wanted]).fetchone()
+    if hit is None:
+        raise StoreError("S40", f"{store.path}: no dataset holds the data of edition "
+                                f"'{previous}' (data hash {wanted[:12]}...); store them with "
+                                "put_dataset before publishing, so that the edition can be "
+                                "back-cast")
+    panel = _panel_from_long(store.dataset(hit[0]), f"dataset '{hit[0]}'")
+    year = int(prev_in["manifest"]["years"][-1])
+    return backcast(fw, panel, meth, year, f"edition '{previous}'")

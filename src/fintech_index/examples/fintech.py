@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +19,7 @@ from ..panel import IMPUTED, Panel, load_panel
 from ..prepare import screen
 
 EDITION_YEARS = (2024, 2025)
+
 CITY_LEVELS = ("city", "metro", "cluster")
 
 
@@ -214,3 +217,112 @@ def edition_agreement(eds: Editions, published: pd.DataFrame | None = None) -> l
     for y in years:
         out += agreement(eds.own[y], published[nearest == y])
     return sorted(out, key=lambda a: (a.ranking, a.edition))
+
+
+BROKERAGE_BATCH = "brokerage-it-investment"
+
+
+def brokerage_counts(store) -> pd.DataFrame:
+    """Ingest the bundled brokerage records and their dated CNY rate into ``store`` (once)
+    and count, per HQ city and year, the firms above 1 billion yuan with ``from_records``
+    (DuckDB SQL): ``unit, year, indicator, value, source, source_year``."""
+    from .. import records
+    from . import datasets_dir
+
+    folder = datasets_dir() / "fintech"
+    fw = load_framework(folder / "brokerage.records.yaml")
+    done = store.con.execute("SELECT count(*) FROM records WHERE batch = ?",
+                             [BROKERAGE_BATCH]).fetchone()[0]
+    if not done:
+        records.ingest(store, records.read_records(
+            folder / "brokerage_it_investment_records.csv"), BROKERAGE_BATCH)
+        records.put_rates(store, records.read_rates(folder / "brokerage_fx_rates.csv"))
+    return records.aggregate(store, fw)
+
+
+def brokerage_sentence(counts: pd.DataFrame, year: int, names: dict[str, str],
+                       records_in_year: int | None = None) -> str:
+    """'Of the 8 listed brokerages that disclosed more than 1 billion yuan (...) of IT
+    investment for 2022, 3 are based in Beijing, 2 in Shanghai, ...': the exact scope of the
+    count (listed firms, disclosed amounts, that year), cities by count then name."""
+    rows = counts[(counts["year"] == year) & (counts["value"] > 0)]
+    by_city = sorted(((int(v), names.get(u, u)) for u, v in zip(rows["unit"], rows["value"],
+                                                                 strict=True)),
+                     key=lambda t: (-t[0], t[1]))
+    total = sum(n for n, _ in by_city)
+    hit = re.search(r"= 1 billion (\w+) \((\$[^)]+)\) at (.+)\)$", rows["source"].iloc[0]) \
+        if len(rows) else None
+    amount = (f"1 billion yuan ({hit.group(2)} at {hit.group(3)})" if hit
+              else "1 billion yuan")
+    parts = [f"{n} in {c}" for n, c in by_city]
+    if parts:
+        n, c = by_city[0]
+        parts[0] = f"{n} {'is' if n == 1 else 'are'} based in {c}"
+    listing = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    firms = "brokerage that" if total == 1 else "brokerages that"
+    scope = ("" if records_in_year is None else
+             f" (scope: the {records_in_year} firm-year statements for {year} in the bundled "
+             "press records of listed firms' disclosures)")
+    return (f"Of the {total} listed {firms} disclosed more than {amount} of IT "
+            f"investment for {year}, {listing}{scope}.")
+
+
+def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list[Path]]:
+    """What ``fintech-index build`` adds for the bundled index: the 2024 edition's ranking
+    on its own framework, each edition's share of weight and of values at city level, the
+    universe screen (who is out and why), each non-default treatment with its reason, and
+    the brokerage sentence. Returns the lines to print and the files written."""
+    from ..store import Store
+    from . import datasets_dir
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    eds = load_editions()
+    written: list[Path] = []
+    first, last = EDITION_YEARS[0], EDITION_YEARS[-1]
+    lines = [f"Changes to {last} are against the {eds.backcast.label}: like for like."]
+    own = eds.own[first]
+    fw = own.framework
+    dims = list(fw.nodes[fw.index].children)
+    lines.append(f"{fw.name}: ranking {first} on its own framework ({', '.join(dims)})")
+    frame = own.ranking(first)
+    lines.append(f"{'rank':>4}  {'city':<32}{'score':>7}  " + "  ".join(f"{d:>11}" for d in dims))
+    for unit, row in frame[frame["rank"].notna()].head(top).iterrows():
+        lines.append(f"{int(row['rank']):>4}  {row['name'] + ' (' + unit + ')':<32}"
+                     f"{row['score']:>7.2f}  "
+                     + "  ".join(f"{row[f'{d}.score']:>6.2f} ({int(row[f'{d}.rank']):>2})"
+                                 for d in dims))
+    for y in EDITION_YEARS:
+        s = eds.summary(y)
+        lines.append(f"Edition {y}: {s['cities']} cities, {s['indicators']} indicators; "
+                     f"{s['weight_city_level']:.1%} of the index weight and "
+                     f"{s['values_city_level']:.1%} of the values are city, metro or cluster "
+                     f"figures ({s['weight_country']:.1%} of the weight on country figures); "
+                     f"{s['imputed']:.1%} of the values imputed, {s['below_cutoff']:.1%} "
+                     "placed below a published list's cut-off.")
+        t = eds.screening[y]
+        gone = t[~t["kept"]]
+        lines.append(f"Screened out of {y} ({len(gone)}): " + "; ".join(
+            f"{r['name']}: {r['why_out']}" for _, r in gone.iterrows()))
+        p = out / f"screening_{y}.csv"
+        t.to_csv(p, index=False, lineterminator="\n")
+        written.append(p)
+    p = out / f"ranking_{first}_own_framework.csv"
+    frame.to_csv(p, lineterminator="\n")
+    written.append(p)
+    lines.append("Treatment choices other than the default, with their reasons:")
+    for code, choice in eds.methodology.treat.by_node.items():
+        lines.append(f"  {code}: {choice.method}: {choice.reason}")
+    if eds.methodology.impute is not None and eds.methodology.impute.reason:
+        lines.append(f"  imputation {eds.methodology.impute.method}: "
+                     f"{' '.join(eds.methodology.impute.reason.split())}")
+    with Store(out / "records.duckdb") as store:
+        counts = brokerage_counts(store)
+        statements = store.con.execute(
+            "SELECT count(*) FROM records WHERE batch = ? AND year = 2022",
+            [BROKERAGE_BATCH]).fetchone()[0]
+    written.append(out / "records.duckdb")
+    cities = pd.read_csv(datasets_dir() / "fintech" / "cities.csv", keep_default_na=False)
+    lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
+                                                           strict=True)), statements))
+    return lines, written

@@ -231,3 +231,19 @@ def _em_matrix(a: np.ndarray, max_iter: int, tol: float) -> np.ndarray:
         if done:
             break
     return np.where(miss, filled, a)
+
+
+@register("impute", "i_EM_bounded")
+def i_em_bounded(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
+    """COINr-style ``i_EM`` (multivariate normal EM), each imputed value then truncated to
+    the range its indicator takes among the observed units of the same year:
+    ``x_imp = min(max(x_EM, min_obs), max_obs)``. A normal model can place an estimate
+    outside a bounded scale (a GPCI score below 0); an imputation must stay a value the
+    indicator can take (OECD/JRC Handbook 2008, section 1.3: imputed values are estimates
+    of plausible data, flagged as such)."""
+    filled = i_em(x, max_iter=max_iter, tol=tol)
+    with np.errstate(all="ignore"):
+        lo = np.nanmin(x, axis=-2, keepdims=True)
+        hi = np.nanmax(x, axis=-2, keepdims=True)
+    bounded = np.clip(filled, lo, hi)
+    return np.where(np.isnan(x), bounded, x)

@@ -31,15 +31,28 @@ def paper_file_name(results: Results, unit: str, lang: str = "en") -> str:
     return f"{safe}_white_paper_{results.years[-1]}{'' if lang == 'en' else '_' + lang}.pdf"
 
 
+def _store_places(store: Path, units: list[str], year: int) -> dict:
+    """District tables from the store's records, for the units that have some."""
+    from ..districts import store_places
+    from ..store import Store
+
+    with Store(store, read_only=True) as s:
+        got = {u: store_places(s, u, year) for u in units}
+    return {u: t for u, t in got.items() if t is not None}
+
+
 def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None = None,
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
-                lang: str = "en", progress: Callable[[str], None] | None = None,
+                lang: str = "en", store: Path | None = None,
+                progress: Callable[[str], None] | None = None,
                 focus: str | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
     plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
     ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
-    given; rank intervals from ``audit`` (an uncertainty summary) when given."""
+    given; rank intervals from ``audit`` (an uncertainty summary) when given; the papers'
+    district sections from the records in ``store`` where it has district records for a
+    city (else the bundled unicorn lists)."""
     from .excel import write_workbook
     from .i18n import check_lang
     from .pdf import PaperContext, write_white_paper
@@ -56,10 +69,12 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
         tick("site")
     if pdf is not None:
         context = PaperContext.of(results)
-        for unit in paper_units(results, cities):
+        units = paper_units(results, cities)
+        places = _store_places(store, units, results.years[-1]) if store else {}
+        for unit in units:
             written.append(write_white_paper(
                 results, unit, Path(pdf) / paper_file_name(results, unit, lang), audit=audit,
-                lang=lang, context=context))
+                lang=lang, context=context, places=places.get(unit)))
             tick(f"white paper {unit}")
     if xlsx is not None:
         written.append(write_workbook(results, xlsx, audit=audit, lang=lang))

@@ -35,7 +35,12 @@ from .provenance import methodology_rows, value_table
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
-SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
+SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f6000",
+          "#595959"]
+# raw values on the cover, where the framework has them
+COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
+                    ("gfci_rating", "gfci"))
+LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
@@ -102,11 +107,14 @@ class PaperContext:
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en", context: PaperContext | None = None) -> dict:
+                     lang: str = "en", context: PaperContext | None = None,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
     p_top10); without one the paper says so instead of showing an interval. ``context``:
-    the edition's shared computations (made here when not given)."""
+    the edition's shared computations (made here when not given). ``places``: the
+    district table from the store (``districts.store_places``) instead of the bundled
+    unicorn lists."""
     check_lang(lang)
     fw = results.framework
     ctx = context or PaperContext.of(results)
@@ -143,11 +151,11 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "value": F.change(change_overall, lang) if prev else "-",
          "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
         {"label": t("interval"),
-         "value": f"{interval['lo']}-{interval['hi']}" if interval else "-",
+         "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    for code, key in (("fintech_unicorns", "fintech_unicorns"), ("gfci_rating", "gfci")):
+    for code, key in COVER_INDICATORS:
         if code in fw.indicators:
             r = raw_of(code)
             figures.append({"label": t(key), "value": r["value"],
@@ -206,13 +214,15 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     # ---- strengths and weaknesses, with the reason
     def reason_lines(frame: pd.DataFrame, key: str) -> list[str]:
         out = []
-        for r in frame.itertuples():
+        for r in frame.head(LISTED).itertuples():
             raw = ""
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
                 raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
             out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
+        if len(frame) > LISTED:
+            out.append(t("more", n=len(frame) - LISTED))
         return out or [t("none")]
 
     prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
@@ -227,7 +237,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     peer_rows = [{"self": u == unit, "cells": [
         _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
         _num(cur.scores.at[u, fw.index], 2, lang),
-        "" if u == unit else f"{cur.scores.at[u, fw.index] - pr.score:+.2f}"]}
+        "" if u == unit else F.signed(cur.scores.at[u, fw.index] - pr.score, 2, lang)]}
         for u in around]
     peers_block = {"title": t("peers"), "note": t("peers_note", city=city),
                    "head": [t("col_rank"), t("col_city"), t("col_score"),
@@ -259,7 +269,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
         "records": _records_block(unit, cur.year, lang),
-        "districts": _districts_block(unit, cur.year, lang),
+        "districts": _districts_block(unit, cur.year, lang, places),
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
@@ -290,17 +300,20 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
             "empty": text("wp_no_unicorns", lang)}
 
 
-def _districts_block(unit: str, year: int, lang: str) -> dict:
-    """Location quotients of the places inside the metro, and cited district notes."""
-    table, info = district_data.unicorn_places(unit, year)
+def _districts_block(unit: str, year: int, lang: str,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
+    """Location quotients of the places inside the metro (``places``: a table and its
+    facts from the store's records; default: the bundled unicorn lists), and cited
+    district notes."""
+    table, info = places if places is not None else district_data.unicorn_places(unit, year)
     summary = district_data.place_summary(table, MIN_FIRMS)
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
                             place=table["district"].iloc[0]))
     elif info["places"] > 1:
-        lead = summary.sort_values(["fintech_firms", "firms"], ascending=False,
-                                   kind="stable").iloc[0]
+        lead = district_data.place_summary(table, 1).sort_values(
+            ["fintech_firms", "firms"], ascending=False, kind="stable").iloc[0]
         lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
@@ -313,6 +326,8 @@ def _districts_block(unit: str, year: int, lang: str) -> dict:
                          str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
         lines.append(text("wp_no_unicorns", lang))
+    if info["firms"]:
+        lines.append(text("wp_districts_source", lang, source=info["source"]))
     notes = district_data.district_notes(unit)
     return {
         "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
@@ -378,9 +393,11 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
-                      context: PaperContext | None = None) -> Path:
+                      context: PaperContext | None = None,
+                      places: tuple[pd.DataFrame, dict] | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context)
+    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
+                            places=places)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
