@@ -270,7 +270,8 @@ class Site:
         gap_fig = {"data": [
             {"type": "scatter", "x": years, "y": [g.range for g in gaps], "name": t["gap_range"]},
             {"type": "scatter", "x": years, "y": [g.sd for g in gaps], "name": t["gap_sd"]}],
-            "layout": {"xaxis": {"dtick": 1}, "margin": {"t": 10}, "height": 320}}
+            "layout": {"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"},
+                       "margin": {"t": 10}, "height": 320}}
         leads = regional_leads(self.cur, top=self.top)
         regions = [{"name": t.get(f"region_{g}", g), "units": int(r["units"]),
                     "top": int(r[f"top_{self.top}"]), "mean": r[f"mean_{self.fw.index}"]}
