@@ -171,6 +171,23 @@ def test_text_from_the_data_is_escaped(tmp_path):
     assert "Ok &amp; Co" in (tmp_path / "site" / "index.html").read_text()
 
 
+def test_unit_codes_become_safe_file_names_and_links(tmp_path):
+    """A unit code is user data: '../x y' and 'Z?' get pages inside city/ whose names are
+    safe on disk and in a URL, and the links point at them."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b"}]}})
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,indicator,value\n../x y,2024,a,1\n../x y,2024,b,2\n"
+                    "Z?,2024,a,3\nZ?,2024,b,1\n")
+    res = fi.build(fw, fi.load_panel(data, fw))
+    written = write_site(res, tmp_path / "site", langs=("en",))
+    city = tmp_path / "site" / "city"
+    assert sorted(p.name for p in city.iterdir()) == ["Z_3F.html", "_2E_2E_2Fx_20y.html"]
+    assert all(p.resolve().is_relative_to((tmp_path / "site").resolve()) for p in written)
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="city/_2E_2E_2Fx_20y.html"' in index and 'href="city/Z_3F.html"' in index
+
+
 def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(results, tmp_path):
     """Luxembourg has no UN WUP 2018 point (under 300,000 people): a city without
     coordinates is drawn at its country's centroid (Natural Earth's, in the shipped

@@ -99,6 +99,17 @@ def _copy_assets(out: Path) -> None:
         f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n", encoding="utf-8")
 
 
+_KEEP = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-")
+
+
+def city_files(units: list[str]) -> dict[str, str]:
+    """Unit code -> the file name (without .html) of its page, safe as a file name and as
+    a URL segment: ASCII letters, digits and '-' kept, any other character written as '_'
+    and its UTF-8 bytes in hex ('../x' -> '_2E_2E_2Fx'), so two codes never share a file."""
+    return {u: "".join(c if c in _KEEP else "".join(f"_{b:02X}" for b in c.encode("utf-8"))
+                       for c in str(u)) for u in units}
+
+
 @cache
 def country_centroids() -> dict[str, tuple[float, float]]:
     """ISO3 -> (longitude, latitude) of the centroid Natural Earth gives each country in the
@@ -123,6 +134,8 @@ class Site:
         self.coordinates, self.audit, self.focus = coordinates, audit, focus
         self.dims = list(self.fw.nodes[self.fw.index].children)
         self.ranked = list(self.cur.ranked().index)
+        # the file of each city's page (city/<file>.html): a unit code is user data
+        self.files = city_files(self.ranked)
         self.top_units = self.ranked[:top]
         self.y = len(results.years) - 1
         known = {e.year: e for e in (self.cur, self.prev) if e is not None}
@@ -260,7 +273,7 @@ class Site:
         t = strings(lang)
         lead = lead_story(self.cur, self.prev, top=self.top, lang=lang, focus=self.focus,
                           node_names=nodes, facts=self.facts)
-        rows = [{"unit": u, "name": units[u], "rank": self.rank[u][self.fw.index],
+        rows = [{"file": self.files[u], "name": units[u], "rank": self.rank[u][self.fw.index],
                  "score": self.score[u][self.fw.index], "change": self.change(u),
                  "interval": self.interval(u),
                  "dims": [self.rank[u][d] for d in self.dims]} for u in self.ranked]
@@ -291,7 +304,8 @@ class Site:
         tables = []
         for node in self.aggregates:
             tables.append({"name": nodes[node], "level": self.fw.nodes[node].level, "rows": [
-                {"unit": u, "name": units[u], "rank": r, "change": self.change(u, node),
+                {"file": self.files[u], "name": units[u], "rank": r,
+                 "change": self.change(u, node),
                  "score": self.score[u][node]}
                 for u, r in self.cur.ranked(node).items()]})
         page = Page(lang, "rankings.html", self.langs)
@@ -370,7 +384,7 @@ class Site:
                    for e, ranks in zip(self.editions, self.history[unit], strict=True)]
         listing = {kind: [(nodes[n], r) for n, r in pairs]
                    for kind, pairs in self.listings[unit].items()}
-        page = Page(lang, f"city/{unit}.html", self.langs)
+        page = Page(lang, f"city/{self.files[unit]}.html", self.langs)
         return self.render(
             "city.html", page, t["title_city"].format(city=units[unit],
                                                       index=nodes[self.fw.index],
@@ -378,7 +392,8 @@ class Site:
             unit=unit, name=units[unit], rank=pr.rank, score=pr.score,
             n_ranked=len(self.ranked), change=self.change(unit),
             prev_year=self.prev.year if self.prev else None, interval=self.interval(unit),
-            audit_top=self.audit_top, peers=[(p, units[p]) for p in peers], listing=listing,
+            audit_top=self.audit_top, peers=[(self.files[p], units[p]) for p in peers],
+            listing=listing,
             tree=self._tree(unit, lang, nodes), chart=chart, history=history,
             history_heads=[nodes[n] for n in [self.fw.index, *self.dims]])
 
