@@ -211,8 +211,8 @@ def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(resul
 @pytest.mark.slow
 def test_map_draws_its_cities_with_every_network_request_blocked(results, site, tmp_path):
     """Real Chromium, file:// pages, every non-file request aborted: the map draws the
-    countries and one marker per ranked city (Luxembourg included), the Chinese page
-    renders its CJK text with a CJK font."""
+    countries and one marker per ranked city, New York's page shows its unicorn counts as
+    the data file has them, the Chinese page renders its CJK text with a CJK font."""
     if shutil.which("chromium") is None:
         pytest.skip("Debian chromium not installed; .ci/run installs it")
     from playwright.sync_api import sync_playwright
@@ -242,6 +242,10 @@ def test_map_draws_its_cities_with_every_network_request_blocked(results, site, 
                                 ".map(p => (p.getAttribute('d') || '').length)"
                                 ".reduce((a, b) => a + b, 0)")
         page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
+        # a city page as the reader sees it: New York's raw values equal the data
+        page.goto((site / "city" / "NYC.html").as_uri())
+        shown = {code: page.locator(f'#tree tr[data-node="{code}"] td.value').inner_text()
+                 for code in ("fintech_unicorns", "unicorns_all")}
         page.goto((site / "zh" / "index.html").as_uri())
         page.wait_for_selector("#map .scattergeo path.point", timeout=20_000)
         cdp = ctx.new_cdp_session(page)
@@ -254,6 +258,10 @@ def test_map_draws_its_cities_with_every_network_request_blocked(results, site, 
         browser.close()
     assert outside == [] and errors == []
     assert points == len(results.units) and borders > 10_000
+    data = pd.read_csv(datasets_dir() / "fintech" / "fintech.csv")
+    data = data[(data["unit"] == "NYC") & (data["year"] == 2025)].set_index("indicator")
+    for code, text in shown.items():
+        assert text.strip() == f"{int(data.at[code, 'value'])} firms", code
     assert any("CJK" in f["familyName"] and f["glyphCount"] >= 4 for f in fonts), fonts
 
 
