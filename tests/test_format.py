@@ -64,6 +64,22 @@ def test_number_round_trips_to_its_rounding(x):
         assert abs(float(text.replace(",", "")) - x) <= 0.005 + 1e-9 * abs(x)
 
 
+def test_strings_table_has_no_key_twice():
+    """YAML keeps the last of two equal keys without a word: refuse that in the table."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(i18n.STRINGS_FILE.read_text(encoding="utf-8"), Loader=Strict)
+
+
 def test_strings_table_is_complete_and_languages_are_checked():
     en, zh = i18n.strings("en"), i18n.strings("zh")
     assert en.keys() == zh.keys() and len(en) > 40
