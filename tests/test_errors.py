@@ -89,6 +89,13 @@ def _(tmp):
     check_lang("fr")
 
 
+@case("U49", "'Atlantis'")
+def _(tmp):
+    from fintech_index.analysis.edition import Edition
+    from fintech_index.analysis.lead import resolve_unit
+    resolve_unit(Edition.of(small_build()), "Atlantis")
+
+
 @case("U52", "'ATL'")
 def _(tmp):
     return CliRunner().invoke(app, ["districts", "ATL"])

@@ -121,17 +121,17 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
 
 
 def _fmt(v: float, digits: int = 3) -> str:
-    return "" if v != v else (f"{int(v)}" if digits == 0 else f"{v:.{digits}f}")
+    from .publish import format as fmt
+
+    return fmt.rank(v) if digits == 0 else fmt.number(v, digits)
 
 
 def _change(frame_prev, unit: str, rank: float) -> str:
+    from .publish import format as fmt
+
     if frame_prev is None or unit not in frame_prev.index:
         return ""
-    before = frame_prev.at[unit, "rank"]
-    if before != before:
-        return "new"
-    d = int(before - rank)
-    return "=" if d == 0 else (f"+{d}" if d > 0 else f"{d}")
+    return fmt.change(frame_prev.at[unit, "rank"] - rank, style="sign")
 
 
 def print_ranking(results: Results, year: int | None, top: int,
@@ -180,11 +180,17 @@ def build_cmd(
                                                 "first)"),
     units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
                                                 "...]): the data's units must be in it"),
+    lang: str = typer.Option("en", help="language of the lead story and of the site's root "
+                                        "(en, zh; the site is written in both)"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .analysis import write_edition_report
     from .build import build
+    from .publish.i18n import check_lang
 
+    check_lang(lang)
     inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
     if inputs.example is not None:
         out = out / inputs.example
@@ -193,16 +199,15 @@ def build_cmd(
     main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
     print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
     written = results.write(out)
-    written += write_edition_report(results, out, year)
+    written += write_edition_report(results, out, year, focus=focus, lang=lang)
     if main:
         from .examples.fintech import editions_report
 
         lines, more = editions_report(out, top)
         console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
-        written += more + _publish_bundled(results, out)
+        written += more + _publish_bundled(results, out, lang, focus)
     print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
-    sentences = out / f"sentences_{year}.txt"
-    console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
+    print_lead(out, year)
     top_level = sorted({p.relative_to(out).parts[0] for p in written})
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
         f"{t}/" if (out / t).is_dir() else t for t in top_level))
@@ -368,7 +373,33 @@ def districts_cmd(
                                       "(LQ = (n_ds / n_d) / (N_s / N))"))
 
 
-def _publish_bundled(results: Results, out: Path) -> list[Path]:
+def print_lead(out: Path, year: int) -> None:
+    """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
+    lead = (out / f"lead_{year}.txt").read_text(encoding="utf-8").split("\n\n")[0]
+    n_all = len((out / f"sentences_{year}.txt").read_text(encoding="utf-8").splitlines())
+    console.print(lead.strip(), soft_wrap=True, markup=False, highlight=False)
+    console.print(f"({n_all} sentences in all: lead_{year}.txt by section, sentences_{year}.txt)")
+
+
+def quick_audit_of(results: Results, example: str):
+    """The small uncertainty analysis (a DataFrame) of a bundled example that has an
+    uncertainty spec; None for the others."""
+    from .audit.quick import quick_audit
+    from .examples import datasets_dir
+
+    spec = datasets_dir() / example / f"{example}.uncertainty.yaml"
+    return quick_audit(results, spec) if spec.exists() else None
+
+
+def _focus_unit(results: Results, focus: str | None) -> str | None:
+    from .analysis.edition import Edition
+    from .analysis.lead import resolve_unit
+
+    return resolve_unit(Edition.of(results), focus) if focus else None
+
+
+def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
+                     ) -> list[Path]:
     from .districts import all_places
     from .examples.fintech import publish_inputs
     from .exports import write_csv
@@ -378,8 +409,18 @@ def _publish_bundled(results: Results, out: Path) -> list[Path]:
     year = results.years[-1]
     places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
     write_csv(all_places(year), places)
-    return [places] + publish_all(results, site=out / "site", pdf=out / "white_papers",
-                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords)
+    written = [places]
+    audit = quick_audit_of(results, MAIN_EXAMPLE)
+    if audit is not None:
+        p = out / f"uncertainty_summary_{year}.csv"
+        write_csv(audit, p, index=True)
+        written.append(p)
+        console.print(f"small audit: {audit.attrs['replications']:,} replications of "
+                      f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
+                      "site; `fintech-index audit` for the full analysis)")
+    return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
+                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords,
+                                 audit=audit, lang=lang, focus=_focus_unit(results, focus))
 
 
 @app.command("publish")
@@ -390,10 +431,14 @@ def publish_cmd(
     pdf: Path | None = typer.Option(None, help="folder for the city white papers"),
     xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
-    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
+    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit "
+                                                 "(default: a small audit is run)"),
     cities: str | None = typer.Option(None, help="white papers for these cities too, beside "
                                       "the top ten (codes, comma-separated: SHA,BJS)"),
-    lang: str = typer.Option("en", help="language of the white papers and workbook: en, zh"),
+    lang: str = typer.Option("en", help="language of the white papers and workbook and at "
+                                        "the site's root (the site has both): en, zh"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
     from rich.progress import Progress
@@ -410,12 +455,15 @@ def publish_cmd(
                                        "--xlsx FILE and/or --store FILE")
     results = bundled.load(example).build()
     summary = read_summary(audit, results.panel.unit_codes) if audit else None
+    unit = _focus_unit(results, focus)
     if store is not None:
         from .store import Store
 
         with Store(store) as s:
             s.publish(results, edition)
     _, coords = publish_inputs(example)
+    if summary is None and (site or pdf or xlsx):
+        summary = quick_audit_of(results, example)
     extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
     papers = paper_units(results, extra) if pdf else []
     steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
@@ -426,6 +474,7 @@ def publish_cmd(
         task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
                               coordinates=coords, audit=summary, lang=lang, store=store,
+                              focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))

@@ -65,12 +65,14 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
                 lang: str = "en", store: Path | None = None,
-                progress: Callable[[str], None] | None = None) -> list[Path]:
+                progress: Callable[[str], None] | None = None,
+                focus: str | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
-    plus ``cities``; papers and workbook in ``lang`` (en or zh); rank intervals from
-    ``audit`` (an uncertainty summary) when given; the papers' district sections from the
-    records in ``store`` where it has district records for a city (else the bundled
-    unicorn lists)."""
+    plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
+    ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
+    given; rank intervals from ``audit`` (an uncertainty summary) when given; the papers'
+    district sections from the records in ``store`` where it has district records for a
+    city (else the bundled unicorn lists)."""
     from .excel import write_workbook
     from .i18n import check_lang
     from .pdf import PaperContext, write_white_paper
@@ -80,7 +82,10 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
-        written += write_site(results, site, coordinates=coordinates, audit=audit)
+        from .format import LANGS
+
+        written += write_site(results, site, coordinates=coordinates, audit=audit,
+                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus)
         tick("site")
     if pdf is not None:
         context = PaperContext.of(results)
