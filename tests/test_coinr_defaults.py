@@ -229,3 +229,34 @@ def test_a_column_constant_in_one_year_normalises_globally_but_not_yearly():
     constant = panel(fw, [[[5.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0]]] * 2)
     with pytest.raises(fi.MethodError, match=r"in every year.*\[A04\]"):
         fi.build(fw, constant)
+
+
+@pytest.mark.parametrize("value", [1.5, -0.1, "most"])
+def test_dat_thresh_outside_0_1_is_refused_before_any_work(value):
+    with pytest.raises(fi.MethodologyError, match=r"dat_thresh = .* is not accepted.*\[M56\]"):
+        fi.build(two_level_framework(), panel(two_level_framework(), [[1.0, 2, 3, 4]] * 3),
+                 fi.methodology_from_dict({"aggregate": {"method": "a_amean",
+                                                         "dat_thresh": value}}))
+
+
+# ------------------------------------------------------------------ Copeland as COINr
+
+def test_copeland_batch_of_weight_sets_equals_single_calls_bit_for_bit():
+    rng = np.random.default_rng(13)
+    x = rng.integers(0, 5, (12, 4)).astype(float)  # ties on purpose
+    w = rng.uniform(0.5, 1.5, (20, 4))
+    f = methods.get("aggregate", "a_copeland").fn
+    batched = f(np.broadcast_to(x, (20, 12, 4)), w)
+    assert np.array_equal(batched, np.stack([f(x, w[b]) for b in range(20)]))
+
+
+@given(arrays(np.float64, (7, 3), elements=st.integers(0, 4).map(float)))
+def test_copeland_a_unit_better_on_every_indicator_wins_every_pair(x):
+    """Adding a unit above everyone on every indicator: it scores n - 1 (it wins all its
+    pairs) and every other unit loses exactly one more pair than before."""
+    f = methods.get("aggregate", "a_copeland").fn
+    w = np.array([1.0, 2.0, 1.0])
+    top = np.vstack([x, x.max(axis=0) + 1])
+    scores = f(top, w)
+    assert scores[-1] == 7
+    np.testing.assert_array_equal(scores[:-1], f(x, w) - 1)

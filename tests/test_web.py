@@ -145,6 +145,16 @@ def server(store_path):
     thread.join(10)
 
 
+def _wait_until(page, expression: str, attempts: int = 300) -> None:
+    """Poll ``expression`` through the DevTools protocol (page.wait_for_function evaluates
+    its predicate with eval, which the app's Content-Security-Policy rightly forbids)."""
+    for _ in range(attempts):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                     "(.ci/run installs it)")
@@ -167,10 +177,10 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         for node, value in (("industry", "2.5"), ("fintech_firms", "3")):
             page.eval_on_selector(f"#w-{node}", f"el => {{ el.value = '{value}'; "
                                   "el.dispatchEvent(new Event('input')); }")
-        page.wait_for_function("document.body.dataset.ready && JSON.parse("
+        _wait_until(page, "document.body.dataset.ready && JSON.parse("
                                "document.body.dataset.ready).fintech_firms === 3 && "
                                "JSON.parse(document.body.dataset.ready).industry === 2.5")
-        page.wait_for_function("(document.body.dataset.compared || '').startsWith('SHA|LON|')"
+        _wait_until(page, "(document.body.dataset.compared || '').startsWith('SHA|LON|')"
                                " && document.body.dataset.compared.includes("
                                "'\"fintech_firms\":3')")
         shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "

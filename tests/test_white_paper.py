@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import numpy as np
+import pandas as pd
 import pypdf
 import pytest
 from PIL import Image
@@ -103,6 +104,18 @@ def test_shanghai_gets_cited_district_notes_not_numbers(results):
     assert "not comparable" in data["districts"]["caveat"]
     assert data["districts"]["lines"][0].startswith("All 35 unicorns") is False
     assert "34 97% 2 1.03" in " ".join(" ".join(r) for r in data["districts"]["rows"])
+    # records-based counts: listed brokerages above 1 billion yuan of IT investment, counted
+    # by DuckDB from the bundled records (Shanghai: Guotai Junan 2019 at the stated floor of
+    # 1 billion yuan, ...)
+    recs = pd.read_csv(datasets_dir() / "fintech" / "brokerage_it_investment_records.csv")
+    sha = recs[(recs["unit"] == "SHA") & (recs["amount"] >= 1e9)].groupby("year").size()
+    expected = " and ".join(", ".join(f"{n} for {y}" for y, n in sha.items()).rsplit(", ", 1))
+    assert data["records"]["lines"] == [
+        "Listed brokerages headquartered in Shanghai that disclosed more than 1 billion yuan "
+        f"of IT investment: {expected} (counted by DuckDB from the bundled press records of "
+        "the firms' disclosures; the threshold is 1 billion CNY ($137 million) at 0.137 USD "
+        "per CNY on 2024-12-17)."]
+    assert white_paper_data(results, "SFO")["records"]["lines"] == []
 
 
 def test_without_audit_the_paper_says_so(results):
@@ -130,8 +143,9 @@ def test_chart_pages_have_ink_in_the_chart_colours(sfo, tmp_path):
     third = np.asarray(Image.open(pages[2]).convert("RGB"))
     for colour in SERIES[:4]:
         assert share_of(third, colour) > 0.0002, colour
-    for page in pages:
+    for page in pages[:-1]:  # full pages; the last may hold the end of the annex table
         assert (np.asarray(Image.open(page).convert("L")) < 128).mean() > 0.005, page
+    assert (np.asarray(Image.open(pages[-1]).convert("L")) < 128).mean() > 0.001
 
 
 @needs_poppler
@@ -212,3 +226,13 @@ def test_names_with_typst_markup_are_printed_as_text(results, tmp_path):
     text = _text(write_white_paper(res, "SFO", tmp_path / "evil.pdf"))
     assert evil + " fintech development white paper 2025" in text
     assert pypdf.PdfReader(tmp_path / "evil.pdf").pages[0].mediabox.width > 500  # A4 kept
+
+
+def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
+    res = fi.examples.load("asem").build()
+    data = white_paper_data(res, "CHE")
+    assert data["records"] is None and data["districts"] is None
+    name = res.framework.nodes[res.framework.index].name
+    assert data["title"] == f"Switzerland: {name} white paper {res.years[-1]}"
+    text = _text(write_white_paper(res, "CHE", tmp_path / "che.pdf"))
+    assert "Methodology annex" in text and "unicorn" not in text

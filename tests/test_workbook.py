@@ -117,13 +117,15 @@ def test_imputed_cells_are_marked_with_their_method(book, results):
 
 def test_methodology_is_a_readable_table(book, results):
     rows = [[c.value for c in r] for r in book["Methodology"].iter_rows()]
-    assert rows[0] == ["stage", "applies to", "method", "parameters"]
+    assert rows[0] == ["stage", "applies to", "method", "parameters", "reason"]
     impute = results.methodology.impute
     assert ["impute", "default", impute.method,
-            ", ".join(f"{k} = {v}" for k, v in sorted(impute.params.items())) or None] in rows
+            ", ".join(f"{k} = {v}" for k, v in sorted(impute.params.items())) or None] in [
+                r[:4] for r in rows]
     for node, choice in results.methodology.treat.by_node.items():
-        assert ["treat", f"node {node}", choice.method] == rows[[r[1] for r in rows].index(
-            f"node {node}")][:3]
+        row = rows[[r[1] for r in rows].index(f"node {node}")]
+        assert ["treat", f"node {node}", choice.method] == row[:3]
+        assert row[4] == " ".join(choice.reason.split())  # why, as the methodology says
     assert not any("{" in str(v) for r in rows for v in r)  # no dict text
 
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from . import methods
 from .errors import MethodologyError, Problems
@@ -129,8 +129,10 @@ class Methodology(BaseModel):
     normalise: Stage = Stage(method="n_minmax", params={"l_u": [0, 100]})
     weight: Stage = Stage(method="w_explicit")
     aggregate: Stage = Stage(method="a_amean")
-    round: dict[str, int] = {}
+    # decimals kept before the parents use a score: round(x, -400) emptied the index
+    round: dict[str, Annotated[int, Field(ge=0, le=15)]] = {}
     rank: RankChoice = RankChoice()
+    _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
     @field_validator("impute", "treat", "normalise", "weight", "aggregate", mode="before")
     @classmethod
@@ -157,14 +159,16 @@ class Methodology(BaseModel):
                   ("aggregate", self.aggregate, aggregates)]
         for stage_name, stage, nodes in stages:
             if stage is not None:
-                problems += _stage_problems(stage_name, stage, nodes, framework)
+                problems += [(code, f"{self._source}: {message}") for code, message in
+                             _stage_problems(stage_name, stage, nodes, framework)]
         for node in self.round:
             if node not in framework.nodes:
-                problems.add("M13", f"round: '{node}' is not a node of {framework.source_file}")
+                problems.add("M13", f"{self._source}: round: '{node}' is not a node of "
+                                    f"{framework.source_file}")
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
-            problems.add("M14", f"denominate: true, but no indicator of {framework.source_file} "
-                                "names a denominator")
+            problems.add("M14", f"{self._source}: denominate: true, but no indicator of "
+                                f"{framework.source_file} names a denominator")
         problems.raise_as(MethodologyError)
 
 
@@ -239,7 +243,9 @@ def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
         raise MethodologyError("M04",
                                f"{src}: the top level must be a mapping of stages (accepted: "
                                f"{', '.join(Methodology.model_fields)})")
-    return validate(Methodology, raw, src, MethodologyError, "M05")
+    meth = validate(Methodology, raw, src, MethodologyError, "M05")
+    meth._source = src
+    return meth
 
 
 def load_methodology(path: str | Path) -> Methodology:

@@ -12,6 +12,7 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -168,8 +169,10 @@ def _check_units_known(found: Sequence[str], known: Sequence[str], table: Table,
     unknown = [u for u in found if u not in set(known)]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
+        close = difflib.get_close_matches(u, list(known), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
-                            f"{u!r} is not a {what} of the framework (known: {listed})")
+                            f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
 
 
 def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
@@ -201,6 +204,10 @@ def panel_from_table(table: Table, framework: Framework, *,
                         f"{table.src}: header row: columns 'unit' and 'year' are required "
                         f"(found: {cols[:12]}); long files have unit, year, indicator, value; "
                         "wide files have unit, year and one column per indicator code")
+    if "indicator" in cols and "value" not in cols and "indicator" not in framework.indicators:
+        raise DataError("D69", f"{table.src}: header row: column 'value' is missing; a long "
+                               "file has unit, year, indicator, value (a wide file has no "
+                               f"'indicator' column) (found: {cols[:12]})")
     is_long = "indicator" in cols and "value" in cols
     if is_long:
         return _load_long(table, framework, units, source, source_year)
@@ -293,9 +300,12 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     frame = frame.set_index(frame["code"].astype(str).str.strip())
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
+        hints = [f"{u!r}: did you mean {close[0]!r}?" for u in missing[:MAX_LISTED]
+                 for close in [difflib.get_close_matches(u, list(frame.index), 1, 0.6)]
+                 if close]
         raise DataError("D24",
                         f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
-                        "table")
+                        "table" + (f" ({'; '.join(hints)})" if hints else ""))
     for c in UNIT_META:
         if c in frame.columns:
             vals = frame.loc[list(meta.index), c]

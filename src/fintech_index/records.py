@@ -123,11 +123,22 @@ def read_rates(path: str | Path) -> pd.DataFrame:
     for i in np.flatnonzero(~(rate > 0)):
         problems.add("D31", f"{table.src}: {table.row(int(i))}, column 'usd_per_unit': needs a "
                             "positive number")
+    out = pd.DataFrame({"currency": as_text(f["currency"]).str.upper(),
+                        "date": dates.dt.date, "usd_per_unit": rate,
+                        "source": as_text(f["source"]) if "source" in f.columns
+                        else table.src})
+    if not problems:
+        first: dict[tuple, int] = {}
+        for i, key in enumerate(zip(out["currency"], out["date"], strict=True)):
+            j = first.setdefault(key, i)
+            if j != i and out["usd_per_unit"].iat[j] != out["usd_per_unit"].iat[i]:
+                problems.add("D67", f"{table.src}: {table.row(j)} and {table.row(i)}: two "
+                                    f"rates for {key[0]} on {key[1]} "
+                                    f"({out['usd_per_unit'].iat[j]:g} and "
+                                    f"{out['usd_per_unit'].iat[i]:g}); keep one")
     problems.raise_as(DataError)
-    return pd.DataFrame({"currency": as_text(f["currency"]).str.upper(),
-                         "date": dates.dt.date, "usd_per_unit": rate,
-                         "source": as_text(f["source"]) if "source" in f.columns
-                         else table.src})
+    # the same rate given twice is one rate
+    return out.drop_duplicates(["currency", "date"]).reset_index(drop=True)
 
 
 def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
@@ -147,14 +158,35 @@ def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
     return len(records)
 
 
-def put_rates(store: Store, rates: pd.DataFrame) -> None:
+def put_rates(store: Store, rates: pd.DataFrame) -> int:
+    """Add dated rates, in one transaction; returns how many were new. A rate the store
+    already holds for a currency and date is skipped if equal and refused [S67] if not:
+    a second rate would silently change every aggregate converted on that date."""
+    stored = store.con.execute("SELECT currency, date, usd_per_unit FROM fx_rates").df()
+    known = {(c, pd.Timestamp(d).date()): r for c, d, r in stored.itertuples(index=False)}
+    problems = Problems()
+    new = []
+    for c, d, r in zip(rates["currency"], rates["date"], rates["usd_per_unit"], strict=True):
+        if (c, d) not in known:
+            new.append(True)
+            continue
+        new.append(False)
+        if known[(c, d)] != r:
+            problems.add("S67", f"{store.path}: a rate for {c} on {d} is stored "
+                                f"({known[(c, d)]:g} USD) and differs from the new {r:g}; "
+                                "stored rates are immutable (aggregates were computed with "
+                                "them): correct the rates file or use another store")
+    problems.raise_as(StoreError)
+    fresh = rates[np.array(new, dtype=bool)]
+
     def write(con):
-        con.register("incoming", rates)
+        con.register("incoming", fresh)
         con.execute("INSERT INTO fx_rates SELECT currency, date, usd_per_unit, source "
                     "FROM incoming")
         con.unregister("incoming")
 
     store.atomic(write)
+    return len(fresh)
 
 
 def specs(framework: Framework) -> dict[str, RecordSpec]:
@@ -181,7 +213,13 @@ def _rates(store: Store, when: date, currencies: list[str]) -> dict[str, float]:
     """USD per unit of each currency on ``when`` (USD is 1); an error names those missing."""
     rows = store.con.execute("SELECT currency, usd_per_unit FROM fx_rates WHERE date = ?",
                              [when]).fetchall()
-    rates = {"USD": 1.0} | {c: float(r) for c, r in rows}
+    rates = {"USD": 1.0}
+    for c, r in rows:  # a store written before rates were checked may hold two
+        if c in rates and rates[c] != float(r) and c != "USD":
+            raise StoreError("S67", f"{store.path}: two rates for {c} on {when} "
+                                    f"({rates[c]:g} and {float(r):g}); an aggregate cannot "
+                                    "choose between them: keep one in a new store")
+        rates[c] = float(r)
     lacking = sorted(set(currencies) - set(rates))
     if lacking:
         raise StoreError("S07",

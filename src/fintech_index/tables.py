@@ -48,8 +48,9 @@ def _decode(raw: bytes, src: str) -> str:
 def read_table(path: Path | str, sheet: str | int | None = None) -> Table:
     p = Path(path)
     src = p.name
-    if not p.exists():
-        raise DataError("D01", f"{p}: no such data file")
+    if not p.is_file():  # a folder ('' is '.') is not a data file either
+        raise DataError("D01", f"{p}: no such data file" + (" (it is a folder)" if p.is_dir()
+                                                            else ""))
     suffix = p.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
@@ -78,6 +79,9 @@ def _read_excel(p: Path, src: str, sheet: str | int | None) -> Table:
                     isinstance(sheet, int) and not 0 <= sheet < len(names)):
                 raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
             frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
+        chosen = names[0] if sheet is None else (names[sheet] if isinstance(sheet, int)
+                                                 else sheet)
+        _excel_cell_problems(p, src, chosen).raise_as(DataError)
     except DataError:
         raise
     except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
@@ -85,6 +89,42 @@ def _read_excel(p: Path, src: str, sheet: str | int | None) -> Table:
                                f"({type(e).__name__}: {one_line(e)})") from None
     sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
     return Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
+
+
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
+    """Cells pandas would read as missing without a word: an error value such as
+    ``#DIV/0!`` [D70], and a formula the file holds no computed value for (written by a
+    program that does not calculate) [D71]. openpyxl reads the sheet twice: formulas, and
+    the values cached with them. Other formats (xls, ods) are not checked."""
+    import openpyxl
+
+    problems = Problems()
+    try:
+        formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not an xlsx (pandas read it with another engine)
+        return problems
+    try:
+        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                where = f"{src}: sheet {sheet!r}, cell {getattr(cv, 'coordinate', '?')}"
+                if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
+                    problems.add("D70", f"{where}: {cv.value} is a spreadsheet error, not a "
+                                        "value; correct the formula or leave the cell empty "
+                                        "for a missing value")
+                elif getattr(cf, "data_type", None) == "f" and cv.value is None:
+                    problems.add("D71", f"{where}: formula {cf.value} has no computed value "
+                                        "in the file (saved by a program that does not "
+                                        "calculate); open and save it in Excel or LibreOffice")
+    finally:
+        formulas.close()
+        values.close()
+    return problems
 
 
 def _read_csv(text: str, src: str, sep: str) -> Table:

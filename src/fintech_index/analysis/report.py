@@ -14,6 +14,7 @@ from ..exports import write_csv
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
+from .lead import lead_story, resolve_unit
 from .regions import regional_leads
 from .sentences import edition_sentences
 
@@ -46,14 +47,20 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
 
 
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
-                         previous_year: int | None = None, top: int = 10) -> list[Path]:
+                         previous_year: int | None = None, top: int = 10,
+                         focus: str | None = None, lang: str = "en") -> list[Path]:
     """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
-    profiles_<year>.csv (strengths and weaknesses of every city) and sentences_<year>.txt
-    for ``year`` (default the latest) against ``previous_year``
-    (default the year before it in the results, if any)."""
+    profiles_<year>.csv (strengths and weaknesses of every city), sentences_<year>.txt
+    (every sentence) and lead_<year>.txt (the lead story and its sections; from the point
+    of view of the city ``focus`` when given) for ``year`` (default the latest) against
+    ``previous_year`` (default the year before it in the results, if any)."""
+    from ..publish.i18n import check_lang, node_name
+
+    check_lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cur = Edition.of(results, year)
+    focus_unit = resolve_unit(cur, focus) if focus else None
     earlier = [y for y in results.years if y < cur.year]
     prev_year = previous_year if previous_year is not None else (earlier[-1] if earlier
                                                                  else None)
@@ -78,6 +85,14 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     write_csv(profile_table(cur), p)
     written.append(p)
     p = out / f"sentences_{cur.year}.txt"
-    p.write_text("\n".join(edition_sentences(cur, prev, top=top)) + "\n", encoding="utf-8")
+    p.write_text("\n".join(edition_sentences(cur, prev, top=top, lang=lang)) + "\n",
+                 encoding="utf-8")
+    written.append(p)
+    fw = results.framework
+    lead = lead_story(cur, prev, top=top, lang=lang,
+                      focus=focus_unit,
+                      node_names={c: node_name(fw, c, lang) for c in fw.nodes})
+    p = out / f"lead_{cur.year}.txt"
+    p.write_text(lead.text(), encoding="utf-8")
     written.append(p)
     return written

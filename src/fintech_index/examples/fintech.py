@@ -25,8 +25,10 @@ CITY_LEVELS = ("city", "metro", "cluster")
 
 def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]:
     """What publishing the bundled fintech index uses beside its results: the ten cities
-    the official 2024 edition names (their white papers) and the map coordinates; nothing
-    for other examples."""
+    the official 2024 edition names (their white papers) and the map coordinates (every
+    city with its ISO3 country code; latitude and longitude where UN WUP 2018 has them, so
+    the site places the others at their country's centroid and says so); nothing for other
+    examples."""
     from . import FINTECH, datasets_dir
 
     if example != FINTECH:
@@ -35,7 +37,9 @@ def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]
     pub = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
     ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
               & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
-    return ten, pd.read_csv(folder / "city_coordinates.csv")
+    cities = pd.read_csv(folder / "cities.csv", keep_default_na=False)[["code", "country_iso3"]]
+    coords = cities.merge(pd.read_csv(folder / "city_coordinates.csv"), on="code", how="left")
+    return ten, coords
 
 
 def units_frame(cities: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,8 @@ Handbook (2008) section 6.
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from . import register
@@ -229,23 +231,30 @@ def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0
 
 @register("aggregate", "a_copeland")
 def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Copeland (outranking) scores as COINr's ``a_copeland``/``outrankMatrix``: for units
-    i < j, ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
-    ``w' = w / sum(w)``, ``O_ji = 1 - O_ij``, ``O_ii = 0``; the score is ``sum_j O_ij``.
-    A missing value wins no comparison. OECD/JRC Handbook (2008) section 6.1 (eq. 6.9)."""
+    """Copeland scores as COINr's ``a_copeland`` (``R/aggregate.R``; reference page
+    ``a_copeland``): the outranking matrix ``outrankMatrix`` has, for units i < j,
+    ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
+    ``w' = w / sum(w)`` and ``O_ji = 1 - O_ij``; each pair then counts +1 for the unit with
+    ``O > 1/2``, -1 for the other, 0 for both when ``O = 1/2``, and the score is the row sum
+    ``sum_j sign(O_ij - 1/2)``: pairwise wins minus losses, Copeland's rule (OECD/JRC
+    Handbook 2008, section 6.1). COINr's vignette "Aggregation" describes the score as the
+    row sum of O itself; its code, reference page and unit test (``test-aggregate.R``,
+    "copeland") take the signs, and so do we. A missing value wins no comparison."""
     x = np.asarray(x, dtype=np.float64)
     wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
     share = wb / _sum_children(wb, keepdims=True)
     n = x.shape[-2]
     wins = np.zeros(x.shape[:-2] + (n, n))
-    for k in range(x.shape[-1]):
+    ties = np.zeros(x.shape[:-2] + (n, n))
+    for k in range(x.shape[-1]):  # COINr: sum(w[x_i > x_j]) + sum(w[x_i == x_j]) / 2
         col = x[..., :, k]
         a, b = col[..., :, None], col[..., None, :]
         sk = share[..., k][..., None, None]
-        wins += sk * (a > b) + 0.5 * sk * (a == b)
+        wins += sk * (a > b)
+        ties += sk * (a == b)
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
-    orm = np.where(upper, wins, np.where(upper.T, 1.0 - np.swapaxes(wins, -1, -2), 0.0))
-    return _sum_children(orm)
+    sign = np.where(upper, np.sign(wins + ties / 2 - 0.5), 0.0)
+    return _sum_children(sign - np.swapaxes(sign, -1, -2))
 
 
 @register("aggregate", "a_bod", constraints={
@@ -291,39 +300,48 @@ def kemeny_order(e: np.ndarray) -> np.ndarray:
     e_jk`` over all n! orders, solved exactly as a 0-1 linear programme with SciPy's HiGHS
     (``milp``): ``y_jk = 1`` if j precedes k (j < k), objective ``sum (e_jk - e_kj) y_jk``,
     transitivity ``0 <= y_ij + y_jk - y_ik <= 1`` for every triple (Kemeny 1959; Young and
-    Levenglick 1978). Where several orders reach the optimum, the one that keeps the units'
-    given order most is returned (a second programme over the optimal set), so the result is
-    reproducible. Returns the unit indices, best first."""
+    Levenglick 1978). Where several orders reach the optimum, HiGHS's (deterministic) one is
+    returned, with neighbours whose comparison is tied (``e_jk = e_kj``, so swapping them
+    keeps the optimum) put in their given order. Returns the unit indices, best first."""
     from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
 
     e = np.asarray(e, dtype=np.float64)
     n = e.shape[0]
     if n < 2:
         return np.arange(n)
-    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]
-    col = {p: c for c, p in enumerate(pairs)}
-    gain = np.array([e[i, j] - e[j, i] for i, j in pairs])
-    rows = []
-    for i in range(n):
-        for j in range(i + 1, n):
-            for k in range(j + 1, n):
-                r = np.zeros(len(pairs))
-                r[col[(i, j)]], r[col[(j, k)]], r[col[(i, k)]] = 1.0, 1.0, -1.0
-                rows.append(r)
-    cons = [LinearConstraint(np.array(rows), 0.0, 1.0)] if rows else []
-    ones = np.ones(len(pairs))
+    pi, pj = np.triu_indices(n, 1)  # pair variables y_ij, i < j, in row-major order
+    gain = e[pi, pj] - e[pj, pi]
+
+    def col(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a * n - a * (a + 1) // 2 + (b - a - 1)
+
+    cons = []
+    if n >= 3:
+        t = np.array(list(combinations(range(n), 3)), dtype=np.int64)
+        i, j, k = t[:, 0], t[:, 1], t[:, 2]
+        rows = np.repeat(np.arange(len(t)), 3)
+        cols = np.column_stack([col(i, j), col(j, k), col(i, k)]).ravel()
+        vals = np.tile([1.0, 1.0, -1.0], len(t))
+        a = csr_array((vals, (rows, cols)), shape=(len(t), len(gain)))
+        cons = [LinearConstraint(a, 0.0, 1.0)]
+    ones = np.ones(len(gain))
     first = milp(-gain, integrality=ones, bounds=Bounds(0, 1), constraints=cons)
     if first.status != 0:
         raise ValueError(f"a_kemeny: the ranking programme failed ({first.message})")
-    best = float(gain @ np.round(first.x))
-    tol = 1e-9 * max(1.0, float(np.abs(gain).sum()))
-    keep = LinearConstraint(gain[None, :], best - tol, np.inf)
-    second = milp(-ones, integrality=ones, bounds=Bounds(0, 1), constraints=[*cons, keep])
-    y = np.round(second.x if second.status == 0 else first.x)
+    y = np.round(first.x)
     before = np.zeros((n, n))
-    for (i, j), v in zip(pairs, y, strict=True):
-        before[i, j], before[j, i] = v, 1.0 - v
-    return np.argsort(-before.sum(axis=1), kind="stable")
+    before[pi, pj], before[pj, pi] = y, 1.0 - y
+    order = list(np.argsort(-before.sum(axis=1), kind="stable"))
+    swapped = True  # neighbours tied pairwise (e_jk = e_kj) go in their given order
+    while swapped:
+        swapped = False
+        for p in range(n - 1):
+            a, b = order[p], order[p + 1]
+            if a > b and e[a, b] == e[b, a]:
+                order[p], order[p + 1] = b, a
+                swapped = True
+    return np.array(order)
 
 
 @register("aggregate", "a_kemeny")

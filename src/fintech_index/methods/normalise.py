@@ -218,7 +218,7 @@ def n_percentile(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
         return _rank_min(_oriented(x, direction)) / n
 
 
-@register("normalise", "n_above_below_mean")
+@register("normalise", "n_above_below_mean", constraints={"p": Interval(0, None)})
 def n_above_below_mean(x: np.ndarray, direction: np.ndarray, p: float = 0.2) -> np.ndarray:
     """Indicators above or below the mean (OECD/JRC Handbook 2008, section 5.5): with
     ``r = x / mean(x)``, ``y = 1`` if ``r > 1 + p``, ``-1`` if ``r < 1 - p``, else 0 (a

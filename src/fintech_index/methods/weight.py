@@ -204,7 +204,9 @@ def _factor_weights(m: np.ndarray, n_factors: int | None = None, rule: str = "ka
     return factor_model(m, n_factors, rule, threshold).weights()
 
 
-@register("weight", "w_factor")
+@register("weight", "w_factor", constraints={
+    "n_factors": Interval(1, None), "rule": Options("kaiser", "variance_share", "cumulative"),
+    "threshold": Interval(0, None, closed="neither")})
 def w_factor(x: np.ndarray, w: np.ndarray, n_factors: int | None = None, rule: str = "kaiser",
              threshold: float | None = None) -> np.ndarray:
     """The handbook's factor-analysis weights (OECD/JRC Handbook 2008, section 6.1 and its
@@ -321,7 +323,16 @@ def ahp_weights(matrix) -> tuple[np.ndarray, np.ndarray]:
     return weights, ratio
 
 
-@register("weight", "w_ahp")
+def _matrix_problem(v) -> str | None:
+    """Contract of w_ahp's matrix: what is accepted, or None."""
+    try:
+        _comparison_matrix(v)
+    except (ValueError, TypeError, ZeroDivisionError) as e:
+        return f"a square reciprocal matrix of positive judgements ({e})"
+    return None
+
+
+@register("weight", "w_ahp", constraints={"matrix": _matrix_problem})
 def w_ahp(x: np.ndarray, w: np.ndarray, matrix: list[list[float | str]]) -> np.ndarray:
     """Analytic hierarchy process weights from a pairwise comparison ``matrix`` of the
     children, in the framework's order (see :func:`ahp_weights`; OECD/JRC Handbook 2008,

@@ -268,7 +268,8 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
                                               "unit", "direction", "weight", "source")])
     meth = methodology_rows(results)
     bk.table(text("wb_methodology", lang), meth, {},
-             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters")])
+             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
+                                              "reason")])
     bk.book.close()
     return p
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -40,6 +41,7 @@ SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f
 # raw values on the cover, where the framework has them
 COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
                     ("gfci_rating", "gfci"))
+FINTECH_MARKER = "fintech_unicorns"  # an index counting unicorns by metro gets those sections
 LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
@@ -94,6 +96,7 @@ class PaperContext:
     changes: Changes | None
     values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
     top10: list[str]
+    brokerage: pd.DataFrame | None = None  # counts from the bundled brokerage records
 
     @classmethod
     def of(cls, results: Results) -> PaperContext:
@@ -103,7 +106,18 @@ class PaperContext:
         for row in value_table(results).to_dict("records"):
             values.setdefault(row["unit"], {})[row["indicator"]] = row
         return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
-                   list(cur.ranked().index[:10]))
+                   list(cur.ranked().index[:10]),
+                   _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
+
+
+def _brokerage() -> pd.DataFrame:
+    """Listed brokerages above 1 billion yuan of IT investment per HQ city and year, counted
+    by DuckDB from the bundled records in an in-memory store."""
+    from ..examples.fintech import brokerage_counts
+    from ..store import Store
+
+    with Store(":memory:") as s:
+        return brokerage_counts(s)
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
@@ -139,7 +153,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                 "level": v["figure_level"], "imputed": imputed,
                 "method": v["imputation_method"] or ""}
 
-    title = t("title", city=city, year=cur.year)
+    title = (t("title", city=city, year=cur.year) if FINTECH_MARKER in fw.indicators else
+             t("title_generic", city=city, index=_index_name(results, lang), year=cur.year))
     change_overall = ch.get(fw.index) if ch is not None else None
 
     # ---- cover
@@ -262,14 +277,18 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                "legend": [{"label": s["label"], "color": s["color"]} for s in series],
                "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
 
+    fintech_metros = places is not None or FINTECH_MARKER in fw.indicators
     return {
         "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
         "footer": f"{_index_name(results, lang)} · {cur.year}",
         "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
-        "records": _records_block(unit, cur.year, lang),
-        "districts": _districts_block(unit, cur.year, lang, places),
+        # the unicorn counts and districts belong to an index of the CB Insights metros
+        "records": _records_block(unit, cur.year, lang, city, ctx.brokerage)
+        if fintech_metros else None,
+        "districts": _districts_block(unit, cur.year, lang, places) if fintech_metros
+        else None,
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
@@ -278,8 +297,17 @@ def _index_name(results: Results, lang: str) -> str:
     return _node_name(results, results.framework.index, lang)
 
 
-def _records_block(unit: str, year: int, lang: str) -> dict:
-    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts."""
+def _conversion(source: str) -> str:
+    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' out of a records
+    source note (records.conversion_phrase), or the note itself."""
+    hit = re.search(r"= (1 billion .+)\)$", source)
+    return hit.group(1) if hit else source
+
+
+def _records_block(unit: str, year: int, lang: str, city: str,
+                   brokerage: pd.DataFrame | None) -> dict:
+    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
+    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
     counts = district_data.unicorn_counts(year)
     mine = counts[(counts["metro"] == unit)
                   & counts["industry"].isin(district_data.CB_INDUSTRIES)]
@@ -293,7 +321,16 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
     if rows:
         rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
                      _num(by["value"].sum(), 2, lang)])
-    return {"title": text("wp_records", lang), "note": text("wp_records_note", lang,
+    lines = []
+    mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
+            if brokerage is not None else [])
+    if len(mine):
+        by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
+                   for y, v in zip(mine["year"], mine["value"], strict=True)]
+        lines.append(text("wp_brokerage", lang, city=city, list=F.join(by_year, lang),
+                          rate=_conversion(mine["source"].iloc[0])))
+    return {"lines": lines,
+            "title": text("wp_records", lang), "note": text("wp_records_note", lang,
                                                                source=source),
             "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
                      text("wp_col_valuation", lang)], "rows": rows,
@@ -327,7 +364,9 @@ def _districts_block(unit: str, year: int, lang: str,
     else:
         lines.append(text("wp_no_unicorns", lang))
     if info["firms"]:
-        lines.append(text("wp_districts_source", lang, source=info["source"]))
+        source = (info["source"] if places is not None else text(
+            "wp_cb_source", lang, date=F.date(date.fromisoformat(info["list_as_of"]), lang)))
+        lines.append(text("wp_districts_source", lang, source=source))
     notes = district_data.district_notes(unit)
     return {
         "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
@@ -370,9 +409,10 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
         "title": text("wp_methodology", lang),
         "note": text("wp_methodology_note", lang, hash=results.methodology.hash[:16]),
         "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
-                 text("wp_col_method", lang), text("wp_col_params", lang)],
+                 text("wp_col_method", lang), text("wp_col_params", lang),
+                 text("wp_col_reason", lang)],
         "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
-                  r.parameters] for r in meth.itertuples()],
+                  r.parameters, r.reason] for r in meth.itertuples()],
         "indicators_title": text("wp_indicators", lang),
         "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
                             text("wp_col_unit", lang), text("wp_col_level", lang),
