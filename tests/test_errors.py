@@ -539,6 +539,24 @@ def _(tmp):
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
 
 
+@case("M56", "l_u = [100, 0]")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "l_u": [100, 0]}})
+
+
+@case("M57", "by_node A: method 'w_budget' needs parameter 'points'")
+def _(tmp):
+    small_build({"weight": {"method": "w_explicit", "by_node": {"A": "w_budget"}}})
+
+
+@case("M58", "['l_uu']")
+def _(tmp):
+    from fintech_index.methods.contracts import Pair
+
+    methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
+        lambda x, direction, l_u=(0, 1): x)
+
+
 # ----------------------------------------------------------------- applying a method (A)
 
 @case("A01", "'idx/A/x1'")

@@ -39,14 +39,22 @@ def client(store_path):
 
 
 def engine_ranking(results, weights: dict[str, float]) -> list[str]:
-    """The full engine's ranking with the index's children weighted as given."""
+    return list(engine_results(results, weights).ranking(2025).index)
+
+
+def engine_results(results, weights: dict[str, float]):
+    """The full engine's build with dimensions and pillars weighted as given (explicit
+    weight values on their parents; the others keep their framework weight)."""
     fw = results.framework
-    values = [weights[k] for k in fw.nodes[fw.index].children]
+    by_node = {}
+    for parent in fw.aggregates:
+        kids = fw.nodes[parent].children
+        if any(k in weights for k in kids):
+            by_node[parent] = {"method": "w_explicit",
+                               "values": [weights.get(k, fw.nodes[k].weight) for k in kids]}
     raw = results.methodology.model_dump(mode="json")
-    raw["weight"] = {"method": "w_explicit",
-                     "by_node": {fw.index: {"method": "w_explicit", "values": values}}}
-    rebuilt = fi.build(fw, results.panel, fi.methodology_from_dict(raw))
-    return list(rebuilt.ranking(2025).index)
+    raw["weight"] = {"method": "w_explicit", "by_node": by_node}
+    return fi.build(fw, results.panel, fi.methodology_from_dict(raw))
 
 
 def test_api_editions_ranking_unit_compare_methodology(client, results):
@@ -71,11 +79,41 @@ def test_api_editions_ranking_unit_compare_methodology(client, results):
 
 
 def test_api_reweight_equals_the_engine(client, results):
-    w = {"level": 2.0, "potential": 0.5, "environment": 1.0}
+    w = {"industry": 2.0, "technology": 0.5, "environment": 1.0}
     got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": w}).json()
     assert [r["unit"] for r in got["rows"]] == engine_ranking(results, w)
-    bad = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": {"x": 1}})
-    assert bad.status_code == 422
+    pillar = {"fintech_firms": 3.0, "technology": 0.5}
+    got = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": pillar}).json()
+    assert [r["unit"] for r in got["rows"]] == engine_ranking(results, pillar)
+    assert got["weights"]["fintech_firms"] == 3.0
+    assert "fintech_firms" in {p["node"] for p in got["pillars"]}
+    for bad in ({"x": 1}, {"industry": 0}, {"gfcdi": 2}):
+        r = client.post("/api/editions/gfcdi-2025/reweight", json={"weights": bad})
+        assert r.status_code == 422, bad
+
+
+@pytest.mark.parametrize("example", ["fintech", "hdi", "asem"])
+def test_api_reweight_with_the_nominal_weights_is_the_build_bit_for_bit(example, tmp_path):
+    """The web re-weighting runs the stored indicator scores through the build's own
+    aggregate-and-rank: nominal weights give the published scores and ranks of every
+    aggregate exactly (HDI: ranks at 3 decimals, regional aggregates left unranked)."""
+    res = results_of(example)
+    with Store(tmp_path / "s.duckdb") as s:
+        s.publish(res, "e")
+    got = TestClient(create_app(tmp_path / "s.duckdb")).post(
+        "/api/editions/e/reweight", json={"weights": {}}).json()
+    fw = res.framework
+    for node in [fw.index, *[p["node"] for p in got["pillars"] + got["dimensions"]]]:
+        k = res.nodes.index(node)
+        for i, unit in enumerate(res.units):
+            score, rank = res.score_array[-1, i, k], res.rank_array[-1, i, k]
+            shown = got["units"][unit][node]
+            assert shown["score"] == (None if np.isnan(score) else score), (node, unit)
+            assert shown["rank"] == (None if np.isnan(rank) else int(rank)), (node, unit)
+
+
+def results_of(example: str):
+    return fi.examples.load(example).build()
 
 
 def _free_port() -> int:
@@ -105,33 +143,53 @@ def server(store_path):
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                     "(.ci/run installs it)")
-def test_browser_slider_recomputes_the_ranking_as_the_engine(server, results):
+def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_comparison(
+        server, results):
+    """In Debian's Chromium: moving a dimension's and a pillar's slider re-ranks the cities
+    as the full engine does with those weights, and the comparison of two named cities
+    follows (their index and pillar ranks under the new weights)."""
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
-        page = browser.new_page(viewport={"width": 1200, "height": 1400})
+        page = browser.new_page(viewport={"width": 1200, "height": 1600})
         page.goto(server)
         page.wait_for_selector("#ranking tbody tr")
-        page.eval_on_selector("#w-level", "el => { el.value = '2.5'; "
-                              "el.dispatchEvent(new Event('input')); }")
-        page.wait_for_function("document.body.dataset.ready && "
-                               "JSON.parse(document.body.dataset.ready).level === 2.5")
-        shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "
-                                          "r.dataset.unit)")
+        labels = page.inner_text("#sliders")
         page.select_option("#cityA", "SHA")
         page.select_option("#cityB", "LON")
-        page.wait_for_function("document.body.dataset.compared === 'SHA|LON'")
-        compared = page.inner_text("#compare tbody")
+        for node, value in (("industry", "2.5"), ("fintech_firms", "3")):
+            page.eval_on_selector(f"#w-{node}", f"el => {{ el.value = '{value}'; "
+                                  "el.dispatchEvent(new Event('input')); }")
+        page.wait_for_function("document.body.dataset.ready && JSON.parse("
+                               "document.body.dataset.ready).fintech_firms === 3 && "
+                               "JSON.parse(document.body.dataset.ready).industry === 2.5")
+        page.wait_for_function("(document.body.dataset.compared || '').startsWith('SHA|LON|')"
+                               " && document.body.dataset.compared.includes("
+                               "'\"fintech_firms\":3')")
+        shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "
+                                          "r.dataset.unit)")
+        names = page.eval_on_selector_all("#ranking tbody tr td:nth-child(2)",
+                                          "cells => cells.map(c => c.textContent)")
+        header = page.inner_text("#compare thead")
+        compared = {r.split("\t")[0]: r.split("\t") for r in
+                    page.inner_text("#compare tbody").splitlines()}
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "web-reweighted.png"), full_page=True)
         browser.close()
-    expected = engine_ranking(results, {"level": 2.5, "potential": 1.0, "environment": 1.0})
+    weights = {"industry": 2.5, "fintech_firms": 3.0}
+    expected = engine_ranking(results, weights)
     assert shown == expected
     assert not np.array_equal(shown, list(results.ranking(2025).index))
-    sha = int(results.ranks().at["SHA", 2025])
-    assert compared.splitlines()[0].split("\t")[2].startswith(f"{sha} (")
+    assert "Industry" in labels and "Fintech firms" in labels
+    city = results.panel.units["name"]
+    assert names[0] == city[expected[0]]
+    assert f"{city['SHA']}: rank (score)" in header and f"{city['LON']}: rank (score)" in header
+    rank_sha = int(engine_results(results, weights).ranks().at["SHA", 2025])
+    index_name = results.framework.nodes[results.framework.index].name
+    assert compared[index_name][2].startswith(f"{rank_sha} (")
+    assert compared["Fintech firms"][1] == "3.0"
 
 
 def test_hostile_requests_get_4xx_and_the_api_cannot_write(client, store_path):

@@ -1,45 +1,29 @@
 """build(framework, panel, methodology) -> Results: the pure function at the centre.
 
 Stages: denominate -> impute -> screen -> treat (see prepare.py) -> transform (log) ->
-normalise (per indicator) -> weight and aggregate (bottom-up, per node) -> round (per node,
-if asked) -> rank (per node and year). Years are the kernels' batch axis, so a whole panel
-goes through each kernel in one call.
+normalise (per indicator) -> weight, aggregate, round and rank (scoring.py, the path the
+audit and the web app share). Years are the kernels' batch axis, so a whole panel goes
+through each kernel in one call.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from . import __version__, methods
+from .binding import bind
 from .errors import MethodError
 from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
 from .panel import Panel
-from .prepare import Prepared, engine_args, indicator_groups, prepare
-
-MAX_LISTED = 10
-
-
-def _cells(panel: Panel, mask: np.ndarray, cols: list[str] | None = None) -> str:
-    """'unit U, year Y' for the first cells of a [years, units(, k)] mask."""
-    hits = np.argwhere(mask)[:MAX_LISTED]
-    units = panel.unit_codes
-    parts = []
-    for h in hits:
-        where = f"unit '{units[h[1]]}', year {panel.years[h[0]]}"
-        if cols is not None and len(h) > 2:
-            where = f"indicator '{cols[h[2]]}', " + where
-        parts.append(where)
-    more = int(mask.sum()) - len(parts)
-    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+from .prepare import Prepared, indicator_groups, prepare
+from .scoring import aggregate_and_rank, cells
 
 
 def _transform(framework: Framework, panel: Panel, values: np.ndarray
@@ -54,7 +38,7 @@ def _transform(framework: Framework, panel: Panel, values: np.ndarray
             if bad.any():
                 raise MethodError("A01",
                                   f"indicator '{framework.path(code)}' has transform log but "
-                                  f"values <= 0 at {_cells(panel, bad)}; log needs values > 0")
+                                  f"values <= 0 at {cells(panel, bad)}; log needs values > 0")
             x[..., i] = np.log(col)
             gp[i] = np.log(gp[i])
     return x, gp
@@ -62,127 +46,31 @@ def _transform(framework: Framework, panel: Panel, values: np.ndarray
 
 def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray,
                gp: np.ndarray) -> np.ndarray:
+    """Indicator scores: each group of indicators sharing a choice through its kernel."""
     out = np.full_like(x, np.nan)
-    directions = framework.directions()
-    targets = framework.targets()
     for choice, idx in indicator_groups(framework, meth.normalise):
         kernel = methods.get("normalise", choice.method)
-        kw = engine_args(kernel, choice, panel)
-        if kernel.takes("gposts"):
-            if "gposts" in kw:
-                kw["gposts"] = np.broadcast_to(np.asarray(kw["gposts"], float), (len(idx), 2))
-            else:
-                lacking = [framework.indicators[i] for i in idx if np.isnan(gp[i]).any()]
-                if lacking:
-                    raise MethodError("A02",
-                                      f"normalise: method '{choice.method}' needs goalposts but "
-                                      f"indicator(s) {lacking} have none in "
-                                      f"{framework.source_file}; add goalposts: [lower, upper]")
-                kw["gposts"] = gp[idx]
-        if kernel.takes("targ") and "targ" not in kw:
-            lacking = [framework.indicators[i] for i in idx if np.isnan(targets[i])]
-            if lacking:
-                raise MethodError("A03",
-                                  f"normalise: method '{choice.method}' needs a target but "
-                                  f"indicator(s) {lacking} have none in {framework.source_file};"
-                                  " add target: <value>, or give targ in the methodology")
-            kw["targ"] = targets[idx]
+        names = [framework.indicators[i] for i in idx]
         cols = x[..., idx]
-        y = kernel.fn(cols, direction=directions[idx], **kw)
+        y = kernel.apply(f"indicator(s) {names}", cols,
+                         **bind(kernel, choice, panel, framework, idx, gp))
         lost = np.isnan(y) & ~np.isnan(cols)
         if lost.any():
-            names = [framework.indicators[i] for i in idx]
             raise MethodError("A04",
                               f"normalise: method '{choice.method}' gives no value at "
-                              f"{_cells(panel, lost, names)} (e.g. every unit has the same value "
+                              f"{cells(panel, lost, names)} (e.g. every unit has the same value "
                               "in that year); choose goalposts or another method for it")
         out[..., idx] = y
     return out
 
 
-def _weights(framework: Framework, panel: Panel, meth: Methodology, code: str,
-             x: np.ndarray, aggregate) -> np.ndarray:
-    """The weights of a node's children, [years, children], from the weight stage."""
-    node = framework.nodes[code]
-    w0 = np.array([framework.nodes[k].weight for k in node.children])
-    choice = meth.weight.resolve(code, node.level)
-    kernel = methods.get("weight", choice.method)
-    kw = engine_args(kernel, choice, panel)
-    if kernel.takes("aggregate"):
-        kw["aggregate"] = aggregate
-    try:
-        w = kernel.fn(x, w0, **kw)
-    except ValueError as e:
-        raise MethodError("A05", f"weight: node '{framework.path(code)}' ({choice.method}): {e}"
-                                 ) from None
-    if np.isnan(w).any():
-        raise MethodError("A06",
-                          f"weight: node '{framework.path(code)}' ({choice.method}) gives no "
-                          "weights (too few units with all children observed)")
-    return w
-
-
-def _aggregate(framework: Framework, panel: Panel, meth: Methodology,
-               scores: np.ndarray) -> dict[str, np.ndarray]:
-    """Fill the aggregate columns of ``scores`` [years, units, nodes] bottom-up, in place;
-    return the weights used per node ([years, children])."""
-    pos = {c: k for k, c in enumerate(framework.node_codes)}
-    used: dict[str, np.ndarray] = {}
-    for code in framework.aggregates:
-        node = framework.nodes[code]
-        kids = [pos[k] for k in node.children]
-        choice = meth.aggregate.resolve(code, node.level)
-        kernel = methods.get("aggregate", choice.method)
-        x = scores[..., kids]
-
-        def agg(xs, ws, _fn=kernel.fn, _kw=choice.params):
-            return _fn(xs, ws, **_kw)
-
-        w = _weights(framework, panel, meth, code, x, agg)
-        used[code] = w
-        try:
-            y = kernel.fn(x, w, **choice.params)
-        except ValueError as e:
-            raise MethodError("A05", f"aggregate: node '{framework.path(code)}' ({choice.method}): "
-                                     f"{e}") from None
-        na_rm = bool(choice.params.get("na_rm", False))
-        complete = ~np.isnan(x).all(-1) if na_rm else ~np.isnan(x).any(-1)
-        lost = np.isnan(y) & complete
-        if lost.any():
-            raise MethodError("A07",
-                              f"aggregate: node '{framework.path(code)}' ({choice.method}) gives "
-                              f"no value at {_cells(panel, lost)} although its children have "
-                              f"values; {choice.method} needs children >= 0 (normalise to "
-                              "e.g. l_u: [0, 100], or choose a_amean)")
-        if code in meth.round:
-            y = np.round(y, meth.round[code])
-        scores[..., pos[code]] = y
-    return used
-
-
-def _rank(framework: Framework, panel: Panel, meth: Methodology, scores: np.ndarray
-          ) -> np.ndarray:
-    """Ranks per year and node over units; 1 = best; missing or excluded units get NaN."""
-    s = scores if meth.rank.decimals is None else np.round(scores, meth.rank.decimals)
-    sign = np.ones(len(framework.node_codes))
-    for k, code in enumerate(framework.node_codes):
-        node = framework.nodes[code]
-        if node.is_indicator:
-            c = meth.normalise.resolve(code, 1)
-            honours = methods.get("normalise", c.method).honours_direction
-            sign[k] = 1.0 if honours else node.direction
-        else:
-            sign[k] = node.direction
-    s = s * sign
-    if meth.rank.exclude_levels:
-        excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
-        s = np.where(excluded[None, :, None], np.nan, s)
-    if s.size == 0:
-        return s.copy()
-    # rank along a contiguous last axis (units): argsort is several times faster there
-    by_unit_last = np.ascontiguousarray(np.moveaxis(-s, 1, -1))
-    ranks = rankdata(by_unit_last, method=meth.rank.ties, axis=-1, nan_policy="omit")
-    return np.ascontiguousarray(np.moveaxis(ranks, -1, 1))
+def indicator_scores(framework: Framework, panel: Panel, meth: Methodology
+                     ) -> tuple[Prepared, np.ndarray]:
+    """The prepared data and the normalised indicator scores [years, units, indicators]:
+    everything before aggregation."""
+    prep = prepare(framework, panel, meth)
+    x, gp = _transform(framework, prep.panel, prep.values)
+    return prep, _normalise(framework, prep.panel, meth, x, gp)
 
 
 def build(framework: Framework, panel: Panel, methodology: Methodology | None = None
@@ -195,45 +83,12 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
                           f"the panel ({panel.origin}) has indicators {list(panel.indicators)} "
                           f"but the framework {framework.source_file} has "
                           f"{list(framework.indicators)}; load the panel with this framework")
-    prep = prepare(framework, panel, meth)
-    panel = prep.panel
-    x, gp = _transform(framework, panel, prep.values)
-    n_ind = len(framework.indicators)
-    scores = np.full(x.shape[:2] + (len(framework.node_codes),), np.nan)
-    scores[..., :n_ind] = _normalise(framework, panel, meth, x, gp)
-    for code in framework.indicators:
-        if code in meth.round:
-            k = framework.indicators.index(code)
-            scores[..., k] = np.round(scores[..., k], meth.round[code])
-    weights = _aggregate(framework, panel, meth, scores)
-    ranks = _rank(framework, panel, meth, scores)
+    prep, normalised = indicator_scores(framework, panel, meth)
+    scored = aggregate_and_rank(framework, prep.panel, meth, normalised)
+    scores, ranks = scored.stacked(framework.node_codes)
     scores.setflags(write=False)
     ranks.setflags(write=False)
-    return Results(framework, panel, meth, scores, ranks, prep, weights)
-
-
-def framework_json(framework: Framework) -> str:
-    """The framework's tree as canonical JSON (what the store keeps and the hash covers)."""
-    def plain(v):  # tuples as lists, declared specs (ordinal) as their fields
-        return (list(v) if isinstance(v, tuple) else
-                v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v)
-
-    nodes = {c: {k: plain(v) for k, v in vars(n).items() if k != "from_records"} | {
-                     "from_records": dict(n.from_records or {})}
-             for c, n in framework.nodes.items()}
-    return json.dumps({"index": framework.index, "nodes": nodes}, sort_keys=True, default=str)
-
-
-def framework_hash(framework: Framework) -> str:
-    return hashlib.sha256(framework_json(framework).encode()).hexdigest()
-
-
-def data_hash(panel: Panel) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps([list(panel.years), list(panel.unit_codes), list(panel.indicators)])
-             .encode())
-    h.update(np.ascontiguousarray(panel.values).tobytes())
-    return h.hexdigest()
+    return Results(framework, prep.panel, meth, scores, ranks, prep, scored.weights)
 
 
 @dataclass(frozen=True, eq=False)
@@ -374,8 +229,8 @@ class Results:
 
     def manifest(self) -> dict:
         """What went into the results: hashes of framework, data and methodology."""
-        return {"framework": self.framework.name, "framework_hash": framework_hash(self.framework),
-                "data_origin": self.panel.origin, "data_hash": data_hash(self.panel),
+        return {"framework": self.framework.name, "framework_hash": self.framework.hash,
+                "data_origin": self.panel.origin, "data_hash": self.panel.hash,
                 "methodology_hash": self.methodology.hash, "package_version": __version__,
                 "years": list(self.years), "units": len(self.units), "nodes": len(self.nodes)}
 

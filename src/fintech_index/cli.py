@@ -365,13 +365,12 @@ def _publish_bundled(results: Results, out: Path) -> list[Path]:
     from .exports import write_csv
     from .publish import publish_all
 
-    cities, coords = publish_inputs(MAIN_EXAMPLE)
+    _, coords = publish_inputs(MAIN_EXAMPLE)
     year = results.years[-1]
     places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
     write_csv(all_places(year), places)
     return [places] + publish_all(results, site=out / "site", pdf=out / "white_papers",
-                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", cities=cities,
-                                  coordinates=coords)
+                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords)
 
 
 @app.command("publish")
@@ -383,6 +382,9 @@ def publish_cmd(
     xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
     audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
+    cities: str | None = typer.Option(None, help="white papers for these cities too, beside "
+                                      "the top ten (codes, comma-separated: SHA,BJS)"),
+    lang: str = typer.Option("en", help="language of the white papers and workbook: en, zh"),
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
     import pandas as pd
@@ -390,21 +392,25 @@ def publish_cmd(
 
     from . import examples as bundled
     from .examples.fintech import publish_inputs
-    from .publish import publish_all
+    from .publish import paper_units, publish_all
+    from .publish.i18n import check_lang
 
+    check_lang(lang)
     results = bundled.load(example).build()
     if store is not None:
         from .store import Store
 
         with Store(store) as s:
             s.publish(results, edition)
-    cities, coords = publish_inputs(example)
+    _, coords = publish_inputs(example)
     summary = pd.read_csv(audit, index_col="unit") if audit else None
-    steps = (1 if site else 0) + (len(cities or range(10)) if pdf else 0) + (1 if xlsx else 0)
+    extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
+    papers = paper_units(results, extra) if pdf else []
+    steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
     with Progress(console=console.get(), transient=True) as bar:
         task = bar.add_task(f"publishing {edition}", total=steps)
-        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=cities,
-                              coordinates=coords, audit=summary,
+        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
+                              coordinates=coords, audit=summary, lang=lang,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))

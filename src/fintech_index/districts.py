@@ -16,6 +16,7 @@ are cited notes, never numbers to compare.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -96,6 +97,11 @@ def unicorn_counts(year: int) -> pd.DataFrame:
     """The bundled unicorn counts of the CB Insights list published in ``year``, with the
     metro of each headquarters place: list_as_of, metro, place, industry, firms,
     valuation_usd_bn (places outside the index's metros left out)."""
+    return _unicorn_counts(int(year)).copy()
+
+
+@cache
+def _unicorn_counts(year: int) -> pd.DataFrame:
     folder = _fintech_folder()
     counts = pd.read_csv(folder / "unicorns_by_hq_city.csv", keep_default_na=False,
                          dtype={"firms": "int64", "valuation_usd_bn": "float64"})
@@ -113,7 +119,13 @@ def unicorn_places(unit: str, year: int) -> tuple[pd.DataFrame, dict]:
     industry, from the list published in ``year``; and what goes with them: the list's date,
     its source, firms whose industry cell is not an industry (left out of the quotients,
     counted here), the metro's fintech unicorns."""
-    got = unicorn_counts(year)
+    table, info = _unicorn_places(unit, int(year))
+    return table.copy(), dict(info)
+
+
+@cache
+def _unicorn_places(unit: str, year: int) -> tuple[pd.DataFrame, dict]:
+    got = _unicorn_counts(year)
     mine = got[got["metro"] == unit]
     known = mine[mine["industry"].isin(CB_INDUSTRIES)]
     shifted = mine[~mine["industry"].isin(CB_INDUSTRIES)]
@@ -135,32 +147,25 @@ def place_summary(table: pd.DataFrame, min_firms: int = 3) -> pd.DataFrame:
     largest first: firms, share of the metro, its fintech firms (Financial Services and
     Insurance) and their location quotient, and the industry it is most specialised in
     (highest LQ among the industries where it has at least two firms)."""
-    if table.empty:
-        return pd.DataFrame(columns=["place", "firms", "share_of_metro", "fintech_firms",
-                                     "fintech_lq", "top_industry", "top_industry_firms",
-                                     "top_industry_lq"])
     total = int(table["institutions"].sum())
-    fin_total = int(table.loc[table["sector"].isin(FINTECH_INDUSTRIES), "institutions"].sum())
-    rows = []
-    for place, t in table.groupby("district", sort=False):
-        n = int(t["institutions"].sum())
-        if n < min_firms:
-            continue
-        fin = int(t.loc[t["sector"].isin(FINTECH_INDUSTRIES), "institutions"].sum())
-        two = t[t["institutions"] >= 2].sort_values(
-            ["location_quotient", "institutions", "sector"], ascending=[False, False, True],
-            kind="stable")
-        top = two.iloc[0] if len(two) else None
-        rows.append({
-            "place": place, "firms": n, "share_of_metro": n / total, "fintech_firms": fin,
-            "fintech_lq": (fin / n) / (fin_total / total) if fin_total else float("nan"),
-            "top_industry": top["sector"] if top is not None else None,
-            "top_industry_firms": int(top["institutions"]) if top is not None else 0,
-            "top_industry_lq": float(top["location_quotient"]) if top is not None
-            else float("nan")})
-    out = pd.DataFrame(rows)
-    if out.empty:
-        return place_summary(table.iloc[0:0], min_firms)
+    is_fin = table["sector"].isin(FINTECH_INDUSTRIES)
+    fin_total = int(table.loc[is_fin, "institutions"].sum())
+    firms = table.groupby("district", sort=True)["institutions"].sum()
+    fin = table[is_fin].groupby("district")["institutions"].sum().reindex(firms.index,
+                                                                           fill_value=0)
+    out = pd.DataFrame({"place": firms.index, "firms": firms.to_numpy(),
+                        "share_of_metro": firms.to_numpy() / total if total else [],
+                        "fintech_firms": fin.to_numpy()})
+    out["fintech_lq"] = ((out["fintech_firms"] / out["firms"]) / (fin_total / total)
+                         if fin_total else float("nan"))
+    top = (table[table["institutions"] >= 2]
+           .sort_values(["location_quotient", "institutions", "sector"],
+                        ascending=[False, False, True], kind="stable")
+           .drop_duplicates("district").set_index("district"))
+    out["top_industry"] = out["place"].map(top["sector"])
+    out["top_industry_firms"] = out["place"].map(top["institutions"]).fillna(0).astype(int)
+    out["top_industry_lq"] = out["place"].map(top["location_quotient"])
+    out = out[out["firms"] >= min_firms]
     return out.sort_values(["firms", "place"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
 
@@ -199,5 +204,5 @@ def district_notes(unit: str) -> pd.DataFrame:
 def check_unit(unit: str, known: list[str], where: str) -> None:
     """Refuse a unit code that is not one of ``known`` (U52), naming the known codes."""
     if unit not in known:
-        raise FintechIndexError("U52", f"{where}: '{unit}' is not a city with records here "
+        raise FintechIndexError("U52", f"{where}: '{unit}' is not one of the cities here "
                                        f"(codes: {', '.join(sorted(known))})")

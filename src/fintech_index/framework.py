@@ -12,6 +12,8 @@ Levels follow COINr: indicators are level 1, an aggregate is one more than its h
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -209,6 +211,22 @@ class Framework:
         return np.array([np.nan if self.nodes[c].target is None else self.nodes[c].target
                          for c in self.indicators])
 
+    def to_json(self) -> str:
+        """The tree as canonical JSON (what the store keeps and the hash covers)."""
+        def plain(v: Any) -> Any:  # tuples as lists, a declared ordinal rule as its fields
+            return (list(v) if isinstance(v, tuple) else
+                    v.model_dump(exclude_none=True) if isinstance(v, BaseModel) else v)
+
+        nodes = {c: {k: plain(v) for k, v in vars(n).items() if k != "from_records"} | {
+                         "from_records": dict(n.from_records or {})}
+                 for c, n in self.nodes.items()}
+        return json.dumps({"index": self.index, "nodes": nodes}, sort_keys=True, default=str)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of :meth:`to_json`: equal trees give equal hashes."""
+        return hashlib.sha256(self.to_json().encode()).hexdigest()
+
     def descendants(self, code: str) -> list[str]:
         """Indicators under a node, in panel order."""
         node = self.nodes[code]
@@ -399,6 +417,34 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
     return Framework(name=name or nodes[root].name, nodes=nodes, index=root,
                      indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
                      source_file=src, meta=meta, groups=groups, denominators=denominators)
+
+
+def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
+                        source: str = "<stored framework>") -> Framework:
+    """The Framework back from :meth:`Framework.to_json` (what the store keeps with every
+    edition): nodes, children in their order, indicators and aggregates in build order."""
+    raw = json.loads(text) if isinstance(text, str) else text
+    nodes: dict[str, Node] = {}
+    for code, f in raw["nodes"].items():
+        f = dict(f)
+        f["children"] = tuple(f.get("children") or ())
+        f["goalposts"] = tuple(f["goalposts"]) if f.get("goalposts") else None
+        f["from_records"] = f.get("from_records") or None
+        if f.get("ordinal") is not None:
+            f["ordinal"] = OrdinalSpec.model_validate(f["ordinal"])
+        nodes[code] = Node(**f)
+    indicators: list[str] = []
+    aggregates: list[str] = []
+
+    def walk(code: str) -> None:
+        for k in nodes[code].children:
+            walk(k)
+        (indicators if nodes[code].is_indicator else aggregates).append(code)
+
+    walk(raw["index"])
+    return Framework(name=name or nodes[raw["index"]].name, nodes=nodes, index=raw["index"],
+                     indicators=tuple(indicators), aggregates=tuple(aggregates),
+                     source_file=source)
 
 
 def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_serializer, model_validator
 
 from . import methods
 from .errors import MethodologyError, Problems
@@ -48,6 +48,14 @@ class Choice(BaseModel):
     method: str
     params: dict[str, Any] = {}
     reason: str | None = None  # why this choice (a non-default one): the report prints it
+
+    @model_serializer(mode="wrap")
+    def _without_empty_reason(self, handler: Any) -> Any:
+        """A choice without a reason serialises (and hashes) as before reasons existed."""
+        out = handler(self)
+        if isinstance(out, dict) and out.get("reason") is None:
+            out.pop("reason", None)
+        return out
 
     @model_validator(mode="before")
     @classmethod
@@ -193,6 +201,14 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
             if kernel.takes(arg) and param not in c.params:
                 problems.add("M11", f"{stage_name} {where}: method '{c.method}' needs "
                                     f"parameter '{param}'")
+        for param, accepted in kernel.contract_problems(c.params):
+            if not accepted:
+                problems.add("M57", f"{stage_name} {where}: method '{c.method}' needs "
+                                    f"parameter '{param}'")
+            else:
+                problems.add("M56", f"{stage_name} {where}: method '{c.method}': {param} = "
+                                    f"{c.params[param]!r} is not accepted (accepted: "
+                                    f"{accepted})")
         group = c.params.get("use_group")
         if group is not None and group not in framework.groups and group not in (
                 "country", "region", "level", "parent"):

@@ -13,7 +13,9 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -73,6 +75,15 @@ class Panel:
                        flags=self.flags[:, keep], source_id=self.source_id[:, keep],
                        source_year=self.source_year[:, keep],
                        denominators=self.denominators[:, keep])
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the years, units, indicators and values: equal data, equal hash."""
+        h = hashlib.sha256()
+        h.update(json.dumps([list(self.years), list(self.unit_codes), list(self.indicators)])
+                 .encode())
+        h.update(np.ascontiguousarray(self.values).tobytes())
+        return h.hexdigest()
 
     @property
     def unit_codes(self) -> tuple[str, ...]:

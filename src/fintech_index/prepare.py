@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import methods
+from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Choice, Methodology, ScreenChoice
@@ -47,37 +48,8 @@ def indicator_groups(framework: Framework, stage) -> list[tuple[Choice, list[int
     return list(groups.values())
 
 
-def group_codes(panel: Panel, column: str) -> np.ndarray:
-    """Integer group per unit from a unit metadata column; -1 where the unit has none."""
-    col = panel.units[column] if column in panel.units.columns else pd.Series(
-        [None] * len(panel.units), index=panel.units.index)
-    codes, _ = pd.factorize(col.where(col.notna() & (col.astype(str) != ""), None),
-                            sort=True)
-    return codes.astype(np.int64)
-
-
-def engine_args(kernel, choice: Choice, panel: Panel) -> dict:
-    """The kernel's keyword arguments: the choice's parameters, with the names a
-    methodology uses (use_group, ref) turned into what the kernel takes."""
-    kw = {k: v for k, v in choice.params.items() if k not in ("use_group", "ref")}
-    if kernel.takes("groups"):
-        kw["groups"] = group_codes(panel, choice.params["use_group"])
-    if kernel.takes("years"):
-        kw["years"] = np.array(panel.years)
-    if kernel.takes("ref_index"):
-        ref = choice.params["ref"]
-        if ref not in panel.unit_codes:
-            raise MethodError("A12", f"{choice.method}: reference unit '{ref}' is not a unit of "
-                                     f"{panel.origin}")
-        kw["ref_index"] = panel.unit_codes.index(ref)
-    return kw
-
-
-def _run(stage: str, choice: Choice, fn, *args, **kw):
-    try:
-        return fn(*args, **kw)
-    except (ValueError, np.linalg.LinAlgError) as e:
-        raise MethodError("A05", f"{stage}: method '{choice.method}' failed: {e}") from None
+def _where(framework: Framework, idx: list[int]) -> str:
+    return f"indicator(s) {[framework.indicators[i] for i in idx]}"
 
 
 def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
@@ -104,8 +76,8 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
     out = x.copy()
     for choice, idx in indicator_groups(framework, meth.impute):
         kernel = methods.get("impute", choice.method)
-        filled = _run("impute", choice, kernel.fn, x[..., idx],
-                      **engine_args(kernel, choice, panel))
+        filled = kernel.apply(_where(framework, idx), x[..., idx],
+                              **bind(kernel, choice, panel))
         changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
         if changed.any():
             raise MethodError("A14",
@@ -145,7 +117,7 @@ def treat(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
     rows: list[pd.DataFrame] = []
     for choice, idx in indicator_groups(framework, meth.treat):
         kernel = methods.get("treat", choice.method)
-        res = _run("treat", choice, kernel.fn, x[..., idx], **engine_args(kernel, choice, panel))
+        res = kernel.apply(_where(framework, idx), x[..., idx], **bind(kernel, choice, panel))
         out[..., idx] = res.x
         points[..., idx] = res.points
         ny, k = len(panel.years), len(idx)

@@ -143,7 +143,7 @@ def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
                     "year, amount, currency, source FROM incoming", [batch])
         con.unregister("incoming")
 
-    store._atomic(write)
+    store.atomic(write)
     return len(records)
 
 
@@ -154,7 +154,7 @@ def put_rates(store: Store, rates: pd.DataFrame) -> None:
                     "FROM incoming")
         con.unregister("incoming")
 
-    store._atomic(write)
+    store.atomic(write)
 
 
 def specs(framework: Framework) -> dict[str, RecordSpec]:

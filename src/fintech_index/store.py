@@ -23,7 +23,7 @@ import pandas as pd
 import yaml
 
 from . import __version__
-from .build import Results, data_hash, framework_hash, framework_json
+from .build import Results
 from .errors import StoreError, one_line
 from .panel import Panel
 
@@ -92,7 +92,7 @@ class Store:
         self.con.close()
 
     # ------------------------------------------------------------------ transactions
-    def _atomic(self, write) -> None:
+    def atomic(self, write) -> None:
         """Run ``write(con)`` in one transaction: all of it is stored, or none of it."""
         self.con.execute("BEGIN TRANSACTION")
         try:
@@ -117,14 +117,14 @@ class Store:
 
         def write(con):
             con.execute("INSERT INTO datasets VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        [name, _now(), panel.origin, data_hash(panel), len(panel.years),
+                        [name, _now(), panel.origin, panel.hash, len(panel.years),
                          len(panel.unit_codes), len(panel.indicators)])
             con.register("incoming", frame)
             con.execute("INSERT INTO dataset_values SELECT ?, year, unit, indicator, value, "
                         "flags, source, source_year FROM incoming", [name])
             con.unregister("incoming")
 
-        self._atomic(write)
+        self.atomic(write)
 
     def dataset(self, name: str) -> pd.DataFrame:
         self._require("datasets", name)
@@ -152,17 +152,17 @@ class Store:
         def write(con):
             con.execute("INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
                 name, revises, _now(), __version__, results.framework.name,
-                framework_hash(results.framework), manifest["data_hash"],
+                results.framework.hash, manifest["data_hash"],
                 results.methodology.hash, yaml.safe_dump(
                     results.methodology.model_dump(mode="json"), sort_keys=True),
                 json.dumps(manifest, sort_keys=True), json.dumps(list(results.years)), note,
-                framework_json(results.framework)])
+                results.framework.to_json()])
             con.register("incoming", long)
             con.execute("INSERT INTO edition_results SELECT ?, year, unit, unit_name, node, "
                         "level, figure_level, score, rank, flags FROM incoming", [name])
             con.unregister("incoming")
 
-        self._atomic(write)
+        self.atomic(write)
 
     def edition_inputs(self, name: str) -> dict:
         """What went into an edition: framework (JSON tree), methodology (YAML), manifest."""

@@ -17,14 +17,13 @@ from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
-from scipy.stats import rankdata
 
-from .. import methods
-from ..build import Results, build
+from ..build import build, indicator_scores
 from ..errors import MethodologyError
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
+from ..scoring import aggregate_and_rank, weight_slots
 from ..yamlfile import read_yaml, validate
 
 DATA_STAGES = ("impute", "treat", "normalise")
@@ -87,24 +86,36 @@ class Engine:
     panel: Panel
     methodology: Methodology
     spec: UncertaintySpec
-    _cache: dict[tuple[int, int, int], np.ndarray] = field(default_factory=dict, repr=False)
+    _cache: dict[tuple[int, ...], tuple[Panel, np.ndarray]] = field(default_factory=dict,
+                                                                    repr=False)
+    _variants: dict[tuple[int, ...], Methodology] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         fw = self.framework
         self.year_index = self.panel.years.index(self.spec.year) if self.spec.year else -1
         self.node_pos = {c: k for k, c in enumerate(fw.node_codes)}
-        self.weight_slots = [(code, i) for code in fw.aggregates
-                             for i in range(len(fw.nodes[code].children))]
+        self.weight_slots = weight_slots(fw)
         self.dims: list[tuple[str, int]] = []  # factor name, dimensions
         for f in self.spec.factors:
             self.dims.append((f.name, len(self.weight_slots) if f.stage == "weights" else 1))
+        self._check_options()
         self.nominal = build(fw, self.panel, self.methodology)
         self.nominal_rank = self.nominal.rank_array[self.year_index, :, self._index_pos]
         self.nominal_score = self.nominal.score_array[self.year_index, :, self._index_pos]
+        nominal_key = (-1,) * len(DATA_STAGES)
+        self._cache[nominal_key] = (self.nominal.panel, self._year_scores(
+            self.nominal.panel, self.nominal.score_array[..., :len(fw.indicators)]))
+
+    def _check_options(self) -> None:
+        """Every option of every factor, as the methodology it makes, is checked against
+        the framework and the kernels' contracts before any replication runs."""
         for f in self.spec.factors:
-            for c in f.options:  # an unknown method is refused here, not mid-analysis
-                methods.get(f.stage, c.method)
-        self._cache[(-1, -1, -1)] = self._indicator_scores(self.nominal)
+            for i, _ in enumerate(f.options):
+                if f.stage in DATA_STAGES:
+                    self._data_methodology(tuple(i if s == f.stage else -1
+                                                 for s in DATA_STAGES)).check(self.framework)
+                else:
+                    self._aggregate_methodology([(f, i)]).check(self.framework)
 
     @property
     def _index_pos(self) -> int:
@@ -123,12 +134,12 @@ class Engine:
         return out
 
     # ---------------------------------------------------------------- decoding
-    def _decode(self, u: np.ndarray) -> dict[str, np.ndarray]:
+    def _decode(self, u: np.ndarray) -> dict:
         r = len(u)
         choice = {s: np.full(r, -1) for s in DATA_STAGES}
         agg: list[tuple[Factor, np.ndarray]] = []
-        weights = np.ones((r, len(self.weight_slots)))
-        exclude = np.full(r, -1)
+        weights = None
+        excluded = None
         for f, (_, cols) in zip(self.spec.factors, self.groups(), strict=True):
             x = u[:, cols]
             if f.stage in DATA_STAGES or f.stage == "aggregate":
@@ -139,30 +150,61 @@ class Engine:
                 else:
                     choice[f.stage] = idx
             elif f.stage == "weights":
-                weights = weights * (1 + f.noise * (2 * x - 1))
+                noise = 1 + f.noise * (2 * x - 1)
+                weights = noise if weights is None else weights * noise
             else:  # exclude: none, or indicator i
                 k = len(self.framework.indicators) + 1
-                exclude = np.minimum((x[:, 0] * k).astype(np.int64), k - 1) - 1
-        return {"choice": choice, "agg": agg, "weights": weights, "exclude": exclude}
+                which = np.minimum((x[:, 0] * k).astype(np.int64), k - 1) - 1
+                drop = which[:, None] == np.arange(k - 1)
+                excluded = drop if excluded is None else excluded | drop
+        return {"choice": choice, "agg": agg, "weights": weights, "excluded": excluded}
 
-    def _normalised(self, key: tuple[int, int, int]) -> np.ndarray:
-        """Indicator scores [units, indicators] for one combination of data-stage options
-        (the nominal methodology where a stage is not uncertain), built once and cached."""
+    # ---------------------------------------------------------------- methodologies
+    def _data_methodology(self, key: tuple[int, ...]) -> Methodology:
+        """The nominal methodology with the data-stage options of ``key`` (-1: nominal)."""
+        raw = self.methodology.model_dump(mode="json")
+        for stage, idx in zip(DATA_STAGES, key, strict=True):
+            if idx >= 0:
+                f = next(f for f in self.spec.factors if f.stage == stage)
+                raw[stage] = f.options[idx].model_dump(mode="json")
+        return Methodology.model_validate(raw)
+
+    def _aggregate_methodology(self, picks: list[tuple[Factor, int]]) -> Methodology:
+        """The nominal methodology with each aggregation factor's option applied to the
+        aggregates of its level (all aggregates when it names no level)."""
+        stage = self.methodology.aggregate
+        fw = self.framework
+        for f, i in picks:
+            option = f.options[int(i)]
+            if f.level is None:
+                stage = option
+            else:
+                at_level = {c: option.resolve(c, f.level) for c in fw.aggregates
+                            if fw.nodes[c].level == f.level}
+                stage = stage.model_copy(update={"by_node": {**stage.by_node, **at_level}})
+        return self.methodology.model_copy(update={"aggregate": stage})
+
+    def _variant(self, agg_key: tuple[int, ...], agg: list[tuple[Factor, np.ndarray]]
+                 ) -> Methodology:
+        if agg_key not in self._variants:
+            self._variants[agg_key] = self._aggregate_methodology(
+                [(f, i) for (f, _), i in zip(agg, agg_key, strict=True)])
+        return self._variants[agg_key]
+
+    def _normalised(self, key: tuple[int, ...]) -> tuple[Panel, np.ndarray]:
+        """The panel and indicator scores [units, indicators] for one combination of
+        data-stage options (nominal where a stage is not uncertain), computed once."""
         if key not in self._cache:
-            raw = self.methodology.model_dump(mode="json")
-            for stage, idx in zip(DATA_STAGES, key, strict=True):
-                if idx >= 0:
-                    f = next(f for f in self.spec.factors if f.stage == stage)
-                    raw[stage] = f.options[idx].model_dump(mode="json")
-            res = build(self.framework, self.panel, Methodology.model_validate(raw))
-            self._cache[key] = self._indicator_scores(res)
+            prep, scores = indicator_scores(self.framework, self.panel,
+                                            self._data_methodology(key))
+            self._cache[key] = (prep.panel, self._year_scores(prep.panel, scores))
         return self._cache[key]
 
-    def _indicator_scores(self, res: Results) -> np.ndarray:
-        if res.units != self.panel.unit_codes:
+    def _year_scores(self, panel: Panel, scores: np.ndarray) -> np.ndarray:
+        if panel.unit_codes != self.panel.unit_codes:
             raise MethodologyError("M16", "audit: a choice screens units out; the audit needs the "
                                           "same units in every replication")
-        return res.score_array[self.year_index, :, :len(self.framework.indicators)]
+        return scores[self.year_index]
 
     # ---------------------------------------------------------------- evaluation
     def evaluate(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -171,44 +213,24 @@ class Engine:
         d = self._decode(u)
         r, n_units = len(u), len(self.panel.unit_codes)
         scores = np.full((r, n_units), np.nan)
+        ranks = np.full((r, n_units), np.nan)
         keys = np.stack([d["choice"][s] for s in DATA_STAGES], axis=1)
         agg_keys = (np.stack([idx for _, idx in d["agg"]], axis=1) if d["agg"]
                     else np.zeros((r, 0), np.int64))
         combined = np.concatenate([keys, agg_keys], axis=1)
+        index = self.framework.index
         for key in np.unique(combined, axis=0):
             rows = np.flatnonzero((combined == key).all(axis=1))
-            x = self._normalised(tuple(int(v) for v in key[:3]))
-            scores[rows] = self._aggregate(x, d, rows, key[3:])
-        ranks = rankdata(-scores, method=self.methodology.rank.ties, axis=1,
-                         nan_policy="omit")
+            panel, x = self._normalised(tuple(int(v) for v in key[:len(DATA_STAGES)]))
+            meth = self._variant(tuple(int(v) for v in key[len(DATA_STAGES):]), d["agg"])
+            got = aggregate_and_rank(
+                self.framework, panel, meth, x,
+                weight_multipliers=None if d["weights"] is None else d["weights"][rows],
+                excluded=None if d["excluded"] is None else d["excluded"][rows],
+                rank=[index], keep=[index], strict=False)
+            scores[rows] = got.scores[index]
+            ranks[rows] = got.ranks[index]
         return scores, ranks
-
-    def _aggregate(self, x: np.ndarray, d: dict, rows: np.ndarray, agg_key: np.ndarray
-                   ) -> np.ndarray:
-        fw = self.framework
-        slot = 0
-        values: dict[str, np.ndarray] = {c: x[:, i] for i, c in enumerate(fw.indicators)}
-        excluded = d["exclude"][rows]
-        for code in fw.aggregates:
-            node = fw.nodes[code]
-            kids = node.children
-            w = np.array([fw.nodes[k].weight for k in kids]) * d["weights"][rows][
-                :, slot:slot + len(kids)]
-            slot += len(kids)
-            for j, k in enumerate(kids):
-                if fw.nodes[k].is_indicator:
-                    w[:, j] = np.where(excluded == fw.indicators.index(k), 0.0, w[:, j])
-            choice = self.methodology.aggregate.resolve(code, node.level)
-            for (f, _), a in zip(d["agg"], agg_key, strict=True):
-                if f.level is None or f.level == node.level:
-                    choice = f.options[int(a)].resolve(code, node.level)
-            kernel = methods.get("aggregate", choice.method)
-            children = np.stack([values[k] for k in kids], axis=-1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                values[code] = kernel.fn(children, w, **choice.params)
-            if values[code].ndim == 1:  # a kernel that ignores weights: same for every row
-                values[code] = np.broadcast_to(values[code], (len(rows),) + values[code].shape)
-        return values[fw.index]
 
 
 def evaluate_chunks(engine: Engine, u: np.ndarray, chunk: int = 2000, client=None,

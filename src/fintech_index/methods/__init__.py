@@ -8,20 +8,49 @@ to ``[..., k]``; aggregation kernels map ``x[..., units, k]`` and weights ``w[..
 ``[..., units]``. Any leading axes are a batch (years in a build, replications in an audit).
 
 Users and bundled examples add their own with :func:`register`, without touching the engine.
+
+Declaring a kernel's parameters (its *contract*)
+-------------------------------------------------
+The parameters a methodology may set are the kernel's keyword arguments other than the
+arrays and context the engine supplies (``ENGINE_ARGS``). Their types come from the
+signature's annotations; constraints beyond the type are declared at registration, as
+scikit-learn's ``_parameter_constraints`` do::
+
+    from fintech_index.methods import register
+    from fintech_index.methods.contracts import Each, Interval, Options, Pair
+
+    @register("aggregate", "a_trimmed", constraints={
+        "trim": Interval(0, 0.5, closed="left"),   # 0 <= trim < 0.5
+        "mode": Options("symmetric", "upper"),     # one of the listed values
+        "bounds": Pair(increasing=True),           # [lower, upper], lower < upper
+        "points": Each(Interval(0, None), positive_sum=True)})
+    def a_trimmed(x, w, trim: float = 0.1, mode: str = "symmetric",
+                  bounds: tuple[float, float] = (0.0, 1.0), points: list[float] | None = None):
+        ...
+
+``Methodology.check`` validates every choice against these declarations before any work
+(a value of the wrong type or outside its constraint: ``[M56]``; a required parameter not
+given: ``[M57]``), and the engine calls every kernel through :meth:`Kernel.apply`, which
+turns a numerical failure into a coded error naming the node (``[A05]``).
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
-from ..errors import MethodologyError
+from ..errors import MethodError, MethodologyError, one_line
+from . import contracts
 
 STAGES = ("impute", "treat", "normalise", "weight", "aggregate")
 # arguments the engine supplies (from the framework and data), not set in a methodology
 ENGINE_ARGS = frozenset({"x", "w", "direction", "gposts", "groups", "years", "ref_index",
                          "aggregate"})
+# arguments a methodology may give and the framework supplies otherwise (n_dist2targ's targ)
+FRAMEWORK_DEFAULTS = frozenset({"targ"})
 
 
 @dataclass(frozen=True)
@@ -32,26 +61,49 @@ class Kernel:
     stage: str
     fn: Callable
     honours_direction: bool = True
+    constraints: dict[str, Callable[[Any], str | None]] = field(default_factory=dict)
+
+    @cached_property
+    def _arguments(self) -> Mapping[str, inspect.Parameter]:
+        return inspect.signature(self.fn).parameters
 
     def takes(self, name: str) -> bool:
         """Whether the kernel has an argument ``name`` (e.g. goalposts the engine passes)."""
-        return name in inspect.signature(self.fn).parameters
+        return name in self._arguments
 
     @property
     def params(self) -> dict[str, inspect.Parameter]:
         """Keyword parameters a methodology may set (not the arrays the engine passes)."""
-        sig = inspect.signature(self.fn)
-        return {k: p for k, p in sig.parameters.items()
+        return {k: p for k, p in self._arguments.items()
                 if k not in ENGINE_ARGS and p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+    def contract_problems(self, params: dict[str, Any]) -> list[tuple[str, str]]:
+        """(parameter, what it accepts) for each given value that breaks the contract, and
+        (parameter, "") for each required parameter not given."""
+        found = contracts.problems(self.fn, params, self.constraints, ENGINE_ARGS)
+        return [(k, m) for k, m in found if not (m == "" and k in FRAMEWORK_DEFAULTS)]
+
+    def apply(self, where: str, *args: Any, **kwargs: Any) -> Any:
+        """Call the kernel; a numerical failure inside it (``ValueError``, including
+        ``LinAlgError``, or ``ArithmeticError``) becomes a coded error naming ``where`` (the
+        stage and node) and the method."""
+        try:
+            return self.fn(*args, **kwargs)
+        except (ValueError, ArithmeticError) as e:
+            raise MethodError("A05", f"{self.stage}: {where} ({self.name}): {one_line(e)}"
+                              ) from None
 
 
 _REGISTRY: dict[str, dict[str, Kernel]] = {s: {} for s in STAGES}
 
 
-def register(stage: str, name: str, *, honours_direction: bool = True,
-             replace: bool = False) -> Callable[[Callable], Callable]:
+def register(stage: str, name: str, *, honours_direction: bool = True, replace: bool = False,
+             constraints: dict[str, Callable[[Any], str | None]] | None = None
+             ) -> Callable[[Callable], Callable]:
     """Decorator: register ``fn`` as the kernel ``name`` of ``stage``.
 
+    ``constraints`` maps a parameter to a check from :mod:`.contracts` (``Interval``,
+    ``Options``, ``Pair``, ``Each``, or any callable returning None or what is accepted).
     ``honours_direction=False`` marks a normalisation that leaves values as they are (ranks
     of its output then use the indicator's direction). Re-registering a name needs
     ``replace=True``, so that a typo cannot silently shadow a built-in method.
@@ -63,7 +115,13 @@ def register(stage: str, name: str, *, honours_direction: bool = True,
         if name in _REGISTRY[stage] and not replace and _REGISTRY[stage][name].fn is not fn:
             raise MethodologyError("M08", f"a {stage} kernel named '{name}' is already registered; "
                                           "pass replace=True to replace it")
-        _REGISTRY[stage][name] = Kernel(name, stage, fn, honours_direction)
+        kernel = Kernel(name, stage, fn, honours_direction, dict(constraints or {}))
+        stray = sorted(set(kernel.constraints) - set(kernel.params))
+        if stray:
+            raise MethodologyError("M58", f"register {stage} '{name}': constraints for "
+                                          f"{stray}, which are not parameters a methodology "
+                                          f"sets (accepted: {sorted(kernel.params)})")
+        _REGISTRY[stage][name] = kernel
         return fn
 
     return deco

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import register
+from .contracts import Interval, Pair
 
 
 def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
@@ -47,15 +48,58 @@ def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool) ->
     return np.where(missing.any(axis=-1), np.nan, num)
 
 
+def _columns(x: np.ndarray, w: np.ndarray, na_rm: bool):
+    """Per child j: its values ``x[..., j]``, its weight (zero where missing and na_rm) and
+    its missing mask, shaped to broadcast to ``[..., units]``. Column by column, a batch of
+    weight sets ``[b, k]`` against one data set ``[units, k]`` never materialises
+    ``[b, units, k]``; each element sees the same operations as in the whole-array form."""
+    w = np.asarray(w, dtype=np.float64)
+    w = w[..., None, :] if w.ndim > 1 else w
+    missing = np.isnan(x)
+    out = []
+    for j in range(x.shape[-1]):
+        wj, mj = w[..., j], missing[..., j]
+        if not mj.any():
+            mj = None  # nothing to mask: the weight stays one number per batch member
+        elif na_rm:
+            wj = np.where(mj, 0.0, wj)
+        out.append((x[..., j], wj, mj))
+    return out, missing
+
+
+def _fold(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
+    """Sum in a fixed order (first + second + ...), broadcast to ``shape``."""
+    total = np.array(np.broadcast_to(arrays[0], shape), dtype=np.float64) if arrays else \
+        np.zeros(shape)
+    for a in arrays[1:]:
+        np.add(total, a, out=total)
+    return total
+
+
+def _out_shape(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
+    w = np.asarray(w)
+    return np.broadcast_shapes(x.shape[:-1], w.shape[:-1] + (1,) if w.ndim > 1 else ())
+
+
+def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool
+                    ) -> np.ndarray:
+    if na_rm:
+        return np.where(w_total > 0, num, np.nan)
+    return np.where(missing.any(axis=-1), np.nan, num)
+
+
 @register("aggregate", "a_amean")
 def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
     order (``a_amean``: weights rescaled first, then the weighted sum)."""
-    w, missing = _weights(x, w, na_rm)
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        share = w / _sum_children(w, keepdims=True)
-        num = _sum_children(np.where(missing, 0.0, share * x))
-    return _finish(num, missing, w, na_rm)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = _fold([wj / w_total * xj if mj is None else np.where(mj, 0.0, wj / w_total * xj)
+                     for xj, wj, mj in cols], shape)
+    return _finish_columns(num, missing, w_total, na_rm)
 
 
 @register("aggregate", "a_gmean")
@@ -67,12 +111,18 @@ def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     0 (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
     zeros). Negative values give NaN, which build() reports as an error naming the node.
     """
-    w, missing = _weights(x, w, na_rm)
+    x = np.asarray(x, dtype=np.float64)
+    cols, missing = _columns(x, w, na_rm)
+    shape = _out_shape(x, w)
     with np.errstate(invalid="ignore", divide="ignore"):
-        logs = np.log(np.where(x >= 0, x, np.nan))
-        terms = np.where(missing | (w == 0), 0.0, w * logs)
-        num = np.exp(_sum_children(terms) / _sum_children(w))
-    return _finish(num, missing, w, na_rm)
+        terms = []
+        for xj, wj, mj in cols:
+            term = wj * np.log(np.where(xj >= 0, xj, np.nan))
+            drop = (wj == 0) if mj is None else (mj | (wj == 0))
+            terms.append(np.where(drop, 0.0, term) if np.any(drop) else term)
+        w_total = _fold([wj for _, wj, _ in cols], shape)
+        num = np.exp(_fold(terms, shape) / w_total)
+    return _finish_columns(num, missing, w_total, na_rm)
 
 
 @register("aggregate", "a_hmean")
@@ -113,7 +163,8 @@ def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     return _finish(num, missing, w, na_rm)
 
 
-@register("aggregate", "a_mean_min")
+@register("aggregate", "a_mean_min", constraints={"alpha": Interval(0, 1),
+                                                  "beta": Interval(0, None)})
 def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
                na_rm: bool = False) -> np.ndarray:
     """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
@@ -151,7 +202,8 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _sum_children(orm)
 
 
-@register("aggregate", "a_bod")
+@register("aggregate", "a_bod", constraints={
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
 def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
           ) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.

@@ -17,6 +17,7 @@ import warnings
 import numpy as np
 
 from . import register
+from .contracts import Interval
 
 UNIT_AXIS = -2
 YEAR_AXIS = -3
@@ -109,7 +110,7 @@ def _last_observed(x: np.ndarray, years: np.ndarray) -> tuple[np.ndarray, np.nda
     return value, when
 
 
-@register("impute", "i_latest")
+@register("impute", "i_latest", constraints={"max_time": Interval(0, None)})
 def i_latest(x: np.ndarray, years: np.ndarray, max_time: int | None = None) -> np.ndarray:
     """Latest available year: carry the last observed value forward, at most ``max_time``
     years (None: no limit). Earlier years are never filled from later ones.
@@ -134,7 +135,8 @@ def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(x) & ~np.isnan(interp), interp, x)
 
 
-@register("impute", "i_EM")
+@register("impute", "i_EM", constraints={"max_iter": Interval(1, None),
+                                         "tol": Interval(0, None, closed="neither")})
 def i_em(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.ndarray:
     """Expectation-maximisation under a multivariate normal, per year (Dempster, Laird and
     Rubin 1977; Little and Rubin 2002, ch. 11; OECD/JRC Handbook 2008, section 1.3).
@@ -240,8 +242,8 @@ def i_em_bounded(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.nd
     indicator can take (OECD/JRC Handbook 2008, section 1.3: imputed values are estimates
     of plausible data, flagged as such)."""
     filled = i_em(x, max_iter=max_iter, tol=tol)
-    with np.errstate(all="ignore"):
-        lo = np.nanmin(x, axis=-2, keepdims=True)
-        hi = np.nanmax(x, axis=-2, keepdims=True)
+    seen = ~np.isnan(x)
+    lo = np.min(np.where(seen, x, np.inf), axis=-2, keepdims=True)  # +inf: none observed
+    hi = np.max(np.where(seen, x, -np.inf), axis=-2, keepdims=True)
     bounded = np.clip(filled, lo, hi)
     return np.where(np.isnan(x), bounded, x)

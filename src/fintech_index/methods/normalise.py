@@ -13,6 +13,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from . import register
+from .contracts import Interval, Pair
 
 
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -32,7 +33,7 @@ def _nan_stat(fn, x: np.ndarray, **kw) -> np.ndarray:
         return fn(x, axis=-2, keepdims=True, **kw)
 
 
-@register("normalise", "n_minmax")
+@register("normalise", "n_minmax", constraints={"l_u": Pair(increasing=True)})
 def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0.0, 100.0)
              ) -> np.ndarray:
     """Min-max: ``y = (x - min) / (max - min) * (u - l) + l``; constant columns give NaN.
@@ -46,7 +47,8 @@ def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0
         return (xo - lo) / (hi - lo) * (upper - lower) + lower
 
 
-@register("normalise", "n_zscore")
+@register("normalise", "n_zscore",
+          constraints={"m_sd": Pair(second=Interval(0, None, closed="neither"))})
 def n_zscore(x: np.ndarray, direction: np.ndarray, m_sd: tuple[float, float] = (0.0, 1.0)
              ) -> np.ndarray:
     """Z-score: ``y = (x - mean) / sd * sd' + mean'`` with the sample sd (n - 1), as R's sd().
@@ -60,7 +62,8 @@ def n_zscore(x: np.ndarray, direction: np.ndarray, m_sd: tuple[float, float] = (
         return (xo - mean) / sd * _pair(m_sd, 1) + _pair(m_sd, 0)
 
 
-@register("normalise", "n_goalposts")
+@register("normalise", "n_goalposts",
+          constraints={"scale_factor": Interval(0, None, closed="neither")})
 def n_goalposts(x: np.ndarray, direction: np.ndarray, gposts: np.ndarray,
                 trunc2posts: bool = True, scale_factor: float = 1.0) -> np.ndarray:
     """Goalposts: ``y = (x - lower) / (upper - lower)`` (``(upper - x) / (upper - lower)`` for
@@ -85,7 +88,7 @@ def n_none(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return np.array(x, dtype=np.float64, copy=True)
 
 
-@register("normalise", "n_scaled")
+@register("normalise", "n_scaled", constraints={"npara": Pair(increasing=True)})
 def n_scaled(x: np.ndarray, direction: np.ndarray, npara: tuple[float, float] = (0.0, 100.0)
              ) -> np.ndarray:
     """Linear scaling with fixed bounds (not min-max): ``y = (x - l) / (u - l) * 100``.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import register
+from .contracts import Interval, Options
 
 NONE, WIN_HIGH, WIN_LOW, TRANSFORMED = np.uint8(0), np.uint8(1), np.uint8(2), np.uint8(3)
 
@@ -173,7 +174,10 @@ def _winsorise_columns(y: np.ndarray, winmax: int | None, skew_thresh: float,
 _SECOND_STAGE = {"log_CT": _log_ct, "log_CT_orig": _log_ct_orig, "none": None}
 
 
-@register("treat", "winsorise")
+@register("treat", "winsorise", constraints={
+    "winmax": Interval(0, None), "skew_thresh": Interval(0, None),
+    "kurt_thresh": Interval(0, None),
+    "f2": Options("log_CT", "log_CT_orig", "boxcox", "none")})
 def winsorise(x: np.ndarray, winmax: int | None = 5, skew_thresh: float = 2.0,
               kurt_thresh: float = 3.5, force_win: bool = False, f2: str = "log_CT",
               lmbda: float | None = None) -> Treated:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from . import register
+from .contracts import Each, Interval, Options
 
 
 def _per_member(x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -29,7 +30,8 @@ def _batch(w: np.ndarray, x: np.ndarray) -> np.ndarray:
                            x.shape[:-2] + x.shape[-1:]).copy()
 
 
-@register("weight", "w_explicit")
+@register("weight", "w_explicit", constraints={"values": Each(Interval(0, None),
+                                                               positive_sum=True)})
 def w_explicit(x: np.ndarray, w: np.ndarray, values: list[float] | None = None) -> np.ndarray:
     """The framework's weights, or ``values`` (one per child, in the framework's order)."""
     v = w if values is None else np.asarray(values, dtype=np.float64)
@@ -44,7 +46,8 @@ def w_equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _batch(np.ones(x.shape[-1]), x)
 
 
-@register("weight", "w_budget")
+@register("weight", "w_budget", constraints={"points": Each(Interval(0, None),
+                                                            positive_sum=True)})
 def w_budget(x: np.ndarray, w: np.ndarray, points: list[float]) -> np.ndarray:
     """Budget allocation: experts share a budget of points among the children; the weights
     are ``points / sum(points)`` (OECD/JRC Handbook 2008, section 6.1.6 "budget allocation
@@ -141,7 +144,10 @@ def _correlations(x: np.ndarray, y: np.ndarray, cortype: str) -> np.ndarray:
     return (xc * yc[:, None]).sum(0) / np.sqrt((xc ** 2).sum(0) * (yc ** 2).sum())
 
 
-@register("weight", "w_opt")
+@register("weight", "w_opt", constraints={
+    "itarg": Each(Interval(0, None), positive_sum=True), "optype": Options("balance", "infomax"),
+    "cortype": Options("pearson", "spearman"), "toler": Interval(0, None, closed="neither"),
+    "maxiter": Interval(1, None)})
 def w_opt(x: np.ndarray, w: np.ndarray, aggregate: Callable, itarg: list[float] | None = None,
           optype: str = "balance", cortype: str = "pearson", toler: float = 1e-6,
           maxiter: int = 2000) -> np.ndarray:

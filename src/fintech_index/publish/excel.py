@@ -1,10 +1,20 @@
-"""The edition as an Excel workbook (xlsxwriter): one sheet per ranking, the data with
-provenance, the nodes and the methodology. Every text cell is written as text, and text
-that a spreadsheet would run as a formula (starting with = + - @, tab or carriage return)
-is prefixed with an apostrophe (OWASP "CSV injection" advice), so nothing runs on opening."""
+"""The edition as an Excel workbook (xlsxwriter), in English or Simplified Chinese.
+
+Sheets: a first sheet that explains the others; one ranking per year with the rank and
+score of every node (index, dimensions, pillars, indicators: two header rows, node name
+over rank and score), rank change and, when an audit is given, the rank interval; every
+value with its provenance (imputed values in orange with their method, also as a cell
+note on the ranking sheets); the nodes; the methodology as a table. Scores show two
+decimals, ranks none; headers are frozen; widths follow the content.
+
+Every text cell is written as text, and text that a spreadsheet would run as a formula
+(starting with = + - @, tab or carriage return) is prefixed with an apostrophe (OWASP "CSV
+injection" advice), so nothing runs on opening.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 
@@ -12,55 +22,261 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from ..analysis.changes import compare
+from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
-from ..panel import IMPUTED, TREATED
+from .i18n import check_lang, node_name, text, unit_name
+from .provenance import methodology_rows, value_table
+
+__all__ = ["neutralise", "write_workbook"]
+
+HEADER = {"bold": True, "bg_color": "#1f4e79", "font_color": "#ffffff", "text_wrap": True,
+          "valign": "top", "border": 1, "border_color": "#d0d7e1"}
+IMPUTED_FILL = "#fbe5d6"
+NUMBER_FORMATS = {"score": "0.00", "rank": "0", "change": "+0;-0;0", "share": "0%",
+                  "value": "#,##0.00", "year": "0", "weight": "0.00", "text": "@"}
+MAX_WIDTH = 60
 
 
-def _write_frame(book, name: str, frame: pd.DataFrame) -> None:
-    sheet = book.add_worksheet(name[:31])
-    bold = book.add_format({"bold": True})
-    for j, col in enumerate(frame.columns):
-        sheet.write_string(0, j, neutralise(str(col)), bold)
-        sheet.set_column(j, j, max(10, min(40, len(str(col)) + 2)))
-    for i, row in enumerate(frame.itertuples(index=False), start=1):
-        for j, v in enumerate(row):
-            if v is None or (isinstance(v, float) and np.isnan(v)):
-                continue
-            if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-                sheet.write_number(i, j, float(v))
-            else:
-                sheet.write_string(i, j, neutralise(str(v)))
-    sheet.freeze_panes(1, 0)
+def _display_width(text: str) -> int:
+    """Columns a string takes: East Asian wide characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def write_workbook(results: Results, path: str | Path) -> Path:
-    """Rankings (overall and every dimension, each year), data with provenance, nodes,
-    methodology."""
+class _Book:
+    """An xlsxwriter workbook with the formats of this one, and a sheet writer that sets
+    widths from the content and freezes the header."""
+
+    def __init__(self, path: Path, title: str, year: int) -> None:
+        self.book = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False,
+                                                    "strings_to_urls": False,
+                                                    "nan_inf_to_errors": True})
+        # a fixed creation time (1 January of the edition year): same results, same bytes
+        self.book.set_properties({"title": title, "created": datetime(year, 1, 1)})
+        self.header = self.book.add_format(HEADER)
+        self.formats = {k: self.book.add_format({"num_format": v})
+                        for k, v in NUMBER_FORMATS.items()}
+        self.imputed = {k: self.book.add_format({"num_format": v, "bg_color": IMPUTED_FILL})
+                        for k, v in NUMBER_FORMATS.items()}
+        self.bold = self.book.add_format({"bold": True})
+        self.title = self.book.add_format({"bold": True, "font_size": 14,
+                                           "font_color": "#1f4e79"})
+        self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
+
+    def cell(self, sheet, i: int, j: int, v, kind: str = "text", imputed: bool = False
+             ) -> None:
+        fmt = (self.imputed if imputed else self.formats)[kind]
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
+            if imputed:
+                sheet.write_blank(i, j, None, fmt)
+            return
+        if isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
+            sheet.write_number(i, j, float(v), fmt)
+        else:
+            sheet.write_string(i, j, neutralise(str(v)), fmt if imputed else None)
+
+    def table(self, name: str, frame: pd.DataFrame, kinds: dict[str, str],
+              headers: list[str], imputed: pd.DataFrame | None = None):
+        """A sheet of ``frame`` with one header row (``headers``), number formats by
+        column kind, widths from the content, the header frozen, an autofilter."""
+        sheet = self.book.add_worksheet(name[:31])
+        for j, h in enumerate(headers):
+            sheet.write_string(0, j, neutralise(h), self.header)
+        for i, row in enumerate(frame.itertuples(index=False), start=1):
+            for j, (col, v) in enumerate(zip(frame.columns, row, strict=True)):
+                mark = bool(imputed is not None and imputed.iat[i - 1, j])
+                self.cell(sheet, i, j, v, kinds.get(col, "text"), mark)
+        for j, col in enumerate(frame.columns):
+            self.fit(sheet, j, [headers[j]] + [_shown(v, kinds.get(col, "text"))
+                                               for v in frame[col]])
+        sheet.freeze_panes(1, 0)
+        if len(frame):
+            sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+        return sheet
+
+    @staticmethod
+    def fit(sheet, j: int, texts: list[str], minimum: int = 6) -> None:
+        width = max([minimum] + [_display_width(t) for t in texts])
+        sheet.set_column(j, j, min(MAX_WIDTH, width + 2))
+
+
+def _shown(v, kind: str) -> str:
+    """About how a value looks in its cell, for the column width."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return ""
+    if kind in ("score", "weight") and isinstance(v, (int, float, np.floating)):
+        return f"{v:,.2f}"
+    if kind == "value" and isinstance(v, (int, float, np.floating)):
+        return f"{v:,.2f}"
+    if kind in ("rank", "year", "change") and isinstance(v, (int, float, np.floating)):
+        return f"{v:+.0f}" if kind == "change" else f"{v:.0f}"
+    return str(v)
+
+
+def _top_down(fw) -> list[str]:
+    def walk(code: str) -> list[str]:
+        return [code] + [c for k in fw.nodes[code].children for c in walk(k)]
+    return walk(fw.index)
+
+
+def _node_name(fw, code: str, lang: str) -> str:
+    return node_name(fw, code, lang)
+
+
+def _unit_names(results: Results, lang: str) -> dict[str, str]:
+    units = results.panel.units
+    return {u: unit_name(units, u, lang) for u in units.index}
+
+
+def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
+                   audit: pd.DataFrame | None, values: pd.DataFrame) -> None:
+    """Two header rows (node name over rank and score); one row per city, best first;
+    imputed indicator scores in orange with a note naming the method."""
+    fw = results.framework
+    cur = Edition.of(results, year)
+    before = [y for y in results.years if y < year]
+    changes = (compare(cur, Edition.of(results, before[-1])).node() if before else None)
+    names = _unit_names(results, lang)
+    order = list(results.ranking(year).index)
+    sheet = bk.book.add_worksheet(text("wb_ranking", lang, year=year)[:31])
+    fixed = [(text("wb_rank", lang), "rank"), (text("wb_code", lang), "text"),
+             (text("wb_city", lang), "text"), (text("wb_score", lang), "score")]
+    if changes is not None:
+        fixed.append((text("wb_change", lang), "change"))
+    top_col = None
+    if audit is not None:
+        top_col = next((c for c in audit.columns if c.startswith("p_top")), None)
+        fixed += [(text("wb_p05", lang), "rank"), (text("wb_p95", lang), "rank")]
+        if top_col:
+            fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))
+    for j, (h, _) in enumerate(fixed):
+        sheet.merge_range(0, j, 1, j, h, bk.header)
+    nodes = [c for c in _top_down(fw) if c != fw.index]
+    start = len(fixed)
+    for k, code in enumerate(nodes):
+        j = start + 2 * k
+        sheet.merge_range(0, j, 0, j + 1, neutralise(_node_name(fw, code, lang)), bk.header)
+        sheet.write_string(1, j, text("wb_rank", lang), bk.header)
+        sheet.write_string(1, j + 1, text("wb_score", lang), bk.header)
+    imputed_by = {(u, c): m for u, c, imp, m in zip(
+        values["unit"], values["indicator"], values["imputed"], values["imputation_method"],
+        strict=True) if imp}
+    scores, ranks = cur.scores.to_dict(), cur.ranks.to_dict()  # node -> unit -> value
+    for i, unit in enumerate(order, start=2):
+        row = [cur.ranks.at[unit, fw.index], unit, names[unit], cur.scores.at[unit, fw.index]]
+        if changes is not None:
+            row.append(changes.at[unit, "rank_change"])
+        if audit is not None:
+            got = audit.loc[unit] if unit in audit.index else None
+            row += [got["rank_p05"] if got is not None else None,
+                    got["rank_p95"] if got is not None else None]
+            if top_col:
+                row.append(got[top_col] if got is not None else None)
+        for j, (v, (_, kind)) in enumerate(zip(row, fixed, strict=True)):
+            bk.cell(sheet, i, j, v, kind)
+        for k, code in enumerate(nodes):
+            j = start + 2 * k
+            method = imputed_by.get((unit, code))
+            if method is not None:
+                sheet.write_comment(i, j + 1, text("wb_imputed_by", lang, method=method))
+            bk.cell(sheet, i, j, ranks[code][unit], "rank", method is not None)
+            bk.cell(sheet, i, j + 1, scores[code][unit], "score", method is not None)
+    for j, (h, kind) in enumerate(fixed):
+        texts = [h]
+        if kind == "text":
+            texts += [unit if j == 1 else names[unit] for unit in order]
+        bk.fit(sheet, j, texts, minimum=7)
+    for k, code in enumerate(nodes):
+        width = max(7, (_display_width(_node_name(fw, code, lang)) + 2) // 2)
+        sheet.set_column(start + 2 * k, start + 2 * k + 1, min(30, width))
+    sheet.set_row(0, 45)
+    sheet.freeze_panes(2, 3)
+
+
+def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | None,
+                 sheets: list[tuple[str, str]]) -> None:
+    fw = results.framework
+    sheet = bk.book.add_worksheet(text("wb_about", lang))
+    sheet.write_string(0, 0, neutralise(text("wb_about_title", lang, index=_node_name(
+        fw, fw.index, lang), year=results.years[-1])), bk.title)
+    sheet.merge_range(1, 0, 1, 1, text("wb_about_intro", lang), bk.wrap)
+    sheet.set_row(1, 48)
+    sheet.write_string(3, 0, text("wb_about_sheet", lang), bk.header)
+    sheet.write_string(3, 1, text("wb_about_holds", lang), bk.header)
+    for i, (name, holds) in enumerate(sheets, start=4):
+        sheet.write_url(i, 0, f"internal:'{name}'!A1", string=name)
+        sheet.write_string(i, 1, holds, bk.wrap)
+        sheet.set_row(i, 15 * (1 + _display_width(holds) // 95))
+    i = 5 + len(sheets)
+    sheet.write_string(i, 0, text("wb_about_hash", lang), bk.bold)
+    sheet.write_string(i, 1, results.methodology.hash)
+    sheet.write_string(i + 1, 0, text("wb_about_audit", lang), bk.bold)
+    sheet.write_string(i + 1, 1, text("wb_about_audit_yes" if audit is not None
+                                      else "wb_about_audit_no", lang))
+    sheet.write_string(i + 2, 0, fw.source_file or "", None)
+    sheet.set_column(0, 0, 24)
+    sheet.set_column(1, 1, 100)
+
+
+def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | None = None,
+                   lang: str = "en") -> Path:
+    """The workbook of ``results`` in ``lang`` (en or zh); ``audit``: an uncertainty
+    summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking."""
+    check_lang(lang)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     fw = results.framework
-    book = xlsxwriter.Workbook(str(p), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "nan_inf_to_errors": True})
-    # a fixed creation time (1 January of the edition year): the same results, the same bytes
-    book.set_properties({"title": fw.name, "created": datetime(results.years[-1], 1, 1)})
+    latest = results.years[-1]
+    bk = _Book(p, _node_name(fw, fw.index, lang), latest)
+    ranking_names = [text("wb_ranking", lang, year=y)[:31] for y in reversed(results.years)]
+    explained = [(n, text("wb_about_ranking", lang, year=y))
+                 for n, y in zip(ranking_names, reversed(results.years), strict=True)]
+    explained += [(text("wb_" + k, lang), text(f"wb_about_{k}", lang))
+                  for k in ("data", "nodes", "methodology")]
+    _about_sheet(bk, results, lang, audit, explained)
+    all_values = pd.concat([value_table(results, y) for y in results.years],
+                           ignore_index=True)
     for year in reversed(results.years):
-        frame = results.ranking(year).reset_index()
-        _write_frame(book, f"Ranking {year}", frame[["rank", "unit", "name", "score"] + [
-            c for d in fw.nodes[fw.index].children for c in (f"{d}.rank", f"{d}.score")]])
-    data = results.panel.frame()
-    flags = results.flags.reshape(-1)
-    data["imputed"] = (flags & IMPUTED) != 0
-    data["treated"] = (flags & TREATED) != 0
-    data["figure_level"] = data["indicator"].map(
-        {c: fw.nodes[c].figure_level or "" for c in fw.indicators})
-    data["imputed"] = data["imputed"].map({True: "yes", False: ""})
-    data["treated"] = data["treated"].map({True: "yes", False: ""})
-    _write_frame(book, "Data and provenance", data.drop(columns=["flags"]))
-    _write_frame(book, "Nodes", results.node_table())
-    meth = results.methodology.model_dump(mode="json")
-    rows = [{"stage": k, "choice": str(v)} for k, v in meth.items()]
-    rows.append({"stage": "hash", "choice": results.methodology.hash})
-    _write_frame(book, "Methodology", pd.DataFrame(rows))
-    book.close()
+        _ranking_sheet(bk, results, year, lang, audit if year == latest else None,
+                       all_values[all_values["year"] == year])
+    _data_sheet(bk, results, lang, all_values)
+    nodes = results.node_table()
+    nodes["name"] = [_node_name(fw, c, lang) for c in nodes["node"]]
+    nodes = nodes.drop(columns=["indicator"])
+    bk.table(text("wb_nodes", lang), nodes, {"level": "year", "direction": "rank",
+                                          "weight": "weight"},
+             [text("wb_" + k, lang) for k in ("node", "name", "parent", "level", "figure_level",
+                                              "unit", "direction", "weight", "source")])
+    meth = methodology_rows(results)
+    bk.table(text("wb_methodology", lang), meth, {},
+             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters")])
+    bk.book.close()
     return p
+
+
+def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) -> None:
+    fw = results.framework
+    names = _unit_names(results, lang)
+    yes = text("wb_yes", lang)
+    frame = pd.DataFrame({
+        "unit": values["unit"], "city": values["unit"].map(names), "year": values["year"],
+        "indicator": values["indicator"],
+        "indicator_name": values["indicator"].map({c: _node_name(fw, c, lang)
+                                                   for c in fw.indicators}),
+        "value": values["value"], "value_used": values["value_used"],
+        "unit_of_measure": values["unit_of_measure"], "source": values["source"],
+        "source_year": values["source_year"], "figure_level": values["figure_level"],
+        "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
+                    for imp, m in zip(values["imputed"], values["imputation_method"],
+                                      strict=True)],
+        "treated": np.where(values["treated"], yes, "")})
+    mark = pd.DataFrame(False, index=frame.index, columns=frame.columns)
+    for col in ("value", "value_used", "imputed"):
+        mark[col] = values["imputed"].to_numpy()
+    headers = [text("wb_" + k, lang) for k in (
+        "code", "city", "year", "indicator", "indicator_name", "value", "value_used", "unit",
+        "source", "source_year", "figure_level", "imputed", "treated")]
+    bk.table(text("wb_data", lang), frame.reset_index(drop=True),
+             {"year": "year", "value": "value", "value_used": "value",
+              "source_year": "year"}, headers, imputed=mark.reset_index(drop=True))

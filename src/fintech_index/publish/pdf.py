@@ -1,151 +1,388 @@
-"""City white papers as PDF, typeset by Typst (the ``typst`` Python package); charts are
-drawn by Typst itself (rectangles and text), so they are vector graphics.
+"""City white papers as PDF, typeset by Typst (the ``typst`` Python package) from the
+template ``templates/white_paper.typ``; charts are vector shapes drawn by Typst.
 
-"<City> fintech development white paper <year>": profile, rankings on every dimension and
-pillar with changes, a chart of the dimensions against the top-10 mean, strengths and
-weaknesses, regional context, district analysis when the store holds records with
-districts for the city, and a methodology annex with every indicator's level and source.
+:func:`white_paper_data` gathers what one paper shows as plain JSON (strings already
+formatted for the language, numbers for the charts); the template reads it from
+``sys.inputs``, so names and sources are text, never Typst markup. Pages: cover with key
+figures and the dimensions chart; the ranking tree with raw values; strengths and
+weaknesses with their reason, peers, rank history and rank interval; counts from company
+records and the districts; the methodology annex. English or Simplified Chinese (CJK text
+set in Noto Serif CJK SC from Debian's fonts-noto-cjk, embedded in the PDF).
 """
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import typst
 
-from ..analysis.changes import compare
+from .. import districts as district_data
+from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
-from ..analysis.regions import regional_leads
 from ..build import Results
-from ..panel import IMPUTED
+from . import format as F
+from .i18n import check_lang, node_name, text, unit_name, unit_of
+from .provenance import methodology_rows, value_table
 
-_SPECIAL = set("\\#$*_@<>[]`~=/-+")
+TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
+FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
+COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
+SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
+MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
+LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
 
-def _t(text) -> str:
-    """Text for Typst markup, every character with a markup meaning escaped."""
-    return "".join("\\" + c if c in _SPECIAL else c for c in str(text))
+def _node_name(results: Results, code: str, lang: str) -> str:
+    return node_name(results.framework, code, lang)
 
 
-def _s(text) -> str:
-    """Text inside a Typst string literal: backslashes and double quotes escaped."""
-    return str(text).replace("\\", "\\\\").replace('"', '\\"')
+def _unit_name(results: Results, unit: str, lang: str) -> str:
+    return unit_name(results.panel.units, unit, lang)
+
+
+def _num(v, digits: int, lang: str) -> str:
+    return F.number(v, digits, lang, missing="-")
 
 
 def _rank(v) -> str:
-    return "-" if v is None or np.isnan(v) else str(int(v))
+    return F.rank(v, missing="-")
 
 
-def _change(v) -> str:
-    if v is None or np.isnan(v):
-        return "new"
-    return "=" if v == 0 else (f"up {int(v)}" if v > 0 else f"down {int(-v)}")
+def _pct(v, lang: str) -> str:
+    return F.percent(v, 0, lang, missing="-")
 
 
-def _bars(rows: list[tuple[str, float, float]]) -> str:
-    """A horizontal bar chart: the city's score (dark) and the top-10 mean (light)."""
-    out = ["#table(columns: (auto, 1fr), stroke: none, inset: 3pt,"]
-    for name, mine, ref in rows:
-        a, b = max(mine, 0) / 100 * 9, max(ref, 0) / 100 * 9
-        out.append(f"[{_t(name)}], [#stack(spacing: 2pt, "
-                   f"rect(width: {a:.3f}cm, height: 0.3cm, fill: rgb(\"#1f4e79\")), "
-                   f"rect(width: {b:.3f}cm, height: 0.3cm, fill: rgb(\"#9dc3e6\"))) "
-                   f"{mine:.2f} / {ref:.2f}],")
-    out.append(")")
-    return "\n".join(out)
-
-
-def _aggregates_top_down(fw, code: str) -> list[str]:
-    """The node and the aggregates under it, each parent before its children."""
-    out = [code]
+def _tree(fw, code: str, depth: int = 0) -> list[tuple[str, int]]:
+    """Every node under ``code`` with its depth, each parent before its children."""
+    out = [(code, depth)]
     for child in fw.nodes[code].children:
-        if not fw.nodes[child].is_indicator:
-            out += _aggregates_top_down(fw, child)
+        out += _tree(fw, child, depth + 1)
     return out
 
 
-def white_paper_source(results: Results, unit: str, districts: list[str] | None = None
-                       ) -> str:
-    """The Typst source of one city's white paper for the latest year of ``results``."""
+def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
+    if audit is None or unit not in audit.index:
+        return None
+    row = audit.loc[unit]
+    top = next((c for c in audit.columns if c.startswith("p_top")), None)
+    return {"lo": round(row["rank_p05"]), "hi": round(row["rank_p95"]),
+            "median": round(row["median_rank"]) if "median_rank" in row else None,
+            "p_top": float(row[top]) if top else None,
+            "top": int(top[5:]) if top else 10}
+
+
+@dataclass(frozen=True)
+class PaperContext:
+    """What every paper of one edition shares, computed once: the latest edition and the
+    one before, their changes, the values with provenance, the top ten."""
+
+    cur: Edition
+    prev: Edition | None
+    changes: Changes | None
+    values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
+    top10: list[str]
+
+    @classmethod
+    def of(cls, results: Results) -> PaperContext:
+        cur = Edition.of(results)
+        prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        values: dict[str, dict[str, dict]] = {}
+        for row in value_table(results).to_dict("records"):
+            values.setdefault(row["unit"], {})[row["indicator"]] = row
+        return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
+                   list(cur.ranked().index[:10]))
+
+
+def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
+                     lang: str = "en", context: PaperContext | None = None) -> dict:
+    """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
+    data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
+    p_top10); without one the paper says so instead of showing an interval. ``context``:
+    the edition's shared computations (made here when not given)."""
+    check_lang(lang)
     fw = results.framework
-    cur = Edition.of(results)
-    prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
-    changes = compare(cur, prev) if prev is not None else None
+    ctx = context or PaperContext.of(results)
+    cur, prev, changes, values, top10 = ctx.cur, ctx.prev, ctx.changes, ctx.values, ctx.top10
     pr = profile(cur, unit, changes=changes)
-    name = cur.name(unit)
+    city = _unit_name(results, unit, lang)
     n_ranked = len(cur.ranked())
     dims = list(fw.nodes[fw.index].children)
-    top10 = list(cur.ranked().index[:10])
-    lines = [
-        # no creation date in the PDF: the same results give the same bytes
-        f'#set document(title: "{_s(name)} fintech development white paper {cur.year}", '
-        "date: none)",
-        '#set page(paper: "a4", margin: 2cm, numbering: "1")',
-        '#set text(size: 10pt)',
-        f"= {_t(name)} fintech development white paper {cur.year}",
-        f"_{_t(fw.name)}_",
-        "== Profile",
-        f"{_t(name)} ranks *{_rank(pr.rank)}* of {n_ranked} with a score of "
-        f"*{pr.score:.2f}* in {cur.year}"
-        + (f" ({_change(changes.node().at[unit, 'rank_change'])} since {prev.year})."
-           if changes is not None else ".")
-        + f" Its peers in the ranking: {_t(', '.join(cur.name(u) for u in pr.peers))}.",
-        "== Rankings",
-        "#table(columns: 4, [*Node*], [*Rank*], [*Score*], [*Change*],",
+    ch = pr.changes.set_index("node")["rank_change"] if pr.changes is not None else None
+    interval = _interval(audit, unit)
+
+    def t(key, **kw):
+        return text("wp_" + key, lang, **kw)
+
+    def raw_of(code: str) -> dict:
+        v = values[unit][code]
+        imputed = bool(v["imputed"])
+        shown = v["value_used"] if imputed else v["value"]
+        return {"value": F.value(shown, None, lang, missing="-"),
+                "unit": unit_of(fw, code, lang),
+                "year": _rank(v["source_year"]) if not imputed else "-",
+                "level": v["figure_level"], "imputed": imputed,
+                "method": v["imputation_method"] or ""}
+
+    title = t("title", city=city, year=cur.year)
+    change_overall = ch.get(fw.index) if ch is not None else None
+
+    # ---- cover
+    figures = [
+        {"label": t("overall_rank"), "value": f"{_rank(pr.rank)} / {n_ranked}",
+         "note": f"{cur.year}"},
+        {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
+        {"label": t("change", year=prev.year) if prev else t("change", year="-"),
+         "value": F.change(change_overall, lang) if prev else "-",
+         "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
+        {"label": t("interval"),
+         "value": f"{interval['lo']}-{interval['hi']}" if interval else "-",
+         "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
+         if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    ch = pr.changes.set_index("node") if pr.changes is not None else None
-    for node in _aggregates_top_down(fw, fw.index):
-        lines.append(f"[{_t(fw.nodes[node].name)}], [{_rank(cur.ranks.at[unit, node])}], "
-                     f"[{cur.scores.at[unit, node]:.2f}], "
-                     f"[{_change(ch.at[node, 'rank_change']) if ch is not None else ''}],")
-    lines.append(")")
-    lines.append("== Dimensions against the top-10 mean")
-    lines.append(_bars([(fw.nodes[d].name, float(cur.scores.at[unit, d]),
-                         float(cur.scores.loc[top10, d].mean())) for d in dims]))
+    for code, key in (("fintech_unicorns", "fintech_unicorns"), ("gfci_rating", "gfci")):
+        if code in fw.indicators:
+            r = raw_of(code)
+            figures.append({"label": t(key), "value": r["value"],
+                            "note": (t("imputed_by", method=r["method"]) if r["imputed"]
+                                     else f"{r['unit']}, {r['year']}")})
+    summary = [t("summary", city=city, rank=_rank(pr.rank), n=n_ranked,
+                 score=_num(pr.score, 2, lang), year=cur.year,
+                 change=t("summary_change", change=F.change(change_overall, lang),
+                          year=prev.year) if prev else "")]
+    if interval:
+        summary.append(t("summary_interval", lo=interval["lo"], hi=interval["hi"],
+                         median=interval["median"] or "-", top=interval["top"],
+                         p=_pct(interval["p_top"], lang)))
+    else:
+        summary.append(t("summary_no_interval"))
 
-    def listing(frame):
-        return ", ".join(f"{fw.nodes[r.node].name} ({_rank(r.rank)})"
-                         for r in frame.itertuples()) or "none"
+    # ---- dimensions chart: the city, the top-ten mean, its peers' mean
+    peers = list(pr.peers)
+    rows = []
+    for code, depth in _tree(fw, fw.index):
+        if depth == 0 or fw.nodes[code].is_indicator:
+            continue
+        mine = float(cur.scores.at[unit, code])
+        series = [mine, float(cur.scores.loc[top10, code].mean()),
+                  float(cur.scores.loc[peers, code].mean())]
+        rows.append({"label": _node_name(results, code, lang), "level": depth - 1,
+                     "values": [0.0 if math.isnan(v) else round(v, 4) for v in series],
+                     "value_label": _num(mine, 1, lang)})
+    chart = {"title": t("dimensions_chart"), "axis": t("chart_axis"), "rows": rows,
+             "colors": [COLORS["city"], COLORS["top10"], COLORS["peers"]],
+             "legend": [{"label": city, "color": COLORS["city"]},
+                        {"label": t("legend_top10"), "color": COLORS["top10"]},
+                        {"label": t("legend_peers"), "color": COLORS["peers"]}]}
 
-    lines += ["== Strengths and weaknesses",
-              f"Strengths (ranked at least three places above its overall rank): "
-              f"{_t(listing(pr.strengths))}.",
-              "",
-              f"Weaknesses (at least three places below): {_t(listing(pr.weaknesses))}."]
-    region = cur.units["region"].get(unit) if "region" in cur.units else None
-    if isinstance(region, str):
-        leads = regional_leads(cur, top=10)
-        same = [u for u in cur.ranked().index if cur.units["region"].get(u) == region]
-        lines += ["== Regional context",
-                  f"{_t(name)} is {_rank(same.index(unit) + 1)} of {len(same)} cities in "
-                  f"{_t(region)}; the region has {int(leads.at[region, 'top_10'])} of the top "
-                  f"ten (mean index score {leads.at[region, f'mean_{fw.index}']:.2f})."]
-    lines.append("== Districts")
-    lines.append(_t(" ".join(districts)) if districts else
-                 "No district records for this city in the store.")
-    lines += ["#pagebreak()", "== Methodology annex",
-              _t(f"Methodology {results.methodology.name or ''} (hash "
-                 f"{results.methodology.hash[:16]})."),
-              "#table(columns: (auto, 1fr, auto, 1fr), [*Indicator*], [*Name*], [*Level*], "
-              "[*Source*],"]
+    # ---- the ranking tree with raw values
+    tree_rows = []
+    for code, depth in _tree(fw, fw.index):
+        node = fw.nodes[code]
+        raw = raw_of(code) if node.is_indicator else None
+        level = (t(f"level_{raw['level']}") if raw and f"wp_level_{raw['level']}" in LEVELS
+                 else (raw["level"] if raw else ""))
+        raw_cell = ""
+        if raw:
+            raw_cell = f"{raw['value']} {raw['unit']}"
+            if raw["imputed"]:
+                raw_cell += " " + t("imputed_by", method=raw["method"])
+        tree_rows.append({"level": depth, "imputed": bool(raw and raw["imputed"]), "cells": [
+            _node_name(results, code, lang), _rank(cur.ranks.at[unit, code]),
+            _num(cur.scores.at[unit, code], 2, lang),
+            F.change(ch.get(code), lang) if ch is not None else "",
+            raw["year"] if raw else "", level, raw_cell]})
+    rankings = {"title": t("rankings"), "rows": tree_rows, "note": t("imputed_note"),
+                "head": [t("col_node"), t("col_rank"), t("col_score"), t("col_change"),
+                         t("col_year"), t("col_level"), t("col_raw")]}
+
+    # ---- strengths and weaknesses, with the reason
+    def reason_lines(frame: pd.DataFrame, key: str) -> list[str]:
+        out = []
+        for r in frame.itertuples():
+            raw = ""
+            if fw.nodes[r.node].is_indicator:
+                v = raw_of(r.node)
+                raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
+            out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
+                         gap=int(abs(r.rank_gap)), raw=raw))
+        return out or [t("none")]
+
+    prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
+            "strengths_head": t("strength_head"), "weaknesses_head": t("weakness_head"),
+            "strengths": reason_lines(pr.strengths, "strength_line"),
+            "weaknesses": reason_lines(pr.weaknesses, "weakness_line")}
+
+    # ---- peers
+    order = list(cur.ranked().index)
+    pos = order.index(unit)
+    around = order[max(0, pos - 2):pos + 3]
+    peer_rows = [{"self": u == unit, "cells": [
+        _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
+        _num(cur.scores.at[u, fw.index], 2, lang),
+        "" if u == unit else f"{cur.scores.at[u, fw.index] - pr.score:+.2f}"]}
+        for u in around]
+    peers_block = {"title": t("peers"), "note": t("peers_note", city=city),
+                   "head": [t("col_rank"), t("col_city"), t("col_score"),
+                            t("col_gap", city=city)], "rows": peer_rows}
+
+    # ---- rank history across editions
+    years = list(results.years)
+    hist_nodes = [fw.index] + dims
+    series, hist_rows = [], []
+    for i, code in enumerate(hist_nodes):
+        ranks = [results.ranks(code).at[unit, y] for y in years]
+        series.append({"label": _node_name(results, code, lang),
+                       "ranks": [None if np.isnan(r) else int(r) for r in ranks],
+                       "color": SERIES[i % len(SERIES)]})
+        hist_rows.append([_node_name(results, code, lang)] + [_rank(r) for r in ranks])
+    shown = [r for s in series for r in s["ranks"] if r is not None] or [1]
+    min_rank, max_rank = max(1, min(shown) - 1), max(shown) + 1
+    step = max(1, math.ceil((max_rank - min_rank) / 5))
+    history = {"title": t("history"), "note": t("history_note"), "years": years,
+               "series": series, "min_rank": min_rank, "max_rank": max_rank,
+               "axis_ranks": list(range(min_rank, max_rank + 1, step)),
+               "legend": [{"label": s["label"], "color": s["color"]} for s in series],
+               "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
+
+    return {
+        "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
+        "footer": f"{_index_name(results, lang)} · {cur.year}",
+        "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
+        "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
+        "history": history, "interval": summary[1] if interval else None,
+        "records": _records_block(unit, cur.year, lang),
+        "districts": _districts_block(unit, cur.year, lang),
+        "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
+    }
+
+
+def _index_name(results: Results, lang: str) -> str:
+    return _node_name(results, results.framework.index, lang)
+
+
+def _records_block(unit: str, year: int, lang: str) -> dict:
+    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts."""
+    counts = district_data.unicorn_counts(year)
+    mine = counts[(counts["metro"] == unit)
+                  & counts["industry"].isin(district_data.CB_INDUSTRIES)]
+    by = mine.groupby("industry", sort=True).agg(firms=("firms", "sum"),
+                                                 value=("valuation_usd_bn", "sum"))
+    by = by.sort_values(["firms", "value"], ascending=False, kind="stable")
+    list_date = str(counts["list_as_of"].iloc[0]) if len(counts) else ""
+    source = text("wp_cb_source", lang, date=F.date(date.fromisoformat(list_date), lang)
+                  if list_date else "-")
+    rows = [[ind, str(int(r.firms)), _num(r.value, 2, lang)] for ind, r in by.iterrows()]
+    if rows:
+        rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
+                     _num(by["value"].sum(), 2, lang)])
+    return {"title": text("wp_records", lang), "note": text("wp_records_note", lang,
+                                                               source=source),
+            "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
+                     text("wp_col_valuation", lang)], "rows": rows,
+            "empty": text("wp_no_unicorns", lang)}
+
+
+def _districts_block(unit: str, year: int, lang: str) -> dict:
+    """Location quotients of the places inside the metro, and cited district notes."""
+    table, info = district_data.unicorn_places(unit, year)
+    summary = district_data.place_summary(table, MIN_FIRMS)
+    lines, rows = [], []
+    if info["places"] == 1:
+        lines.append(text("wp_district_single", lang, firms=info["firms"],
+                            place=table["district"].iloc[0]))
+    elif info["places"] > 1:
+        lead = summary.sort_values(["fintech_firms", "firms"], ascending=False,
+                                   kind="stable").iloc[0]
+        lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
+            lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
+            lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
+            firms=info["firms"]))
+        for r in summary.itertuples():
+            top = (f"{r.top_industry} ({r.top_industry_firms}; LQ "
+                   f"{_num(r.top_industry_lq, 2, lang)})"
+                   if isinstance(r.top_industry, str) else "-")
+            rows.append([r.place, str(r.firms), _pct(r.share_of_metro, lang),
+                         str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
+    else:
+        lines.append(text("wp_no_unicorns", lang))
+    notes = district_data.district_notes(unit)
+    return {
+        "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
+                                                            min=MIN_FIRMS),
+        "lines": lines, "rows": rows,
+        "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
+                                            "col_fintech", "col_fintech_lq", "col_top")],
+        "left_out": [text("wp_district_left_out", lang, n=n, place=p, cell=c)
+                     for p, c, n in info["unclassified"]],
+        "notes_title": text("wp_district_notes", lang),
+        "caveat": text("wp_district_notes_caveat", lang),
+        "notes_head": [text("wp_col_area", lang), text("wp_col_year", lang),
+                       text("wp_col_statement", lang), text("wp_col_source", lang)],
+        "notes": [{"area": n.area, "as_of": n.as_of,
+                   "statement": f"{n.indicator}: {n.value_as_stated}"
+                   + (f" ({n.scope_note})" if n.scope_note else ""),
+                   "cite": f"{n.source_outlet}, {n.source_date}"}
+                  for n in notes.itertuples()],
+    }
+
+
+def _methodology_block(results: Results, unit: str, city: str, year: int, lang: str,
+                       values: dict[str, dict[str, dict]]) -> dict:
+    fw = results.framework
+    meth = methodology_rows(results)
+    weights = results.weight_table()
+    weights = weights[weights["year"] == year].set_index("node")["weight"]
+    indicators = []
     for code in fw.indicators:
         n = fw.nodes[code]
-        lines.append(f"[{_t(code)}], [{_t(n.name)}], [{_t(n.figure_level or '')}], "
-                     f"[{_t(n.source or '')}],")
-    lines.append(")")
-    y = len(results.years) - 1
-    u = results.units.index(unit)
-    imputed = [fw.indicators[k] for k in np.flatnonzero(results.flags[y, u] & IMPUTED)]
-    lines.append(f"Imputed values of {_t(name)} in {cur.year}: "
-                 f"{_t(', '.join(imputed)) if imputed else 'none'}.")
-    return "\n".join(lines) + "\n"
+        level = n.figure_level or ""
+        indicators.append([code, _node_name(results, code, lang), unit_of(fw, code, lang),
+                           text(f"wp_level_{level}", lang) if f"wp_level_{level}" in LEVELS
+                           else level, _num(weights.get(code, np.nan), 2, lang),
+                           n.source or ""])
+    mine = values[unit]
+    imputed = [f"{_node_name(results, c, lang)} ({mine[c]['imputation_method']})"
+               for c in fw.indicators if mine[c]["imputed"]]
+    return {
+        "title": text("wp_methodology", lang),
+        "note": text("wp_methodology_note", lang, hash=results.methodology.hash[:16]),
+        "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
+                 text("wp_col_method", lang), text("wp_col_params", lang)],
+        "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
+                  r.parameters] for r in meth.itertuples()],
+        "indicators_title": text("wp_indicators", lang),
+        "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
+                            text("wp_col_unit", lang), text("wp_col_level", lang),
+                            text("wp_col_weight", lang), text("wp_col_source", lang)],
+        "indicators": indicators,
+        "imputed": text("wp_imputed_list", lang, city=city, year=year,
+                          list=", ".join(imputed) if imputed else text("wp_none", lang)),
+    }
 
 
-def write_white_paper(results: Results, unit: str, path: str | Path,
-                      districts: list[str] | None = None) -> Path:
+@cache
+def _compiler(payload_key: str = "data") -> typst.Compiler:
+    """One Typst compiler for the template per process: fonts are loaded once, then each
+    paper compiles with its own inputs (the same bytes as a fresh compile)."""
+    return typst.Compiler(str(TEMPLATE), root=str(TEMPLATE.parent),
+                          sys_inputs={payload_key: "{}"})
+
+
+def write_white_paper(results: Results, unit: str, path: str | Path, *,
+                      audit: pd.DataFrame | None = None, lang: str = "en",
+                      context: PaperContext | None = None) -> Path:
+    """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
+    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(typst.compile(white_paper_source(results, unit, districts).encode("utf-8")))
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
+    p.write_bytes(_compiler().compile(sys_inputs={"data": payload}))
     return p

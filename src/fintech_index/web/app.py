@@ -1,5 +1,5 @@
 """FastAPI app over the DuckDB store (read-only): editions, rankings, units, comparisons,
-methodology, and re-weighting of the dimensions by the engine's own aggregation kernel.
+methodology, and re-weighting of dimensions and pillars by the engine's aggregate-and-rank.
 Serve with ``fintech-index serve``; the OpenAPI schema is at /openapi.json.
 FastAPI: https://fastapi.tiangolo.com/."""
 
@@ -12,12 +12,10 @@ import numpy as np
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
-from scipy.stats import rankdata
 
-from .. import methods
 from ..errors import FintechIndexError
-from ..methodology import methodology_from_dict
 from ..store import Store
+from .reweight import Reweighting, WeightsRefused
 
 PAGE = Path(__file__).with_name("static") / "index.html"
 ERRORS = {400: {"description": "a body that cannot be parsed"},
@@ -45,7 +43,8 @@ class BodyLimit:
 
 
 class Reweight(BaseModel):
-    """New weights of the index's children (dimension code -> weight > 0)."""
+    """New weights of dimensions or pillars (node code -> weight > 0); nodes not named keep
+    their framework weight."""
 
     weights: dict[str, float]
     year: int | None = None
@@ -165,42 +164,48 @@ def create_app(store_path: str | Path) -> FastAPI:
 
     @app.post("/api/editions/{name}/reweight", responses=ERRORS)
     def reweight(name: str, body: Reweight) -> dict:
-        """The index recomputed from the stored dimension scores with new weights, by the
-        edition's own aggregation method for the index (the engine's kernel)."""
+        """The edition recomputed from its stored indicator scores with new weights for any
+        dimension or pillar, by the engine's own aggregate-and-rank path (nominal weights
+        give the published scores and ranks)."""
         with store() as s:
-            index, nodes, _ = structure(s, name)
             base = cached(("reweight", name, body.year),
-                          lambda: _reweight_inputs(s, name, body.year))
-        kids = list(nodes[index]["children"])
-        unknown = sorted(set(body.weights) - set(kids))
-        if unknown or any(w <= 0 for w in body.weights.values()):
-            raise HTTPException(422, f"weights must be > 0 for {kids} (unknown: {unknown})")
-        w = np.array([body.weights.get(k, nodes[k]["weight"]) for k in kids])
-        units, names, children, kernel, params, ties = base
-        scores = kernel.fn(children, w, **params)
-        ranks = rankdata(-scores, method=ties, nan_policy="omit")
-        order = np.lexsort((units, np.nan_to_num(ranks, nan=np.inf)))
-        return {"edition": name, "index": index, "index_name": nodes[index]["name"],
-                "weights": dict(zip(kids, w.tolist(), strict=True)),
-                "rows": [{"rank": _int(ranks[i]), "unit": units[i], "name": names[i],
-                          "score": _float(scores[i])} for i in order],
-                "dimensions": [{"node": k, "name": nodes[k]["name"],
-                                "weight": nodes[k]["weight"]} for k in kids]}
-
-    def _reweight_inputs(s: Store, name: str, year: int | None) -> tuple:
-        """What re-weighting an edition needs, computed once: units, names, the index's
-        children scores [units, children], its aggregation kernel, parameters, tie rule."""
-        index, nodes, meth_raw = structure(s, name)
-        frame = edition_frame(s, name, year)
-        wide = frame.pivot(index="unit", columns="node", values="score")
-        names = frame.drop_duplicates("unit").set_index("unit")["unit_name"]
-        meth = methodology_from_dict(meth_raw)
-        choice = meth.aggregate.resolve(index, nodes[index]["level"])
-        return (wide.index.to_numpy(), names.reindex(wide.index).to_numpy(),
-                wide[list(nodes[index]["children"])].to_numpy(),
-                methods.get("aggregate", choice.method), choice.params, meth.rank.ties)
+                          lambda: Reweighting.from_edition(inputs(s, name),
+                                                           edition_frame(s, name, body.year)))
+        try:
+            got = base.apply(body.weights)
+        except WeightsRefused as e:
+            raise HTTPException(422, str(e)) from None
+        return _reweighted(name, base, got)
 
     return app
+
+
+def _reweighted(name: str, base: Reweighting, got) -> dict:
+    """The reweight answer: the index ranking (best first) with city names, every
+    weighted node with its framework and current weight, and per unit the rank and score
+    on the index and every dimension and pillar (for the comparison)."""
+    fw, units = base.framework, base.panel.unit_codes
+    names = base.panel.units["name"].to_numpy()
+    scores, ranks = got.scores[fw.index], got.ranks[fw.index]
+    order = np.lexsort((np.array(units), np.nan_to_num(ranks, nan=np.inf)))
+    nodes = [fw.index, *base.weighted_nodes]
+    used = {kid: float(got.weights[parent][..., k].reshape(-1)[0])
+            for parent in fw.aggregates for k, kid in enumerate(fw.nodes[parent].children)}
+
+    def described(code: str) -> dict:
+        n = fw.nodes[code]
+        return {"node": code, "name": n.name, "parent": n.parent, "level": n.level,
+                "weight": n.weight, "used": used.get(code)}
+
+    dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
+    return {"edition": name, "index": fw.index, "index_name": fw.nodes[fw.index].name,
+            "weights": {c: used[c] for c in base.weighted_nodes},
+            "rows": [{"rank": _int(ranks[i]), "unit": units[i], "name": names[i],
+                      "score": _float(scores[i])} for i in order],
+            "dimensions": [described(c) for c in dims],
+            "pillars": [described(c) for c in base.weighted_nodes if c not in dims],
+            "units": {u: {c: {"rank": _int(got.ranks[c][i]), "score": _float(got.scores[c][i])}
+                          for c in nodes} for i, u in enumerate(units)}}
 
 
 def _int(v) -> int | None:
