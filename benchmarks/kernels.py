@@ -19,7 +19,7 @@ from fintech_index.methods.aggregate import a_amean
 from fintech_index.methods.treat import Treated
 
 BATCH, UNITS, INDICATORS = 1000, 51, 49
-SLOW = {"i_EM": 20, "w_opt": 5, "a_bod": 5, "w_factor": 1000, "w_pca": 1000}
+SLOW = {"i_EM": 20, "w_opt": 5, "a_bod": 5, "a_kemeny": 2, "w_factor": 1000, "w_pca": 1000}
 
 
 def kwargs(kernel, x: np.ndarray) -> dict:
@@ -41,6 +41,8 @@ def kwargs(kernel, x: np.ndarray) -> dict:
         kw["aggregate"] = a_amean
     if kernel.name == "w_budget":
         kw["points"] = np.ones(k)
+    if kernel.name == "w_ahp":
+        kw["matrix"] = np.ones((k, k))
     return kw
 
 

@@ -11,7 +11,14 @@
    warning counts as an escape (it may hide a value bent silently).
 3. Coverage-guided fuzzing of the same loaders on mutated bytes (atheris, libFuzzer), by
    benchmarks/fuzz_atheris.py.
+4. The surfaces (issue 17): generated command lines for every CLI command (exit 0 or 2,
+   never a traceback); generated requests to a real uvicorn (hostile paths and queries,
+   re-weighting bodies with Content-Length or chunked; no 5xx, every request answered; the
+   server's memory, and a 200 MB chunked body); every CSV writer (generated frames, and
+   build and audit with formula-named units and nodes; no cell a spreadsheet evaluates);
+   the cost of hitting the size bounds (an alias bomb, n = 30,000,000).
 Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000] [--atheris 10000]
+     [--cli 500] [--web 2000] [--csv 2000]   (0 skips a part)
 """
 
 from __future__ import annotations
@@ -375,12 +382,409 @@ def coverage_guided(runs: int) -> None:
               + (f"  {crash}"[:300] if crash else ""))
 
 
+# ------------------------------------------------------------------- the package's surfaces
+
+HOSTILE_TEXT = ["", "[/x]", "[link=https://evil.example]x[/link]", "../../escaped", "a/b",
+                "\x1b[31m", "=1+1", "@SUM(A1)", "+cmd", "-2+3", "nan", "inf", "-5", "0",
+                "99999", "1e309", "idx", "e1", "x1", "SHA", "Sao Paulo", "\u202e", "\n"]
+
+
+def _surface_files(tmp: Path) -> dict[str, str]:
+    """Small valid inputs for the CLI fuzz (synthetic): framework, data, spec, a store
+    holding edition 'e1', rates, records, a damaged store."""
+    fw = {"name": "[/x] synthetic", "units": [{"code": u} for u in ("u0", "u1", "u2")],
+          "index": {"code": "idx", "children": [
+              {"code": "A", "children": [{"code": "x1"}, {"code": "x2"}]},
+              {"code": "B", "children": [{"code": "x3"}, {"code": "x4"}]}]}}
+    import yaml
+    (tmp / "fw.yaml").write_text(yaml.safe_dump(fw))
+    rows = ["unit,year,indicator,value"] + [
+        f"u{u},{y},x{i},{(u * 5 + i * 3 + y) % 7 + 1}" for u in range(3) for y in (2024, 2025)
+        for i in range(1, 5)]
+    (tmp / "data.csv").write_text("\n".join(rows) + "\n")
+    (tmp / "spec.yaml").write_text("n: 16\nfactors: [{name: w, stage: weights, noise: 0.2}]\n")
+    (tmp / "rates.csv").write_text("currency,date,usd_per_unit\nCNY,2024-06-28,0.137\n")
+    (tmp / "records.csv").write_text("institution,unit,sector,year\nA,u0,Brokerage,2024\n")
+    (tmp / "damaged.duckdb").write_bytes(b"DUCK" * 1000)
+    res = fi.build(fi.load_framework(tmp / "fw.yaml"),
+                   fi.load_panel(tmp / "data.csv", fi.load_framework(tmp / "fw.yaml")),
+                   fi.Methodology())
+    with Store(tmp / "store.duckdb") as s:
+        s.publish(res, "e1")
+    return {k: str(tmp / v) for k, v in (
+        ("FW", "fw.yaml"), ("DATA", "data.csv"), ("SPEC", "spec.yaml"), ("RATES", "rates.csv"),
+        ("RECORDS", "records.csv"), ("STORE", "store.duckdb"), ("DAMAGED", "damaged.duckdb"),
+        ("MISSING", "missing.csv"))}
+
+
+def fuzz_cli(n: int) -> None:
+    """Generated argument lists for every command (in-process, typer's CliRunner): the bar
+    is exit 0 or 2 (a coded message or a usage error), never a traceback or another
+    exception. `serve` gets only stores it refuses (a valid one would serve for ever);
+    `publish` builds the bundled index, so it is drawn less often."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    tmp = Path(tempfile.mkdtemp())
+    files = _surface_files(tmp)
+    value = st.one_of(st.sampled_from(HOSTILE_TEXT), st.integers(-10**12, 10**12).map(str),
+                      st.text(max_size=6), st.sampled_from(list(files.values())))
+    path = st.sampled_from(list(files.values()) + HOSTILE_TEXT[:6])
+
+    def options(*names):
+        return st.lists(st.sampled_from(names).flatmap(
+            lambda o: st.tuples(st.just(o), value)), max_size=3).map(
+            lambda pairs: [x for p in pairs for x in p])
+
+    store_opt = st.sampled_from([files["STORE"], files["DAMAGED"], files["MISSING"],
+                                 "[/x].duckdb"]).map(lambda s: ["--store", s])
+    commands = st.one_of(
+        st.tuples(st.just(["build"]), st.lists(path, min_size=2, max_size=2),
+                  options("--year", "--top", "--methodology", "--sheet", "--out")),
+        st.tuples(st.just(["validate"]), st.lists(path, min_size=2, max_size=2),
+                  options("--methodology", "--sheet")),
+        st.tuples(st.just(["audit"]), st.lists(path, min_size=2, max_size=2),
+                  options("--spec", "--n", "--sobol", "--chunk", "--top", "--methodology")
+                  .map(lambda o: ["--spec", files["SPEC"], "--out", str(tmp / "audit")] + o)),
+        st.tuples(st.sampled_from([["store", "ls"], ["store", "show"], ["store", "diff"]]),
+                  st.lists(value, max_size=2),
+                  st.tuples(options("--node", "--year", "--top"), store_opt).map(
+                      lambda t: t[0] + t[1])),
+        st.tuples(st.sampled_from([["records", "ingest"], ["records", "rates"],
+                                   ["records", "aggregate"]]), st.lists(path, max_size=1),
+                  store_opt.map(lambda s: s if "store.duckdb" not in s[1] else
+                                ["--store", str(tmp / "scratch.duckdb")])),
+        st.tuples(st.just(["serve"]), st.just([]),
+                  st.tuples(options("--port", "--host"), st.sampled_from(
+                      [files["DAMAGED"], files["MISSING"]])).map(
+                      lambda t: t[0] + ["--store", t[1]])),
+        st.tuples(st.just(["districts"]), st.lists(value, max_size=1), options("--year")),
+        st.tuples(st.just(["convert-coinr"]), st.lists(path, min_size=2, max_size=2),
+                  st.just(["--out", str(tmp / "coinr")])),
+        # publish builds the bundled index before it writes: the variants that refuse
+        st.tuples(st.just(["publish"]), st.lists(value, min_size=1, max_size=1),
+                  st.sampled_from([[], ["--audit", files["MISSING"]],
+                                   ["--xlsx", str(tmp / "p.xlsx"), "--audit", files["DATA"]],
+                                   ["--xlsx", str(tmp / "p.xlsx"), "--audit",
+                                    files["MISSING"]]])),
+    )
+    tried = escaped = 0
+    runner = CliRunner()
+    cwd = os.getcwd()
+    os.chdir(tmp)
+
+    @settings(max_examples=n, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(commands)
+    def run(parts):
+        nonlocal tried, escaped
+        args = [*parts[0], *parts[1], *parts[2]]
+        tried += 1
+        r = runner.invoke(app, args)
+        bad = (r.exit_code not in (0, 2) or "Traceback" in r.output
+               or (r.exception is not None and not isinstance(r.exception, SystemExit)))
+        if bad:
+            escaped += 1
+            print(f"  cli {args!r}: exit {r.exit_code} {type(r.exception).__name__}: "
+                  f"{r.exception}"[:300])
+
+    try:
+        run()
+    finally:
+        os.chdir(cwd)
+    print(f"CLI arguments: {tried:,} generated command lines, escaped {escaped}")
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _http(port: int, head: bytes, body_parts=(), timeout: float = 20) -> bytes:
+    """One raw HTTP/1.1 exchange on loopback (the body may be refused mid-way)."""
+    import socket
+
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(head)
+        try:
+            for part in body_parts:
+                s.sendall(part)
+        except OSError:
+            pass  # refused mid-body: the answer is already on its way
+        out = b""
+        try:
+            while chunk := s.recv(65536):
+                out += chunk
+                if b"\r\n\r\n" in out and b"content-length" not in out.lower():
+                    break
+        except OSError:
+            pass
+        return out
+
+
+def fuzz_web(n: int) -> None:
+    """Generated requests to the web app (a real uvicorn in its own process, as `serve`
+    runs it): hostile path segments and queries, and re-weighting bodies of generated JSON
+    (NaN, Infinity, 1e308, nesting), random bytes, up to 300 KB, sent with Content-Length
+    or chunked in random pieces. The bar: no 5xx, every request answered. Then a 200 MB
+    chunked body, with the server's resident memory before and after."""
+    import json as json_
+    import socket
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    tmp = Path(tempfile.mkdtemp())
+    files = _surface_files(tmp)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = ("import sys\nfrom fintech_index.web.app import serve\n"
+              "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]))\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, files["STORE"], str(port)])
+    for _ in range(300):
+        if _http(port, b"GET /api/editions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                 ).startswith(b"HTTP/1.1 200") if _port_open(port) else False:
+            break
+        time.sleep(0.1)
+    rss0 = _rss_kb(proc.pid)
+    segment = st.sampled_from(HOSTILE_TEXT + ["e1", "u0", "idx"]).map(
+        lambda s: quote(s, safe=""))
+    paths = st.one_of(
+        st.tuples(segment).map(lambda s: f"/api/editions/{s[0]}/ranking"),
+        st.tuples(segment, segment).map(lambda s: f"/api/editions/e1/ranking?node={s[0]}"
+                                                   f"&year={s[1]}"),
+        st.tuples(segment, segment).map(lambda s: f"/api/editions/{s[0]}/units/{s[1]}"),
+        st.tuples(segment, segment).map(lambda s: f"/api/editions/e1/compare?a={s[0]}"
+                                                   f"&b={s[1]}"),
+        st.tuples(segment, segment).map(lambda s: f"/api/diff?a={s[0]}&b={s[1]}"),
+        st.tuples(segment).map(lambda s: f"/api/editions/{s[0]}/methodology"))
+    number = st.one_of(st.floats(), st.integers(-10**30, 10**30), st.sampled_from(
+        [1e308, -1e308, 0, 1, 2.5, float("nan"), float("inf")]))
+    weights = st.dictionaries(st.sampled_from(["A", "B", "idx", "x1", "[/x]", ""]),
+                              st.one_of(number, st.text(max_size=4), st.none(),
+                                        st.lists(number, max_size=2)), max_size=4)
+    bodies = st.one_of(
+        st.tuples(weights, st.one_of(st.none(), number, st.integers(1900, 2100))).map(
+            lambda w: json_.dumps({"weights": w[0], "year": w[1]}).encode()),
+        st.binary(max_size=2000),
+        st.integers(60_000, 300_000).map(lambda k: b'{"weights": {"A": 1' + b" " * k + b"}}"),
+        st.recursive(st.one_of(st.none(), number, st.text(max_size=3)),
+                     lambda c: st.lists(c, max_size=3) | st.dictionaries(
+                         st.text(max_size=3), c, max_size=3), max_leaves=20).map(
+            lambda v: json_.dumps(v).encode()))
+    tried = escaped = 0
+    statuses: dict[int, int] = {}
+    peak = rss0
+
+    @settings(max_examples=n, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.booleans(), paths, segment, bodies, st.booleans(),
+           st.lists(st.integers(1, 70_000), min_size=1, max_size=6))
+    def run(post, path, edition, body, chunked, cuts):
+        nonlocal tried, escaped, peak
+        tried += 1
+        if post:
+            head = (f"POST /api/editions/{edition}/reweight HTTP/1.1\r\nHost: x\r\n"
+                    "Content-Type: application/json\r\nConnection: close\r\n").encode()
+            if chunked:
+                pieces, at = [], 0
+                for c in cuts * (len(body) // max(sum(cuts), 1) + 1):
+                    if at >= len(body):
+                        break
+                    pieces.append(body[at:at + c])
+                    at += c
+                parts = [f"{len(p):x}\r\n".encode() + p + b"\r\n" for p in pieces] + [
+                    b"0\r\n\r\n"]
+                answer = _http(port, head + b"Transfer-Encoding: chunked\r\n\r\n", parts)
+            else:
+                answer = _http(port, head + f"Content-Length: {len(body)}\r\n\r\n".encode(),
+                               [body])
+        else:
+            answer = _http(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                                 "Connection: close\r\n\r\n".encode())
+        status = int(answer[9:12]) if answer.startswith(b"HTTP/1.1 ") else 0
+        statuses[status] = statuses.get(status, 0) + 1
+        if status == 0 or status >= 500:
+            escaped += 1
+            print(f"  web {'POST' if post else 'GET'} {path if not post else edition}: "
+                  f"{answer[:200]!r}")
+        peak = max(peak, _rss_kb(proc.pid))
+
+    try:
+        run()
+        before = _rss_kb(proc.pid)
+        chunk = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"
+        big = _http(port, b"POST /api/editions/e1/reweight HTTP/1.1\r\nHost: x\r\n"
+                          b"Content-Type: application/json\r\nTransfer-Encoding: chunked"
+                          b"\r\n\r\n", (chunk for _ in range(200)))
+        after = _rss_kb(proc.pid)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    print(f"web API: {tried:,} generated requests (GET paths and queries; POST bodies with "
+          f"Content-Length or chunked), answered 5xx or not at all: {escaped}; statuses "
+          f"{dict(sorted(statuses.items()))}; server memory {rss0 / 1024:.0f} MB at start, "
+          f"peak {peak / 1024:.0f} MB")
+    print(f"  a 200 MB chunked body: answered {big[:12].decode(errors='replace')!r}; server "
+          f"memory {before / 1024:.0f} MB before, {after / 1024:.0f} MB after")
+
+
+def _port_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def fuzz_csv_writers(n: int) -> None:
+    """Every CSV writer: write_csv on generated frames (text, numbers, categories; str,
+    object, category and MultiIndex indexes; hostile headers), and once every CSV that
+    build, audit (with Sobol) and records aggregate write for units and nodes named like
+    formulas. The bar: no cell a spreadsheet would evaluate (starts with = + - @ tab CR and
+    is not a number)."""
+    import csv
+
+    import pandas as pd
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+    from fintech_index.exports import write_csv
+
+    tmp = Path(tempfile.mkdtemp())
+    starts = ("=", "+", "-", "@", "\t", "\r")
+
+    def formulas(folder: Path) -> tuple[int, int, list]:
+        files = cells = 0
+        found = []
+        for p in sorted(folder.rglob("*.csv")):
+            files += 1
+            with p.open(encoding="utf-8", newline="") as f:
+                for row in csv.reader(f):
+                    for cell in row:
+                        cells += 1
+                        if cell.startswith(starts):
+                            try:
+                                float(cell)
+                            except ValueError:
+                                found.append((p.name, cell))
+        return files, cells, found
+
+    text = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=6))
+    index_kinds = st.sampled_from(["str", "object", "category", "multi", "int"])
+
+    @settings(max_examples=n, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.lists(text, min_size=1, max_size=4, unique=True), st.integers(1, 4),
+           index_kinds, st.data())
+    def run(columns, rows, kind, data):
+        frame = pd.DataFrame({c: data.draw(st.lists(st.one_of(text, st.floats(),
+                                                                st.integers()), min_size=rows,
+                                                     max_size=rows)) for c in columns})
+        labels = data.draw(st.lists(text, min_size=rows, max_size=rows))
+        if kind == "str":
+            frame.index = pd.Index(labels, dtype="str")
+        elif kind == "object":
+            frame.index = pd.Index(labels, dtype=object)
+        elif kind == "category":
+            frame.index = pd.CategoricalIndex(labels)
+        elif kind == "multi":
+            frame.index = pd.MultiIndex.from_arrays([labels, labels[::-1]],
+                                                    names=[columns[0], "=n"])
+        if data.draw(st.booleans()):
+            frame[columns[0]] = frame[columns[0]].astype(str).astype("category")
+        out = tmp / "frames"
+        out.mkdir(exist_ok=True)
+        write_csv(frame, out / "f.csv", index=kind != "int")
+
+    run()
+    files, cells, found = formulas(tmp / "frames")
+    print(f"CSV writers: write_csv on {n:,} generated frames: formula cells {len(found)}"
+          + (f" e.g. {found[:3]}" if found else ""))
+    # the package's own writers, end to end, with units and nodes named like formulas
+    import yaml
+    fw = {"name": "=HYPERLINK(\"x\")", "index": {"code": "idx", "children": [
+        {"code": "=dimA", "children": [{"code": "a1"}, {"code": "a2"}]},
+        {"code": "@dimB", "children": [{"code": "b1"}, {"code": "b2"}]}]}}
+    (tmp / "fw.yaml").write_text(yaml.safe_dump(fw))
+    units = ["=1+1", "@SUM(A1)", "+cmd", "-2+3", "u5", "\tTAB"]
+    rows = ["unit,name,region,year,indicator,value"] + [
+        f'"{u}","{u}","=R",{y},{i},{(k * 7 + j * 3 + y) % 11 + 1}'
+        for k, u in enumerate(units) for y in (2024, 2025)
+        for j, i in enumerate(("a1", "a2", "b1", "b2"))]
+    (tmp / "data.csv").write_text("\n".join(rows) + "\n")
+    (tmp / "spec.yaml").write_text("n: 40\nfactors: [{name: w, stage: weights, noise: 0.2}]\n")
+    runner = CliRunner()
+    out = tmp / "e2e"
+    r1 = runner.invoke(app, ["build", str(tmp / "fw.yaml"), str(tmp / "data.csv"), "--out",
+                             str(out / "build")])
+    r2 = runner.invoke(app, ["audit", str(tmp / "fw.yaml"), str(tmp / "data.csv"), "--spec",
+                             str(tmp / "spec.yaml"), "--sobol", "8", "--out", str(out / "audit")])
+    files, cells, found = formulas(out)
+    print(f"  build and audit (exit {r1.exit_code}, {r2.exit_code}) with formula-named units "
+          f"and nodes: {files} CSV files, {cells:,} cells, formula cells {len(found)}"
+          + (f" e.g. {found[:3]}" if found else ""))
+
+
+def bounds() -> None:
+    """What the size checks cost to hit: a 1 KB alias bomb in a framework, an uncertainty
+    spec asking 30,000,000 replications (time to refusal and peak memory of the process)."""
+    import resource
+
+    tmp = Path(tempfile.mkdtemp())
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)]
+    bomb = "\n".join(lines) + ("\nindex: {code: i, children: [{code: a, from_records: "
+                               "{agg: count, sector: *a8}}, {code: b}]}\n")
+    (tmp / "bomb.yaml").write_text(bomb)
+    t = time.perf_counter()
+    try:
+        fi.load_framework(tmp / "bomb.yaml")
+        outcome = "accepted"
+    except fi.FintechIndexError as e:
+        outcome = f"refused [{e.code}]"
+    took = time.perf_counter() - t
+    print(f"bounds: a {len(bomb)}-byte framework standing for 10^9 values: {outcome} in "
+          f"{took * 1000:.0f} ms")
+    from fintech_index.audit.engine import Engine, UncertaintySpec
+    from fintech_index.audit.uncertainty import uncertainty
+    ex = fi.examples.load("asem")
+    t = time.perf_counter()
+    try:
+        uncertainty(Engine(ex.framework, ex.panel, ex.methodology,
+                           UncertaintySpec.model_validate({"n": 30_000_000})))
+        outcome = "accepted"
+    except fi.FintechIndexError as e:
+        outcome = f"refused [{e.code}]"
+    print(f"  uncertainty n = 30,000,000 on ASEM (51 units): {outcome} in "
+          f"{(time.perf_counter() - t) * 1000:.0f} ms; peak memory of this process "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--fuzz", type=int, default=10_000)
     parser.add_argument("--atheris", type=int, default=10_000)
+    parser.add_argument("--cli", type=int, default=500, help="generated command lines")
+    parser.add_argument("--web", type=int, default=2_000, help="generated HTTP requests")
+    parser.add_argument("--csv", type=int, default=2_000, help="generated frames written")
     args = parser.parse_args()
+    bounds()
+    if args.csv:
+        fuzz_csv_writers(args.csv)
+    if args.cli:
+        fuzz_cli(args.cli)
+    if args.web:
+        fuzz_web(args.web)
     if args.fuzz:
         fuzz(args.fuzz)
     if args.atheris:

@@ -43,11 +43,13 @@ def serve(store: Path) -> tuple[subprocess.Popen, str]:
     return proc, f"http://127.0.0.1:{port}"
 
 
-async def load(base: str, n: int, concurrency: int, units: list[str]) -> tuple[list, int]:
+async def load(base: str, n: int, concurrency: int, units: list[str], dims: list[str]
+               ) -> tuple[list, int, dict]:
     rng = random.Random(0)
     sem = asyncio.Semaphore(concurrency)
     latencies: list[float] = []
     errors = 0
+    statuses: dict[int, int] = {}
 
     def request():
         k = rng.random()
@@ -59,7 +61,7 @@ async def load(base: str, n: int, concurrency: int, units: list[str]) -> tuple[l
             a, b = rng.sample(units, 2)
             return "GET", f"/api/editions/gfcdi-2025/compare?a={a}&b={b}", None
         return "POST", "/api/editions/gfcdi-2025/reweight", {"weights": {
-            "level": rng.uniform(0.1, 3), "potential": rng.uniform(0.1, 3)}}
+            d: rng.uniform(0.1, 3) for d in rng.sample(dims, min(2, len(dims)))}}
 
     async with httpx.AsyncClient(base_url=base, timeout=30,
                                  limits=httpx.Limits(max_connections=concurrency)) as client:
@@ -70,9 +72,10 @@ async def load(base: str, n: int, concurrency: int, units: list[str]) -> tuple[l
                 r = await client.request(method, url, json=body)
                 latencies.append(time.perf_counter() - t)
                 errors += r.status_code != 200
+                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
 
         await asyncio.gather(*(one(*request()) for _ in range(n)))
-    return latencies, errors
+    return latencies, errors, statuses
 
 
 def main() -> None:
@@ -87,15 +90,18 @@ def main() -> None:
             s.publish(res, "gfcdi-2025")
         srv, base = serve(store)
         t = time.perf_counter()
-        lat, errors = asyncio.run(load(base, args.requests, args.concurrency,
-                                       list(res.units)))
+        fw = res.framework
+        dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
+        lat, errors, statuses = asyncio.run(load(base, args.requests, args.concurrency,
+                                                 list(res.units), dims))
         wall = time.perf_counter() - t
         srv.terminate()
         srv.wait()
     ms = np.array(lat) * 1000
     print(f"web app on loopback: {args.requests:,} requests, {args.concurrency} concurrent, "
           f"{wall:.1f} s ({args.requests / wall:,.0f} requests/s)")
-    print(f"  errors (non-200): {errors}; latency p50 {np.percentile(ms, 50):.1f} ms, "
+    print(f"  errors (non-200): {errors} (statuses {dict(sorted(statuses.items()))}); "
+          f"latency p50 {np.percentile(ms, 50):.1f} ms, "
           f"p99 {np.percentile(ms, 99):.1f} ms, max {ms.max():.1f} ms")
 
 

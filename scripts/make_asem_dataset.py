@@ -1,10 +1,19 @@
-"""Regenerate datasets/asem from ../shared/data/coinr_asem with the COINr converter.
+"""Regenerate datasets/asem from the shared folder's coinr_asem with the COINr converter.
 
-Writes asem.yaml (framework from iMeta), asem.csv (iData as a wide file) and
-asem.methodology.yaml (COINr's build_example_coin steps). published.csv and SOURCE.md are
-written by hand from COINr's documentation and are not touched.
+Copies COINr's iData.csv, iData_p.csv and iMeta.csv byte for byte into datasets/asem/coinr/,
+then writes asem.yaml (framework from iMeta), asem.csv (ASEM_iData as a wide file) and
+asem_panel.csv (ASEM_iData_p, 2018-2022). The methodologies (COINr's build_example_coin and
+build_example_purse steps), published.csv and SOURCE.md are written by hand from COINr's
+documentation and are not touched.
+
+The shared data folder is $FINTECH_SHARED_DATA, else the first ``shared/data`` found beside
+the repository or one of its parents (../shared/data from /work/main, ../../shared/data from
+a worktree under /work/wt/).
 """
 
+import os
+import shutil
+import sys
 from pathlib import Path
 
 from fintech_index.coinr import convert_coinr
@@ -12,20 +21,42 @@ from fintech_index.methodology import load_methodology
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "asem"
-SRC = OUT / "coinr"  # copies of ../shared/data/coinr_asem/iData.csv and iMeta.csv
+COPIES = OUT / "coinr"
+FILES = ("iData.csv", "iData_p.csv", "iMeta.csv")
+
+
+def shared_data() -> Path:
+    """The shared data folder (see the module docstring)."""
+    if os.environ.get("FINTECH_SHARED_DATA"):
+        return Path(os.environ["FINTECH_SHARED_DATA"])
+    for parent in HERE.parents:
+        candidate = parent / "shared" / "data"
+        if (candidate / "coinr_asem").is_dir():
+            return candidate
+    sys.exit("shared data not found: set FINTECH_SHARED_DATA to the folder holding coinr_asem/")
+
+
+def convert(idata: str, target: str, methodology: str) -> None:
+    """Convert one iData with iMeta; keep only the framework and the data file."""
+    meth = load_methodology(OUT / methodology)
+    tmp = OUT / "_converted"
+    written = convert_coinr(COPIES / idata, COPIES / "iMeta.csv", tmp,
+                            name="ASEM Sustainable Connectivity (COINr example)",
+                            methodology=meth)
+    framework, data, _ = written
+    framework.replace(OUT / "asem.yaml")
+    data.replace(OUT / target)
+    shutil.rmtree(tmp)
+    print("wrote", OUT / "asem.yaml", "and", OUT / target)
 
 
 def main() -> None:
-    meth = load_methodology(OUT / "asem.methodology.yaml")
-    written = convert_coinr(SRC / "iData.csv", SRC / "iMeta.csv", OUT,
-                            name="ASEM Sustainable Connectivity (COINr example)",
-                            methodology=meth)
-    for p, new in zip(written, ("asem.yaml", "asem.csv", "asem.methodology.yaml"), strict=True):
-        if new == "asem.methodology.yaml":
-            p.unlink()  # the hand-written methodology stays as it is
-            continue
-        p.replace(OUT / new)
-        print("wrote", OUT / new)
+    src = shared_data() / "coinr_asem"
+    for name in FILES:
+        shutil.copyfile(src / name, COPIES / name)
+        print("copied", src / name, "to", COPIES / name)
+    convert("iData.csv", "asem.csv", "asem.methodology.yaml")
+    convert("iData_p.csv", "asem_panel.csv", "asem_panel.methodology.yaml")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fintech_index as fi
 from fintech_index.audit import coherence
@@ -208,3 +210,31 @@ def test_audit_files_are_byte_identical_across_processes_chunk_sizes_and_dask(tm
             "sensitivity_convergence.csv"} <= set(plain)
     assert plain == chunked
     assert plain == on_dask
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 10).flatmap(lambda u: st.lists(
+    st.lists(st.one_of(st.sampled_from([0.0, 1.0, 2.5, -3.0]), st.just(np.nan),
+                       st.floats(-100, 100, allow_nan=False).map(lambda v: round(v, 2))),
+             min_size=u, max_size=u), min_size=2, max_size=5)),
+       st.sampled_from(["pearson", "spearman"]))
+def test_vectorised_coherence_equals_scipy_pair_by_pair(columns, method):
+    """All pairs at once (masked matrix products, t-distribution p-values) give what
+    scipy.stats.pearsonr/spearmanr give on each pair's common units."""
+    from scipy import stats
+
+    x = np.array(columns).T
+    r, p = coherence.correlation_matrix(x, method)
+    fn = stats.pearsonr if method == "pearson" else stats.spearmanr
+    for a in range(x.shape[1]):
+        for b in range(a + 1, x.shape[1]):
+            ok = ~np.isnan(x[:, a]) & ~np.isnan(x[:, b])
+            xa, xb = x[ok, a], x[ok, b]
+            if ok.sum() < 3 or np.ptp(xa) == 0 or np.ptp(xb) == 0:
+                assert np.isnan(r[a, b]) and np.isnan(p[a, b])
+                continue
+            expected = fn(xa, xb)
+            assert r[a, b] == pytest.approx(expected.statistic, abs=1e-9)
+            # near |r| = 1 with few units, p ~ sqrt(1 - |r|) magnifies the last bit of r
+            near_one = 1 - abs(expected.statistic) < 1e-9
+            assert p[a, b] == pytest.approx(expected.pvalue, abs=1e-6 if near_one else 1e-9)

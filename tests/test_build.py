@@ -66,14 +66,27 @@ def test_negative_direction_and_lower_is_better_index():
     assert res.ranks("x2")[2020].tolist() == [1, 2, 3]
 
 
-def test_missing_values_propagate_and_are_not_ranked():
-    """u0 lacks x4: B and the index of u0 are missing. x4 over u1, u2 (300, 200) -> (100, 0),
-    so B = (100, 25) and the index = (70.83, 62.5): u1 first, u2 second."""
+def test_missing_values_propagate_with_na_rm_false_and_are_not_ranked():
+    """u0 lacks x4: with na_rm: false B and the index of u0 are missing. x4 over u1, u2
+    (300, 200) -> (100, 0), so B = (100, 25) and the index = (70.83, 62.5): u1 first, u2
+    second."""
+    vals = np.array(VALUES)
+    vals[0, 3] = np.nan
+    meth = fi.methodology_from_dict({"aggregate": {"method": "a_amean", "na_rm": False}})
+    res = fi.build(FW, panel(FW, vals), meth)
+    assert np.isnan(res.scores("B")[2020].iloc[0]) and np.isnan(res.ranks()[2020].iloc[0])
+    assert res.ranks()[2020].tolist()[1:] == [1, 2]
+
+
+def test_missing_child_skipped_by_default_as_coinr():
+    """COINr's a_amean skips a missing child: u0's B is its x3 alone (1 of (1, 3, 2) -> 0),
+    its index mean(A = 0, B = 0) = 0; u1 and u2 as above (70.83, 62.5)."""
     vals = np.array(VALUES)
     vals[0, 3] = np.nan
     res = fi.build(FW, panel(FW, vals))
-    assert np.isnan(res.scores("B")[2020].iloc[0]) and np.isnan(res.ranks()[2020].iloc[0])
-    assert res.ranks()[2020].tolist()[1:] == [1, 2]
+    np.testing.assert_allclose(res.scores("B")[2020], [0, 100, 25])
+    np.testing.assert_allclose(res.scores("idx")[2020], [0, 425 / 6, 62.5])
+    assert res.ranks()[2020].tolist() == [3, 1, 2]
 
 
 def test_errors_name_the_node_unit_and_year():
@@ -117,11 +130,12 @@ def test_methodology_file_errors_and_stable_hash(tmp_path):
     assert fi.load_methodology(p).hash == a.hash
     # pinned: the canonical form of the defaults must not drift silently between versions
     assert fi.Methodology().canonical_json() == (
-        '{"aggregate":{"by_level":{},"by_node":{},"method":"a_amean","params":{}},'
-        '"denominate":false,"impute":null,"name":null,"normalise":{"by_level":{},"by_node":{},'
-        '"method":"n_minmax","params":{"l_u":[0,100]}},"rank":{"decimals":null,'
-        '"exclude_levels":[],"ties":"min"},"round":{},"screen":null,"treat":null,'
-        '"weight":{"by_level":{},"by_node":{},"method":"w_explicit","params":{}}}')
+        '{"aggregate":{"by_level":{},"by_node":{},"method":"a_amean","params":{},'
+        '"reason":null},"denominate":false,"impute":null,"name":null,"normalise":{"by_level":{},'
+        '"by_node":{},"method":"n_minmax","params":{"l_u":[0,100]},"reason":null},'
+        '"rank":{"decimals":null,"exclude_levels":[],"ties":"min"},"round":{},"screen":null,'
+        '"treat":null,"weight":{"by_level":{},"by_node":{},"method":"w_explicit","params":{},'
+        '"reason":null}}')
 
 
 @given(arrays(np.float64, (6, 4), elements=st.integers(0, 1000).map(float)),

@@ -175,9 +175,21 @@ def test_mean_min_hand_worked():
 
 def test_copeland_hand_worked():
     """A (3, 3), B (2, 2), C (1, 3), weights 1/2: O_AB = 1, O_AC = 1/2 + 1/2 * 1/2 = 3/4,
-    O_BC = 1/2; scores A = 1.75, B = 0 + 0.5 = 0.5, C = 0.25 + 0.5 = 0.75."""
+    O_BC = 1/2; wins minus losses (COINr's a_copeland): A = 1 + 1 = 2, B = -1 + 0 = -1,
+    C = -1 + 0 = -1."""
     x = np.array([[3, 3], [2, 2], [1, 3]], float)
-    np.testing.assert_allclose(ag.a_copeland(x, np.ones(2)), [1.75, 0.5, 0.75])
+    np.testing.assert_array_equal(ag.a_copeland(x, np.ones(2)), [2, -1, -1])
+
+
+def test_copeland_as_coinr_unit_test():
+    """COINr's tests/testthat/test-aggregate.R, "copeland": x1 = 1:4, x2 = (3, 2, 1, 5),
+    x3 = (2, 3, 1, 4), equal weights: O_12 = 1/3, O_13 = 2/3, O_14 = 0, O_23 = 2/3,
+    O_24 = O_34 = 0, so the scores are (-1, 1, -3, 3); two units that split two indicators
+    (O = 1/2) score (0, 0)."""
+    x = np.array([[1, 3, 2], [2, 2, 3], [3, 1, 1], [4, 5, 4]], float)
+    np.testing.assert_array_equal(ag.a_copeland(x, np.ones(3)), [-1, 1, -3, 3])
+    np.testing.assert_array_equal(ag.a_copeland(np.array([[1.0, 2], [2, 1]]), np.ones(2)),
+                                  [0, 0])
 
 
 def test_benefit_of_the_doubt_hand_worked():
@@ -194,7 +206,8 @@ def test_aggregator_properties(x):
     w = np.array([1.0, 2.0, 1.0])
     mm = ag.a_mean_min(x, w, alpha=0.5, beta=1.0)
     assert (mm <= ag.a_amean(x, w) + 1e-9).all() and (mm >= x.min(axis=1) - 1e-9).all()
-    assert ag.a_copeland(x, w).sum() == pytest.approx(6 * 5 / 2)
+    cope = ag.a_copeland(x, w)  # wins minus losses: they cancel over all units
+    assert cope.sum() == 0 and (np.abs(cope) <= 5).all()
 
 
 # ----------------------------------------------------------------------------- weights
@@ -240,6 +253,8 @@ def _kwargs(kernel, n_units, n_ind):
         kw["aggregate"] = ag.a_amean
     if kernel.name == "w_budget":
         kw["points"] = np.arange(1, n_ind + 1)
+    if kernel.name == "w_ahp":
+        kw["matrix"] = np.outer(np.arange(1, n_ind + 1), 1 / np.arange(1, n_ind + 1))
     return kw
 
 
@@ -263,7 +278,7 @@ def test_batch_of_100_equals_100_single_calls_bitwise(stage):
         kw = _kwargs(k, n_units, n_ind)
         w = np.linspace(1.0, 2.0, n_ind)
         args = (x, w) if stage in ("weight", "aggregate") else (x,)
-        if name in ("w_opt", "a_bod"):  # optimisers: 10 members are enough to show it
+        if name in ("w_opt", "a_bod", "a_kemeny"):  # optimisers: 10 members are enough to show it
             args = (args[0][:10],) + args[1:]
         batch = _value(k.fn(*args, **kw))
         for b in range(len(args[0])):

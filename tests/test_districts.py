@@ -111,6 +111,18 @@ def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
     r = CliRunner().invoke(app, ["districts", "SFO", "--store", str(tmp_path / "s.duckdb")])
     assert r.exit_code == 0, r.output
     assert "Palo Alto" in r.output
+    # the white paper's district section comes from the store when it has the records
+    import pypdf
+
+    import fintech_index as fi
+    from fintech_index.publish import publish_all
+
+    res = fi.examples.load("fintech").build()
+    paper = [p for p in publish_all(res, pdf=tmp_path / "pdf", store=tmp_path / "s.duckdb")
+             if p.name.startswith("San_Francisco")][0]
+    text = " ".join(" ".join(pg.extract_text().split()) for pg in pypdf.PdfReader(paper).pages)
+    assert f"Counted from: records in {tmp_path / 's.duckdb'}, 2025." in text
+    assert "San Mateo 10 3% 2 1.39" in text
 
 
 def test_cli_prints_places_and_the_left_out_cell():

@@ -89,9 +89,46 @@ def _(tmp):
     check_lang("fr")
 
 
+@case("U49", "'Atlantis'")
+def _(tmp):
+    from fintech_index.analysis.edition import Edition
+    from fintech_index.analysis.lead import resolve_unit
+    resolve_unit(Edition.of(small_build()), "Atlantis")
+
+
 @case("U52", "'ATL'")
 def _(tmp):
     return CliRunner().invoke(app, ["districts", "ATL"])
+
+
+@case("U64", "empty unit")
+def _(tmp):
+    from fintech_index.safe import file_segment
+    file_segment("", what="unit")
+
+
+@case("U65", "'SHA' and 'sha'")
+def _(tmp):
+    from fintech_index.safe import file_segments
+    file_segments(["SHA", "BJS", "sha"], what="unit")
+
+
+@case("U66", "cannot listen on 127.0.0.1:")
+def _(tmp):
+    import socket
+    with Store(tmp / "s.duckdb"):
+        pass
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        return CliRunner().invoke(app, ["serve", "--store", str(tmp / "s.duckdb"),
+                                        "--port", str(port)])
+
+
+@case("U67", "nothing to write")
+def _(tmp):
+    return CliRunner().invoke(app, ["publish", "e"])
 
 
 # --------------------------------------------------------------------------- framework (F)
@@ -227,6 +264,19 @@ def _(tmp):
 def _(tmp):
     records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "
                                "{agg: count_above}}, {code: b}]}\n"))
+
+
+@case("F68", "aliases are expanded")
+def _(tmp):
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 7))
+    fw_file(tmp, bomb + FLAT)
+
+
+@case("F69", "levels below the index")
+def _(tmp):
+    fw_file(tmp, "nodes:\n- {code: n0}\n" + "".join(
+        f"- {{code: n{i}, parent: n{i - 1}}}\n" for i in range(1, 400)))
 
 
 # -------------------------------------------------------------------------------- data (D)
@@ -395,6 +445,50 @@ def _(tmp):
     records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\nCNY,2024-12-31,-1\n"))
 
 
+
+@case("D69", "column 'value' is missing")
+def _(tmp):
+    load_csv(tmp, "unit,year,indicator,val\nX,2024,a,1\n")
+
+
+@case("D70", "cell B2")
+def _(tmp):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["unit", "year", "a", "b"])
+    wb.active.append(["X", "#N/A", 1, 2])
+    wb.save(tmp / "d.xlsx")
+    fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
+
+
+@case("D71", "cell C2")
+def _(tmp):
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.active.append(["unit", "year", "a", "b"])
+    wb.active.append(["X", 2024, "=1+1", 2])
+    wb.save(tmp / "d.xlsx")
+    fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
+
+
+@case("D72", "missing.csv")
+def _(tmp):
+    from fintech_index.audit.uncertainty import read_summary
+    read_summary(tmp / "missing.csv", ["X"])
+
+
+@case("D73", "s.csv: 1 of the edition's 2 units")
+def _(tmp):
+    from fintech_index.audit.uncertainty import read_summary
+    read_summary(write(tmp, "s.csv", "unit,rank_p05,rank_p95,median_rank\nX,1,2,1\n"),
+                 ["X", "Y"])
+
+
+@case("D67", "row 2 and row 3")
+def _(tmp):
+    records.read_rates(write(tmp, "rates.csv", "currency,date,usd_per_unit\n"
+                                               "CNY,2024-06-28,0.137\nCNY,2024-06-28,0.5\n"))
+
 @case("D32", "imeta.csv")
 def _(tmp):
     framework_dict_from_imeta(write(tmp, "imeta.csv", "iCode,iName\nx,X\n"))
@@ -539,6 +633,24 @@ def _(tmp):
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
 
 
+@case("M92", "weight set 'experts': 'x9'")
+def _(tmp):
+    fw = two_level_framework()
+    values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0]]
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "w", "stage": "weight_sets", "sets": {"experts": {"x9": 1.0}}}]})
+    Engine(fw, panel(fw, values), fi.methodology_from_dict({}), spec)
+
+
+@case("M93", "no weights at level 3")
+def _(tmp):
+    fw = two_level_framework()
+    values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0]]
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "w", "stage": "weights", "noise": 0.2, "level": 3}]})
+    Engine(fw, panel(fw, values), fi.methodology_from_dict({}), spec)
+
+
 @case("M56", "l_u = [100, 0]")
 def _(tmp):
     small_build({"normalise": {"method": "n_minmax", "l_u": [100, 0]}})
@@ -555,6 +667,32 @@ def _(tmp):
 
     methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
         lambda x, direction, l_u=(0, 1): x)
+
+
+@case("M86", "'n_dist2ref' has no global form")
+def _(tmp):
+    small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})
+
+
+@case("M87", "global is 'yearly'")
+def _(tmp):
+    small_build({"normalise": {"method": "n_minmax", "global": "yearly"}})
+
+
+@case("M68", "m.yaml: over 200,000 values")
+def _(tmp):
+    bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 7))
+    fi.load_methodology(write(tmp, "m.yaml", bomb))
+
+
+@case("M70", "30,000,000 replications of 4 units")
+def _(tmp):
+    from fintech_index.audit.uncertainty import uncertainty
+    fw = two_level_framework()
+    e = Engine(fw, panel(fw, VALUES + [[1.0, 2.0, 2.0, 1.0]]), fi.Methodology(),
+               UncertaintySpec.model_validate({"n": 30_000_000}))
+    uncertainty(e)
 
 
 # ----------------------------------------------------------------- applying a method (A)
@@ -716,6 +854,35 @@ def _(tmp):
     with Store(tmp / "s.duckdb") as s:
         records.ingest(s, records.read_records(write(tmp, "r.csv", CNY_RECORDS)), "b1")
         records.aggregate(s, billion_yuan(tmp, ""))
+
+
+@case("S66", "not a fintech-index store")
+def _(tmp):
+    import duckdb
+    duckdb.connect(str(tmp / "other.duckdb")).execute("CREATE TABLE t (x INT)").close()
+    Store(tmp / "other.duckdb", read_only=True)
+
+
+@case("S67", "CNY on 2024-06-28")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        records.put_rates(s, records.read_rates(write(
+            tmp, "a.csv", "currency,date,usd_per_unit\nCNY,2024-06-28,0.137\n")))
+        records.put_rates(s, records.read_rates(write(
+            tmp, "b.csv", "currency,date,usd_per_unit\nCNY,2024-06-28,0.5\n")))
+
+
+@case("S68", "edition name 'a/b'")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        s.publish(small_build(), "a/b")
+
+
+@case("S69", "no node 'idz'")
+def _(tmp):
+    with Store(tmp / "s.duckdb") as s:
+        s.publish(small_build(), "e")
+        s.ranking("e", "idz")
 
 
 # ----------------------------------------------------------------------------------- tests

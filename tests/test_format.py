@@ -45,6 +45,9 @@ def test_numbers_values_dates_lists():
     assert fmt.value(12.0, "unicorns") == "12 unicorns" and fmt.value(43.2644) == "43.26"
     assert fmt.value(720.0, "points") == "720 points" and fmt.value(0.01234) == "0.012"
     assert fmt.value(1801.58) == "1,801.6"
+    assert fmt.value(3.0, "家", "zh") == "3家" and fmt.value(62.72, "%（占GDP）", "zh") == \
+        "62.72%（占GDP）"
+    assert fmt.value(45.0, "GPCI得分（0–100）", "zh") == "45 GPCI得分（0–100）"
     assert fmt.date(dt.date(2026, 11, 5)) == "5 November 2026"
     assert fmt.date(dt.date(2026, 11, 5), "zh") == "2026年11月5日"
     assert fmt.join(["A", "B", "C"]) == "A, B and C" and fmt.join(["A", "B"], "zh") == "A和B"
@@ -61,6 +64,22 @@ def test_number_round_trips_to_its_rounding(x):
         assert abs(float(text.replace(",", "")) - x) <= 0.005 + 1e-9 * abs(x)
 
 
+def test_strings_table_has_no_key_twice():
+    """YAML keeps the last of two equal keys without a word: refuse that in the table."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node):
+        keys = [loader.construct_object(k) for k, _ in node.value]
+        assert len(keys) == len(set(keys)), [k for k in keys if keys.count(k) > 1]
+        return loader.construct_mapping(node)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(i18n.STRINGS_FILE.read_text(encoding="utf-8"), Loader=Strict)
+
+
 def test_strings_table_is_complete_and_languages_are_checked():
     en, zh = i18n.strings("en"), i18n.strings("zh")
     assert en.keys() == zh.keys() and len(en) > 40
@@ -70,6 +89,16 @@ def test_strings_table_is_complete_and_languages_are_checked():
         fields = [{f for _, f, _, _ in string.Formatter().parse(s) if f} for s in (en[key],
                                                                                   zh[key])]
         assert fields[0] == fields[1], key
+    fw = __import__("fintech_index").framework_from_dict(
+        {"index": {"code": "i", "children": [{"code": "a", "unit": "firms"},
+                                             {"code": "b", "unit": "furlongs"}]}})
+    assert i18n.unit_of(fw, "a", "zh") == "家" and i18n.unit_of(fw, "a") == "firms"
+    assert i18n.unit_of(fw, "b", "zh") == "furlongs"  # not in the table: as given
+    rank = __import__("fintech_index").framework_from_dict(
+        {"index": {"code": "i", "children": [{"code": "a", "unit": "rank"}, {"code": "b"}]}})
+    assert fmt.value(4.0, i18n.unit_for_value(rank, "a", "zh"), "zh") == "第4名"
+    assert fmt.value(4.0, i18n.unit_for_value(rank, "a")) == "rank 4"
+    assert i18n.unit_of(rank, "a") == "rank" and i18n.unit_of(rank, "a", "zh") == "名次"
     assert i18n.text("city_summary", "zh", rank=3, n=43, score="70.12") == \
         "在43个城市中排名第3，得分70.12。"
     with pytest.raises(FintechIndexError, match=r"'fr'.*en, zh \[U48\]"):

@@ -49,13 +49,19 @@ def test_means_by_hand():
     assert a_prod(x, w)[0] == 64.0
 
 
-def test_missing_propagates_unless_na_rm():
+def test_missing_children_as_coinr_by_default_and_propagated_with_na_rm_false():
+    """COINr's a_amean, a_gmean, a_hmean skip a missing child (x = (1, NA, 3): mean 2,
+    geometric sqrt(3), harmonic 2/(1 + 1/3) = 1.5); its a_genmean gives NA, as a_prod does;
+    na_rm=False makes every mean missing (UNDP)."""
     x, w = np.array([[1.0, np.nan, 3.0]]), np.array([1.0, 1.0, 1.0])
-    for f in (a_amean, a_gmean, a_hmean, a_prod):
-        assert np.isnan(f(x, w)[0]), f.__name__
-    assert a_amean(x, w, na_rm=True)[0] == 2.0
-    assert a_gmean(x, w, na_rm=True)[0] == pytest.approx(np.sqrt(3), abs=1e-15)
-    assert np.isnan(a_amean(np.full((1, 3), np.nan), w, na_rm=True)[0])
+    assert a_amean(x, w)[0] == 2.0
+    assert a_gmean(x, w)[0] == pytest.approx(np.sqrt(3), abs=1e-15)
+    assert a_hmean(x, w)[0] == 1.5
+    for f in (a_prod, lambda x, w: a_genmean(x, w, p=2)):
+        assert np.isnan(f(x, w)[0])
+    for f in (a_amean, a_gmean, a_hmean):
+        assert np.isnan(f(x, w, na_rm=False)[0]), f.__name__
+    assert np.isnan(a_amean(np.full((1, 3), np.nan), w)[0])
 
 
 def test_geometric_mean_of_zero_is_zero_and_negative_is_nan():

@@ -1,6 +1,7 @@
 """The web app: the JSON API through httpx against the real app, and the page in a real
 headless Chromium (Debian's package) driven by Playwright, served by a real uvicorn."""
 
+import itertools
 import os
 import shutil
 import socket
@@ -11,10 +12,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, assume, given, settings
 
 import fintech_index as fi
 from fintech_index.store import Store
 from fintech_index.web.app import create_app
+from fintech_index.web.reweight import Reweighting
+
+from .test_engine import bits, builds
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -140,6 +145,16 @@ def server(store_path):
     thread.join(10)
 
 
+def _wait_until(page, expression: str, attempts: int = 300) -> None:
+    """Poll ``expression`` through the DevTools protocol (page.wait_for_function evaluates
+    its predicate with eval, which the app's Content-Security-Policy rightly forbids)."""
+    for _ in range(attempts):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {expression}")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
                     "(.ci/run installs it)")
@@ -162,10 +177,10 @@ def test_browser_sliders_of_dimensions_and_pillars_recompute_ranking_and_compari
         for node, value in (("industry", "2.5"), ("fintech_firms", "3")):
             page.eval_on_selector(f"#w-{node}", f"el => {{ el.value = '{value}'; "
                                   "el.dispatchEvent(new Event('input')); }")
-        page.wait_for_function("document.body.dataset.ready && JSON.parse("
+        _wait_until(page, "document.body.dataset.ready && JSON.parse("
                                "document.body.dataset.ready).fintech_firms === 3 && "
                                "JSON.parse(document.body.dataset.ready).industry === 2.5")
-        page.wait_for_function("(document.body.dataset.compared || '').startsWith('SHA|LON|')"
+        _wait_until(page, "(document.body.dataset.compared || '').startsWith('SHA|LON|')"
                                " && document.body.dataset.compared.includes("
                                "'\"fintech_firms\":3')")
         shown = page.eval_on_selector_all("#ranking tbody tr", "rows => rows.map(r => "
@@ -228,3 +243,30 @@ def test_schemathesis_finds_no_server_error_or_schema_violation(store_path):
             case.call_and_validate()
 
         check()
+
+
+GENERATED = itertools.count()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[
+    HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@given(case=builds())
+def test_reweight_with_nominal_weights_is_the_build_for_generated_methodologies(case, tmp_path):
+    """For generated frameworks, data and methodologies (w_budget, round, rank decimals and
+    ties included), the published edition re-weighted with its own weights is the build."""
+    fw, p, meth = case
+    try:
+        res = fi.build(fw, p, meth)
+    except fi.FintechIndexError:
+        assume(False)
+    path = tmp_path / f"generated-{next(GENERATED)}.duckdb"
+    with Store(path) as s:
+        s.publish(res, "e")
+    with Store(path, read_only=True) as s:
+        base = Reweighting.from_edition(s.edition_inputs("e"), s.edition("e"))
+    got = base.apply({})
+    assert base.panel.unit_codes == res.units
+    for node in [fw.index, *base.weighted_nodes]:
+        k = res.nodes.index(node)
+        assert bits(got.scores[node]) == bits(res.score_array[-1, :, k])
+        assert bits(got.ranks[node]) == bits(res.rank_array[-1, :, k])

@@ -52,58 +52,80 @@ def test_ranking_has_every_node_with_formats_and_frozen_headers(book, results, a
                           "rank 95%", "P(top 10)"]
     names = [v for v in header[8:] if v is not None]
     assert len(names) == len(fw.nodes) - 1  # every node but the index (columns 1-4)
-    assert names[:2] == ["Industry", "Fintech firms"]
+    first = fw.nodes[fw.index].children[0]
+    assert names[:2] == [fw.nodes[first].name, fw.nodes[fw.nodes[first].children[0]].name]
     assert [c.value for c in ws[2]][8:10] == ["rank", "score"]
     row = [c.value for c in ws[3]]
-    assert row[:3] == [1, "NYC", "New York"]
-    assert row[3] == pytest.approx(results.scores().at["NYC", 2025])
-    assert row[5:8] == [audit.at["NYC", "rank_p05"], audit.at["NYC", "rank_p95"],
-                        pytest.approx(audit.at["NYC", "p_top10"])]
+    top = results.ranking(2025).index[0]
+    assert row[:3] == [1, top, results.panel.units.at[top, "name"]]
+    assert row[3] == pytest.approx(results.scores().at[top, 2025])
+    assert row[5:8] == [audit.at[top, "rank_p05"], audit.at[top, "rank_p95"],
+                        pytest.approx(audit.at[top, "p_top10"])]
     assert ws["D3"].number_format == "0.00" and ws["A3"].number_format == "0"
-    assert ws["E3"].number_format == "+0;-0;0" and ws["H3"].number_format == "0%"
+    assert ws["E3"].number_format == '+0;-0;"="' and ws["H3"].number_format == "0%"
     assert ws.column_dimensions["C"].width >= len("San Francisco Bay Area")
-    # Tokyo climbed one place against the 2024 back-cast (as the site shows)
-    tyo = next(r for r in ws.iter_rows(min_row=3) if r[1].value == "TYO")
-    assert tyo[4].value == 1
-    # an indicator column: rank then score of the GFCI rank for each city
-    j = header.index("Global Financial Centres Index rank (top 20)")
-    nyc = ws.cell(3, j + 2).value
-    assert nyc == pytest.approx(results.scores("gfci_rank").at["NYC", 2025])
+    change = results.ranks()[2024] - results.ranks()[2025]
+    for r in ws.iter_rows(min_row=3):
+        if change[r[1].value] == change[r[1].value]:
+            assert r[4].value == change[r[1].value], r[1].value
+    # an indicator column: rank then score of each city
+    code = fw.indicators[0]
+    j = header.index(fw.nodes[code].name)
+    assert ws.cell(3, j + 2).value == pytest.approx(results.scores(code).at[top, 2025])
+    assert ws.cell(3, j + 1).value == results.ranks(code).at[top, 2025]
+
+
+def _imputed(results, year=2025):
+    from fintech_index.publish.provenance import value_table
+
+    v = value_table(results, year)
+    return v[v["imputed"]]
 
 
 def test_imputed_cells_are_marked_with_their_method(book, results):
-    """GPCI covers 34 of the cities: the others' patents scores are imputed by bounded EM,
-    in orange, with a note; in the data sheet with the method named."""
+    """Every imputed value: its indicator's rank and score cells in orange with a note
+    naming the method; in the data sheet with the method and the value the build used."""
     ws = book["Ranking 2025"]
     header = [c.value for c in ws[1]]
-    j = header.index("Number of patents") + 2  # the score column
-    flags = results.panel.frame(2025).set_index(["unit", "indicator"])["value"]
-    marked = 0
-    for r in ws.iter_rows(min_row=3):
-        cell = r[j - 1]
-        imputed = np.isnan(flags[(r[1].value, "patents")])
-        assert (cell.fill.fgColor.rgb == "FF" + IMPUTED_FILL[1:].upper()) == imputed
-        assert (cell.comment is not None and "imputed (i_EM_bounded)" in cell.comment.text
-                ) == imputed
-        marked += imputed
-    assert marked > 0
+    fw = results.framework
+    imputed = _imputed(results)
+    assert len(imputed) > 0
+    marks = {(r.unit, r.indicator): r.imputation_method for r in imputed.itertuples()}
+    orange = "FF" + IMPUTED_FILL[1:].upper()
+    for code in fw.indicators:
+        j = header.index(fw.nodes[code].name) + 2  # its score column (1-based)
+        for r in ws.iter_rows(min_row=3):
+            cell, method = r[j - 1], marks.get((r[1].value, code))
+            assert (cell.fill.fgColor.rgb == orange) == (method is not None)
+            if method is not None:
+                assert cell.comment.text == f"imputed ({method})"
+            else:
+                assert cell.comment is None
     data = pd.DataFrame(book["Data and provenance"].values)
     data.columns = list(data.iloc[0])
     data = data.iloc[1:]
-    patents = data[(data["indicator"] == "patents") & (data["year"] == 2025)]
-    assert (patents["value"].isna() == (patents["imputed"] == "imputed (i_EM_bounded)")).all()
-    assert patents["value used"].notna().all()  # the value the build used is shown
-    assert (data.loc[data["indicator"] == "rd_expenditure", "figure level"] == "country").all()
-    country = data[(data["indicator"] == "ict_readiness") & data["imputed"].notna()]
-    assert (country["imputed"] == "imputed (i_EM_bounded)").all() and len(country)
+    d25 = data[data["year"] == 2025].set_index(["code", "indicator"])
+    for (unit, code), method in marks.items():
+        assert d25.at[(unit, code), "imputed"] == f"imputed ({method})"
+        assert d25.at[(unit, code), "value"] is None  # missing stays missing ...
+        assert d25.at[(unit, code), "value used"] is not None  # ... and what was used shows
+    assert d25["imputed"].notna().sum() == len(marks)
+    country = [c for c in fw.indicators if fw.nodes[c].figure_level == "country"]
+    assert (data.loc[data["indicator"].isin(country), "figure level"] == "country").all()
     assert book["Data and provenance"].freeze_panes == "A2"
 
 
-def test_methodology_is_a_readable_table(book):
+def test_methodology_is_a_readable_table(book, results):
     rows = [[c.value for c in r] for r in book["Methodology"].iter_rows()]
-    assert rows[0] == ["stage", "applies to", "method", "parameters"]
-    assert ["impute", "default", "i_EM_bounded", None] in rows
-    assert ["treat", "node fintech_unicorns", "log_CT", None] in rows
+    assert rows[0] == ["stage", "applies to", "method", "parameters", "reason"]
+    impute = results.methodology.impute
+    assert ["impute", "default", impute.method,
+            ", ".join(f"{k} = {v}" for k, v in sorted(impute.params.items())) or None] in [
+                r[:4] for r in rows]
+    for node, choice in results.methodology.treat.by_node.items():
+        row = rows[[r[1] for r in rows].index(f"node {node}")]
+        assert ["treat", f"node {node}", choice.method] == row[:3]
+        assert row[4] == " ".join(choice.reason.split())  # why, as the methodology says
     assert not any("{" in str(v) for r in rows for v in r)  # no dict text
 
 
@@ -113,7 +135,10 @@ def test_chinese_workbook(results, tmp_path):
     assert [c.value for c in wb["2025年排名"][1]][:5] == ["排名", "代码", "城市", "得分",
                                                        "排名变化"]
     data = pd.DataFrame(wb["数据与来源"].values)
-    assert "插补（i_EM_bounded）" in set(data[11])
+    methods = set(_imputed(results)["imputation_method"])
+    assert {f"插补（{m}）" for m in methods} <= set(data[11])
+    sha = [c.value for r in wb["2025年排名"].iter_rows(min_row=3) for c in r[1:3]]
+    assert sha[sha.index("SHA") + 1] == "上海"  # names from the reviewed name_zh column
 
 
 def test_text_is_inert(results, tmp_path):

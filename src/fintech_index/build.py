@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from .errors import MethodError
 from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
+from .methods.normalise import GLOBAL, is_global, pool_years
 from .panel import Panel
 from .prepare import Prepared, indicator_groups, prepare
 from .scoring import aggregate_and_rank, cells
@@ -46,20 +48,25 @@ def _transform(framework: Framework, panel: Panel, values: np.ndarray
 
 def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray,
                gp: np.ndarray) -> np.ndarray:
-    """Indicator scores: each group of indicators sharing a choice through its kernel."""
+    """Indicator scores: each group of indicators sharing a choice through its kernel, all
+    years together (COINr's ``global = TRUE`` for a panel) unless ``global: false``."""
     out = np.full_like(x, np.nan)
     for choice, idx in indicator_groups(framework, meth.normalise):
         kernel = methods.get("normalise", choice.method)
         names = [framework.indicators[i] for i in idx]
         cols = x[..., idx]
-        y = kernel.apply(f"indicator(s) {names}", cols,
-                         **bind(kernel, choice, panel, framework, idx, gp))
+        kw = bind(kernel, choice, panel, framework, idx, gp)
+        pooled = is_global(kernel, kw)
+        kw.pop(GLOBAL, None)
+        apply = partial(kernel.apply, f"indicator(s) {names}")
+        y = pool_years(apply, cols, **kw) if pooled else apply(cols, **kw)
         lost = np.isnan(y) & ~np.isnan(cols)
         if lost.any():
             raise MethodError("A04",
                               f"normalise: method '{choice.method}' gives no value at "
                               f"{cells(panel, lost, names)} (e.g. every unit has the same value "
-                              "in that year); choose goalposts or another method for it")
+                              f"{'in every year' if pooled else 'in that year'}); choose "
+                              "goalposts or another method for it")
         out[..., idx] = y
     return out
 

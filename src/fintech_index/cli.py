@@ -31,11 +31,13 @@ MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 
 
 def _print_error(e: FintechIndexError) -> None:
-    from rich.console import Console
-    from rich.markup import escape
+    from rich.text import Text
 
-    Console(stderr=True).print(f"[bold red]error:[/] {escape(str(e))}", markup=True,
-                               highlight=False, soft_wrap=True)
+    from .safe import plain, text_console
+
+    # the message quotes users' files: printed as text, never as markup (issue 17)
+    text_console(stderr=True).print(Text("error: ", style="bold red") + plain(str(e), keep="\n"),
+                                    soft_wrap=True)
 
 
 class Commands(TyperGroup):
@@ -64,9 +66,10 @@ class _LazyConsole:
 
     def get(self):
         if _LazyConsole._made is None:
-            from rich.console import Console
+            from .safe import text_console
 
-            _LazyConsole._made = Console(width=None if sys.stdout.isatty() else 140)
+            # every string printed is text, never markup: names come from users' files
+            _LazyConsole._made = text_console(width=None if sys.stdout.isatty() else 140)
         return _LazyConsole._made
 
     def __getattr__(self, name: str):
@@ -93,7 +96,8 @@ class Inputs:
 
 
 def resolve_inputs(command: str, framework: Path | None, data: Path | None,
-                   methodology: Path | None, example: str | None) -> Inputs:
+                   methodology: Path | None, example: str | None,
+                   sheet: str | None = None, units: Path | None = None) -> Inputs:
     """User files (FRAMEWORK and DATA, both) or a bundled example (default: the main
     index); ``--methodology`` replaces the example's or the default methodology."""
     from .methodology import Methodology, load_methodology
@@ -112,21 +116,22 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
     from .panel import load_panel
 
     fw = load_framework(framework)
-    return Inputs(fw, load_panel(data, fw), meth or Methodology(), None)
+    return Inputs(fw, load_panel(data, fw, sheet=sheet, units=units), meth or Methodology(),
+                  None)
 
 
 def _fmt(v: float, digits: int = 3) -> str:
-    return "" if v != v else (f"{int(v)}" if digits == 0 else f"{v:.{digits}f}")
+    from .publish import format as fmt
+
+    return fmt.rank(v) if digits == 0 else fmt.number(v, digits)
 
 
 def _change(frame_prev, unit: str, rank: float) -> str:
+    from .publish import format as fmt
+
     if frame_prev is None or unit not in frame_prev.index:
         return ""
-    before = frame_prev.at[unit, "rank"]
-    if before != before:
-        return "new"
-    d = int(before - rank)
-    return "=" if d == 0 else (f"+{d}" if d > 0 else f"{d}")
+    return fmt.change(frame_prev.at[unit, "rank"] - rank, style="sign")
 
 
 def print_ranking(results: Results, year: int | None, top: int,
@@ -171,12 +176,22 @@ def build_cmd(
     top: int = typer.Option(20, help="rows of the ranking printed"),
     example: str | None = typer.Option(None, "--example", "-e",
                                        help="build a bundled example instead (e.g. asem, hdi)"),
+    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
+                                                "first)"),
+    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
+                                                "...]): the data's units must be in it"),
+    lang: str = typer.Option("en", help="language of the lead story and of the site's root "
+                                        "(en, zh; the site is written in both)"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .analysis import write_edition_report
     from .build import build
+    from .publish.i18n import check_lang
 
-    inputs = resolve_inputs("build", framework, data, methodology, example)
+    check_lang(lang)
+    inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
     if inputs.example is not None:
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
@@ -184,16 +199,15 @@ def build_cmd(
     main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
     print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
     written = results.write(out)
-    written += write_edition_report(results, out, year)
+    written += write_edition_report(results, out, year, focus=focus, lang=lang)
     if main:
         from .examples.fintech import editions_report
 
         lines, more = editions_report(out, top)
         console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
-        written += more + _publish_bundled(results, out)
+        written += more + _publish_bundled(results, out, lang, focus)
     print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
-    sentences = out / f"sentences_{year}.txt"
-    console.print(sentences.read_text(encoding="utf-8").strip(), soft_wrap=True)
+    print_lead(out, year)
     top_level = sorted({p.relative_to(out).parts[0] for p in written})
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
         f"{t}/" if (out / t).is_dir() else t for t in top_level))
@@ -231,6 +245,7 @@ def store_ls(store: Path = STORE_OPT) -> None:
     from .store import Store
 
     with Store(store, read_only=True) as s:
+        s.check()  # a damaged store is not listed as healthy
         frame = s.editions()[["name", "revises", "created_at", "framework_name", "years"]]
     console.print(_frame_table(frame, f"editions in {store}"))
 
@@ -258,11 +273,9 @@ def store_show(name: str, year: int | None = typer.Option(None),
     from .store import Store
 
     with Store(store, read_only=True) as s:
-        frame = s.edition(name, year)
-    top_node = frame.loc[frame["level"].idxmax(), "node"]
-    part = frame[frame["node"] == (node or top_node)].sort_values(["rank", "unit"]).head(top)
+        part = s.ranking(name, node, year).head(top)
     console.print(_frame_table(part[["rank", "unit", "unit_name", "score", "figure_level"]],
-                               f"{name}: {node or top_node}, {int(part['year'].iloc[0])}"))
+                               f"{name}: {part['node'].iloc[0]}, {int(part['year'].iloc[0])}"))
 
 
 @store_app.command("diff")
@@ -302,8 +315,9 @@ def records_rates(file: Path, store: Path = STORE_OPT) -> None:
 
     frame = records.read_rates(file)
     with Store(store) as s:
-        records.put_rates(s, frame)
-    console.print(f"stored {len(frame)} exchange rates in {store}")
+        new = records.put_rates(s, frame)
+    console.print(f"stored {new} new exchange rates in {store} ({len(frame) - new} already "
+                  "there)")
 
 
 @records_app.command("aggregate")
@@ -359,7 +373,33 @@ def districts_cmd(
                                       "(LQ = (n_ds / n_d) / (N_s / N))"))
 
 
-def _publish_bundled(results: Results, out: Path) -> list[Path]:
+def print_lead(out: Path, year: int) -> None:
+    """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
+    lead = (out / f"lead_{year}.txt").read_text(encoding="utf-8").split("\n\n")[0]
+    n_all = len((out / f"sentences_{year}.txt").read_text(encoding="utf-8").splitlines())
+    console.print(lead.strip(), soft_wrap=True, markup=False, highlight=False)
+    console.print(f"({n_all} sentences in all: lead_{year}.txt by section, sentences_{year}.txt)")
+
+
+def quick_audit_of(results: Results, example: str):
+    """The small uncertainty analysis (a DataFrame) of a bundled example that has an
+    uncertainty spec; None for the others."""
+    from .audit.quick import quick_audit
+    from .examples import datasets_dir
+
+    spec = datasets_dir() / example / f"{example}.uncertainty.yaml"
+    return quick_audit(results, spec) if spec.exists() else None
+
+
+def _focus_unit(results: Results, focus: str | None) -> str | None:
+    from .analysis.edition import Edition
+    from .analysis.lead import resolve_unit
+
+    return resolve_unit(Edition.of(results), focus) if focus else None
+
+
+def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
+                     ) -> list[Path]:
     from .districts import all_places
     from .examples.fintech import publish_inputs
     from .exports import write_csv
@@ -369,8 +409,18 @@ def _publish_bundled(results: Results, out: Path) -> list[Path]:
     year = results.years[-1]
     places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
     write_csv(all_places(year), places)
-    return [places] + publish_all(results, site=out / "site", pdf=out / "white_papers",
-                                  xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords)
+    written = [places]
+    audit = quick_audit_of(results, MAIN_EXAMPLE)
+    if audit is not None:
+        p = out / f"uncertainty_summary_{year}.csv"
+        write_csv(audit, p, index=True)
+        written.append(p)
+        console.print(f"small audit: {audit.attrs['replications']:,} replications of "
+                      f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
+                      "site; `fintech-index audit` for the full analysis)")
+    return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
+                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords,
+                                 audit=audit, lang=lang, focus=_focus_unit(results, focus))
 
 
 @app.command("publish")
@@ -381,36 +431,50 @@ def publish_cmd(
     pdf: Path | None = typer.Option(None, help="folder for the city white papers"),
     xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
-    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit"),
+    audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit "
+                                                 "(default: a small audit is run)"),
     cities: str | None = typer.Option(None, help="white papers for these cities too, beside "
                                       "the top ten (codes, comma-separated: SHA,BJS)"),
-    lang: str = typer.Option("en", help="language of the white papers and workbook: en, zh"),
+    lang: str = typer.Option("en", help="language of the white papers and workbook and at "
+                                        "the site's root (the site has both): en, zh"),
+    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
+                                                "of view (code or name)"),
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
-    import pandas as pd
     from rich.progress import Progress
 
     from . import examples as bundled
+    from .audit.uncertainty import read_summary
     from .examples.fintech import publish_inputs
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
 
     check_lang(lang)
+    if not (site or pdf or xlsx or store):
+        raise FintechIndexError("U67", "publish: nothing to write; give --site DIR, --pdf DIR, "
+                                       "--xlsx FILE and/or --store FILE")
     results = bundled.load(example).build()
+    summary = read_summary(audit, results.panel.unit_codes) if audit else None
+    unit = _focus_unit(results, focus)
     if store is not None:
         from .store import Store
 
         with Store(store) as s:
             s.publish(results, edition)
     _, coords = publish_inputs(example)
-    summary = pd.read_csv(audit, index_col="unit") if audit else None
+    if summary is None and (site or pdf or xlsx):
+        summary = quick_audit_of(results, example)
     extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
     papers = paper_units(results, extra) if pdf else []
     steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
     with Progress(console=console.get(), transient=True) as bar:
-        task = bar.add_task(f"publishing {edition}", total=steps)
+        from rich.markup import escape
+
+        from .safe import visible
+        task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
-                              coordinates=coords, audit=summary, lang=lang,
+                              coordinates=coords, audit=summary, lang=lang, store=store,
+                              focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
@@ -418,16 +482,14 @@ def publish_cmd(
 
 @app.command("serve")
 def serve_cmd(store: Path = STORE_OPT, host: str = typer.Option("127.0.0.1"),
-              port: int = typer.Option(8000)) -> None:
+              port: int = typer.Option(8000, min=1, max=65535)) -> None:
     """Serve the read-only API and the interactive ranking page over a store."""
     if not store.exists():
         raise StoreError("S01", f"{store}: no store here; publish an edition first "
                                 "(fintech-index store publish NAME)")
-    import uvicorn
+    from .web.app import serve
 
-    from .web.app import create_app
-
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    serve(store, host, port)
 
 
 @app.command("audit")
@@ -437,8 +499,10 @@ def audit_cmd(
     spec: Path = typer.Option(..., "--spec", help="uncertainty spec YAML"),
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
     example: str | None = typer.Option(None, "--example", "-e"),
-    n: int | None = typer.Option(None, help="uncertainty replications (default: the spec's)"),
-    sobol: int = typer.Option(0, help="Sobol base sample N (0: no sensitivity analysis)"),
+    n: int | None = typer.Option(None, min=1,
+                                 help="uncertainty replications (default: the spec's)"),
+    sobol: int = typer.Option(0, min=0,
+                              help="Sobol base sample N (0: no sensitivity analysis)"),
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address"),
     chunk: int = typer.Option(2000, min=1, help="replications evaluated per task (results "
                                                 "do not depend on it)"),
@@ -489,10 +553,13 @@ def convert_coinr_cmd(
 ) -> None:
     """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
     from .coinr import convert_coinr
+    from .methodology import load_methodology
 
     written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
                             meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
+    # what COINr does by default for this data (a panel: global normalisation)
+    console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)
     console.print(f"build it with: fintech-index build {written[0]} {written[1]} "
                   f"-m {written[2]}")
 
@@ -502,6 +569,10 @@ def validate_cmd(
     framework: Path = typer.Argument(..., help="framework YAML"),
     data: Path = typer.Argument(..., help="data file: CSV, Excel or Parquet"),
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
+    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
+                                                "first)"),
+    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
+                                                "...]): the data's units must be in it"),
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
     from .framework import load_framework
@@ -516,7 +587,7 @@ def validate_cmd(
         problems.append(str(e))
     if fw is not None:
         try:
-            panel = load_panel(data, fw)
+            panel = load_panel(data, fw, sheet=sheet, units=units)
             console.print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
                           f"{len(panel.indicators)} indicators, "
                           f"{int(panel.missing.sum())} missing values")
@@ -528,11 +599,11 @@ def validate_cmd(
         except FintechIndexError as e:
             problems.append(str(e))
     if problems:
-        from rich.console import Console
+        from .safe import text_console
 
-        err = Console(stderr=True)
+        err = text_console(stderr=True)
         for p in problems:
-            err.print(p, markup=False, highlight=False, soft_wrap=True)
+            err.print(p, soft_wrap=True)
         raise typer.Exit(2)
     console.print("no problems found")
 
@@ -543,7 +614,8 @@ def validate_examples_cmd() -> None:
     from . import examples as bundled
 
     table = _table("Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
-                   "COINr's ASEM example at 2 decimals; ranks exact)")
+                   "COINr's ASEM example at 2 decimals; the Handbook's TAI ranks, Table 23; "
+                   "ranks exact)")
     for col in ("index", "published", "reproduced", "not reproduced"):
         table.add_column(col, justify="right" if col != "index" else "left")
     all_ok = True

@@ -24,7 +24,8 @@ import yaml
 from .errors import DataError, Problems
 from .framework import Framework, framework_from_dict
 from .methodology import Methodology, methodology_from_dict
-from .panel import Panel, _parse_numbers, _read_table, _Table, panel_from_table
+from .panel import Panel, panel_from_table
+from .tables import Table, parse_numbers, read_table
 
 META_REQUIRED = ("iCode", "Level", "Parent", "Type")
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
@@ -38,6 +39,22 @@ COINR_DEFAULT_METHODOLOGY = {
 }
 
 
+def coinr_default_methodology(years: tuple[int, ...] | list[int]) -> Methodology:
+    """What COINr does with no arguments for the data it is given. One year is a coin:
+    ``Normalise()`` min-max 0-100, ``Aggregate()`` a_amean skipping missing children. Several
+    years make a purse (``new_coin(split_to = "all")``), whose ``Normalise()`` defaults to
+    ``global = TRUE``: min and max over all years (``R/normalise.R``, ``Normalise.purse``)."""
+    raw = {k: (dict(v) if isinstance(v, dict) else v)
+           for k, v in COINR_DEFAULT_METHODOLOGY.items()}
+    if len(years) > 1:
+        span = f"{len(years)} years, {min(years)}-{max(years)}"
+        raw["name"] = (f"COINr defaults for panel data ({span}: a purse): Normalise(global = "
+                       "TRUE): n_minmax 0-100 over all years together; Aggregate: a_amean, NA "
+                       "skipped")
+        raw["normalise"] = {"method": "n_minmax", "params": {"l_u": [0, 100], "global": True}}
+    return methodology_from_dict(raw)
+
+
 def _text(v: Any) -> str | None:
     if v is None or (isinstance(v, float) and np.isnan(v)):
         return None
@@ -48,7 +65,7 @@ def _text(v: Any) -> str | None:
 def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                               name: str | None = None) -> dict:
     """COINr's iMeta as this package's flat framework document (``nodes:`` with parents)."""
-    table = _read_table(imeta, sheet)
+    table = read_table(imeta, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     missing = [c for c in META_REQUIRED if c not in f.columns]
@@ -58,7 +75,7 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                                "Direction, Weight, Type, Parent and optionally Unit, Target, "
                                "Denominator)")
     problems = Problems()
-    numbers = {c: _parse_numbers(f[c], table, c, problems)
+    numbers = {c: parse_numbers(f[c], table, c, problems)
                for c in ("Level", "Direction", "Weight", "Target") if c in f.columns}
     nodes, groups, denominators = [], [], []
     for i in range(len(f)):
@@ -101,8 +118,8 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
     return doc
 
 
-def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -> _Table:
-    table = _read_table(idata, sheet)
+def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -> Table:
+    table = read_table(idata, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     if "uCode" not in f.columns:
@@ -131,12 +148,14 @@ def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
                   name: str | None = None, year: int | None = None,
                   data_sheet: str | int | None = None, meta_sheet: str | int | None = None,
                   methodology: Methodology | None = None) -> list[Path]:
-    """Write ``framework.yaml``, ``data.csv`` and ``methodology.yaml`` (COINr's defaults, or
-    the one given) for ``fintech-index build``. The data are checked by loading them."""
+    """Write ``framework.yaml``, ``data.csv`` and ``methodology.yaml`` (what COINr does by
+    default for this data, see :func:`coinr_default_methodology`, or the one given) for
+    ``fintech-index build``; the methodology's name says which defaults it holds. The data
+    are checked by loading them."""
     doc = framework_dict_from_imeta(imeta, meta_sheet, name)
     fw = framework_from_dict(doc, Path(imeta).name)
     table = _idata_table(idata, data_sheet, year)
-    panel_from_table(table, fw)  # refuse bad data before writing anything
+    panel = panel_from_table(table, fw)  # refuse bad data before writing anything
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     fw_path, data_path, meth_path = (out / "framework.yaml", out / "data.csv",
@@ -150,8 +169,9 @@ def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
     absent = [c for c in keep if c not in frame.columns]
     frame = frame.assign(**{c: "" for c in absent})[keep]
     frame.to_csv(data_path, index=False, lineterminator="\n")
-    meth = methodology or methodology_from_dict(COINR_DEFAULT_METHODOLOGY)
-    meth_path.write_text(meth.to_yaml(), encoding="utf-8")
+    meth = methodology or coinr_default_methodology(panel.years)
+    header = "".join(f"# {line}\n" for line in (meth.name or "").splitlines())
+    meth_path.write_text(header + meth.to_yaml(), encoding="utf-8")
     return [fw_path, data_path, meth_path]
 
 

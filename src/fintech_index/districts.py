@@ -170,6 +170,19 @@ def place_summary(table: pd.DataFrame, min_firms: int = 3) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
+def store_places(store: Store, unit: str, year: int) -> tuple[pd.DataFrame, dict] | None:
+    """Like :func:`unicorn_places`, from the store's records with a district (None when the
+    store has none for ``unit`` in ``year``)."""
+    table = district_table(store, unit, year)
+    if table.empty:
+        return None
+    is_fin = table["sector"].isin(FINTECH_INDUSTRIES)
+    return table, {"list_as_of": str(year), "source": f"records in {store.path}, {year}",
+                   "firms": int(table["institutions"].sum()),
+                   "fintech_firms": int(table.loc[is_fin, "institutions"].sum()),
+                   "places": int(table["district"].nunique()), "unclassified": []}
+
+
 def all_places(year: int) -> pd.DataFrame:
     """Every metro's location-quotient table for the list published in ``year``, one frame
     with a ``unit`` column (what the main job writes as districts_<year>.csv)."""

@@ -29,6 +29,8 @@ from .yamlfile import read_yaml
 # level of an indicator's figure: a country figure given to a city is labelled as such
 Level = Literal["city", "metro", "cluster", "country", "region", "district", "world"]
 
+MAX_TREE_DEPTH = 320  # levels from the index down; the tree walks below recurse
+
 
 class UnitSpec(BaseModel):
     """A unit the framework knows (optional: without a list, the data define the units)."""
@@ -360,6 +362,9 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
                                      "the index")
             seen.append(p)
             p = specs[p].parent
+        if len(seen) > MAX_TREE_DEPTH:
+            raise FrameworkError("F69", f"{src}: node '{code}' is {len(seen)} levels below the "
+                                        f"index; a tree may have at most {MAX_TREE_DEPTH} levels")
 
     for code, spec in specs.items():
         is_ind = not children[code] if spec.type is None else spec.type == "indicator"

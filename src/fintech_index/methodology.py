@@ -23,14 +23,23 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator, model_serializer, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from . import methods
 from .errors import MethodologyError, Problems
 from .framework import Framework
+from .methods.normalise import GLOBAL, has_global_form
 from .yamlfile import read_yaml, validate
 
 TIES = ("min", "max", "average", "dense", "ordinal")
@@ -124,7 +133,8 @@ class RankChoice(BaseModel):
 
 
 class Methodology(BaseModel):
-    """All choices of a build. Defaults are COINr's: min-max to [0, 100], arithmetic mean."""
+    """All choices of a build. Defaults are COINr's: min-max to [0, 100] (over all years of a
+    panel together, ``global``), arithmetic mean skipping missing children."""
 
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
@@ -135,8 +145,10 @@ class Methodology(BaseModel):
     normalise: Stage = Stage(method="n_minmax", params={"l_u": [0, 100]})
     weight: Stage = Stage(method="w_explicit")
     aggregate: Stage = Stage(method="a_amean")
-    round: dict[str, int] = {}
+    # decimals kept before the parents use a score: round(x, -400) emptied the index
+    round: dict[str, Annotated[int, Field(ge=0, le=15)]] = {}
     rank: RankChoice = RankChoice()
+    _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
     @field_validator("impute", "treat", "normalise", "weight", "aggregate", mode="before")
     @classmethod
@@ -163,14 +175,16 @@ class Methodology(BaseModel):
                   ("aggregate", self.aggregate, aggregates)]
         for stage_name, stage, nodes in stages:
             if stage is not None:
-                problems += _stage_problems(stage_name, stage, nodes, framework)
+                problems += [(code, f"{self._source}: {message}") for code, message in
+                             _stage_problems(stage_name, stage, nodes, framework)]
         for node in self.round:
             if node not in framework.nodes:
-                problems.add("M13", f"round: '{node}' is not a node of {framework.source_file}")
+                problems.add("M13", f"{self._source}: round: '{node}' is not a node of "
+                                    f"{framework.source_file}")
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
-            problems.add("M14", f"denominate: true, but no indicator of {framework.source_file} "
-                                "names a denominator")
+            problems.add("M14", f"{self._source}: denominate: true, but no indicator of "
+                                f"{framework.source_file} names a denominator")
         problems.raise_as(MethodologyError)
 
 
@@ -193,6 +207,9 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
             continue
         accepted = set(kernel.params) | {p for a, p in PARAM_FOR_ENGINE_ARG.items()
                                          if kernel.takes(a)}
+        if stage_name == "normalise":
+            accepted.add(GLOBAL)
+            problems += _global_problems(where, c, kernel)
         unknown = sorted(set(c.params) - accepted)
         if unknown:
             problems.add("M10", f"{stage_name} {where}: method '{c.method}' has no "
@@ -219,6 +236,22 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
     return problems
 
 
+def _global_problems(where: str, c: Choice, kernel) -> Problems:
+    """``global`` (COINr's ``Normalise(global = )``) is true or false, and true only for a
+    method that has a global form."""
+    problems = Problems()
+    value = c.params.get(GLOBAL)
+    if value is not None and not isinstance(value, bool):
+        problems.add("M87", f"normalise {where}: global is {value!r}; accepted: true (normalise "
+                            "all years together, COINr's default for a panel) or false (each "
+                            "year on its own)")
+    elif value is True and not has_global_form(kernel):
+        problems.add("M86", f"normalise {where}: method '{c.method}' has no global form (its "
+                            "reference unit has a value per year); set global: false or "
+                            "choose another method")
+    return problems
+
+
 def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
     if raw is None:
         raw = {}
@@ -226,7 +259,9 @@ def methodology_from_dict(raw: Any, src: str = "<methodology>") -> Methodology:
         raise MethodologyError("M04",
                                f"{src}: the top level must be a mapping of stages (accepted: "
                                f"{', '.join(Methodology.model_fields)})")
-    return validate(Methodology, raw, src, MethodologyError, "M05")
+    meth = validate(Methodology, raw, src, MethodologyError, "M05")
+    meth._source = src
+    return meth
 
 
 def load_methodology(path: str | Path) -> Methodology:

@@ -12,9 +12,8 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 
 from __future__ import annotations
 
-import csv
+import difflib
 import hashlib
-import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,15 +22,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_LISTED, DataError, Problems, one_line
+from .errors import MAX_LISTED, DataError, Problems
 from .framework import Framework
+from .tables import Table, as_text, numbers_and_reported, parse_numbers, read_table
 
 OBSERVED = np.uint8(1)
 IMPUTED = np.uint8(2)
 TREATED = np.uint8(4)
 
 UNIT_META = ("name", "name_zh", "country", "region", "level", "parent")
-MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,135 +113,11 @@ class Panel:
 # --------------------------------------------------------------------------- reading files
 
 
-@dataclass
-class _Table:
-    """A file read as text cells, with how to name a row in messages."""
-
-    frame: pd.DataFrame
-    src: str
-    first_row: int  # the file row number of frame row 0
-    row_word: str = "row"
-    row_numbers: list[int] | None = None  # file row of each frame row, where not consecutive
-
-    def number(self, i: int) -> int:
-        return self.row_numbers[i] if self.row_numbers is not None else i + self.first_row
-
-    def row(self, i: int) -> str:
-        return f"{self.row_word} {self.number(i)}"
-
-
-def _decode(raw: bytes, src: str) -> str:
-    if not raw.strip():
-        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise DataError("D03", f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
-                               "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
-
-
-def _read_table(path: Path | str, sheet: str | int | None = None) -> _Table:
-    p = Path(path)
-    src = p.name
-    if not p.exists():
-        raise DataError("D01", f"{p}: no such data file")
-    suffix = p.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_excel(p, src, sheet)
-    if suffix in (".parquet", ".pq"):
-        try:
-            frame = pd.read_parquet(p)
-        except Exception as e:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
-            raise DataError("D09", f"{src}: not a readable Parquet file "
-                                   f"({type(e).__name__}: {one_line(e)})") from None
-        return _Table(frame, src, first_row=1, row_word="record")
-    raise DataError("D04",
-                    f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
-                    ".parquet")
-
-
-def _read_excel(p: Path, src: str, sheet: str | int | None) -> _Table:
-    """One sheet of a workbook as a table of objects; the sheet is checked against the
-    workbook's sheet names before it is read, so a damaged workbook is never reported as a
-    missing sheet."""
-    try:
-        with pd.ExcelFile(p) as book:
-            names = book.sheet_names
-            if isinstance(sheet, str) and sheet not in names or (
-                    isinstance(sheet, int) and not 0 <= sheet < len(names)):
-                raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
-            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
-    except DataError:
-        raise
-    except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
-        raise DataError("D08", f"{src}: not a readable Excel workbook "
-                               f"({type(e).__name__}: {one_line(e)})") from None
-    sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
-    return _Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
-
-
-def _read_csv(text: str, src: str, sep: str) -> _Table:
-    """CSV text to a table of strings; a row with more or fewer fields than the header is an
-    error (pandas would shift such a row silently). Wholly blank lines hold nothing and are
-    passed over; row numbers stay those of the file."""
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
-    except csv.Error as e:
-        raise DataError("D05", f"{src}: not a valid CSV table: {one_line(e)}") from None
-    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r]
-    if not numbered:
-        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
-    (_, header), body = numbered[0], numbered[1:]
-    problems = Problems(("D06", f"{src}: row {n}: {len(r)} fields but the header has "
-                                f"{len(header)}") for n, r in body if len(r) != len(header))
-    problems.raise_as(DataError)
-    frame = pd.DataFrame([r for _, r in body], columns=header, dtype=object)
-    return _Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
-
-
-def _as_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text; NaN/None (Excel, Parquet blanks) become ''."""
-    out = values.astype(object).where(values.notna(), "")
-    return out.map(lambda v: v.strip() if isinstance(v, str) else
-                   (repr(v) if isinstance(v, float) else str(v)))
-
-
-def _parse_numbers(col: pd.Series, table: _Table, column: str,
-                   problems: Problems) -> np.ndarray:
-    """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
-    return _numbers_and_reported(col, table, column, problems)[0]
-
-
-def _numbers_and_reported(col: pd.Series, table: _Table, column: str,
-                          problems: Problems) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_parse_numbers`, and which cells it reported (not a number, not finite)."""
-    reported = np.zeros(len(col), dtype=bool)
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        out = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        text = _as_text(col)
-        is_missing = text.isin(MISSING_MARKERS).to_numpy()
-        out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
-            dtype=np.float64)
-        reported = np.isnan(out) & ~is_missing
-        for i in np.flatnonzero(reported):
-            problems.add("D15", f"{table.src}: {table.row(i)}, column '{column}': "
-                                f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
-                                "for a missing value)")
-    for i in np.flatnonzero(np.isinf(out)):
-        problems.add("D16", f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
-                            "finite number")
-    return out, reported | np.isinf(out)
-
-
-def _parse_years(col: pd.Series, table: _Table, problems: Problems, column: str = "year",
+def _parse_years(col: pd.Series, table: Table, problems: Problems, column: str = "year",
                  optional: bool = False) -> np.ndarray:
     """Four-digit years as int64; 0 where a year is bad (reported) or, if ``optional``,
     missing."""
-    vals, reported = _numbers_and_reported(col, table, column, problems)
+    vals, reported = numbers_and_reported(col, table, column, problems)
     missing = np.isnan(vals)
     with np.errstate(invalid="ignore"):
         bad = ~missing & ((vals != np.round(vals)) | (vals < 1000) | (vals > 9999))
@@ -254,7 +129,7 @@ def _parse_years(col: pd.Series, table: _Table, problems: Problems, column: str 
     return np.where(bad | missing, 0, vals).astype(np.int64)
 
 
-def _report_duplicates(table: _Table, key: pd.DataFrame, what: str,
+def _report_duplicates(table: Table, key: pd.DataFrame, what: str,
                        problems: Problems) -> None:
     """One problem per repeated key, naming every row it stands in."""
     dup = key.duplicated(keep=False).to_numpy()
@@ -265,7 +140,7 @@ def _report_duplicates(table: _Table, key: pd.DataFrame, what: str,
         problems.add("D18", f"{table.src}: rows {rows}: {what.format(*values)}")
 
 
-def _unit_meta(table: _Table, units: np.ndarray, problems: Problems,
+def _unit_meta(table: Table, units: np.ndarray, problems: Problems,
                groups: Sequence[str] = ()) -> pd.DataFrame:
     """One row of metadata per unit (and per group column); a unit given two different values
     of one column is a problem."""
@@ -274,7 +149,7 @@ def _unit_meta(table: _Table, units: np.ndarray, problems: Problems,
     order = list(dict.fromkeys(units.tolist()))
     meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=columns, dtype=object)
     for c in present:
-        text = _as_text(table.frame[c])
+        text = as_text(table.frame[c])
         first: dict[str, tuple[str, int]] = {}
         for i, (u, v) in enumerate(zip(units, text, strict=True)):
             if v == "":
@@ -289,13 +164,15 @@ def _unit_meta(table: _Table, units: np.ndarray, problems: Problems,
     return meta
 
 
-def _check_units_known(found: Sequence[str], known: Sequence[str], table: _Table,
+def _check_units_known(found: Sequence[str], known: Sequence[str], table: Table,
                        rows_of: dict[str, int], problems: Problems, what: str) -> None:
     unknown = [u for u in found if u not in set(known)]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
+        close = difflib.get_close_matches(u, list(known), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
-                            f"{u!r} is not a {what} of the framework (known: {listed})")
+                            f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
 
 
 def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
@@ -307,11 +184,11 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     level, parent) adds unit metadata; ``source``/``source_year`` are the default provenance
     of values whose file does not say it per row.
     """
-    return panel_from_table(_read_table(path, sheet), framework, units=units, source=source,
+    return panel_from_table(read_table(path, sheet), framework, units=units, source=source,
                             source_year=source_year)
 
 
-def panel_from_table(table: _Table, framework: Framework, *,
+def panel_from_table(table: Table, framework: Framework, *,
                      units: str | Path | pd.DataFrame | None = None, source: str | None = None,
                      source_year: int | None = None) -> Panel:
     """A table already read (file rows numbered) into a Panel; see :func:`load_panel`."""
@@ -327,13 +204,17 @@ def panel_from_table(table: _Table, framework: Framework, *,
                         f"{table.src}: header row: columns 'unit' and 'year' are required "
                         f"(found: {cols[:12]}); long files have unit, year, indicator, value; "
                         "wide files have unit, year and one column per indicator code")
+    if "indicator" in cols and "value" not in cols and "indicator" not in framework.indicators:
+        raise DataError("D69", f"{table.src}: header row: column 'value' is missing; a long "
+                               "file has unit, year, indicator, value (a wide file has no "
+                               f"'indicator' column) (found: {cols[:12]})")
     is_long = "indicator" in cols and "value" in cols
     if is_long:
         return _load_long(table, framework, units, source, source_year)
     return _load_wide(table, framework, units, source, source_year)
 
 
-def _index_units(table: _Table, framework: Framework, unit_col: np.ndarray,
+def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
                  problems: Problems) -> tuple[list[str], dict[str, int]]:
     rows_of: dict[str, int] = {}
     for i, u in enumerate(unit_col):
@@ -348,7 +229,7 @@ def _index_units(table: _Table, framework: Framework, unit_col: np.ndarray,
     return found, rows_of
 
 
-def _finish(framework: Framework, table: _Table, unit_order: list[str], meta: pd.DataFrame,
+def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.DataFrame,
             years: np.ndarray, unit_idx: np.ndarray, ind_idx: np.ndarray, vals: np.ndarray,
             src_names: np.ndarray | None, src_years: np.ndarray | None,
             default_source: str | None, default_year: int | None,
@@ -406,7 +287,7 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     if isinstance(extra, pd.DataFrame):
         frame, src = extra.copy(), "<units frame>"
     else:
-        t = _read_table(extra)
+        t = read_table(extra)
         frame, src = t.frame, t.src
     if "code" not in frame.columns:
         raise DataError("D23", f"{src}: header row: a units table needs a 'code' column "
@@ -419,9 +300,12 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     frame = frame.set_index(frame["code"].astype(str).str.strip())
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
+        hints = [f"{u!r}: did you mean {close[0]!r}?" for u in missing[:MAX_LISTED]
+                 for close in [difflib.get_close_matches(u, list(frame.index), 1, 0.6)]
+                 if close]
         raise DataError("D24",
                         f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
-                        "table")
+                        "table" + (f" ({'; '.join(hints)})" if hints else ""))
     for c in UNIT_META:
         if c in frame.columns:
             vals = frame.loc[list(meta.index), c]
@@ -429,7 +313,7 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     return meta
 
 
-def _load_long(table: _Table, framework: Framework, units, source, source_year) -> Panel:
+def _load_long(table: Table, framework: Framework, units, source, source_year) -> Panel:
     f = table.frame
     allowed = {"unit", "year", "indicator", "value", "source", "source_year", *UNIT_META,
                *framework.groups}
@@ -440,10 +324,10 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
                         f"(accepted: unit, year, indicator, value, source, source_year, "
                         f"{', '.join(UNIT_META + framework.groups)})")
     problems = Problems()
-    unit_col = _as_text(f["unit"]).to_numpy()
-    ind_col = _as_text(f["indicator"]).to_numpy()
+    unit_col = as_text(f["unit"]).to_numpy()
+    ind_col = as_text(f["indicator"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
-    vals = _parse_numbers(f["value"], table, "value", problems)
+    vals = parse_numbers(f["value"], table, "value", problems)
     unit_order, _ = _index_units(table, framework, unit_col, problems)
     known = set(framework.indicators) | set(framework.denominator_codes)
     first_row: dict[str, int] = {}
@@ -476,13 +360,13 @@ def _load_long(table: _Table, framework: Framework, units, source, source_year) 
            np.array([dpos[c] for c in ind_col[is_den]], dtype=np.int64), vals[is_den])
     keep = ~is_den
     ind_idx = np.array([ipos[c] for c in ind_col[keep]], dtype=np.int64)
-    src_names = _as_text(f["source"]).to_numpy()[keep] if "source" in f.columns else None
+    src_names = as_text(f["source"]).to_numpy()[keep] if "source" in f.columns else None
     return _finish(framework, table, unit_order, meta, years[keep], unit_idx[keep], ind_idx,
                    vals[keep], src_names, None if src_years is None else src_years[keep],
                    source, source_year, units, den)
 
 
-def _load_wide(table: _Table, framework: Framework, units, source, source_year) -> Panel:
+def _load_wide(table: Table, framework: Framework, units, source, source_year) -> Panel:
     f = table.frame
     known = set(framework.indicators) | set(framework.denominator_codes)
     meta_cols = ("unit", "year", *UNIT_META, *framework.groups)
@@ -499,7 +383,7 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
     if absent:
         problems.add("D14", f"{table.src}: header row: framework indicator(s) {absent} have no "
                             "column")
-    unit_col = _as_text(f["unit"]).to_numpy()
+    unit_col = as_text(f["unit"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     unit_order, _ = _index_units(table, framework, unit_col, problems)
     _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years}),
@@ -507,7 +391,7 @@ def _load_wide(table: _Table, framework: Framework, units, source, source_year) 
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
     dcols = [c for c in framework.denominator_codes if c in f.columns]
-    parsed = {c: _parse_numbers(f[c], table, c, problems) for c in cols + dcols}
+    parsed = {c: parse_numbers(f[c], table, c, problems) for c in cols + dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
     pos = {u: k for k, u in enumerate(unit_order)}

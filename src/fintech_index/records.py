@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import DataError, FrameworkError, Problems, StoreError
 from .framework import Framework
-from .panel import _as_text, _parse_numbers, _read_table
 from .store import Store
+from .tables import as_text, parse_numbers, read_table
 
 REQUIRED = ("institution", "unit", "sector", "year")
 OPTIONAL = ("district", "amount", "currency", "source")
@@ -61,7 +61,7 @@ class RecordSpec(BaseModel):
 def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
     """A CSV, Excel or Parquet file of records, checked: every problem listed with file,
     row and column; nothing dropped."""
-    table = _read_table(path, sheet)
+    table = read_table(path, sheet)
     f = table.frame
     f.columns = [str(c).strip() for c in f.columns]
     missing = [c for c in REQUIRED if c not in f.columns]
@@ -74,11 +74,11 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     if len(f) == 0:
         raise DataError("D11", f"{table.src}: the file has a header but no records")
     problems = Problems()
-    out = pd.DataFrame({c: _as_text(f[c]) for c in ("institution", "unit", "sector")})
+    out = pd.DataFrame({c: as_text(f[c]) for c in ("institution", "unit", "sector")})
     for c in ("institution", "unit", "sector"):
         for i in np.flatnonzero(out[c].to_numpy() == ""):
             problems.add("D27", f"{table.src}: {table.row(int(i))}, column '{c}': empty")
-    years = _parse_numbers(f["year"], table, "year", problems)
+    years = parse_numbers(f["year"], table, "year", problems)
     with np.errstate(invalid="ignore"):
         not_year = ~np.isnan(years) & (~np.isfinite(years) | (years % 1 != 0) | (years < 1900)
                                        | (years > 2100))
@@ -88,17 +88,17 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
     for i in np.flatnonzero(np.isnan(years)):
         problems.add("D27", f"{table.src}: {table.row(int(i))}, column 'year': empty")
     out["year"] = np.where(np.isnan(years) | not_year, 0, years).astype(np.int64)
-    out["district"] = _as_text(f["district"]) if "district" in f.columns else ""
-    amount = (_parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
+    out["district"] = as_text(f["district"]) if "district" in f.columns else ""
+    amount = (parse_numbers(f["amount"], table, "amount", problems) if "amount" in f.columns
               else np.full(len(f), np.nan))
-    currency = (_as_text(f["currency"]).str.upper() if "currency" in f.columns
+    currency = (as_text(f["currency"]).str.upper() if "currency" in f.columns
                 else pd.Series([""] * len(f)))
     for i in np.flatnonzero(~np.isnan(amount) & (currency.to_numpy() == "")):
         problems.add("D28", f"{table.src}: {table.row(int(i))}, column 'currency': an amount "
                             "needs its currency (ISO code such as USD, CNY)")
     out["amount"] = amount
     out["currency"] = currency.to_numpy()
-    out["source"] = _as_text(f["source"]) if "source" in f.columns else table.src
+    out["source"] = as_text(f["source"]) if "source" in f.columns else table.src
     problems.raise_as(DataError)
     out["district"] = out["district"].replace("", None)
     out["currency"] = out["currency"].replace("", None)
@@ -108,26 +108,37 @@ def read_records(path: str | Path, sheet: str | int | None = None) -> pd.DataFra
 
 def read_rates(path: str | Path) -> pd.DataFrame:
     """A dated exchange-rate table: ``currency, date, usd_per_unit[, source]``."""
-    table = _read_table(path)
+    table = read_table(path)
     f = table.frame
     need = ["currency", "date", "usd_per_unit"]
     if any(c not in f.columns for c in need):
         raise DataError("D29", f"{table.src}: header row: a rates table needs columns {need} "
                                f"(found: {list(f.columns)})")
     problems = Problems()
-    rate = _parse_numbers(f["usd_per_unit"], table, "usd_per_unit", problems)
-    dates = pd.to_datetime(_as_text(f["date"]), errors="coerce", format="%Y-%m-%d")
+    rate = parse_numbers(f["usd_per_unit"], table, "usd_per_unit", problems)
+    dates = pd.to_datetime(as_text(f["date"]), errors="coerce", format="%Y-%m-%d")
     for i in np.flatnonzero(dates.isna().to_numpy()):
         problems.add("D30", f"{table.src}: {table.row(int(i))}, column 'date': "
                             f"{f['date'].iat[i]!r} is not a date (YYYY-MM-DD)")
     for i in np.flatnonzero(~(rate > 0)):
         problems.add("D31", f"{table.src}: {table.row(int(i))}, column 'usd_per_unit': needs a "
                             "positive number")
+    out = pd.DataFrame({"currency": as_text(f["currency"]).str.upper(),
+                        "date": dates.dt.date, "usd_per_unit": rate,
+                        "source": as_text(f["source"]) if "source" in f.columns
+                        else table.src})
+    if not problems:
+        first: dict[tuple, int] = {}
+        for i, key in enumerate(zip(out["currency"], out["date"], strict=True)):
+            j = first.setdefault(key, i)
+            if j != i and out["usd_per_unit"].iat[j] != out["usd_per_unit"].iat[i]:
+                problems.add("D67", f"{table.src}: {table.row(j)} and {table.row(i)}: two "
+                                    f"rates for {key[0]} on {key[1]} "
+                                    f"({out['usd_per_unit'].iat[j]:g} and "
+                                    f"{out['usd_per_unit'].iat[i]:g}); keep one")
     problems.raise_as(DataError)
-    return pd.DataFrame({"currency": _as_text(f["currency"]).str.upper(),
-                         "date": dates.dt.date, "usd_per_unit": rate,
-                         "source": _as_text(f["source"]) if "source" in f.columns
-                         else table.src})
+    # the same rate given twice is one rate
+    return out.drop_duplicates(["currency", "date"]).reset_index(drop=True)
 
 
 def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
@@ -147,14 +158,35 @@ def ingest(store: Store, records: pd.DataFrame, batch: str) -> int:
     return len(records)
 
 
-def put_rates(store: Store, rates: pd.DataFrame) -> None:
+def put_rates(store: Store, rates: pd.DataFrame) -> int:
+    """Add dated rates, in one transaction; returns how many were new. A rate the store
+    already holds for a currency and date is skipped if equal and refused [S67] if not:
+    a second rate would silently change every aggregate converted on that date."""
+    stored = store.con.execute("SELECT currency, date, usd_per_unit FROM fx_rates").df()
+    known = {(c, pd.Timestamp(d).date()): r for c, d, r in stored.itertuples(index=False)}
+    problems = Problems()
+    new = []
+    for c, d, r in zip(rates["currency"], rates["date"], rates["usd_per_unit"], strict=True):
+        if (c, d) not in known:
+            new.append(True)
+            continue
+        new.append(False)
+        if known[(c, d)] != r:
+            problems.add("S67", f"{store.path}: a rate for {c} on {d} is stored "
+                                f"({known[(c, d)]:g} USD) and differs from the new {r:g}; "
+                                "stored rates are immutable (aggregates were computed with "
+                                "them): correct the rates file or use another store")
+    problems.raise_as(StoreError)
+    fresh = rates[np.array(new, dtype=bool)]
+
     def write(con):
-        con.register("incoming", rates)
+        con.register("incoming", fresh)
         con.execute("INSERT INTO fx_rates SELECT currency, date, usd_per_unit, source "
                     "FROM incoming")
         con.unregister("incoming")
 
     store.atomic(write)
+    return len(fresh)
 
 
 def specs(framework: Framework) -> dict[str, RecordSpec]:
@@ -181,7 +213,13 @@ def _rates(store: Store, when: date, currencies: list[str]) -> dict[str, float]:
     """USD per unit of each currency on ``when`` (USD is 1); an error names those missing."""
     rows = store.con.execute("SELECT currency, usd_per_unit FROM fx_rates WHERE date = ?",
                              [when]).fetchall()
-    rates = {"USD": 1.0} | {c: float(r) for c, r in rows}
+    rates = {"USD": 1.0}
+    for c, r in rows:  # a store written before rates were checked may hold two
+        if c in rates and rates[c] != float(r) and c != "USD":
+            raise StoreError("S67", f"{store.path}: two rates for {c} on {when} "
+                                    f"({rates[c]:g} and {float(r):g}); an aggregate cannot "
+                                    "choose between them: keep one in a new store")
+        rates[c] = float(r)
     lacking = sorted(set(currencies) - set(rates))
     if lacking:
         raise StoreError("S07",

@@ -28,6 +28,7 @@ from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Methodology
+from .methods.aggregate import below_threshold
 from .panel import Panel
 from .ranks import rankdata
 
@@ -147,8 +148,11 @@ def _weights(fw: Framework, panel: Panel, meth: Methodology, code: str,
 
 def _refuse_lost_values(fw: Framework, panel: Panel, code: str, choice, children: np.ndarray,
                         y: np.ndarray) -> None:
-    na_rm = bool(choice.params.get("na_rm", False))
+    kernel = methods.get("aggregate", choice.method)
+    params = {k: v.default for k, v in kernel.params.items()} | choice.params
+    na_rm = bool(params.get("na_rm", False))  # the kernel's default: COINr's
     complete = ~np.isnan(children).all(-1) if na_rm else ~np.isnan(children).any(-1)
+    complete &= ~below_threshold(children, params.get("dat_thresh"))
     lost = np.isnan(y) & complete
     if lost.any():
         raise MethodError("A07",

@@ -51,6 +51,34 @@ CREATE TABLE IF NOT EXISTS fx_rates (
     currency VARCHAR, date DATE, usd_per_unit DOUBLE, source VARCHAR);
 """
 
+STORE_TABLES = ("datasets", "dataset_values", "editions", "edition_results", "records",
+                "fx_rates")
+
+
+class _Guarded:
+    """A DuckDB connection whose errors become [S66] StoreErrors naming the store: a
+    damaged or foreign file is reported, never a DuckDB traceback or an HTTP 500."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self._con, self._path = con, path
+
+    def __getattr__(self, name: str):
+        target = getattr(self._con, name)
+        if not callable(target):
+            return target
+
+        def call(*args, **kwargs):
+            try:
+                out = target(*args, **kwargs)
+            except duckdb.Error as e:
+                raise StoreError("S66", f"{self._path}: the store is damaged or not a "
+                                        f"fintech-index store ({one_line(e)}); restore it from "
+                                        "a backup") from None
+            return _Guarded(out, self._path) if isinstance(out, duckdb.DuckDBPyConnection) \
+                else out
+        return call
+
+
 # test hook: a writer pauses here (after writing, before COMMIT) so a test can kill it
 _PAUSE_ENV = "FINTECH_INDEX_PAUSE_BEFORE_COMMIT"
 
@@ -64,14 +92,53 @@ class Store:
             raise StoreError("S01", f"{self.path}: no store here; publish an edition or ingest "
                                     "records first (or give --store PATH)")
         try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
+            raw = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
             raise StoreError("S02", f"{self.path}: cannot open the store ({one_line(e)})") from None
-        if not read_only:
-            self.con.execute(SCHEMA)
-            # stores made before a column existed get it (empty for their old editions)
-            self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
-                             "VARCHAR")
+        self.con = _Guarded(raw, self.path)
+        try:
+            self._refuse_truncated()
+            self._refuse_foreign(read_only)
+            if not read_only:
+                self.con.execute(SCHEMA)
+                # stores made before a column existed get it (empty for their old editions)
+                self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
+                                 "VARCHAR")
+        except BaseException:
+            raw.close()
+            raise
+
+    def _refuse_foreign(self, read_only: bool) -> None:
+        """Refuse [S66] a DuckDB file holding none of the store's tables (another program's
+        database), before anything is written to it."""
+        tables = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
+        ).fetchall()}
+        if (tables or read_only) and not tables & set(STORE_TABLES):
+            raise StoreError("S66", f"{self.path}: not a fintech-index store (tables: "
+                                    f"{', '.join(sorted(tables)) or 'none'}; a store has "
+                                    f"{', '.join(STORE_TABLES)}); give the store's own file")
+
+    def _refuse_truncated(self) -> None:
+        """Refuse [S66] a file shorter than the blocks its header declares (a truncated copy
+        or a full disk). DuckDB file: three 4 KiB headers, then ``total_blocks`` blocks of
+        ``block_size`` bytes."""
+        wal = self.path.with_name(self.path.name + ".wal")
+        if wal.exists() or not self.path.exists():
+            return  # blocks replayed from the WAL are not in the file yet
+        _, _, block_size, total_blocks, *_ = self.con.execute("PRAGMA database_size").fetchone()
+        expected = 3 * 4096 + int(total_blocks) * int(block_size)
+        size = self.path.stat().st_size
+        if size < expected:
+            raise StoreError("S66", f"{self.path}: the store is damaged: the file has {size:,} "
+                                    f"bytes of the {expected:,} its header declares (truncated "
+                                    "copy or full disk); restore it from a backup")
+
+    def check(self) -> None:
+        """Read every stored value once, so that a damaged block (checksum mismatch,
+        missing bytes) is reported now [S66], not by the first query that touches it."""
+        for table in STORE_TABLES:
+            self.con.execute(f"SELECT count(*), min(COLUMNS(*)) FROM {table}").fetchall()  # noqa: S608
 
     @classmethod
     def view(cls, parent: Store) -> Store:
@@ -137,6 +204,9 @@ class Store:
                 note: str | None = None) -> None:
         """Store ``results`` as the edition ``name``. Refused if the name exists; a revision
         names the edition it revises, which must exist."""
+        check_edition_name(name)
+        if revises is not None:
+            check_edition_name(revises)
         if self._exists("editions", name):
             raise StoreError("S03", f"{self.path}: edition '{name}' is already published and "
                                     "editions are immutable; publish the revision under a new name "
@@ -192,6 +262,24 @@ class Store:
             "FROM edition_results WHERE edition = ? AND year = ? ORDER BY node, rank, unit",
             [name, year]).df()
 
+    def ranking(self, name: str, node: str | None = None, year: int | None = None
+                ) -> pd.DataFrame:
+        """An edition's ranking on ``node`` (default: the index), best first; an unknown
+        node is refused [S69] with the edition's nodes and the closest one."""
+        import difflib
+
+        frame = self.edition(name, year)
+        top_node = frame.loc[frame["level"].idxmax(), "node"]
+        node = node or top_node
+        nodes = sorted(frame["node"].unique())
+        if node not in nodes:
+            close = difflib.get_close_matches(node, nodes, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            shown = ", ".join(nodes[:20]) + (", ..." if len(nodes) > 20 else "")
+            raise StoreError("S69", f"{self.path}: edition '{name}' has no node '{node}' "
+                                    f"({hint}nodes: {shown})")
+        return frame[frame["node"] == node].sort_values(["rank", "unit"])
+
     def diff(self, a: str, b: str, year_a: int | None = None, year_b: int | None = None
              ) -> pd.DataFrame:
         """Rank and score deltas of every node and unit from edition ``a`` to ``b``:
@@ -230,6 +318,26 @@ class Store:
             kind = table.rstrip("s")
             raise StoreError("S06", f"{self.path}: no {kind} named '{name}' (known: "
                                     f"{', '.join(known) or 'none'})")
+
+
+EDITION_NAME_MAX = 100
+
+
+def check_edition_name(name: str) -> None:
+    """Refuse [S68] an edition name that cannot be one URL segment and one line of text:
+    empty, over EDITION_NAME_MAX characters, '.' or '..', holding '/' or '\\' (the web
+    app's routes and file names split there), or a control or format character (line
+    breaks, ANSI escapes, bidirectional overrides). Letters of any script, digits, spaces
+    and other punctuation are fine."""
+    import unicodedata
+
+    bad = sorted({c for c in name if c in "/\\" or unicodedata.category(c) in
+                  ("Cc", "Cf", "Zl", "Zp")})
+    if not name.strip() or len(name) > EDITION_NAME_MAX or name in (".", "..") or bad:
+        raise StoreError("S68", f"edition name {name!r}: use 1 to {EDITION_NAME_MAX} "
+                                "characters without '/', '\\', line breaks or control "
+                                "characters (e.g. gfcdi-2025)"
+                                + (f"; found {', '.join(repr(c) for c in bad)}" if bad else ""))
 
 
 def _now() -> datetime:

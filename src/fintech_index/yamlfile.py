@@ -3,6 +3,9 @@ errors that name the file, the line and column or the field, and carry the calle
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,13 +17,81 @@ from .errors import FintechIndexError, Problems, one_line
 Model = TypeVar("Model", bound=BaseModel)
 
 
+MAX_YAML_BYTES = 4 * 1024 * 1024  # a framework of thousands of nodes is under 1 MB
+MAX_YAML_NODES = 200_000  # scalars and collections, every alias counted as what it repeats
+MAX_YAML_DEPTH = 700  # nested collections (a 300-level index tree is about 600)
+# the codes of a document over these bounds, by the family of the caller's error
+LIMIT_CODES = {"F": "F68", "M": "M68"}
+
+
+@contextmanager
+def _recursion_room(depth: int) -> Iterator[None]:
+    """PyYAML composes and constructs recursively (a few frames per level): room for a
+    document ``depth`` levels deep, restored afterwards. Python 3.11+ does not use the C
+    stack for these Python-to-Python calls."""
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, 8 * depth + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
+def yaml_extent(text: str) -> tuple[int, int]:
+    """(nodes, depth) of a YAML text with every alias expanded, from the parser's events
+    (no recursion, no construction), so an alias bomb (``a: &a [x, x]``, ``b: &b [*a,
+    *a]``, ... : 2^n nodes from n lines) is measured before anything is built. A node
+    counts 1 plus its contents; an alias counts the nodes of its anchor."""
+    sizes: dict[str, int] = {}
+    open_: list[list] = []  # [anchor, nodes so far] per open collection
+    depth = deepest = 0
+    total = 0
+
+    def add(k: int) -> None:
+        nonlocal total
+        if open_:
+            open_[-1][1] += k
+        else:
+            total += k
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.ScalarEvent):
+            if event.anchor:
+                sizes[event.anchor] = 1
+            add(1)
+        elif isinstance(event, yaml.AliasEvent):
+            add(sizes.get(event.anchor, 1))
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            open_.append([event.anchor, 1])
+            depth += 1
+            deepest = max(deepest, depth)
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, n = open_.pop()
+            depth -= 1
+            if anchor:
+                sizes[anchor] = n
+            add(n)
+        if total + sum(n for _, n in open_) > MAX_YAML_NODES:
+            return total + sum(n for _, n in open_), deepest
+    return total, deepest
+
+
 def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
               codes: tuple[str, str, str]) -> Any:
     """The parsed document (JSON is YAML too); ``codes`` are those of a missing file, of
-    bytes that are not UTF-8 and of text that is not YAML."""
+    bytes that are not UTF-8 and of text that is not YAML. A document over MAX_YAML_BYTES,
+    MAX_YAML_NODES (aliases expanded) or MAX_YAML_DEPTH is refused before it is built
+    [F68 / M68]."""
     missing, not_utf8, invalid = codes
     p = Path(path)
+    if p.is_dir():  # '' is '.'
+        raise error(missing, f"{p}: no such {what} (it is a folder)")
     try:
+        size = p.stat().st_size
+        if size > MAX_YAML_BYTES:
+            raise error(LIMIT_CODES[error.family],
+                        f"{p.name}: {size:,} bytes; a {what} may have at most "
+                        f"{MAX_YAML_BYTES:,}")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise error(missing, f"{p}: no such {what}") from None
@@ -28,7 +99,15 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
         raise error(not_utf8, f"{p.name}: not UTF-8 text (byte {e.start}); save the {what} "
                               "as UTF-8") from None
     try:
-        return yaml.safe_load(text)
+        nodes, depth = yaml_extent(text)
+        if nodes > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+            raise error(LIMIT_CODES[error.family],
+                        f"{p.name}: over {min(nodes, MAX_YAML_NODES):,} values when its "
+                        f"aliases are expanded, {depth:,} levels deep; a {what} may have at "
+                        f"most {MAX_YAML_NODES:,} values (aliases expanded) and "
+                        f"{MAX_YAML_DEPTH:,} levels")
+        with _recursion_room(depth):
+            return yaml.safe_load(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
@@ -37,6 +116,38 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
     except (ValueError, OverflowError, RecursionError) as e:  # e.g. a date 2024-13-01
         raise error(invalid, f"{p.name}: a value YAML cannot construct: {one_line(e)}"
                     ) from None
+
+
+def _did_you_mean(word: str, candidates: list[str]) -> str:
+    """' (did you mean 'normalise'?)' for the closest accepted name, or '' (difflib)."""
+    import difflib
+
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
+    """The field names accepted at ``loc`` inside ``model`` (list indices and dict keys
+    skipped); [] where the path leaves the models."""
+    import typing
+
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or not (isinstance(current, type)
+                                         and issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return []
+        inner = [a for a in typing.get_args(field.annotation) or (field.annotation,)
+                 if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            for a in typing.get_args(field.annotation):
+                inner += [b for b in typing.get_args(a)
+                          if isinstance(b, type) and issubclass(b, BaseModel)]
+        current = inner[0] if inner else None
+    return list(current.model_fields) if isinstance(current, type) and \
+        issubclass(current, BaseModel) else []
 
 
 def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexError],
@@ -49,7 +160,9 @@ def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexErr
         for err in e.errors():
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
-                problems.add(code, f"{src}: unknown field '{loc}'")
+                problems.add(code, f"{src}: unknown field '{loc}'"
+                                   + _did_you_mean(str(err["loc"][-1]),
+                                                   _fields_at(model, err["loc"][:-1])))
             else:
                 problems.add(code, f"{src}: field '{loc}': {err['msg']} "
                                    f"(got {err.get('input')!r})")

@@ -40,4 +40,5 @@ class Edition:
     def ranked(self, node: str | None = None) -> pd.Series:
         """Ranks of one node, best first, unranked units left out (ties: unit code order)."""
         r = self.ranks[node or self.index].dropna()
-        return r.iloc[sorted(range(len(r)), key=lambda i: (r.iloc[i], r.index[i]))]
+        ranks, units = r.to_numpy().tolist(), list(r.index)  # plain lists: sorted() is fast
+        return r.iloc[sorted(range(len(r)), key=lambda i: (ranks[i], units[i]))]

@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..build import Results
@@ -13,35 +14,53 @@ from ..exports import write_csv
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
-from .profiles import profile
+from .lead import lead_story, resolve_unit
 from .regions import regional_leads
 from .sentences import edition_sentences
 
 
 def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
     """Strengths and weaknesses of every ranked unit on the aggregates below the index:
-    unit, overall rank, node, node rank, rank_gap (overall - node rank), kind."""
-    frames = []
-    aggregates = [n for n in ed.children if ed.children[n] and n != ed.index]
-    for unit in ed.ranked().index:
-        pr = profile(ed, unit, margin=margin)
-        for kind, t in (("strength", pr.strengths), ("weakness", pr.weaknesses)):
-            t = t[t["node"].isin(aggregates)]
-            if len(t):
-                frames.append(t.assign(unit=unit, overall_rank=pr.rank, kind=kind))
+    unit, overall rank, node, node rank, rank_gap (overall - node rank), kind; units in
+    ranked order, each unit's strengths (largest gap first) then weaknesses, as
+    :func:`profiles.profile` gives them, for all units in one pass."""
     cols = ["unit", "overall_rank", "node", "rank", "rank_gap", "score", "kind"]
-    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    aggregates = [n for n in ed.children if ed.children[n] and n != ed.index]
+    order = list(ed.ranked().index)
+    if not order or not aggregates:
+        return pd.DataFrame(columns=cols)
+    ranks = ed.ranks.loc[order, aggregates].to_numpy()
+    scores = ed.scores.loc[order, aggregates].to_numpy()
+    overall = ed.ranks.loc[order, ed.index].to_numpy()[:, None]
+    gap = overall - ranks
+    unit_pos, node_pos = np.nonzero((gap >= margin) | (gap <= -margin))
+    long = pd.DataFrame({
+        "unit": np.array(order, dtype=object)[unit_pos],
+        "overall_rank": overall[unit_pos, 0], "node": np.array(aggregates, dtype=object)[node_pos],
+        "rank": ranks[unit_pos, node_pos], "rank_gap": gap[unit_pos, node_pos],
+        "score": scores[unit_pos, node_pos],
+        "kind": np.where(gap[unit_pos, node_pos] >= margin, "strength", "weakness")})
+    key = np.where(long["kind"] == "strength", -long["rank_gap"], long["rank_gap"])
+    long = long.assign(_pos=unit_pos, _key=key).sort_values(["_pos", "kind", "_key", "node"],
+                                                            kind="stable")
+    return long[cols].reset_index(drop=True)
 
 
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
-                         previous_year: int | None = None, top: int = 10) -> list[Path]:
+                         previous_year: int | None = None, top: int = 10,
+                         focus: str | None = None, lang: str = "en") -> list[Path]:
     """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
-    profiles_<year>.csv (strengths and weaknesses of every city) and sentences_<year>.txt
-    for ``year`` (default the latest) against ``previous_year``
-    (default the year before it in the results, if any)."""
+    profiles_<year>.csv (strengths and weaknesses of every city), sentences_<year>.txt
+    (every sentence) and lead_<year>.txt (the lead story and its sections; from the point
+    of view of the city ``focus`` when given) for ``year`` (default the latest) against
+    ``previous_year`` (default the year before it in the results, if any)."""
+    from ..publish.i18n import check_lang, node_name
+
+    check_lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     cur = Edition.of(results, year)
+    focus_unit = resolve_unit(cur, focus) if focus else None
     earlier = [y for y in results.years if y < cur.year]
     prev_year = previous_year if previous_year is not None else (earlier[-1] if earlier
                                                                  else None)
@@ -66,6 +85,14 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     write_csv(profile_table(cur), p)
     written.append(p)
     p = out / f"sentences_{cur.year}.txt"
-    p.write_text("\n".join(edition_sentences(cur, prev, top=top)) + "\n", encoding="utf-8")
+    p.write_text("\n".join(edition_sentences(cur, prev, top=top, lang=lang)) + "\n",
+                 encoding="utf-8")
+    written.append(p)
+    fw = results.framework
+    lead = lead_story(cur, prev, top=top, lang=lang,
+                      focus=focus_unit,
+                      node_names={c: node_name(fw, c, lang) for c in fw.nodes})
+    p = out / f"lead_{cur.year}.txt"
+    p.write_text(lead.text(), encoding="utf-8")
     written.append(p)
     return written

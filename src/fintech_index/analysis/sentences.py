@@ -1,130 +1,241 @@
-"""Plain-English sentences built from an edition's facts. Every figure in a sentence is
-taken from the results (ranks, scores, deltas, gaps); none is typed by hand."""
+"""Sentences built from an edition's facts. Every figure in a sentence is taken from the
+results (ranks, scores, deltas, gaps); none is typed by hand.
+
+The facts are data (:class:`Fact`): what happened, to which unit, on which node, with which
+figures. :func:`edition_facts` finds them, :func:`render` writes one as a sentence (or as a
+clause of a sentence about its city, which the lead story merges) in English or Chinese
+from the reviewed strings table (publish/strings.yaml)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..publish import format as fmt
+from ..publish.i18n import strings
 from .changes import Changes, compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
 from .regions import regional_leads
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
-             "ninth", "tenth")
-_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-            "ten")
+ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
+number = fmt.count
+
+# kinds of fact about one unit: written as a clause after the unit's name
+CITY_KINDS = ("move", "entry", "first", "overtook", "overtaken", "position")
 
 
-def ordinal(n: float) -> str:
-    """1 -> 'first' ... 10 -> 'tenth', then '11th', '22nd', '103rd'."""
-    k = int(n)
-    if 1 <= k <= len(_ORDINALS):
-        return _ORDINALS[k - 1]
-    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
-    return f"{k}{suffix}"
+@dataclass(frozen=True)
+class Fact:
+    """One thing the edition says. ``subject``: the unit it is about (None: the edition);
+    ``node``: the node (None: the index); ``other``: the second unit of a head-to-head;
+    ``nodes``: the nodes of a head-to-head; ``data``: the figures."""
+
+    kind: str
+    subject: str | None = None
+    node: str | None = None
+    other: str | None = None
+    nodes: tuple[str, ...] = ()
+    data: dict = field(default_factory=dict, compare=False)
 
 
-def number(n: int) -> str:
-    return _NUMBERS[n] if 0 <= n < len(_NUMBERS) else str(n)
+@dataclass(frozen=True)
+class Names:
+    """How units and nodes are named in one language."""
+
+    lang: str
+    unit: Callable[[str], str]
+    node: Callable[[str], str]
+    region: Callable[[str], str]
+
+    @classmethod
+    def of(cls, ed: Edition, lang: str = "en", node_names: dict[str, str] | None = None
+           ) -> Names:
+        from ..publish.i18n import unit_name
+
+        table = strings(lang)
+        nodes = node_names or ed.node_names
+        return cls(lang, lambda u: unit_name(ed.units, u, lang) if lang != "en" else ed.name(u),
+                   lambda n: nodes.get(n) or ed.node_names.get(n, n),
+                   lambda r: table.get(f"region_{r}", r))
 
 
-def _places(n: int) -> str:
-    return f"{number(n)} place" + ("" if n == 1 else "s")
-
-
-def _list(names: list[str]) -> str:
-    if len(names) <= 1:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
-
-
-def _move(ed: Edition, unit: str, node: str, rank: float, change: float) -> str | None:
-    on = "" if node == ed.index else f" on {ed.node_names[node]}"
-    if change != change or change == 0:  # NaN or 0
-        return None
-    verb = "climbed" if change > 0 else "fell"
-    return f"{ed.name(unit)} {verb} {_places(abs(int(change)))} to {ordinal(rank)}{on}."
-
-
-def _overtakes(ed: Edition, previous: Edition, top: int) -> list[str]:
-    """'A overtook B on X': units among the leaders of either edition, aggregate nodes
-    below the index, where A was behind B last edition and is ahead now."""
-    leaders = list(dict.fromkeys([*ed.ranked().index[:top], *previous.ranked().index[:top]]))
-    leaders = [u for u in leaders if u in ed.ranks.index and u in previous.ranks.index]
+def _overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
+               ) -> list[Fact]:
+    """'A overtook B on X': A was behind B on aggregate X (below the index) last edition
+    and is ahead now."""
     nodes = [n for n in ed.children if ed.children[n] and n != ed.index
              and n in previous.ranks.columns]
+    have = [u for u in dict.fromkeys([*a_units, *b_units])
+            if u in ed.ranks.index and u in previous.ranks.index]
+    now = ed.ranks.loc[have, nodes].to_numpy()
+    before = previous.ranks.loc[have, nodes].to_numpy()
+    pos = {u: i for i, u in enumerate(have)}
     out = []
-    for a in leaders:
-        for b in leaders:
+    for a in [u for u in a_units if u in pos]:
+        i = pos[a]
+        for b in [u for u in b_units if u in pos]:
             if a == b:
                 continue
-            won = [ed.node_names[n] for n in nodes
-                   if ed.ranks.at[a, n] < ed.ranks.at[b, n]
-                   and previous.ranks.at[a, n] > previous.ranks.at[b, n]]
+            j = pos[b]
+            won = tuple(n for k, n in enumerate(nodes)
+                        if now[i, k] < now[j, k] and before[i, k] > before[j, k])
             if won:
-                out.append(f"{ed.name(a)} overtook {ed.name(b)} on {_list(won)}.")
+                out.append(Fact("overtook", a, other=b, nodes=won, data={
+                    "rank_a": float(ed.ranks.at[a, ed.index]),
+                    "rank_b": float(ed.ranks.at[b, ed.index])}))
     return out
 
 
-def edition_sentences(current: Edition, previous: Edition | None = None, top: int = 10,
-                      region_by: str = "region") -> list[str]:
-    """The report's sentences for ``current`` (with changes if ``previous`` is given)."""
+def _move(unit: str, node: str | None, rank: float, change: float) -> Fact | None:
+    if change != change or change == 0:  # NaN or 0
+        return None
+    return Fact("move", unit, node, data={"rank": float(rank), "change": float(change)})
+
+
+def _leaders(ed: Edition, top: int) -> list[str]:
+    return list(ed.ranked().index[:top])
+
+
+def edition_facts(current: Edition, previous: Edition | None = None, top: int = 10,
+                  region_by: str = "region", changes: Changes | None = None) -> list[Fact]:
+    """Every fact the report states, in the order of the sentences file (``changes``:
+    ``compare(current, previous)`` when already computed)."""
     ed = current
-    out: list[str] = []
-    leaders = list(ed.ranked().index[:min(top, 3)])
-    names = [ed.name(u) for u in leaders]
-    if names:
-        rest = f", followed by {_list(names[1:])}" if len(names) > 1 else ""
-        out.append(f"The {ed.label} ranking is led by {names[0]}{rest}.")
-    changes: Changes | None = compare(ed, previous) if previous is not None else None
+    out: list[Fact] = []
+    leaders = _leaders(ed, min(top, 3))
+    if leaders:
+        out.append(Fact("leaders", data={"units": tuple(leaders)}))
+    if previous is None:
+        changes = None
+    elif changes is None:
+        changes = compare(ed, previous)
     if changes is not None:
         k = unchanged_top(changes)
         if k >= 2:
-            out.append(f"The top {number(k)} positions are unchanged from {previous.label}.")
+            out.append(Fact("top_unchanged", data={"k": k}))
         elif k == 1:
-            out.append(f"{ed.name(leaders[0])} stays first, as in {previous.label}.")
+            out.append(Fact("stays_first", leaders[0]))
         elif leaders:
-            before = previous.ranked().index[0]
-            out.append(f"{ed.name(leaders[0])} takes first place from {previous.name(before)}.")
+            out.append(Fact("takes_first", leaders[0],
+                            other=str(previous.ranked().index[0])))
         t = changes.node()
         for unit, row in t[t["rank"] <= top].iterrows():
-            s = _move(ed, unit, ed.index, row["rank"], row["rank_change"])
-            if s:
-                out.append(s)
+            f = _move(unit, None, row["rank"], row["rank_change"])
+            if f:
+                out.append(f)
         for unit in changes.entries:
             r = ed.ranks.at[unit, ed.index]
             if r <= top:
-                out.append(f"{ed.name(unit)} enters the ranking at {ordinal(r)}.")
+                out.append(Fact("entry", unit, data={"rank": float(r)}))
         g_now, g_before = gap(ed, top), gap(previous, top)
         verdict = g_now.versus(g_before)
         if verdict in ("narrowed", "widened"):
-            out.append(f"The gap among the top {number(g_now.n)} {verdict}: the score range "
-                       f"went from {g_before.range:.1f} to {g_now.range:.1f} points (standard "
-                       f"deviation {g_before.sd:.1f} to {g_now.sd:.1f}).")
+            out.append(Fact("gap", data={"verdict": verdict, "n": g_now.n,
+                                         "range_before": g_before.range,
+                                         "range_now": g_now.range, "sd_before": g_before.sd,
+                                         "sd_now": g_now.sd}))
     dims = list(ed.children[ed.index])
-    for node in dims + [c for d in dims for c in ed.children[d]
-                        if ed.children.get(c)]:
+    for node in dims + [c for d in dims for c in ed.children[d] if ed.children.get(c)]:
         r = ed.ranked(node)
-        first = [ed.name(u) for u in r.index[r == 1]]
+        first = list(r.index[r == 1])
         if len(first) == 1:
-            out.append(f"{first[0]} ranks first on {ed.node_names[node]}.")
+            out.append(Fact("first", first[0], node, data={
+                "dimension": node in dims, "rank": float(ed.ranks.at[first[0], ed.index])}))
         elif first:
-            out.append(f"{_list(first)} share first place on {ed.node_names[node]}.")
+            out.append(Fact("shared_first", node=node, data={"units": tuple(first),
+                                                             "dimension": node in dims}))
     if previous is not None:
-        out += _overtakes(ed, previous, top)
+        both = list(dict.fromkeys([*ed.ranked().index[:top], *previous.ranked().index[:top]]))
+        out += _overtakes(ed, previous, both, both)
     if changes is not None:
         for node in dims:
             t = changes.node(node)
             for unit in ed.ranked().index[:top]:
                 if unit in t.index:
-                    s = _move(ed, unit, node, t.at[unit, "rank"], t.at[unit, "rank_change"])
-                    if s:
-                        out.append(s)
+                    f = _move(unit, node, t.at[unit, "rank"], t.at[unit, "rank_change"])
+                    if f:
+                        out.append(f)
     if region_by in ed.units.columns and ed.units[region_by].notna().any():
         leads = regional_leads(ed, by=region_by, top=top)
         best = leads.iloc[0]
         n_top = int(best[f"top_{top}"])
         if n_top:
-            out.append(f"{leads.index[0]} leads with {number(n_top)} of the top "
-                       f"{number(min(top, int(leads['units'].sum())))} (mean index score "
-                       f"{best[f'mean_{ed.index}']:.1f}).")
+            out.append(Fact("region", data={"region": leads.index[0], "k": n_top,
+                                            "n": min(top, int(leads["units"].sum())),
+                                            "mean": float(best[f"mean_{ed.index}"])}))
     return out
+
+
+def clause(fact: Fact, ed: Edition, previous: Edition | None, names: Names) -> str:
+    """The part of a sentence about ``fact.subject`` that follows its name."""
+    t, lang = strings(names.lang), names.lang
+    d = fact.data
+    if fact.kind == "move":
+        key = ("c_up" if d["change"] > 0 else "c_down") + ("_on" if fact.node else "")
+        return t[key].format(places=fmt.places(int(d["change"]), lang),
+                             ordinal=fmt.ordinal(d["rank"], lang),
+                             node=names.node(fact.node) if fact.node else "")
+    if fact.kind == "entry":
+        return t["c_entry"].format(ordinal=fmt.ordinal(d["rank"], lang))
+    if fact.kind == "first":
+        nodes = fact.nodes or (fact.node,)
+        return t["c_first"].format(node=fmt.join([names.node(n) for n in nodes], lang))
+    if fact.kind in ("overtook", "overtaken"):
+        others = fact.data.get("others") or (fact.other,)
+        return t[f"c_{fact.kind}"].format(
+            other=fmt.join([names.unit(u) for u in others], lang),
+            nodes=fmt.join([names.node(n) for n in fact.nodes], lang))
+    if fact.kind == "position":
+        text = t["c_position"].format(ordinal=fmt.ordinal(d["rank"], lang),
+                                      n=fmt.count(d["n"], lang) if lang == "en" else d["n"])
+        if d.get("unchanged_from"):
+            text += t["clause_sep"] + t["c_unchanged"].format(previous=d["unchanged_from"])
+        return text
+    raise ValueError(f"no clause for a fact of kind {fact.kind!r}")
+
+
+def render(fact: Fact, ed: Edition, previous: Edition | None = None,
+           names: Names | None = None) -> str:
+    """One fact as a sentence in ``names.lang`` (default English)."""
+    names = names or Names.of(ed)
+    t, lang = strings(names.lang), names.lang
+    d = fact.data
+    prev_label = previous.label if previous is not None else ""
+    if fact.kind in CITY_KINDS:
+        return t["s_city"].format(city=names.unit(fact.subject),
+                                  clauses=clause(fact, ed, previous, names))
+    if fact.kind == "leaders":
+        units = [names.unit(u) for u in d["units"]]
+        rest = (t["s_leaders_rest"].format(others=fmt.join(units[1:], lang))
+                if len(units) > 1 else "")
+        return t["s_leaders"].format(edition=ed.label, first=units[0], rest=rest)
+    if fact.kind == "top_unchanged":
+        return t["s_top_unchanged"].format(k=fmt.count(d["k"], lang), previous=prev_label)
+    if fact.kind == "stays_first":
+        return t["s_stays_first"].format(city=names.unit(fact.subject), previous=prev_label)
+    if fact.kind == "takes_first":
+        return t["s_takes_first"].format(city=names.unit(fact.subject),
+                                         before=names.unit(fact.other))
+    if fact.kind == "gap":
+        return t["s_gap"].format(
+            n=fmt.count(d["n"], lang), verdict=t[f"verdict_{d['verdict']}"],
+            **{k: fmt.number(d[k], 1, lang) for k in ("range_before", "range_now",
+                                                       "sd_before", "sd_now")})
+    if fact.kind == "shared_first":
+        return t["s_shared_first"].format(cities=fmt.join([names.unit(u) for u in d["units"]],
+                                                          lang), node=names.node(fact.node))
+    if fact.kind == "region":
+        return t["s_region"].format(region=names.region(d["region"]),
+                                    k=fmt.count(d["k"], lang), n=fmt.count(d["n"], lang),
+                                    mean=fmt.number(d["mean"], 1, lang))
+    raise ValueError(f"no sentence for a fact of kind {fact.kind!r}")
+
+
+def edition_sentences(current: Edition, previous: Edition | None = None, top: int = 10,
+                      region_by: str = "region", lang: str = "en") -> list[str]:
+    """The report's sentences for ``current`` (with changes if ``previous`` is given):
+    every fact of :func:`edition_facts`, one sentence each."""
+    names = Names.of(current, lang)
+    return [render(f, current, previous, names)
+            for f in edition_facts(current, previous, top, region_by)]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..build import build, indicator_scores
 from ..errors import MethodologyError
@@ -33,15 +33,23 @@ class Factor(BaseModel):
     """One uncertain input. ``options`` (discrete stages) are methodology stages
     (``{method, params, by_level, by_node}`` or a method name); ``noise`` (weights)
     multiplies every weight by a factor in [1 - noise, 1 + noise]; ``exclude`` leaves out no
-    indicator or one of them.
-    ``level`` restricts an aggregation factor to the aggregates of one level."""
+    indicator or one of them; ``sets`` (weight_sets) are named weight sets, ``{name: {node:
+    weight}}``, one drawn per replication with equal probability (the OECD/JRC Handbook's
+    sampling of experts' weightings, section 7.1): the set's weights replace those of the
+    nominal build (a node the set does not name keeps its nominal weight; weight 0 leaves
+    a node out). Weight noise multiplies the drawn set.
+    ``level`` restricts an aggregation factor to the aggregates of one level, and a weights
+    factor to the weights of the nodes of one level (COINr's ``noise_specs$Level``: 1 is the
+    indicators' weights); several levels with their own noise are several weights factors."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
-    stage: Literal["impute", "treat", "normalise", "weights", "exclude", "aggregate"]
+    stage: Literal["impute", "treat", "normalise", "weights", "weight_sets", "exclude",
+                   "aggregate"]
     options: list[Stage] = []
     noise: float = 0.0
     level: int | None = None
+    sets: dict[str, dict[str, float]] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -57,6 +65,12 @@ class Factor(BaseModel):
             raise ValueError(f"factor '{self.name}': stage {self.stage} needs options")
         if self.stage == "weights" and not 0 < self.noise < 1:
             raise ValueError(f"factor '{self.name}': weights need 0 < noise < 1")
+        if self.stage == "weight_sets" and not self.sets:
+            raise ValueError(f"factor '{self.name}': weight_sets needs at least one named set")
+        bad = [f"{name}.{node}" for name, ws in self.sets.items() for node, v in ws.items()
+               if not v >= 0]
+        if bad:
+            raise ValueError(f"factor '{self.name}': a weight must be 0 or more ({bad[0]})")
         return self
 
 
@@ -65,10 +79,25 @@ class UncertaintySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     factors: list[Factor] = []
-    n: int = 1000
+    n: int = Field(1000, ge=1)
     seed: int = 0
     year: int | None = None
     top: int = 10
+
+
+MAX_AUDIT_BYTES = 2 * 1024**3  # the replications' scores and ranks held at once
+
+
+def check_replications(rows: int, units: int, what: str) -> None:
+    """Refuse [M70] an analysis whose per-replication scores and ranks (2 x rows x units
+    float64, about twice that while summarised) would not fit in MAX_AUDIT_BYTES, before
+    any work: ``n: 30000000`` reached 14 GB in two minutes."""
+    need = 4 * 8 * rows * max(units, 1)
+    if need > MAX_AUDIT_BYTES:
+        fit = MAX_AUDIT_BYTES // (4 * 8 * max(units, 1))
+        raise MethodologyError("M70", f"{what}: {rows:,} replications of {units} units need "
+                                      f"about {need / 1024**3:,.1f} GiB; at most {fit:,} fit "
+                                      f"in {MAX_AUDIT_BYTES / 1024**3:g} GiB: lower n")
 
 
 def load_spec(path: str | Path) -> UncertaintySpec:
@@ -95,9 +124,11 @@ class Engine:
         self.year_index = self.panel.years.index(self.spec.year) if self.spec.year else -1
         self.node_pos = {c: k for k, c in enumerate(fw.node_codes)}
         self.weight_slots = weight_slots(fw)
+        self.slot_nodes = [kid for _, kid in self.weight_slots]
         self.dims: list[tuple[str, int]] = []  # factor name, dimensions
         for f in self.spec.factors:
-            self.dims.append((f.name, len(self.weight_slots) if f.stage == "weights" else 1))
+            self.dims.append((f.name, int(self._noisy_slots(f).sum()) if f.stage == "weights"
+                              else 1))
         self._check_options()
         self.nominal = build(fw, self.panel, self.methodology)
         self.nominal_rank = self.nominal.rank_array[self.year_index, :, self._index_pos]
@@ -105,6 +136,8 @@ class Engine:
         nominal_key = (-1,) * len(DATA_STAGES)
         self._cache[nominal_key] = (self.nominal.panel, self._year_scores(
             self.nominal.panel, self.nominal.score_array[..., :len(fw.indicators)]))
+        self.weight_sets = {f.name: self._weight_set_table(f) for f in self.spec.factors
+                            if f.stage == "weight_sets"}
 
     def _check_options(self) -> None:
         """Every option of every factor, as the methodology it makes, is checked against
@@ -116,6 +149,41 @@ class Engine:
                                                  for s in DATA_STAGES)).check(self.framework)
                 else:
                     self._aggregate_methodology([(f, i)]).check(self.framework)
+
+    def _noisy_slots(self, f: Factor) -> np.ndarray:
+        """Which weight slots a weights factor perturbs: all, or those of one level's nodes."""
+        levels = np.array([self.framework.level_of(c) for c in self.slot_nodes])
+        if f.level is None:
+            return np.ones(len(levels), dtype=bool)
+        if f.level not in set(levels.tolist()):
+            raise MethodologyError("M93", f"uncertainty spec: factor '{f.name}': no weights at "
+                                          f"level {f.level} (levels with weights: "
+                                          f"{sorted(set(levels.tolist()))}; 1 = indicators)")
+        return levels == f.level
+
+    def _weight_set_table(self, f: Factor) -> np.ndarray:
+        """[sets, slots]: each named set as weight multipliers, ``set weight / nominal
+        weight`` per slot (1 where the set does not name the node), so that the one
+        aggregation path uses the set's weights in place of the nominal build's."""
+        nominal = np.concatenate([self.nominal.weights[code][self.year_index]
+                                  for code in self.framework.aggregates])
+        table = np.ones((len(f.sets), len(self.weight_slots)))
+        for s, (name, weights) in enumerate(f.sets.items()):
+            for node, v in weights.items():
+                if node not in self.slot_nodes:
+                    raise MethodologyError(
+                        "M92", f"uncertainty spec: factor '{f.name}', weight set '{name}': "
+                               f"'{node}' is not a weighted node of the framework (accepted: "
+                               f"{', '.join(self.slot_nodes[:12])}"
+                               f"{' ...' if len(self.slot_nodes) > 12 else ''})")
+                slot = self.slot_nodes.index(node)
+                if nominal[slot] == 0 and v != 0:
+                    raise MethodologyError(
+                        "M92", f"uncertainty spec: factor '{f.name}', weight set '{name}': "
+                               f"'{node}' has weight 0 in the nominal build, so a set cannot "
+                               "scale it; give it a weight in the methodology")
+                table[s, slot] = v / nominal[slot] if v != 0 else 0.0
+        return table
 
     @property
     def _index_pos(self) -> int:
@@ -150,8 +218,14 @@ class Engine:
                 else:
                     choice[f.stage] = idx
             elif f.stage == "weights":
-                noise = 1 + f.noise * (2 * x - 1)
+                noise = np.ones((r, len(self.weight_slots)))
+                noise[:, self._noisy_slots(f)] = 1 + f.noise * (2 * x - 1)
                 weights = noise if weights is None else weights * noise
+            elif f.stage == "weight_sets":
+                table = self.weight_sets[f.name]
+                chosen = table[np.minimum((x[:, 0] * len(table)).astype(np.int64),
+                                          len(table) - 1)]
+                weights = chosen if weights is None else weights * chosen
             else:  # exclude: none, or indicator i
                 k = len(self.framework.indicators) + 1
                 which = np.minimum((x[:, 0] * k).astype(np.int64), k - 1) - 1

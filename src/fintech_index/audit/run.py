@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..exports import write_csv
 from . import coherence
 from .engine import Engine
-from .sensitivity import Sensitivity, sensitivity
 from .uncertainty import Uncertainty, uncertainty
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sensitivity import Sensitivity
 
 CORRELATION_METHODS = ("pearson", "spearman")
 
@@ -30,20 +33,26 @@ class Audit:
     correlations: dict[str, tuple[pd.DataFrame, pd.DataFrame]]  # method -> (r, p)
     uncertainty: Uncertainty
     sensitivity: Sensitivity | None = None
+    # per aggregate: eigenvalue table and rotated factor loadings (coherence.factor_analysis)
+    factor_eigenvalues: pd.DataFrame = field(default_factory=pd.DataFrame)
+    factor_loadings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def replications(self) -> int:
         return len(self.uncertainty.ranks)
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """parent_links.csv, node_summary.csv, correlations_<method>.csv and
-        p_values_<method>.csv, uncertainty_summary.csv, rank_probabilities.csv, and with a
-        sensitivity analysis sensitivity.csv and sensitivity_convergence.csv."""
+        """parent_links.csv, node_summary.csv, factor_eigenvalues.csv, factor_loadings.csv,
+        correlations_<method>.csv and p_values_<method>.csv, uncertainty_summary.csv,
+        rank_probabilities.csv, and with a sensitivity analysis sensitivity.csv and
+        sensitivity_convergence.csv."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         tables: list[tuple[str, pd.DataFrame, bool]] = [
             ("parent_links.csv", self.parent_links, False),
-            ("node_summary.csv", self.node_summary, False)]
+            ("node_summary.csv", self.node_summary, False),
+            ("factor_eigenvalues.csv", self.factor_eigenvalues, False),
+            ("factor_loadings.csv", self.factor_loadings, False)]
         for method, (r, p) in self.correlations.items():
             tables += [(f"correlations_{method}.csv", r, True),
                        (f"p_values_{method}.csv", p, True)]
@@ -69,9 +78,10 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
     scheduler address) the replications run on that cluster; the results do not depend on
     it, nor on ``chunk``."""
     nominal = engine.nominal
-    links = coherence.parent_links(nominal)
-    summary = coherence.node_summary(nominal)
     corr = {m: coherence.correlations(nominal, method=m) for m in CORRELATION_METHODS}
+    links = coherence.parent_links(nominal, correlated=corr["pearson"])
+    summary = coherence.node_summary(nominal)
+    eigen, loadings = coherence.factor_analysis(nominal)
     reps = n or engine.spec.n
     step = (lambda task, total: (lambda k: progress(task, total, k))) if progress else (
         lambda task, total: None)
@@ -80,9 +90,11 @@ def run_audit(engine: Engine, n: int | None = None, sobol: int = 0, chunk: int =
                          progress=step("uncertainty", reps))
         sa = None
         if sobol:
+            from .sensitivity import sensitivity
+
             sa = sensitivity(engine, n=sobol, chunk=chunk, client=client,
                              progress=step("sensitivity", sobol * (len(engine.groups()) + 2)))
-    return Audit(engine, links, summary, corr, ua, sa)
+    return Audit(engine, links, summary, corr, ua, sa, eigen, loadings)
 
 
 def _client(address: str | None):

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from .engine import Engine, evaluate_chunks
+from .engine import Engine, check_replications, evaluate_chunks
 
 
 def saltelli(dimension: int, n: int, seed: int, groups: list[slice]) -> tuple[np.ndarray, ...]:
@@ -132,6 +132,8 @@ def sensitivity(engine: Engine, n: int = 1024, chunk: int = 4000, client=None,
     """Sobol indices of every unit's rank, the mean absolute rank shift and top-N
     membership, for the factors of ``engine.spec`` (one group per factor)."""
     groups = engine.groups()
+    check_replications(n * (len(groups) + 2), len(engine.panel.unit_codes) + 2,
+                       "sensitivity analysis")
     samples, _, _ = saltelli(engine.dimension, n, engine.spec.seed, [g for _, g in groups])
     _, ranks = evaluate_chunks(engine, samples, chunk=chunk, client=client, progress=progress)
     extra, names = summary_outputs(ranks, engine.nominal_rank, engine.spec.top)

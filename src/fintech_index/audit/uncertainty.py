@@ -5,13 +5,15 @@ score: median, 5th-95th percentile interval, probability of each rank and of the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from .engine import Engine, evaluate_chunks
+from .engine import Engine, check_replications, evaluate_chunks
 
 
 def sobol_points(dimension: int, n: int, seed: int) -> np.ndarray:
@@ -62,7 +64,43 @@ def uncertainty(engine: Engine, n: int | None = None, chunk: int = 2000, client=
                 progress=None) -> Uncertainty:
     """Run the uncertainty analysis of ``engine.spec`` with ``n`` replications."""
     n = n or engine.spec.n
+    check_replications(n, len(engine.panel.unit_codes), "uncertainty analysis")
     u = sobol_points(engine.dimension, n, engine.spec.seed)
     scores, ranks = evaluate_chunks(engine, u, chunk=chunk, client=client, progress=progress)
     return Uncertainty(engine.panel.unit_codes, scores, ranks, engine.nominal_rank,
                        engine.nominal_score, engine.spec.top)
+
+
+SUMMARY_COLUMNS = ("unit", "rank_p05", "rank_p95", "median_rank")
+
+
+def read_summary(path: str | Path, units: Sequence[str]) -> pd.DataFrame:
+    """An ``uncertainty_summary.csv`` written by ``fintech-index audit``, for the edition
+    whose units are ``units``: a missing file [D72], a file without the summary's columns or
+    of another index (units of this edition missing) [D73] is refused, never a KeyError or a blank
+    interval column."""
+    from ..errors import DataError
+
+    p = Path(path)
+    try:
+        frame = pd.read_csv(p, dtype={"unit": str})
+    except FileNotFoundError:
+        raise DataError("D72", f"{p}: no such audit summary; run fintech-index audit first "
+                               "(it writes uncertainty_summary.csv)") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as e:
+        raise DataError("D73", f"{p.name}: not an audit summary ({type(e).__name__}: "
+                               f"{' '.join(str(e).split())})") from None
+    lacking = [c for c in SUMMARY_COLUMNS if c not in frame.columns]
+    if lacking:
+        raise DataError("D73", f"{p.name}: header row: not an uncertainty summary, columns "
+                               f"{lacking} are missing (found: {list(frame.columns)[:12]})")
+    frame = frame.set_index("unit")
+    absent = [u for u in units if u not in frame.index]
+    if absent:
+        raise DataError("D73", f"{p.name}: {len(absent)} of the edition's {len(units)} units "
+                               f"are not in the summary ({', '.join(absent[:6])}"
+                               f"{', ...' if len(absent) > 6 else ''}): an audit of another "
+                               "index or edition? run fintech-index audit on this one")
+    for c in SUMMARY_COLUMNS[1:]:
+        frame[c] = pd.to_numeric(frame[c], errors="coerce")
+    return frame

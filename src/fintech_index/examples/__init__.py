@@ -23,7 +23,11 @@ from . import undp  # noqa: F401  (registers UNDP's kernels)
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
 ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal)"
+ASEM_PANEL = "asem_panel"  # COINr's example purse: ASEM_iData_p, artificial panel 2018-2022
+ASEM_PANEL_SOURCE = "COINr 1.1.14 ASEM_iData_p (artificially generated panel, COINr R/data.R)"
 FINTECH = "fintech"
+TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
+              "Handbook on Constructing Composite Indicators (2008) Table A.2")
 
 
 def datasets_dir() -> Path:
@@ -44,7 +48,7 @@ class Example:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem"]
+    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai"]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -54,7 +58,9 @@ def _files(folder: Path, name: str) -> dict[str, Path]:
 
 def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
-    (COINr's example index), 'fintech' (the fintech index, editions 2024 and 2025)."""
+    (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
+    fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
+    Achievement Index case study, 23 countries)."""
     if name == FINTECH:
         from .fintech import EDITION_YEARS, load_editions
 
@@ -70,6 +76,23 @@ def load(name: str) -> Example:
         files = _files(folder, name)
         fw = load_framework(files["framework"])
         panel = load_panel(files["data"], fw, source=ASEM_SOURCE, source_year=2018)
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
+                       files)
+    if name == ASEM_PANEL:
+        # COINr's documentation prints no scores of its example purse: what it prints is
+        # pinned in tests/test_asem_panel.py, so there is nothing to validate here
+        folder = datasets_dir() / "asem"
+        files = {"framework": folder / "asem.yaml", "data": folder / "asem_panel.csv",
+                 "methodology": folder / "asem_panel.methodology.yaml"}
+        fw = load_framework(files["framework"])
+        panel = load_panel(files["data"], fw, source=ASEM_PANEL_SOURCE)
+        return Example(name, fw, panel, load_methodology(files["methodology"]), None, files)
+    if name == "tai":
+        folder = datasets_dir() / "tai"
+        files = _files(folder, name)
+        fw = load_framework(files["framework"])
+        panel = load_panel(files["data"], fw, source=TAI_SOURCE, source_year=2001)
         published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
         return Example(name, fw, panel, load_methodology(files["methodology"]), published,
                        files)
@@ -111,6 +134,8 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     if name == FINTECH:
         raise FintechIndexError("U03", "the fintech index has no published values to reproduce; "
                                        "see examples.fintech.agreement() for rank agreement")
+    if ex.published is None:
+        return []  # no published values (asem_panel: see load())
     res = results or ex.build()
     out = []
     for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):

@@ -13,6 +13,7 @@ from scipy.stats import kendalltau, spearmanr
 
 from ..analysis.backcast import Backcast, backcast, weight_on_levels
 from ..build import Results, build
+from ..exports import write_csv
 from ..framework import Framework, load_framework
 from ..methodology import Methodology, ScreenChoice, load_methodology
 from ..ordinal import BELOW_CUTOFF, apply_ordinals
@@ -26,8 +27,10 @@ CITY_LEVELS = ("city", "metro", "cluster")
 
 def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]:
     """What publishing the bundled fintech index uses beside its results: the ten cities
-    the official 2024 edition names (their white papers) and the map coordinates; nothing
-    for other examples."""
+    the official 2024 edition names (their white papers) and the map coordinates (every
+    city with its ISO3 country code; latitude and longitude where UN WUP 2018 has them, so
+    the site places the others at their country's centroid and says so); nothing for other
+    examples."""
     from . import FINTECH, datasets_dir
 
     if example != FINTECH:
@@ -36,7 +39,9 @@ def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]
     pub = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
     ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
               & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
-    return ten, pd.read_csv(folder / "city_coordinates.csv")
+    cities = pd.read_csv(folder / "cities.csv", keep_default_na=False)[["code", "country_iso3"]]
+    coords = cities.merge(pd.read_csv(folder / "city_coordinates.csv"), on="code", how="left")
+    return ten, coords
 
 
 def units_frame(cities: pd.DataFrame) -> pd.DataFrame:
@@ -302,10 +307,10 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
         lines.append(f"Screened out of {y} ({len(gone)}): " + "; ".join(
             f"{r['name']}: {r['why_out']}" for _, r in gone.iterrows()))
         p = out / f"screening_{y}.csv"
-        t.to_csv(p, index=False, lineterminator="\n")
+        write_csv(t, p)
         written.append(p)
     p = out / f"ranking_{first}_own_framework.csv"
-    frame.to_csv(p, lineterminator="\n")
+    write_csv(frame, p, index=True)
     written.append(p)
     lines.append("Treatment choices other than the default, with their reasons:")
     for code, choice in eds.methodology.treat.by_node.items():
@@ -313,15 +318,14 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
     if eds.methodology.impute is not None and eds.methodology.impute.reason:
         lines.append(f"  imputation {eds.methodology.impute.method}: "
                      f"{' '.join(eds.methodology.impute.reason.split())}")
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "records.duckdb") as store:
-        # a scratch store: a DuckDB file is not byte-identical across runs, the outputs are
+    # the records are counted in a scratch store: a DuckDB file's bytes differ from run to
+    # run, and the main job's outputs are byte-identical across runs
+    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "records.duckdb") \
+            as store:
         counts = brokerage_counts(store)
         statements = store.con.execute(
             "SELECT count(*) FROM records WHERE batch = ? AND year = 2022",
             [BROKERAGE_BATCH]).fetchone()[0]
-    p = out / "brokerage_it_over_1bn.csv"
-    counts.to_csv(p, index=False, lineterminator="\n")
-    written.append(p)
     cities = pd.read_csv(datasets_dir() / "fintech" / "cities.csv", keep_default_na=False)
     lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
                                                            strict=True)), statements))

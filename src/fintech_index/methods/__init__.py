@@ -132,8 +132,13 @@ def get(stage: str, name: str) -> Kernel:
     try:
         return _REGISTRY[stage][name]
     except KeyError:
-        raise MethodologyError("M06", f"unknown {stage} method '{name}' (accepted: "
-                                      f"{', '.join(sorted(_REGISTRY.get(stage, {})))})") from None
+        import difflib
+
+        accepted = sorted(_REGISTRY.get(stage, {}))
+        close = difflib.get_close_matches(str(name), accepted, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise MethodologyError("M06", f"unknown {stage} method '{name}' ({hint}accepted: "
+                                      f"{', '.join(accepted)})") from None
 
 
 def unregister(stage: str, name: str) -> None:

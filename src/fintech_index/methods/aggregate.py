@@ -1,18 +1,31 @@
 """Aggregation kernels: weighted means of a node's children.
 
 Each maps ``x[..., units, k]`` and weights ``w[k]`` or ``w[..., k]`` (one weight set per
-batch member) to ``[..., units]``. A missing child makes the result missing unless
-``na_rm=True``, which drops it and rescales the other weights (COINr's behaviour).
+batch member) to ``[..., units]``. Missing children follow COINr's functions (R/aggregate.R):
+``a_amean``, ``a_gmean`` and ``a_hmean`` skip a missing child and rescale the other weights
+(``na_rm=True`` by default); COINr's ``a_genmean`` returns NA when any child is missing, and
+so does ours by default (``na_rm=False``), as do ``a_prod`` and ``a_mean_min``, which COINr
+does not have. ``na_rm=False`` makes any missing child give a missing result (UNDP's rule).
+
+``dat_thresh`` is COINr's data-availability threshold of ``Aggregate(dat_thresh = )``: a
+unit whose share of observed children ``sum(!is.na(x)) / k`` is below it gets no value
+(COINr ``Aggregate.data.frame``: ``if (sum(!is.na(x))/lx < dat_thresh) NA``); ``None``
+(COINr's ``NULL``) sets no threshold. A batch of thresholds ``[...]`` is one per batch member.
 COINr reference: https://bluefoxr.github.io/COINr/reference/Aggregate.html; OECD/JRC
 Handbook (2008) section 6.
 """
 
 from __future__ import annotations
 
+from itertools import combinations
+
 import numpy as np
 
 from . import register
 from .contracts import Interval, Pair
+
+# COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
+DAT_THRESH = {"dat_thresh": Interval(0, 1)}
 
 
 def _fold_children(a: np.ndarray, op=np.add, keepdims: bool = False) -> np.ndarray:
@@ -42,10 +55,31 @@ def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.
     return w, missing
 
 
-def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool) -> np.ndarray:
+def available_share(x: np.ndarray) -> np.ndarray:
+    """Share of observed children per unit, ``sum(!is.na(x)) / k`` (COINr's data
+    availability of a row in ``Aggregate``), ``[..., units]``."""
+    x = np.asarray(x)
+    return _sum_children((~np.isnan(x)).astype(np.float64)) / x.shape[-1]
+
+
+def below_threshold(x: np.ndarray, dat_thresh) -> np.ndarray:
+    """Units whose share of observed children is below ``dat_thresh`` (one threshold, or one
+    per batch member ``[...]``); False everywhere when ``dat_thresh`` is None."""
+    if dat_thresh is None:
+        return np.zeros(np.shape(x)[:-1], dtype=bool)
+    t = np.asarray(dat_thresh, dtype=np.float64)
+    return available_share(x) < t[..., None]
+
+
+def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
+            dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
     if na_rm:
-        return np.where(_sum_children(w) > 0, num, np.nan)
-    return np.where(missing.any(axis=-1), np.nan, num)
+        out = np.where(_sum_children(w) > 0, num, np.nan)
+    else:
+        out = np.where(missing.any(axis=-1), np.nan, num)
+    if dat_thresh is not None:
+        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+    return out
 
 
 def _columns(x: np.ndarray, w: np.ndarray, na_rm: bool):
@@ -81,17 +115,24 @@ def _out_shape(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
     return np.broadcast_shapes(x.shape[:-1], w.shape[:-1] + (1,) if w.ndim > 1 else ())
 
 
-def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool
-                    ) -> np.ndarray:
+def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool,
+                    dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
     if na_rm:
-        return np.where(w_total > 0, num, np.nan)
-    return np.where(missing.any(axis=-1), np.nan, num)
+        out = np.where(w_total > 0, num, np.nan)
+    else:
+        out = np.where(missing.any(axis=-1), np.nan, num)
+    if dat_thresh is not None:
+        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+    return out
 
 
-@register("aggregate", "a_amean")
-def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_amean", constraints=DAT_THRESH)
+def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
     """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
-    order (``a_amean``: weights rescaled first, then the weighted sum)."""
+    order (``a_amean``: weights rescaled first, then the weighted sum). By default a missing
+    child is skipped and the weights of the others rescaled to sum to 1, as COINr's
+    ``a_amean`` does (``w <- w[!is.na(x)]; x <- x[!is.na(x)]; w <- w/sum(w)``)."""
     x = np.asarray(x, dtype=np.float64)
     cols, missing = _columns(x, w, na_rm)
     shape = _out_shape(x, w)
@@ -99,12 +140,14 @@ def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
         w_total = _fold([wj for _, wj, _ in cols], shape)
         num = _fold([wj / w_total * xj if mj is None else np.where(mj, 0.0, wj / w_total * xj)
                      for xj, wj, mj in cols], shape)
-    return _finish_columns(num, missing, w_total, na_rm)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_gmean")
-def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
-    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``.
+@register("aggregate", "a_gmean", constraints=DAT_THRESH)
+def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
+    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``, which
+    skips a missing child by default (``w[is.na(x)] <- NA``, sums with ``na.rm = TRUE``).
 
     The log form cannot underflow as ``prod(x ** w)`` does with many children; it gives
     UNDP's published HDI, GDI, IHDI and PHDI values exactly all the same. A zero child gives
@@ -122,27 +165,31 @@ def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
             terms.append(np.where(drop, 0.0, term) if np.any(drop) else term)
         w_total = _fold([wj for _, wj, _ in cols], shape)
         num = np.exp(_fold(terms, shape) / w_total)
-    return _finish_columns(num, missing, w_total, na_rm)
+    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_hmean")
-def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_hmean", constraints=DAT_THRESH)
+def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
+            ) -> np.ndarray:
     """Weighted harmonic mean: ``sum(w) / sum(w / x)``; a zero child gives 0, negatives NaN.
-    COINr ``a_hmean``."""
+    COINr ``a_hmean``, which skips a missing child by default (sums with ``na.rm = TRUE``)."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.where(missing, 0.0, w / np.where(x >= 0, x, np.nan))
         num = _sum_children(w) / _sum_children(inv)
-    return _finish(num, missing, w, na_rm)
+    return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_genmean")
-def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_genmean", constraints=DAT_THRESH)
+def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
+              dat_thresh: float | None = None) -> np.ndarray:
     """Generalised (power) mean: ``(sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric
-    mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0."""
+    mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0.
+    A missing child gives a missing result by default, as in COINr (its sums have no
+    ``na.rm``); ``na_rm=True`` skips it and rescales the other weights."""
     pa = np.asarray(p, dtype=np.float64)
     if pa.ndim == 0 and pa == 0:
-        return a_gmean(x, w, na_rm=na_rm)
+        return a_gmean(x, w, na_rm=na_rm, dat_thresh=dat_thresh)
     if (pa == 0).any():
         raise ValueError("a_genmean: a batch of p may not contain 0; use a_gmean for p = 0")
     pb = pa[..., None, None]  # one p per batch member, against x[..., units, k]
@@ -150,29 +197,30 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** pb)
         num = (_sum_children(powered) / _sum_children(wb)) ** (1.0 / pb[..., 0])
-    return _finish(num, missing, wb, na_rm)
+    return _finish(num, missing, wb, na_rm, dat_thresh, x)
 
 
-@register("aggregate", "a_prod")
-def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+@register("aggregate", "a_prod", constraints=DAT_THRESH)
+def a_prod(x: np.ndarray, w: np.ndarray, na_rm: bool = False, dat_thresh: float | None = None
+           ) -> np.ndarray:
     """Weighted product ``prod(x ** w)`` (not a mean): e.g. UNDP's IHDI dimension index
     ``(1 - A_x) * I_x`` and PHDI ``HDI * adjustment factor``."""
     w, missing = _weights(x, w, na_rm)
     with np.errstate(invalid="ignore"):
         num = _fold_children(np.where(missing, 1.0, x ** w), np.multiply)
-    return _finish(num, missing, w, na_rm)
+    return _finish(num, missing, w, na_rm, dat_thresh, x)
 
 
 @register("aggregate", "a_mean_min", constraints={"alpha": Interval(0, 1),
-                                                  "beta": Interval(0, None)})
+                                                  "beta": Interval(0, None), **DAT_THRESH})
 def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0.0,
-               na_rm: bool = False) -> np.ndarray:
+               na_rm: bool = False, dat_thresh: float | None = None) -> np.ndarray:
     """Mean-min function (Casadio Tarabusi and Guarini 2013, "An unbalance adjustment method
     for development indicators", Soc. Indic. Res. 112: 19-45; Compind ``ci_mean_min``):
     ``y = mu - alpha (sqrt((mu - m)^2 + beta^2) - beta)`` with ``mu`` the weighted mean and
     ``m`` the minimum of the children. alpha = 0 is the mean; alpha = 1, beta = 0 the
     minimum; in between, imbalance between children is penalised."""
-    mu = a_amean(x, w, na_rm=na_rm)
+    mu = a_amean(x, w, na_rm=na_rm, dat_thresh=dat_thresh)
     with np.errstate(invalid="ignore"):
         m = np.min(np.where(np.isnan(x), np.inf, x), axis=-1) if na_rm else np.min(x, axis=-1)
     m = np.where(np.isinf(m), np.nan, m)
@@ -183,59 +231,172 @@ def a_mean_min(x: np.ndarray, w: np.ndarray, alpha: float = 0.5, beta: float = 0
 
 @register("aggregate", "a_copeland")
 def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Copeland (outranking) scores as COINr's ``a_copeland``/``outrankMatrix``: for units
-    i < j, ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
-    ``w' = w / sum(w)``, ``O_ji = 1 - O_ij``, ``O_ii = 0``; the score is ``sum_j O_ij``.
-    A missing value wins no comparison. OECD/JRC Handbook (2008) section 6.1 (eq. 6.9)."""
+    """Copeland scores as COINr's ``a_copeland`` (``R/aggregate.R``; reference page
+    ``a_copeland``): the outranking matrix ``outrankMatrix`` has, for units i < j,
+    ``O_ij = sum_k w'_k [x_ik > x_jk] + 1/2 sum_k w'_k [x_ik = x_jk]`` with
+    ``w' = w / sum(w)`` and ``O_ji = 1 - O_ij``; each pair then counts +1 for the unit with
+    ``O > 1/2``, -1 for the other, 0 for both when ``O = 1/2``, and the score is the row sum
+    ``sum_j sign(O_ij - 1/2)``: pairwise wins minus losses, Copeland's rule (OECD/JRC
+    Handbook 2008, section 6.1). COINr's vignette "Aggregation" describes the score as the
+    row sum of O itself; its code, reference page and unit test (``test-aggregate.R``,
+    "copeland") take the signs, and so do we. A missing value wins no comparison."""
     x = np.asarray(x, dtype=np.float64)
     wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
     share = wb / _sum_children(wb, keepdims=True)
     n = x.shape[-2]
     wins = np.zeros(x.shape[:-2] + (n, n))
-    for k in range(x.shape[-1]):
+    ties = np.zeros(x.shape[:-2] + (n, n))
+    for k in range(x.shape[-1]):  # COINr: sum(w[x_i > x_j]) + sum(w[x_i == x_j]) / 2
         col = x[..., :, k]
         a, b = col[..., :, None], col[..., None, :]
         sk = share[..., k][..., None, None]
-        wins += sk * (a > b) + 0.5 * sk * (a == b)
+        wins += sk * (a > b)
+        ties += sk * (a == b)
     upper = np.triu(np.ones((n, n), dtype=bool), 1)
-    orm = np.where(upper, wins, np.where(upper.T, 1.0 - np.swapaxes(wins, -1, -2), 0.0))
-    return _sum_children(orm)
+    sign = np.where(upper, np.sign(wins + ties / 2 - 0.5), 0.0)
+    return _sum_children(sign - np.swapaxes(sign, -1, -2))
 
 
 @register("aggregate", "a_bod", constraints={
-    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
-def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None
-          ) -> np.ndarray:
+    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1)),
+    "weight_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
+def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None,
+          weight_bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
-    Res. 82: 111-145; OECD/JRC Handbook 2008 section 6.1): each unit's score is
+    Res. 82: 111-145; OECD/JRC Handbook 2008 section 6.3, eq. 22): each unit's score is
     ``max_w sum_k w_k x_uk`` subject to ``sum_k w_k x_vk <= 1`` for every unit v and
     ``w >= 0``, so the best unit under its own most favourable weights scores 1.
     ``share_bounds = [lo, hi]`` bounds each child's share ``w_k x_uk / sum_j w_j x_uj``
-    (pie-share constraints). Solved as one linear programme per unit with SciPy's HiGHS.
+    (pie-share constraints); ``weight_bounds = [lo, hi]`` bounds each weight's share of the
+    total weight ``w_k / sum_j w_j`` (the Handbook's Table 19 uses 10-15%). Solved as one
+    linear programme per unit with SciPy's HiGHS (:func:`bod` also returns the weights).
     The framework weights ``w`` are not used: the weights are the unit's own. A unit with a
     missing child scores NaN."""
+    return bod(x, share_bounds, weight_bounds)[0]
+
+
+def outranking_matrix(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """The outranking matrix of the units (OECD/JRC Handbook 2008, section 6.13, eq. 32,
+    Table 36): ``e_jk = sum_q w'_q [x_jq > x_kq] + 1/2 sum_q w'_q [x_jq = x_kq]`` with
+    ``w' = w / sum(w)`` and ``e_jj = 0``, so ``e_jk + e_kj = 1``. A comparison with a
+    missing value counts for neither unit. ``x[..., units, k]``, ``w[k]`` or ``w[..., k]``;
+    returns ``[..., units, units]``."""
+    x = np.asarray(x, dtype=np.float64)
+    wb = np.broadcast_to(np.asarray(w, dtype=np.float64), x.shape[:-2] + x.shape[-1:])
+    share = wb / _sum_children(wb, keepdims=True)
+    n = x.shape[-2]
+    e = np.zeros(x.shape[:-2] + (n, n))
+    for q in range(x.shape[-1]):
+        col = x[..., :, q]
+        a, b = col[..., :, None], col[..., None, :]
+        sq = share[..., q][..., None, None]
+        e += sq * (a > b) + 0.5 * sq * (a == b)
+    return e * (1.0 - np.eye(n))
+
+
+def kemeny_order(e: np.ndarray) -> np.ndarray:
+    """The Condorcet-Kemeny-Young-Levenglick ranking of an outranking matrix ``e`` [n, n]
+    (Handbook section 6.12-6.13, eq. 33): the order ``r*`` maximising ``sum_{j before k}
+    e_jk`` over all n! orders, solved exactly as a 0-1 linear programme with SciPy's HiGHS
+    (``milp``): ``y_jk = 1`` if j precedes k (j < k), objective ``sum (e_jk - e_kj) y_jk``,
+    transitivity ``0 <= y_ij + y_jk - y_ik <= 1`` for every triple (Kemeny 1959; Young and
+    Levenglick 1978). Where several orders reach the optimum, HiGHS's (deterministic) one is
+    returned, with neighbours whose comparison is tied (``e_jk = e_kj``, so swapping them
+    keeps the optimum) put in their given order. Returns the unit indices, best first."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import csr_array
+
+    e = np.asarray(e, dtype=np.float64)
+    n = e.shape[0]
+    if n < 2:
+        return np.arange(n)
+    pi, pj = np.triu_indices(n, 1)  # pair variables y_ij, i < j, in row-major order
+    gain = e[pi, pj] - e[pj, pi]
+
+    def col(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a * n - a * (a + 1) // 2 + (b - a - 1)
+
+    cons = []
+    if n >= 3:
+        t = np.array(list(combinations(range(n), 3)), dtype=np.int64)
+        i, j, k = t[:, 0], t[:, 1], t[:, 2]
+        rows = np.repeat(np.arange(len(t)), 3)
+        cols = np.column_stack([col(i, j), col(j, k), col(i, k)]).ravel()
+        vals = np.tile([1.0, 1.0, -1.0], len(t))
+        a = csr_array((vals, (rows, cols)), shape=(len(t), len(gain)))
+        cons = [LinearConstraint(a, 0.0, 1.0)]
+    ones = np.ones(len(gain))
+    first = milp(-gain, integrality=ones, bounds=Bounds(0, 1), constraints=cons)
+    if first.status != 0:
+        raise ValueError(f"a_kemeny: the ranking programme failed ({first.message})")
+    y = np.round(first.x)
+    before = np.zeros((n, n))
+    before[pi, pj], before[pj, pi] = y, 1.0 - y
+    order = list(np.argsort(-before.sum(axis=1), kind="stable"))
+    swapped = True  # neighbours tied pairwise (e_jk = e_kj) go in their given order
+    while swapped:
+        swapped = False
+        for p in range(n - 1):
+            a, b = order[p], order[p + 1]
+            if a > b and e[a, b] == e[b, a]:
+                order[p], order[p + 1] = b, a
+                swapped = True
+    return np.array(order)
+
+
+@register("aggregate", "a_kemeny")
+def a_kemeny(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Non-compensatory aggregation (OECD/JRC Handbook 2008, section 6.13): the units' exact
+    Condorcet-Kemeny ranking (:func:`kemeny_order`) of the :func:`outranking_matrix` with the
+    weights as importance coefficients. The score is the number of units ranked below the
+    unit (n - 1 for the first), so ranks follow from scores as for any other aggregate."""
+    e = outranking_matrix(x, w)
+    n = e.shape[-1]
+    out = np.empty(e.shape[:-1])
+    for idx in np.ndindex(*e.shape[:-2]):
+        order = kemeny_order(e[idx])
+        score = np.empty(n)
+        score[order] = np.arange(n - 1, -1, -1, dtype=np.float64)
+        out[idx] = score
+    return out
+
+
+def bod(x: np.ndarray, share_bounds: tuple[float, float] | None = None,
+        weight_bounds: tuple[float, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Benefit-of-the-doubt scores ``[..., units]`` and each unit's own weights
+    ``[..., units, k]`` (see :func:`a_bod`). ``weight_bounds = [lo, hi]`` bounds each weight's
+    share of the unit's total weight, ``lo <= w_k / sum_j w_j <= hi`` (the Handbook's TAI
+    example, Table 19, keeps every weight between 10% and 15% of the total); ``share_bounds``
+    bounds each child's share of the score. Weights of units on the frontier are often not
+    unique (Handbook p. 93); HiGHS returns one optimal vertex."""
     from scipy.optimize import linprog
 
     x = np.asarray(x, dtype=np.float64)
-    out = np.full(x.shape[:-1], np.nan)
+    k = x.shape[-1]
+    scores = np.full(x.shape[:-1], np.nan)
+    weights = np.full(x.shape, np.nan)
     for idx in np.ndindex(*x.shape[:-2]):
         xs = x[idx]
         complete = ~np.isnan(xs).any(axis=-1)
         others = xs[complete]
-        k = xs.shape[-1]
         for u in np.flatnonzero(complete):
             a_ub = [others]
             b_ub = [np.ones(len(others))]
+            xu = xs[u]
             if share_bounds is not None:
                 lo, hi = share_bounds
-                xu = xs[u]
                 eye = np.eye(k) * xu
                 a_ub += [lo * np.tile(xu, (k, 1)) - eye, eye - hi * np.tile(xu, (k, 1))]
                 b_ub += [np.zeros(k), np.zeros(k)]
-            res = linprog(-xs[u], A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
+            if weight_bounds is not None:
+                lo, hi = weight_bounds
+                a_ub += [lo * np.ones((k, k)) - np.eye(k), np.eye(k) - hi * np.ones((k, k))]
+                b_ub += [np.zeros(k), np.zeros(k)]
+            res = linprog(-xu, A_ub=np.vstack(a_ub), b_ub=np.concatenate(b_ub),
                           bounds=[(0, None)] * k, method="highs")
             if res.status != 0:
                 raise ValueError(f"a_bod: the linear programme for unit {u} has no solution "
-                                 f"({res.message}); loosen share_bounds")
-            out[idx + (u,)] = -res.fun
-    return out
+                                 f"({res.message}); loosen share_bounds or weight_bounds")
+            scores[idx + (u,)] = -res.fun
+            weights[idx + (u,)] = res.x
+    return scores, weights

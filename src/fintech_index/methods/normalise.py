@@ -3,6 +3,12 @@
 Each maps ``x[..., units, k]`` to the same shape, computing statistics over the units axis
 (-2) and ignoring missing values, as COINr's ``n_*`` functions do
 (COINr reference: https://bluefoxr.github.io/COINr/reference/Normalise.html).
+
+On a panel, COINr's ``Normalise()`` of a purse defaults to ``global = TRUE``: the years are
+stacked into one data set, normalised together (min, max, mean, ranks ... over all
+unit-years) and split back, so scores are comparable across years (``R/normalise.R``,
+``Normalise.purse``; vignette "Normalisation", section Purses). :func:`pool_years` does that
+for any kernel; ``global: false`` normalises each year on its own.
 """
 
 from __future__ import annotations
@@ -10,10 +16,40 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import rankdata
 
-from . import register
+from ..ranks import rankdata
+from . import Kernel, register
 from .contracts import Interval, Pair
+
+GLOBAL = "global"  # the methodology parameter, COINr's Normalise(global = TRUE)
+
+
+def has_global_form(kernel: Kernel) -> bool:
+    """Whether normalising all years together is defined for a kernel: for all but those
+    anchored to one unit's value (``n_dist2ref``: the reference unit has a value per year,
+    and COINr's row number ``iref`` of the stacked years picks one unit-year)."""
+    return not kernel.takes("ref_index")
+
+
+def is_global(kernel: Kernel, params: dict) -> bool:
+    """The ``global`` choice of a methodology: as given, else COINr's default for a panel
+    (``TRUE``) where :func:`has_global_form`, else each year on its own."""
+    value = params.get(GLOBAL)
+    return has_global_form(kernel) if value is None else bool(value)
+
+
+def pool_years(fn, x: np.ndarray, **kw) -> np.ndarray:
+    """Global normalisation (COINr ``Normalise.purse(global = TRUE)``): ``x[..., years, units,
+    k]`` is normalised as one data set of ``years * units`` rows, e.g. min-max
+    ``y_tu = (x_tu - min_{s,v} x_sv) / (max_{s,v} x_sv - min_{s,v} x_sv)``, and split back
+    into years. Leading axes before the years stay a batch; with no years axis
+    (``x[units, k]``) it is ``fn(x)``."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim < 3:
+        return fn(x, **kw)
+    *batch, ny, nu, k = x.shape
+    y = fn(x.reshape(*batch, ny * nu, k), **kw)
+    return y.reshape(x.shape)
 
 
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
@@ -102,7 +138,7 @@ def _rank_min(x: np.ndarray) -> np.ndarray:
     """R's ``rank(x, ties.method = "min", na.last = "keep")`` over units."""
     if x.size == 0:
         return x.copy()
-    return rankdata(x, method="min", axis=-2, nan_policy="omit")
+    return rankdata(x, "min", axis=-2)
 
 
 @register("normalise", "n_rank")
@@ -170,3 +206,27 @@ def n_dist2targ(x: np.ndarray, direction: np.ndarray, targ: np.ndarray,
     with np.errstate(invalid="ignore", divide="ignore"):
         y = 1 - (t - xo) / (t - lo)
     return np.minimum(y, 1.0) if cap_max else y
+
+
+@register("normalise", "n_percentile")
+def n_percentile(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Percentile rank as the OECD/JRC Handbook (2008) prints it (Table 15, "percentile"):
+    ``y = rank(x) / n`` with ties at the lowest rank and n the observed units, so the best
+    unit scores 1 and none scores 0 (COINr's ``n_prank`` is ``(rank(x) - 1) / (n - 1)``)."""
+    n = np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _rank_min(_oriented(x, direction)) / n
+
+
+@register("normalise", "n_above_below_mean", constraints={"p": Interval(0, None)})
+def n_above_below_mean(x: np.ndarray, direction: np.ndarray, p: float = 0.2) -> np.ndarray:
+    """Indicators above or below the mean (OECD/JRC Handbook 2008, section 5.5): with
+    ``r = x / mean(x)``, ``y = 1`` if ``r > 1 + p``, ``-1`` if ``r < 1 - p``, else 0 (a
+    neutral band of +/- p around the mean); an indicator with direction -1 has the signs
+    swapped. ``p`` may be a batch ``[...]`` of thresholds."""
+    xa = np.asarray(x, dtype=np.float64)
+    pb = np.asarray(p, dtype=np.float64)[..., None, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = xa / _nan_stat(np.nanmean, xa)
+    y = np.where(r > 1 + pb, 1.0, np.where(r < 1 - pb, -1.0, 0.0))
+    return np.where(np.isnan(r), np.nan, y * np.asarray(direction, dtype=np.float64))

@@ -9,6 +9,7 @@ https://bluefoxr.github.io/COINr/articles/weights.html; OECD/JRC Handbook (2008)
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -106,38 +107,121 @@ def varimax(loadings: np.ndarray, max_iter: int = 1000, tol: float = 1e-5) -> np
     return (a @ rot) * h
 
 
-def _factor_weights(m: np.ndarray) -> np.ndarray:
-    if _degenerate(m, 3):
-        return np.full(m.shape[1], np.nan)
+FACTOR_RULES = ("kaiser", "variance_share", "cumulative")
+_RULE_DEFAULTS = {"kaiser": 1.0, "variance_share": 0.10, "cumulative": 0.60}
+
+
+@dataclass(frozen=True)
+class FactorModel:
+    """Principal-component factors of a correlation matrix: ``eigenvalues`` [k] in descending
+    order, unrotated ``loadings`` [k, k] (eigenvector times sqrt(eigenvalue)), the number of
+    factors ``kept`` and their varimax-rotated loadings ``rotated`` [k, kept]. Signs are fixed
+    so that each column's largest absolute loading is positive."""
+
+    eigenvalues: np.ndarray
+    loadings: np.ndarray
+    kept: int
+    rotated: np.ndarray
+
+    @property
+    def variance_share(self) -> np.ndarray:
+        return self.eigenvalues / self.eigenvalues.sum()
+
+    @property
+    def explained(self) -> np.ndarray:
+        """Variance each rotated factor explains (sum of its squared loadings)."""
+        return (self.rotated ** 2).sum(axis=0)
+
+    @property
+    def communality(self) -> np.ndarray:
+        return (self.rotated ** 2).sum(axis=1)
+
+    @property
+    def scaled_squared(self) -> np.ndarray:
+        """Squared rotated loadings scaled to unity sum per factor (Handbook Table 17)."""
+        return self.rotated ** 2 / self.explained
+
+    def weights(self) -> np.ndarray:
+        """The Handbook's factor weights (section 6.1, Tables 17-18): with ``s_qf`` the scaled
+        squared loadings, indicator q goes to the factor f on which s_qf is largest and weighs
+        ``s_qf * E_f / sum(E)`` (E: variance each factor explains); rescaled to sum to 1."""
+        scaled = self.scaled_squared
+        factor = np.argmax(scaled, axis=1)
+        share = self.explained / self.explained.sum()
+        wts = scaled[np.arange(len(factor)), factor] * share[factor]
+        return wts / wts.sum()
+
+
+def _positive_columns(a: np.ndarray) -> np.ndarray:
+    idx = np.argmax(np.abs(a), axis=0)
+    return a * np.where(a[idx, np.arange(a.shape[1])] < 0, -1.0, 1.0)
+
+
+def factors_to_keep(eigenvalues: np.ndarray, n_factors: int | None = None,
+                    rule: str = "kaiser", threshold: float | None = None) -> int:
+    """How many factors to keep (OECD/JRC Handbook 2008, section 6.1 and Box 6): ``n_factors``
+    if given, else by ``rule``: ``kaiser`` eigenvalue > threshold (default 1);
+    ``variance_share`` each factor explains more than threshold of the variance (default
+    0.10); ``cumulative`` the fewest factors that together explain at least threshold
+    (default 0.60). At least one factor is kept."""
+    k = len(eigenvalues)
+    if n_factors is not None:
+        if not 1 <= int(n_factors) <= k:
+            raise ValueError(f"w_factor: n_factors must be between 1 and {k} (got {n_factors})")
+        return int(n_factors)
+    if rule not in FACTOR_RULES:
+        raise ValueError(f"w_factor: rule {rule!r} is not one of {', '.join(FACTOR_RULES)}")
+    t = _RULE_DEFAULTS[rule] if threshold is None else float(threshold)
+    share = eigenvalues / eigenvalues.sum()
+    if rule == "kaiser":
+        keep = int((eigenvalues > t).sum())
+    elif rule == "variance_share":
+        keep = int((share > t).sum())
+    else:
+        keep = int(np.searchsorted(np.cumsum(share), t - 1e-12) + 1)
+    return max(1, min(keep, k))
+
+
+def factor_model(m: np.ndarray, n_factors: int | None = None, rule: str = "kaiser",
+                 threshold: float | None = None) -> FactorModel:
+    """Principal-component factor analysis of the columns of ``m`` [units, k] (complete rows):
+    eigen-decomposition of the correlation matrix, factors kept by :func:`factors_to_keep`,
+    varimax rotation (OECD/JRC Handbook 2008, sections 4.1-4.2, Tables 7-9)."""
     corr = np.corrcoef(m, rowvar=False)
     vals, vecs = np.linalg.eigh(corr)
     order = np.argsort(vals)[::-1]
     vals, vecs = vals[order], vecs[:, order]
-    keep = max(1, int((vals > 1).sum()))
-    load = varimax(vecs[:, :keep] * np.sqrt(vals[:keep]))
-    sq = load ** 2
-    explained = sq.sum(axis=0)
-    scaled = sq / explained  # squared loadings scaled to unity sum per factor
-    factor = np.argmax(scaled, axis=1)
-    share = explained / explained.sum()
-    wts = scaled[np.arange(len(factor)), factor] * share[factor]
-    return wts / wts.sum()
+    loadings = _positive_columns(vecs * np.sqrt(np.clip(vals, 0, None)))
+    keep = factors_to_keep(vals, n_factors, rule, threshold)
+    rotated = _positive_columns(varimax(loadings[:, :keep]))
+    return FactorModel(vals, loadings, keep, rotated)
 
 
-@register("weight", "w_factor")
-def w_factor(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """The handbook's factor-analysis weights (OECD/JRC Handbook 2008, section 6.1.1 and its
-    TAI example): principal-component factors with eigenvalue > 1 are kept and
-    varimax-rotated; squared loadings are scaled to unity sum per factor; each child is
-    assigned to the factor on which its scaled squared loading is largest and weighted by that
-    loading times the factor's share of the explained variance; weights sum to 1."""
-    return _per_member(np.asarray(x, dtype=np.float64), _factor_weights)
+def _factor_weights(m: np.ndarray, n_factors: int | None = None, rule: str = "kaiser",
+                    threshold: float | None = None) -> np.ndarray:
+    if _degenerate(m, 3):
+        return np.full(m.shape[1], np.nan)
+    return factor_model(m, n_factors, rule, threshold).weights()
+
+
+@register("weight", "w_factor", constraints={
+    "n_factors": Interval(1, None), "rule": Options("kaiser", "variance_share", "cumulative"),
+    "threshold": Interval(0, None, closed="neither")})
+def w_factor(x: np.ndarray, w: np.ndarray, n_factors: int | None = None, rule: str = "kaiser",
+             threshold: float | None = None) -> np.ndarray:
+    """The handbook's factor-analysis weights (OECD/JRC Handbook 2008, section 6.1 and its
+    TAI example, Tables 16-18): principal-component factors are kept by ``n_factors`` or by
+    ``rule`` (``kaiser``: eigenvalue > 1; ``variance_share``: each explains > 10% of the
+    variance, which keeps the TAI example's four; ``cumulative``: together >= 60%;
+    ``threshold`` changes the number) and varimax-rotated; see :meth:`FactorModel.weights`."""
+    return _per_member(np.asarray(x, dtype=np.float64),
+                       lambda m: _factor_weights(m, n_factors, rule, threshold))
 
 
 def _correlations(x: np.ndarray, y: np.ndarray, cortype: str) -> np.ndarray:
     if cortype == "spearman":
-        from scipy.stats import rankdata
-        x, y = rankdata(x, axis=0), rankdata(y)
+        from ..ranks import rankdata
+        x, y = rankdata(x, "average", axis=0), rankdata(y, "average")
     elif cortype != "pearson":
         raise ValueError(f"w_opt: cortype {cortype!r} is not pearson or spearman")
     xc, yc = x - x.mean(axis=0), y - y.mean()
@@ -185,3 +269,76 @@ def w_opt(x: np.ndarray, w: np.ndarray, aggregate: Callable, itarg: list[float] 
         return v / v.sum()
 
     return _per_member(np.asarray(x, dtype=np.float64), solve)
+
+
+# Saaty's (1980) random consistency index RI by matrix size n (n = 1 ... 10)
+SAATY_RANDOM_INDEX = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
+
+
+def _judgement(v) -> float:
+    """A pairwise judgement: a number or a fraction written as text ('1/3')."""
+    if isinstance(v, str) and "/" in v:
+        num, den = v.split("/", 1)
+        return float(num) / float(den)
+    return float(v)
+
+
+def _comparison_matrix(matrix) -> np.ndarray:
+    a = np.asarray(matrix, dtype=object)
+    a = np.vectorize(_judgement, otypes=[np.float64])(a) if a.dtype == object else a
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise ValueError(f"AHP: the comparison matrix must be square (got shape {a.shape})")
+    if not (np.isfinite(a).all() and (a > 0).all()):
+        raise ValueError("AHP: every pairwise judgement must be a positive number")
+    if not np.allclose(a * np.swapaxes(a, -1, -2), 1.0, rtol=1e-6, atol=0):
+        bad = np.argwhere(~np.isclose(a * np.swapaxes(a, -1, -2), 1.0, rtol=1e-6, atol=0))[0]
+        i, j = int(bad[-2]), int(bad[-1])
+        raise ValueError(f"AHP: the comparison matrix is not reciprocal: a[{i + 1},{j + 1}] = "
+                         f"{a[tuple(bad)]:g} but a[{j + 1},{i + 1}] should be its inverse")
+    return a
+
+
+def ahp_weights(matrix) -> tuple[np.ndarray, np.ndarray]:
+    """AHP weights and consistency ratio of a pairwise comparison matrix (Saaty 1980; OECD/JRC
+    Handbook 2008, section 6.7, Table 20): ``a_ij`` says how many times child i is more
+    important than child j (``a_ji = 1 / a_ij``, judgements may be fractions such as '1/3').
+    The weights are the principal right eigenvector ``A w = lambda_max w`` scaled to sum 1;
+    ``CI = (lambda_max - n) / (n - 1)`` and ``CR = CI / RI_n`` with Saaty's random index
+    (CR < 0.1 is the usual rule of thumb; NaN for n > 10, where RI is not tabulated).
+    ``matrix`` may be a batch ``[..., n, n]``; returns weights ``[..., n]`` and CR ``[...]``."""
+    a = _comparison_matrix(matrix)
+    n = a.shape[-1]
+    weights = np.empty(a.shape[:-1])
+    ratio = np.empty(a.shape[:-2])
+    for idx in np.ndindex(*a.shape[:-2]):
+        vals, vecs = np.linalg.eig(a[idx])
+        top = int(np.argmax(vals.real))
+        v = np.abs(vecs[:, top].real)
+        weights[idx] = v / v.sum()
+        lam = float(vals[top].real)
+        ci = (lam - n) / (n - 1) if n > 2 else 0.0
+        ri = SAATY_RANDOM_INDEX[n - 1] if n <= len(SAATY_RANDOM_INDEX) else np.nan
+        ratio[idx] = 0.0 if n <= 2 else ci / ri
+    return weights, ratio
+
+
+def _matrix_problem(v) -> str | None:
+    """Contract of w_ahp's matrix: what is accepted, or None."""
+    try:
+        _comparison_matrix(v)
+    except (ValueError, TypeError, ZeroDivisionError) as e:
+        return f"a square reciprocal matrix of positive judgements ({e})"
+    return None
+
+
+@register("weight", "w_ahp", constraints={"matrix": _matrix_problem})
+def w_ahp(x: np.ndarray, w: np.ndarray, matrix: list[list[float | str]]) -> np.ndarray:
+    """Analytic hierarchy process weights from a pairwise comparison ``matrix`` of the
+    children, in the framework's order (see :func:`ahp_weights`; OECD/JRC Handbook 2008,
+    section 6.7)."""
+    weights, _ = ahp_weights(matrix)
+    if weights.shape[-1] != x.shape[-1]:
+        raise ValueError(f"w_ahp: the comparison matrix is {weights.shape[-1]} x "
+                         f"{weights.shape[-1]} for {x.shape[-1]} children")
+    return _batch(weights, x)

@@ -25,20 +25,54 @@ def paper_units(results: Results, cities: list[str] | None = None, top: int = 10
 
 
 def paper_file_name(results: Results, unit: str, lang: str = "en") -> str:
-    """'<City>_white_paper_<year>[_zh].pdf' with only letters, digits and underscores."""
+    """'<City>_white_paper_<year>[_zh].pdf': the name made one safe, collision-free file
+    name segment (fintech_index.safe.file_segment: 'Sao Paulo' and 'Sao-Paulo' stay two
+    files, '../x' stays in the folder)."""
+    from ..safe import file_segment
+
     name = results.panel.units.at[unit, "name"]
-    safe = "".join(c if c.isascii() and c.isalnum() else "_" for c in str(name))
+    safe = file_segment(str(name), what="city name")
     return f"{safe}_white_paper_{results.years[-1]}{'' if lang == 'en' else '_' + lang}.pdf"
+
+
+def _one_file_each(results: Results, units: list[str], lang: str) -> None:
+    """Refuse [U65] two cities whose papers would share one file (the same name, or names
+    that differ only in letter case), instead of one paper overwriting the other."""
+    from ..errors import FintechIndexError
+    from ..safe import file_segments
+
+    files = {u: paper_file_name(results, u, lang) for u in units}
+    seen: dict[str, str] = {}
+    for u, f in files.items():
+        other = seen.setdefault(f.casefold(), u)
+        if other != u:
+            raise FintechIndexError("U65", f"cities '{other}' and '{u}' would share one white "
+                                           f"paper file ({f}); give one of them another name")
+    file_segments(units, what="unit")
+
+
+def _store_places(store: Path, units: list[str], year: int) -> dict:
+    """District tables from the store's records, for the units that have some."""
+    from ..districts import store_places
+    from ..store import Store
+
+    with Store(store, read_only=True) as s:
+        got = {u: store_places(s, u, year) for u in units}
+    return {u: t for u, t in got.items() if t is not None}
 
 
 def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None = None,
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
-                lang: str = "en", progress: Callable[[str], None] | None = None
-                ) -> list[Path]:
+                lang: str = "en", store: Path | None = None,
+                progress: Callable[[str], None] | None = None,
+                focus: str | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
-    plus ``cities``; papers and workbook in ``lang`` (en or zh); rank intervals from
-    ``audit`` (an uncertainty summary) when given."""
+    plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
+    ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
+    given; rank intervals from ``audit`` (an uncertainty summary) when given; the papers'
+    district sections from the records in ``store`` where it has district records for a
+    city (else the bundled unicorn lists)."""
     from .excel import write_workbook
     from .i18n import check_lang
     from .pdf import PaperContext, write_white_paper
@@ -48,14 +82,20 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
-        written += write_site(results, site, coordinates=coordinates, audit=audit)
+        from .format import LANGS
+
+        written += write_site(results, site, coordinates=coordinates, audit=audit,
+                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus)
         tick("site")
     if pdf is not None:
         context = PaperContext.of(results)
-        for unit in paper_units(results, cities):
+        units = paper_units(results, cities)
+        places = _store_places(store, units, results.years[-1]) if store else {}
+        _one_file_each(results, units, lang)
+        for unit in units:
             written.append(write_white_paper(
                 results, unit, Path(pdf) / paper_file_name(results, unit, lang), audit=audit,
-                lang=lang, context=context))
+                lang=lang, context=context, places=places.get(unit)))
             tick(f"white paper {unit}")
     if xlsx is not None:
         written.append(write_workbook(results, xlsx, audit=audit, lang=lang))

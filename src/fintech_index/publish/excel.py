@@ -34,7 +34,7 @@ __all__ = ["neutralise", "write_workbook"]
 HEADER = {"bold": True, "bg_color": "#1f4e79", "font_color": "#ffffff", "text_wrap": True,
           "valign": "top", "border": 1, "border_color": "#d0d7e1"}
 IMPUTED_FILL = "#fbe5d6"
-NUMBER_FORMATS = {"score": "0.00", "rank": "0", "change": "+0;-0;0", "share": "0%",
+NUMBER_FORMATS = {"score": "0.00", "rank": "0", "change": '+0;-0;"="', "share": "0%",
                   "value": "#,##0.00", "year": "0", "weight": "0.00", "text": "@"}
 MAX_WIDTH = 60
 
@@ -91,6 +91,7 @@ class _Book:
             self.fit(sheet, j, [headers[j]] + [_shown(v, kinds.get(col, "text"))
                                                for v in frame[col]])
         sheet.freeze_panes(1, 0)
+        _printable(sheet, header_rows=1)
         if len(frame):
             sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
         return sheet
@@ -99,6 +100,19 @@ class _Book:
     def fit(sheet, j: int, texts: list[str], minimum: int = 6) -> None:
         width = max([minimum] + [_display_width(t) for t in texts])
         sheet.set_column(j, j, min(MAX_WIDTH, width + 2))
+
+
+def _printable(sheet, header_rows: int = 0, columns: int = 0) -> None:
+    """Printed as a reader expects: A4 landscape, the header rows and the first columns
+    repeated on every page; a sheet without repeated columns as wide as the page."""
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    if not columns:
+        sheet.fit_to_pages(1, 0)
+    if header_rows:
+        sheet.repeat_rows(0, header_rows - 1)
+    if columns:
+        sheet.repeat_columns(0, columns - 1)
 
 
 def _shown(v, kind: str) -> str:
@@ -192,6 +206,7 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
         sheet.set_column(start + 2 * k, start + 2 * k + 1, min(30, width))
     sheet.set_row(0, 45)
     sheet.freeze_panes(2, 3)
+    _printable(sheet, header_rows=2, columns=3)
 
 
 def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | None,
@@ -204,8 +219,9 @@ def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | N
     sheet.set_row(1, 48)
     sheet.write_string(3, 0, text("wb_about_sheet", lang), bk.header)
     sheet.write_string(3, 1, text("wb_about_holds", lang), bk.header)
+    link = bk.book.add_format({"font_color": "blue", "underline": 1, "valign": "top"})
     for i, (name, holds) in enumerate(sheets, start=4):
-        sheet.write_url(i, 0, f"internal:'{name}'!A1", string=name)
+        sheet.write_url(i, 0, f"internal:'{name}'!A1", link, string=name)
         sheet.write_string(i, 1, holds, bk.wrap)
         sheet.set_row(i, 15 * (1 + _display_width(holds) // 95))
     i = 5 + len(sheets)
@@ -214,9 +230,11 @@ def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | N
     sheet.write_string(i + 1, 0, text("wb_about_audit", lang), bk.bold)
     sheet.write_string(i + 1, 1, text("wb_about_audit_yes" if audit is not None
                                       else "wb_about_audit_no", lang))
-    sheet.write_string(i + 2, 0, fw.source_file or "", None)
+    sheet.write_string(i + 2, 0, text("wb_about_framework", lang), bk.bold)
+    sheet.write_string(i + 2, 1, neutralise(Path(fw.source_file or "").name))
     sheet.set_column(0, 0, 24)
     sheet.set_column(1, 1, 100)
+    _printable(sheet)
 
 
 def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | None = None,
@@ -250,7 +268,8 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
                                               "unit", "direction", "weight", "source")])
     meth = methodology_rows(results)
     bk.table(text("wb_methodology", lang), meth, {},
-             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters")])
+             [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
+                                              "reason")])
     bk.book.close()
     return p
 

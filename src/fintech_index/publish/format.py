@@ -12,6 +12,7 @@ Conventions (kept stable: other outputs import these functions):
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from collections.abc import Iterable
 
@@ -21,7 +22,8 @@ _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh
                 "eighth", "ninth", "tenth")
 _EN_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight",
                "nine", "ten")
-_ZH_NUMBERS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_ZH_DIGITS = ("零", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十")
+_ZH_NUMBERS = ("零", "一", "两", "三", "四", "五", "六", "七", "八", "九", "十")  # 两 counts
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December")
 
@@ -42,7 +44,8 @@ def rank(v: object, lang: str = "en", missing: str = "") -> str:
 
 
 def count(n: int, lang: str = "en") -> str:
-    """A small count in words (en "no", "one" ... "ten"; zh 零 ... 十), digits above ten."""
+    """A small count in words (en "no", "one" ... "ten"; zh 零, 一, 两 ... 十), digits above
+    ten."""
     k = int(n)
     words = _ZH_NUMBERS if lang == "zh" else _EN_NUMBERS
     return words[k] if 0 <= k < len(words) else str(k)
@@ -53,7 +56,7 @@ def ordinal(n: object, lang: str = "en") -> str:
     zh: 1 -> "第一" ... 10 -> "第十", then "第11"."""
     k = int(float(n))  # type: ignore[arg-type]
     if lang == "zh":
-        return f"第{count(k, 'zh')}" if 1 <= k <= 10 else f"第{k}"
+        return f"第{_ZH_DIGITS[k]}" if 1 <= k <= 10 else f"第{k}"
     if 1 <= k <= len(_EN_ORDINALS):
         return _EN_ORDINALS[k - 1]
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
@@ -152,8 +155,8 @@ def join(items: Iterable[str], lang: str = "en") -> str:
 
 
 def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "") -> str:
-    """A raw indicator value with its unit: whole numbers without decimals (counts),
-    others with up to three significant decimals: 12 "unicorns", 43.3 "per 100 people"."""
+    """A raw indicator value with its unit: whole numbers without decimals (counts), others
+    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家"."""
     if is_missing(v):
         return missing
     x = float(v)  # type: ignore[arg-type]
@@ -162,4 +165,35 @@ def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "
     else:
         digits = 1 if abs(x) >= 100 else (2 if abs(x) >= 1 else 3)
         text = number(x, digits, lang)
-    return f"{text} {unit}" if unit else text
+    if not unit:
+        return text
+    if "{v}" in unit:  # the number inside the unit: "rank 4", "第4名"
+        return unit.replace("{v}", text)
+    # Chinese sets a unit that is not a Latin word right after the number: 3家, 62.7%（占GDP）
+    joined = lang == "zh" and not (unit[0].isascii() and unit[0].isalpha())
+    return f"{text}{unit}" if joined else f"{text} {unit}"
+
+
+def choice(method: str, params: dict | None = None) -> str:
+    """A method choice as a reader reads it: "i_median_grp (use_group: region)"."""
+    if not params:
+        return method
+    inner = "; ".join(f"{k}: {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                      for k, v in params.items())
+    return f"{method} ({inner})"
+
+
+class Formatter:
+    """The functions of this module with the language bound, as templates call them:
+    ``f.rank(v)``, ``f.change(v)``, ``f.score(v)`` ..."""
+
+    def __init__(self, lang: str = "en") -> None:
+        self.lang = lang
+        for name, fn in _BOUND.items():
+            setattr(self, name, functools.partial(fn, lang=lang))
+
+
+_BOUND = {f.__name__: f for f in (rank, count, ordinal, places, change, number, score,
+                                  signed, percent, interval, date, join, value)}
+_BOUND["change_class"] = lambda v, lang="en": change_class(v)
+_BOUND["missing"] = lambda v, lang="en": is_missing(v)

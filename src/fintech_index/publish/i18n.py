@@ -29,7 +29,8 @@ def check_lang(lang: str) -> str:
 
 @cache
 def _table() -> dict[str, dict[str, str]]:
-    table = yaml.safe_load(STRINGS_FILE.read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
+    table = yaml.load(STRINGS_FILE.read_text(encoding="utf-8"), Loader=loader)
     for key, entry in table.items():  # the packaged table is complete: every key, both
         missing = [lang for lang in LANGS if not isinstance(entry.get(lang), str)]
         if missing:  # pragma: no cover - guarded by tests/test_site.py
@@ -37,8 +38,10 @@ def _table() -> dict[str, dict[str, str]]:
     return table
 
 
+@cache
 def strings(lang: str) -> dict[str, str]:
-    """Every fixed string in ``lang``, by key (what the templates receive as ``t``)."""
+    """Every fixed string in ``lang``, by key (what the templates receive as ``t``; one
+    shared dictionary: read it, never change it)."""
     check_lang(lang)
     return {key: entry[lang] for key, entry in _table().items()}
 
@@ -69,10 +72,23 @@ def unit_name(units, code: str, lang: str = "en") -> str:
 
 
 def unit_of(framework, code: str, lang: str = "en") -> str:
-    """An indicator's unit of measurement in ``lang`` (``unit_zh`` when given)."""
+    """An indicator's unit of measurement in ``lang`` (a label, as a table column shows
+    it): the node's ``unit_zh`` when given, else the strings table's ``unit_<unit>``, else
+    the unit as the framework spells it."""
     node = framework.nodes[code]
-    if lang == "zh":
+    unit = node.unit or ""
+    if lang == "zh" and unit:
         zh = getattr(node, "unit_zh", None)
         if isinstance(zh, str) and zh:
             return zh
-    return node.unit or ""
+        return _table().get(f"unit_{unit}", {}).get("zh", unit)
+    return unit
+
+
+def unit_for_value(framework, code: str, lang: str = "en") -> str:
+    """The unit to write beside a value with ``format.value``: the table's
+    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}名"), else
+    :func:`unit_of`."""
+    unit = framework.nodes[code].unit or ""
+    placed = _table().get(f"unit_{unit}_value") if unit else None
+    return placed[lang] if placed else unit_of(framework, code, lang)

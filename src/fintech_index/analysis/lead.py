@@ -1,0 +1,219 @@
+"""The lead story of an edition: the most newsworthy facts, those about one city merged
+into one sentence, nothing said twice, at most ``size`` sentences; the remaining facts
+follow in sections. With ``focus`` the story is told from one city's point of view.
+
+Newsworthiness (a fact's weight; higher first), ``top`` = the N of "top N":
+- the leaders 100; who is first (stays first, takes first, top k unchanged) 90-95;
+- the gap among the top N narrowing or widening: 50 + 10 per point of range (at most 80);
+- the leading region 50;
+- a move on the index: 40 + 8 |places| + (top + 1 - rank); an entry: 40 + 2 (top + 1 - rank);
+- a first place: 45 on a dimension, 30 on a pillar, + (top + 1 - overall rank) / 2;
+- a head-to-head among the leaders ("A overtook B on X"):
+  20 + 4 |nodes| + (2 top + 2 - rank A - rank B) / 2;
+- a move on a dimension: 15 + 5 |places| + (top + 1 - rank) / 2.
+A city's facts become one sentence (its heaviest three clauses, its first places in one),
+weighted by its heaviest fact plus 2 per further fact. Said twice: "A overtook B on X"
+where the lead already moves A or B on X (the move names the change); "A ranks first on X"
+where A "climbed ... to first on X"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import FintechIndexError
+from ..publish.i18n import strings
+from .changes import compare
+from .edition import Edition
+from .sentences import (
+    CITY_KINDS,
+    Fact,
+    Names,
+    _overtakes,
+    clause,
+    edition_facts,
+    render,
+)
+
+MAX_CLAUSES = 3
+
+SECTION_OF = {"leaders": "sections_edition", "top_unchanged": "sections_edition",
+              "stays_first": "sections_edition", "takes_first": "sections_edition",
+              "gap": "sections_edition", "move": "sections_moves", "entry": "sections_moves",
+              "first": "sections_firsts", "shared_first": "sections_firsts",
+              "overtook": "sections_head", "overtaken": "sections_head",
+              "region": "sections_regions"}
+
+
+@dataclass(frozen=True)
+class Lead:
+    """The lead (sentences) and the sections that follow it (title, sentences)."""
+
+    sentences: tuple[str, ...]
+    sections: tuple[tuple[str, tuple[str, ...]], ...]
+
+    def text(self) -> str:
+        """The story as plain text: the lead, then each section under its title."""
+        parts = [" ".join(self.sentences)]
+        for title, lines in self.sections:
+            parts.append(title + "\n" + "\n".join(f"- {s}" for s in lines))
+        return "\n\n".join(parts) + "\n"
+
+
+def weight(fact: Fact, top: int) -> float:
+    """How newsworthy a fact is (module docstring)."""
+    d, k = fact.data, fact.kind
+    fixed = {"leaders": 100.0, "takes_first": 95.0, "stays_first": 90.0,
+             "top_unchanged": 90.0, "region": 50.0}
+    if k in fixed:
+        return fixed[k]
+    if k == "gap":
+        return 50 + min(30.0, 10 * abs(d["range_now"] - d["range_before"]))
+    if k == "move" and fact.node is None:
+        return 40 + 8 * abs(d["change"]) + (top + 1 - d["rank"])
+    if k == "entry":
+        return 40 + 2 * (top + 1 - d["rank"])
+    if k in ("first", "shared_first"):
+        base = 45 if d.get("dimension") else 30
+        return base + max(0.0, top + 1 - d.get("rank", top + 1)) / 2 - (5 if k ==
+                                                                         "shared_first" else 0)
+    if k in ("overtook", "overtaken"):
+        return 20 + 4 * len(fact.nodes) + max(0.0, 2 * top + 2 - d["rank_a"] - d["rank_b"]) / 2
+    if k == "move":
+        return 15 + 5 * abs(d["change"]) + max(0.0, top + 1 - d["rank"]) / 2
+    return 10.0
+
+
+def _without_repeats(facts: list[Fact]) -> list[Fact]:
+    """Drop what another fact of the list already says (module docstring)."""
+    moved = {(f.subject, f.node) for f in facts if f.kind == "move"}
+    to_first = {(f.subject, f.node) for f in facts if f.kind == "move" and f.data["rank"] == 1}
+    out = []
+    for f in facts:
+        if f.kind == "first" and (f.subject, f.node) in to_first:
+            continue
+        if f.kind in ("overtook", "overtaken"):
+            keep = tuple(n for n in f.nodes
+                         if (f.subject, n) not in moved and (f.other, n) not in moved)
+            if not keep:
+                continue
+            if keep != f.nodes:
+                f = Fact(f.kind, f.subject, f.node, f.other, keep, f.data)
+        out.append(f)
+    return out
+
+
+def _by_node(facts: list[Fact], kind: str, unit: str, ed: Edition, most: int) -> list[Fact]:
+    """Head-to-heads of one city grouped by node: "overtook A and B on X"; the ``most``
+    nodes whose best-ranked other city ranks highest."""
+    groups: dict[str, list[str]] = {}
+    for f in facts:
+        for n in f.nodes:
+            groups.setdefault(n, []).append(f.other)
+    out = []
+    for node, others in groups.items():
+        others = sorted(set(others), key=lambda u: (ed.ranks.at[u, ed.index], u))[:3]
+        best = float(ed.ranks.at[others[0], ed.index])
+        out.append(Fact(kind, unit, nodes=(node,), other=others[0], data={
+            "others": tuple(others), "rank_a": float(ed.ranks.at[unit, ed.index]),
+            "rank_b": best}))
+    return sorted(out, key=lambda f: (f.data["rank_b"], f.nodes))[:most]
+
+
+def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[Fact]
+                 ) -> list[Fact]:
+    """The focus city's own facts: its position, its firsts, its moves on the index and
+    each dimension, whom it overtook and who overtook it (against every city, grouped by
+    node, the three nodes and three rivals ranked highest)."""
+    position = {"rank": float(ed.ranks.at[unit, ed.index]), "n": len(ed.ranked())}
+    own = [f for f in facts if f.subject == unit and f.kind == "first"]
+    if previous is not None:
+        ch = compare(ed, previous)
+        for node in [None, *ed.children[ed.index]]:
+            t = ch.node(node)
+            if unit in t.index:
+                r = t.at[unit, "rank_change"]
+                if r == r and r != 0:
+                    own.append(Fact("move", unit, node, data={"rank": float(t.at[unit, "rank"]),
+                                                              "change": float(r)}))
+                elif node is None and r == 0:
+                    position["unchanged_from"] = previous.label
+        others = [u for u in ed.ranked().index if u != unit]
+        won = _overtakes(ed, previous, [unit], others)
+        lost = [Fact("overtaken", unit, other=f.subject, nodes=f.nodes, data=f.data)
+                for f in _overtakes(ed, previous, others, [unit])]
+        own += _by_node(won, "overtook", unit, ed, MAX_CLAUSES)
+        own += _by_node(lost, "overtaken", unit, ed, MAX_CLAUSES)
+    return [Fact("position", unit, data=position), *own]
+
+
+def resolve_unit(ed: Edition, city: str) -> str:
+    """The code of the ranked unit ``city`` names (its code or name, any case) [U49]."""
+    wanted = city.strip().casefold()
+    for unit in ed.ranked().index:
+        if wanted in (str(unit).casefold(), ed.name(unit).casefold()):
+            return str(unit)
+    known = ", ".join(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
+    raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
+                            f"edition has this code or name; use one of {known}")
+
+
+def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
+               size: int = 8, focus: str | None = None, lang: str = "en",
+               node_names: dict[str, str] | None = None, facts: list[Fact] | None = None
+               ) -> Lead:
+    """The lead of at most ``size`` sentences and the sections of the other facts.
+
+    ``focus``: a unit code; its sentences come first (position and move on the index; then
+    its firsts, overtakes and dimension moves), then the edition's heaviest facts.
+    ``facts``: :func:`edition_facts` of the same editions and ``top``, when already found."""
+    names = Names.of(current, lang, node_names)
+    facts = facts if facts is not None else edition_facts(current, previous, top)
+    table = strings(lang)
+
+    def sentence(subject: str, group: list[Fact]) -> str:
+        firsts = [f for f in group if f.kind == "first"]
+        if len(firsts) > 1:  # one clause: "ranks first on A, B and C"
+            both = Fact("first", subject, None, nodes=tuple(f.node for f in firsts))
+            group = [f for f in group if f.kind != "first"]
+            group.insert(min(i for i, f in enumerate(group + [both]) if f.kind != "move"
+                             or f.node is not None), both)
+        clauses = [clause(f, current, previous, names) for f in group]
+        sep, last = table["clause_sep"], table["clause_last"]
+        text = (sep.join(clauses[:-1]) + last + clauses[-1]) if len(clauses) > 1 else clauses[0]
+        return table["s_city"].format(city=names.unit(subject), clauses=text)
+
+    picked: list[tuple[float, str, tuple[Fact, ...]]] = []  # weight, sentence, its facts
+    if focus is not None:
+        own = _focus_facts(current, previous, focus, facts)
+        head = [f for f in own if f.kind == "move" and f.node is None] or own[:1]
+        rest = [f for f in own if f not in head and f.kind in ("first", "move")]
+        story = [head, rest, [f for f in own if f.kind == "overtook"],
+                 [f for f in own if f.kind == "overtaken"]]
+        for i, group in enumerate(g for g in story if g):
+            picked.append((1e9 - i, sentence(focus, group), tuple(group)))
+        candidates = _without_repeats([f for f in facts if f.kind not in CITY_KINDS])
+    else:
+        candidates = _without_repeats(facts)
+    by_city: dict[str, list[Fact]] = {}
+    for f in candidates:
+        if f.kind in CITY_KINDS:
+            by_city.setdefault(f.subject, []).append(f)
+        else:
+            picked.append((weight(f, top), render(f, current, previous, names), (f,)))
+    for unit, group in by_city.items():
+        group = sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
+        w = weight(group[0], top) + 2 * (len(group) - 1)
+        # the move on the index, when there is one, opens the city's sentence
+        group.sort(key=lambda f: not (f.kind in ("move", "entry") and f.node is None))
+        picked.append((w, sentence(unit, group), tuple(group)))
+    chosen = sorted(picked, key=lambda p: -p[0])[:size]
+    lead = tuple(s for _, s, _ in chosen)
+    # the sections: every fact the lead does not tell, one sentence each (a head-to-head
+    # shortened for the lead is a different fact: it is told in full here)
+    told = {f for _, _, group in chosen for f in group}
+    sections: dict[str, list[str]] = {}
+    for f in facts:
+        if f not in told:
+            sections.setdefault(table[SECTION_OF[f.kind]], []).append(
+                render(f, current, previous, names))
+    return Lead(lead, tuple((k, tuple(v)) for k, v in sections.items()))

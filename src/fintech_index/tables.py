@@ -1,0 +1,181 @@
+"""Reading a table file (CSV, TSV, Excel, Parquet) as text cells, and parsing its cells
+as numbers: the one reader behind the panel, records, rates and COINr loaders. A bad file or
+cell is a coded error naming the file, row and column; nothing is dropped silently."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, Problems, one_line
+
+MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
+
+
+@dataclass
+class Table:
+    """A file read as text cells, with how to name a row in messages."""
+
+    frame: pd.DataFrame
+    src: str
+    first_row: int  # the file row number of frame row 0
+    row_word: str = "row"
+    row_numbers: list[int] | None = None  # file row of each frame row, where not consecutive
+
+    def number(self, i: int) -> int:
+        return self.row_numbers[i] if self.row_numbers is not None else i + self.first_row
+
+    def row(self, i: int) -> str:
+        return f"{self.row_word} {self.number(i)}"
+
+
+def _decode(raw: bytes, src: str) -> str:
+    if not raw.strip():
+        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise DataError("D03", f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
+                               "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
+
+
+def read_table(path: Path | str, sheet: str | int | None = None) -> Table:
+    p = Path(path)
+    src = p.name
+    if not p.is_file():  # a folder ('' is '.') is not a data file either
+        raise DataError("D01", f"{p}: no such data file" + (" (it is a folder)" if p.is_dir()
+                                                            else ""))
+    suffix = p.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return _read_excel(p, src, sheet)
+    if suffix in (".parquet", ".pq"):
+        try:
+            frame = pd.read_parquet(p)
+        except Exception as e:  # pyarrow raises ArrowInvalid/OSError on a corrupt file
+            raise DataError("D09", f"{src}: not a readable Parquet file "
+                                   f"({type(e).__name__}: {one_line(e)})") from None
+        return Table(frame, src, first_row=1, row_word="record")
+    raise DataError("D04",
+                    f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
+                    ".parquet")
+
+
+def _read_excel(p: Path, src: str, sheet: str | int | None) -> Table:
+    """One sheet of a workbook as a table of objects; the sheet is checked against the
+    workbook's sheet names before it is read, so a damaged workbook is never reported as a
+    missing sheet."""
+    try:
+        with pd.ExcelFile(p) as book:
+            names = book.sheet_names
+            if isinstance(sheet, str) and sheet not in names or (
+                    isinstance(sheet, int) and not 0 <= sheet < len(names)):
+                raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
+            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
+        chosen = names[0] if sheet is None else (names[sheet] if isinstance(sheet, int)
+                                                 else sheet)
+        _excel_cell_problems(p, src, chosen).raise_as(DataError)
+    except DataError:
+        raise
+    except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
+        raise DataError("D08", f"{src}: not a readable Excel workbook "
+                               f"({type(e).__name__}: {one_line(e)})") from None
+    sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
+    return Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
+
+
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+
+def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
+    """Cells pandas would read as missing without a word: an error value such as
+    ``#DIV/0!`` [D70], and a formula the file holds no computed value for (written by a
+    program that does not calculate) [D71]. openpyxl reads the sheet twice: formulas, and
+    the values cached with them. Other formats (xls, ods) are not checked."""
+    import openpyxl
+
+    problems = Problems()
+    try:
+        formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
+        values = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - not an xlsx (pandas read it with another engine)
+        return problems
+    try:
+        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                where = f"{src}: sheet {sheet!r}, cell {getattr(cv, 'coordinate', '?')}"
+                if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
+                    problems.add("D70", f"{where}: {cv.value} is a spreadsheet error, not a "
+                                        "value; correct the formula or leave the cell empty "
+                                        "for a missing value")
+                elif getattr(cf, "data_type", None) == "f" and cv.value is None:
+                    problems.add("D71", f"{where}: formula {cf.value} has no computed value "
+                                        "in the file (saved by a program that does not "
+                                        "calculate); open and save it in Excel or LibreOffice")
+    finally:
+        formulas.close()
+        values.close()
+    return problems
+
+
+def _read_csv(text: str, src: str, sep: str) -> Table:
+    """CSV text to a table of strings; a row with more or fewer fields than the header is an
+    error (pandas would shift such a row silently). Wholly blank lines hold nothing and are
+    passed over; row numbers stay those of the file."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=sep, strict=True))
+    except csv.Error as e:
+        raise DataError("D05", f"{src}: not a valid CSV table: {one_line(e)}") from None
+    numbered = [(n, r) for n, r in enumerate(rows, start=1) if r]
+    if not numbered:
+        raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
+    (_, header), body = numbered[0], numbered[1:]
+    problems = Problems(("D06", f"{src}: row {n}: {len(r)} fields but the header has "
+                                f"{len(header)}") for n, r in body if len(r) != len(header))
+    problems.raise_as(DataError)
+    frame = pd.DataFrame([r for _, r in body], columns=header, dtype=object)
+    return Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text; NaN/None (Excel, Parquet blanks) become ''."""
+    out = values.astype(object).where(values.notna(), "")
+    return out.map(lambda v: v.strip() if isinstance(v, str) else
+                   (repr(v) if isinstance(v, float) else str(v)))
+
+
+def parse_numbers(col: pd.Series, table: Table, column: str,
+                   problems: Problems) -> np.ndarray:
+    """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
+    return numbers_and_reported(col, table, column, problems)[0]
+
+
+def numbers_and_reported(col: pd.Series, table: Table, column: str,
+                          problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`parse_numbers`, and which cells it reported (not a number, not finite)."""
+    reported = np.zeros(len(col), dtype=bool)
+    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        out = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        text = as_text(col)
+        is_missing = text.isin(MISSING_MARKERS).to_numpy()
+        out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
+            dtype=np.float64)
+        reported = np.isnan(out) & ~is_missing
+        for i in np.flatnonzero(reported):
+            problems.add("D15", f"{table.src}: {table.row(i)}, column '{column}': "
+                                f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
+                                "for a missing value)")
+    for i in np.flatnonzero(np.isinf(out)):
+        problems.add("D16", f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "
+                            "finite number")
+    return out, reported | np.isinf(out)

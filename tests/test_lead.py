@@ -1,0 +1,139 @@
+"""The lead story on the hand-worked two-edition example of test_analysis (synthetic) and on
+the bundled fintech index: selection by newsworthiness, one sentence per city, nothing
+said twice, at most eight sentences, every sentence also in the sentences file."""
+
+import pytest
+
+import fintech_index as fi
+from fintech_index.analysis import edition_sentences, ordinal
+from fintech_index.analysis.edition import Edition
+from fintech_index.analysis.lead import lead_story, weight
+from fintech_index.analysis.sentences import edition_facts
+
+from .test_analysis import E24, E25
+
+GAP = ("The gap among the top three narrowed: the score range went from 27.5 to 21.0 points "
+       "(standard deviation 13.9 to 11.5).")
+
+
+def test_lead_of_the_worked_example():
+    """Facts and weights (top 3): leaders 100, top two unchanged 90, gap 50 + 10 x 6.5 ->
+    80 (capped), Sburg's three facts: index move 40 + 8 + (4 - 3) = 49, Alpha move 15 + 5 +
+    0.5 = 20.5, Beta move 20.5 -> one sentence of weight 49 + 2 + 2 = 53; region 50; firsts
+    on Alpha (P, overall 2nd) and Beta (Q, 1st): 45 + 1 = 46 and 45 + 1.5 = 46.5. The
+    overtake of Rcity by Sburg on Alpha is what Sburg's climb on Alpha says: not in the lead."""
+    lead = lead_story(E25, E24, top=3)
+    assert lead.sentences == (
+        "The 2025 ranking is led by Qtown, followed by Pville and Sburg.",
+        "The top two positions are unchanged from 2024.",
+        GAP,
+        "Sburg climbed one place to third, climbed one place to third on Alpha and fell one "
+        "place to third on Beta.",
+        "North America leads with two of the top three (mean index score 83.8).",
+        "Qtown ranks first on Beta.",
+        "Pville ranks first on Alpha.",
+    )
+    assert lead.sections == (("Head to head among the leaders",
+                              ("Sburg overtook Rcity on Alpha.",)),)
+    weights = {(f.kind, f.subject, f.node): weight(f, 3) for f in edition_facts(E25, E24, 3)}
+    assert weights[("move", "S", None)] == 49 and weights[("move", "S", "A")] == 20.5
+    assert weights[("first", "Q", "B")] == 46.5 and weights[("gap", None, None)] == 80
+
+
+def test_every_lead_fact_is_in_the_sentences_file_and_nothing_is_said_twice():
+    lead = lead_story(E25, E24, top=3)
+    sentences = edition_sentences(E25, E24, top=3)
+    in_sections = [s for _, lines in lead.sections for s in lines]
+    assert set(in_sections) <= set(sentences)
+    assert len(set(in_sections)) == len(in_sections)
+    for s in sentences:  # every sentence is in the lead, or merged into it, or in a section
+        core = s.rstrip(".").split(" ", 1)[1]
+        assert s in lead.sentences or s in in_sections or any(
+            core in x for x in lead.sentences), s
+
+
+def test_focus_tells_the_story_of_one_city():
+    """Rcity, 4th (3rd in 2024): fell one place; on Alpha 3rd -> 4th, on Beta 4th -> 3rd
+    (tied with S); overtaken by Sburg on Alpha (2024: R 65 > S 45; 2025: S 68 > R 60)."""
+    lead = lead_story(E25, E24, top=3, focus="R")
+    assert lead.sentences[:3] == (
+        "Rcity fell one place to fourth.",
+        "Rcity fell one place to fourth on Alpha and climbed one place to third on Beta.",
+        "Rcity was overtaken by Sburg on Alpha.")
+    assert lead.sentences[3] == "The 2025 ranking is led by Qtown, followed by Pville and Sburg."
+    zh = lead_story(E25, E24, top=3, focus="R", lang="zh")
+    assert zh.sentences[:3] == ("Rcity排名下降1位至第四。",
+                                "Rcity在Alpha上排名下降1位至第四，在Beta上排名上升1位至第三。",
+                                "Rcity在Alpha上被Sburg超越。")
+    assert "北美进入前三名的城市最多，共两个（指数平均得分83.8）。" in zh.sentences
+    # Qtown did not move: its position, unchanged
+    assert lead_story(E25, E24, top=3, focus="Q").sentences[0] == (
+        "Qtown ranks first of four, unchanged from 2024.")
+
+
+@pytest.fixture(scope="module")
+def fintech():
+    r = fi.examples.load("fintech").build()
+    return Edition.of(r), Edition.of(r, r.years[-2])
+
+
+def test_fintech_lead_is_short_and_leads_with_the_leaders(fintech):
+    cur, prev = fintech
+    lead = lead_story(cur, prev)
+    all_sentences = edition_sentences(cur, prev)
+    assert len(all_sentences) > 30 and len(lead.sentences) == 8
+    top3 = [cur.name(u) for u in cur.ranked().index[:3]]
+    assert lead.sentences[0] == (f"The 2025 ranking is led by {top3[0]}, followed by "
+                                 f"{top3[1]} and {top3[2]}.")
+    # one sentence per city: no city opens two lead sentences
+    cities = {cur.name(u) for u in cur.ranks.index}
+    openers = [next((c for c in cities if s.startswith(c + " ")), None)
+               for s in lead.sentences[1:]]
+    openers = [o for o in openers if o]
+    assert len(set(openers)) == len(openers)
+    # the biggest move on the index within the top ten is in the lead, first in its sentence
+    moves = [f for f in edition_facts(cur, prev) if f.kind == "move" and f.node is None]
+    big = max(moves, key=lambda f: (abs(f.data["change"]), -f.data["rank"]))
+    verb = "climbed" if big.data["change"] > 0 else "fell"
+    assert any(s.startswith(f"{cur.name(big.subject)} {verb} ") for s in lead.sentences)
+    # a fact merged into the lead is not told again in the sections
+    sections = [x for _, lines in lead.sections for x in lines]
+    for f in edition_facts(cur, prev):
+        if f.kind == "first":
+            alone = f"{cur.name(f.subject)} ranks first on {cur.node_names[f.node]}."
+            merged = any(s.startswith(f"{cur.name(f.subject)} ") and
+                         cur.node_names[f.node] in s and "first on" in s
+                         for s in lead.sentences)
+            assert alone in all_sentences and (alone in sections) != merged, alone
+    rank = int(cur.ranks.at["SHA", cur.index])
+    n = len(cur.ranked())
+    focus = lead_story(cur, prev, focus="SHA")
+    change = prev.ranks.at["SHA", prev.index] - rank
+    assert focus.sentences[0].startswith("Shanghai ") and len(focus.sentences) <= 8
+    if change == 0:
+        assert focus.sentences[0] == (f"Shanghai ranks {ordinal(rank)} of {n}, unchanged "
+                                      "from 2024.")
+
+
+@pytest.mark.slow
+def test_main_command_prints_the_lead_and_writes_the_story(tmp_path):
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
+    assert r.exit_code == 0, r.output
+    assert "ranking 2025" in r.output and "vs 2024" in r.output
+    # the lead story (at most eight sentences), then where the other sentences are
+    assert "The 2025 ranking is led by New York" in r.output
+    assert "sentences in all: lead_2025.txt by section, sentences_2025.txt" in r.output
+    assert "small audit: 1,024 replications" in r.output
+    out = tmp_path / "fintech"
+    for name in ("sentences_2025.txt", "lead_2025.txt", "uncertainty_summary_2025.csv"):
+        assert (out / name).exists(), name
+    lead = (out / "lead_2025.txt").read_text()
+    assert lead.startswith("The 2025 ranking is led by New York")
+    every = (out / "sentences_2025.txt").read_text().splitlines()
+    for line in lead.split("\n\n", 1)[1].splitlines():
+        if line.startswith("- "):
+            assert line[2:] in every

