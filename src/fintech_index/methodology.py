@@ -32,7 +32,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -57,14 +56,6 @@ class Choice(BaseModel):
     method: str
     params: dict[str, Any] = {}
     reason: str | None = None  # why this choice (a non-default one): the report prints it
-
-    @model_serializer(mode="wrap")
-    def _without_empty_reason(self, handler: Any) -> Any:
-        """A choice without a reason serialises (and hashes) as before reasons existed."""
-        out = handler(self)
-        if isinstance(out, dict) and out.get("reason") is None:
-            out.pop("reason", None)
-        return out
 
     @model_validator(mode="before")
     @classmethod
