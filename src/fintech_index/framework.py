@@ -215,9 +215,9 @@ class Framework:
 
     def to_json(self) -> str:
         """The tree as canonical JSON (what the store keeps and the hash covers)."""
-        def plain(v):  # tuples as lists, declared specs (ordinal) as their fields
+        def plain(v: Any) -> Any:  # tuples as lists, a declared ordinal rule as its fields
             return (list(v) if isinstance(v, tuple) else
-                    v.model_dump(exclude_none=True) if hasattr(v, "model_dump") else v)
+                    v.model_dump(exclude_none=True) if isinstance(v, BaseModel) else v)
 
         nodes = {c: {k: plain(v) for k, v in vars(n).items() if k != "from_records"} | {
                          "from_records": dict(n.from_records or {})}
@@ -435,6 +435,8 @@ def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
         f["children"] = tuple(f.get("children") or ())
         f["goalposts"] = tuple(f["goalposts"]) if f.get("goalposts") else None
         f["from_records"] = f.get("from_records") or None
+        if f.get("ordinal") is not None:
+            f["ordinal"] = OrdinalSpec.model_validate(f["ordinal"])
         nodes[code] = Node(**f)
     indicators: list[str] = []
     aggregates: list[str] = []

@@ -10,7 +10,6 @@ edition's framework is kept with it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +17,7 @@ import pandas as pd
 
 from ..build import Results, build
 from ..errors import FrameworkError, StoreError
-from ..framework import Framework, framework_from_dict
+from ..framework import Framework, framework_from_json
 from ..methodology import Methodology, methodology_from_dict
 from ..panel import Panel
 from ..store import Store
@@ -104,43 +103,6 @@ def changed_nodes(new: Framework, old: Framework) -> list[str]:
 
 
 
-_INDICATOR_FIELDS = {"unit": "unit", "figure_level": "level", "goalposts": "goalposts",
-                     "transform": "transform", "denominator": "denominator",
-                     "target": "target", "source": "source", "ordinal": "ordinal"}
-
-
-def framework_from_json(text: str, name: str, src: str = "<store>") -> Framework:
-    """A framework rebuilt from the canonical JSON the store keeps with each edition
-    (``Framework.to_json``), children in their original order."""
-    raw = json.loads(text)
-    nodes, items = raw["nodes"], []
-
-    def walk(code: str) -> None:
-        n = nodes[code]
-        item = {"code": code, "parent": n["parent"], "name": n["name"],
-                "weight": n["weight"], "direction": n["direction"]}
-        for key in ("name_zh", "description"):
-            if n.get(key) is not None:
-                item[key] = n[key]
-        if n["is_indicator"]:
-            item["type"] = "indicator"
-            item |= {spec: n[field] for field, spec in _INDICATOR_FIELDS.items()
-                     if n.get(field) is not None}
-            if n.get("from_records"):
-                item["from_records"] = n["from_records"]
-        else:
-            item["type"] = "aggregate"
-        items.append(item)
-        for child in n["children"]:
-            walk(child)
-
-    walk(raw["index"])
-    dens = sorted({i["denominator"] for i in items if i.get("denominator")})
-    doc = {"name": name, "nodes": items} | (
-        {"denominators": [{"code": d} for d in dens]} if dens else {})
-    return framework_from_dict(doc, src)
-
-
 def _panel_from_long(frame: pd.DataFrame, origin: str) -> Panel:
     """A store dataset (year, unit, indicator, value, flags, source, source_year) as a Panel."""
     years = tuple(int(y) for y in sorted(frame["year"].unique()))
@@ -172,7 +134,7 @@ def store_backcast(store: Store, previous: str, new: str) -> Backcast:
     new_in, prev_in = store.edition_inputs(new), store.edition_inputs(previous)
     name = store.con.execute("SELECT framework_name FROM editions WHERE name = ?",
                              [new]).fetchone()[0]
-    fw = framework_from_json(json.dumps(new_in["framework"]), name, f"edition '{new}'")
+    fw = framework_from_json(new_in["framework"], name, f"edition '{new}'")
     meth = methodology_from_dict(new_in["methodology"], f"edition '{new}'")
     wanted = prev_in["manifest"]["data_hash"]
     hit = store.con.execute("SELECT name FROM datasets WHERE data_hash = ? ORDER BY name",

@@ -242,9 +242,8 @@ def i_em_bounded(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.nd
     indicator can take (OECD/JRC Handbook 2008, section 1.3: imputed values are estimates
     of plausible data, flagged as such)."""
     filled = i_em(x, max_iter=max_iter, tol=tol)
-    with warnings.catch_warnings():  # an indicator with no observed unit has no range
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo = np.nanmin(x, axis=-2, keepdims=True)
-        hi = np.nanmax(x, axis=-2, keepdims=True)
+    seen = ~np.isnan(x)
+    lo = np.min(np.where(seen, x, np.inf), axis=-2, keepdims=True)  # +inf: none observed
+    hi = np.max(np.where(seen, x, -np.inf), axis=-2, keepdims=True)
     bounded = np.clip(filled, lo, hi)
     return np.where(np.isnan(x), bounded, x)
