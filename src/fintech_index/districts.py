@@ -200,6 +200,11 @@ def shanghai_notes() -> pd.DataFrame:
     """Shanghai's district statements as cited notes (see scripts/
     make_shanghai_district_notes.py): area, date, what was stated, scope, source. Different
     years and definitions: never to be compared as numbers."""
+    return _shanghai_notes().copy()
+
+
+@cache
+def _shanghai_notes() -> pd.DataFrame:
     return pd.read_csv(_fintech_folder() / "shanghai_district_notes.csv", dtype=str,
                        keep_default_na=False)
 

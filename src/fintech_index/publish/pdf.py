@@ -110,6 +110,7 @@ class PaperContext:
                    _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
 
 
+@cache
 def _brokerage() -> pd.DataFrame:
     """Listed brokerages above 1 billion yuan of IT investment per HQ city and year, counted
     by DuckDB from the bundled records in an in-memory store."""
@@ -304,17 +305,24 @@ def _conversion(source: str) -> str:
     return hit.group(1) if hit else source
 
 
-def _records_block(unit: str, year: int, lang: str, city: str,
-                   brokerage: pd.DataFrame | None) -> dict:
-    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
-    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
+@cache
+def _unicorns_by_industry(unit: str, year: int) -> tuple[pd.DataFrame, str]:
+    """The metro's unicorns by CB Insights industry (firms, valuation), most first, and
+    the list's date (the bundled lists do not change while a process runs)."""
     counts = district_data.unicorn_counts(year)
     mine = counts[(counts["metro"] == unit)
                   & counts["industry"].isin(district_data.CB_INDUSTRIES)]
     by = mine.groupby("industry", sort=True).agg(firms=("firms", "sum"),
                                                  value=("valuation_usd_bn", "sum"))
     by = by.sort_values(["firms", "value"], ascending=False, kind="stable")
-    list_date = str(counts["list_as_of"].iloc[0]) if len(counts) else ""
+    return by, str(counts["list_as_of"].iloc[0]) if len(counts) else ""
+
+
+def _records_block(unit: str, year: int, lang: str, city: str,
+                   brokerage: pd.DataFrame | None) -> dict:
+    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
+    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
+    by, list_date = _unicorns_by_industry(unit, year)
     source = text("wp_cb_source", lang, date=F.date(date.fromisoformat(list_date), lang)
                   if list_date else "-")
     rows = [[ind, str(int(r.firms)), _num(r.value, 2, lang)] for ind, r in by.iterrows()]
@@ -337,20 +345,31 @@ def _records_block(unit: str, year: int, lang: str, city: str,
             "empty": text("wp_no_unicorns", lang)}
 
 
+def _place_facts(table: pd.DataFrame, info: dict) -> tuple:
+    """A place table, its facts, its summary of places with MIN_FIRMS firms and of all."""
+    return (table, info, district_data.place_summary(table, MIN_FIRMS),
+            district_data.place_summary(table, 1))
+
+
+@cache
+def _bundled_place_facts(unit: str, year: int) -> tuple:
+    return _place_facts(*district_data.unicorn_places(unit, year))
+
+
 def _districts_block(unit: str, year: int, lang: str,
                      places: tuple[pd.DataFrame, dict] | None = None) -> dict:
     """Location quotients of the places inside the metro (``places``: a table and its
     facts from the store's records; default: the bundled unicorn lists), and cited
     district notes."""
-    table, info = places if places is not None else district_data.unicorn_places(unit, year)
-    summary = district_data.place_summary(table, MIN_FIRMS)
+    table, info, summary, every = (_place_facts(*places) if places is not None
+                                   else _bundled_place_facts(unit, year))
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
                             place=table["district"].iloc[0]))
     elif info["places"] > 1:
-        lead = district_data.place_summary(table, 1).sort_values(
-            ["fintech_firms", "firms"], ascending=False, kind="stable").iloc[0]
+        lead = every.sort_values(["fintech_firms", "firms"], ascending=False,
+                                 kind="stable").iloc[0]
         lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
