@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from scipy.stats import kendalltau, spearmanr
 
 from ..analysis.backcast import Backcast, backcast, weight_on_levels
 from ..build import Results, build
+from ..exports import write_csv
 from ..framework import Framework, load_framework
 from ..methodology import Methodology, ScreenChoice, load_methodology
 from ..ordinal import BELOW_CUTOFF, apply_ordinals
@@ -305,10 +307,10 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
         lines.append(f"Screened out of {y} ({len(gone)}): " + "; ".join(
             f"{r['name']}: {r['why_out']}" for _, r in gone.iterrows()))
         p = out / f"screening_{y}.csv"
-        t.to_csv(p, index=False, lineterminator="\n")
+        write_csv(t, p)
         written.append(p)
     p = out / f"ranking_{first}_own_framework.csv"
-    frame.to_csv(p, lineterminator="\n")
+    write_csv(frame, p, index=True)
     written.append(p)
     lines.append("Treatment choices other than the default, with their reasons:")
     for code, choice in eds.methodology.treat.by_node.items():
@@ -316,12 +318,14 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
     if eds.methodology.impute is not None and eds.methodology.impute.reason:
         lines.append(f"  imputation {eds.methodology.impute.method}: "
                      f"{' '.join(eds.methodology.impute.reason.split())}")
-    with Store(out / "records.duckdb") as store:
+    # the records are counted in a scratch store: a DuckDB file's bytes differ from run to
+    # run, and the main job's outputs are byte-identical across runs
+    with tempfile.TemporaryDirectory() as scratch, Store(Path(scratch) / "records.duckdb") \
+            as store:
         counts = brokerage_counts(store)
         statements = store.con.execute(
             "SELECT count(*) FROM records WHERE batch = ? AND year = 2022",
             [BROKERAGE_BATCH]).fetchone()[0]
-    written.append(out / "records.duckdb")
     cities = pd.read_csv(datasets_dir() / "fintech" / "cities.csv", keep_default_na=False)
     lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
                                                            strict=True)), statements))
