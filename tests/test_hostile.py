@@ -556,8 +556,9 @@ def test_published_files_stay_inside_their_folders_and_never_collide(tmp_path):
     assert not (tmp_path / "escaped.html").exists()
     papers = sorted(p.name for p in (out / "papers").iterdir())
     assert len(papers) == 5 and len(set(papers)) == 5  # the top ten (all five) and cities
-    assert "Sao-Paulo_white_paper_2025.pdf" in papers
-    assert "Sao_20Paulo_white_paper_2025.pdf" in papers
+    assert "Sao_Paulo_SPA_white_paper_2025.pdf" in papers  # one name: the codes added
+    assert "Sao_Paulo_SPB_white_paper_2025.pdf" in papers
+    assert "______escaped_white_paper_2025.pdf" in papers
     # every link of the ranking page leads to a page that exists
     index = (out / "site" / "index.html").read_text(encoding="utf-8")
     links = regex.findall(r'href="(city/[^"]+)"', index)

@@ -24,31 +24,41 @@ def paper_units(results: Results, cities: list[str] | None = None, top: int = 10
     return units
 
 
-def paper_file_name(results: Results, unit: str, lang: str = "en") -> str:
-    """'<City>_white_paper_<year>[_zh].pdf': the name made one safe, collision-free file
-    name segment (fintech_index.safe.file_segment: 'Sao Paulo' and 'Sao-Paulo' stay two
-    files, '../x' stays in the folder)."""
+def paper_file_name(results: Results, unit: str, lang: str = "en", *,
+                    with_code: bool = False) -> str:
+    """'<City>_white_paper_<year>[_zh].pdf' with only ASCII letters, digits and underscores
+    (no '../', no separator); ``with_code`` adds the unit code (safe.file_segment), for
+    cities whose names give one file."""
     from ..safe import file_segment
 
     name = results.panel.units.at[unit, "name"]
-    safe = file_segment(str(name), what="city name")
+    safe = "".join(c if c.isascii() and c.isalnum() else "_" for c in str(name))
+    if with_code:
+        safe += "_" + file_segment(unit, what="unit")
     return f"{safe}_white_paper_{results.years[-1]}{'' if lang == 'en' else '_' + lang}.pdf"
 
 
-def _one_file_each(results: Results, units: list[str], lang: str) -> None:
-    """Refuse [U65] two cities whose papers would share one file (the same name, or names
-    that differ only in letter case), instead of one paper overwriting the other."""
+def paper_file_names(results: Results, units: list[str], lang: str = "en") -> dict[str, str]:
+    """One file per city: the readable name, and the unit code added where two cities'
+    names give one file ('Sao Paulo' and 'Sao-Paulo' both give 'Sao_Paulo', issue 17); two
+    files still one apart (letter case included) are refused [U65], never overwritten."""
+    from collections import Counter
+
     from ..errors import FintechIndexError
     from ..safe import file_segments
 
-    files = {u: paper_file_name(results, u, lang) for u in units}
+    file_segments(units, what="unit")  # codes one file apart are refused first
+    plain = {u: paper_file_name(results, u, lang) for u in units}
+    shared = Counter(f.casefold() for f in plain.values())
+    files = {u: paper_file_name(results, u, lang, with_code=shared[f.casefold()] > 1)
+             for u, f in plain.items()}
     seen: dict[str, str] = {}
     for u, f in files.items():
         other = seen.setdefault(f.casefold(), u)
         if other != u:
             raise FintechIndexError("U65", f"cities '{other}' and '{u}' would share one white "
                                            f"paper file ({f}); give one of them another name")
-    file_segments(units, what="unit")
+    return files
 
 
 def _store_places(store: Path, units: list[str], year: int) -> dict:
@@ -91,10 +101,10 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
         context = PaperContext.of(results)
         units = paper_units(results, cities)
         places = _store_places(store, units, results.years[-1]) if store else {}
-        _one_file_each(results, units, lang)
+        files = paper_file_names(results, units, lang)
         for unit in units:
             written.append(write_white_paper(
-                results, unit, Path(pdf) / paper_file_name(results, unit, lang), audit=audit,
+                results, unit, Path(pdf) / files[unit], audit=audit,
                 lang=lang, context=context, places=places.get(unit)))
             tick(f"white paper {unit}")
     if xlsx is not None:
