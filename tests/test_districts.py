@@ -119,7 +119,7 @@ def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
 
     res = fi.examples.load("fintech").build()
     paper = [p for p in publish_all(res, pdf=tmp_path / "pdf", store=tmp_path / "s.duckdb")
-             if p.name.startswith("San_Francisco_Bay_Area")][0]
+             if p.name.startswith("San_Francisco")][0]
     text = " ".join(" ".join(pg.extract_text().split()) for pg in pypdf.PdfReader(paper).pages)
     assert f"Counted from: records in {tmp_path / 's.duckdb'}, 2025." in text
     assert "San Mateo 10 3% 2 1.39" in text

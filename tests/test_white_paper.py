@@ -178,7 +178,7 @@ def test_papers_go_to_the_top_ten_plus_extra_cities(results, tmp_path):
     with pytest.raises(fi.FintechIndexError, match=r"'XXX' is not one of the cities"):
         paper_units(results, ["XXX"])
     assert paper_file_name(results, "SFO", "zh") == \
-        "San_Francisco_Bay_Area_white_paper_2025_zh.pdf"  # readable; code added on a clash
+        "San_Francisco_Bay_Area_white_paper_2025_zh.pdf"  # readable; codes added on a clash
 
 
 @pytest.mark.slow
