@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .panel import Panel
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
+FOCUS_OPT = typer.Option(None, help="tell the lead story from this city's point of view "
+                                     "(code or name)")
 
 
 def _print_error(e: FintechIndexError) -> None:
@@ -182,8 +184,7 @@ def build_cmd(
                                                 "...]): the data's units must be in it"),
     lang: str = typer.Option("en", help="language of the lead story and of the site's root "
                                         "(en, zh; the site is written in both)"),
-    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
-                                                "of view (code or name)"),
+    focus: str | None = FOCUS_OPT,
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .analysis import write_edition_report
@@ -437,8 +438,7 @@ def publish_cmd(
                                       "the top ten (codes, comma-separated: SHA,BJS)"),
     lang: str = typer.Option("en", help="language of the white papers and workbook and at "
                                         "the site's root (the site has both): en, zh"),
-    focus: str | None = typer.Option(None, help="tell the lead story from this city's point "
-                                                "of view (code or name)"),
+    focus: str | None = FOCUS_OPT,
 ) -> None:
     """Build an edition and write its report site, white papers and workbook."""
     from rich.progress import Progress
