@@ -782,3 +782,23 @@ def test_a_damaged_store_answers_503_never_500(tmp_path, store_bytes, seed):
         r = client.get(path)
         assert r.status_code in (200, 404, 503), (path, r.status_code, r.text)
         assert str(tmp_path) not in r.text
+
+
+def test_the_bundled_cities_table_catches_a_mistyped_city_in_the_fintech_data(tmp_path):
+    """The bundled cities.csv works as a --units table (its country_iso3 column was refused as
+    unknown [D23]), so 'SAH' typed for Shanghai in the fintech data is refused with the
+    suggestion instead of being ranked as a city of its own."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+    from fintech_index.examples import datasets_dir
+
+    folder = datasets_dir() / "fintech"
+    rows = (folder / "fintech.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    data = tmp_path / "data.csv"
+    data.write_text("".join("SAH" + r[3:] if r.startswith("SHA,") else r for r in rows),
+                    encoding="utf-8")
+    r = CliRunner().invoke(app, ["validate", str(folder / "fintech_2025.yaml"), str(data),
+                                 "--units", str(folder / "cities.csv")])
+    assert r.exit_code == 2, r.output
+    assert "[D24]" in r.output and "'SAH': did you mean 'SHA'?" in r.output

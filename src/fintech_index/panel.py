@@ -30,7 +30,7 @@ OBSERVED = np.uint8(1)
 IMPUTED = np.uint8(2)
 TREATED = np.uint8(4)
 
-UNIT_META = ("name", "name_zh", "country", "region", "level", "parent")
+UNIT_META = ("name", "name_zh", "country", "country_iso3", "region", "level", "parent")
 
 
 @dataclass(frozen=True, eq=False)
