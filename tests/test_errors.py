@@ -260,6 +260,11 @@ def _(tmp):
     fw_file(tmp, FLAT + "meta: 2025\n")
 
 
+@case("F27", "units_file: no such file 'cities.csv'")
+def _(tmp):
+    fw_file(tmp, FLAT + "units_file: cities.csv\n")
+
+
 @case("F25", "node 'i/a': from_records")
 def _(tmp):
     records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "

@@ -802,3 +802,23 @@ def test_the_bundled_cities_table_catches_a_mistyped_city_in_the_fintech_data(tm
                                  "--units", str(folder / "cities.csv")])
     assert r.exit_code == 2, r.output
     assert "[D24]" in r.output and "'SAH': did you mean 'SHA'?" in r.output
+
+
+def test_a_framework_declares_its_units_table_and_a_mistyped_city_is_refused(tmp_path):
+    """The bundled frameworks declare `units_file: cities.csv`: 'SAH' typed for Shanghai in
+    the data is refused with the suggestion even without --units (it was ranked as a city of
+    its own, with Shanghai imputed, without a word); the correct data still load."""
+    import fintech_index as fi
+    from fintech_index.examples import datasets_dir
+
+    folder = datasets_dir() / "fintech"
+    fw = fi.load_framework(folder / "fintech_2025.yaml")
+    assert fw.units_file == str(folder / "cities.csv")
+    assert "SHA" in fi.load_panel(folder / "fintech.csv", fw).unit_codes
+    rows = (folder / "fintech.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    data = tmp_path / "data.csv"
+    data.write_text("".join("SAH" + r[3:] if r.startswith("SHA,") else r for r in rows),
+                    encoding="utf-8")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(data, fw)
+    assert "D24" in info.value.codes and "'SAH': did you mean 'SHA'?" in str(info.value)

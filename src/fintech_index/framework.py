@@ -176,6 +176,7 @@ class Framework:
     meta: Mapping[str, Any] = field(default_factory=dict)
     groups: tuple[str, ...] = ()
     denominators: tuple[DenominatorSpec, ...] = ()
+    units_file: str | None = None  # the declared units table (``units_file:``), resolved
 
     @property
     def denominator_codes(self) -> tuple[str, ...]:
@@ -291,12 +292,15 @@ def _flatten_nested(raw: Any, src: str, parent: str | None, path: str,
     seen_ids.discard(id(raw))
 
 
-def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
-    """Validate a parsed YAML document into a Framework (errors name ``src``)."""
+def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = None
+                        ) -> Framework:
+    """Validate a parsed YAML document into a Framework (errors name ``src``; a relative
+    ``units_file`` is read from ``base``, the framework file's folder)."""
     if not isinstance(raw, dict):
         raise FrameworkError("F04", f"{src}: the top level must be a mapping with 'index:' (nested "
                                     "tree) or 'nodes:' (flat list with parents)")
-    allowed_top = {"name", "index", "nodes", "units", "meta", "groups", "denominators"}
+    allowed_top = {"name", "index", "nodes", "units", "units_file", "meta", "groups",
+                   "denominators"}
     unknown = sorted(set(raw) - allowed_top)
     if unknown:
         raise FrameworkError("F05", f"{src}: unknown top-level key(s) {unknown} "
@@ -421,7 +425,27 @@ def framework_from_dict(raw: Any, src: str = "<framework>") -> Framework:
     name, meta = _parse_name_and_meta(raw, src)
     return Framework(name=name or nodes[root].name, nodes=nodes, index=root,
                      indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
-                     source_file=src, meta=meta, groups=groups, denominators=denominators)
+                     source_file=src, meta=meta, groups=groups, denominators=denominators,
+                     units_file=_parse_units_file(raw.get("units_file"), src, base))
+
+
+def _parse_units_file(value: Any, src: str, base: Path | None) -> str | None:
+    """``units_file:`` names the units table the data's unit codes must come from (CSV or
+    Excel with a ``code`` column; a relative path is read beside the framework file), so a
+    mistyped code is refused with a suggestion instead of becoming a unit of its own."""
+    if value is None:
+        return None
+    accepted = ("give the path of a units table (CSV or Excel with a 'code' column), "
+                "relative to the framework file")
+    if not isinstance(value, str) or not value.strip():
+        raise FrameworkError("F27", f"{src}: units_file: {value!r} is not a path; {accepted}")
+    path = Path(value)
+    if not path.is_absolute():
+        path = (base or Path(".")) / path
+    if not path.is_file():
+        raise FrameworkError("F27", f"{src}: units_file: no such file '{value}' ({path}); "
+                                    f"{accepted}")
+    return str(path)
 
 
 def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
@@ -524,4 +548,4 @@ def load_framework(path: str | Path) -> Framework:
     """Read and validate a framework YAML file."""
     p = Path(path)
     raw = read_yaml(p, FrameworkError, "framework file", ("F01", "F02", "F03"))
-    return framework_from_dict(raw, p.name)
+    return framework_from_dict(raw, p.name, p.parent)

@@ -192,6 +192,8 @@ def panel_from_table(table: Table, framework: Framework, *,
                      units: str | Path | pd.DataFrame | None = None, source: str | None = None,
                      source_year: int | None = None) -> Panel:
     """A table already read (file rows numbered) into a Panel; see :func:`load_panel`."""
+    if units is None and framework.units_file is not None:
+        units = framework.units_file  # the framework's declared units table
     cols = [str(c).strip() for c in table.frame.columns]
     table.frame.columns = cols
     dup_cols = sorted({c for c in cols if cols.count(c) > 1})
