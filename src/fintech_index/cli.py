@@ -30,6 +30,9 @@ if TYPE_CHECKING:  # pragma: no cover
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 FOCUS_OPT = typer.Option(None, help="tell the lead story from this city's point of view "
                                      "(code or name)")
+SHEET_OPT = typer.Option(None, help="sheet of an Excel DATA file (default: the first)")
+UNITS_OPT = typer.Option(None, help="units table (code[, name, country, region, ...]): the "
+                                    "data's units must be in it")
 
 
 def _print_error(e: FintechIndexError) -> None:
@@ -122,12 +125,6 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
                   None)
 
 
-def _fmt(v: float, digits: int = 3) -> str:
-    from .publish import format as fmt
-
-    return fmt.rank(v) if digits == 0 else fmt.number(v, digits)
-
-
 def _change(frame_prev, unit: str, rank: float) -> str:
     from .publish import format as fmt
 
@@ -138,6 +135,8 @@ def _change(frame_prev, unit: str, rank: float) -> str:
 
 def print_ranking(results: Results, year: int | None, top: int,
                   previous_label: str | None = None) -> None:
+    from .publish import format as fmt
+
     frame = results.ranking(year)
     year = results.years[-1] if year is None else year
     earlier = [y for y in results.years if y < year]
@@ -154,11 +153,12 @@ def print_ranking(results: Results, year: int | None, top: int,
         table.add_column(f"{d} (rank)", justify="right")
     shown = frame[frame["rank"].notna()].head(top)
     for unit, row in shown.iterrows():
-        cells = [_fmt(row["rank"], 0)]
+        cells = [fmt.rank(row["rank"])]
         if frame_prev is not None:
             cells.append(_change(frame_prev, unit, row["rank"]))
-        cells += [f"{row['name']} ({unit})", _fmt(row["score"])]
-        cells += [f"{_fmt(row[f'{d}.score'])} ({_fmt(row[f'{d}.rank'], 0)})" for d in dims]
+        cells += [f"{row['name']} ({unit})", fmt.number(row["score"], 3)]
+        cells += [f"{fmt.number(row[f'{d}.score'], 3)} ({fmt.rank(row[f'{d}.rank'])})"
+                  for d in dims]
         table.add_row(*cells)
     console.print(table)
     unranked = int(frame["rank"].isna().sum())
@@ -178,10 +178,8 @@ def build_cmd(
     top: int = typer.Option(20, help="rows of the ranking printed"),
     example: str | None = typer.Option(None, "--example", "-e",
                                        help="build a bundled example instead (e.g. asem, hdi)"),
-    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
-                                                "first)"),
-    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
-                                                "...]): the data's units must be in it"),
+    sheet: str | None = SHEET_OPT,
+    units: Path | None = UNITS_OPT,
     lang: str = typer.Option("en", help="language of the lead story and of the site's root "
                                         "(en, zh; the site is written in both)"),
     focus: str | None = FOCUS_OPT,
@@ -569,10 +567,8 @@ def validate_cmd(
     framework: Path = typer.Argument(..., help="framework YAML"),
     data: Path = typer.Argument(..., help="data file: CSV, Excel or Parquet"),
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
-    sheet: str | None = typer.Option(None, help="sheet of an Excel DATA file (default: the "
-                                                "first)"),
-    units: Path | None = typer.Option(None, help="units table (code[, name, country, region, "
-                                                "...]): the data's units must be in it"),
+    sheet: str | None = SHEET_OPT,
+    units: Path | None = UNITS_OPT,
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
     from .framework import load_framework
@@ -634,6 +630,8 @@ def validate_examples_cmd() -> None:
 def print_regional_leads(path: Path, index: str) -> None:
     import pandas as pd
 
+    from .publish import format as fmt
+
     frame = pd.read_csv(path)
     if frame.empty or frame["group"].astype(str).eq("(none)").all():
         return
@@ -644,7 +642,7 @@ def print_regional_leads(path: Path, index: str) -> None:
         table.add_column(col, justify="left" if col == "region" else "right")
     for _, r in frame.iterrows():
         table.add_row(str(r["group"]), str(r["units"]), str(r[top_col]),
-                      *[_fmt(r[m], 1) for m in means])
+                      *[fmt.number(r[m], 1) for m in means])
     console.print(table)
 
 
