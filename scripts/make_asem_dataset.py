@@ -11,10 +11,10 @@ the repository or one of its parents (../shared/data from /work/main, ../../shar
 a worktree under /work/wt/).
 """
 
-import os
 import shutil
-import sys
 from pathlib import Path
+
+from shared_data import shared_data
 
 from fintech_index.coinr import convert_coinr
 from fintech_index.methodology import load_methodology
@@ -23,17 +23,6 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "asem"
 COPIES = OUT / "coinr"
 FILES = ("iData.csv", "iData_p.csv", "iMeta.csv")
-
-
-def shared_data() -> Path:
-    """The shared data folder (see the module docstring)."""
-    if os.environ.get("FINTECH_SHARED_DATA"):
-        return Path(os.environ["FINTECH_SHARED_DATA"])
-    for parent in HERE.parents:
-        candidate = parent / "shared" / "data"
-        if (candidate / "coinr_asem").is_dir():
-            return candidate
-    sys.exit("shared data not found: set FINTECH_SHARED_DATA to the folder holding coinr_asem/")
 
 
 def convert(idata: str, target: str, methodology: str) -> None:

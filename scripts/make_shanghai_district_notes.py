@@ -7,35 +7,23 @@ sub-district clusters), so the bundled file keeps each as a cited note: the valu
 stated, its date, scope and source. The numeric column of the shared file is left out on
 purpose: nothing downstream may compare these figures.
 
-Shared data is found at $FINTECH_INDEX_SHARED_DATA, else in the first ``shared/data``
+Shared data is found at $FINTECH_SHARED_DATA, else in the first ``shared/data``
 folder beside this repository or one of its parents.
 Run: python scripts/make_shanghai_district_notes.py
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+from shared_data import shared_data
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "fintech" / \
     "shanghai_district_notes.csv"
 COLUMNS = ["area", "area_level", "district", "as_of", "indicator", "value_as_stated",
            "scope_note", "source_outlet", "source_date", "source_url", "source_quality"]
-
-
-def shared_data() -> Path:
-    """The shared data folder: the environment variable, else walking up from here."""
-    env = os.environ.get("FINTECH_INDEX_SHARED_DATA")
-    if env:
-        return Path(env)
-    for parent in HERE.parents:
-        candidate = parent / "shared" / "data"
-        if candidate.is_dir():
-            return candidate
-    raise SystemExit("no shared/data folder found; set FINTECH_INDEX_SHARED_DATA")
 
 
 def main() -> None:

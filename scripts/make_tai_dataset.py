@@ -10,10 +10,10 @@ The framework, methodologies, published.csv and SOURCE.md are written by hand.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
+from shared_data import shared_data
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "src" / "fintech_index" / "datasets" / "tai"
@@ -24,22 +24,8 @@ COLUMNS = {"patents": "patents", "royalties": "royalties", "internet": "internet
            "university": "university"}
 
 
-def shared_tai_dir() -> Path:
-    """The shared TAI data folder: $FINTECH_SHARED_DATA/tai, or shared/data/tai found by
-    walking up from this script."""
-    env = os.environ.get("FINTECH_SHARED_DATA")
-    if env:
-        return Path(env) / "tai"
-    for parent in HERE.parents:
-        candidate = parent / "shared" / "data" / "tai"
-        if candidate.is_dir():
-            return candidate
-    raise SystemExit("shared/data/tai not found: set FINTECH_SHARED_DATA to the shared data "
-                     "folder")
-
-
 def main() -> None:
-    raw = pd.read_csv(shared_tai_dir() / TABLE_A2, dtype={"iso3": str})
+    raw = pd.read_csv(shared_data() / "tai" / TABLE_A2, dtype={"iso3": str})
     table = pd.DataFrame({"unit": raw["iso3"], "year": 2001, "name": raw["country"],
                           "country": raw["iso3"], "level": "country"})
     for src, code in COLUMNS.items():
