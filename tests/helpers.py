@@ -1,4 +1,7 @@
-"""Small frameworks and panels made in memory for tests (synthetic, never bundled)."""
+"""Small frameworks and panels made in memory for tests (synthetic, never bundled), and
+where the shared data are."""
+
+from pathlib import Path
 
 import numpy as np
 
@@ -26,3 +29,13 @@ def panel(fw, values, units=None, years=None):
     units = units or [f"u{i}" for i in range(values.shape[1])]
     years = years or list(range(2020, 2020 + values.shape[0]))
     return fi.panel_from_arrays(values, fw, units, years, source="synthetic")
+
+
+def shared_file(*parts: str) -> Path | None:
+    """A file of the shared data folder (``shared/data`` beside the checkout or one of its
+    parents, as scripts/shared_data.py looks for it), or None where it is absent (CI)."""
+    for parent in Path(__file__).resolve().parents:
+        p = parent.joinpath("shared", "data", *parts)
+        if p.exists():
+            return p
+    return None

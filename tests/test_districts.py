@@ -3,7 +3,6 @@ inside the Bay Area and New York), through the store, on the command line; Shang
 district statements as cited notes."""
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,6 +14,8 @@ from fintech_index import districts, records
 from fintech_index.cli import app
 from fintech_index.examples import datasets_dir
 from fintech_index.store import Store
+
+from .helpers import shared_file
 
 
 def test_location_quotient_by_hand():
@@ -85,22 +86,17 @@ def test_shanghai_statements_are_notes_without_comparable_numbers():
     assert districts.district_notes("NYC").empty
 
 
-def _shared_unicorns() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        p = parent / "shared" / "data" / "cbinsights-unicorns" / "unicorns_tidy.csv"
-        if p.exists():
-            return p
-    return None
+UNICORNS = shared_file("cbinsights-unicorns", "unicorns_tidy.csv")
 
 
-@pytest.mark.skipif(_shared_unicorns() is None, reason="the raw CB Insights lists are not "
+@pytest.mark.skipif(UNICORNS is None, reason="the raw CB Insights lists are not "
                     "bundled (licence); shared/data/cbinsights-unicorns is absent here")
 def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
     """The company rows ingested into a real DuckDB store, counted by SQL per HQ place:
     the same location quotients as the bundled per-place counts."""
     from fintech_index.examples.fintech import unicorn_records
 
-    recs = unicorn_records(_shared_unicorns(), datasets_dir() / "fintech" / "hq_city_metro.csv")
+    recs = unicorn_records(UNICORNS, datasets_dir() / "fintech" / "hq_city_metro.csv")
     recs = recs[recs["sector"].isin(districts.CB_INDUSTRIES)]
     with Store(tmp_path / "s.duckdb") as s:
         records.ingest(s, recs, "cb-unicorns")

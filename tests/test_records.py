@@ -1,7 +1,6 @@
 """Records in the store: loading with clear errors, indicators counted by SQL (hand-worked),
 currency conversion with its citation, districts, and the real unicorn lists."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -10,6 +9,8 @@ import fintech_index as fi
 from fintech_index import districts, records
 from fintech_index.examples import datasets_dir
 from fintech_index.store import Store
+
+from .helpers import shared_file
 
 # synthetic records: two cities, brokerages' fintech investment in CNY or USD
 RECORDS = """institution,unit,district,sector,year,amount,currency
@@ -113,11 +114,10 @@ def test_missing_rate_and_second_batch_are_refused(store):
         records.aggregate(store, fw)
 
 
-UNICORNS = Path(__file__).resolve().parents[2] / "shared" / "data" / "cbinsights-unicorns" \
-    / "unicorns_tidy.csv"
+UNICORNS = shared_file("cbinsights-unicorns", "unicorns_tidy.csv")
 
 
-@pytest.mark.skipif(not UNICORNS.exists(), reason="the raw CB Insights lists are not bundled "
+@pytest.mark.skipif(UNICORNS is None, reason="the raw CB Insights lists are not bundled "
                     "(licence); ../shared/data/cbinsights-unicorns is absent here")
 def test_unicorn_lists_as_records_give_the_bundled_counts(tmp_path):
     from fintech_index.examples.fintech import unicorn_records
