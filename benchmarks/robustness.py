@@ -779,18 +779,11 @@ def main() -> None:
     parser.add_argument("--csv", type=int, default=2_000, help="generated frames written")
     args = parser.parse_args()
     bounds()
-    if args.csv:
-        fuzz_csv_writers(args.csv)
-    if args.cli:
-        fuzz_cli(args.cli)
-    if args.web:
-        fuzz_web(args.web)
-    if args.fuzz:
-        fuzz(args.fuzz)
-    if args.atheris:
-        coverage_guided(args.atheris)
-    if args.trials:
-        interrupted_writes(args.trials)
+    for count, run in ((args.csv, fuzz_csv_writers), (args.cli, fuzz_cli), (args.web, fuzz_web),
+                       (args.fuzz, fuzz), (args.atheris, coverage_guided),
+                       (args.trials, interrupted_writes)):
+        if count:  # 0 skips that part
+            run(count)
 
 
 if __name__ == "__main__":
