@@ -745,27 +745,25 @@ def bounds() -> None:
     bomb = "\n".join(lines) + ("\nindex: {code: i, children: [{code: a, from_records: "
                                "{agg: count, sector: *a8}}, {code: b}]}\n")
     (tmp / "bomb.yaml").write_text(bomb)
-    t = time.perf_counter()
-    try:
-        fi.load_framework(tmp / "bomb.yaml")
-        outcome = "accepted"
-    except fi.FintechIndexError as e:
-        outcome = f"refused [{e.code}]"
-    took = time.perf_counter() - t
-    print(f"bounds: a {len(bomb)}-byte framework standing for 10^9 values: {outcome} in "
-          f"{took * 1000:.0f} ms")
+
+    def outcome(load) -> str:
+        """'accepted' or 'refused [code]', and in how many ms."""
+        t = time.perf_counter()
+        try:
+            load()
+            said = "accepted"
+        except fi.FintechIndexError as e:
+            said = f"refused [{e.code}]"
+        return f"{said} in {(time.perf_counter() - t) * 1000:.0f} ms"
+
+    print(f"bounds: a {len(bomb)}-byte framework standing for 10^9 values: "
+          f"{outcome(lambda: fi.load_framework(tmp / 'bomb.yaml'))}")
     from fintech_index.audit.engine import Engine, UncertaintySpec
     from fintech_index.audit.uncertainty import uncertainty
     ex = fi.examples.load("asem")
-    t = time.perf_counter()
-    try:
-        uncertainty(Engine(ex.framework, ex.panel, ex.methodology,
-                           UncertaintySpec.model_validate({"n": 30_000_000})))
-        outcome = "accepted"
-    except fi.FintechIndexError as e:
-        outcome = f"refused [{e.code}]"
-    print(f"  uncertainty n = 30,000,000 on ASEM (51 units): {outcome} in "
-          f"{(time.perf_counter() - t) * 1000:.0f} ms; peak memory of this process "
+    said = outcome(lambda: uncertainty(Engine(
+        ex.framework, ex.panel, ex.methodology, UncertaintySpec.model_validate({"n": 30_000_000}))))
+    print(f"  uncertainty n = 30,000,000 on ASEM (51 units): {said}; peak memory of this process "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
@@ -779,18 +777,11 @@ def main() -> None:
     parser.add_argument("--csv", type=int, default=2_000, help="generated frames written")
     args = parser.parse_args()
     bounds()
-    if args.csv:
-        fuzz_csv_writers(args.csv)
-    if args.cli:
-        fuzz_cli(args.cli)
-    if args.web:
-        fuzz_web(args.web)
-    if args.fuzz:
-        fuzz(args.fuzz)
-    if args.atheris:
-        coverage_guided(args.atheris)
-    if args.trials:
-        interrupted_writes(args.trials)
+    for count, run in ((args.csv, fuzz_csv_writers), (args.cli, fuzz_cli), (args.web, fuzz_web),
+                       (args.fuzz, fuzz), (args.atheris, coverage_guided),
+                       (args.trials, interrupted_writes)):
+        if count:  # 0 skips that part
+            run(count)
 
 
 if __name__ == "__main__":

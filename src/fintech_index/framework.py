@@ -409,22 +409,13 @@ def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = 
             from_records=spec.from_records, description=spec.description,
             name_zh=spec.name_zh, ordinal=spec.ordinal,
         )
-    # depth-first order keeps the YAML's order of indicators; aggregates come out bottom-up
-    indicators: list[str] = []
-    aggregates: list[str] = []
-
-    def walk(code: str) -> None:
-        for k in children[code]:
-            walk(k)
-        (indicators if nodes[code].is_indicator else aggregates).append(code)
-
-    walk(root)
+    indicators, aggregates = _build_order(nodes, root)
     units = _parse_units(raw.get("units"), src)
     groups = _parse_groups(raw.get("groups"), src)
     denominators = _parse_denominators(raw.get("denominators"), src, nodes)
     name, meta = _parse_name_and_meta(raw, src)
     return Framework(name=name or nodes[root].name, nodes=nodes, index=root,
-                     indicators=tuple(indicators), aggregates=tuple(aggregates), units=units,
+                     indicators=indicators, aggregates=aggregates, units=units,
                      source_file=src, meta=meta, groups=groups, denominators=denominators,
                      units_file=_parse_units_file(raw.get("units_file"), src, base))
 
@@ -462,6 +453,15 @@ def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
         if f.get("ordinal") is not None:
             f["ordinal"] = OrdinalSpec.model_validate(f["ordinal"])
         nodes[code] = Node(**f)
+    indicators, aggregates = _build_order(nodes, raw["index"])
+    return Framework(name=name or nodes[raw["index"]].name, nodes=nodes, index=raw["index"],
+                     indicators=indicators, aggregates=aggregates, source_file=source)
+
+
+def _build_order(nodes: Mapping[str, Node], root: str
+                 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Indicators and aggregates in build order: depth-first keeps the YAML's order of
+    indicators; aggregates come out bottom-up."""
     indicators: list[str] = []
     aggregates: list[str] = []
 
@@ -470,10 +470,8 @@ def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,
             walk(k)
         (indicators if nodes[code].is_indicator else aggregates).append(code)
 
-    walk(raw["index"])
-    return Framework(name=name or nodes[raw["index"]].name, nodes=nodes, index=raw["index"],
-                     indicators=tuple(indicators), aggregates=tuple(aggregates),
-                     source_file=source)
+    walk(root)
+    return tuple(indicators), tuple(aggregates)
 
 
 def _parse_groups(raw: Any, src: str) -> tuple[str, ...]:

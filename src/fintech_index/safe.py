@@ -66,13 +66,22 @@ def file_segments(names: Iterable[str], *, what: str = "name") -> dict[str, str]
     return out
 
 
+# ---------------------------------------------------------------- control characters
+
+CONTROL_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # control, format, line and paragraph separators
+
+
+def is_control(c: str) -> bool:
+    """Whether the character ``c`` is a control or format character or a line break (ESC,
+    bell, tab, newline, bidirectional overrides, U+2028): nothing meant to be seen."""
+    return unicodedata.category(c) in CONTROL_CATEGORIES
+
+
 # ---------------------------------------------------------------- Typst
 
 def _one_line(text: str) -> str:
     """Line breaks, tabs and other control or format characters as single spaces."""
-    return " ".join("".join(
-        " " if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") else c
-        for c in text).split())
+    return " ".join("".join(" " if is_control(c) else c for c in text).split())
 
 
 def typst_text(text: object) -> str:
@@ -107,7 +116,7 @@ def visible(text: object, *, keep: str = "") -> str:
     ``\\x1b``, so nothing the user typed can move the cursor, recolour or hide output.
     Characters in ``keep`` (e.g. ``"\\n"`` for a multi-line message) are left as they are."""
     return "".join(c.encode("unicode_escape").decode("ascii")
-                   if c not in keep and unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")
+                   if c not in keep and is_control(c)
                    else c for c in str(text))
 
 

@@ -26,6 +26,7 @@ from . import __version__
 from .build import Results
 from .errors import StoreError, one_line
 from .panel import Panel
+from .safe import is_control
 
 DEFAULT_PATH = Path("fintech-index.duckdb")
 
@@ -329,10 +330,7 @@ def check_edition_name(name: str) -> None:
     app's routes and file names split there), or a control or format character (line
     breaks, ANSI escapes, bidirectional overrides). Letters of any script, digits, spaces
     and other punctuation are fine."""
-    import unicodedata
-
-    bad = sorted({c for c in name if c in "/\\" or unicodedata.category(c) in
-                  ("Cc", "Cf", "Zl", "Zp")})
+    bad = sorted({c for c in name if c in "/\\" or is_control(c)})
     if not name.strip() or len(name) > EDITION_NAME_MAX or name in (".", "..") or bad:
         raise StoreError("S68", f"edition name {name!r}: use 1 to {EDITION_NAME_MAX} "
                                 "characters without '/', '\\', line breaks or control "

@@ -45,35 +45,36 @@ def yaml_extent(text: str) -> tuple[int, int]:
     sizes: dict[str, int] = {}
     open_: list[list] = []  # [anchor, nodes so far] per open collection
     depth = deepest = 0
-    total = 0
+    seen = 0  # nodes met so far, aliases expanded (a collection counts 1 at its start)
 
-    def add(k: int) -> None:
-        nonlocal total
+    def into_parent(k: int) -> None:
         if open_:
             open_[-1][1] += k
-        else:
-            total += k
 
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.ScalarEvent):
             if event.anchor:
                 sizes[event.anchor] = 1
-            add(1)
+            seen += 1
+            into_parent(1)
         elif isinstance(event, yaml.AliasEvent):
-            add(sizes.get(event.anchor, 1))
+            k = sizes.get(event.anchor, 1)
+            seen += k
+            into_parent(k)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             open_.append([event.anchor, 1])
+            seen += 1
             depth += 1
             deepest = max(deepest, depth)
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            anchor, n = open_.pop()
+            anchor, n = open_.pop()  # already in seen, node by node
             depth -= 1
             if anchor:
                 sizes[anchor] = n
-            add(n)
-        if total + sum(n for _, n in open_) > MAX_YAML_NODES:
-            return total + sum(n for _, n in open_), deepest
-    return total, deepest
+            into_parent(n)
+        if seen > MAX_YAML_NODES:
+            return seen, deepest
+    return seen, deepest
 
 
 def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
