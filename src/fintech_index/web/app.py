@@ -41,11 +41,9 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over {MAX_BODY} bytes")
 
 
-class BodyLimit:
-    """Pure ASGI middleware: a body over MAX_BODY bytes gets 413. A declared
-    Content-Length is refused before anything is read; a chunked body (no length) is
-    counted as it arrives and refused at the first message past the limit, so at most
-    MAX_BODY plus one chunk is ever held (Content-Length alone let a chunked 200 MB in)."""
+class _HttpMiddleware:
+    """Pure ASGI middleware that passes everything but HTTP (lifespan, websockets) straight
+    on and hands HTTP requests to ``http``."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -53,7 +51,20 @@ class BodyLimit:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        else:
+            await self.http(scope, receive, send)
+
+    async def http(self, scope, receive, send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(_HttpMiddleware):
+    """Pure ASGI middleware: a body over MAX_BODY bytes gets 413. A declared
+    Content-Length is refused before anything is read; a chunked body (no length) is
+    counted as it arrives and refused at the first message past the limit, so at most
+    MAX_BODY plus one chunk is ever held (Content-Length alone let a chunked 200 MB in)."""
+
+    async def http(self, scope, receive, send) -> None:
         size = dict(scope.get("headers") or []).get(b"content-length")
         if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
             await _too_large(scope, receive, send)
@@ -111,17 +122,10 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
+class SecurityHeaders(_HttpMiddleware):
     """Pure ASGI middleware adding SECURITY_HEADERS to every response (errors included)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope, receive, send) -> None:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
