@@ -24,7 +24,9 @@ from ..errors import FintechIndexError
 from ..store import Store
 from .reweight import Reweighting, WeightsRefused
 
-PAGE = Path(__file__).with_name("static") / "index.html"
+# read once: the CSP hashes below are of this text, so serving a re-read file could be
+# blocked by them anyway
+PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
 ERRORS = {400: {"description": "a body that cannot be parsed"},
           404: {"description": "no such edition, node, unit or year"},
           413: {"description": "request body too large"},
@@ -102,8 +104,7 @@ async def _too_large(scope, receive, send) -> None:
 def _inline_hashes(tag: str) -> str:
     """CSP sources for the page's own inline <script> or <style> blocks: 'sha256-...' of
     each, so the page runs and nothing injected does (CSP Level 2 hash sources)."""
-    text = PAGE.read_text(encoding="utf-8")
-    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", text, flags=re.DOTALL)
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", PAGE, flags=re.DOTALL)
     return " ".join("'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()
                                                    ).decode("ascii") + "'" for b in blocks)
 
@@ -231,7 +232,7 @@ def create_app(store_path: str | Path) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        return PAGE.read_text(encoding="utf-8")
+        return PAGE
 
     @app.get("/api/editions", responses=ERRORS)
     async def editions() -> list[dict]:
