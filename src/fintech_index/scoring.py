@@ -117,7 +117,7 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         slot += len(kids)
         used[code] = w
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            y = kernel.apply(where, children, w, **choice.params)
+            y = agg(children, w)
         if strict:
             _refuse_lost_values(fw, panel, code, choice, children, y)
         if code in meth.round:

@@ -24,7 +24,9 @@ from ..errors import FintechIndexError
 from ..store import Store
 from .reweight import Reweighting, WeightsRefused
 
-PAGE = Path(__file__).with_name("static") / "index.html"
+# read once: the CSP hashes below are of this text, so serving a re-read file could be
+# blocked by them anyway
+PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
 ERRORS = {400: {"description": "a body that cannot be parsed"},
           404: {"description": "no such edition, node, unit or year"},
           413: {"description": "request body too large"},
@@ -41,11 +43,9 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"request body over {MAX_BODY} bytes")
 
 
-class BodyLimit:
-    """Pure ASGI middleware: a body over MAX_BODY bytes gets 413. A declared
-    Content-Length is refused before anything is read; a chunked body (no length) is
-    counted as it arrives and refused at the first message past the limit, so at most
-    MAX_BODY plus one chunk is ever held (Content-Length alone let a chunked 200 MB in)."""
+class _HttpMiddleware:
+    """Pure ASGI middleware that passes everything but HTTP (lifespan, websockets) straight
+    on and hands HTTP requests to ``http``."""
 
     def __init__(self, app) -> None:
         self.app = app
@@ -53,7 +53,20 @@ class BodyLimit:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
+        else:
+            await self.http(scope, receive, send)
+
+    async def http(self, scope, receive, send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(_HttpMiddleware):
+    """Pure ASGI middleware: a body over MAX_BODY bytes gets 413. A declared
+    Content-Length is refused before anything is read; a chunked body (no length) is
+    counted as it arrives and refused at the first message past the limit, so at most
+    MAX_BODY plus one chunk is ever held (Content-Length alone let a chunked 200 MB in)."""
+
+    async def http(self, scope, receive, send) -> None:
         size = dict(scope.get("headers") or []).get(b"content-length")
         if size is not None and (not size.isdigit() or int(size) > MAX_BODY):
             await _too_large(scope, receive, send)
@@ -91,8 +104,7 @@ async def _too_large(scope, receive, send) -> None:
 def _inline_hashes(tag: str) -> str:
     """CSP sources for the page's own inline <script> or <style> blocks: 'sha256-...' of
     each, so the page runs and nothing injected does (CSP Level 2 hash sources)."""
-    text = PAGE.read_text(encoding="utf-8")
-    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", text, flags=re.DOTALL)
+    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", PAGE, flags=re.DOTALL)
     return " ".join("'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()
                                                    ).decode("ascii") + "'" for b in blocks)
 
@@ -111,17 +123,10 @@ SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeaders:
+class SecurityHeaders(_HttpMiddleware):
     """Pure ASGI middleware adding SECURITY_HEADERS to every response (errors included)."""
 
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
+    async def http(self, scope, receive, send) -> None:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
@@ -227,7 +232,7 @@ def create_app(store_path: str | Path) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
-        return PAGE.read_text(encoding="utf-8")
+        return PAGE
 
     @app.get("/api/editions", responses=ERRORS)
     async def editions() -> list[dict]:

@@ -5,6 +5,7 @@ the nominal weights give the published scores and ranks bit for bit."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -48,10 +49,11 @@ class Reweighting:
                                   source="published edition", meta=meta)
         return cls(fw, panel, meth, scores)
 
-    @property
-    def weighted_nodes(self) -> list[str]:
+    @cached_property
+    def weighted_nodes(self) -> tuple[str, ...]:
         """Nodes whose weight can be changed: every aggregate below the index, top down in
-        the framework's order (a dimension, then its pillars)."""
+        the framework's order (a dimension, then its pillars). Walked once per edition (the
+        instance is cached by the app), not on each of the five uses in every request."""
         fw = self.framework
         out: list[str] = []
 
@@ -62,7 +64,7 @@ class Reweighting:
                     walk(k)
 
         walk(fw.index)
-        return out
+        return tuple(out)
 
     def multipliers(self, weights: dict[str, float]) -> np.ndarray:
         """One multiplier per weight slot: new weight / framework weight (1.0 where a node
