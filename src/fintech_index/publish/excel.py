@@ -27,7 +27,7 @@ from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
 from .i18n import check_lang, node_name, text, unit_name
-from .provenance import methodology_rows, value_table
+from .provenance import methodology_rows, top_down, value_table
 
 __all__ = ["neutralise", "write_workbook"]
 
@@ -128,12 +128,6 @@ def _shown(v, kind: str) -> str:
     return str(v)
 
 
-def _top_down(fw) -> list[str]:
-    def walk(code: str) -> list[str]:
-        return [code] + [c for k in fw.nodes[code].children for c in walk(k)]
-    return walk(fw.index)
-
-
 def _node_name(fw, code: str, lang: str) -> str:
     return node_name(fw, code, lang)
 
@@ -166,7 +160,7 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
             fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))
     for j, (h, _) in enumerate(fixed):
         sheet.merge_range(0, j, 1, j, h, bk.header)
-    nodes = [c for c in _top_down(fw) if c != fw.index]
+    nodes = [c for c, depth in top_down(fw) if depth > 0]
     start = len(fixed)
     for k, code in enumerate(nodes):
         j = start + 2 * k

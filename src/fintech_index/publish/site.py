@@ -38,6 +38,7 @@ from ..panel import IMPUTED
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
+from .provenance import top_down
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -138,7 +139,8 @@ class Site:
         self.rank = {u: dict(zip(self.cur.ranks.columns, row, strict=True))
                      for u, row in zip(self.cur.ranks.index,
                                        self.cur.ranks.to_numpy().tolist(), strict=True)}
-        self.aggregates = self._aggregates_top_down(self.fw.index)[1:]
+        self.aggregates = [c for c, depth in top_down(self.fw)
+                           if depth > 0 and not self.fw.nodes[c].is_indicator]
         self.top_mean = {n: float(np.mean([self.score[u][n] for u in self.top_units]))
                          for n in self.aggregates}
         self.history = {u: [[e.ranks.at[u, n] if u in e.ranks.index else float("nan")
@@ -301,13 +303,6 @@ class Site:
         page = Page(lang, "rankings.html", self.langs)
         return self.render("rankings.html", page, t["title_dimensions"].format(
             year=self.cur.year), tables=tables, prev_year=self.prev.year if self.prev else None)
-
-    def _aggregates_top_down(self, code: str) -> list[str]:
-        out = [code]
-        for child in self.fw.nodes[code].children:
-            if not self.fw.nodes[child].is_indicator:
-                out += self._aggregates_top_down(child)
-        return out
 
     def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
         """Rows of the city's tree: every node below the index, parents first."""
