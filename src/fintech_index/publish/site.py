@@ -38,7 +38,7 @@ from ..panel import IMPUTED
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
-from .provenance import top_down
+from .provenance import top_down, value_table
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -153,6 +153,11 @@ class Site:
                              for kind, frame in (("strengths", p.strengths),
                                                  ("weaknesses", p.weaknesses))}
                          for u, p in self.profiles.items()}
+        # each raw value with its provenance (unit -> indicator -> a row of value_table),
+        # the same table the white papers and the workbook read
+        self.values: dict[str, dict[str, dict]] = {}
+        for row in value_table(results).to_dict("records"):
+            self.values.setdefault(row["unit"], {})[row["indicator"]] = row
         self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
 
     # ------------------------------------------------------------------ shared pieces
@@ -306,10 +311,7 @@ class Site:
 
     def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
         """Rows of the city's tree: every node below the index, parents first."""
-        res, fw, u = self.results, self.fw, self.results.units.index(unit)
-        panel, flags = res.panel, res.flags[self.y, u]
-        imputed = (res.prepared.datasets.get("imputed") if res.prepared is not None else None)
-        sources = np.array(list(panel.sources) + [None], dtype=object)
+        res, fw, values = self.results, self.fw, self.values[unit]
         rows = []
 
         def walk(code: str, depth: int) -> None:
@@ -320,19 +322,17 @@ class Site:
                    "value": None, "unit": "", "source": "", "source_year": None,
                    "imputed": None, "country": n.figure_level == "country"}
             if n.is_indicator:
-                i = fw.indicators.index(code)
-                v = panel.values[self.y, u, i]
+                v = values[code]
                 row["unit"] = unit_for_value(fw, code, lang)
-                if flags[i] & IMPUTED:
+                if v["imputed"]:
                     choice = res.methodology.impute.resolve(code, n.level)
                     row["imputed"] = fmt.choice(choice.method, choice.params)
-                    row["value"] = imputed[self.y, u, i] if imputed is not None else v
+                    row["value"] = v["value_used"]
                 else:
-                    row["value"] = v
-                    sid = panel.source_id[self.y, u, i]
-                    row["source"] = sources[sid] if sid >= 0 else ""
-                    sy = panel.source_year[self.y, u, i]
-                    row["source_year"] = int(sy) if sy > 0 else None
+                    row["value"] = v["value"]
+                    row["source"] = "" if fmt.is_missing(v["source"]) else v["source"]
+                    sy = v["source_year"]
+                    row["source_year"] = None if fmt.is_missing(sy) else int(sy)
             rows.append(row)
             for child in n.children:
                 walk(child, depth + 1)
