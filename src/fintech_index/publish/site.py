@@ -34,7 +34,6 @@ from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..analysis.sentences import edition_facts
 from ..build import Results
-from ..panel import IMPUTED
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
@@ -128,7 +127,6 @@ class Site:
         # the file of each city's page (city/<file>.html): a unit code is user data
         self.files = file_segments(self.ranked, what="unit")
         self.top_units = self.ranked[:top]
-        self.y = len(results.years) - 1
         known = {e.year: e for e in (self.cur, self.prev) if e is not None}
         self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
         self._changes_by: dict[tuple[str, str], float] | None = None
@@ -181,6 +179,12 @@ class Site:
             self._changes_by = {(u, n): float(c) for u, n, c in
                                 zip(t["unit"], t["node"], t["rank_change"], strict=True)}
         return self._changes_by
+
+    def imputed_by(self, indicator: str) -> str:
+        """The imputation method and parameters the methodology gives ``indicator``."""
+        c = self.results.methodology.impute.resolve(indicator,
+                                                    self.fw.nodes[indicator].level)
+        return fmt.choice(c.method, c.params)
 
     def interval(self, unit: str) -> dict | None:
         a = self.audit
@@ -311,7 +315,7 @@ class Site:
 
     def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
         """Rows of the city's tree: every node below the index, parents first."""
-        res, fw, values = self.results, self.fw, self.values[unit]
+        fw, values = self.fw, self.values[unit]
         rows = []
 
         def walk(code: str, depth: int) -> None:
@@ -325,8 +329,7 @@ class Site:
                 v = values[code]
                 row["unit"] = unit_for_value(fw, code, lang)
                 if v["imputed"]:
-                    choice = res.methodology.impute.resolve(code, n.level)
-                    row["imputed"] = fmt.choice(choice.method, choice.params)
+                    row["imputed"] = self.imputed_by(code)
                     row["value"] = v["value_used"]
                 else:
                     row["value"] = v["value"]
@@ -406,13 +409,11 @@ class Site:
                        "unit": unit_of(self.fw, c, lang),
                        "source": self.fw.nodes[c].source or ""}
                       for c in self.fw.indicators]
-        flags = self.results.flags[self.y]
         units, _ = self.names(lang)
-        imputed = [{"unit": units[self.results.units[u]], "code": self.fw.indicators[k],
-                    "indicator": nodes[self.fw.indicators[k]],
-                    "method": fmt.choice(*(lambda c: (c.method, c.params))(
-                        meth.impute.resolve(self.fw.indicators[k], 1)))}
-                   for u, k in np.argwhere(flags & IMPUTED)] if meth.impute else []
+        imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
+                    "method": self.imputed_by(c)}
+                   for u in self.results.units for c in self.fw.indicators
+                   if self.values[u][c]["imputed"]] if meth.impute else []
         page = Page(lang, "methodology.html", self.langs)
         return self.render("methodology.html", page, t["title_methodology"],
                            hash=meth.hash[:16], choices=choices, indicators=indicators,
