@@ -27,7 +27,7 @@ from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
 from .i18n import check_lang, node_name, text, unit_name
-from .provenance import methodology_rows, top_down, value_table
+from .provenance import methodology_rows, p_top_column, top_down, value_table
 
 __all__ = ["neutralise", "write_workbook"]
 
@@ -152,9 +152,9 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
              (text("wb_city", lang), "text"), (text("wb_score", lang), "score")]
     if changes is not None:
         fixed.append((text("wb_change", lang), "change"))
-    top_col = None
+    p_top = p_top_column(audit)
+    top_col = p_top[0] if p_top else None
     if audit is not None:
-        top_col = next((c for c in audit.columns if c.startswith("p_top")), None)
         fixed += [(text("wb_p05", lang), "rank"), (text("wb_p95", lang), "rank")]
         if top_col:
             fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))

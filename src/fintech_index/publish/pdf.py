@@ -31,7 +31,7 @@ from ..analysis.profiles import profile
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
-from .provenance import methodology_rows, top_down, value_table
+from .provenance import methodology_rows, p_top_column, top_down, value_table
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
@@ -71,11 +71,11 @@ def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
     if audit is None or unit not in audit.index:
         return None
     row = audit.loc[unit]
-    top = next((c for c in audit.columns if c.startswith("p_top")), None)
+    top = p_top_column(audit)
     return {"lo": round(row["rank_p05"]), "hi": round(row["rank_p95"]),
             "median": round(row["median_rank"]) if "median_rank" in row else None,
-            "p_top": float(row[top]) if top else None,
-            "top": int(top[5:]) if top else 10}
+            "p_top": float(row[top[0]]) if top else None,
+            "top": top[1] if top else 10}
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,13 @@ def top_down(fw) -> list[tuple[str, int]]:
     return out
 
 
+def p_top_column(audit: pd.DataFrame | None) -> tuple[str, int] | None:
+    """The uncertainty summary's first ``p_top<N>`` column and its N (None: no audit, or
+    no such column)."""
+    cols = [c for c in (audit.columns if audit is not None else []) if c.startswith("p_top")]
+    return (cols[0], int(cols[0][5:])) if cols else None
+
+
 def imputation_method(results: Results, indicator: str) -> str:
     """The imputation method the methodology gives ``indicator`` (by node, level, default)."""
     stage = results.methodology.impute

@@ -37,7 +37,7 @@ from ..build import Results
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
-from .provenance import top_down, value_table
+from .provenance import p_top_column, top_down, value_table
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -190,9 +190,9 @@ class Site:
         a = self.audit
         if a is None or unit not in a.index:
             return None
-        p_col = next((c for c in a.columns if c.startswith("p_top")), None)
+        p_col = p_top_column(a)
         return {"lo": a.at[unit, "rank_p05"], "hi": a.at[unit, "rank_p95"],
-                "p": a.at[unit, p_col] if p_col else float("nan")}
+                "p": a.at[unit, p_col[0]] if p_col else float("nan")}
 
     def audit_note(self, lang: str) -> str | None:
         a = self.audit
@@ -207,9 +207,8 @@ class Site:
 
     @property
     def audit_top(self) -> int:
-        cols = [c for c in (self.audit.columns if self.audit is not None else [])
-                if c.startswith("p_top")]
-        return int(cols[0][5:]) if cols else self.top
+        p_col = p_top_column(self.audit)
+        return p_col[1] if p_col else self.top
 
     def render(self, template: str, page: Page, title: str, **context) -> Path:
         t = strings(page.lang)
