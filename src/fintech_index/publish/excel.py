@@ -27,7 +27,7 @@ from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
 from .i18n import check_lang, node_name, text, unit_name
-from .provenance import methodology_rows, value_table
+from .provenance import methodology_rows, p_top_column, top_down, value_table
 
 __all__ = ["neutralise", "write_workbook"]
 
@@ -128,12 +128,6 @@ def _shown(v, kind: str) -> str:
     return str(v)
 
 
-def _top_down(fw) -> list[str]:
-    def walk(code: str) -> list[str]:
-        return [code] + [c for k in fw.nodes[code].children for c in walk(k)]
-    return walk(fw.index)
-
-
 def _node_name(fw, code: str, lang: str) -> str:
     return node_name(fw, code, lang)
 
@@ -158,15 +152,15 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
              (text("wb_city", lang), "text"), (text("wb_score", lang), "score")]
     if changes is not None:
         fixed.append((text("wb_change", lang), "change"))
-    top_col = None
+    p_top = p_top_column(audit)
+    top_col = p_top[0] if p_top else None
     if audit is not None:
-        top_col = next((c for c in audit.columns if c.startswith("p_top")), None)
         fixed += [(text("wb_p05", lang), "rank"), (text("wb_p95", lang), "rank")]
         if top_col:
             fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))
     for j, (h, _) in enumerate(fixed):
         sheet.merge_range(0, j, 1, j, h, bk.header)
-    nodes = [c for c in _top_down(fw) if c != fw.index]
+    nodes = [c for c, depth in top_down(fw) if depth > 0]
     start = len(fixed)
     for k, code in enumerate(nodes):
         j = start + 2 * k

@@ -31,7 +31,7 @@ from ..analysis.profiles import profile
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
-from .provenance import methodology_rows, value_table
+from .provenance import methodology_rows, p_top_column, top_down, value_table
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
@@ -67,23 +67,15 @@ def _pct(v, lang: str) -> str:
     return F.percent(v, 0, lang, missing="-")
 
 
-def _tree(fw, code: str, depth: int = 0) -> list[tuple[str, int]]:
-    """Every node under ``code`` with its depth, each parent before its children."""
-    out = [(code, depth)]
-    for child in fw.nodes[code].children:
-        out += _tree(fw, child, depth + 1)
-    return out
-
-
 def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
     if audit is None or unit not in audit.index:
         return None
     row = audit.loc[unit]
-    top = next((c for c in audit.columns if c.startswith("p_top")), None)
+    top = p_top_column(audit)
     return {"lo": round(row["rank_p05"]), "hi": round(row["rank_p95"]),
             "median": round(row["median_rank"]) if "median_rank" in row else None,
-            "p_top": float(row[top]) if top else None,
-            "top": int(top[5:]) if top else 10}
+            "p_top": float(row[top[0]]) if top else None,
+            "top": top[1] if top else 10}
 
 
 @dataclass(frozen=True)
@@ -191,7 +183,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     # ---- dimensions chart: the city, the top-ten mean, its peers' mean
     peers = list(pr.peers)
     rows = []
-    for code, depth in _tree(fw, fw.index):
+    for code, depth in top_down(fw):
         if depth == 0 or fw.nodes[code].is_indicator:
             continue
         mine = float(cur.scores.at[unit, code])
@@ -208,7 +200,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
 
     # ---- the ranking tree with raw values
     tree_rows = []
-    for code, depth in _tree(fw, fw.index):
+    for code, depth in top_down(fw):
         node = fw.nodes[code]
         raw = raw_of(code) if node.is_indicator else None
         level = (t(f"level_{raw['level']}") if raw and f"wp_level_{raw['level']}" in LEVELS

@@ -15,6 +15,28 @@ STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "agg
           "round", "rank")
 
 
+def top_down(fw) -> list[tuple[str, int]]:
+    """Every node of the framework with its depth below the index (0), each parent before
+    its children, children in the framework's order: the order the site, the papers and
+    the workbook list the tree in."""
+    out: list[tuple[str, int]] = []
+
+    def walk(code: str, depth: int) -> None:
+        out.append((code, depth))
+        for child in fw.nodes[code].children:
+            walk(child, depth + 1)
+
+    walk(fw.index, 0)
+    return out
+
+
+def p_top_column(audit: pd.DataFrame | None) -> tuple[str, int] | None:
+    """The uncertainty summary's first ``p_top<N>`` column and its N (None: no audit, or
+    no such column)."""
+    cols = [c for c in (audit.columns if audit is not None else []) if c.startswith("p_top")]
+    return (cols[0], int(cols[0][5:])) if cols else None
+
+
 def imputation_method(results: Results, indicator: str) -> str:
     """The imputation method the methodology gives ``indicator`` (by node, level, default)."""
     stage = results.methodology.impute

@@ -34,10 +34,10 @@ from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..analysis.sentences import edition_facts
 from ..build import Results
-from ..panel import IMPUTED
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
+from .provenance import p_top_column, top_down, value_table
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -127,7 +127,6 @@ class Site:
         # the file of each city's page (city/<file>.html): a unit code is user data
         self.files = file_segments(self.ranked, what="unit")
         self.top_units = self.ranked[:top]
-        self.y = len(results.years) - 1
         known = {e.year: e for e in (self.cur, self.prev) if e is not None}
         self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
         self._changes_by: dict[tuple[str, str], float] | None = None
@@ -138,7 +137,8 @@ class Site:
         self.rank = {u: dict(zip(self.cur.ranks.columns, row, strict=True))
                      for u, row in zip(self.cur.ranks.index,
                                        self.cur.ranks.to_numpy().tolist(), strict=True)}
-        self.aggregates = self._aggregates_top_down(self.fw.index)[1:]
+        self.aggregates = [c for c, depth in top_down(self.fw)
+                           if depth > 0 and not self.fw.nodes[c].is_indicator]
         self.top_mean = {n: float(np.mean([self.score[u][n] for u in self.top_units]))
                          for n in self.aggregates}
         self.history = {u: [[e.ranks.at[u, n] if u in e.ranks.index else float("nan")
@@ -151,6 +151,11 @@ class Site:
                              for kind, frame in (("strengths", p.strengths),
                                                  ("weaknesses", p.weaknesses))}
                          for u, p in self.profiles.items()}
+        # each raw value with its provenance (unit -> indicator -> a row of value_table),
+        # the same table the white papers and the workbook read
+        self.values: dict[str, dict[str, dict]] = {}
+        for row in value_table(results).to_dict("records"):
+            self.values.setdefault(row["unit"], {})[row["indicator"]] = row
         self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
 
     # ------------------------------------------------------------------ shared pieces
@@ -175,13 +180,19 @@ class Site:
                                 zip(t["unit"], t["node"], t["rank_change"], strict=True)}
         return self._changes_by
 
+    def imputed_by(self, indicator: str) -> str:
+        """The imputation method and parameters the methodology gives ``indicator``."""
+        c = self.results.methodology.impute.resolve(indicator,
+                                                    self.fw.nodes[indicator].level)
+        return fmt.choice(c.method, c.params)
+
     def interval(self, unit: str) -> dict | None:
         a = self.audit
         if a is None or unit not in a.index:
             return None
-        p_col = next((c for c in a.columns if c.startswith("p_top")), None)
+        p_col = p_top_column(a)
         return {"lo": a.at[unit, "rank_p05"], "hi": a.at[unit, "rank_p95"],
-                "p": a.at[unit, p_col] if p_col else float("nan")}
+                "p": a.at[unit, p_col[0]] if p_col else float("nan")}
 
     def audit_note(self, lang: str) -> str | None:
         a = self.audit
@@ -196,9 +207,8 @@ class Site:
 
     @property
     def audit_top(self) -> int:
-        cols = [c for c in (self.audit.columns if self.audit is not None else [])
-                if c.startswith("p_top")]
-        return int(cols[0][5:]) if cols else self.top
+        p_col = p_top_column(self.audit)
+        return p_col[1] if p_col else self.top
 
     def render(self, template: str, page: Page, title: str, **context) -> Path:
         t = strings(page.lang)
@@ -302,19 +312,9 @@ class Site:
         return self.render("rankings.html", page, t["title_dimensions"].format(
             year=self.cur.year), tables=tables, prev_year=self.prev.year if self.prev else None)
 
-    def _aggregates_top_down(self, code: str) -> list[str]:
-        out = [code]
-        for child in self.fw.nodes[code].children:
-            if not self.fw.nodes[child].is_indicator:
-                out += self._aggregates_top_down(child)
-        return out
-
     def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
         """Rows of the city's tree: every node below the index, parents first."""
-        res, fw, u = self.results, self.fw, self.results.units.index(unit)
-        panel, flags = res.panel, res.flags[self.y, u]
-        imputed = (res.prepared.datasets.get("imputed") if res.prepared is not None else None)
-        sources = np.array(list(panel.sources) + [None], dtype=object)
+        fw, values = self.fw, self.values[unit]
         rows = []
 
         def walk(code: str, depth: int) -> None:
@@ -325,19 +325,16 @@ class Site:
                    "value": None, "unit": "", "source": "", "source_year": None,
                    "imputed": None, "country": n.figure_level == "country"}
             if n.is_indicator:
-                i = fw.indicators.index(code)
-                v = panel.values[self.y, u, i]
+                v = values[code]
                 row["unit"] = unit_for_value(fw, code, lang)
-                if flags[i] & IMPUTED:
-                    choice = res.methodology.impute.resolve(code, n.level)
-                    row["imputed"] = fmt.choice(choice.method, choice.params)
-                    row["value"] = imputed[self.y, u, i] if imputed is not None else v
+                if v["imputed"]:
+                    row["imputed"] = self.imputed_by(code)
+                    row["value"] = v["value_used"]
                 else:
-                    row["value"] = v
-                    sid = panel.source_id[self.y, u, i]
-                    row["source"] = sources[sid] if sid >= 0 else ""
-                    sy = panel.source_year[self.y, u, i]
-                    row["source_year"] = int(sy) if sy > 0 else None
+                    row["value"] = v["value"]
+                    row["source"] = "" if fmt.is_missing(v["source"]) else v["source"]
+                    sy = v["source_year"]
+                    row["source_year"] = None if fmt.is_missing(sy) else int(sy)
             rows.append(row)
             for child in n.children:
                 walk(child, depth + 1)
@@ -411,13 +408,11 @@ class Site:
                        "unit": unit_of(self.fw, c, lang),
                        "source": self.fw.nodes[c].source or ""}
                       for c in self.fw.indicators]
-        flags = self.results.flags[self.y]
         units, _ = self.names(lang)
-        imputed = [{"unit": units[self.results.units[u]], "code": self.fw.indicators[k],
-                    "indicator": nodes[self.fw.indicators[k]],
-                    "method": fmt.choice(*(lambda c: (c.method, c.params))(
-                        meth.impute.resolve(self.fw.indicators[k], 1)))}
-                   for u, k in np.argwhere(flags & IMPUTED)] if meth.impute else []
+        imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
+                    "method": self.imputed_by(c)}
+                   for u in self.results.units for c in self.fw.indicators
+                   if self.values[u][c]["imputed"]] if meth.impute else []
         page = Page(lang, "methodology.html", self.langs)
         return self.render("methodology.html", page, t["title_methodology"],
                            hash=meth.hash[:16], choices=choices, indicators=indicators,
