@@ -822,3 +822,19 @@ def test_a_framework_declares_its_units_table_and_a_mistyped_city_is_refused(tmp
     with pytest.raises(fi.DataError) as info:
         fi.load_panel(data, fw)
     assert "D24" in info.value.codes and "'SAH': did you mean 'SHA'?" in str(info.value)
+
+
+def test_a_framework_units_list_loads_with_every_unit_column(tmp_path):
+    """A framework's `units:` list is read for every column a units table may carry
+    (country_iso3 was accepted in a units file but raised AttributeError from a
+    framework's list, found by benchmarks/robustness.py --cli)."""
+    import fintech_index as fi
+
+    fw_path = tmp_path / "fw.yaml"
+    fw_path.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n"
+                       "units: [{code: SHA, name: Shanghai, country_iso3: CHN}, {code: BJS}]\n")
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nSHA,2024,1,2\nBJS,2024,3,4\n")
+    panel = fi.load_panel(data, fi.load_framework(fw_path))
+    assert panel.units.at["SHA", "country_iso3"] == "CHN"
+    assert panel.units.at["SHA", "name"] == "Shanghai"

@@ -40,7 +40,8 @@ class UnitSpec(BaseModel):
     name: str | None = None
     name_zh: str | None = None  # Simplified Chinese name, from a reviewed table
     country: str | None = None
-    region: str | None = None
+    country_iso3: str | None = None  # ISO 3166 alpha-3 (the map places a city without
+    region: str | None = None        # coordinates at its country's centroid)
     level: str | None = None
     parent: str | None = None
 
