@@ -39,16 +39,18 @@ def correlation_matrix(x: np.ndarray, method: str = "pearson") -> tuple[np.ndarr
         raise ValueError(f"correlation method {method!r} is not pearson or spearman")
     x = np.asarray(x, dtype=np.float64)
     observed = ~np.isnan(x)
-    if method == "spearman":
-        r, n = _pearson(rankdata(x, "average", axis=0), observed)
-        gappy = np.flatnonzero(~observed.all(axis=0))
-        for a in gappy:  # ranks depend on the pair's common units: rank those pairs alone
-            for b in range(x.shape[1]):
-                both = observed[:, a] & observed[:, b]
-                pair = rankdata(x[both][:, [a, b]], "average", axis=0)
-                r[a, b] = r[b, a] = _pearson(pair, np.ones(pair.shape, bool))[0][0, 1]
-    else:
-        r, n = _pearson(x, observed)
+    spearman = method == "spearman"
+    r, n = _pearson(rankdata(x, "average", axis=0) if spearman else x, observed)
+    # a pair with a gap: its common units alone, centred (and for Spearman ranked) on their
+    # own, as scipy does; the shared sums lose the last digits of r near +-1 there
+    for a in np.flatnonzero(~observed.all(axis=0)):
+        for b in range(x.shape[1]):
+            both = observed[:, a] & observed[:, b]
+            if a != b and both.sum() >= 3:
+                pair = x[both][:, [a, b]]
+                if spearman:
+                    pair = rankdata(pair, "average", axis=0)
+                r[a, b] = r[b, a] = _pair_pearson(pair[:, 0], pair[:, 1])
     with np.errstate(invalid="ignore", divide="ignore"):
         t = r * np.sqrt((n - 2) / np.maximum(1 - r * r, 0.0))
         p = 2 * special.stdtr(n - 2, -np.abs(t))
@@ -57,6 +59,16 @@ def correlation_matrix(x: np.ndarray, method: str = "pearson") -> tuple[np.ndarr
     np.fill_diagonal(r, 1.0)
     np.fill_diagonal(p, 0.0)
     return r, p
+
+
+def _pair_pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson r of two complete vectors, each centred and scaled to unit length before the
+    dot product and clipped to [-1, 1] (as scipy.stats.pearsonr); NaN for a constant one."""
+    a, b = a - a.mean(), b - b.mean()
+    na, nb = np.linalg.norm(a), np.linalg.norm(b)
+    if na == 0 or nb == 0:
+        return np.nan
+    return float(np.clip(np.dot(a / na, b / nb), -1.0, 1.0))
 
 
 def _pearson(x: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
