@@ -10,7 +10,10 @@ from scipy.stats import rankdata as scipy_rankdata
 
 import fintech_index as fi
 from fintech_index.audit.engine import Engine, UncertaintySpec
+from fintech_index.methods.aggregate import a_amean, a_genmean, a_gmean, a_hmean
+from fintech_index.methods.contracts import linear_form
 from fintech_index.ranks import TIES, rankdata
+from fintech_index.scoring import aggregate_and_rank, weight_slots
 
 from .helpers import panel, two_level_framework
 
@@ -141,6 +144,126 @@ def test_an_audit_with_no_factor_is_the_nominal_build_bit_for_bit(case):
     except fi.FintechIndexError:
         assume(False)  # a methodology the engine refuses for these data (coded error)
     assert_audit_is_build(fw, p, meth)
+
+
+# ---------------------------------------------------------------- batches
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(builds(), st.integers(2, 5), st.data())
+def test_batch_size_and_position_never_change_a_replications_numbers(case, batch, data):
+    """Each member of a batch of weight sets (with zero weights) and exclusions gets the
+    same bits alone, first, last or anywhere in a batch: the one reduction adds child after
+    child whatever the batch's size (no BLAS, no shape-dependent summation order)."""
+    fw, p, meth = case
+    try:
+        built = fi.build(fw, p, meth)
+    except fi.FintechIndexError:
+        assume(False)
+    x = built.score_array[-1, :, :len(fw.indicators)]
+    slots = len(weight_slots(fw))
+    mult = np.array(data.draw(st.lists(st.lists(st.sampled_from([0.0, 0.3, 0.75, 1.0, 1.7]),
+                                                min_size=slots, max_size=slots),
+                                       min_size=batch, max_size=batch)))
+    drop = data.draw(st.lists(st.integers(-1, len(fw.indicators) - 1), min_size=batch,
+                              max_size=batch))
+    excluded = np.array(drop)[:, None] == np.arange(len(fw.indicators))
+
+    def run(rows):
+        return aggregate_and_rank(fw, built.panel, meth, x, weight_multipliers=mult[rows],
+                                  excluded=excluded[rows], strict=False)
+
+    def rows(a: np.ndarray) -> np.ndarray:  # an indicator's scores have no batch axis
+        return a if a.ndim == 2 else np.broadcast_to(a, (batch, len(p.unit_codes)))
+
+    whole = run(slice(None))
+    backwards = run(slice(None, None, -1))
+    for i in range(batch):
+        alone = aggregate_and_rank(fw, built.panel, meth, x, weight_multipliers=mult[i],
+                                   excluded=excluded[i], strict=False)
+        pair = run([i, (i + 1) % batch])
+        for code in fw.node_codes:
+            for got in (rows(whole.scores[code])[i], rows(backwards.scores[code])[-1 - i],
+                        rows(pair.scores[code])[0]):
+                assert bits(got) == bits(alone.scores[code]), code
+            for got in (rows(whole.ranks[code])[i], rows(pair.ranks[code])[0]):
+                assert bits(got) == bits(alone.ranks[code]), code
+
+
+@pytest.mark.parametrize("aggregate", ["a_amean", "a_gmean", "a_hmean"])
+@pytest.mark.parametrize("units", [1, 2])
+def test_one_or_two_units_get_the_same_bits_alone_and_in_a_batch(aggregate, units):
+    """With one unit the units axis vanishes from the reduction: the children are then the
+    only axis left, and each member's sum must still not depend on the batch."""
+    fw = two_level_framework(weights=(0.3, 1.7, 1.1, 2.9))
+    x = np.array([[0.1, 0.7, 0.3, 0.9], [0.2, 0.4, 0.6, 0.8]])[:units] * 97.3
+    meth = fi.methodology_from_dict({"aggregate": aggregate})
+    mult = np.random.default_rng(units).uniform(0.5, 1.5, (6, len(weight_slots(fw))))
+    whole = aggregate_and_rank(fw, panel(fw, x), meth, x, weight_multipliers=mult)
+    for i in range(len(mult)):
+        alone = aggregate_and_rank(fw, panel(fw, x), meth, x, weight_multipliers=mult[i])
+        assert bits(whole.scores["idx"][i]) == bits(alone.scores["idx"])
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.filter_too_much])
+@given(builds(), st.integers(0, 2**32 - 1))
+def test_an_audit_replication_is_the_same_alone_and_in_a_batch(case, seed):
+    """Replications grouped by their data and aggregation choices and ranked all at once
+    give each the bits it gets when evaluated alone."""
+    fw, p, meth = case
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "w", "stage": "weights", "noise": 0.5},
+        {"name": "x", "stage": "exclude"},
+        {"name": "a", "stage": "aggregate", "options": ["a_amean", "a_gmean", "a_hmean"]}]})
+    try:
+        engine = Engine(fw, p, meth, spec)
+    except fi.FintechIndexError:
+        assume(False)
+    u = np.random.default_rng(seed).random((7, engine.dimension))
+    scores, ranks = engine.evaluate(u)
+    for i in range(len(u)):
+        s1, r1 = engine.evaluate(u[i:i + 1])
+        assert bits(s1[0]) == bits(scores[i]) and bits(r1[0]) == bits(ranks[i])
+
+
+def test_quasi_arithmetic_means_declare_their_linear_form():
+    """a_amean, a_gmean and a_hmean are g(sum w' f(x)); a_genmean keeps the generic call.
+    Hand-worked: weights (1, 3) -> w' = (0.25, 0.75); x = (4, 16): arithmetic 13, geometric
+    4^0.25 16^0.75 = 2^0.5 2^3 = 11.3137..., harmonic 1 / (0.25/4 + 0.75/16) = 9.142857..."""
+    x, w = np.array([[4.0, 16.0]]), np.array([1.0, 3.0])
+    assert [linear_form(k).name for k in (a_amean, a_gmean, a_hmean)] == [
+        "arithmetic", "geometric", "harmonic"]
+    assert linear_form(a_genmean) is None
+    np.testing.assert_allclose([a_amean(x, w)[0], a_gmean(x, w)[0], a_hmean(x, w)[0]],
+                               [13.0, 2 ** 3.5, 1 / (0.25 / 4 + 0.75 / 16)], rtol=1e-15)
+
+
+def test_a_child_with_weight_zero_adds_nothing_even_where_its_term_is_infinite():
+    """log 0 = -inf and 1/0 = inf, and inf * 0 is NaN: an excluded zero child must still add
+    nothing (gmean of (0, 4, 9) with weights (0, 1, 1) is 6), and counts when weighted."""
+    x = np.array([[0.0, 4.0, 9.0]])
+    assert a_gmean(x, np.array([0.0, 1.0, 1.0]))[0] == 6.0
+    assert a_gmean(x, np.array([1.0, 1.0, 1.0]))[0] == 0.0
+    assert a_hmean(x, np.array([0.0, 1.0, 1.0]))[0] == pytest.approx(2 / (1 / 4 + 1 / 9))
+    assert a_hmean(x, np.array([1.0, 1.0, 1.0]))[0] == 0.0
+    batch = a_gmean(x, np.array([[0.0, 1.0, 1.0], [1.0, 1.0, 1.0]]))
+    assert list(batch[:, 0]) == [6.0, 0.0]
+
+
+def test_a_tree_of_one_form_passes_z_up_and_equals_the_kernels_on_the_scores():
+    """A geometric pillar under a geometric index passes its log-mean up rather than
+    log(exp(z)); the index agrees with a_gmean on the pillars' published scores to the last
+    digits (hand-checkable: pillars A = sqrt(x1 x2), B = sqrt(x3 x4))."""
+    fw = two_level_framework()
+    meth = fi.methodology_from_dict({"aggregate": "a_gmean",
+                                     "normalise": {"method": "n_minmax", "l_u": [1, 100]}})
+    res = fi.build(fw, panel(fw, VALUES), meth)
+    s = res.score_array[0]
+    codes = fw.node_codes
+    a, b, idx = (s[:, codes.index(c)] for c in ("A", "B", "idx"))
+    np.testing.assert_allclose(a, np.sqrt(s[:, 0] * s[:, 1]), rtol=1e-15)
+    np.testing.assert_allclose(b, np.sqrt(s[:, 2] * s[:, 3]), rtol=1e-15)
+    np.testing.assert_allclose(idx, a_gmean(np.stack([a, b], -1), np.ones(2)), rtol=1e-15)
 
 
 # ---------------------------------------------------------------- contracts

@@ -18,29 +18,48 @@ def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarr
     ``dense`` (1, 2, 2, 3), ``ordinal`` (1, 2, 3, 4 in order of position)."""
     if method not in TIES:
         raise ValueError(f"ties method {method!r} is not one of {', '.join(TIES)}")
-    x = np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1)
+    x = np.ascontiguousarray(np.moveaxis(np.asarray(a, dtype=np.float64), axis, -1))
     n = x.shape[-1]
     if x.size == 0:
         return np.moveaxis(x.copy(), -1, axis)
-    order = np.argsort(x, axis=-1, kind="stable")  # NaN sorts last: no effect on the others
-    ranked = np.take_along_axis(x, order, -1)
-    position = np.broadcast_to(np.arange(1, n + 1, dtype=np.float64), x.shape)
+    # NaN sorts last: no effect on the others. Only "ordinal" needs equal values in order of
+    # position (a stable sort); the other rules give tied values one rank whatever their order
+    at = np.argsort(x, axis=-1, kind="stable" if method == "ordinal" else None)
+    # the rows laid end to end (few large temporaries: each costs page faults when new)
+    at += np.arange(0, x.size, n).reshape(x.shape[:-1] + (1,))
+    at = at.ravel()  # flat position of the value sorted into each place
     if method == "ordinal":
-        in_order = position
+        in_order = np.arange(x.size) % n + 1
     else:
-        starts = np.ones(x.shape, dtype=bool)
-        starts[..., 1:] = ranked[..., 1:] != ranked[..., :-1]
+        ranked = x.ravel()[at]
+        starts = np.ones(x.size, dtype=bool)  # a run of equal values starts here
+        np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+        del ranked
+        starts[::n] = True  # every row starts a run
         if method == "dense":
-            in_order = np.cumsum(starts, axis=-1, dtype=np.float64)
+            runs = np.cumsum(starts, dtype=np.int64)
+            in_order = runs - np.repeat(runs[::n], n) + 1
         else:
-            first = np.maximum.accumulate(np.where(starts, position, 0.0), axis=-1)
-            ends = np.ones(x.shape, dtype=bool)
-            ends[..., :-1] = starts[..., 1:]
-            last = np.flip(np.minimum.accumulate(
-                np.flip(np.where(ends, position, np.inf), -1), axis=-1), -1)
-            in_order = {"min": first, "max": last}.get(method, (first + last) / 2)
-    out = np.empty(x.shape, dtype=np.float64)
-    np.put_along_axis(out, order, in_order, -1)
+            # a run's first place (a running maximum of the run starts) and its last (a
+            # running minimum, from the right, of the run ends); both lie in the sorted
+            # value's own row, so the place in the row is the flat place modulo n
+            first = last = None
+            if method in ("min", "average"):
+                first = np.arange(x.size)
+                first *= starts
+                np.maximum.accumulate(first, out=first)
+                first %= n
+            if method in ("max", "average"):
+                ends = np.ones(x.size, dtype=bool)
+                ends[:-1] = starts[1:]
+                last = np.where(ends, np.arange(x.size), x.size)[::-1]
+                np.minimum.accumulate(last, out=last)
+                last = last[::-1] % n
+            in_order = first + 1 if last is None else last + 1 if first is None else \
+                (first + last) / 2 + 1
+    out = np.empty(x.size, dtype=np.float64)
+    out[at] = in_order
+    out = out.reshape(x.shape)
     out[np.isnan(x)] = np.nan
     return np.moveaxis(out, -1, axis)
 

@@ -19,7 +19,7 @@ without copying the data 10,000 times.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -77,7 +77,7 @@ class Step:
 
     code: str
     kids: tuple[str, ...]
-    indicator_pos: tuple[int, ...] | None  # positions of the kids when all are indicators
+    indicator_pos: np.ndarray | None  # positions of the kids when all are unrounded indicators
     excluded_pos: np.ndarray  # per kid: its indicator position, or -1 (an aggregate)
     slot: int  # its first weight multiplier
     method: str
@@ -91,6 +91,19 @@ class Step:
     weight_kwargs: dict
     w0: np.ndarray
     where: str
+    fixed_w: np.ndarray | None  # a shape-only weight kernel's weights [k], made once
+    # f(indicator scores) and their missing mask, kept for the indicator scores last seen
+    # (the audit evaluates one data set in many batches)
+    _terms: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def indicator_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``f(x)`` of this node's indicators ``[..., k, units]`` and where x is missing."""
+        seen = self._terms.get("x")
+        if seen is None or seen[0] is not x:
+            plain = np.swapaxes(x, -1, -2)[..., self.indicator_pos, :]
+            seen = (x, self.form.f(plain), np.isnan(plain))
+            self._terms["x"] = seen
+        return seen[1], seen[2]
 
 
 def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[Step]:
@@ -112,14 +125,16 @@ def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[S
 
         wchoice = meth.weight.resolve(code, node.level)
         wkernel = methods.get("weight", wchoice.method)
-        all_indicators = all(k in position for k in kids)
+        all_indicators = all(k in position and k not in meth.round for k in kids)
+        w0 = np.array([fw.nodes[k].weight for k in kids])
+        wkw = bind(wkernel, wchoice, panel, aggregate=agg)
+        fixed = None if reads_values(wkernel.fn) else wkernel.apply(
+            where, np.broadcast_to(np.float64(np.nan), (1, len(kids))), w0, **wkw)
         steps.append(Step(
-            code, kids, tuple(position[k] for k in kids) if all_indicators else None,
+            code, kids, np.array([position[k] for k in kids]) if all_indicators else None,
             np.array([position.get(k, -1) for k in kids]), slot, choice.method, kernel,
             dict(choice.params), linear_form(kernel.fn), bool(params.get("na_rm", False)),
-            params.get("dat_thresh"), wchoice.method, wkernel,
-            bind(wkernel, wchoice, panel, aggregate=agg),
-            np.array([fw.nodes[k].weight for k in kids]), where))
+            params.get("dat_thresh"), wchoice.method, wkernel, wkw, w0, where, fixed))
         slot += len(kids)
     return steps
 
@@ -190,26 +205,22 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
     rank = list(fw.node_codes) if rank is None else list(rank)
     keep = set(fw.node_codes if keep is None else keep) | set(rank)
     x = np.asarray(indicator_scores, dtype=np.float64)
-    xt = None  # the indicator scores as [..., indicators, units], made when first needed
     multipliers = None if weight_multipliers is None else np.asarray(weight_multipliers,
                                                                      dtype=np.float64)
     values = _Values(fw, meth, x)
     used: dict[str, np.ndarray] = {}
     for step in steps if steps is not None else plan(fw, panel, meth):
         code, kids, form = step.code, step.kids, step.form
-        if form is not None and step.indicator_pos is not None and not any(
-                k in meth.round for k in kids):
-            if xt is None:
-                xt = np.swapaxes(x, -1, -2)
-            plain = xt[..., list(step.indicator_pos), :]  # [..., k, units]
-            missing = np.isnan(plain)
-            terms = form.f(plain)
+        if form is not None and step.indicator_pos is not None:
+            terms, missing = step.indicator_terms(x)
         elif form is not None:
-            parts = np.broadcast_arrays(*[values.term(k, form) for k in kids])
-            terms = np.stack(parts, axis=-2)
-            missing = np.isnan(np.stack(np.broadcast_arrays(
-                *[values.z[k][1] if k in values.z and values.z[k][0] is form
-                  else values.score(k) for k in kids]), axis=-2))
+            terms = np.stack(np.broadcast_arrays(*[values.term(k, form) for k in kids]),
+                             axis=-2)
+            if all(k in values.z and values.z[k][0] is form for k in kids):
+                missing = np.isnan(terms)  # a z is missing exactly where its score is
+            else:
+                missing = np.isnan(np.stack(np.broadcast_arrays(
+                    *[values.score(k) for k in kids]), axis=-2))
         else:
             children = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
             missing = None
@@ -221,7 +232,9 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
             pos = step.excluded_pos
             drop = np.where(pos >= 0, excluded[..., np.maximum(pos, 0)], False)
             w = np.where(drop, 0.0, w)
-        used[code] = w
+        batch = terms.shape[:-2] if form is not None else children.shape[:-2]
+        used[code] = w if w.ndim > len(batch) else np.broadcast_to(
+            w, np.broadcast_shapes(w.shape[:-1], batch) + w.shape[-1:])
         if form is not None:
             y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh)
             if strict:
@@ -241,19 +254,18 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
 
 def _weights(fw: Framework, step: Step, values: _Values, kids: tuple[str, ...],
              children: np.ndarray, transposed: bool, strict: bool) -> np.ndarray:
-    """The weight stage's weights of a node's children, ``[..., children]``. A kernel that
-    reads only the shape of the children's scores gets a placeholder of that shape; one that
-    reads them gets the scores ``[..., units, children]``."""
-    kernel = step.weight_kernel
-    if not reads_values(kernel.fn):
-        shape = children.shape[:-2] + (children.shape[-1], children.shape[-2]) if transposed \
-            else children.shape
-        scores = np.broadcast_to(np.float64(np.nan), shape)
-    elif transposed:
+    """The weight stage's weights of a node's children, ``[..., children]`` with the batch
+    axes of the children's scores (``[..., units, children]``; ``transposed``:
+    ``[..., children, units]``), or ``[children]`` from a kernel that reads only their shape:
+    those were made when the methodology was planned. A kernel that reads the scores gets
+    them."""
+    if step.fixed_w is not None:
+        return step.fixed_w
+    if transposed:
         scores = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
     else:
         scores = children
-    w = kernel.apply(step.where, scores, step.w0, **step.weight_kwargs)
+    w = step.weight_kernel.apply(step.where, scores, step.w0, **step.weight_kwargs)
     if strict and np.isnan(w).any():
         raise MethodError("A06",
                           f"weight: node '{fw.path(step.code)}' ({step.weight_method}) gives no "

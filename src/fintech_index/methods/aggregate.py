@@ -135,7 +135,7 @@ def linear_z(terms: np.ndarray, missing: np.ndarray | None, w: np.ndarray, na_rm
             dropped = (wn == 0) if per_unit else (wn == 0)[..., :, None]
             terms = np.where(dropped & ~np.isfinite(terms), 0.0, terms)
         z = weighted_sum(wn, terms, per_unit)
-    out = np.where(usable, z, np.nan)
+    out = z if usable.all() else np.where(usable, z, np.nan)
     if dat_thresh is not None:
         out = np.where(share < np.asarray(dat_thresh, dtype=np.float64)[..., None], np.nan,
                        out)
