@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 
 from fintech_index.cli import app
 
+from .helpers import units_yaml
+
 runner = CliRunner()
 
 
@@ -28,7 +30,7 @@ def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
     assert r.exit_code == 2
     assert "f.yaml: node 'i/b': weight 'high' is not a number" in r.output
     assert "Traceback" not in r.output
-    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "o" / "ranking_2024.csv").exists()
@@ -36,7 +38,7 @@ def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
 
 def test_validate_lists_every_problem(tmp_path):
     fw = tmp_path / "f.yaml"
-    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     data = tmp_path / "d.csv"
     data.write_text("unit,year,a,b\nX,2024,one,2\nY,2024,3,two\n")
     meth = tmp_path / "m.yaml"

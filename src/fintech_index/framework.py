@@ -524,7 +524,14 @@ def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
 
 
 def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
-    out = _parse_specs(raw, src, "units", UnitSpec, "F23")
+    """The ``units:`` list; codes are stripped as the data's unit cells are (a declared
+    ``"\tTAB"`` is the data's ``TAB``), and an empty code is refused."""
+    out = [u.model_copy(update={"code": u.code.strip()})
+           for u in _parse_specs(raw, src, "units", UnitSpec, "F23")]
+    for i, u in enumerate(out):
+        if not u.code:
+            raise FrameworkError("F23", f"{src}: units[{i}]: empty unit code (a unit needs a "
+                                        "code, as the data's 'unit' column gives it)")
     codes = [u.code for u in out]
     for i, c in enumerate(codes):
         if c in codes[:i]:
