@@ -33,7 +33,9 @@ MAX_TREE_DEPTH = 320  # levels from the index down; the tree walks below recurse
 
 
 class UnitSpec(BaseModel):
-    """A unit the framework knows (optional: without a list, the data define the units)."""
+    """A unit the framework declares (``units:``). The data's units must be declared, here,
+    by ``units_file:`` or by a units table given with the data; undeclared data are refused
+    (F80), so a mistyped code never becomes a unit of its own."""
 
     model_config = ConfigDict(extra="forbid")
     code: str

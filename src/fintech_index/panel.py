@@ -178,9 +178,12 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
                source_year: int | None = None) -> Panel:
     """Read a long or wide data file into a Panel in the framework's indicator order.
 
-    ``units`` (a file or frame with a ``code`` column and any of name, country, region,
-    level, parent) adds unit metadata; ``source``/``source_year`` are the default provenance
-    of values whose file does not say it per row.
+    The data's unit codes must be declared, by the framework (``units:`` list or
+    ``units_file:``) or by ``units`` (a file or frame with a ``code`` column and any of name,
+    country, region, level, parent and the framework's group columns, which also give unit
+    metadata); a code outside the declared units is refused with "did you mean" (D20, D24),
+    and data read with no units declared at all are refused (F80). ``source``/``source_year``
+    are the default provenance of values whose file does not say it per row.
     """
     return panel_from_table(read_table(path, sheet), framework, units=units, source=source,
                             source_year=source_year)
