@@ -113,12 +113,12 @@ def universe_screen(framework: Framework, panel: Panel, year: int
     a published list's cut-off; ``nzero_thresh``: share that is non-zero, i.e. the city is
     listed or counted). Returns the kept mask over units and one row per city with why."""
     rule = ScreenChoice.model_validate(dict(framework.meta["universe_screen"]))
-    panel = _on_framework(panel, framework)
+    panel = panel.subset_indicators(framework.indicators)
     x, _ = apply_ordinals(framework, panel, panel.values, panel.flags)
     cols = [k for k, c in enumerate(framework.indicators)
             if framework.nodes[c].figure_level in CITY_LEVELS]
     y = panel.years.index(year)
-    keep, table = screen(rule, x[y:y + 1][..., cols], _one_year(panel, year))
+    keep, table = screen(rule, x[y:y + 1][..., cols], panel.subset_years([year]))
     table["name"] = panel.units["name"].to_numpy()
     why = []
     for _, r in table.iterrows():
@@ -132,23 +132,6 @@ def universe_screen(framework: Framework, panel: Panel, year: int
         why.append("; ".join(parts))
     table["why_out"] = why
     return keep[0], table
-
-
-def _on_framework(panel: Panel, framework: Framework) -> Panel:
-    """The panel's columns in ``framework``'s indicator order."""
-    cols = [panel.indicators.index(c) for c in framework.indicators]
-    return Panel(values=panel.values[..., cols], years=panel.years, units=panel.units,
-                 indicators=framework.indicators, flags=panel.flags[..., cols],
-                 source_id=panel.source_id[..., cols], source_year=panel.source_year[..., cols],
-                 sources=panel.sources, origin=panel.origin)
-
-
-def _one_year(panel: Panel, year: int) -> Panel:
-    y = panel.years.index(year)
-    return Panel(values=panel.values[y:y + 1], years=(year,), units=panel.units,
-                 indicators=panel.indicators, flags=panel.flags[y:y + 1],
-                 source_id=panel.source_id[y:y + 1], source_year=panel.source_year[y:y + 1],
-                 sources=panel.sources, origin=panel.origin)
 
 
 @dataclass(frozen=True)
@@ -195,7 +178,7 @@ def load_editions() -> Editions:
     screening, own = {}, {}
     for y in EDITION_YEARS:
         keep, screening[y] = universe_screen(fws[y], panel, y)
-        data = _on_framework(_one_year(panel, y).subset_units(keep), fws[y])
+        data = panel.subset_years([y]).subset_units(keep).subset_indicators(fws[y].indicators)
         own[y] = build(fws[y], data, meth)
     keep_latest = screening[EDITION_YEARS[-1]]["kept"].to_numpy()
     both = panel.subset_units(keep_latest)
