@@ -7,11 +7,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..build import Results
+from ..framework import Framework
+
+
+def framework_edition(framework: Framework) -> int | None:
+    """The edition a framework belongs to (its ``meta: edition:``, a year), or None."""
+    edition = framework.meta.get("edition")
+    return edition if isinstance(edition, int) and not isinstance(edition, bool) else None
 
 
 @dataclass(frozen=True)
 class Edition:
-    """Scores and ranks of every node for one year of a build: unit x node frames."""
+    """Scores and ranks of every node for one year of a build: unit x node frames.
+    ``recomputed_on``: the edition whose framework this year is computed on when that is
+    another year's (the framework's ``meta: edition``): a back-cast, said in every sentence
+    that names this edition; None otherwise."""
 
     label: str
     year: int
@@ -21,6 +31,7 @@ class Edition:
     node_names: dict[str, str]
     index: str
     children: dict[str, tuple[str, ...]]
+    recomputed_on: int | None = None
 
     @classmethod
     def of(cls, results: Results, year: int | None = None, label: str | None = None
@@ -29,9 +40,11 @@ class Edition:
         scores = pd.DataFrame({n: results.scores(n)[y] for n in results.nodes})
         ranks = pd.DataFrame({n: results.ranks(n)[y] for n in results.nodes})
         fw = results.framework
+        edition = framework_edition(fw)
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
-                   {c: fw.nodes[c].children for c in fw.nodes})
+                   {c: fw.nodes[c].children for c in fw.nodes},
+                   edition if edition not in (None, int(y)) else None)
 
     def name(self, unit: str) -> str:
         n = self.units["name"].get(unit) if "name" in self.units else None

@@ -136,7 +136,7 @@ def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[F
                     own.append(Fact("move", unit, node, data={"rank": float(t.at[unit, "rank"]),
                                                               "change": float(r)}))
                 elif node is None and r == 0:
-                    position["unchanged_from"] = previous.label
+                    position["unchanged"] = True
         others = [u for u in ed.ranked().index if u != unit]
         won = _overtakes(ed, previous, [unit], others)
         lost = [Fact("overtaken", unit, other=f.subject, nodes=f.nodes, data=f.data)
