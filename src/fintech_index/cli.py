@@ -47,9 +47,26 @@ def _print_error(e: FintechIndexError) -> None:
                                     soft_wrap=True)
 
 
+def _coded_usage_error(e, ctx) -> FintechIndexError:
+    """click's usage error (missing argument, bad option value, unknown option or command)
+    as [U80]: click's words, the command's usage line and its --help pointer."""
+    where = e.ctx or ctx
+    if where is None:
+        return FintechIndexError("U80", f"{e.format_message()} (see 'fintech-index --help')")
+    usage = " ".join(where.get_usage().split())
+    return FintechIndexError("U80", f"{where.command_path}: {e.format_message()} ({usage}; "
+                                    f"see '{where.command_path} --help')")
+
+
 class Commands(TyperGroup):
-    """The command group; the one place a ``FintechIndexError`` becomes a printed message
-    and exit status 2 (never a traceback)."""
+    """The command group; the one place a ``FintechIndexError`` or a usage error (click's
+    words, coded U80) becomes a printed message and exit status 2 (never a traceback)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # the group's own options (``fintech-index --bogus``)
+            return super().make_context(info_name, args, parent, **extra)
+        except _usage_error() as e:
+            _raise_coded(e, e.ctx)
 
     def invoke(self, ctx):
         try:
@@ -57,6 +74,20 @@ class Commands(TyperGroup):
         except FintechIndexError as e:
             _print_error(e)
             raise typer.Exit(2) from None
+        except _usage_error() as e:
+            _raise_coded(e, ctx)
+
+
+def _usage_error() -> type[Exception]:
+    """click's UsageError, from the click typer uses (its own copy since typer 0.2x)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _raise_coded(e, ctx) -> None:
+    if type(e).__name__ == "NoArgsIsHelpError":  # the help asked for by no arguments
+        raise e
+    _print_error(_coded_usage_error(e, ctx or e.ctx))
+    raise typer.Exit(2) from None
 
 
 app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=False,
