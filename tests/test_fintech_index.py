@@ -272,9 +272,15 @@ def test_brokerage_records_count_and_sentence(tmp_path):
 
 
 @pytest.mark.slow
-def test_main_command_builds_both_editions(tmp_path):
+def test_main_command_builds_both_editions(tmp_path, monkeypatch):
+    from fintech_index.examples import fintech
+
+    loaded = []  # the editions are loaded once: the report reuses what the build loaded
+    load = fintech.load_editions
+    monkeypatch.setattr(fintech, "load_editions", lambda: loaded.append(1) or load())
     r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
     assert r.exit_code == 0, r.output
+    assert len(loaded) == 1
     text = " ".join(r.output.split())
     assert "ranking 2025" in text and "vs 2024" in text  # the column: vs 2024 back-cast
     assert "Changes to 2025 are against the 2024 back-cast" in text and "like for like" in text

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from ..framework import Framework, load_framework
 from ..methodology import Methodology, load_methodology
 from ..panel import Panel, load_panel
 from . import undp  # noqa: F401  (registers UNDP's kernels)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .fintech import Editions
 
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
@@ -42,9 +46,19 @@ class Example:
     methodology: Methodology
     published: pd.DataFrame | None = None  # unit, year, node, measure, value, decimals
     files: dict[str, Path] = field(default_factory=dict)
+    editions: Editions | None = None  # the fintech index: both editions, as load() built them
 
     def build(self) -> Results:
         return build(self.framework, self.panel, self.methodology)
+
+
+def quick_audit_of(results: Results, name: str) -> pd.DataFrame | None:
+    """The small uncertainty analysis (``audit.quick``) of the bundled example ``name`` over
+    the uncertain choices of its ``<name>.uncertainty.yaml``; None for an example without one."""
+    from ..audit.quick import quick_audit
+
+    spec = datasets_dir() / name / f"{name}.uncertainty.yaml"
+    return quick_audit(results, spec) if spec.exists() else None
 
 
 def available() -> list[str]:
@@ -70,7 +84,7 @@ def load(name: str) -> Example:
         published = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
         # the latest framework over both years: the earlier year is the back-cast
         return Example(name, eds.frameworks[EDITION_YEARS[-1]], eds.latest.panel,
-                       eds.methodology, published, files)
+                       eds.methodology, published, files, eds)
     if name == "asem":
         folder = datasets_dir() / "asem"
         files = _files(folder, name)

@@ -252,17 +252,19 @@ def brokerage_sentence(counts: pd.DataFrame, year: int, names: dict[str, str],
             f"investment for {year}, {listing}{scope}.")
 
 
-def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list[Path]]:
+def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | None = None
+                    ) -> tuple[list[str], list[Path]]:
     """What ``fintech-index build`` adds for the bundled index: the 2024 edition's ranking
     on its own framework, each edition's share of weight and of values at city level, the
     universe screen (who is out and why), each non-default treatment with its reason, and
-    the brokerage sentence. Returns the lines to print and the files written."""
+    the brokerage sentence. Returns the lines to print and the files written.
+    ``editions``: :func:`load_editions`, when already loaded."""
     from ..store import Store
     from . import datasets_dir
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    eds = load_editions()
+    eds = editions if editions is not None else load_editions()
     written: list[Path] = []
     first, last = EDITION_YEARS[0], EDITION_YEARS[-1]
     lines = [f"Changes to {last} are against the {eds.backcast.label}: like for like."]
@@ -313,3 +315,46 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
     lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
                                                            strict=True)), statements))
     return lines, written
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """What the main job (``fintech-index build`` with no arguments) writes for the bundled
+    index beside the edition report: the lines of :func:`editions_report` to print, the
+    small uncertainty analysis (None without a spec) and the files written."""
+
+    lines: list[str]
+    audit: pd.DataFrame | None
+    written: list[Path]
+
+
+def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: str = "en",
+                   focus: str | None = None, editions: Editions | None = None) -> MainJob:
+    """:func:`editions_report`, the location quotients by HQ place and industry
+    (districts_<year>.csv), the small uncertainty analysis (uncertainty_summary_<year>.csv)
+    and the published outputs (site/, white_papers/, fintech.xlsx; rank intervals from that
+    analysis; the lead story from the point of view of the city ``focus`` when given) of
+    ``results``, the bundled index's build, in ``out_dir``."""
+    from ..analysis.edition import Edition
+    from ..analysis.lead import resolve_unit
+    from ..districts import all_places
+    from ..publish import publish_all
+    from . import FINTECH, quick_audit_of
+
+    out = Path(out_dir)
+    lines, written = editions_report(out, top, editions)
+    year = results.years[-1]
+    places = out / f"districts_{year}.csv"
+    write_csv(all_places(year), places)
+    written.append(places)
+    audit = quick_audit_of(results, FINTECH)
+    if audit is not None:
+        p = out / f"uncertainty_summary_{year}.csv"
+        write_csv(audit, p, index=True)
+        written.append(p)
+    _, coords = publish_inputs(FINTECH)
+    unit = resolve_unit(Edition.of(results), focus) if focus else None
+    written += publish_all(results, site=out / "site", pdf=out / "white_papers",
+                           xlsx=out / f"{FINTECH}.xlsx", coordinates=coords, audit=audit,
+                           lang=lang, focus=unit)
+    return MainJob(lines, audit, written)
