@@ -395,15 +395,10 @@ def districts_cmd(
         from .store import Store
 
         with Store(store, read_only=True) as s:
-            known = [r[0] for r in s.con.execute(
-                "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
-            districts.check_unit(unit, known, f"{store}: records with a district")
-            table = districts.district_table(s, unit, year)
-        what = f"records in {store}, {year}"
+            table, info = districts.city_places(unit, year, s)
+        what = info["source"]
     else:
-        known = sorted(districts.unicorn_counts(year)["metro"].unique())
-        districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
-        table, info = districts.unicorn_places(unit, year)
+        table, info = districts.city_places(unit, year)
         what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
         for place, cell, n in info["unclassified"]:
             console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
