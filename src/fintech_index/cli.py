@@ -327,12 +327,10 @@ def store_diff(a: str, b: str, node: str | None = typer.Option(None),
     from .store import Store
 
     with Store(store, read_only=True) as s:
-        d = s.diff(a, b)
-        top_node = s.edition(b).sort_values("level")["node"].iloc[-1]
-    part = d[d["node"] == (node or top_node)].head(top)
+        node = node or s.index_node(b)
+        part = s.diff(a, b, node=node).head(top)
     console.print(_frame_table(part[["unit", "rank_a", "rank_b", "rank_change", "score_a",
-                                     "score_b", "score_change"]],
-                               f"{a} -> {b}: {node or top_node}"))
+                                     "score_b", "score_change"]], f"{a} -> {b}: {node}"))
 
 
 @records_app.command("ingest")
