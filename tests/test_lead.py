@@ -204,3 +204,22 @@ def test_fintech_sentences_name_the_backcast_and_the_deviation_unchanged_as_show
     zh = edition_sentences(cur, prev, lang="zh")
     assert "前六名的位次与2024年（按2025年框架重新计算）相同。" in zh
     assert "前十名之间的差距缩小：得分极差由35.2分变为34.3分（标准差保持在10.9）。" in zh
+
+
+def test_focus_city_by_code_or_name_in_the_latest_year():
+    """The unit --focus names (code or name, any case) among the ranked units of the latest
+    year; none given, none; an unknown city [U49] lists the ranked ones."""
+    import numpy as np
+
+    from fintech_index.analysis.lead import focus_unit
+    from fintech_index.errors import FintechIndexError
+
+    from .test_analysis import FW, META, METH, V2024, V2025
+
+    p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
+                             meta=META, source="synthetic")
+    r = fi.build(FW, p, METH)
+    assert focus_unit(r, "rcity") == "R" and focus_unit(r, " Q ") == "Q"
+    assert focus_unit(r, None) is None
+    with pytest.raises(FintechIndexError, match=r"'Tcity'.*P \(Pville\).*\[U49\]"):
+        focus_unit(r, "Tcity")

@@ -417,13 +417,6 @@ def print_lead(report: EditionReport) -> None:
                   f"sentences_{year}.txt)")
 
 
-def _focus_unit(results: Results, focus: str | None) -> str | None:
-    from .analysis.edition import Edition
-    from .analysis.lead import resolve_unit
-
-    return resolve_unit(Edition.of(results), focus) if focus else None
-
-
 @app.command("publish")
 def publish_cmd(
     edition: str = typer.Argument(..., help="edition name (stored with --store)"),
@@ -444,6 +437,7 @@ def publish_cmd(
     from rich.progress import Progress
 
     from . import examples as bundled
+    from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
     from .examples.fintech import publish_inputs
     from .publish import paper_units, publish_all
@@ -455,7 +449,7 @@ def publish_cmd(
                                        "--xlsx FILE and/or --store FILE")
     results = bundled.load(example).build()
     summary = read_summary(audit, results.panel.unit_codes) if audit else None
-    unit = _focus_unit(results, focus)
+    unit = focus_unit(results, focus)
     if store is not None:
         from .store import Store
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..build import Results
 from ..errors import FintechIndexError
 from ..publish.i18n import strings
 from .changes import compare
@@ -155,6 +156,12 @@ def resolve_unit(ed: Edition, city: str) -> str:
     known = ", ".join(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
     raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
                             f"edition has this code or name; use one of {known}")
+
+
+def focus_unit(results: Results, city: str | None) -> str | None:
+    """The code of the unit ``city`` names among the ranked units of the latest year of
+    ``results`` (:func:`resolve_unit`, [U49]); None when no city is given."""
+    return resolve_unit(Edition.of(results), city) if city else None
 
 
 def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,

@@ -335,8 +335,7 @@ def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: s
     and the published outputs (site/, white_papers/, fintech.xlsx; rank intervals from that
     analysis; the lead story from the point of view of the city ``focus`` when given) of
     ``results``, the bundled index's build, in ``out_dir``."""
-    from ..analysis.edition import Edition
-    from ..analysis.lead import resolve_unit
+    from ..analysis.lead import focus_unit
     from ..districts import all_places
     from ..publish import publish_all
     from . import FINTECH, quick_audit_of
@@ -353,8 +352,7 @@ def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: s
         write_csv(audit, p, index=True)
         written.append(p)
     _, coords = publish_inputs(FINTECH)
-    unit = resolve_unit(Edition.of(results), focus) if focus else None
     written += publish_all(results, site=out / "site", pdf=out / "white_papers",
                            xlsx=out / f"{FINTECH}.xlsx", coordinates=coords, audit=audit,
-                           lang=lang, focus=unit)
+                           lang=lang, focus=focus_unit(results, focus))
     return MainJob(lines, audit, written)
