@@ -171,7 +171,7 @@ def _change(frame_prev, unit: str, rank: float) -> str:
 def print_ranking(results: Results, year: int | None, top: int) -> None:
     """The ranking of ``year`` (default the last), with the change against the year before
     it (labelled a back-cast when that year is computed on a later edition's framework)."""
-    from .analysis.edition import framework_edition
+    from .analysis.edition import recomputed_on
     from .publish import format as fmt
 
     frame = results.ranking(year)
@@ -183,9 +183,8 @@ def print_ranking(results: Results, year: int | None, top: int) -> None:
     table = _table(f"{fw.name}: ranking {year}")
     table.add_column("rank", justify="right")
     if frame_prev is not None:
-        recomputed = framework_edition(fw) not in (None, earlier[-1])
-        table.add_column(f"vs {earlier[-1]}{' back-cast' if recomputed else ''}",
-                         justify="right")
+        backcast = recomputed_on(fw, earlier[-1]) is not None
+        table.add_column(f"vs {earlier[-1]}{' back-cast' if backcast else ''}", justify="right")
     table.add_column("unit")
     table.add_column(fw.index, justify="right")
     for d in dims:

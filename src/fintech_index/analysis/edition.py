@@ -10,10 +10,13 @@ from ..build import Results
 from ..framework import Framework
 
 
-def framework_edition(framework: Framework) -> int | None:
-    """The edition a framework belongs to (its ``meta: edition:``, a year), or None."""
+def recomputed_on(framework: Framework, year: int) -> int | None:
+    """The edition whose framework ``year`` is recomputed on (a back-cast) when
+    ``framework`` belongs to another year's edition (its ``meta: edition:``); else None."""
     edition = framework.meta.get("edition")
-    return edition if isinstance(edition, int) and not isinstance(edition, bool) else None
+    if not isinstance(edition, int) or isinstance(edition, bool) or edition == int(year):
+        return None
+    return edition
 
 
 @dataclass(frozen=True)
@@ -40,11 +43,9 @@ class Edition:
         scores = pd.DataFrame({n: results.scores(n)[y] for n in results.nodes})
         ranks = pd.DataFrame({n: results.ranks(n)[y] for n in results.nodes})
         fw = results.framework
-        edition = framework_edition(fw)
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
-                   {c: fw.nodes[c].children for c in fw.nodes},
-                   edition if edition not in (None, int(y)) else None)
+                   {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y))
 
     def name(self, unit: str) -> str:
         n = self.units["name"].get(unit) if "name" in self.units else None
