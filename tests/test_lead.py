@@ -223,3 +223,18 @@ def test_focus_city_by_code_or_name_in_the_latest_year():
     assert focus_unit(r, None) is None
     with pytest.raises(FintechIndexError, match=r"'Tcity'.*P \(Pville\).*\[U49\]"):
         focus_unit(r, "Tcity")
+
+
+def test_every_string_has_the_same_fields_in_both_languages():
+    """A {field} only one language's template names would be a KeyError, or a figure left
+    out, in that language only (publish/strings.yaml)."""
+    import string
+
+    from fintech_index.publish.i18n import strings
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    en, zh = strings("en"), strings("zh")
+    assert en.keys() == zh.keys()
+    assert {k: fields(en[k]) for k in en} == {k: fields(zh[k]) for k in zh}
