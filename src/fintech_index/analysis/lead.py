@@ -29,9 +29,9 @@ from .sentences import (
     CITY_KINDS,
     Fact,
     Names,
-    _overtakes,
     clause,
     edition_facts,
+    overtakes,
     render,
 )
 
@@ -139,9 +139,9 @@ def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[F
                 elif node is None and r == 0:
                     position["unchanged"] = True
         others = [u for u in ed.ranked().index if u != unit]
-        won = _overtakes(ed, previous, [unit], others)
+        won = overtakes(ed, previous, [unit], others)
         lost = [Fact("overtaken", unit, other=f.subject, nodes=f.nodes, data=f.data)
-                for f in _overtakes(ed, previous, others, [unit])]
+                for f in overtakes(ed, previous, others, [unit])]
         own += _by_node(won, "overtook", unit, ed, MAX_CLAUSES)
         own += _by_node(lost, "overtaken", unit, ed, MAX_CLAUSES)
     return [Fact("position", unit, data=position), *own]

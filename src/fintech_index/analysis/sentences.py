@@ -72,7 +72,7 @@ def previous_name(previous: Edition, lang: str = "en") -> str:
                                            framework=previous.recomputed_on)
 
 
-def _overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
+def overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
                ) -> list[Fact]:
     """'A overtook B on X': A was behind B on aggregate X (below the index) last edition
     and is ahead now."""
@@ -168,7 +168,7 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                                                              "dimension": node in dims}))
     if previous is not None:
         both = list(dict.fromkeys([*ed.ranked().index[:top], *previous.ranked().index[:top]]))
-        out += _overtakes(ed, previous, both, both)
+        out += overtakes(ed, previous, both, both)
     if changes is not None:
         for node in dims:
             t = changes.node(node)
