@@ -74,6 +74,21 @@ class Panel:
                        source_year=self.source_year[:, keep],
                        denominators=self.denominators[:, keep])
 
+    def subset_years(self, years: Sequence[int]) -> Panel:
+        """The panel restricted to ``years``, in that order (each one of its years)."""
+        pos = [self.years.index(y) for y in years]
+        return replace(self, values=self.values[pos], years=tuple(int(y) for y in years),
+                       flags=self.flags[pos], source_id=self.source_id[pos],
+                       source_year=self.source_year[pos], denominators=self.denominators[pos])
+
+    def subset_indicators(self, codes: Sequence[str]) -> Panel:
+        """The panel's indicators ``codes``, in that order (e.g. another framework's); the
+        denominators stay, as they are not indicators."""
+        cols = [self.indicators.index(c) for c in codes]
+        return replace(self, values=self.values[..., cols], indicators=tuple(codes),
+                       flags=self.flags[..., cols], source_id=self.source_id[..., cols],
+                       source_year=self.source_year[..., cols])
+
     @property
     def hash(self) -> str:
         """SHA-256 of the years, units, indicators and values: equal data, equal hash."""
