@@ -34,6 +34,33 @@ def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
     assert (tmp_path / "o" / "ranking_2024.csv").exists()
 
 
+def test_build_prints_the_regional_leads_and_lead_it_computed(tmp_path):
+    """A region named 'NA' (North America) is printed as NA: the table is printed from the
+    analysis, not read back from the CSV it was written to (pandas reads 'NA' as missing);
+    the sentence count is that of the sentences written."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2023,1,2\nY,2023,3,1\nZ,2023,2,2\n"
+                    "X,2024,1,2\nY,2024,3,1\nZ,2024,3,3\n")
+    units = tmp_path / "u.csv"
+    units.write_text("code,name,region\nX,Xville,NA\nY,Yton,EU\nZ,Zburg,NA\n")
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["build", str(fw), str(data), "--units", str(units), "--out",
+                            str(out)])
+    assert r.exit_code == 0, r.output
+    rows = [line.split("│")[1:-1] for line in r.output.splitlines() if line.startswith("│ ")]
+    leads = [[c.strip() for c in row] for row in rows if len(row) == 6]
+    # Z 100 and X 25 in NA: mean 62.5; a: Z 100, X 0 -> 50; b: Z 100, X 50 -> 75
+    assert leads == [["NA", "2", "2", "62.5", "50.0", "75.0"],
+                     ["EU", "1", "1", "50.0", "100.0", "0.0"]]
+    assert "nan" not in r.output
+    n = len((out / "sentences_2024.txt").read_text().splitlines())
+    assert f"({n} sentences in all: lead_2024.txt by section, sentences_2024.txt)" in r.output
+    lead = (out / "lead_2024.txt").read_text().split("\n\n")[0]
+    assert lead.startswith("The 2024 ranking is led by Zburg") and lead in r.output
+
+
 def test_validate_lists_every_problem(tmp_path):
     fw = tmp_path / "f.yaml"
     fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")

@@ -113,6 +113,11 @@ def _(tmp):
     file_segments(["SHA", "BJS", "sha"], what="unit")
 
 
+@case("U80", "Missing argument 'data'")
+def _(tmp):
+    return CliRunner().invoke(app, ["validate", str(write(tmp, "f.yaml", FLAT))])
+
+
 @case("U66", "cannot listen on 127.0.0.1:")
 def _(tmp):
     import socket
@@ -950,6 +955,27 @@ def test_a_damaged_workbook_is_not_reported_as_a_missing_sheet(tmp_path):
     with pytest.raises(fi.DataError) as info:
         fi.load_panel(p, flat_fw(tmp_path), sheet="Data")
     assert info.value.codes == ("D08",)
+
+
+@pytest.mark.parametrize("args, words, command", [
+    (["audit", "--n", "abc", "f.yaml", "d.csv"], "Invalid value for '--n'", "fintech-index audit"),
+    (["build", "--bogus", "f.yaml", "d.csv"], "No such option: --bogus", "fintech-index build"),
+    (["buidl"], "No such command 'buidl'. Did you mean 'build'?", "fintech-index"),
+    (["store", "show"], "Missing argument 'name'", "fintech-index store show"),
+    (["--bogus"], "No such option: --bogus", "fintech-index"),
+])
+def test_a_usage_error_is_coded_and_points_to_the_commands_help(args, words, command):
+    r = CliRunner().invoke(app, args, prog_name="fintech-index")
+    assert r.exit_code == 2
+    assert "Traceback" not in r.output and "Error:" not in r.output  # not click's own print
+    line = " ".join(r.output.split())
+    assert line.startswith(f"error: {command}: {words}") and line.endswith("[U80]"), line
+    assert f"Usage: {command} [OPTIONS]" in line and f"see '{command} --help'" in line
+
+
+def test_asking_for_help_is_not_a_usage_error():
+    r = CliRunner().invoke(app, ["store", "show", "--help"])
+    assert r.exit_code == 0 and "[U80]" not in r.output and "--store" in r.output
 
 
 def test_a_library_message_stays_on_the_line_of_its_code(tmp_path):

@@ -648,6 +648,7 @@ def test_out_of_range_numbers_are_usage_errors_not_tracebacks(args):
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 2, r.output
     assert "Traceback" not in r.output and "Invalid value for '--" in r.output
+    assert "[U80]" in r.output
 
 
 def test_a_spec_with_a_negative_n_is_refused(tmp_path):

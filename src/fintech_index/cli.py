@@ -20,8 +20,10 @@ from typer.core import TyperGroup
 from .errors import FintechIndexError, StoreError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
     from rich.table import Table
 
+    from .analysis import EditionReport
     from .build import Results
     from .framework import Framework
     from .methodology import Methodology
@@ -45,9 +47,26 @@ def _print_error(e: FintechIndexError) -> None:
                                     soft_wrap=True)
 
 
+def _coded_usage_error(e, ctx) -> FintechIndexError:
+    """click's usage error (missing argument, bad option value, unknown option or command)
+    as [U80]: click's words, the command's usage line and its --help pointer."""
+    where = e.ctx or ctx
+    if where is None:
+        return FintechIndexError("U80", f"{e.format_message()} (see 'fintech-index --help')")
+    usage = " ".join(where.get_usage().split())
+    return FintechIndexError("U80", f"{where.command_path}: {e.format_message()} ({usage}; "
+                                    f"see '{where.command_path} --help')")
+
+
 class Commands(TyperGroup):
-    """The command group; the one place a ``FintechIndexError`` becomes a printed message
-    and exit status 2 (never a traceback)."""
+    """The command group; the one place a ``FintechIndexError`` or a usage error (click's
+    words, coded U80) becomes a printed message and exit status 2 (never a traceback)."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        try:  # the group's own options (``fintech-index --bogus``)
+            return super().make_context(info_name, args, parent, **extra)
+        except _usage_error() as e:
+            _raise_coded(e, e.ctx)
 
     def invoke(self, ctx):
         try:
@@ -55,6 +74,20 @@ class Commands(TyperGroup):
         except FintechIndexError as e:
             _print_error(e)
             raise typer.Exit(2) from None
+        except _usage_error() as e:
+            _raise_coded(e, ctx)
+
+
+def _usage_error() -> type[Exception]:
+    """click's UsageError, from the click typer uses (its own copy since typer 0.2x)."""
+    return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
+
+
+def _raise_coded(e, ctx) -> None:
+    if type(e).__name__ == "NoArgsIsHelpError":  # the help asked for by no arguments
+        raise e
+    _print_error(_coded_usage_error(e, ctx or e.ctx))
+    raise typer.Exit(2) from None
 
 
 app = typer.Typer(cls=Commands, add_completion=False, no_args_is_help=False,
@@ -198,15 +231,16 @@ def build_cmd(
     main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
     print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
     written = results.write(out)
-    written += write_edition_report(results, out, year, focus=focus, lang=lang)
+    report = write_edition_report(results, out, year, focus=focus, lang=lang)
+    written += report.written
     if main:
         from .examples.fintech import editions_report
 
         lines, more = editions_report(out, top)
         console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
         written += more + _publish_bundled(results, out, lang, focus)
-    print_regional_leads(out / f"regional_leads_{year}.csv", results.framework.index)
-    print_lead(out, year)
+    print_regional_leads(report.regional_leads)
+    print_lead(report)
     top_level = sorted({p.relative_to(out).parts[0] for p in written})
     console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
         f"{t}/" if (out / t).is_dir() else t for t in top_level))
@@ -372,12 +406,13 @@ def districts_cmd(
                                       "(LQ = (n_ds / n_d) / (N_s / N))"))
 
 
-def print_lead(out: Path, year: int) -> None:
+def print_lead(report: EditionReport) -> None:
     """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
-    lead = (out / f"lead_{year}.txt").read_text(encoding="utf-8").split("\n\n")[0]
-    n_all = len((out / f"sentences_{year}.txt").read_text(encoding="utf-8").splitlines())
-    console.print(lead.strip(), soft_wrap=True, markup=False, highlight=False)
-    console.print(f"({n_all} sentences in all: lead_{year}.txt by section, sentences_{year}.txt)")
+    year = report.year
+    console.print(" ".join(report.lead.sentences).strip(), soft_wrap=True, markup=False,
+                  highlight=False)
+    console.print(f"({len(report.sentences)} sentences in all: lead_{year}.txt by section, "
+                  f"sentences_{year}.txt)")
 
 
 def quick_audit_of(results: Results, example: str):
@@ -628,12 +663,12 @@ def validate_examples_cmd() -> None:
         raise typer.Exit(1)
 
 
-def print_regional_leads(path: Path, index: str) -> None:
-    import pandas as pd
-
+def print_regional_leads(leads: pd.DataFrame) -> None:
+    """The regional leads table (:func:`analysis.regional_leads`), unless no unit has a
+    region."""
     from .publish import format as fmt
 
-    frame = pd.read_csv(path)
+    frame = leads.reset_index()
     if frame.empty or frame["group"].astype(str).eq("(none)").all():
         return
     top_col = next(c for c in frame.columns if c.startswith("top_"))

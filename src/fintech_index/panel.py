@@ -12,7 +12,6 @@ is refused with every problem listed (file, row, column, value); nothing is drop
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_LISTED, DataError, Problems
+from .errors import MAX_LISTED, DataError, Problems, did_you_mean
 from .framework import Framework
 from .tables import (
     Table,
@@ -176,8 +175,7 @@ def _check_units_known(found: Sequence[str], known: Sequence[str], table: Table,
     unknown = [u for u in found if u not in set(known)]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
-        close = difflib.get_close_matches(u, list(known), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        hint = did_you_mean(u, known, after=" ")
         problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
                             f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
 
@@ -309,9 +307,8 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
     frame = frame.set_index(frame["code"].astype(str).str.strip())
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
-        hints = [f"{u!r}: did you mean {close[0]!r}?" for u in missing[:MAX_LISTED]
-                 for close in [difflib.get_close_matches(u, list(frame.index), 1, 0.6)]
-                 if close]
+        hints = [h for u in missing[:MAX_LISTED]
+                 if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
         raise DataError("D24",
                         f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
                         "table" + (f" ({'; '.join(hints)})" if hints else ""))

@@ -24,7 +24,7 @@ import yaml
 
 from . import __version__
 from .build import Results
-from .errors import StoreError, one_line
+from .errors import StoreError, did_you_mean, one_line
 from .panel import Panel
 from .safe import is_control
 
@@ -267,15 +267,12 @@ class Store:
                 ) -> pd.DataFrame:
         """An edition's ranking on ``node`` (default: the index), best first; an unknown
         node is refused [S69] with the edition's nodes and the closest one."""
-        import difflib
-
         frame = self.edition(name, year)
         top_node = frame.loc[frame["level"].idxmax(), "node"]
         node = node or top_node
         nodes = sorted(frame["node"].unique())
         if node not in nodes:
-            close = difflib.get_close_matches(node, nodes, n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = did_you_mean(node, nodes, after=" ")
             shown = ", ".join(nodes[:20]) + (", ..." if len(nodes) > 20 else "")
             raise StoreError("S69", f"{self.path}: edition '{name}' has no node '{node}' "
                                     f"({hint}nodes: {shown})")

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import FintechIndexError, Problems, one_line
+from .errors import FintechIndexError, Problems, did_you_mean, one_line
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -136,14 +136,6 @@ def _load_bounded(text: str, loader: type, name: str, error: type[FintechIndexEr
         return yaml.load(text, Loader=loader)  # SafeLoader or CSafeLoader
 
 
-def _did_you_mean(word: str, candidates: list[str]) -> str:
-    """' (did you mean 'normalise'?)' for the closest accepted name, or '' (difflib)."""
-    import difflib
-
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
 def _fields_at(model: type[BaseModel], loc: tuple) -> list[str]:
     """The field names accepted at ``loc`` inside ``model`` (list indices and dict keys
     skipped); [] where the path leaves the models."""
@@ -179,8 +171,9 @@ def validate(model: type[Model], raw: Any, src: str, error: type[FintechIndexErr
             loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
             if err["type"] == "extra_forbidden":
                 problems.add(code, f"{src}: unknown field '{loc}'"
-                                   + _did_you_mean(str(err["loc"][-1]),
-                                                   _fields_at(model, err["loc"][:-1])))
+                                   + did_you_mean(err["loc"][-1],
+                                                  _fields_at(model, err["loc"][:-1]),
+                                                  before=" (", after=")"))
             else:
                 problems.add(code, f"{src}: field '{loc}': {err['msg']} "
                                    f"(got {err.get('input')!r})")
