@@ -23,7 +23,14 @@ import pandas as pd
 
 from .errors import MAX_LISTED, DataError, FrameworkError, Problems, did_you_mean
 from .framework import Framework
-from .tables import Table, as_text, numbers_and_reported, parse_numbers, read_table
+from .tables import (
+    Table,
+    as_text,
+    numbers_and_reported,
+    parse_number_columns,
+    parse_numbers,
+    read_table,
+)
 
 OBSERVED = np.uint8(1)
 IMPUTED = np.uint8(2)
@@ -447,7 +454,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
     dcols = [c for c in framework.denominator_codes if c in f.columns]
-    parsed = {c: parse_numbers(f[c], table, c, problems) for c in cols + dcols}
+    parsed = parse_number_columns(table, cols + dcols, problems)
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
     pos = {u: k for k, u in enumerate(unit_order)}
