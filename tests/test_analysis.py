@@ -164,3 +164,23 @@ def test_profile_table_of_every_city():
     got = sorted(zip(t["unit"], t["node"], t["kind"], t["rank_gap"], strict=True))
     assert got == [("P", "A", "strength", 1), ("Q", "A", "weakness", -1),
                    ("R", "B", "strength", 1)]
+
+
+def test_edition_report_returns_what_it_wrote(tmp_path):
+    """The report writer hands back the lead, the sentences and the regional leads it wrote,
+    so that a caller prints them without reading its files back."""
+    from fintech_index.analysis import write_edition_report
+
+    p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
+                             meta=META, source="synthetic")
+    report = write_edition_report(fi.build(FW, p, METH), tmp_path, top=3)
+    assert report.year == 2025
+    assert report.sentences == edition_sentences(E25, E24, top=3)
+    assert (tmp_path / "sentences_2025.txt").read_text().splitlines() == report.sentences
+    assert (tmp_path / "lead_2025.txt").read_text() == report.lead.text()
+    assert report.lead.sentences[0] == ("The 2025 ranking is led by Qtown, followed by Pville "
+                                        "and Sburg.")
+    pd.testing.assert_frame_equal(report.regional_leads, regional_leads(E25, top=3))
+    assert sorted(p.name for p in report.written) == [
+        "changes_2025.csv", "gaps_2025.json", "lead_2025.txt", "profiles_2025.csv",
+        "regional_leads_2025.csv", "sentences_2025.txt"]

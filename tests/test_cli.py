@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 
 from fintech_index.cli import app
 
+from .helpers import units_yaml
+
 runner = CliRunner()
 
 
@@ -28,15 +30,56 @@ def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
     assert r.exit_code == 2
     assert "f.yaml: node 'i/b': weight 'high' is not a number" in r.output
     assert "Traceback" not in r.output
-    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "o" / "ranking_2024.csv").exists()
 
 
-def test_validate_lists_every_problem(tmp_path):
+def test_build_prints_the_regional_leads_and_lead_it_computed(tmp_path):
+    """A region named 'NA' (North America) is printed as NA: the table is printed from the
+    analysis, not read back from the CSV it was written to (pandas reads 'NA' as missing);
+    the sentence count is that of the sentences written."""
     fw = tmp_path / "f.yaml"
     fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2023,1,2\nY,2023,3,1\nZ,2023,2,2\n"
+                    "X,2024,1,2\nY,2024,3,1\nZ,2024,3,3\n")
+    units = tmp_path / "u.csv"
+    units.write_text("code,name,region\nX,Xville,NA\nY,Yton,EU\nZ,Zburg,NA\n")
+    out = tmp_path / "o"
+    r = runner.invoke(app, ["build", str(fw), str(data), "--units", str(units), "--out",
+                            str(out)])
+    assert r.exit_code == 0, r.output
+    rows = [line.split("│")[1:-1] for line in r.output.splitlines() if line.startswith("│ ")]
+    leads = [[c.strip() for c in row] for row in rows if len(row) == 6]
+    # Z 100 and X 25 in NA: mean 62.5; a: Z 100, X 0 -> 50; b: Z 100, X 50 -> 75
+    assert leads == [["NA", "2", "2", "62.5", "50.0", "75.0"],
+                     ["EU", "1", "1", "50.0", "100.0", "0.0"]]
+    assert "nan" not in r.output
+    n = len((out / "sentences_2024.txt").read_text().splitlines())
+    assert f"({n} sentences in all: lead_2024.txt by section, sentences_2024.txt)" in r.output
+    lead = (out / "lead_2024.txt").read_text().split("\n\n")[0]
+    assert lead.startswith("The 2024 ranking is led by Zburg") and lead in r.output
+
+
+def test_build_labels_a_year_recomputed_on_a_later_framework_as_a_back_cast(tmp_path):
+    """The change column is against the previous year; a framework of edition 2025 (meta:
+    edition) computes 2024 on the 2025 framework: a back-cast, and the column says so."""
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\nX,2025,1,2\nY,2025,3,3\n")
+    fw = tmp_path / "f.yaml"
+    for meta, header in (("", "vs 2024"), ("meta: {edition: 2025}\n", "vs 2024 back-cast")):
+        fw.write_text(meta + "index: {code: i, children: [{code: a}, {code: b}]}\n")
+        r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
+        assert r.exit_code == 0, r.output
+        head = next(line for line in r.output.splitlines() if "rank" in line and "vs" in line)
+        assert [c.strip() for c in head.split("┃")[1:-1]] == ["rank", header, "unit", "i"]
+
+
+def test_validate_lists_every_problem(tmp_path):
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     data = tmp_path / "d.csv"
     data.write_text("unit,year,a,b\nX,2024,one,2\nY,2024,3,two\n")
     meth = tmp_path / "m.yaml"

@@ -21,6 +21,18 @@ Problem = tuple[str, str]  # (code, message)
 LINE_BREAKS = {c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"}
 
 
+def did_you_mean(word: str, candidates: Iterable[str], before: str = "", after: str = ""
+                 ) -> str:
+    """``before + "did you mean 'x'?" + after`` for the candidate ``x`` closest to ``word``
+    (difflib's ``get_close_matches``, similarity ratio at least 0.6), or '' when none is
+    close: the one hint every "unknown name" message gives."""
+    import difflib
+
+    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1,
+                                      cutoff=0.6)
+    return f"{before}did you mean {close[0]!r}?{after}" if close else ""
+
+
 def one_line(e: BaseException) -> str:
     """A library's message on one line, so that every line of ours keeps its file and code."""
     return " ".join(str(e).split())

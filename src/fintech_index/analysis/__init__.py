@@ -8,9 +8,9 @@ from .gaps import Gap, gap
 from .head_to_head import HeadToHead, head_to_head
 from .profiles import Profile, profile
 from .regions import regional_leads
-from .report import write_edition_report
+from .report import EditionReport, write_edition_report
 from .sentences import edition_sentences, ordinal
 
-__all__ = ["Changes", "Gap", "HeadToHead", "Profile", "compare", "edition_sentences", "gap",
-           "head_to_head", "ordinal", "profile", "regional_leads", "unchanged_top",
-           "write_edition_report"]
+__all__ = ["Changes", "EditionReport", "Gap", "HeadToHead", "Profile", "compare",
+           "edition_sentences", "gap", "head_to_head", "ordinal", "profile", "regional_leads",
+           "unchanged_top", "write_edition_report"]

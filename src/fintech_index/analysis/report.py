@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +14,7 @@ from ..exports import write_csv
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
-from .lead import lead_story, resolve_unit
+from .lead import Lead, lead_story, resolve_unit
 from .regions import regional_leads
 from .sentences import edition_sentences
 
@@ -46,14 +46,28 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
     return long[cols].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class EditionReport:
+    """What :func:`write_edition_report` computed and wrote: the files, and the lead story,
+    the sentences and the regional leads as objects (a caller prints them from here instead
+    of reading the files back)."""
+
+    year: int
+    written: list[Path]
+    lead: Lead
+    sentences: list[str]
+    regional_leads: pd.DataFrame  # one row per group: units, top_<n>, mean_<node>...
+
+
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
                          previous_year: int | None = None, top: int = 10,
-                         focus: str | None = None, lang: str = "en") -> list[Path]:
+                         focus: str | None = None, lang: str = "en") -> EditionReport:
     """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
     profiles_<year>.csv (strengths and weaknesses of every city), sentences_<year>.txt
     (every sentence) and lead_<year>.txt (the lead story and its sections; from the point
     of view of the city ``focus`` when given) for ``year`` (default the latest) against
-    ``previous_year`` (default the year before it in the results, if any)."""
+    ``previous_year`` (default the year before it in the results, if any). Returns the
+    files and the lead, sentences and regional leads written to them."""
     from ..publish.i18n import check_lang, node_name
 
     check_lang(lang)
@@ -78,15 +92,16 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
                                  "top_unchanged": unchanged_top(ch)}, indent=2) + "\n",
                      encoding="utf-8")
         written.append(p)
+    leads = regional_leads(cur, top=top)
     p = out / f"regional_leads_{cur.year}.csv"
-    write_csv(regional_leads(cur, top=top), p, index=True)
+    write_csv(leads, p, index=True)
     written.append(p)
     p = out / f"profiles_{cur.year}.csv"
     write_csv(profile_table(cur), p)
     written.append(p)
+    sentences = edition_sentences(cur, prev, top=top, lang=lang)
     p = out / f"sentences_{cur.year}.txt"
-    p.write_text("\n".join(edition_sentences(cur, prev, top=top, lang=lang)) + "\n",
-                 encoding="utf-8")
+    p.write_text("\n".join(sentences) + "\n", encoding="utf-8")
     written.append(p)
     fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
@@ -95,4 +110,4 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     p = out / f"lead_{cur.year}.txt"
     p.write_text(lead.text(), encoding="utf-8")
     written.append(p)
-    return written
+    return EditionReport(cur.year, written, lead, sentences, leads)

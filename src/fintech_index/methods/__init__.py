@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from ..errors import MethodError, MethodologyError, one_line
+from ..errors import MethodError, MethodologyError, did_you_mean, one_line
 from . import contracts
 
 STAGES = ("impute", "treat", "normalise", "weight", "aggregate")
@@ -132,11 +132,8 @@ def get(stage: str, name: str) -> Kernel:
     try:
         return _REGISTRY[stage][name]
     except KeyError:
-        import difflib
-
         accepted = sorted(_REGISTRY.get(stage, {}))
-        close = difflib.get_close_matches(str(name), accepted, n=1, cutoff=0.6)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(name, accepted, after=" ")
         raise MethodologyError("M06", f"unknown {stage} method '{name}' ({hint}accepted: "
                                       f"{', '.join(accepted)})") from None
 
