@@ -6,9 +6,20 @@ ranks thousands of replications at once without importing ``scipy.stats``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 TIES = ("min", "max", "average", "dense", "ordinal")
+
+
+@lru_cache(maxsize=4)
+def _positions(size: int) -> np.ndarray:
+    """0, 1, ..., size - 1 (int64, read-only), kept: a new array of millions of places
+    costs more in page faults than in filling it."""
+    out = np.arange(size, dtype=np.int64)
+    out.setflags(write=False)
+    return out
 
 
 def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarray:
@@ -29,34 +40,40 @@ def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarr
     at += np.arange(0, x.size, n).reshape(x.shape[:-1] + (1,))
     at = at.ravel()  # flat position of the value sorted into each place
     if method == "ordinal":
-        in_order = np.arange(x.size) % n + 1
+        in_order = _positions(x.size) % n + 1
     else:
         ranked = x.ravel()[at]
         starts = np.ones(x.size, dtype=bool)  # a run of equal values starts here
         np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
-        del ranked
         starts[::n] = True  # every row starts a run
+        place = ranked.view(np.int64)  # the sorted values are no longer needed: reuse
         if method == "dense":
-            runs = np.cumsum(starts, dtype=np.int64)
-            in_order = runs - np.repeat(runs[::n], n) + 1
+            np.cumsum(starts, out=place)
+            place -= np.repeat(place[::n] - 1, n)
+            in_order = place
         else:
             # a run's first place (a running maximum of the run starts) and its last (a
             # running minimum, from the right, of the run ends); both lie in the sorted
             # value's own row, so the place in the row is the flat place modulo n
             first = last = None
             if method in ("min", "average"):
-                first = np.arange(x.size)
-                first *= starts
+                first = place
+                np.multiply(_positions(x.size), starts, out=first)
                 np.maximum.accumulate(first, out=first)
                 first %= n
             if method in ("max", "average"):
                 ends = np.ones(x.size, dtype=bool)
                 ends[:-1] = starts[1:]
-                last = np.where(ends, np.arange(x.size), x.size)[::-1]
+                last = np.where(ends, _positions(x.size), x.size)[::-1]
                 np.minimum.accumulate(last, out=last)
                 last = last[::-1] % n
-            in_order = first + 1 if last is None else last + 1 if first is None else \
-                (first + last) / 2 + 1
+            if last is None:
+                first += 1
+                in_order = first
+            elif first is None:
+                in_order = last + 1
+            else:
+                in_order = (first + last) / 2 + 1
     out = np.empty(x.size, dtype=np.float64)
     out[at] = in_order
     out = out.reshape(x.shape)

@@ -307,8 +307,8 @@ def rank_node(fw: Framework, panel: Panel, meth: Methodology, code: str,
     ``rank.ties`` after rounding to ``rank.decimals``; units of an excluded level and
     missing scores get NaN."""
     s = scores if meth.rank.decimals is None else np.round(scores, meth.rank.decimals)
-    s = s * rank_sign(fw, meth, code)
+    s = s * -rank_sign(fw, meth, code)  # ascending ranks of -score: 1 = best
     if meth.rank.exclude_levels:
         excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
-        s = np.where(excluded, np.nan, s)
-    return rankdata(-s, meth.rank.ties, axis=-1)
+        s[..., excluded] = np.nan
+    return rankdata(s, meth.rank.ties, axis=-1)

@@ -119,6 +119,7 @@ class Engine:
                                                                     repr=False)
     _variants: dict[tuple[int, ...], Methodology] = field(default_factory=dict, repr=False)
     _steps: dict[tuple[int, ...], list[Step]] = field(default_factory=dict, repr=False)
+    _stacks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         fw = self.framework
@@ -288,32 +289,73 @@ class Engine:
         d = self._decode(u)
         r, n_units = len(u), len(self.panel.unit_codes)
         scores = np.full((r, n_units), np.nan)
-        keys = np.stack([d["choice"][s] for s in DATA_STAGES], axis=1)
-        agg_keys = (np.stack([idx for _, idx in d["agg"]], axis=1) if d["agg"]
-                    else np.zeros((r, 0), np.int64))
-        combined = np.concatenate([keys, agg_keys], axis=1) + 1  # -1 (nominal) -> 0
-        radix = np.cumprod(np.concatenate([[1], combined.max(axis=0)[:-1] + 1])) if len(u) \
-            else np.ones(combined.shape[1], np.int64)
-        _, group = np.unique(combined @ radix, return_inverse=True)
-        order = np.argsort(group, kind="stable")
-        bounds = np.flatnonzero(np.diff(group[order])) + 1
+        if r == 0:
+            return scores, scores.copy()
+        data_keys = _codes(np.stack([d["choice"][s] for s in DATA_STAGES], axis=1))
+        agg_keys = _codes(np.stack([idx for _, idx in d["agg"]], axis=1) if d["agg"]
+                          else np.zeros((r, 0), np.int64))
         index = self.framework.index
-        for rows in np.split(order, bounds) if len(u) else []:
-            key = tuple(int(v) - 1 for v in combined[rows[0]])
-            data_key, agg_key = key[:len(DATA_STAGES)], key[len(DATA_STAGES):]
-            panel, x = self._normalised(data_key)
-            meth = self._variant(agg_key, d["agg"])
-            if key not in self._steps:
-                self._steps[key] = plan(self.framework, panel, meth)
-            got = aggregate_and_rank(
-                self.framework, panel, meth, x,
-                weight_multipliers=None if d["weights"] is None else d["weights"][rows],
-                excluded=None if d["excluded"] is None else d["excluded"][rows],
-                rank=[], keep=[index], strict=False, steps=self._steps[key])
-            scores[rows] = got.scores[index]
+        for agg_rows in _groups(agg_keys[1]):
+            # one call per aggregation choice: the data sets of the replications' data
+            # choices side by side on a leading axis [data sets, replications, ...], each
+            # data set's replications padded to the longest run (weights 1, no exclusion)
+            agg_key = agg_keys[0][agg_rows[0]]
+            dsets, which = np.unique(data_keys[1][agg_rows], return_inverse=True)
+            order = np.argsort(which, kind="stable")
+            rows, which = agg_rows[order], which[order]
+            counts = np.bincount(which)
+            place = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            shape = (len(dsets), int(counts.max()))
+            x = self._stacked(tuple(data_keys[0][rows[np.searchsorted(which, v)]]
+                                    for v in range(len(dsets))))
+            mult = excl = None
+            if d["weights"] is not None:
+                mult = np.ones(shape + d["weights"].shape[1:])
+                mult[which, place] = d["weights"][rows]
+            if d["excluded"] is not None:
+                excl = np.zeros(shape + d["excluded"].shape[1:], dtype=bool)
+                excl[which, place] = d["excluded"][rows]
+            got = aggregate_and_rank(self.framework, self.nominal.panel,
+                                     self._variant(agg_key, d["agg"]), x,
+                                     weight_multipliers=mult, excluded=excl, rank=[],
+                                     keep=[index], strict=False, steps=self._plan(agg_key, d))
+            scores[rows] = np.broadcast_to(got.scores[index], shape + (n_units,))[which, place]
         # every replication ranked at once: the rank settings are the nominal methodology's
         ranks = rank_node(self.framework, self.nominal.panel, self.methodology, index, scores)
         return scores, ranks
+
+    def _plan(self, agg_key: tuple[int, ...], d: dict) -> list[Step]:
+        if agg_key not in self._steps:
+            self._steps[agg_key] = plan(self.framework, self.nominal.panel,
+                                        self._variant(agg_key, d["agg"]))
+        return self._steps[agg_key]
+
+    def _stacked(self, keys: tuple[tuple[int, ...], ...]) -> np.ndarray:
+        """The indicator scores of several data choices, ``[choices, 1, units,
+        indicators]``, kept (the same array for the same choices: a plan keeps the
+        indicators' terms of the array it last saw)."""
+        if keys not in self._stacks:
+            self._stacks.clear()
+            self._stacks[keys] = np.stack([self._normalised(k)[1] for k in keys])[:, None]
+        return self._stacks[keys]
+
+
+def _codes(keys: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """Each row of choice indices as a tuple, and one integer per distinct row."""
+    shifted = keys + 1  # -1 (nominal) -> 0
+    radix = np.cumprod(np.concatenate([[1], shifted.max(axis=0)[:-1] + 1])).astype(np.int64)
+    code = shifted @ radix if keys.shape[1] else np.zeros(len(keys), np.int64)
+    first = {}
+    for i, c in enumerate(code.tolist()):
+        first.setdefault(c, i)
+    tuples = {c: tuple(int(v) for v in keys[i]) for c, i in first.items()}
+    return [tuples[c] for c in code.tolist()], code
+
+
+def _groups(code: np.ndarray) -> list[np.ndarray]:
+    """Row indices of each distinct code, in order of the codes."""
+    order = np.argsort(code, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(code[order])) + 1)
 
 
 def evaluate_chunks(engine: Engine, u: np.ndarray, chunk: int = 2000, client=None,
