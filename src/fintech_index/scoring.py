@@ -93,8 +93,16 @@ class Step:
     where: str
     fixed_w: np.ndarray | None  # a shape-only weight kernel's weights [k], made once
     # f(indicator scores) and their missing mask, kept for the indicator scores last seen
-    # (the audit evaluates one data set in many batches)
+    # (the audit evaluates one data set in many batches), and work arrays
     _terms: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def scratch(self, name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
+        """A work array of this node kept between calls (the audit's batches have one shape:
+        a new array of megabytes costs more in page faults than in filling it)."""
+        buf = self._terms.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._terms[name] = np.empty(shape, dtype)
+        return buf
 
     def indicator_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``f(x)`` of this node's indicators ``[..., k, units]`` and where x is missing."""
@@ -214,10 +222,14 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         if form is not None and step.indicator_pos is not None:
             terms, missing = step.indicator_terms(x)
         elif form is not None:
-            terms = np.stack(np.broadcast_arrays(*[values.term(k, form) for k in kids]),
-                             axis=-2)
+            parts = np.broadcast_arrays(*[values.term(k, form) for k in kids])
+            terms = step.scratch("terms", parts[0].shape[:-1] + (len(kids),) +
+                                 parts[0].shape[-1:])
+            for j, part in enumerate(parts):
+                terms[..., j, :] = part
             if all(k in values.z and values.z[k][0] is form for k in kids):
-                missing = np.isnan(terms)  # a z is missing exactly where its score is
+                # a z is missing exactly where its score is
+                missing = np.isnan(terms, out=step.scratch("missing", terms.shape, bool))
             else:
                 missing = np.isnan(np.stack(np.broadcast_arrays(
                     *[values.score(k) for k in kids]), axis=-2))

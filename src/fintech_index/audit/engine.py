@@ -220,8 +220,12 @@ class Engine:
                 else:
                     choice[f.stage] = idx
             elif f.stage == "weights":
-                noise = np.ones((r, len(self.weight_slots)))
-                noise[:, self._noisy_slots(f)] = 1 + f.noise * (2 * x - 1)
+                noisy = self._noisy_slots(f)
+                if noisy.all():
+                    noise = 1 + f.noise * (2 * x - 1)
+                else:
+                    noise = np.ones((r, len(self.weight_slots)))
+                    noise[:, noisy] = 1 + f.noise * (2 * x - 1)
                 weights = noise if weights is None else weights * noise
             elif f.stage == "weight_sets":
                 table = self.weight_sets[f.name]
@@ -299,15 +303,14 @@ class Engine:
             # one call per aggregation choice: the data sets of the replications' data
             # choices side by side on a leading axis [data sets, replications, ...], each
             # data set's replications padded to the longest run (weights 1, no exclusion)
-            agg_key = agg_keys[0][agg_rows[0]]
+            agg_key = agg_keys[0][agg_keys[1][agg_rows[0]]]
             dsets, which = np.unique(data_keys[1][agg_rows], return_inverse=True)
             order = np.argsort(which, kind="stable")
             rows, which = agg_rows[order], which[order]
             counts = np.bincount(which)
             place = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
             shape = (len(dsets), int(counts.max()))
-            x = self._stacked(tuple(data_keys[0][rows[np.searchsorted(which, v)]]
-                                    for v in range(len(dsets))))
+            x = self._stacked(tuple(data_keys[0][v] for v in dsets))
             mult = excl = None
             if d["weights"] is not None:
                 mult = np.ones(shape + d["weights"].shape[1:])
@@ -341,15 +344,12 @@ class Engine:
 
 
 def _codes(keys: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
-    """Each row of choice indices as a tuple, and one integer per distinct row."""
+    """The distinct rows of choice indices as tuples, and each row's place among them."""
     shifted = keys + 1  # -1 (nominal) -> 0
     radix = np.cumprod(np.concatenate([[1], shifted.max(axis=0)[:-1] + 1])).astype(np.int64)
     code = shifted @ radix if keys.shape[1] else np.zeros(len(keys), np.int64)
-    first = {}
-    for i, c in enumerate(code.tolist()):
-        first.setdefault(c, i)
-    tuples = {c: tuple(int(v) for v in keys[i]) for c, i in first.items()}
-    return [tuples[c] for c in code.tolist()], code
+    _, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return [tuple(int(v) for v in keys[i]) for i in first], inverse
 
 
 def _groups(code: np.ndarray) -> list[np.ndarray]:
