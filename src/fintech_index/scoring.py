@@ -92,6 +92,8 @@ class Step:
     w0: np.ndarray
     where: str
     fixed_w: np.ndarray | None  # a shape-only weight kernel's weights [k], made once
+    parent: int | None  # the parent's place in the plan, and this node's among its children
+    place: int
     # f(indicator scores) and their missing mask, kept for the indicator scores last seen
     # (the audit evaluates one data set in many batches), and work arrays
     _terms: dict = field(default_factory=dict, compare=False, repr=False)
@@ -120,6 +122,7 @@ def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[S
     fw, meth = framework, methodology
     position = {c: i for i, c in enumerate(fw.indicators)}
     steps, slot = [], 0
+    order = {c: i for i, c in enumerate(fw.aggregates)}
     for code in fw.aggregates:
         node = fw.nodes[code]
         kids = tuple(node.children)
@@ -142,7 +145,9 @@ def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[S
             code, kids, np.array([position[k] for k in kids]) if all_indicators else None,
             np.array([position.get(k, -1) for k in kids]), slot, choice.method, kernel,
             dict(choice.params), linear_form(kernel.fn), bool(params.get("na_rm", False)),
-            params.get("dat_thresh"), wchoice.method, wkernel, wkw, w0, where, fixed))
+            params.get("dat_thresh"), wchoice.method, wkernel, wkw, w0, where, fixed,
+            order.get(node.parent), fw.nodes[node.parent].children.index(code)
+            if node.parent in order else 0))
         slot += len(kids)
     return steps
 
@@ -157,6 +162,7 @@ class _Values:
         self.position = {c: i for i, c in enumerate(fw.indicators)}
         self.scores: dict[str, np.ndarray] = {}
         self.z: dict[str, tuple[LinearForm, np.ndarray]] = {}
+        self.placed: dict[str, np.ndarray] = {}  # z written into its parent's terms
 
     def score(self, code: str) -> np.ndarray:
         if code not in self.scores:
@@ -187,6 +193,7 @@ class _Values:
     def drop(self, code: str) -> None:
         self.scores.pop(code, None)
         self.z.pop(code, None)
+        self.placed.pop(code, None)
 
 
 def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodology,
@@ -217,7 +224,8 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
                                                                      dtype=np.float64)
     values = _Values(fw, meth, x)
     used: dict[str, np.ndarray] = {}
-    for step in steps if steps is not None else plan(fw, panel, meth):
+    steps_ = steps if steps is not None else plan(fw, panel, meth)
+    for step in steps_:
         code, kids, form = step.code, step.kids, step.form
         if form is not None and step.indicator_pos is not None:
             terms, missing = step.indicator_terms(x)
@@ -225,8 +233,9 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
             parts = np.broadcast_arrays(*[values.term(k, form) for k in kids])
             terms = step.scratch("terms", parts[0].shape[:-1] + (len(kids),) +
                                  parts[0].shape[-1:])
-            for j, part in enumerate(parts):
-                terms[..., j, :] = part
+            for j, (k, part) in enumerate(zip(kids, parts, strict=True)):
+                if values.placed.get(k) is not terms:  # not already written in place
+                    terms[..., j, :] = part
             if all(k in values.z and values.z[k][0] is form for k in kids):
                 # a z is missing exactly where its score is
                 missing = np.isnan(terms, out=step.scratch("missing", terms.shape, bool))
@@ -248,7 +257,11 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         used[code] = w if w.ndim > len(batch) else np.broadcast_to(
             w, np.broadcast_shapes(w.shape[:-1], batch) + w.shape[-1:])
         if form is not None:
-            y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh)
+            dest = _place_in_parent(steps_, step, values, keep, terms, w)
+            y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh,
+                         None if dest is None else dest[..., step.place, :])
+            if dest is not None:
+                values.placed[code] = dest
             if strict:
                 _refuse_lost_values(fw, panel, step, np.swapaxes(missing, -1, -2), y)
         else:
@@ -262,6 +275,21 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
                 values.drop(k)
     ranks = {code: rank_node(fw, panel, meth, code, values.score(code)) for code in rank}
     return Scored({c: values.score(c) for c in fw.node_codes if c in keep}, ranks, used)
+
+
+def _place_in_parent(steps: list[Step], step: Step, values: _Values, keep: set[str],
+                     terms: np.ndarray, w: np.ndarray) -> np.ndarray | None:
+    """The parent's terms array ``[..., k, units]`` to write this node's ``z`` into, when the
+    parent takes it as it is (same form, no rounding) and nobody else keeps it: the parent
+    then need not copy its children's sums together."""
+    if step.parent is None or step.code in keep or step.code in values.meth.round:
+        return None
+    parent = steps[step.parent]
+    if parent.form is not step.form:
+        return None
+    shape = np.broadcast_shapes(terms.shape[:-2], w.shape[:-1]) + (len(parent.kids),
+                                                                   terms.shape[-1])
+    return parent.scratch("terms", shape)
 
 
 def _weights(fw: Framework, step: Step, values: _Values, kids: tuple[str, ...],

@@ -327,6 +327,11 @@ class Engine:
         ranks = rank_node(self.framework, self.nominal.panel, self.methodology, index, scores)
         return scores, ranks
 
+    def __getstate__(self) -> dict:
+        """Pickled (to Dask workers) without the plans and stacked data sets: their work
+        arrays are megabytes, and they are made again where the engine runs."""
+        return {**self.__dict__, "_steps": {}, "_stacks": {}}
+
     def _plan(self, agg_key: tuple[int, ...], d: dict) -> list[Step]:
         if agg_key not in self._steps:
             self._steps[agg_key] = plan(self.framework, self.nominal.panel,

@@ -86,7 +86,8 @@ def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
     return out
 
 
-def weighted_sum(wn: np.ndarray, terms: np.ndarray, per_unit: bool = False) -> np.ndarray:
+def weighted_sum(wn: np.ndarray, terms: np.ndarray, per_unit: bool = False,
+                 out: np.ndarray | None = None) -> np.ndarray:
     """``sum_j wn_j * terms_j`` over the children ``j``: ``wn[..., k]`` (one weight per
     child; ``per_unit``: ``wn[..., k, units]``, one per child and unit) against
     ``terms[..., k, units]``, giving ``[..., units]``; leading axes broadcast (10,000 weight
@@ -99,11 +100,11 @@ def weighted_sum(wn: np.ndarray, terms: np.ndarray, per_unit: bool = False) -> n
     terms = np.ascontiguousarray(terms, dtype=np.float64)
     wn = np.ascontiguousarray(wn, dtype=np.float64)
     return np.einsum("...ku,...ku->...u" if per_unit else "...k,...ku->...u", wn, terms,
-                     optimize=False)
+                     optimize=False, out=out)
 
 
 def linear_z(terms: np.ndarray, missing: np.ndarray | None, w: np.ndarray, na_rm: bool,
-             dat_thresh=None) -> np.ndarray:
+             dat_thresh=None, out: np.ndarray | None = None) -> np.ndarray:
     """The weighted sum ``z = sum_j w'_j f(x_j)`` of a :class:`LinearForm` kernel, with
     ``w' = w / sum(w)`` (COINr's order: weights rescaled first, then the weighted sum).
 
@@ -112,7 +113,8 @@ def linear_z(terms: np.ndarray, missing: np.ndarray | None, w: np.ndarray, na_rm
     ``na_rm`` skipped and the other weights rescaled (no child left: NaN), without it the
     result is NaN. A child with weight 0 (an excluded indicator) adds nothing, even where
     its term is infinite or undefined (NaN * 0 would be NaN). ``dat_thresh``: a unit with a
-    smaller share of observed children gets NaN."""
+    smaller share of observed children gets NaN. ``out``: where to write ``z`` (e.g. the
+    parent's row of terms)."""
     terms = np.asarray(terms, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -134,12 +136,12 @@ def linear_z(terms: np.ndarray, missing: np.ndarray | None, w: np.ndarray, na_rm
         if (wn == 0).any() and not np.isfinite(terms).all():
             dropped = (wn == 0) if per_unit else (wn == 0)[..., :, None]
             terms = np.where(dropped & ~np.isfinite(terms), 0.0, terms)
-        z = weighted_sum(wn, terms, per_unit)
-    out = z if usable.all() else np.where(usable, z, np.nan)
+        z = weighted_sum(wn, terms, per_unit, out)
+    if not usable.all():
+        np.copyto(z, np.nan, where=~usable)
     if dat_thresh is not None:
-        out = np.where(share < np.asarray(dat_thresh, dtype=np.float64)[..., None], np.nan,
-                       out)
-    return out
+        np.copyto(z, np.nan, where=share < np.asarray(dat_thresh, dtype=np.float64)[..., None])
+    return z
 
 
 def _nonnegative(x: np.ndarray) -> np.ndarray:
