@@ -14,6 +14,14 @@ TIES = ("min", "max", "average", "dense", "ordinal")
 
 
 @lru_cache(maxsize=4)
+def _row_starts(size: int, n: int) -> np.ndarray:
+    """The flat place where each place's row starts, rows of n laid end to end (kept)."""
+    out = np.repeat(np.arange(0, size, n, dtype=np.int64), n)
+    out.setflags(write=False)
+    return out
+
+
+@lru_cache(maxsize=4)
 def _positions(size: int) -> np.ndarray:
     """0, 1, ..., size - 1 (int64, read-only), kept: a new array of millions of places
     costs more in page faults than in filling it."""
@@ -40,7 +48,7 @@ def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarr
     at += np.arange(0, x.size, n).reshape(x.shape[:-1] + (1,))
     at = at.ravel()  # flat position of the value sorted into each place
     if method == "ordinal":
-        in_order = _positions(x.size) % n + 1
+        in_order = _positions(x.size) - _row_starts(x.size, n) + 1
     else:
         ranked = x.ravel()[at]
         starts = np.ones(x.size, dtype=bool)  # a run of equal values starts here
@@ -54,19 +62,19 @@ def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarr
         else:
             # a run's first place (a running maximum of the run starts) and its last (a
             # running minimum, from the right, of the run ends); both lie in the sorted
-            # value's own row, so the place in the row is the flat place modulo n
+            # value's own row, so the place in the row is the flat place less the row's start
             first = last = None
             if method in ("min", "average"):
                 first = place
                 np.multiply(_positions(x.size), starts, out=first)
                 np.maximum.accumulate(first, out=first)
-                first %= n
+                first -= _row_starts(x.size, n)
             if method in ("max", "average"):
                 ends = np.ones(x.size, dtype=bool)
                 ends[:-1] = starts[1:]
                 last = np.where(ends, _positions(x.size), x.size)[::-1]
                 np.minimum.accumulate(last, out=last)
-                last = last[::-1] % n
+                last = last[::-1] - _row_starts(x.size, n)
             if last is None:
                 first += 1
                 in_order = first
