@@ -112,8 +112,9 @@ def builds(draw):
         "a_amean", "a_gmean", "a_hmean", {"method": "a_genmean", "p": 0.5},
         {"method": "a_mean_min", "alpha": 0.5, "beta": 1.0}]))
     na_rm = draw(st.booleans())
-    aggregate = ({"method": aggregate, "na_rm": na_rm} if isinstance(aggregate, str)
-                 else aggregate)
+    aggregate = ({"method": aggregate, "na_rm": na_rm,
+                  "dat_thresh": draw(st.sampled_from([None, 0.5, 0.8]))}
+                 if isinstance(aggregate, str) else aggregate)
     by_node = {}
     for code in fw.aggregates:
         k = len(fw.nodes[code].children)
