@@ -70,7 +70,8 @@ def test_build_labels_a_year_recomputed_on_a_later_framework_as_a_back_cast(tmp_
     data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\nX,2025,1,2\nY,2025,3,3\n")
     fw = tmp_path / "f.yaml"
     for meta, header in (("", "vs 2024"), ("meta: {edition: 2025}\n", "vs 2024 back-cast")):
-        fw.write_text(meta + "index: {code: i, children: [{code: a}, {code: b}]}\n")
+        fw.write_text(meta + "index: {code: i, children: [{code: a}, {code: b}]}\n"
+                      + units_yaml("X", "Y"))
         r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
         assert r.exit_code == 0, r.output
         head = next(line for line in r.output.splitlines() if "rank" in line and "vs" in line)
