@@ -14,6 +14,15 @@ Leading axes of the indicator scores and of the multipliers are a batch (years i
 replications in an audit); they broadcast against each other, so one data set
 ``[units, indicators]`` and 10,000 weight sets ``[10000, slots]`` give ``[10000, units]``
 without copying the data 10,000 times.
+
+An aggregation kernel that declares a linear form (``methods.contracts.LinearForm``:
+a_amean, a_gmean, a_hmean, ``score = g(sum_j w'_j f(x_j))``) is evaluated as one weighted
+sum (``methods.aggregate.linear_z``, the reduction the kernel's own function uses): the
+indicator level as one einsum of the weight sets against ``f`` of the data, and a child of
+the same form hands its ``z`` to its parent (``f(g(z)) = z``), so that a geometric tree
+takes no log of its nodes' scores, and an audit that keeps only the index one exp. Other
+kernels are called on the children's scores. The sum adds child after child, never through
+BLAS, so a member's numbers do not depend on the batch around it.
 """
 
 from __future__ import annotations

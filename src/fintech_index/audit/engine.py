@@ -4,9 +4,12 @@ A replication is one row of unit-interval samples, decoded into choices (an impu
 treatment and normalisation option, weight multipliers, an excluded indicator, an
 aggregation option). Replications sharing their data-stage choices share one prepared and
 normalised data set (computed once by build()); the rest (weights, exclusion, aggregation)
-runs through the aggregation kernels with the replications as the batch axis. No build()
-per replication. A replication's result depends on its own sample row only, so results are
-bit-identical for any chunk size, in-process or on Dask.
+runs through ``scoring.aggregate_and_rank``, the build's own path, once per aggregation
+choice: the data sets side by side on a leading axis and each one's replications on the
+next ([data sets, replications, units]). The index is then ranked for every replication by
+one argsort. No build() per replication. A replication's result depends on its own sample
+row only (tests/test_engine.py holds it as a property), so results are bit-identical for
+any chunk size, in-process or on Dask.
 """
 
 from __future__ import annotations
