@@ -27,6 +27,7 @@ BLAS, so a member's numbers do not depend on the batch around it.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -109,10 +110,12 @@ class Step:
 
     def scratch(self, name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
         """A work array of this node kept between calls (the audit's batches have one shape:
-        a new array of megabytes costs more in page faults than in filling it)."""
-        buf = self._terms.get(name)
+        a new array of megabytes costs more in page faults than in filling it); one per
+        thread, so that threads sharing an engine (a Dask worker's) never share one."""
+        mine = self._terms.setdefault(threading.get_ident(), {})
+        buf = mine.get(name)
         if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = self._terms[name] = np.empty(shape, dtype)
+            buf = mine[name] = np.empty(shape, dtype)
         return buf
 
     def indicator_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
