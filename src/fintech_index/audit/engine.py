@@ -345,10 +345,11 @@ class Engine:
         """The indicator scores of several data choices, ``[choices, 1, units,
         indicators]``, kept (the same array for the same choices: a plan keeps the
         indicators' terms of the array it last saw)."""
-        if keys not in self._stacks:
-            self._stacks.clear()
-            self._stacks[keys] = np.stack([self._normalised(k)[1] for k in keys])[:, None]
-        return self._stacks[keys]
+        stacked = self._stacks.get(keys)
+        if stacked is None:  # keep the last only (a thread may be reading another)
+            stacked = np.stack([self._normalised(k)[1] for k in keys])[:, None]
+            self._stacks = {keys: stacked}
+        return stacked
 
 
 def _codes(keys: np.ndarray) -> tuple[list[tuple[int, ...]], np.ndarray]:
