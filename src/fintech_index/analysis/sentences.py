@@ -16,7 +16,7 @@ from ..publish.i18n import strings
 from .changes import Changes, compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
-from .regions import regional_leads
+from .regions import NO_GROUP, regional_leads
 
 ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
 number = fmt.count
@@ -177,12 +177,12 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                         out.append(f)
     if region_by in ed.units.columns and ed.units[region_by].notna().any():
         leads = regional_leads(ed, by=region_by, top=top)
-        best = leads.iloc[0]
-        n_top = int(best[f"top_{top}"])
+        n = min(top, int(leads["units"].sum()))
+        leads = leads[leads.index != NO_GROUP]  # units without a region are not a region
+        n_top = int(leads[f"top_{top}"].iloc[0]) if len(leads) else 0
         if n_top:
-            out.append(Fact("region", data={"region": leads.index[0], "k": n_top,
-                                            "n": min(top, int(leads["units"].sum())),
-                                            "mean": float(best[f"mean_{ed.index}"])}))
+            out.append(Fact("region", data={"region": leads.index[0], "k": n_top, "n": n,
+                                            "mean": float(leads[f"mean_{ed.index}"].iloc[0])}))
     return out
 
 
