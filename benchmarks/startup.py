@@ -6,9 +6,14 @@ Whole processes (each the best of --repeat runs, wall time, as a user waits for 
     0.70 s for COINr 1.1.14 as measured for issue 16 on this machine (measured here instead
     when Rscript with COINr is installed);
   - `fintech-index audit --example asem --n 10000` (coherence + uncertainty): target < 1.5 s.
+For each command, its import floor: the best time of a process that imports exactly the
+modules the command imports (read from one `python -X importtime` run of it) and does
+nothing else, so wall = floor + work; and what the floor is made of, in ms of import time
+by package (self times from -X importtime, which adds some overhead of its own).
 In process: the engine's 10,000 ASEM replications (5 factors), target < 0.05 s, and the
 coherence step. Every line prints the figure and its ratio to the target or reference.
-The machine's load average is printed first: 2 cores are shared, so figures vary with it.
+The machine's load average is printed first: 2 cores are shared, so figures vary with it;
+`python -c 'import numpy, pandas'` is printed as the yardstick every command pays.
 
 Run: python benchmarks/startup.py [--repeat 3]
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +48,53 @@ def line(what: str, seconds: float, reference: float, label: str) -> None:
           f"({reference:g} s)")
 
 
+# packages grouped as the floor is reported; anything else is "stdlib and other"
+GROUPS = {"numpy": "numpy", "pandas": "pandas", "pyarrow": "pyarrow (via pandas)",
+          "scipy": "scipy", "pydantic": "pydantic", "pydantic_core": "pydantic",
+          "annotated_types": "pydantic", "typing_inspection": "pydantic", "typer": "typer",
+          "click": "typer", "shellingham": "typer", "rich": "rich", "pygments": "rich",
+          "yaml": "yaml", "fintech_index": "fintech_index"}
+
+
+def imported(cmd: list[str]) -> tuple[list[str], dict[str, float]]:
+    """The modules a command imports at the top of its import tree, in order, and the
+    import time (ms, self times) by package group, from one ``-X importtime`` run."""
+    run = subprocess.run([cmd[0], "-X", "importtime", *cmd[1:]], capture_output=True,
+                         text=True, check=True)
+    top: list[str] = []
+    by_group: dict[str, float] = {}
+    for row in run.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+\d+ \|( *)(\S+)", row)
+        if not m:
+            continue
+        name = m[3]
+        if len(m[2]) == 1 and name not in top:  # one space: imported by the command itself
+            top.append(name)
+        group = GROUPS.get(name.split(".")[0], "stdlib and other")
+        by_group[group] = by_group.get(group, 0.0) + int(m[1]) / 1000
+    return top, by_group
+
+
+def measure(what: str, cmd: list[str], repeat: int, reference: float, label: str) -> float:
+    """Print the best wall time of ``cmd`` against ``reference`` and, below it, its import
+    floor: the best time of a process that imports what ``cmd`` imports (each module in the
+    order the command imported it) and does nothing else; the work left; and the imports
+    by package (ms). Command and floor runs alternate, so that both meet the same load."""
+    modules, by_group = imported(cmd)
+    code = (f"import importlib\nfor m in {modules!r}:\n    try:\n"
+            "        importlib.import_module(m)\n    except Exception:\n        pass\n")
+    seconds = floor = float("inf")
+    for _ in range(repeat):
+        seconds = min(seconds, wall(cmd, 1))
+        floor = min(floor, wall([cmd[0], "-c", code], 1))
+    line(what, seconds, reference, label)
+    parts = ", ".join(f"{g} {ms:.0f}" for g, ms in sorted(by_group.items(), key=lambda x: -x[1])
+                      if ms >= 1)
+    print(f"      import floor {floor:.3f} s, work {seconds - floor:+.3f} s; imports (ms, "
+          f"-X importtime): {parts}")
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
@@ -55,24 +108,24 @@ def main() -> None:
     bare = wall([sys.executable, "-c", "import numpy, pandas"], args.repeat)
     print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (the figures "
           "below scale with it when the shared cores are busy)")
-    print("whole processes:")
-    line("fintech-index --help", wall([*exe, "--help"], args.repeat), 0.3, "target")
-    line("fintech-index validate (ASEM files)",
-         wall([*exe, "validate", str(asem / "asem.yaml"), str(asem / "asem.csv"), "-m",
-               str(asem / "asem.methodology.yaml")], args.repeat), 0.3, "target")
+    print("whole processes (each with its import floor: wall = floor + work):")
+    measure("fintech-index --help", [*exe, "--help"], args.repeat, 0.3, "target")
+    measure("fintech-index validate (ASEM files)",
+            [*exe, "validate", str(asem / "asem.yaml"), str(asem / "asem.csv"), "-m",
+             str(asem / "asem.methodology.yaml")], args.repeat, 0.3, "target")
     with tempfile.TemporaryDirectory() as tmp:
-        build = wall([*exe, "build", "--example", "asem", "--out", tmp], args.repeat)
         coinr, source = COINR_BUILD_S, "COINr, issue 16"
         if shutil.which("Rscript") and subprocess.run(
                 ["Rscript", "-e", "library(COINr)"], capture_output=True).returncode == 0:
             coinr = wall(["Rscript", "-e", "invisible(COINr::build_example_coin(quietly = "
                           "TRUE))"], args.repeat)
             source = "COINr, measured now"
-        line("fintech-index build --example asem", build, coinr, source)
-        audit = wall([*exe, "audit", "--example", "asem", "--spec",
-                      str(asem / "asem.uncertainty.yaml"), "--n", "10000", "--out",
-                      str(Path(tmp) / "audit")], args.repeat)
-        line("fintech-index audit --example asem --n 10000", audit, 1.5, "target")
+        measure("fintech-index build --example asem",
+                [*exe, "build", "--example", "asem", "--out", tmp], args.repeat, coinr, source)
+        measure("fintech-index audit --example asem --n 10000",
+                [*exe, "audit", "--example", "asem", "--spec",
+                 str(asem / "asem.uncertainty.yaml"), "--n", "10000", "--out",
+                 str(Path(tmp) / "audit")], args.repeat, 1.5, "target")
     print("in process:")
     import fintech_index as fi
     from fintech_index.audit import coherence

@@ -579,9 +579,10 @@ def validate_cmd(
     if fw is not None:
         try:
             panel = load_panel(data, fw, sheet=sheet, units=units)
-            console.print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
-                          f"{len(panel.indicators)} indicators, "
-                          f"{int(panel.missing.sum())} missing values")
+            # numbers only: plain print, so a clean validate does not import rich (45 ms)
+            print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
+                  f"{len(panel.indicators)} indicators, {int(panel.missing.sum())} missing "
+                  "values")
         except FintechIndexError as e:
             problems.append(str(e))
         try:
@@ -596,7 +597,7 @@ def validate_cmd(
         for p in problems:
             err.print(p, soft_wrap=True)
         raise typer.Exit(2)
-    console.print("no problems found")
+    print("no problems found")
 
 
 @app.command("validate-examples")

@@ -25,7 +25,10 @@ def _holds_text(values: pd.Series | pd.Index) -> bool:
     """Anything but numbers, booleans and dates may hold text: object, pandas 3's ``str``,
     string[python|pyarrow] and categories of text alike (a dtype test on ``object`` alone
     missed pandas 3's ``str`` index)."""
-    dtype = values.dtype
+    return _text_dtype(values.dtype)
+
+
+def _text_dtype(dtype) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return True
     return not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
@@ -45,10 +48,9 @@ def inert_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     """A copy of ``frame`` in which every text cell, header and (if written) index label
     is made inert; numeric columns are untouched."""
     safe = frame.copy()
-    for i in range(safe.shape[1]):
-        column = safe.iloc[:, i]
-        if _holds_text(column):
-            safe.isetitem(i, column.map(_inert_value).astype(object))
+    for i, dtype in enumerate(safe.dtypes):  # a column is taken out only when it holds text
+        if _text_dtype(dtype):
+            safe.isetitem(i, safe.iloc[:, i].map(_inert_value).astype(object))
     safe.columns = _inert_index(safe.columns)
     if index:
         safe.index = _inert_index(safe.index)

@@ -162,18 +162,59 @@ def parse_numbers(col: pd.Series, table: Table, column: str,
 def numbers_and_reported(col: pd.Series, table: Table, column: str,
                           problems: Problems) -> tuple[np.ndarray, np.ndarray]:
     """:func:`parse_numbers`, and which cells it reported (not a number, not finite)."""
-    reported = np.zeros(len(col), dtype=bool)
-    if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        out = col.to_numpy(dtype=np.float64, na_value=np.nan)
-    else:
-        text = as_text(col)
-        is_missing = text.isin(MISSING_MARKERS).to_numpy()
-        out = pd.to_numeric(text.where(~is_missing, "nan"), errors="coerce").to_numpy(
-            dtype=np.float64)
-        reported = np.isnan(out) & ~is_missing
+    if _holds_numbers(col):
+        return _checked(col.to_numpy(dtype=np.float64, na_value=np.nan), None, None, table,
+                        column, problems)
+    text = as_text(col).to_numpy(dtype=object)
+    missing = pd.Series(text, dtype=object).isin(MISSING_MARKERS).to_numpy()
+    return _checked(_text_to_numbers(text, missing), text, missing, table, column, problems)
+
+
+def _holds_numbers(col: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+        col.dtype)
+
+
+def parse_number_columns(table: Table, columns: list[str],
+                         problems: Problems) -> dict[str, np.ndarray]:
+    """:func:`parse_numbers` of several columns of ``table``: the same arrays and problems
+    in the same order, the cells of all text columns cleaned and matched against the
+    missing markers in one pass (a pass per column cost about 1 ms: 60 ms of a file of 50
+    indicators)."""
+    f = table.frame
+    textual = [c for c in columns if not _holds_numbers(f[c])]
+    n = len(f)
+    if textual:  # column after column: cells of textual[j] at j n .. (j + 1) n - 1
+        text = as_text(pd.Series(f[textual].to_numpy(dtype=object).ravel(order="F"),
+                                 dtype=object)).to_numpy(dtype=object)
+        missing = pd.Series(text, dtype=object).isin(MISSING_MARKERS).to_numpy()
+    out = {}
+    for c in columns:
+        if c not in textual:
+            out[c] = parse_numbers(f[c], table, c, problems)
+            continue
+        cells = slice(textual.index(c) * n, (textual.index(c) + 1) * n)
+        out[c] = _checked(_text_to_numbers(text[cells], missing[cells]), text[cells],
+                          missing[cells], table, c, problems)[0]
+    return out
+
+
+def _text_to_numbers(text: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    """Cleaned cell text to float64: missing markers and text that is no number NaN."""
+    return pd.to_numeric(pd.Series(np.where(missing, "nan", text), dtype=object),
+                         errors="coerce").to_numpy(dtype=np.float64)
+
+
+def _checked(out: np.ndarray, text: np.ndarray | None, missing: np.ndarray | None,
+             table: Table, column: str, problems: Problems) -> tuple[np.ndarray, np.ndarray]:
+    """``out`` and which of its cells are reported: text that is neither a number nor a
+    missing marker [D15], numbers that are not finite [D16]."""
+    reported = np.zeros(len(out), dtype=bool)
+    if text is not None:
+        reported = np.isnan(out) & ~missing
         for i in np.flatnonzero(reported):
             problems.add("D15", f"{table.src}: {table.row(i)}, column '{column}': "
-                                f"{text.iat[i]!r} is not a number (accepted: a number, or empty/NA "
+                                f"{text[i]!r} is not a number (accepted: a number, or empty/NA "
                                 "for a missing value)")
     for i in np.flatnonzero(np.isinf(out)):
         problems.add("D16", f"{table.src}: {table.row(i)}, column '{column}': {out[i]} is not a "

@@ -21,15 +21,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from .engine import Engine, check_replications, evaluate_chunks
+from .sobol import scrambled_sobol
 
 
 def saltelli(dimension: int, n: int, seed: int, groups: list[slice]) -> tuple[np.ndarray, ...]:
     """A, B and the AB_i stacked: ``[(G + 2) N, D]`` in the order A, AB_1..AB_G, B."""
     m = int(np.ceil(np.log2(n)))
-    base = qmc.Sobol(2 * dimension, scramble=True, seed=seed).random_base2(m)[:n]
+    base = scrambled_sobol(2 * dimension, m, seed)[:n]
     a, b = base[:, :dimension], base[:, dimension:]
     blocks = [a]
     for g in groups:

@@ -11,18 +11,19 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from .engine import Engine, check_replications, evaluate_chunks
+from .sobol import scrambled_sobol
 
 
 def sobol_points(dimension: int, n: int, seed: int) -> np.ndarray:
-    """``n`` points of a scrambled Sobol sequence in [0, 1)^dimension (SciPy's qmc; the
-    first n of the sequence, so a larger n extends a smaller one)."""
+    """``n`` points of a scrambled Sobol sequence in [0, 1)^dimension (SciPy's
+    ``qmc.Sobol``, bit for bit, by :mod:`.sobol`; the first n of the sequence, so a larger n
+    extends a smaller one)."""
     if dimension == 0:
         return np.zeros((n, 0))
     m = int(np.ceil(np.log2(max(n, 1))))
-    return qmc.Sobol(dimension, scramble=True, seed=seed).random_base2(m)[:n]
+    return scrambled_sobol(dimension, m, seed)[:n]
 
 
 @dataclass(frozen=True)
