@@ -224,11 +224,15 @@ class Engine:
                     choice[f.stage] = idx
             elif f.stage == "weights":
                 noisy = self._noisy_slots(f)
+                scaled = 2 * x  # 1 + noise (2x - 1), in place: one array, not four
+                scaled -= 1
+                scaled *= f.noise
+                scaled += 1
                 if noisy.all():
-                    noise = 1 + f.noise * (2 * x - 1)
+                    noise = scaled
                 else:
                     noise = np.ones((r, len(self.weight_slots)))
-                    noise[:, noisy] = 1 + f.noise * (2 * x - 1)
+                    noise[:, noisy] = scaled
                 weights = noise if weights is None else weights * noise
             elif f.stage == "weight_sets":
                 table = self.weight_sets[f.name]
