@@ -14,6 +14,7 @@ import argparse
 import os
 import resource
 import time
+import timeit
 
 import numpy as np
 
@@ -59,12 +60,7 @@ def loop_of_builds(ex, n: int) -> float:
 
 def best(fn, repeat: int) -> float:
     """Best wall time of ``repeat`` calls."""
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
 
 
 def engine_split(ex, repeat: int) -> None:
