@@ -238,3 +238,14 @@ def test_every_string_has_the_same_fields_in_both_languages():
     en, zh = strings("en"), strings("zh")
     assert en.keys() == zh.keys()
     assert {k: fields(en[k]) for k in en} == {k: fields(zh[k]) for k in zh}
+
+
+def test_score_figures_in_sentences_show_three_significant_figures_of_the_scale(fintech):
+    """HDI 2022 (0-1 scale, top 0.967 -> three decimals) against 2021: top-ten range 0.02211
+    -> 0.02052, sd 0.00778 -> 0.00709 (at one decimal this read 'from 0.0 to 0.0 points');
+    the fintech index (0-100, top 83.8) keeps one decimal."""
+    r = fi.examples.load("hdi").build()
+    cur, prev = Edition.of(r, 2022), Edition.of(r, 2021)
+    assert cur.decimals() == 3 and fintech[0].decimals() == 1
+    assert ("The gap among the top ten narrowed: the score range went from 0.022 to 0.021 "
+            "points (standard deviation 0.008 to 0.007).") in edition_sentences(cur, prev)

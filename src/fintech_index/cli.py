@@ -626,10 +626,11 @@ def validate_examples_cmd() -> None:
 def print_regional_leads(leads: pd.DataFrame) -> None:
     """The regional leads table (:func:`analysis.regional_leads`), unless no unit has a
     region."""
+    from .analysis.regions import NO_GROUP
     from .publish import format as fmt
 
     frame = leads.reset_index()
-    if frame.empty or frame["group"].astype(str).eq("(none)").all():
+    if frame.empty or frame["group"].astype(str).eq(NO_GROUP).all():
         return
     top_col = next(c for c in frame.columns if c.startswith("top_"))
     table = _table(f"Regional leads ({top_col.replace('_', ' ')} of the index, mean scores)")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..build import Results
@@ -49,6 +51,21 @@ class Edition:
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
                    {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y))
+
+    @classmethod
+    def previous(cls, results: Results, year: int | None = None) -> Edition | None:
+        """The edition of the year before ``year`` (default: the last year) in ``results``,
+        or None when ``year`` is the first: what every 'since last edition' compares with."""
+        y = results.years[results.year_index(year)]
+        earlier = [e for e in results.years if e < y]
+        return cls.of(results, earlier[-1]) if earlier else None
+
+    def decimals(self) -> int:
+        """Decimals that show the index's scores to three significant figures, one to six:
+        83.8 on a 0-100 scale, 0.962 on a 0-1 scale (the scale of its top score)."""
+        scores = np.abs(self.scores[self.index].to_numpy(dtype=float))
+        top = float(np.nanmax(scores)) if np.isfinite(scores).any() else 0.0
+        return min(6, max(1, 2 - math.floor(math.log10(top)))) if 0 < top < math.inf else 1
 
     def name(self, unit: str) -> str:
         n = self.units["name"].get(unit) if "name" in self.units else None

@@ -16,12 +16,10 @@ from ..publish.i18n import strings
 from .changes import Changes, compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
-from .regions import regional_leads
+from .regions import NO_GROUP, regional_leads
 
 ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
 number = fmt.count
-
-GAP_DECIMALS = 1  # the gap sentence's range and standard deviation are shown to 0.1
 
 # kinds of fact about one unit: written as a clause after the unit's name
 CITY_KINDS = ("move", "entry", "first", "overtook", "overtaken", "position")
@@ -99,9 +97,9 @@ def overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[
     return out
 
 
-def _gap_shown(value: float, lang: str = "en") -> str:
-    """A figure of the gap sentence as shown: one decimal."""
-    return fmt.number(value, GAP_DECIMALS, lang)
+def _shown(value: float, ed: Edition, lang: str = "en") -> str:
+    """A score figure of a sentence (gap, mean) as shown: to the index's decimals."""
+    return fmt.number(value, ed.decimals(), lang)
 
 
 def _move(unit: str, node: str | None, rank: float, change: float) -> Fact | None:
@@ -149,7 +147,7 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
         verdict = g_now.versus(g_before)
         # a change that shows at neither figure's decimal is not news ("narrowed: from 35.2
         # to 35.2"); one figure the same as shown is said so ("unchanged at 10.9")
-        shown = any(_gap_shown(a) != _gap_shown(b) for a, b in
+        shown = any(_shown(a, ed) != _shown(b, ed) for a, b in
                     ((g_now.range, g_before.range), (g_now.sd, g_before.sd)))
         if verdict in ("narrowed", "widened") and shown:
             out.append(Fact("gap", data={"verdict": verdict, "n": g_now.n,
@@ -179,12 +177,12 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                         out.append(f)
     if region_by in ed.units.columns and ed.units[region_by].notna().any():
         leads = regional_leads(ed, by=region_by, top=top)
-        best = leads.iloc[0]
-        n_top = int(best[f"top_{top}"])
+        n = min(top, int(leads["units"].sum()))
+        leads = leads[leads.index != NO_GROUP]  # units without a region are not a region
+        n_top = int(leads[f"top_{top}"].iloc[0]) if len(leads) else 0
         if n_top:
-            out.append(Fact("region", data={"region": leads.index[0], "k": n_top,
-                                            "n": min(top, int(leads["units"].sum())),
-                                            "mean": float(best[f"mean_{ed.index}"])}))
+            out.append(Fact("region", data={"region": leads.index[0], "k": n_top, "n": n,
+                                            "mean": float(leads[f"mean_{ed.index}"].iloc[0])}))
     return out
 
 
@@ -241,7 +239,7 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
                                          before=names.unit(fact.other))
     if fact.kind == "gap":
         def figure(name: str) -> str:  # "went from 35.2 to 34.3 points", "unchanged at 10.9"
-            before, now = (_gap_shown(d[f"{name}_{w}"], lang) for w in ("before", "now"))
+            before, now = (_shown(d[f"{name}_{w}"], ed, lang) for w in ("before", "now"))
             return t[f"gap_{name}_{'same' if before == now else 'moved'}"].format(
                 before=before, now=now)
         return t["s_gap"].format(n=fmt.count(d["n"], lang),
@@ -253,7 +251,7 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
     if fact.kind == "region":
         return t["s_region"].format(region=names.region(d["region"]),
                                     k=fmt.count(d["k"], lang), n=fmt.count(d["n"], lang),
-                                    mean=fmt.number(d["mean"], 1, lang))
+                                    mean=_shown(d["mean"], ed, lang))
     raise ValueError(f"no sentence for a fact of kind {fact.kind!r}")
 
 

@@ -28,6 +28,7 @@ from .. import districts as district_data
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
+from ..analysis.sentences import previous_name
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
@@ -93,7 +94,7 @@ class PaperContext:
     @classmethod
     def of(cls, results: Results) -> PaperContext:
         cur = Edition.of(results)
-        prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        prev = Edition.previous(results)
         values: dict[str, dict[str, dict]] = {}
         for row in value_table(results).to_dict("records"):
             values.setdefault(row["unit"], {})[row["indicator"]] = row
@@ -157,7 +158,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
         {"label": t("change", year=prev.year) if prev else t("change", year="-"),
          "value": F.change(change_overall, lang) if prev else "-",
-         "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
+         "note": f"{previous_name(prev, lang)}: {_rank(prev.ranks.at[unit, fw.index])}"
+         if prev else ""},
         {"label": t("interval"),
          "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
