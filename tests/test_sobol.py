@@ -79,3 +79,14 @@ def test_the_audit_modules_do_not_import_scipy_stats():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_main_build_modules_do_not_import_scipy_stats():
+    """The main job (fintech-index build) imports examples.fintech for its editions report;
+    scipy.stats (0.6 s) is only for the agreement with published rankings."""
+    code = ("import sys; import fintech_index.examples.fintech, fintech_index.audit.quick, "
+            "fintech_index.publish.site; "
+            "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
