@@ -1,8 +1,4 @@
-"""Our scrambled Sobol points against SciPy's ``qmc.Sobol``, bit for bit, and the audit's
-start-up without ``scipy.stats``."""
-
-import subprocess
-import sys
+"""Our scrambled Sobol points against SciPy's ``qmc.Sobol``, bit for bit."""
 
 import numpy as np
 import pytest
@@ -68,25 +64,3 @@ def test_dimension_out_of_range_is_refused():
     with pytest.raises(ValueError, match="2\\^30"):
         scrambled_sobol(2, 31, 0)
     assert sobol_points(0, 7, 0).shape == (7, 0)
-
-
-def test_the_audit_modules_do_not_import_scipy_stats():
-    """scipy.stats costs about 0.6 s of start-up; the audit must not pull it in."""
-    code = ("import sys; import fintech_index.cli, fintech_index.audit.run, "
-            "fintech_index.audit.sensitivity; "
-            "from fintech_index.audit.uncertainty import sobol_points; sobol_points(3, 8, 1); "
-            "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
-
-
-def test_the_main_build_modules_do_not_import_scipy_stats():
-    """The main job (fintech-index build) imports examples.fintech for its editions report;
-    scipy.stats (0.6 s) is only for the agreement with published rankings."""
-    code = ("import sys; import fintech_index.examples.fintech, fintech_index.audit.quick, "
-            "fintech_index.publish.site; "
-            "print(sorted(m for m in sys.modules if m.startswith('scipy.stats')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
