@@ -43,9 +43,15 @@ def wall(cmd: list[str], repeat: int) -> float:
     return best
 
 
+YARDSTICK: list[float] = []  # python -c 'import numpy, pandas', measured first
+
+
 def line(what: str, seconds: float, reference: float, label: str) -> None:
+    """A figure, its ratio to its target or reference and, on a machine whose load varies,
+    to the yardstick (the same ratio on an idle machine: about 0.48 s there)."""
+    yard = f"  = {seconds / YARDSTICK[0]:5.2f} yardsticks" if YARDSTICK else ""
     print(f"  {what:<44} {seconds:7.3f} s   {seconds / reference:6.2f} x {label} "
-          f"({reference:g} s)")
+          f"({reference:g} s){yard}")
 
 
 # packages grouped as the floor is reported; anything else is "stdlib and other"
@@ -106,6 +112,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of "
           f"{args.repeat} runs")
     bare = wall([sys.executable, "-c", "import numpy, pandas"], args.repeat)
+    YARDSTICK.append(bare)
     print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (the figures "
           "below scale with it when the shared cores are busy)")
     print("whole processes (each with its import floor: wall = floor + work):")
@@ -126,6 +133,7 @@ def main() -> None:
                 [*exe, "audit", "--example", "asem", "--spec",
                  str(asem / "asem.uncertainty.yaml"), "--n", "10000", "--out",
                  str(Path(tmp) / "audit")], args.repeat, 1.5, "target")
+    YARDSTICK.clear()  # in process: no interpreter start-up to compare with
     print("in process:")
     import fintech_index as fi
     from fintech_index.audit import coherence
