@@ -25,8 +25,8 @@ with atheris.instrument_imports(include=["fintech_index"]):
 sys.path.insert(0, str(Path(__file__).parent))
 from robustness import refusal_problem  # noqa: E402
 
-FRAMEWORK = fi.framework_from_dict({"index": {"code": "i", "children": [
-    {"code": "a"}, {"code": "b", "direction": -1}]}}, "fuzz.yaml")
+FRAMEWORK = fi.framework_from_dict({"units": [{"code": "X"}, {"code": "Y"}], "index": {
+    "code": "i", "children": [{"code": "a"}, {"code": "b", "direction": -1}]}}, "fuzz.yaml")
 PANEL_CSV = b"unit,year,a,b\nX,2024,1.5,2\nY,2024,NA,4\n"
 
 

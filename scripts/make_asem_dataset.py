@@ -1,10 +1,11 @@
 """Regenerate datasets/asem from the shared folder's coinr_asem with the COINr converter.
 
 Copies COINr's iData.csv, iData_p.csv and iMeta.csv byte for byte into datasets/asem/coinr/,
-then writes asem.yaml (framework from iMeta), asem.csv (ASEM_iData as a wide file) and
-asem_panel.csv (ASEM_iData_p, 2018-2022). The methodologies (COINr's build_example_coin and
-build_example_purse steps), published.csv and SOURCE.md are written by hand from COINr's
-documentation and are not touched.
+then writes asem.yaml (framework from iMeta), units.csv (its units table: iData's uCode,
+uName and group columns, the same 51 units in both iData tables), asem.csv (ASEM_iData as a
+wide file) and asem_panel.csv (ASEM_iData_p, 2018-2022). The methodologies (COINr's
+build_example_coin and build_example_purse steps), published.csv and SOURCE.md are written
+by hand from COINr's documentation and are not touched.
 
 The shared data folder is $FINTECH_SHARED_DATA, else the first ``shared/data`` found beside
 the repository or one of its parents (../shared/data from /work/main, ../../shared/data from
@@ -26,17 +27,18 @@ FILES = ("iData.csv", "iData_p.csv", "iMeta.csv")
 
 
 def convert(idata: str, target: str, methodology: str) -> None:
-    """Convert one iData with iMeta; keep only the framework and the data file."""
+    """Convert one iData with iMeta; keep the framework, the units table and the data file."""
     meth = load_methodology(OUT / methodology)
     tmp = OUT / "_converted"
     written = convert_coinr(COPIES / idata, COPIES / "iMeta.csv", tmp,
                             name="ASEM Sustainable Connectivity (COINr example)",
                             methodology=meth)
-    framework, data, _ = written
+    framework, data, _, units = written
     framework.replace(OUT / "asem.yaml")
+    units.replace(OUT / units.name)  # asem.yaml's units_file:
     data.replace(OUT / target)
     shutil.rmtree(tmp)
-    print("wrote", OUT / "asem.yaml", "and", OUT / target)
+    print("wrote", OUT / "asem.yaml", OUT / units.name, "and", OUT / target)
 
 
 def main() -> None:

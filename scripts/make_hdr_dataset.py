@@ -1,8 +1,11 @@
-"""Regenerate src/fintech_index/datasets/hdr/ from ../shared/data/hdr (UNDP HDR 2023/2024).
+"""Regenerate src/fintech_index/datasets/hdr/ from shared/data/hdr (UNDP HDR 2023/2024;
+the folder is the argument, else $FINTECH_SHARED_DATA or the first shared/data found upwards).
 
 Copies, cell for cell as text, the component columns each index needs (one wide CSV per
-index) and the published index values and 2022 ranks (for validation). Nothing is computed
-or filled in here. Run: python scripts/make_hdr_dataset.py [SHARED_DATA_DIR]
+index), the units table every index's framework declares (countries.csv: code, name,
+country, region, level of every row of the source) and the published index values and 2022
+ranks (for validation). Nothing is computed or filled in here.
+Run: python scripts/make_hdr_dataset.py [SHARED_DATA_DIR]
 """
 
 from __future__ import annotations
@@ -12,8 +15,10 @@ import re
 import sys
 from pathlib import Path
 
+from shared_data import shared_data
+
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "data"
+SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else shared_data()
 SRC = SHARED / "hdr" / "HDR23-24_Composite_indices_complete_time_series.csv"
 OUT = ROOT / "src" / "fintech_index" / "datasets" / "hdr"
 
@@ -42,6 +47,11 @@ def main() -> None:
         return [r["country"], "" if aggregate else r["iso3"], r["region"],
                 "aggregate" if aggregate else "country"]
 
+    with (OUT / "countries.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")  # the frameworks' units_file:
+        w.writerow(["code", *meta_cols[2:]])
+        for r in rows:
+            w.writerow([r["iso3"], *meta(r)])
     for index, comps in COMPONENTS.items():
         years = sorted(set.intersection(*(set(years_of[c]) for c in comps)))
         with (OUT / f"{index}.csv").open("w", encoding="utf-8", newline="") as f:

@@ -1,6 +1,7 @@
 """Small frameworks and panels made in memory for tests (synthetic, never bundled), and
 where the shared data are."""
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -8,18 +9,31 @@ import numpy as np
 import fintech_index as fi
 
 
-def two_level_framework(weights=(1.0, 1.0, 1.0, 1.0), directions=(1, 1, 1, 1), goalposts=None):
-    """index <- {A: x1, x2; B: x3, x4}."""
+def two_level_framework(weights=(1.0, 1.0, 1.0, 1.0), directions=(1, 1, 1, 1), goalposts=None,
+                        units=()):
+    """index <- {A: x1, x2; B: x3, x4}, declaring the unit codes ``units`` (needed to read a
+    data file with it)."""
     def ind(k):
         d = {"code": f"x{k + 1}", "weight": weights[k], "direction": directions[k]}
         if goalposts is not None:
             d["goalposts"] = list(goalposts[k])
         return d
 
-    return fi.framework_from_dict({"index": {"code": "idx", "children": [
-        {"code": "A", "children": [ind(0), ind(1)]},
-        {"code": "B", "children": [ind(2), ind(3)]},
-    ]}}, "synthetic.yaml")
+    return fi.framework_from_dict({"units": declared_units(*units), "index": {
+        "code": "idx", "children": [{"code": "A", "children": [ind(0), ind(1)]},
+                                    {"code": "B", "children": [ind(2), ind(3)]}]}},
+        "synthetic.yaml")
+
+
+def declared_units(*codes: str) -> list[dict]:
+    """A framework's ``units:`` list for these codes: the data's units must be declared
+    (issue 17), so a synthetic framework that reads a file declares the ones it uses."""
+    return [{"code": c} for c in codes]
+
+
+def units_yaml(*codes: str) -> str:
+    """The same as a framework YAML line (JSON is YAML)."""
+    return f"units: {json.dumps(declared_units(*codes))}\n"
 
 
 def panel(fw, values, units=None, years=None):

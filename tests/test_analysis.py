@@ -184,3 +184,20 @@ def test_edition_report_returns_what_it_wrote(tmp_path):
     assert sorted(p.name for p in report.written) == [
         "changes_2025.csv", "gaps_2025.json", "lead_2025.txt", "profiles_2025.csv",
         "regional_leads_2025.csv", "sentences_2025.txt"]
+
+
+def test_units_without_a_region_are_not_a_leading_region():
+    """2025 with Pville and Qtown given no region: the top three are Q, P (no region) and S
+    (Europe): Europe leads with one of the top three, mean index score S 64.0 (it said
+    '(none) leads with two of the top three')."""
+    meta = META.assign(region=[None, None, "Asia", "Europe"])
+    p = fi.panel_from_arrays(np.array([V2025], float), FW, list("PQRS"), [2025], meta=meta,
+                             source="synthetic")
+    s = edition_sentences(Edition.of(fi.build(FW, p, METH)), None, top=3)
+    assert s[-1] == "Europe leads with one of the top three (mean index score 64.0)."
+    assert not any("(none)" in x for x in s)
+    p = fi.panel_from_arrays(np.array([V2025], float), FW, list("PQRS"), [2025],
+                             meta=META.assign(region=[None, None, "Asia", None]),
+                             source="synthetic")
+    s = edition_sentences(Edition.of(fi.build(FW, p, METH)), None, top=3)
+    assert not any("leads with" in x for x in s)  # Asia (R, 4th) has none of the top three

@@ -101,6 +101,39 @@ def test_convert_coinr_writes_files_that_build(tmp_path):
     assert (ours.loc[agg, "Level"].astype(int) == back.loc[agg, "Level"]).all()
 
 
+def test_convert_coinr_declares_idatas_units_and_later_data_are_checked_against_them(tmp_path):
+    """Issue 17: the converted framework declared no units, so a code typed wrong in data.csv
+    became a unit of its own. The converter writes iData's uCode, uName and group columns as
+    units.csv and declares it with units_file:; a typo in the data is then refused."""
+    fw_path, data_path, _, units_path = convert_coinr(IDATA, IMETA, tmp_path)
+    assert units_path == tmp_path / "units.csv"
+    units = pd.read_csv(units_path, keep_default_na=False)
+    assert list(units.columns) == ["code", "name", "GDP_group", "GDPpc_group", "Pop_group",
+                                   "EurAsia_group"]
+    idata = pd.read_csv(IDATA, keep_default_na=False)
+    assert units["code"].tolist() == idata["uCode"].tolist() and len(units) == 51
+    india = idata.set_index("uCode").loc["IND"]
+    assert units.set_index("code").loc["IND"].tolist() == [
+        "India", india["GDP_group"], india["GDPpc_group"], india["Pop_group"], "Asia"]
+    fw = fi.load_framework(fw_path)
+    assert fw.units_file == str(units_path)
+    assert "\nunits_file: units.csv\n" in fw_path.read_text()
+    rows = data_path.read_text().splitlines(keepends=True)
+    typo = tmp_path / "typo.csv"
+    typo.write_text("".join(r.replace("IND,", "INN,", 1) if r.startswith("IND,") else r
+                            for r in rows))
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(typo, fw)
+    assert info.value.codes == ("D24",) and "'INN': did you mean 'IND'?" in str(info.value)
+
+
+def test_load_coinr_takes_its_units_from_idata():
+    fw, panel = load_coinr(IDATA, IMETA)
+    assert fw.units == () and fw.units_file is None and len(panel.unit_codes) == 51
+    assert panel.units.loc["IND", "name"] == "India"
+    assert panel.units.loc["IND", "EurAsia_group"] == "Asia"
+
+
 def test_convert_coinr_refuses_bad_imeta_and_idata(tmp_path):
     bad = pd.read_csv(IMETA)
     bad.loc[3, "Type"] = "Indikator"

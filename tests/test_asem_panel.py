@@ -132,7 +132,7 @@ def test_convert_coinr_panel_writes_coinrs_purse_defaults_and_says_so(tmp_path):
     """A panel (Time with 5 years) is a purse in COINr, normalised globally by default: the
     converter writes global: true, names it in the methodology and prints it; building the
     converted files gives the vignette's 2018 maxima."""
-    fw_path, data_path, meth_path = convert_coinr(IDATA_P, IMETA, tmp_path / "p")
+    fw_path, data_path, meth_path, _ = convert_coinr(IDATA_P, IMETA, tmp_path / "p")
     text = meth_path.read_text()
     assert text.startswith("# COINr defaults for panel data (5 years, 2018-2022: a purse): "
                            "Normalise(global = TRUE)")

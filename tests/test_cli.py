@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 
 from fintech_index.cli import app
 
+from .helpers import units_yaml
+
 runner = CliRunner()
 
 
@@ -28,7 +30,7 @@ def test_build_of_user_files_and_bad_input_exit_2(tmp_path):
     assert r.exit_code == 2
     assert "f.yaml: node 'i/b': weight 'high' is not a number" in r.output
     assert "Traceback" not in r.output
-    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "o" / "ranking_2024.csv").exists()
@@ -61,9 +63,24 @@ def test_build_prints_the_regional_leads_and_lead_it_computed(tmp_path):
     assert lead.startswith("The 2024 ranking is led by Zburg") and lead in r.output
 
 
+def test_build_labels_a_year_recomputed_on_a_later_framework_as_a_back_cast(tmp_path):
+    """The change column is against the previous year; a framework of edition 2025 (meta:
+    edition) computes 2024 on the 2025 framework: a back-cast, and the column says so."""
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\nX,2025,1,2\nY,2025,3,3\n")
+    fw = tmp_path / "f.yaml"
+    for meta, header in (("", "vs 2024"), ("meta: {edition: 2025}\n", "vs 2024 back-cast")):
+        fw.write_text(meta + "index: {code: i, children: [{code: a}, {code: b}]}\n"
+                      + units_yaml("X", "Y"))
+        r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o")])
+        assert r.exit_code == 0, r.output
+        head = next(line for line in r.output.splitlines() if "rank" in line and "vs" in line)
+        assert [c.strip() for c in head.split("┃")[1:-1]] == ["rank", header, "unit", "i"]
+
+
 def test_validate_lists_every_problem(tmp_path):
     fw = tmp_path / "f.yaml"
-    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n" + units_yaml("X", "Y"))
     data = tmp_path / "d.csv"
     data.write_text("unit,year,a,b\nX,2024,one,2\nY,2024,3,two\n")
     meth = tmp_path / "m.yaml"

@@ -128,3 +128,31 @@ def test_cli_prints_places_and_the_left_out_cell():
     assert "'West Palm Beach'" in r.output
     for place in ("San Francisco", "Palo Alto", "San Mateo"):
         assert place in r.output
+
+
+def test_city_places_from_the_store_or_the_bundled_list(tmp_path):
+    """Store branch, by hand: Palo Alto 2 fintech firms, San Mateo 1 health firm (N = 3):
+    LQ Palo Alto fintech (2/2) / (2/3) = 1.5, San Mateo health (1/1) / (1/3) = 3. An unknown
+    city is refused in both branches [U52]; the bundled branch is unicorn_places."""
+    from fintech_index.errors import FintechIndexError
+
+    recs = pd.DataFrame({"institution": ["A", "B", "C"], "unit": "SFO",
+                         "district": ["Palo Alto", "Palo Alto", "San Mateo"],
+                         "sector": ["Financial Services", "Financial Services", "Health"],
+                         "year": 2025, "amount": 1.0, "currency": "USD", "source": "synthetic"})
+    with Store(tmp_path / "s.duckdb") as s:
+        records.ingest(s, recs, "synthetic")
+    with Store(tmp_path / "s.duckdb", read_only=True) as s:
+        table, info = districts.city_places("SFO", 2025, s)
+        with pytest.raises(FintechIndexError, match=r"records with a district: 'NYC' .*\[U52\]"):
+            districts.city_places("NYC", 2025, s)
+    lq = table.set_index("district")["location_quotient"]
+    assert lq["Palo Alto"] == pytest.approx(1.5) and lq["San Mateo"] == pytest.approx(3)
+    assert info == {"list_as_of": "2025", "source": f"records in {tmp_path / 's.duckdb'}, 2025",
+                    "firms": 3, "fintech_firms": 2, "places": 2, "unclassified": []}
+    table, info = districts.city_places("SFO", 2025)
+    bundled, bundled_info = districts.unicorn_places("SFO", 2025)
+    pd.testing.assert_frame_equal(table, bundled)
+    assert info == bundled_info
+    with pytest.raises(FintechIndexError, match=r"unicorn list of 2025: 'ATL' .*\[U52\]"):
+        districts.city_places("ATL", 2025)

@@ -21,7 +21,7 @@ from fintech_index.errors import FintechIndexError
 from fintech_index.panel import Panel
 from fintech_index.store import Store
 
-from .helpers import panel, two_level_framework
+from .helpers import panel, two_level_framework, units_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = re.compile(r"^[UFDMAS]\d\d$")
@@ -56,9 +56,12 @@ def flat_fw(tmp: Path) -> fi.Framework:
     return fw_file(tmp, FLAT)
 
 
-def load_csv(tmp: Path, text: str | bytes, **kw) -> fi.Panel:
-    """Load ``text`` as d.csv with the two-indicator framework."""
-    return fi.load_panel(write(tmp, "d.csv", text), flat_fw(tmp), **kw)
+def load_csv(tmp: Path, text: str | bytes, declared: tuple[str, ...] = ("X", "Y"), **kw
+             ) -> fi.Panel:
+    """Load ``text`` as d.csv with the two-indicator framework declaring the units
+    ``declared`` (none when a units table is given, ``units=`` in ``kw``)."""
+    fw = flat_fw(tmp) if "units" in kw else fw_file(tmp, FLAT + units_yaml(*declared))
+    return fi.load_panel(write(tmp, "d.csv", text), fw, **kw)
 
 
 def small_build(meth: dict | None = None, fw=None, values=VALUES):
@@ -137,6 +140,12 @@ def _(tmp):
 
 
 # --------------------------------------------------------------------------- framework (F)
+
+@case("F80", "f.yaml declares no units, so the 2 unit code(s) of the data ('SHA', 'SAH')")
+def _(tmp):
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nSHA,2024,1,2\nSAH,2024,3,4\n"),
+                  flat_fw(tmp))
+
 
 @case("F01", "missing.yaml")
 def _(tmp):
@@ -412,6 +421,12 @@ def _(tmp):
              units=write(tmp, "u.csv", "name\nSomewhere\n"))
 
 
+@case("D81", "u.csv: row 3, column 'code': unit 'X' is already at row 2")
+def _(tmp):
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
+             units=write(tmp, "u.csv", "code,name\nX,Here\nX,There\n"))
+
+
 @case("D24", "['X']")
 def _(tmp):
     load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
@@ -552,7 +567,7 @@ def _(tmp):
 @case("D40", "unit 'B', year 2024, indicator 'i/r'")
 def _(tmp):
     fw = fw_file(tmp, "index: {code: i, children: [{code: a}, "
-                      "{code: r, ordinal: {kind: rank, list_size: 3}}]}\n")
+                      "{code: r, ordinal: {kind: rank, list_size: 3}}]}\n" + units_yaml("A", "B"))
     data = write(tmp, "d.csv", "unit,year,a,r\nA,2024,1,1\nB,2024,2,4\n")
     fi.build(fw, fi.load_panel(data, fw), fi.methodology_from_dict({}, "m.yaml"))
 
@@ -1024,7 +1039,7 @@ def test_a_cell_with_line_breaks_cannot_split_a_problem_over_lines(tmp_path):
     without its file and code."""
     text = 'unit,year,a,b\n"X\x1cY",2024,1,2\n"X\x1cY",2024,3,4\n'
     with pytest.raises(fi.DataError) as info:
-        load_csv(tmp_path, text)
+        load_csv(tmp_path, text, declared=("X\x1cY",))
     (line,) = str(info.value).splitlines()
     assert line.startswith("d.csv: rows 2, 3: ") and "X\\x1cY" in line
     assert line.endswith("[D18]")

@@ -158,6 +158,31 @@ def test_backcast_needs_every_new_indicator_in_the_previous_data():
                  fi.methodology_from_dict({}), 2024)
 
 
+def test_backcast_keeps_the_denominators_of_the_previous_data():
+    """Old data (indicators b, a, c; years 2023, 2024), a per capita on the new framework.
+    2024: a = (10, 40, 90), pop = (1, 4, 3) -> a per capita (10, 10, 30) -> min-max
+    (0, 0, 100); b = (0, 50, 100) -> (0, 50, 100); index (0, 25, 100)."""
+    pop = [{"code": "pop"}]
+    old = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "b"}, {"code": "a"}, {"code": "c"}]}, "denominators": pop}, "old.yaml")
+    new = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a", "denominator": "pop"}, {"code": "b"}]}, "denominators": pop},
+        "new.yaml")
+    values = [[[1, 1, 1], [2, 2, 2], [3, 3, 3]],              # 2023: u1, u2, u3 x (b, a, c)
+              [[0, 10, 7], [50, 40, 7], [100, 90, 7]]]        # 2024
+    den = [[[1], [1], [1]], [[1], [4], [3]]]
+    panel = fi.panel_from_arrays(np.array(values, float), old, ["u1", "u2", "u3"],
+                                 [2023, 2024], source="synthetic", denominators=den)
+    bc = backcast(new, panel, fi.methodology_from_dict({"denominate": True}), 2024)
+    np.testing.assert_allclose(bc.results.scores("a")[2024], [0, 0, 100])
+    np.testing.assert_allclose(bc.results.scores("i")[2024], [0, 25, 100])
+    one = bc.results.panel
+    assert one.years == (2024,) and one.indicators == ("a", "b")
+    assert one.denominator_codes == ("pop",) and one.denominators[0, :, 0].tolist() == [1, 4, 3]
+    assert (one.sources, one.origin) == (panel.sources, panel.origin)
+    np.testing.assert_array_equal(one.flags, panel.flags[1:, :, [1, 0]])
+
+
 def test_universe_screen_lists_who_is_out_and_why(editions):
     for y in (2024, 2025):
         t = editions.screening[y].set_index("unit")
@@ -247,9 +272,15 @@ def test_brokerage_records_count_and_sentence(tmp_path):
 
 
 @pytest.mark.slow
-def test_main_command_builds_both_editions(tmp_path):
+def test_main_command_builds_both_editions(tmp_path, monkeypatch):
+    from fintech_index.examples import fintech
+
+    loaded = []  # the editions are loaded once: the report reuses what the build loaded
+    load = fintech.load_editions
+    monkeypatch.setattr(fintech, "load_editions", lambda: loaded.append(1) or load())
     r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
     assert r.exit_code == 0, r.output
+    assert len(loaded) == 1
     text = " ".join(r.output.split())
     assert "ranking 2025" in text and "vs 2024" in text  # the column: vs 2024 back-cast
     assert "Changes to 2025 are against the 2024 back-cast" in text and "like for like" in text

@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 import fintech_index as fi
 from fintech_index.cli import app
 
+from .helpers import declared_units
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # units and nodes a spreadsheet would run as formulas; names with rich markup and ANSI escapes
 HOSTILE_UNITS = {"=1+1": "[/x] name", "@SUM(A1)": "[link=https://evil.example]x[/link]",
@@ -25,7 +27,7 @@ def hostile_framework(tmp: Path) -> Path:
     fw = {"name": "[/x] hostile [bold]index", "index": {"code": "idx", "children": [
         {"code": "=dimA", "name": "[/x]", "children": [{"code": "a1"}, {"code": "a2"}]},
         {"code": "@dimB", "name": "\x1b[2J", "children": [{"code": "b1"}, {"code": "b2"}]},
-    ]}}
+    ]}, "units": declared_units(*HOSTILE_UNITS)}
     p = tmp / "hostile.yaml"
     p.write_text(yaml.safe_dump(fw, allow_unicode=True), encoding="utf-8")
     return p
@@ -518,8 +520,8 @@ def hostile_results(tmp: Path, framework_name: str = "Index\n\n= with a blank li
              "u4": "Four", "u5": "Five"}
     fw = fi.framework_from_dict({"name": framework_name, "index": {"code": "idx", "children": [
         {"code": "A", "name": "Dim *A*", "children": [{"code": "a1"}, {"code": "a2"}]},
-        {"code": "B", "name": "Dim $B$", "children": [{"code": "b1"}, {"code": "b2"}]}]}},
-        "hostile.yaml")
+        {"code": "B", "name": "Dim $B$", "children": [{"code": "b1"}, {"code": "b2"}]}]},
+        "units": declared_units(*units)}, "hostile.yaml")
     rows = []
     rng = np.random.default_rng(3)
     for unit, name in units.items():
@@ -706,7 +708,7 @@ def test_build_and_validate_read_the_sheet_asked_for(tmp_path):
         ws.append([u, 2024, k + 1, 3 - k])
     wb.save(tmp_path / "d.xlsx")
     fw = tmp_path / "f.yaml"
-    fw.write_text(yaml.safe_dump(FLAT_FW))
+    fw.write_text(yaml.safe_dump(dict(FLAT_FW, units=declared_units("X", "Y", "Z"))))
     runner = CliRunner()
     r = runner.invoke(app, ["validate", str(fw), str(tmp_path / "d.xlsx"), "--sheet", "Data"])
     assert r.exit_code == 0 and "3 units, 1 years" in r.output, r.output

@@ -7,6 +7,7 @@ import pytest
 import fintech_index as fi
 from fintech_index.analysis import edition_sentences, ordinal
 from fintech_index.analysis.edition import Edition
+from fintech_index.analysis.gaps import gap
 from fintech_index.analysis.lead import lead_story, weight
 from fintech_index.analysis.sentences import edition_facts
 
@@ -112,7 +113,7 @@ def test_fintech_lead_is_short_and_leads_with_the_leaders(fintech):
     assert focus.sentences[0].startswith("Shanghai ") and len(focus.sentences) <= 8
     if change == 0:
         assert focus.sentences[0] == (f"Shanghai ranks {ordinal(rank)} of {n}, unchanged "
-                                      "from 2024.")
+                                      "from 2024 (recomputed on the 2025 framework).")
 
 
 @pytest.mark.slow
@@ -137,3 +138,114 @@ def test_main_command_prints_the_lead_and_writes_the_story(tmp_path):
     for line in lead.split("\n\n", 1)[1].splitlines():
         if line.startswith("- "):
             assert line[2:] in every
+
+
+def _two_years(before, after, meta=None):
+    """Index = mean(x1, x2) with x1 = x2 = the score given (no normalisation): the
+    editions of both years of one build (synthetic)."""
+    import numpy as np
+
+    fw = fi.framework_from_dict({"meta": meta or {}, "index": {
+        "code": "idx", "children": [{"code": "x1"}, {"code": "x2"}]}}, "synthetic.yaml")
+    values = np.array([[[v, v] for v in before], [[v, v] for v in after]], float)
+    panel = fi.panel_from_arrays(values, fw, list("PQRS"), [2024, 2025], source="synthetic")
+    r = fi.build(fw, panel, fi.methodology_from_dict({"normalise": "none",
+                                                      "aggregate": "a_amean"}))
+    return Edition.of(r), Edition.of(r, 2024)
+
+
+def test_gap_figure_unchanged_at_the_decimal_shown_is_said_so():
+    """Top three 90, 80, 70 (range 20, sd 10) -> 89.96, 80, 70.04: range 19.92 shows 19.9,
+    sd sqrt((9.96^2 + 0 + 9.96^2) / 2) = 9.96 shows 10.0 as before."""
+    cur, prev = _two_years([90, 80, 70, 10], [89.96, 80, 70.04, 10])
+    en = [s for s in edition_sentences(cur, prev, top=3) if "gap" in s]
+    assert en == ["The gap among the top three narrowed: the score range went from 20.0 to "
+                  "19.9 points (standard deviation unchanged at 10.0)."]
+    zh = [s for s in edition_sentences(cur, prev, top=3, lang="zh") if "差距" in s]
+    assert zh == ["前三名之间的差距缩小：得分极差由20.0分变为19.9分（标准差保持在10.0）。"]
+
+
+def test_a_gap_change_shown_by_neither_figure_is_not_news():
+    """89.99, 80, 70.01: range 19.98 and sd 9.99, both 20.0 and 10.0 as shown: narrowed
+    by the exact figures, but no sentence says 'from 20.0 to 20.0'."""
+    cur, prev = _two_years([90, 80, 70, 10], [89.99, 80, 70.01, 10])
+    assert gap(cur, 3).versus(gap(prev, 3)) == "narrowed"
+    assert not [f for f in edition_facts(cur, prev, 3) if f.kind == "gap"]
+
+
+def test_a_year_recomputed_on_a_later_framework_is_named_so():
+    """A framework of edition 2025 (meta: edition) over 2024 and 2025: 2024 is a back-cast
+    on it, and every sentence that names 2024 says so; without the meta, plain 2024."""
+    cur, prev = _two_years([90, 80, 70, 10], [95, 80, 70, 10], meta={"edition": 2025})
+    assert (cur.recomputed_on, prev.recomputed_on) == (None, 2025)
+    said = edition_sentences(cur, prev, top=3)
+    assert "The top four positions are unchanged from 2024 (recomputed on the 2025 " \
+           "framework)." in said
+    assert "前四名的位次与2024年（按2025年框架重新计算）相同。" in edition_sentences(
+        cur, prev, top=3, lang="zh")
+    assert lead_story(cur, prev, top=3, focus="R").sentences[0] == (
+        "R ranks third of four, unchanged from 2024 (recomputed on the 2025 framework).")
+    cur, prev = _two_years([90, 80, 70, 10], [95, 80, 70, 10])
+    assert prev.recomputed_on is None
+    assert "The top four positions are unchanged from 2024." in edition_sentences(cur, prev, 3)
+
+
+def test_fintech_sentences_name_the_backcast_and_the_deviation_unchanged_as_shown(fintech):
+    """The bundled 2025 edition against the 2024 back-cast: top-ten sd 10.948 -> 10.896,
+    both 10.9 at the decimal shown; range 35.24 -> 34.34."""
+    cur, prev = fintech
+    g_now, g_before = gap(cur, 10), gap(prev, 10)
+    assert round(g_before.sd, 3) == 10.948 and round(g_now.sd, 3) == 10.896
+    said = edition_sentences(cur, prev)
+    assert "The top six positions are unchanged from 2024 (recomputed on the 2025 " \
+           "framework)." in said
+    assert ("The gap among the top ten narrowed: the score range went from 35.2 to 34.3 "
+            "points (standard deviation unchanged at 10.9).") in said
+    zh = edition_sentences(cur, prev, lang="zh")
+    assert "前六名的位次与2024年（按2025年框架重新计算）相同。" in zh
+    assert "前十名之间的差距缩小：得分极差由35.2分变为34.3分（标准差保持在10.9）。" in zh
+
+
+def test_focus_city_by_code_or_name_in_the_latest_year():
+    """The unit --focus names (code or name, any case) among the ranked units of the latest
+    year; none given, none; an unknown city [U49] lists the ranked ones."""
+    import numpy as np
+
+    from fintech_index.analysis.lead import focus_unit
+    from fintech_index.errors import FintechIndexError
+
+    from .test_analysis import FW, META, METH, V2024, V2025
+
+    p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
+                             meta=META, source="synthetic")
+    r = fi.build(FW, p, METH)
+    assert focus_unit(r, "rcity") == "R" and focus_unit(r, " Q ") == "Q"
+    assert focus_unit(r, None) is None
+    with pytest.raises(FintechIndexError, match=r"'Tcity'.*P \(Pville\).*\[U49\]"):
+        focus_unit(r, "Tcity")
+
+
+def test_every_string_has_the_same_fields_in_both_languages():
+    """A {field} only one language's template names would be a KeyError, or a figure left
+    out, in that language only (publish/strings.yaml)."""
+    import string
+
+    from fintech_index.publish.i18n import strings
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    en, zh = strings("en"), strings("zh")
+    assert en.keys() == zh.keys()
+    assert {k: fields(en[k]) for k in en} == {k: fields(zh[k]) for k in zh}
+
+
+def test_score_figures_in_sentences_show_three_significant_figures_of_the_scale(fintech):
+    """HDI 2022 (0-1 scale, top 0.967 -> three decimals) against 2021: top-ten range 0.02211
+    -> 0.02052, sd 0.00778 -> 0.00709 (at one decimal this read 'from 0.0 to 0.0 points');
+    the fintech index (0-100, top 83.8) keeps one decimal."""
+    r = fi.examples.load("hdi").build()
+    cur, prev = Edition.of(r, 2022), Edition.of(r, 2021)
+    assert cur.decimals() == 3 and fintech[0].decimals() == 1
+    assert ("The gap among the top ten narrowed: the score range went from 0.022 to 0.021 "
+            "points (standard deviation 0.008 to 0.007).") in edition_sentences(cur, prev)

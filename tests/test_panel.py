@@ -7,9 +7,9 @@ import pytest
 import fintech_index as fi
 from fintech_index.panel import IMPUTED, OBSERVED
 
-from .helpers import two_level_framework
+from .helpers import declared_units, two_level_framework
 
-FW = two_level_framework()
+FW = two_level_framework(units=("NYC", "LDN"))
 
 LONG = """unit,year,indicator,value,source,source_year
 NYC,2024,x1,1.5,WFE,2023
@@ -57,7 +57,7 @@ def test_wide_long_excel_parquet_give_the_same_panel(tmp_path):
 def test_unit_metadata_columns_and_units_file(tmp_path):
     text = "unit,year,name,region,x1,x2,x3,x4\nSH,2024,Shanghai,Asia,1,2,3,4\n"
     units = write(tmp_path, "code,country,level\nSH,CN,city\n", "units.csv")
-    p = fi.load_panel(write(tmp_path, text), FW, units=units)
+    p = fi.load_panel(write(tmp_path, text), two_level_framework(), units=units)
     assert p.units.loc["SH", "name"] == "Shanghai"
     assert p.units.loc["SH", "region"] == "Asia"
     assert p.units.loc["SH", "country"] == "CN" and p.units.loc["SH", "level"] == "city"
@@ -85,7 +85,7 @@ def test_unit_metadata_columns_and_units_file(tmp_path):
 ])
 def test_bad_files_are_refused_with_row_and_column(tmp_path, text, message):
     with pytest.raises(fi.DataError) as e:
-        fi.load_panel(write(tmp_path, text), FW)
+        fi.load_panel(write(tmp_path, text), two_level_framework(units=("NYC", "LDN", "A")))
     assert message in str(e.value)
     assert "d.csv" in str(e.value)
 
@@ -157,10 +157,112 @@ def test_long_frame_carries_every_value_with_its_provenance(tmp_path):
 def test_a_bad_year_is_reported_once_under_its_own_code(tmp_path):
     """'abc' is not a number (D15), inf not finite (D16), 24 not a four-digit year (D17):
     one line each, never a second D17 for the cells already reported."""
-    fw = fi.framework_from_dict({"index": {"code": "i", "children": [{"code": "a"},
-                                                                     {"code": "b"}]}})
+    fw = fi.framework_from_dict({"units": declared_units("X", "Y", "Z"), "index": {
+        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
     p = tmp_path / "d.csv"
     p.write_text("unit,year,a,b\nX,abc,1,2\nY,inf,1,2\nZ,24,1,2\n")
     with pytest.raises(fi.DataError) as info:
         fi.load_panel(p, fw)
     assert [line[-5:] for line in str(info.value).splitlines()] == ["[D15]", "[D16]", "[D17]"]
+
+
+TYPO = "unit,year,a,b\nSHA,2024,1,2\nSAH,2024,3,4\nBJS,2024,5,6\n"  # SAH typed for SHA
+TREE = {"index": {"code": "i", "children": [{"code": "a"}, {"code": "b"}]}}
+
+
+def test_data_read_with_a_framework_that_declares_no_units_are_refused(tmp_path):
+    """Issue 17: without a declared list the typo SAH became a unit of its own (ranked on one
+    value while Shanghai's was imputed). The refusal says how many codes the data have and
+    how to declare them, in the Python API as on the command line."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    (tmp_path / "f.yaml").write_text("index: {code: i, children: [{code: a}, {code: b}]}\n")
+    data = write(tmp_path, TYPO)
+    with pytest.raises(fi.FrameworkError) as info:
+        fi.load_panel(data, fi.load_framework(tmp_path / "f.yaml"))
+    assert info.value.codes == ("F80",)
+    message = str(info.value)
+    assert message.startswith("d.csv: the framework f.yaml declares no units, so the 3 unit "
+                              "code(s) of the data ('SHA', 'SAH', 'BJS') cannot be checked")
+    for how in ("units: [{code: SHA, name: Shanghai}, ...]", "units_file: units.csv",
+                "code,name[,group...]", "--units FILE"):
+        assert how in message
+    for command in ("validate", "build"):
+        r = CliRunner().invoke(app, [command, str(tmp_path / "f.yaml"), str(data)])
+        assert r.exit_code == 2 and "[F80]" in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("how", ["units list", "units_file", "units table given"])
+def test_every_way_of_declaring_units_refuses_the_typo_and_suggests_the_code(tmp_path, how):
+    (tmp_path / "cities.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
+    if how == "units list":
+        fw = fi.framework_from_dict({**TREE, "units": declared_units("SHA", "BJS")}, "f.yaml")
+    else:
+        doc = {**TREE, "units_file": "cities.csv"} if how == "units_file" else TREE
+        fw = fi.framework_from_dict(doc, "f.yaml", tmp_path)
+    units = tmp_path / "cities.csv" if how == "units table given" else None
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(write(tmp_path, TYPO), fw, units=units)
+    assert "did you mean 'SHA'?" in str(info.value) and "'SAH'" in str(info.value)
+    fixed = fi.load_panel(write(tmp_path, TYPO.replace("SAH", "SHA", 1).replace(
+        "SHA,2024,3,4", "SHA,2025,3,4")), fw, units=units)
+    assert fixed.unit_codes == ("SHA", "BJS") and fixed.years == (2024, 2025)
+    assert fixed.values[1, 0].tolist() == [3.0, 4.0]
+
+
+def test_a_units_file_carries_the_frameworks_group_columns(tmp_path):
+    """A units table may hold the framework's group columns (COINr's iData groups, as
+    convert-coinr writes them): code,name[,group...]; the table's values fill the data's."""
+    (tmp_path / "units.csv").write_text("code,name,income\nSHA,Shanghai,UM\nBJS,Beijing,UM\n"
+                                        "NYC,New York,H\n")
+    fw = fi.framework_from_dict({**TREE, "groups": ["income"], "units_file": "units.csv"},
+                                "f.yaml", tmp_path)
+    p = fi.load_panel(write(tmp_path, "unit,year,a,b\nNYC,2024,1,2\nSHA,2024,3,4\n"), fw)
+    assert p.unit_codes == ("NYC", "SHA")
+    assert p.units["income"].tolist() == ["H", "UM"]
+    assert p.units["name"].tolist() == ["New York", "Shanghai"]
+    (tmp_path / "units.csv").write_text("code,name,colour\nSHA,Shanghai,red\n")
+    with pytest.raises(fi.DataError, match=r"unknown column\(s\) \['colour'\].*income"):
+        fi.load_panel(write(tmp_path, "unit,year,a,b\nSHA,2024,1,2\n"), fw)
+
+
+def test_every_bundled_framework_declares_its_units():
+    from fintech_index.examples import datasets_dir
+
+    frameworks = [p for p in sorted(datasets_dir().glob("*/*.yaml"))
+                  if len(p.suffixes) == 1]  # not *.methodology.yaml, *.uncertainty.yaml, ...
+    assert len(frameworks) == 9
+    for path in frameworks:
+        fw = fi.load_framework(path)
+        assert fw.units or fw.units_file, path
+
+
+def test_declared_unit_codes_are_stripped_as_the_datas_are(tmp_path):
+    """Found by benchmarks/robustness.py: a unit declared as '\\tTAB' never matched the
+    data's 'TAB' (unit cells are stripped), so data naming it were refused [D20]."""
+    fw = fi.framework_from_dict({**TREE, "units": declared_units("\tTAB", " SHA ")}, "f.yaml")
+    assert [u.code for u in fw.units] == ["TAB", "SHA"]
+    p = fi.load_panel(write(tmp_path, 'unit,year,a,b\n"\tTAB",2024,1,2\nSHA ,2024,3,4\n'), fw)
+    assert p.unit_codes == ("TAB", "SHA") and p.values[0].tolist() == [[1, 2], [3, 4]]
+    with pytest.raises(fi.FrameworkError, match=r"f.yaml: units\[1\]: empty unit code.*\[F23\]"):
+        fi.framework_from_dict({**TREE, "units": declared_units("X", "  ")}, "f.yaml")
+
+
+def test_a_units_table_gives_each_unit_one_row(tmp_path):
+    """A code repeated or empty in a units table escaped as a pandas ValueError (length
+    mismatch) once units tables became the way to declare units."""
+    units = write(tmp_path, "code,name\nSHA,Shanghai\nSHA,Shanghai 2\n,Nowhere\n", "u.csv")
+    with pytest.raises(fi.DataError) as info:
+        fi.load_panel(write(tmp_path, "unit,year,a,b\nSHA,2024,1,2\n"),
+                      fi.framework_from_dict(TREE, "f.yaml"), units=units)
+    assert str(info.value).splitlines() == [
+        "u.csv: row 3, column 'code': unit 'SHA' is already at row 2; give each unit one row "
+        "[D81]",
+        "u.csv: row 4, column 'code': empty unit code (each row of a units table is one unit, "
+        "named by its code) [D81]"]
+    frame = pd.DataFrame({"code": ["SHA", "SHA"]})
+    with pytest.raises(fi.DataError, match=r"<units frame>: entry 1, column 'code'.*\[D81\]"):
+        fi.load_panel(write(tmp_path, "unit,year,a,b\nSHA,2024,1,2\n"),
+                      fi.framework_from_dict(TREE, "f.yaml"), units=frame)

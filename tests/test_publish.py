@@ -9,6 +9,8 @@ import pytest
 import fintech_index as fi
 from fintech_index.publish.excel import write_workbook
 
+from .helpers import declared_units
+
 
 @pytest.fixture(scope="module")
 def results():
@@ -32,8 +34,8 @@ def test_cli_publish_writes_site_pdfs_and_workbook(tmp_path):
 def test_formula_like_names_and_sources_come_out_inert_in_csv_and_excel(tmp_path):
     """A unit named '=HYPERLINK(...)' and a source starting with '@': every CSV and the
     workbook hold them as inert text (leading apostrophe)."""
-    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
-        {"code": "a"}, {"code": "b"}]}})
+    fw = fi.framework_from_dict({"units": declared_units("X", "Y"), "index": {
+        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
     data = tmp_path / "d.csv"
     data.write_text('unit,year,name,indicator,value,source\n'
                     'X,2024,"=HYPERLINK(""http://evil"")",a,1,@SUM(1)\n'

@@ -10,7 +10,7 @@ from fintech_index import districts, records
 from fintech_index.examples import datasets_dir
 from fintech_index.store import Store
 
-from .helpers import shared_file
+from .helpers import declared_units, shared_file
 
 # synthetic records: two cities, brokerages' fintech investment in CNY or USD
 RECORDS = """institution,unit,district,sector,year,amount,currency
@@ -33,7 +33,7 @@ FW = fi.framework_from_dict({"index": {"code": "i", "children": [
     {"code": "invested_usd", "from_records": {"agg": "sum", "sector": "Brokerage",
                                               "currency": "USD", "rate_date": "2024-06-28"}},
     {"code": "am_share", "from_records": {"agg": "share", "sector": "Asset management"}},
-]}}, "records.yaml")
+]}, "units": declared_units("SHA", "BJS")}, "records.yaml")
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ from fintech_index.panel import IMPUTED
 from fintech_index.publish import format as fmt
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
+from .helpers import declared_units
+
 ROW = re.compile(r'<tr class="d(\d)" data-node="([^"]+)"><td class="name">(.*?)</td>'
                  r"<td>(\d*)</td><td>(.*?)</td><td>([\d.,]*)</td>\n"
                  r'<td class="value( imputed)?">(.*?)</td>\n<td class="src">(.*?)</td>'
@@ -156,8 +158,8 @@ def test_chinese_pages(results, site):
 
 def test_text_from_the_data_is_escaped(tmp_path):
     """A unit named like markup comes out as text on every page (Jinja2 autoescape)."""
-    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
-        {"code": "a"}, {"code": "b"}]}})
+    fw = fi.framework_from_dict({"units": declared_units("X", "Y"), "index": {
+        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
     data = tmp_path / "d.csv"
     data.write_text('unit,year,name,indicator,value\n'
                     'X,2024,"<script>alert(1)</script>",a,1\nX,2024,"<script>alert(1)</script>",b,2\n'
@@ -174,8 +176,8 @@ def test_text_from_the_data_is_escaped(tmp_path):
 def test_unit_codes_become_safe_file_names_and_links(tmp_path):
     """A unit code is user data: '../x y' and 'Z?' get pages inside city/ whose names are
     safe on disk and in a URL, and the links point at them."""
-    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
-        {"code": "a"}, {"code": "b"}]}})
+    fw = fi.framework_from_dict({"units": declared_units("../x y", "Z?"), "index": {
+        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
     data = tmp_path / "d.csv"
     data.write_text("unit,year,indicator,value\n../x y,2024,a,1\n../x y,2024,b,2\n"
                     "Z?,2024,a,3\nZ?,2024,b,1\n")

@@ -57,6 +57,35 @@ def test_revision_names_the_edition_it_revises_and_diff(tmp_path):
         assert d.at["u0", "rank_b"] == 2 and d.at["u0", "rank_change"] == -1
 
 
+def test_diff_of_one_node_and_of_the_index_on_the_command_line(tmp_path):
+    """The index node is the edition's top node; diff(node=...) keeps that node's rows, an
+    unknown node is refused [S69] (the command printed an empty table)."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        s.publish(R1, "e2024")
+        s.publish(R2, "e2024-rev1", revises="e2024")
+        assert s.index_node("e2024-rev1") == "idx"
+        d = s.diff("e2024", "e2024-rev1", node="idx")
+        assert set(d["node"]) == {"idx"} and d.set_index("unit").at["u1", "score_change"] == 1
+        with pytest.raises(fi.StoreError, match=r"no node 'idz' \(did you mean 'idx'\?.*S69"):
+            s.diff("e2024", "e2024-rev1", node="idz")
+    r = CliRunner().invoke(app, ["store", "diff", "e2024", "e2024-rev1", "--store", str(path)])
+    assert r.exit_code == 0, r.output
+    assert "e2024 -> e2024-rev1: idx" in r.output
+    rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.output.splitlines()
+            if line.startswith("│")]
+    # u1: index 2.5 -> 3.5, rank 1 (tied with u0) -> 1; u0 2.5, rank 1 -> 2
+    assert rows[:2] == [["u1", "1", "1", "0", "2.500", "3.500", "1"],
+                        ["u0", "1", "2", "-1", "2.500", "2.500", "0"]]
+    r = CliRunner().invoke(app, ["store", "diff", "e2024", "e2024-rev1", "--node", "idz",
+                                 "--store", str(path)])
+    assert r.exit_code == 2 and "did you mean 'idx'?" in r.output and "[S69]" in r.output
+
+
 def test_dataset_round_trip_with_provenance(tmp_path):
     p = panel(FW, [[1, np.nan, 3, 4]])
     with Store(tmp_path / "s.duckdb") as s:

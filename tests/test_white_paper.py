@@ -236,3 +236,12 @@ def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
     assert data["title"] == f"Switzerland: {name} white paper {res.years[-1]}"
     text = _text(write_white_paper(res, "CHE", tmp_path / "che.pdf"))
     assert "Methodology annex" in text and "unicorn" not in text
+
+
+def test_the_change_box_names_the_previous_year_as_a_back_cast(results):
+    """2024 is recomputed on the 2025 framework (the framework's meta: edition), and the
+    cover's change box says so, as the sentences do; Shanghai is 14th in both."""
+    cover = {f["label"]: f for f in white_paper_data(results, "SHA")["cover"]["figures"]}
+    assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 14"
+    zh = white_paper_data(results, "SHA", lang="zh")["cover"]["figures"][2]["note"]
+    assert zh == "2024年（按2025年框架重新计算）: 14"

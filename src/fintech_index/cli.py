@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .analysis import EditionReport
     from .build import Results
+    from .examples import Example
     from .framework import Framework
     from .methodology import Methodology
     from .panel import Panel
@@ -131,6 +132,7 @@ class Inputs:
     panel: Panel
     methodology: Methodology
     example: str | None  # the bundled example's name, None for user files
+    bundled: Example | None = None  # that example, as loaded
 
 
 def resolve_inputs(command: str, framework: Path | None, data: Path | None,
@@ -146,7 +148,7 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
 
         name = example or MAIN_EXAMPLE
         ex = bundled.load(name)
-        return Inputs(ex.framework, ex.panel, meth or ex.methodology, name)
+        return Inputs(ex.framework, ex.panel, meth or ex.methodology, name, ex)
     if data is None:
         raise FintechIndexError("U01", f"{command}: give both FRAMEWORK and DATA (or neither "
                                        "for the bundled index)")
@@ -166,8 +168,10 @@ def _change(frame_prev, unit: str, rank: float) -> str:
     return fmt.change(frame_prev.at[unit, "rank"] - rank, style="sign")
 
 
-def print_ranking(results: Results, year: int | None, top: int,
-                  previous_label: str | None = None) -> None:
+def print_ranking(results: Results, year: int | None, top: int) -> None:
+    """The ranking of ``year`` (default the last), with the change against the year before
+    it (labelled a back-cast when that year is computed on a later edition's framework)."""
+    from .analysis.edition import recomputed_on
     from .publish import format as fmt
 
     frame = results.ranking(year)
@@ -179,7 +183,8 @@ def print_ranking(results: Results, year: int | None, top: int,
     table = _table(f"{fw.name}: ranking {year}")
     table.add_column("rank", justify="right")
     if frame_prev is not None:
-        table.add_column(f"vs {previous_label or earlier[-1]}", justify="right")
+        backcast = recomputed_on(fw, earlier[-1]) is not None
+        table.add_column(f"vs {earlier[-1]}{' back-cast' if backcast else ''}", justify="right")
     table.add_column("unit")
     table.add_column(fw.index, justify="right")
     for d in dims:
@@ -228,17 +233,20 @@ def build_cmd(
         out = out / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
     year = results.years[results.year_index(year)]  # refuses a year that is not there
-    main = inputs.example == MAIN_EXAMPLE  # previous year = the back-cast (like for like)
-    print_ranking(results, year, top, f"{results.years[0]} back-cast" if main else None)
+    print_ranking(results, year, top)
     written = results.write(out)
     report = write_edition_report(results, out, year, focus=focus, lang=lang)
     written += report.written
-    if main:
-        from .examples.fintech import editions_report
+    if inputs.example == MAIN_EXAMPLE:
+        from .examples.fintech import write_main_job
 
-        lines, more = editions_report(out, top)
-        console.print("\n".join(lines), soft_wrap=True, markup=False, highlight=False)
-        written += more + _publish_bundled(results, out, lang, focus)
+        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions)
+        console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
+        if job.audit is not None:
+            console.print(f"small audit: {job.audit.attrs['replications']:,} replications of "
+                          f"{len(job.audit.attrs['factors'])} uncertain choices (rank "
+                          "intervals on the site; `fintech-index audit` for the full analysis)")
+        written += job.written
     print_regional_leads(report.regional_leads)
     print_lead(report)
     top_level = sorted({p.relative_to(out).parts[0] for p in written})
@@ -318,12 +326,10 @@ def store_diff(a: str, b: str, node: str | None = typer.Option(None),
     from .store import Store
 
     with Store(store, read_only=True) as s:
-        d = s.diff(a, b)
-        top_node = s.edition(b).sort_values("level")["node"].iloc[-1]
-    part = d[d["node"] == (node or top_node)].head(top)
+        node = node or s.index_node(b)
+        part = s.diff(a, b, node=node).head(top)
     console.print(_frame_table(part[["unit", "rank_a", "rank_b", "rank_change", "score_a",
-                                     "score_b", "score_change"]],
-                               f"{a} -> {b}: {node or top_node}"))
+                                     "score_b", "score_change"]], f"{a} -> {b}: {node}"))
 
 
 @records_app.command("ingest")
@@ -386,15 +392,10 @@ def districts_cmd(
         from .store import Store
 
         with Store(store, read_only=True) as s:
-            known = [r[0] for r in s.con.execute(
-                "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
-            districts.check_unit(unit, known, f"{store}: records with a district")
-            table = districts.district_table(s, unit, year)
-        what = f"records in {store}, {year}"
+            table, info = districts.city_places(unit, year, s)
+        what = info["source"]
     else:
-        known = sorted(districts.unicorn_counts(year)["metro"].unique())
-        districts.check_unit(unit, known, f"CB Insights unicorn list of {year}")
-        table, info = districts.unicorn_places(unit, year)
+        table, info = districts.city_places(unit, year)
         what = f"{info['source']}: {info['firms']} unicorns in {info['places']} places"
         for place, cell, n in info["unclassified"]:
             console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
@@ -413,48 +414,6 @@ def print_lead(report: EditionReport) -> None:
                   highlight=False)
     console.print(f"({len(report.sentences)} sentences in all: lead_{year}.txt by section, "
                   f"sentences_{year}.txt)")
-
-
-def quick_audit_of(results: Results, example: str):
-    """The small uncertainty analysis (a DataFrame) of a bundled example that has an
-    uncertainty spec; None for the others."""
-    from .audit.quick import quick_audit
-    from .examples import datasets_dir
-
-    spec = datasets_dir() / example / f"{example}.uncertainty.yaml"
-    return quick_audit(results, spec) if spec.exists() else None
-
-
-def _focus_unit(results: Results, focus: str | None) -> str | None:
-    from .analysis.edition import Edition
-    from .analysis.lead import resolve_unit
-
-    return resolve_unit(Edition.of(results), focus) if focus else None
-
-
-def _publish_bundled(results: Results, out: Path, lang: str = "en", focus: str | None = None
-                     ) -> list[Path]:
-    from .districts import all_places
-    from .examples.fintech import publish_inputs
-    from .exports import write_csv
-    from .publish import publish_all
-
-    _, coords = publish_inputs(MAIN_EXAMPLE)
-    year = results.years[-1]
-    places = out / f"districts_{year}.csv"  # location quotients by HQ place and industry
-    write_csv(all_places(year), places)
-    written = [places]
-    audit = quick_audit_of(results, MAIN_EXAMPLE)
-    if audit is not None:
-        p = out / f"uncertainty_summary_{year}.csv"
-        write_csv(audit, p, index=True)
-        written.append(p)
-        console.print(f"small audit: {audit.attrs['replications']:,} replications of "
-                      f"{len(audit.attrs['factors'])} uncertain choices (rank intervals on the "
-                      "site; `fintech-index audit` for the full analysis)")
-    return written + publish_all(results, site=out / "site", pdf=out / "white_papers",
-                                 xlsx=out / f"{MAIN_EXAMPLE}.xlsx", coordinates=coords,
-                                 audit=audit, lang=lang, focus=_focus_unit(results, focus))
 
 
 @app.command("publish")
@@ -477,6 +436,7 @@ def publish_cmd(
     from rich.progress import Progress
 
     from . import examples as bundled
+    from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
     from .examples.fintech import publish_inputs
     from .publish import paper_units, publish_all
@@ -488,7 +448,7 @@ def publish_cmd(
                                        "--xlsx FILE and/or --store FILE")
     results = bundled.load(example).build()
     summary = read_summary(audit, results.panel.unit_codes) if audit else None
-    unit = _focus_unit(results, focus)
+    unit = focus_unit(results, focus)
     if store is not None:
         from .store import Store
 
@@ -496,7 +456,7 @@ def publish_cmd(
             s.publish(results, edition)
     _, coords = publish_inputs(example)
     if summary is None and (site or pdf or xlsx):
-        summary = quick_audit_of(results, example)
+        summary = bundled.quick_audit_of(results, example)
     extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
     papers = paper_units(results, extra) if pdf else []
     steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
@@ -666,10 +626,11 @@ def validate_examples_cmd() -> None:
 def print_regional_leads(leads: pd.DataFrame) -> None:
     """The regional leads table (:func:`analysis.regional_leads`), unless no unit has a
     region."""
+    from .analysis.regions import NO_GROUP
     from .publish import format as fmt
 
     frame = leads.reset_index()
-    if frame.empty or frame["group"].astype(str).eq("(none)").all():
+    if frame.empty or frame["group"].astype(str).eq(NO_GROUP).all():
         return
     top_col = next(c for c in frame.columns if c.startswith("top_"))
     table = _table(f"Regional leads ({top_col.replace('_', ' ')} of the index, mean scores)")

@@ -25,11 +25,12 @@ from .errors import DataError, Problems
 from .framework import Framework, framework_from_dict
 from .methodology import Methodology, methodology_from_dict
 from .panel import Panel, panel_from_table
-from .tables import Table, parse_numbers, read_table
+from .tables import Table, as_text, parse_numbers, read_table
 
 META_REQUIRED = ("iCode", "Level", "Parent", "Type")
 TYPES = ("Indicator", "Aggregate", "Group", "Denominator", "Other")
 RENAMED = {"uCode": "unit", "uName": "name", "Time": "year"}
+UNITS_FILE = "units.csv"  # the units table convert_coinr writes beside the framework
 
 # COINr's defaults when Normalise() and Aggregate() are called without arguments
 COINR_DEFAULT_METHODOLOGY = {
@@ -134,33 +135,61 @@ def _idata_table(idata: str | Path, sheet: str | int | None, year: int | None) -
     return table
 
 
+def units_from_idata(table: Table, groups: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+    """iData's units as a units table: COINr's ``uCode`` (code), ``uName`` (name) and the
+    group columns, one row per code in order of first appearance, each column's first
+    non-empty value (a unit given two values of one column is refused when the data are
+    loaded, D19). iData is COINr's list of units: this is what its data are checked against."""
+    f = table.frame
+    codes = as_text(f["unit"])
+    out = pd.DataFrame({"code": codes})
+    for c in ["name", *groups]:
+        if c in f.columns:
+            out[c] = as_text(f[c])
+    out = out[out["code"] != ""]
+    first = {c: out[out[c] != ""].groupby("code", sort=False)[c].first()
+             for c in out.columns if c != "code"}
+    units = pd.DataFrame({"code": list(dict.fromkeys(out["code"]))})
+    for c, values in first.items():
+        units[c] = units["code"].map(values).fillna("")
+    return units
+
+
 def load_coinr(idata: str | Path, imeta: str | Path, *, year: int | None = None,
                data_sheet: str | int | None = None, meta_sheet: str | int | None = None,
                source: str | None = None) -> tuple[Framework, Panel]:
-    """Read a COINr iData/iMeta pair into a Framework and a Panel."""
+    """Read a COINr iData/iMeta pair into a Framework and a Panel (the units are iData's,
+    :func:`units_from_idata`)."""
     doc = framework_dict_from_imeta(imeta, meta_sheet)
     fw = framework_from_dict(doc, Path(imeta).name)
     table = _idata_table(idata, data_sheet, year)
-    return fw, panel_from_table(table, fw, source=source or Path(idata).name)
+    return fw, panel_from_table(table, fw, units=units_from_idata(table, fw.groups),
+                                source=source or Path(idata).name)
 
 
 def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
                   name: str | None = None, year: int | None = None,
                   data_sheet: str | int | None = None, meta_sheet: str | int | None = None,
                   methodology: Methodology | None = None) -> list[Path]:
-    """Write ``framework.yaml``, ``data.csv`` and ``methodology.yaml`` (what COINr does by
-    default for this data, see :func:`coinr_default_methodology`, or the one given) for
+    """Write ``framework.yaml``, ``data.csv``, ``methodology.yaml`` (what COINr does by
+    default for this data, see :func:`coinr_default_methodology`, or the one given) and
+    ``units.csv`` (iData's uCode, uName and group columns, :func:`units_from_idata`, declared
+    by the framework's ``units_file:`` so that later data are checked against it) for
     ``fintech-index build``; the methodology's name says which defaults it holds. The data
     are checked by loading them."""
     doc = framework_dict_from_imeta(imeta, meta_sheet, name)
     fw = framework_from_dict(doc, Path(imeta).name)
     table = _idata_table(idata, data_sheet, year)
-    panel = panel_from_table(table, fw)  # refuse bad data before writing anything
+    units = units_from_idata(table, fw.groups)
+    panel = panel_from_table(table, fw, units=units)  # refuse bad data before writing anything
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    fw_path, data_path, meth_path = (out / "framework.yaml", out / "data.csv",
-                                     out / "methodology.yaml")
-    header = (f"# Converted from COINr iMeta {Path(imeta).name} by fintech-index\n")
+    fw_path, data_path, meth_path, units_path = (out / "framework.yaml", out / "data.csv",
+                                                 out / "methodology.yaml", out / UNITS_FILE)
+    units.to_csv(units_path, index=False, lineterminator="\n")
+    doc = {"name": doc.pop("name"), "units_file": UNITS_FILE, **doc}
+    header = (f"# Converted from COINr iMeta {Path(imeta).name} by fintech-index; the units "
+              f"are iData's ({UNITS_FILE})\n")
     fw_path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
                        encoding="utf-8")
     frame = table.frame
@@ -172,7 +201,7 @@ def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
     meth = methodology or coinr_default_methodology(panel.years)
     header = "".join(f"# {line}\n" for line in (meth.name or "").splitlines())
     meth_path.write_text(header + meth.to_yaml(), encoding="utf-8")
-    return [fw_path, data_path, meth_path]
+    return [fw_path, data_path, meth_path, units_path]
 
 
 def to_imeta(framework: Framework) -> pd.DataFrame:

@@ -174,13 +174,32 @@ def store_places(store: Store, unit: str, year: int) -> tuple[pd.DataFrame, dict
     """Like :func:`unicorn_places`, from the store's records with a district (None when the
     store has none for ``unit`` in ``year``)."""
     table = district_table(store, unit, year)
-    if table.empty:
-        return None
+    return None if table.empty else (table, _store_info(store, table, year))
+
+
+def _store_info(store: Store, table: pd.DataFrame, year: int) -> dict:
     is_fin = table["sector"].isin(FINTECH_INDUSTRIES)
-    return table, {"list_as_of": str(year), "source": f"records in {store.path}, {year}",
-                   "firms": int(table["institutions"].sum()),
-                   "fintech_firms": int(table.loc[is_fin, "institutions"].sum()),
-                   "places": int(table["district"].nunique()), "unclassified": []}
+    return {"list_as_of": str(year), "source": f"records in {store.path}, {year}",
+            "firms": int(table["institutions"].sum()),
+            "fintech_firms": int(table.loc[is_fin, "institutions"].sum()),
+            "places": int(table["district"].nunique()), "unclassified": []}
+
+
+def city_places(unit: str, year: int, store: Store | None = None
+                ) -> tuple[pd.DataFrame, dict]:
+    """The location quotients of metro ``unit`` and what goes with them, as
+    :func:`unicorn_places` gives them: from the store's records with a district when
+    ``store`` is given, else from the bundled unicorn list of ``year``; a city that is not
+    there is refused [U52]."""
+    if store is None:
+        known = sorted(unicorn_counts(year)["metro"].unique())
+        check_unit(unit, known, f"CB Insights unicorn list of {year}")
+        return unicorn_places(unit, year)
+    known = [r[0] for r in store.con.execute(
+        "SELECT DISTINCT unit FROM records WHERE district IS NOT NULL").fetchall()]
+    check_unit(unit, known, f"{store.path}: records with a district")
+    table = district_table(store, unit, year)
+    return table, _store_info(store, table, year)
 
 
 def all_places(year: int) -> pd.DataFrame:

@@ -33,7 +33,9 @@ MAX_TREE_DEPTH = 320  # levels from the index down; the tree walks below recurse
 
 
 class UnitSpec(BaseModel):
-    """A unit the framework knows (optional: without a list, the data define the units)."""
+    """A unit the framework declares (``units:``). The data's units must be declared, here,
+    by ``units_file:`` or by a units table given with the data; undeclared data are refused
+    (F80), so a mistyped code never becomes a unit of its own."""
 
     model_config = ConfigDict(extra="forbid")
     code: str
@@ -524,7 +526,14 @@ def _parse_denominators(raw: Any, src: str, nodes: Mapping[str, Node]
 
 
 def _parse_units(raw: Any, src: str) -> tuple[UnitSpec, ...]:
-    out = _parse_specs(raw, src, "units", UnitSpec, "F23")
+    """The ``units:`` list; codes are stripped as the data's unit cells are (a declared
+    ``"\tTAB"`` is the data's ``TAB``), and an empty code is refused."""
+    out = [u.model_copy(update={"code": u.code.strip()})
+           for u in _parse_specs(raw, src, "units", UnitSpec, "F23")]
+    for i, u in enumerate(out):
+        if not u.code:
+            raise FrameworkError("F23", f"{src}: units[{i}]: empty unit code (a unit needs a "
+                                        "code, as the data's 'unit' column gives it)")
     codes = [u.code for u in out]
     for i, c in enumerate(codes):
         if c in codes[:i]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_LISTED, DataError, Problems, did_you_mean
+from .errors import MAX_LISTED, DataError, FrameworkError, Problems, did_you_mean
 from .framework import Framework
 from .tables import (
     Table,
@@ -80,6 +80,21 @@ class Panel:
                        flags=self.flags[:, keep], source_id=self.source_id[:, keep],
                        source_year=self.source_year[:, keep],
                        denominators=self.denominators[:, keep])
+
+    def subset_years(self, years: Sequence[int]) -> Panel:
+        """The panel restricted to ``years``, in that order (each one of its years)."""
+        pos = [self.years.index(y) for y in years]
+        return replace(self, values=self.values[pos], years=tuple(int(y) for y in years),
+                       flags=self.flags[pos], source_id=self.source_id[pos],
+                       source_year=self.source_year[pos], denominators=self.denominators[pos])
+
+    def subset_indicators(self, codes: Sequence[str]) -> Panel:
+        """The panel's indicators ``codes``, in that order (e.g. another framework's); the
+        denominators stay, as they are not indicators."""
+        cols = [self.indicators.index(c) for c in codes]
+        return replace(self, values=self.values[..., cols], indicators=tuple(codes),
+                       flags=self.flags[..., cols], source_id=self.source_id[..., cols],
+                       source_year=self.source_year[..., cols])
 
     @property
     def hash(self) -> str:
@@ -185,9 +200,12 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
                source_year: int | None = None) -> Panel:
     """Read a long or wide data file into a Panel in the framework's indicator order.
 
-    ``units`` (a file or frame with a ``code`` column and any of name, country, region,
-    level, parent) adds unit metadata; ``source``/``source_year`` are the default provenance
-    of values whose file does not say it per row.
+    The data's unit codes must be declared, by the framework (``units:`` list or
+    ``units_file:``) or by ``units`` (a file or frame with a ``code`` column and any of name,
+    country, region, level, parent and the framework's group columns, which also give unit
+    metadata); a code outside the declared units is refused with "did you mean" (D20, D24),
+    and data read with no units declared at all are refused (F80). ``source``/``source_year``
+    are the default provenance of values whose file does not say it per row.
     """
     return panel_from_table(read_table(path, sheet), framework, units=units, source=source,
                             source_year=source_year)
@@ -215,10 +233,27 @@ def panel_from_table(table: Table, framework: Framework, *,
         raise DataError("D69", f"{table.src}: header row: column 'value' is missing; a long "
                                "file has unit, year, indicator, value (a wide file has no "
                                f"'indicator' column) (found: {cols[:12]})")
+    if units is None and not framework.units:
+        _refuse_undeclared_units(table, framework)
     is_long = "indicator" in cols and "value" in cols
     if is_long:
         return _load_long(table, framework, units, source, source_year)
     return _load_wide(table, framework, units, source, source_year)
+
+
+def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
+    """Units come from a declared list or the data are refused: without one, a code typed
+    wrong in the data (``SAH`` for ``SHA``) would silently become a unit of its own, ranked
+    on the one value it has, while the real unit's value is imputed (issue 17)."""
+    codes = [u for u in dict.fromkeys(as_text(table.frame["unit"]).tolist()) if u != ""]
+    shown = ", ".join(repr(u) for u in codes[:5]) + (", ..." if len(codes) > 5 else "")
+    raise FrameworkError(
+        "F80", f"{table.src}: the framework {framework.source_file} declares no units, so the "
+               f"{len(codes)} unit code(s) of the data ({shown}) cannot be checked and a "
+               "mistyped code would become a unit of its own; declare the units in the "
+               "framework, as a list (units: [{code: SHA, name: Shanghai}, ...]) or as a table "
+               "beside it (units_file: units.csv, a CSV with columns code,name[,group...]), or "
+               "give a units table with --units FILE (Python: units=FILE)")
 
 
 def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
@@ -277,7 +312,7 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             if getattr(spec, c) is not None and pd.isna(meta.at[spec.code, c]):
                 meta.at[spec.code, c] = getattr(spec, c)
     if extra_units is not None:
-        meta = _merge_units(meta, extra_units)
+        meta = _merge_units(meta, extra_units, framework.groups)
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
     denominators = np.full(shape[:2] + (len(framework.denominators),), np.nan)
     if den is not None:
@@ -290,21 +325,27 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
                  denominators=denominators)
 
 
-def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.DataFrame:
+def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
+                 groups: Sequence[str] = ()) -> pd.DataFrame:
+    """The units table's columns over the data's (where the table has a value); every unit
+    of the data must be in the table (D24, with "did you mean")."""
+    columns = (*UNIT_META, *[g for g in groups if g not in UNIT_META])
     if isinstance(extra, pd.DataFrame):
-        frame, src = extra.copy(), "<units frame>"
+        t = Table(extra.copy(), "<units frame>", 0, "entry")
     else:
         t = read_table(extra)
-        frame, src = t.frame, t.src
+    frame, src = t.frame, t.src
     if "code" not in frame.columns:
         raise DataError("D23", f"{src}: header row: a units table needs a 'code' column "
                                f"(found: {list(frame.columns)})")
-    unknown_cols = sorted(set(frame.columns) - {"code", *UNIT_META})
+    unknown_cols = sorted(set(frame.columns) - {"code", *columns})
     if unknown_cols:
         raise DataError("D23",
                         f"{src}: header row: unknown column(s) {unknown_cols} (accepted: code, "
-                        f"{', '.join(UNIT_META)})")
-    frame = frame.set_index(frame["code"].astype(str).str.strip())
+                        f"{', '.join(columns)})")
+    codes = as_text(frame["code"])
+    _check_unit_codes(t, codes.tolist())
+    frame = frame.set_index(pd.Index(codes.tolist()))
     missing = [u for u in meta.index if u not in frame.index]
     if missing:
         hints = [h for u in missing[:MAX_LISTED]
@@ -312,11 +353,27 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame) -> pd.Dat
         raise DataError("D24",
                         f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
                         "table" + (f" ({'; '.join(hints)})" if hints else ""))
-    for c in UNIT_META:
+    for c in columns:
         if c in frame.columns:
             vals = frame.loc[list(meta.index), c]
             meta[c] = vals.where(vals.notna() & (vals.astype(str) != ""), meta[c]).to_numpy()
     return meta
+
+
+def _check_unit_codes(table: Table, codes: list[str]) -> None:
+    """Each row of a units table has a code of its own: an empty code names no unit, and a
+    code given twice would give one unit two names (D81)."""
+    problems = Problems()
+    first: dict[str, int] = {}
+    for i, c in enumerate(codes):
+        if c == "":
+            problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': empty unit code "
+                                "(each row of a units table is one unit, named by its code)")
+        elif c in first:
+            problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': unit {c!r} is "
+                                f"already at {table.row(first[c])}; give each unit one row")
+        first.setdefault(c, i)
+    problems.raise_as(DataError)
 
 
 def _load_long(table: Table, framework: Framework, units, source, source_year) -> Panel:

@@ -28,7 +28,8 @@ from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Methodology
-from .methods.aggregate import below_threshold
+from .methods.aggregate import linear_z, observed_share
+from .methods.contracts import LinearForm, linear_form, reads_values
 from .panel import Panel
 from .ranks import rankdata
 
@@ -70,12 +71,107 @@ def cells(panel: Panel, mask: np.ndarray, cols: list[str] | None = None) -> str:
     return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
 
 
+@dataclass(frozen=True)
+class Step:
+    """One aggregate as a methodology resolves it: its kernels, parameters and weights."""
+
+    code: str
+    kids: tuple[str, ...]
+    indicator_pos: tuple[int, ...] | None  # positions of the kids when all are indicators
+    excluded_pos: np.ndarray  # per kid: its indicator position, or -1 (an aggregate)
+    slot: int  # its first weight multiplier
+    method: str
+    kernel: methods.Kernel
+    params: dict
+    form: LinearForm | None
+    na_rm: bool
+    dat_thresh: object
+    weight_method: str
+    weight_kernel: methods.Kernel
+    weight_kwargs: dict
+    w0: np.ndarray
+    where: str
+
+
+def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[Step]:
+    """Each aggregate, bottom-up, with its choices resolved and the engine's arguments bound
+    once (the audit evaluates one methodology on many batches)."""
+    fw, meth = framework, methodology
+    position = {c: i for i, c in enumerate(fw.indicators)}
+    steps, slot = [], 0
+    for code in fw.aggregates:
+        node = fw.nodes[code]
+        kids = tuple(node.children)
+        choice = meth.aggregate.resolve(code, node.level)
+        kernel = methods.get("aggregate", choice.method)
+        params = {k: v.default for k, v in kernel.params.items()} | choice.params
+        where = f"node '{fw.path(code)}'"
+
+        def agg(xs, ws, _k=kernel, _kw=choice.params, _where=where):
+            return _k.apply(_where, xs, ws, **_kw)
+
+        wchoice = meth.weight.resolve(code, node.level)
+        wkernel = methods.get("weight", wchoice.method)
+        all_indicators = all(k in position for k in kids)
+        steps.append(Step(
+            code, kids, tuple(position[k] for k in kids) if all_indicators else None,
+            np.array([position.get(k, -1) for k in kids]), slot, choice.method, kernel,
+            dict(choice.params), linear_form(kernel.fn), bool(params.get("na_rm", False)),
+            params.get("dat_thresh"), wchoice.method, wkernel,
+            bind(wkernel, wchoice, panel, aggregate=agg),
+            np.array([fw.nodes[k].weight for k in kids]), where))
+        slot += len(kids)
+    return steps
+
+
+class _Values:
+    """Every computed node of one call: a score ``[..., units]``, or for a node of a linear
+    form the weighted sum ``z`` it came from, its score ``g(z)`` made when first asked for."""
+
+    def __init__(self, fw: Framework, meth: Methodology, x: np.ndarray) -> None:
+        self.meth = meth
+        self.x = x
+        self.position = {c: i for i, c in enumerate(fw.indicators)}
+        self.scores: dict[str, np.ndarray] = {}
+        self.z: dict[str, tuple[LinearForm, np.ndarray]] = {}
+
+    def score(self, code: str) -> np.ndarray:
+        if code not in self.scores:
+            if code in self.z:
+                form, z = self.z[code]
+                self.scores[code] = form.g(z)
+            else:
+                col = self.x[..., self.position[code]]
+                self.scores[code] = (np.round(col, self.meth.round[code])
+                                     if code in self.meth.round else col)
+        return self.scores[code]
+
+    def term(self, code: str, form: LinearForm) -> np.ndarray:
+        """``f(score)`` of a child for a parent of ``form``; a child of the same form gives
+        its ``z`` itself (``f(g(z)) = z`` without the round trip)."""
+        if code in self.z and self.z[code][0] is form:
+            return self.z[code][1]
+        return form.f(self.score(code))
+
+    def set(self, code: str, form: LinearForm | None, y: np.ndarray) -> None:
+        if form is not None and code not in self.meth.round:
+            self.z[code] = (form, y)
+            return
+        y = form.g(y) if form is not None else y
+        self.scores[code] = np.round(y, self.meth.round[code]) if code in self.meth.round \
+            else y
+
+    def drop(self, code: str) -> None:
+        self.scores.pop(code, None)
+        self.z.pop(code, None)
+
+
 def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodology,
                        indicator_scores: np.ndarray, *,
                        weight_multipliers: np.ndarray | None = None,
                        excluded: np.ndarray | None = None,
                        rank: Sequence[str] | None = None, keep: Sequence[str] | None = None,
-                       strict: bool = True) -> Scored:
+                       strict: bool = True, steps: list[Step] | None = None) -> Scored:
     """Scores and ranks from normalised indicator scores ``[..., units, indicators]``.
 
     ``weight_multipliers`` ``[..., len(weight_slots(framework))]`` multiply the weights the
@@ -83,82 +179,102 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
     to 0. ``rank`` lists the nodes to rank (default: all) and ``keep`` the nodes whose
     scores are returned (default: all); the others are dropped as soon as their parent is
     computed. ``strict`` (a build) refuses a node whose weights or scores come out missing
-    although its children have values; an audit leaves such a replication unranked."""
+    although its children have values; an audit leaves such a replication unranked.
+    ``steps``: :func:`plan` of the same framework, panel and methodology, made once by a
+    caller that calls this many times.
+
+    A kernel that declares a :class:`LinearForm` (a_amean, a_gmean, a_hmean) is summed as
+    weights times ``f(children)`` by :func:`~.methods.aggregate.linear_z`, the reduction its
+    own function uses; any other kernel is called on the children's scores."""
     fw, meth = framework, methodology
     rank = list(fw.node_codes) if rank is None else list(rank)
     keep = set(fw.node_codes if keep is None else keep) | set(rank)
     x = np.asarray(indicator_scores, dtype=np.float64)
-    values: dict[str, np.ndarray] = {}
-    for i, code in enumerate(fw.indicators):
-        col = x[..., i]
-        values[code] = np.round(col, meth.round[code]) if code in meth.round else col
+    xt = None  # the indicator scores as [..., indicators, units], made when first needed
     multipliers = None if weight_multipliers is None else np.asarray(weight_multipliers,
                                                                      dtype=np.float64)
-    slot = 0
+    values = _Values(fw, meth, x)
     used: dict[str, np.ndarray] = {}
-    for code in fw.aggregates:
-        node = fw.nodes[code]
-        kids = node.children
-        children = np.stack(np.broadcast_arrays(*[values[k] for k in kids]), axis=-1)
-        choice = meth.aggregate.resolve(code, node.level)
-        kernel = methods.get("aggregate", choice.method)
-        where = f"node '{fw.path(code)}'"
-
-        def agg(xs, ws, _k=kernel, _kw=choice.params, _where=where):
-            return _k.apply(_where, xs, ws, **_kw)
-
-        w = _weights(fw, panel, meth, code, children, agg, strict)
+    for step in steps if steps is not None else plan(fw, panel, meth):
+        code, kids, form = step.code, step.kids, step.form
+        if form is not None and step.indicator_pos is not None and not any(
+                k in meth.round for k in kids):
+            if xt is None:
+                xt = np.swapaxes(x, -1, -2)
+            plain = xt[..., list(step.indicator_pos), :]  # [..., k, units]
+            missing = np.isnan(plain)
+            terms = form.f(plain)
+        elif form is not None:
+            parts = np.broadcast_arrays(*[values.term(k, form) for k in kids])
+            terms = np.stack(parts, axis=-2)
+            missing = np.isnan(np.stack(np.broadcast_arrays(
+                *[values.z[k][1] if k in values.z and values.z[k][0] is form
+                  else values.score(k) for k in kids]), axis=-2))
+        else:
+            children = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
+            missing = None
+        w = _weights(fw, step, values, kids, terms if form is not None else children,
+                     form is not None, strict)
         if multipliers is not None:
-            w = w * multipliers[..., slot:slot + len(kids)]
+            w = w * multipliers[..., step.slot:step.slot + len(kids)]
         if excluded is not None:
-            drop = np.stack([excluded[..., fw.indicators.index(k)] if fw.nodes[k].is_indicator
-                             else np.zeros(excluded.shape[:-1], bool) for k in kids], axis=-1)
+            pos = step.excluded_pos
+            drop = np.where(pos >= 0, excluded[..., np.maximum(pos, 0)], False)
             w = np.where(drop, 0.0, w)
-        slot += len(kids)
         used[code] = w
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            y = agg(children, w)
-        if strict:
-            _refuse_lost_values(fw, panel, code, choice, children, y)
-        if code in meth.round:
-            y = np.round(y, meth.round[code])
-        values[code] = y
+        if form is not None:
+            y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh)
+            if strict:
+                _refuse_lost_values(fw, panel, step, np.swapaxes(missing, -1, -2), y)
+        else:
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                y = step.kernel.apply(step.where, children, w, **step.params)
+            if strict:
+                _refuse_lost_values(fw, panel, step, np.isnan(children), y)
+        values.set(code, form, y)
         for k in kids:
             if k not in keep:
-                del values[k]
-    ranks = {code: rank_node(fw, panel, meth, code, values[code]) for code in rank}
-    return Scored({c: v for c, v in values.items() if c in keep}, ranks, used)
+                values.drop(k)
+    ranks = {code: rank_node(fw, panel, meth, code, values.score(code)) for code in rank}
+    return Scored({c: values.score(c) for c in fw.node_codes if c in keep}, ranks, used)
 
 
-def _weights(fw: Framework, panel: Panel, meth: Methodology, code: str,
-             children: np.ndarray, aggregate, strict: bool) -> np.ndarray:
-    """The weight stage's weights of a node's children, ``[..., children]``."""
-    node = fw.nodes[code]
-    w0 = np.array([fw.nodes[k].weight for k in node.children])
-    choice = meth.weight.resolve(code, node.level)
-    kernel = methods.get("weight", choice.method)
-    w = kernel.apply(f"node '{fw.path(code)}'", children, w0,
-                     **bind(kernel, choice, panel, aggregate=aggregate))
+def _weights(fw: Framework, step: Step, values: _Values, kids: tuple[str, ...],
+             children: np.ndarray, transposed: bool, strict: bool) -> np.ndarray:
+    """The weight stage's weights of a node's children, ``[..., children]``. A kernel that
+    reads only the shape of the children's scores gets a placeholder of that shape; one that
+    reads them gets the scores ``[..., units, children]``."""
+    kernel = step.weight_kernel
+    if not reads_values(kernel.fn):
+        shape = children.shape[:-2] + (children.shape[-1], children.shape[-2]) if transposed \
+            else children.shape
+        scores = np.broadcast_to(np.float64(np.nan), shape)
+    elif transposed:
+        scores = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
+    else:
+        scores = children
+    w = kernel.apply(step.where, scores, step.w0, **step.weight_kwargs)
     if strict and np.isnan(w).any():
         raise MethodError("A06",
-                          f"weight: node '{fw.path(code)}' ({choice.method}) gives no "
+                          f"weight: node '{fw.path(step.code)}' ({step.weight_method}) gives no "
                           "weights (too few units with all children observed)")
     return w
 
 
-def _refuse_lost_values(fw: Framework, panel: Panel, code: str, choice, children: np.ndarray,
+def _refuse_lost_values(fw: Framework, panel: Panel, step: Step, missing: np.ndarray,
                         y: np.ndarray) -> None:
-    kernel = methods.get("aggregate", choice.method)
-    params = {k: v.default for k, v in kernel.params.items()} | choice.params
-    na_rm = bool(params.get("na_rm", False))  # the kernel's default: COINr's
-    complete = ~np.isnan(children).all(-1) if na_rm else ~np.isnan(children).any(-1)
-    complete &= ~below_threshold(children, params.get("dat_thresh"))
+    """A build's error when a node has no value although its children have values
+    (``missing`` ``[..., units, children]``)."""
+    complete = ~missing.all(-1) if step.na_rm else ~missing.any(-1)
+    if step.dat_thresh is not None:
+        share = observed_share(missing)
+        complete &= ~(share < np.asarray(step.dat_thresh, dtype=np.float64)[..., None])
     lost = np.isnan(y) & complete
     if lost.any():
         raise MethodError("A07",
-                          f"aggregate: node '{fw.path(code)}' ({choice.method}) gives "
+                          f"aggregate: node '{fw.path(step.code)}' ({step.method}) gives "
                           f"no value at {cells(panel, lost)} although its children have "
-                          f"values; {choice.method} needs children >= 0 (normalise to "
+                          f"values; {step.method} needs children >= 0 (normalise to "
                           "e.g. l_u: [0, 100], or choose a_amean)")
 
 

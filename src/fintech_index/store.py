@@ -268,23 +268,28 @@ class Store:
         """An edition's ranking on ``node`` (default: the index), best first; an unknown
         node is refused [S69] with the edition's nodes and the closest one."""
         frame = self.edition(name, year)
-        top_node = frame.loc[frame["level"].idxmax(), "node"]
-        node = node or top_node
-        nodes = sorted(frame["node"].unique())
-        if node not in nodes:
-            hint = did_you_mean(node, nodes, after=" ")
-            shown = ", ".join(nodes[:20]) + (", ..." if len(nodes) > 20 else "")
-            raise StoreError("S69", f"{self.path}: edition '{name}' has no node '{node}' "
-                                    f"({hint}nodes: {shown})")
+        node = node or frame.loc[frame["level"].idxmax(), "node"]
+        self._require_node(name, node, frame["node"])
         return frame[frame["node"] == node].sort_values(["rank", "unit"])
 
-    def diff(self, a: str, b: str, year_a: int | None = None, year_b: int | None = None
-             ) -> pd.DataFrame:
-        """Rank and score deltas of every node and unit from edition ``a`` to ``b``:
-        ``rank_change = rank_a - rank_b`` (positive: climbed in b)."""
+    def index_node(self, name: str) -> str:
+        """The code of edition ``name``'s index (its node of the highest level)."""
+        self._require("editions", name)
+        return self.con.execute("SELECT node FROM edition_results WHERE edition = ? "
+                                "ORDER BY level DESC, node LIMIT 1", [name]).fetchone()[0]
+
+    def diff(self, a: str, b: str, year_a: int | None = None, year_b: int | None = None,
+             node: str | None = None) -> pd.DataFrame:
+        """Rank and score deltas of every node (or of ``node`` only: one ``b`` has, else
+        [S69]) and unit from edition ``a`` to ``b``: ``rank_change = rank_a - rank_b``
+        (positive: climbed in b)."""
         for e in (a, b):
             self._require("editions", e)
         ya, yb = self._year(a, year_a), self._year(b, year_b)
+        if node is not None:
+            self._require_node(b, node, [r[0] for r in self.con.execute(
+                "SELECT DISTINCT node FROM edition_results WHERE edition = ?", [b]).fetchall()])
+            return self.diff(a, b, ya, yb).query("node == @node")
         return self.con.execute("""
             SELECT coalesce(n.unit, o.unit) AS unit, coalesce(n.node, o.node) AS node,
                    o.rank AS rank_a, n.rank AS rank_b, o.rank - n.rank AS rank_change,
@@ -295,6 +300,15 @@ class Store:
             ORDER BY node, rank_b NULLS LAST, unit""", [a, ya, b, yb]).df()
 
     # ------------------------------------------------------------------ helpers
+    def _require_node(self, edition: str, node: str, nodes) -> None:
+        """Refuse [S69] a node the edition does not have, naming its nodes and the closest."""
+        nodes = sorted(set(nodes))
+        if node not in nodes:
+            hint = did_you_mean(node, nodes, after=" ")
+            shown = ", ".join(nodes[:20]) + (", ..." if len(nodes) > 20 else "")
+            raise StoreError("S69", f"{self.path}: edition '{edition}' has no node '{node}' "
+                                    f"({hint}nodes: {shown})")
+
     def _year(self, edition: str, year: int | None) -> int:
         years = json.loads(self.con.execute("SELECT years FROM editions WHERE name = ?",
                                             [edition]).fetchone()[0])

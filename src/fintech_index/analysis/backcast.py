@@ -55,15 +55,7 @@ def backcast(new_framework: Framework, previous_panel: Panel, methodology: Metho
     if year not in previous_panel.years:
         raise FrameworkError("F41", f"{previous_panel.origin}: {previous_name} has no year "
                                     f"{year} (years: {list(previous_panel.years)})")
-    cols = [previous_panel.indicators.index(c) for c in new_framework.indicators]
-    y = previous_panel.years.index(year)
-    panel = Panel(values=previous_panel.values[y:y + 1][..., cols],
-                  years=(year,), units=previous_panel.units,
-                  indicators=new_framework.indicators,
-                  flags=previous_panel.flags[y:y + 1][..., cols],
-                  source_id=previous_panel.source_id[y:y + 1][..., cols],
-                  source_year=previous_panel.source_year[y:y + 1][..., cols],
-                  sources=previous_panel.sources, origin=previous_panel.origin)
+    panel = previous_panel.subset_years([year]).subset_indicators(new_framework.indicators)
     res = build(new_framework, panel, methodology)
     return Backcast(year, res, f"{year} back-cast on the {new_framework.name} framework "
                                f"(recomputed from {previous_name}'s own data)")

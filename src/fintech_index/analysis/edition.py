@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..build import Results
+from ..framework import Framework
+
+
+def recomputed_on(framework: Framework, year: int) -> int | None:
+    """The edition whose framework ``year`` is recomputed on (a back-cast) when
+    ``framework`` belongs to another year's edition (its ``meta: edition:``); else None."""
+    edition = framework.meta.get("edition")
+    if not isinstance(edition, int) or isinstance(edition, bool) or edition == int(year):
+        return None
+    return edition
 
 
 @dataclass(frozen=True)
 class Edition:
-    """Scores and ranks of every node for one year of a build: unit x node frames."""
+    """Scores and ranks of every node for one year of a build: unit x node frames.
+    ``recomputed_on``: the edition whose framework this year is computed on when that is
+    another year's (the framework's ``meta: edition``): a back-cast, said in every sentence
+    that names this edition; None otherwise."""
 
     label: str
     year: int
@@ -21,6 +36,7 @@ class Edition:
     node_names: dict[str, str]
     index: str
     children: dict[str, tuple[str, ...]]
+    recomputed_on: int | None = None
 
     @classmethod
     def of(cls, results: Results, year: int | None = None, label: str | None = None
@@ -34,7 +50,14 @@ class Edition:
         fw = results.framework
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
-                   {c: fw.nodes[c].children for c in fw.nodes})
+                   {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y))
+
+    def decimals(self) -> int:
+        """Decimals that show the index's scores to three significant figures, one to six:
+        83.8 on a 0-100 scale, 0.962 on a 0-1 scale (the scale of its top score)."""
+        scores = np.abs(self.scores[self.index].to_numpy(dtype=float))
+        top = float(np.nanmax(scores)) if np.isfinite(scores).any() else 0.0
+        return min(6, max(1, 2 - math.floor(math.log10(top)))) if 0 < top < math.inf else 1
 
     def name(self, unit: str) -> str:
         n = self.units["name"].get(unit) if "name" in self.units else None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..build import Results
 from ..errors import FintechIndexError
 from ..publish.i18n import strings
 from .changes import compare
@@ -28,9 +29,9 @@ from .sentences import (
     CITY_KINDS,
     Fact,
     Names,
-    _overtakes,
     clause,
     edition_facts,
+    overtakes,
     render,
 )
 
@@ -136,11 +137,11 @@ def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[F
                     own.append(Fact("move", unit, node, data={"rank": float(t.at[unit, "rank"]),
                                                               "change": float(r)}))
                 elif node is None and r == 0:
-                    position["unchanged_from"] = previous.label
+                    position["unchanged"] = True
         others = [u for u in ed.ranked().index if u != unit]
-        won = _overtakes(ed, previous, [unit], others)
+        won = overtakes(ed, previous, [unit], others)
         lost = [Fact("overtaken", unit, other=f.subject, nodes=f.nodes, data=f.data)
-                for f in _overtakes(ed, previous, others, [unit])]
+                for f in overtakes(ed, previous, others, [unit])]
         own += _by_node(won, "overtook", unit, ed, MAX_CLAUSES)
         own += _by_node(lost, "overtaken", unit, ed, MAX_CLAUSES)
     return [Fact("position", unit, data=position), *own]
@@ -155,6 +156,12 @@ def resolve_unit(ed: Edition, city: str) -> str:
     known = ", ".join(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
     raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
                             f"edition has this code or name; use one of {known}")
+
+
+def focus_unit(results: Results, city: str | None) -> str | None:
+    """The code of the unit ``city`` names among the ranked units of the latest year of
+    ``results`` (:func:`resolve_unit`, [U49]); None when no city is given."""
+    return resolve_unit(Edition.of(results), city) if city else None
 
 
 def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,

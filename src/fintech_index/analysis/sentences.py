@@ -16,7 +16,7 @@ from ..publish.i18n import strings
 from .changes import Changes, compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
-from .regions import regional_leads
+from .regions import NO_GROUP, regional_leads
 
 ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
 number = fmt.count
@@ -60,7 +60,17 @@ class Names:
                    lambda r: table.get(f"region_{r}", r))
 
 
-def _overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
+def previous_name(previous: Edition, lang: str = "en") -> str:
+    """How a sentence names the previous edition: '2024', or '2024 (recomputed on the 2025
+    framework)' when it is a back-cast (:attr:`Edition.recomputed_on`)."""
+    t = strings(lang)
+    if previous.recomputed_on is None:
+        return t["previous_edition"].format(previous=previous.label)
+    return t["previous_recomputed"].format(previous=previous.label,
+                                           framework=previous.recomputed_on)
+
+
+def overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
                ) -> list[Fact]:
     """'A overtook B on X': A was behind B on aggregate X (below the index) last edition
     and is ahead now."""
@@ -85,6 +95,11 @@ def _overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list
                     "rank_a": float(ed.ranks.at[a, ed.index]),
                     "rank_b": float(ed.ranks.at[b, ed.index])}))
     return out
+
+
+def _shown(value: float, ed: Edition, lang: str = "en") -> str:
+    """A score figure of a sentence (gap, mean) as shown: to the index's decimals."""
+    return fmt.number(value, ed.decimals(), lang)
 
 
 def _move(unit: str, node: str | None, rank: float, change: float) -> Fact | None:
@@ -130,7 +145,11 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                 out.append(Fact("entry", unit, data={"rank": float(r)}))
         g_now, g_before = gap(ed, top), gap(previous, top)
         verdict = g_now.versus(g_before)
-        if verdict in ("narrowed", "widened"):
+        # a change that shows at neither figure's decimal is not news ("narrowed: from 35.2
+        # to 35.2"); one figure the same as shown is said so ("unchanged at 10.9")
+        shown = any(_shown(a, ed) != _shown(b, ed) for a, b in
+                    ((g_now.range, g_before.range), (g_now.sd, g_before.sd)))
+        if verdict in ("narrowed", "widened") and shown:
             out.append(Fact("gap", data={"verdict": verdict, "n": g_now.n,
                                          "range_before": g_before.range,
                                          "range_now": g_now.range, "sd_before": g_before.sd,
@@ -147,7 +166,7 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                                                              "dimension": node in dims}))
     if previous is not None:
         both = list(dict.fromkeys([*ed.ranked().index[:top], *previous.ranked().index[:top]]))
-        out += _overtakes(ed, previous, both, both)
+        out += overtakes(ed, previous, both, both)
     if changes is not None:
         for node in dims:
             t = changes.node(node)
@@ -158,12 +177,12 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                         out.append(f)
     if region_by in ed.units.columns and ed.units[region_by].notna().any():
         leads = regional_leads(ed, by=region_by, top=top)
-        best = leads.iloc[0]
-        n_top = int(best[f"top_{top}"])
+        n = min(top, int(leads["units"].sum()))
+        leads = leads[leads.index != NO_GROUP]  # units without a region are not a region
+        n_top = int(leads[f"top_{top}"].iloc[0]) if len(leads) else 0
         if n_top:
-            out.append(Fact("region", data={"region": leads.index[0], "k": n_top,
-                                            "n": min(top, int(leads["units"].sum())),
-                                            "mean": float(best[f"mean_{ed.index}"])}))
+            out.append(Fact("region", data={"region": leads.index[0], "k": n_top, "n": n,
+                                            "mean": float(leads[f"mean_{ed.index}"].iloc[0])}))
     return out
 
 
@@ -189,8 +208,9 @@ def clause(fact: Fact, ed: Edition, previous: Edition | None, names: Names) -> s
     if fact.kind == "position":
         text = t["c_position"].format(ordinal=fmt.ordinal(d["rank"], lang),
                                       n=fmt.count(d["n"], lang) if lang == "en" else d["n"])
-        if d.get("unchanged_from"):
-            text += t["clause_sep"] + t["c_unchanged"].format(previous=d["unchanged_from"])
+        if d.get("unchanged") and previous is not None:
+            text += t["clause_sep"] + t["c_unchanged"].format(
+                previous=previous_name(previous, lang))
         return text
     raise ValueError(f"no clause for a fact of kind {fact.kind!r}")
 
@@ -201,7 +221,7 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
     names = names or Names.of(ed)
     t, lang = strings(names.lang), names.lang
     d = fact.data
-    prev_label = previous.label if previous is not None else ""
+    prev_label = previous_name(previous, lang) if previous is not None else ""
     if fact.kind in CITY_KINDS:
         return t["s_city"].format(city=names.unit(fact.subject),
                                   clauses=clause(fact, ed, previous, names))
@@ -218,17 +238,20 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
         return t["s_takes_first"].format(city=names.unit(fact.subject),
                                          before=names.unit(fact.other))
     if fact.kind == "gap":
-        return t["s_gap"].format(
-            n=fmt.count(d["n"], lang), verdict=t[f"verdict_{d['verdict']}"],
-            **{k: fmt.number(d[k], 1, lang) for k in ("range_before", "range_now",
-                                                       "sd_before", "sd_now")})
+        def figure(name: str) -> str:  # "went from 35.2 to 34.3 points", "unchanged at 10.9"
+            before, now = (_shown(d[f"{name}_{w}"], ed, lang) for w in ("before", "now"))
+            return t[f"gap_{name}_{'same' if before == now else 'moved'}"].format(
+                before=before, now=now)
+        return t["s_gap"].format(n=fmt.count(d["n"], lang),
+                                 verdict=t[f"verdict_{d['verdict']}"], range=figure("range"),
+                                 sd=figure("sd"))
     if fact.kind == "shared_first":
         return t["s_shared_first"].format(cities=fmt.join([names.unit(u) for u in d["units"]],
                                                           lang), node=names.node(fact.node))
     if fact.kind == "region":
         return t["s_region"].format(region=names.region(d["region"]),
                                     k=fmt.count(d["k"], lang), n=fmt.count(d["n"], lang),
-                                    mean=fmt.number(d["mean"], 1, lang))
+                                    mean=_shown(d["mean"], ed, lang))
     raise ValueError(f"no sentence for a fact of kind {fact.kind!r}")
 
 

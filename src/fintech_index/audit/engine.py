@@ -23,7 +23,7 @@ from ..errors import MethodologyError
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
-from ..scoring import aggregate_and_rank, weight_slots
+from ..scoring import Step, aggregate_and_rank, plan, rank_node, weight_slots
 from ..yamlfile import read_yaml, validate
 
 DATA_STAGES = ("impute", "treat", "normalise")
@@ -118,6 +118,7 @@ class Engine:
     _cache: dict[tuple[int, ...], tuple[Panel, np.ndarray]] = field(default_factory=dict,
                                                                     repr=False)
     _variants: dict[tuple[int, ...], Methodology] = field(default_factory=dict, repr=False)
+    _steps: dict[tuple[int, ...], list[Step]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         fw = self.framework
@@ -287,23 +288,31 @@ class Engine:
         d = self._decode(u)
         r, n_units = len(u), len(self.panel.unit_codes)
         scores = np.full((r, n_units), np.nan)
-        ranks = np.full((r, n_units), np.nan)
         keys = np.stack([d["choice"][s] for s in DATA_STAGES], axis=1)
         agg_keys = (np.stack([idx for _, idx in d["agg"]], axis=1) if d["agg"]
                     else np.zeros((r, 0), np.int64))
-        combined = np.concatenate([keys, agg_keys], axis=1)
+        combined = np.concatenate([keys, agg_keys], axis=1) + 1  # -1 (nominal) -> 0
+        radix = np.cumprod(np.concatenate([[1], combined.max(axis=0)[:-1] + 1])) if len(u) \
+            else np.ones(combined.shape[1], np.int64)
+        _, group = np.unique(combined @ radix, return_inverse=True)
+        order = np.argsort(group, kind="stable")
+        bounds = np.flatnonzero(np.diff(group[order])) + 1
         index = self.framework.index
-        for key in np.unique(combined, axis=0):
-            rows = np.flatnonzero((combined == key).all(axis=1))
-            panel, x = self._normalised(tuple(int(v) for v in key[:len(DATA_STAGES)]))
-            meth = self._variant(tuple(int(v) for v in key[len(DATA_STAGES):]), d["agg"])
+        for rows in np.split(order, bounds) if len(u) else []:
+            key = tuple(int(v) - 1 for v in combined[rows[0]])
+            data_key, agg_key = key[:len(DATA_STAGES)], key[len(DATA_STAGES):]
+            panel, x = self._normalised(data_key)
+            meth = self._variant(agg_key, d["agg"])
+            if key not in self._steps:
+                self._steps[key] = plan(self.framework, panel, meth)
             got = aggregate_and_rank(
                 self.framework, panel, meth, x,
                 weight_multipliers=None if d["weights"] is None else d["weights"][rows],
                 excluded=None if d["excluded"] is None else d["excluded"][rows],
-                rank=[index], keep=[index], strict=False)
+                rank=[], keep=[index], strict=False, steps=self._steps[key])
             scores[rows] = got.scores[index]
-            ranks[rows] = got.ranks[index]
+        # every replication ranked at once: the rank settings are the nominal methodology's
+        ranks = rank_node(self.framework, self.nominal.panel, self.methodology, index, scores)
         return scores, ranks
 
 

@@ -6,9 +6,10 @@ published value at the published number of decimals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from ..framework import Framework, load_framework
 from ..methodology import Methodology, load_methodology
 from ..panel import Panel, load_panel
 from . import undp  # noqa: F401  (registers UNDP's kernels)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .fintech import Editions
 
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
@@ -42,9 +46,19 @@ class Example:
     methodology: Methodology
     published: pd.DataFrame | None = None  # unit, year, node, measure, value, decimals
     files: dict[str, Path] = field(default_factory=dict)
+    editions: Editions | None = None  # the fintech index: both editions, as load() built them
 
     def build(self) -> Results:
         return build(self.framework, self.panel, self.methodology)
+
+
+def quick_audit_of(results: Results, name: str) -> pd.DataFrame | None:
+    """The small uncertainty analysis (``audit.quick``) of the bundled example ``name`` over
+    the uncertain choices of its ``<name>.uncertainty.yaml``; None for an example without one."""
+    from ..audit.quick import quick_audit
+
+    spec = datasets_dir() / name / f"{name}.uncertainty.yaml"
+    return quick_audit(results, spec) if spec.exists() else None
 
 
 def available() -> list[str]:
@@ -70,45 +84,42 @@ def load(name: str) -> Example:
         published = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
         # the latest framework over both years: the earlier year is the back-cast
         return Example(name, eds.frameworks[EDITION_YEARS[-1]], eds.latest.panel,
-                       eds.methodology, published, files)
-    if name == "asem":
-        folder = datasets_dir() / "asem"
-        files = _files(folder, name)
-        fw = load_framework(files["framework"])
-        panel = load_panel(files["data"], fw, source=ASEM_SOURCE, source_year=2018)
-        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
-        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
-                       files)
+                       eds.methodology, published, files, eds)
+    if name in ("asem", "tai"):
+        folder = datasets_dir() / name
+        source, year = {"asem": (ASEM_SOURCE, 2018), "tai": (TAI_SOURCE, 2001)}[name]
+        return _from_files(name, _files(folder, name), source, year,
+                           pd.read_csv(folder / "published.csv", dtype={"unit": str}))
     if name == ASEM_PANEL:
         # COINr's documentation prints no scores of its example purse: what it prints is
         # pinned in tests/test_asem_panel.py, so there is nothing to validate here
         folder = datasets_dir() / "asem"
-        files = {"framework": folder / "asem.yaml", "data": folder / "asem_panel.csv",
-                 "methodology": folder / "asem_panel.methodology.yaml"}
-        fw = load_framework(files["framework"])
-        panel = load_panel(files["data"], fw, source=ASEM_PANEL_SOURCE)
-        return Example(name, fw, panel, load_methodology(files["methodology"]), None, files)
-    if name == "tai":
-        folder = datasets_dir() / "tai"
-        files = _files(folder, name)
-        fw = load_framework(files["framework"])
-        panel = load_panel(files["data"], fw, source=TAI_SOURCE, source_year=2001)
-        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
-        return Example(name, fw, panel, load_methodology(files["methodology"]), published,
-                       files)
+        return _from_files(name, {"framework": folder / "asem.yaml",
+                                  "data": folder / "asem_panel.csv",
+                                  "methodology": folder / "asem_panel.methodology.yaml"},
+                           ASEM_PANEL_SOURCE)
     if name not in UNDP_INDICES:
         raise FintechIndexError("U02",
                                 f"unknown example '{name}' (available: {', '.join(available())})")
     folder = datasets_dir() / "hdr"
-    files = _files(folder, name)
-    fw = load_framework(files["framework"])
-    panel = load_panel(files["data"], fw, source=HDR_SOURCE, source_year=2024)
+    ex = _from_files(name, _files(folder, name), HDR_SOURCE, 2024)
     raw = pd.read_csv(folder / "published.csv", dtype={"unit": str})
     raw = raw[raw["index"].isin([name, f"{name}_rank"])]
     is_rank = raw["index"].str.endswith("_rank")
-    published = pd.DataFrame({"unit": raw["unit"], "year": raw["year"], "node": fw.index,
+    published = pd.DataFrame({"unit": raw["unit"], "year": raw["year"],
+                              "node": ex.framework.index,
                               "measure": np.where(is_rank, "rank", "score"),
                               "value": raw["value"], "decimals": np.where(is_rank, 0, 3)})
+    return replace(ex, published=published)
+
+
+def _from_files(name: str, files: dict[str, Path], source: str,
+                source_year: int | None = None, published: pd.DataFrame | None = None
+                ) -> Example:
+    """An example from its framework, data and methodology files; its values carry
+    ``source`` and ``source_year``."""
+    fw = load_framework(files["framework"])
+    panel = load_panel(files["data"], fw, source=source, source_year=source_year)
     return Example(name, fw, panel, load_methodology(files["methodology"]), published, files)
 
 

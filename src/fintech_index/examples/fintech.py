@@ -114,12 +114,12 @@ def universe_screen(framework: Framework, panel: Panel, year: int
     a published list's cut-off; ``nzero_thresh``: share that is non-zero, i.e. the city is
     listed or counted). Returns the kept mask over units and one row per city with why."""
     rule = ScreenChoice.model_validate(dict(framework.meta["universe_screen"]))
-    panel = _on_framework(panel, framework)
+    panel = panel.subset_indicators(framework.indicators)
     x, _ = apply_ordinals(framework, panel, panel.values, panel.flags)
     cols = [k for k, c in enumerate(framework.indicators)
             if framework.nodes[c].figure_level in CITY_LEVELS]
     y = panel.years.index(year)
-    keep, table = screen(rule, x[y:y + 1][..., cols], _one_year(panel, year))
+    keep, table = screen(rule, x[y:y + 1][..., cols], panel.subset_years([year]))
     table["name"] = panel.units["name"].to_numpy()
     why = []
     for _, r in table.iterrows():
@@ -133,23 +133,6 @@ def universe_screen(framework: Framework, panel: Panel, year: int
         why.append("; ".join(parts))
     table["why_out"] = why
     return keep[0], table
-
-
-def _on_framework(panel: Panel, framework: Framework) -> Panel:
-    """The panel's columns in ``framework``'s indicator order."""
-    cols = [panel.indicators.index(c) for c in framework.indicators]
-    return Panel(values=panel.values[..., cols], years=panel.years, units=panel.units,
-                 indicators=framework.indicators, flags=panel.flags[..., cols],
-                 source_id=panel.source_id[..., cols], source_year=panel.source_year[..., cols],
-                 sources=panel.sources, origin=panel.origin)
-
-
-def _one_year(panel: Panel, year: int) -> Panel:
-    y = panel.years.index(year)
-    return Panel(values=panel.values[y:y + 1], years=(year,), units=panel.units,
-                 indicators=panel.indicators, flags=panel.flags[y:y + 1],
-                 source_id=panel.source_id[y:y + 1], source_year=panel.source_year[y:y + 1],
-                 sources=panel.sources, origin=panel.origin)
 
 
 @dataclass(frozen=True)
@@ -196,7 +179,7 @@ def load_editions() -> Editions:
     screening, own = {}, {}
     for y in EDITION_YEARS:
         keep, screening[y] = universe_screen(fws[y], panel, y)
-        data = _on_framework(_one_year(panel, y).subset_units(keep), fws[y])
+        data = panel.subset_years([y]).subset_units(keep).subset_indicators(fws[y].indicators)
         own[y] = build(fws[y], data, meth)
     keep_latest = screening[EDITION_YEARS[-1]]["kept"].to_numpy()
     both = panel.subset_units(keep_latest)
@@ -270,17 +253,19 @@ def brokerage_sentence(counts: pd.DataFrame, year: int, names: dict[str, str],
             f"investment for {year}, {listing}{scope}.")
 
 
-def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list[Path]]:
+def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | None = None
+                    ) -> tuple[list[str], list[Path]]:
     """What ``fintech-index build`` adds for the bundled index: the 2024 edition's ranking
     on its own framework, each edition's share of weight and of values at city level, the
     universe screen (who is out and why), each non-default treatment with its reason, and
-    the brokerage sentence. Returns the lines to print and the files written."""
+    the brokerage sentence. Returns the lines to print and the files written.
+    ``editions``: :func:`load_editions`, when already loaded."""
     from ..store import Store
     from . import datasets_dir
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    eds = load_editions()
+    eds = editions if editions is not None else load_editions()
     written: list[Path] = []
     first, last = EDITION_YEARS[0], EDITION_YEARS[-1]
     lines = [f"Changes to {last} are against the {eds.backcast.label}: like for like."]
@@ -331,3 +316,44 @@ def editions_report(out_dir: str | Path, top: int = 20) -> tuple[list[str], list
     lines.append(brokerage_sentence(counts, 2022, dict(zip(cities["code"], cities["name"],
                                                            strict=True)), statements))
     return lines, written
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """What the main job (``fintech-index build`` with no arguments) writes for the bundled
+    index beside the edition report: the lines of :func:`editions_report` to print, the
+    small uncertainty analysis (None without a spec) and the files written."""
+
+    lines: list[str]
+    audit: pd.DataFrame | None
+    written: list[Path]
+
+
+def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: str = "en",
+                   focus: str | None = None, editions: Editions | None = None) -> MainJob:
+    """:func:`editions_report`, the location quotients by HQ place and industry
+    (districts_<year>.csv), the small uncertainty analysis (uncertainty_summary_<year>.csv)
+    and the published outputs (site/, white_papers/, fintech.xlsx; rank intervals from that
+    analysis; the lead story from the point of view of the city ``focus`` when given) of
+    ``results``, the bundled index's build, in ``out_dir``."""
+    from ..analysis.lead import focus_unit
+    from ..districts import all_places
+    from ..publish import publish_all
+    from . import FINTECH, quick_audit_of
+
+    out = Path(out_dir)
+    lines, written = editions_report(out, top, editions)
+    year = results.years[-1]
+    places = out / f"districts_{year}.csv"
+    write_csv(all_places(year), places)
+    written.append(places)
+    audit = quick_audit_of(results, FINTECH)
+    if audit is not None:
+        p = out / f"uncertainty_summary_{year}.csv"
+        write_csv(audit, p, index=True)
+        written.append(p)
+    _, coords = publish_inputs(FINTECH)
+    written += publish_all(results, site=out / "site", pdf=out / "white_papers",
+                           xlsx=out / f"{FINTECH}.xlsx", coordinates=coords, audit=audit,
+                           lang=lang, focus=focus_unit(results, focus))
+    return MainJob(lines, audit, written)

@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 
 from . import register
-from .contracts import Interval, Pair
+from .contracts import Interval, LinearForm, Pair, linear
 
 # COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
 DAT_THRESH = {"dat_thresh": Interval(0, 1)}
@@ -58,8 +58,12 @@ def _weights(x: np.ndarray, w: np.ndarray, na_rm: bool) -> tuple[np.ndarray, np.
 def available_share(x: np.ndarray) -> np.ndarray:
     """Share of observed children per unit, ``sum(!is.na(x)) / k`` (COINr's data
     availability of a row in ``Aggregate``), ``[..., units]``."""
-    x = np.asarray(x)
-    return _sum_children((~np.isnan(x)).astype(np.float64)) / x.shape[-1]
+    return observed_share(np.isnan(np.asarray(x)))
+
+
+def observed_share(missing: np.ndarray) -> np.ndarray:
+    """:func:`available_share` from the missing mask ``[..., units, k]``."""
+    return _sum_children((~missing).astype(np.float64)) / missing.shape[-1]
 
 
 def below_threshold(x: np.ndarray, dat_thresh) -> np.ndarray:
@@ -82,102 +86,144 @@ def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
     return out
 
 
-def _columns(x: np.ndarray, w: np.ndarray, na_rm: bool):
-    """Per child j: its values ``x[..., j]``, its weight (zero where missing and na_rm) and
-    its missing mask, shaped to broadcast to ``[..., units]``. Column by column, a batch of
-    weight sets ``[b, k]`` against one data set ``[units, k]`` never materialises
-    ``[b, units, k]``; each element sees the same operations as in the whole-array form."""
+def weighted_sum(wn: np.ndarray, terms: np.ndarray, per_unit: bool = False) -> np.ndarray:
+    """``sum_j wn_j * terms_j`` over the children ``j``: ``wn[..., k]`` (one weight per
+    child; ``per_unit``: ``wn[..., k, units]``, one per child and unit) against
+    ``terms[..., k, units]``, giving ``[..., units]``; leading axes broadcast (10,000 weight
+    sets against one data set). One ``np.einsum`` with ``optimize=False`` (never BLAS, whose
+    summation order differs between matrix-vector and matrix-matrix products and between
+    CPUs), on C-contiguous operands with the children on a slower axis than the units, so
+    that einsum adds child after child into each output element (``((0 + p_1) + p_2) +
+    ...``) whatever the batch size and wherever a member sits in the batch: build, audit and
+    web get the same bits (tests/test_engine.py checks it as a property)."""
+    terms = np.ascontiguousarray(terms, dtype=np.float64)
+    wn = np.ascontiguousarray(wn, dtype=np.float64)
+    return np.einsum("...ku,...ku->...u" if per_unit else "...k,...ku->...u", wn, terms,
+                     optimize=False)
+
+
+def linear_z(terms: np.ndarray, missing: np.ndarray | None, w: np.ndarray, na_rm: bool,
+             dat_thresh=None) -> np.ndarray:
+    """The weighted sum ``z = sum_j w'_j f(x_j)`` of a :class:`LinearForm` kernel, with
+    ``w' = w / sum(w)`` (COINr's order: weights rescaled first, then the weighted sum).
+
+    ``terms[..., k, units]`` are the children's ``f(x)``, ``missing[..., k, units]`` where a
+    child has no score (None: nowhere), ``w[k]`` or ``w[..., k]``. Missing children: with
+    ``na_rm`` skipped and the other weights rescaled (no child left: NaN), without it the
+    result is NaN. A child with weight 0 (an excluded indicator) adds nothing, even where
+    its term is infinite or undefined (NaN * 0 would be NaN). ``dat_thresh``: a unit with a
+    smaller share of observed children gets NaN."""
+    terms = np.asarray(terms, dtype=np.float64)
     w = np.asarray(w, dtype=np.float64)
-    w = w[..., None, :] if w.ndim > 1 else w
-    missing = np.isnan(x)
-    out = []
-    for j in range(x.shape[-1]):
-        wj, mj = w[..., j], missing[..., j]
-        if not mj.any():
-            mj = None  # nothing to mask: the weight stays one number per batch member
-        elif na_rm:
-            wj = np.where(mj, 0.0, wj)
-        out.append((x[..., j], wj, mj))
-    return out, missing
-
-
-def _fold(arrays: list[np.ndarray], shape: tuple[int, ...]) -> np.ndarray:
-    """Sum in a fixed order (first + second + ...), broadcast to ``shape``."""
-    total = np.array(np.broadcast_to(arrays[0], shape), dtype=np.float64) if arrays else \
-        np.zeros(shape)
-    for a in arrays[1:]:
-        np.add(total, a, out=total)
-    return total
-
-
-def _out_shape(x: np.ndarray, w: np.ndarray) -> tuple[int, ...]:
-    w = np.asarray(w)
-    return np.broadcast_shapes(x.shape[:-1], w.shape[:-1] + (1,) if w.ndim > 1 else ())
-
-
-def _finish_columns(num: np.ndarray, missing: np.ndarray, w_total: np.ndarray, na_rm: bool,
-                    dat_thresh=None, x: np.ndarray | None = None) -> np.ndarray:
-    if na_rm:
-        out = np.where(w_total > 0, num, np.nan)
-    else:
-        out = np.where(missing.any(axis=-1), np.nan, num)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        per_unit = missing is not None and bool(missing.any())
+        if not per_unit:
+            total = _fold_children(w)  # [...]
+            wn = w / total[..., None]
+            usable = total[..., None] > 0
+            share = np.float64(1.0)
+        else:
+            wk = w[..., :, None]  # one weight per child, against [..., k, units]
+            wm = np.where(missing, 0.0, wk) if na_rm else np.broadcast_to(
+                wk, np.broadcast_shapes(wk.shape, missing.shape))
+            total = _fold_children(np.swapaxes(wm, -1, -2))  # [..., units]
+            wn = wm / total[..., None, :]
+            terms = np.where(missing, 0.0, terms)
+            usable = total > 0 if na_rm else ~missing.any(axis=-2)
+            share = observed_share(np.swapaxes(missing, -1, -2))
+        if (wn == 0).any() and not np.isfinite(terms).all():
+            dropped = (wn == 0) if per_unit else (wn == 0)[..., :, None]
+            terms = np.where(dropped & ~np.isfinite(terms), 0.0, terms)
+        z = weighted_sum(wn, terms, per_unit)
+    out = np.where(usable, z, np.nan)
     if dat_thresh is not None:
-        out = np.where(below_threshold(x, dat_thresh), np.nan, out)
+        out = np.where(share < np.asarray(dat_thresh, dtype=np.float64)[..., None], np.nan,
+                       out)
     return out
 
 
+def _nonnegative(x: np.ndarray) -> np.ndarray:
+    return np.where(x >= 0, x, np.nan)
+
+
+def _log(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(_nonnegative(x))
+
+
+def _exp(z: np.ndarray) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.exp(z)
+
+
+def _reciprocal(x: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / _nonnegative(x)
+
+
+def _inverse(z: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / z
+
+
+def _identity(x: np.ndarray) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+ARITHMETIC = LinearForm("arithmetic", _identity, _identity)
+GEOMETRIC = LinearForm("geometric", _log, _exp)
+HARMONIC = LinearForm("harmonic", _reciprocal, _inverse)
+
+
+def linear_mean(x: np.ndarray, w: np.ndarray, form: LinearForm, na_rm: bool,
+                dat_thresh=None) -> np.ndarray:
+    """A :class:`LinearForm` kernel on children ``x[..., units, k]``: ``g(linear_z(f(x)))``,
+    the same reduction the engine runs on a whole tree."""
+    x = np.asarray(x, dtype=np.float64)
+    missing = np.isnan(x)
+    terms = np.swapaxes(form.f(x), -1, -2)
+    z = linear_z(terms, np.swapaxes(missing, -1, -2) if missing.any() else None, w, na_rm,
+                 dat_thresh)
+    if dat_thresh is not None and not missing.any():
+        z = np.where(below_threshold(x, dat_thresh), np.nan, z)
+    return form.g(z)
+
+
 @register("aggregate", "a_amean", constraints=DAT_THRESH)
+@linear(ARITHMETIC)
 def a_amean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
     """Weighted arithmetic mean: ``sum(w' x)`` with ``w' = w / sum(w)``, computed in COINr's
     order (``a_amean``: weights rescaled first, then the weighted sum). By default a missing
     child is skipped and the weights of the others rescaled to sum to 1, as COINr's
     ``a_amean`` does (``w <- w[!is.na(x)]; x <- x[!is.na(x)]; w <- w/sum(w)``)."""
-    x = np.asarray(x, dtype=np.float64)
-    cols, missing = _columns(x, w, na_rm)
-    shape = _out_shape(x, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        w_total = _fold([wj for _, wj, _ in cols], shape)
-        num = _fold([wj / w_total * xj if mj is None else np.where(mj, 0.0, wj / w_total * xj)
-                     for xj, wj, mj in cols], shape)
-    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
+    return linear_mean(x, w, ARITHMETIC, na_rm, dat_thresh)
 
 
 @register("aggregate", "a_gmean", constraints=DAT_THRESH)
+@linear(GEOMETRIC)
 def a_gmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
-    """Weighted geometric mean: ``exp(sum(w log x) / sum(w))``, as COINr's ``a_gmean``, which
-    skips a missing child by default (``w[is.na(x)] <- NA``, sums with ``na.rm = TRUE``).
+    """Weighted geometric mean: ``exp(sum(w' log x))``, ``w' = w / sum(w)``, as COINr's
+    ``a_gmean``, which skips a missing child by default (``w[is.na(x)] <- NA``, sums with
+    ``na.rm = TRUE``).
 
     The log form cannot underflow as ``prod(x ** w)`` does with many children; it gives
     UNDP's published HDI, GDI, IHDI and PHDI values exactly all the same. A zero child gives
     0 (UNDP: Rwanda 1994 has a life expectancy index of 0 and a PHDI of 0; COINr refuses
     zeros). Negative values give NaN, which build() reports as an error naming the node.
     """
-    x = np.asarray(x, dtype=np.float64)
-    cols, missing = _columns(x, w, na_rm)
-    shape = _out_shape(x, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        terms = []
-        for xj, wj, mj in cols:
-            term = wj * np.log(np.where(xj >= 0, xj, np.nan))
-            drop = (wj == 0) if mj is None else (mj | (wj == 0))
-            terms.append(np.where(drop, 0.0, term) if np.any(drop) else term)
-        w_total = _fold([wj for _, wj, _ in cols], shape)
-        num = np.exp(_fold(terms, shape) / w_total)
-    return _finish_columns(num, missing, w_total, na_rm, dat_thresh, x)
+    return linear_mean(x, w, GEOMETRIC, na_rm, dat_thresh)
 
 
 @register("aggregate", "a_hmean", constraints=DAT_THRESH)
+@linear(HARMONIC)
 def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float | None = None
             ) -> np.ndarray:
-    """Weighted harmonic mean: ``sum(w) / sum(w / x)``; a zero child gives 0, negatives NaN.
-    COINr ``a_hmean``, which skips a missing child by default (sums with ``na.rm = TRUE``)."""
-    w, missing = _weights(x, w, na_rm)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        inv = np.where(missing, 0.0, w / np.where(x >= 0, x, np.nan))
-        num = _sum_children(w) / _sum_children(inv)
-    return _finish(num, missing, w, na_rm, dat_thresh, x)
+    """Weighted harmonic mean: ``1 / sum(w' / x)``, ``w' = w / sum(w)``; a zero child gives
+    0, negatives NaN. COINr ``a_hmean``, which skips a missing child by default (sums with
+    ``na.rm = TRUE``)."""
+    return linear_mean(x, w, HARMONIC, na_rm, dat_thresh)
 
 
 @register("aggregate", "a_genmean", constraints=DAT_THRESH)

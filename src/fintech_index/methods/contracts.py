@@ -202,3 +202,49 @@ def problems(fn: Callable, params: dict[str, Any], constraints: dict[str, Callab
         if msg is not None:
             out.append((name, msg))
     return out
+
+
+# ------------------------------------------------------------------ linear forms
+@dataclass(frozen=True)
+class LinearForm:
+    """What an aggregation kernel declares when it is a quasi-arithmetic weighted mean:
+    ``score = g(sum_j w'_j f(x_j))`` with ``w' = w / sum(w)`` over the children that count
+    (Kolmogorov-Nagumo mean; OECD/JRC Handbook 2008, section 6.1: arithmetic ``f = x``,
+    geometric ``f = log x``, harmonic ``f = 1/x``). ``f`` maps children's scores to the
+    terms (NaN where undefined, e.g. log of a negative number), ``g`` the weighted sum
+    ``z`` to the score. The engine sums such a node as weights times terms, one child after
+    another, in one reduction shared by build, audit and web, and passes a child's ``z``
+    straight to a parent of the same form (``f(g(z)) = z``: one rounding fewer)."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    g: Callable[[np.ndarray], np.ndarray]
+
+
+def linear(form: LinearForm) -> Callable[[Callable], Callable]:
+    """Decorator: declare a kernel's :class:`LinearForm` (read with :func:`linear_form`)."""
+
+    def deco(fn: Callable) -> Callable:
+        fn.linear_form = form
+        return fn
+
+    return deco
+
+
+def linear_form(fn: Callable) -> LinearForm | None:
+    """The linear form a kernel function declares, or None (the generic per-node call)."""
+    return getattr(fn, "linear_form", None)
+
+
+def shape_only(fn: Callable) -> Callable:
+    """Decorator: a weighting kernel that reads only the shape of the children's scores, not
+    their values (explicit, equal or budget weights), so the engine need not assemble the
+    scores to call it."""
+    fn.reads_values = False
+    return fn
+
+
+def reads_values(fn: Callable) -> bool:
+    """Whether a weighting kernel reads the children's values (True unless declared
+    :func:`shape_only`)."""
+    return getattr(fn, "reads_values", True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import register
-from .contracts import Each, Interval, Options
+from .contracts import Each, Interval, Options, shape_only
 
 
 def _per_member(x: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -33,6 +33,7 @@ def _batch(w: np.ndarray, x: np.ndarray) -> np.ndarray:
 
 @register("weight", "w_explicit", constraints={"values": Each(Interval(0, None),
                                                                positive_sum=True)})
+@shape_only
 def w_explicit(x: np.ndarray, w: np.ndarray, values: list[float] | None = None) -> np.ndarray:
     """The framework's weights, or ``values`` (one per child, in the framework's order)."""
     v = w if values is None else np.asarray(values, dtype=np.float64)
@@ -42,6 +43,7 @@ def w_explicit(x: np.ndarray, w: np.ndarray, values: list[float] | None = None) 
 
 
 @register("weight", "w_equal")
+@shape_only
 def w_equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     """Equal weights: every child 1."""
     return _batch(np.ones(x.shape[-1]), x)
@@ -49,6 +51,7 @@ def w_equal(x: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 @register("weight", "w_budget", constraints={"points": Each(Interval(0, None),
                                                             positive_sum=True)})
+@shape_only
 def w_budget(x: np.ndarray, w: np.ndarray, points: list[float]) -> np.ndarray:
     """Budget allocation: experts share a budget of points among the children; the weights
     are ``points / sum(points)`` (OECD/JRC Handbook 2008, section 6.1.6 "budget allocation

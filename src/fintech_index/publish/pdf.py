@@ -28,6 +28,7 @@ from .. import districts as district_data
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
+from ..analysis.sentences import previous_name
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
@@ -157,7 +158,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
         {"label": t("change", year=prev.year) if prev else t("change", year="-"),
          "value": F.change(change_overall, lang) if prev else "-",
-         "note": f"{prev.year}: {_rank(prev.ranks.at[unit, fw.index])}" if prev else ""},
+         "note": f"{previous_name(prev, lang)}: {_rank(prev.ranks.at[unit, fw.index])}"
+         if prev else ""},
         {"label": t("interval"),
          "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
