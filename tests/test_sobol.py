@@ -64,3 +64,13 @@ def test_dimension_out_of_range_is_refused():
     with pytest.raises(ValueError, match="2\\^30"):
         scrambled_sobol(2, 31, 0)
     assert sobol_points(0, 7, 0).shape == (7, 0)
+
+
+def test_without_scipys_table_file_scipys_engine_is_used(monkeypatch):
+    from fintech_index.audit import sobol
+
+    def missing():
+        raise FileNotFoundError("_sobol_direction_numbers.npz")
+
+    monkeypatch.setattr(sobol, "_direction_table", missing)
+    assert np.array_equal(scrambled_sobol(4, 5, 9), scipy_points(4, 32, 9))
