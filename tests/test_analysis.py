@@ -201,3 +201,14 @@ def test_units_without_a_region_are_not_a_leading_region():
                              source="synthetic")
     s = edition_sentences(Edition.of(fi.build(FW, p, METH)), None, top=3)
     assert not any("leads with" in x for x in s)  # Asia (R, 4th) has none of the top three
+
+
+def test_previous_edition_is_the_year_before():
+    """One rule for 'since the last edition' (site, papers, workbook, report): the year
+    before the one asked for, None for the first year."""
+    p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
+                             meta=META, source="synthetic")
+    res = fi.build(FW, p, METH)
+    assert Edition.previous(res).year == 2024
+    assert Edition.previous(res).scores["idx"].to_dict() == E24.scores["idx"].to_dict()
+    assert Edition.previous(res, 2024) is None

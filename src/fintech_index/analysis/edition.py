@@ -52,6 +52,14 @@ class Edition:
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
                    {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y))
 
+    @classmethod
+    def previous(cls, results: Results, year: int | None = None) -> Edition | None:
+        """The edition of the year before ``year`` (default: the last year) in ``results``,
+        or None when ``year`` is the first: what every 'since last edition' compares with."""
+        y = results.years[results.year_index(year)]
+        earlier = [e for e in results.years if e < y]
+        return cls.of(results, earlier[-1]) if earlier else None
+
     def decimals(self) -> int:
         """Decimals that show the index's scores to three significant figures, one to six:
         83.8 on a 0-100 scale, 0.962 on a 0-1 scale (the scale of its top score)."""

@@ -75,10 +75,8 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     out.mkdir(parents=True, exist_ok=True)
     cur = Edition.of(results, year)
     focus_unit = resolve_unit(cur, focus) if focus else None
-    earlier = [y for y in results.years if y < cur.year]
-    prev_year = previous_year if previous_year is not None else (earlier[-1] if earlier
-                                                                 else None)
-    prev = Edition.of(results, prev_year) if prev_year is not None else None
+    prev = (Edition.of(results, previous_year) if previous_year is not None
+            else Edition.previous(results, cur.year))
     written = []
     if prev is not None:
         ch = compare(cur, prev)

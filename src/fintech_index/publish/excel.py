@@ -143,8 +143,8 @@ def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
     imputed indicator scores in orange with a note naming the method."""
     fw = results.framework
     cur = Edition.of(results, year)
-    before = [y for y in results.years if y < year]
-    changes = (compare(cur, Edition.of(results, before[-1])).node() if before else None)
+    prev = Edition.previous(results, year)
+    changes = compare(cur, prev).node() if prev is not None else None
     names = _unit_names(results, lang)
     order = list(results.ranking(year).index)
     sheet = bk.book.add_worksheet(text("wb_ranking", lang, year=year)[:31])

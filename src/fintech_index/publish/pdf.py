@@ -94,7 +94,7 @@ class PaperContext:
     @classmethod
     def of(cls, results: Results) -> PaperContext:
         cur = Edition.of(results)
-        prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        prev = Edition.previous(results)
         values: dict[str, dict[str, dict]] = {}
         for row in value_table(results).to_dict("records"):
             values.setdefault(row["unit"], {})[row["indicator"]] = row

@@ -119,7 +119,7 @@ class Site:
         self.results, self.out, self.top, self.langs = results, out, top, langs
         self.fw = results.framework
         self.cur = Edition.of(results)
-        self.prev = Edition.of(results, results.years[-2]) if len(results.years) > 1 else None
+        self.prev = Edition.previous(results)
         self.changes = compare(self.cur, self.prev) if self.prev is not None else None
         self.coordinates, self.audit, self.focus = coordinates, audit, focus
         self.dims = list(self.fw.nodes[self.fw.index].children)
