@@ -43,9 +43,15 @@ def wall(cmd: list[str], repeat: int) -> float:
     return best
 
 
+YARDSTICK: list[float] = []  # python -c 'import numpy, pandas', measured first
+
+
 def line(what: str, seconds: float, reference: float, label: str) -> None:
+    """A figure, its ratio to its target or reference and, on a machine whose load varies,
+    to the yardstick measured beside it (about 0.48 s on this machine when idle)."""
+    yard = f"  = {seconds / YARDSTICK[0]:5.2f} yardsticks" if YARDSTICK else ""
     print(f"  {what:<44} {seconds:7.3f} s   {seconds / reference:6.2f} x {label} "
-          f"({reference:g} s)")
+          f"({reference:g} s){yard}")
 
 
 # packages grouped as the floor is reported; anything else is "stdlib and other"
@@ -79,19 +85,22 @@ def measure(what: str, cmd: list[str], repeat: int, reference: float, label: str
     """Print the best wall time of ``cmd`` against ``reference`` and, below it, its import
     floor: the best time of a process that imports what ``cmd`` imports (each module in the
     order the command imported it) and does nothing else; the work left; and the imports
-    by package (ms). Command and floor runs alternate, so that both meet the same load."""
+    by package (ms). Command, floor and yardstick runs alternate, so that all three meet
+    the same load."""
     modules, by_group = imported(cmd)
     code = (f"import importlib\nfor m in {modules!r}:\n    try:\n"
             "        importlib.import_module(m)\n    except Exception:\n        pass\n")
-    seconds = floor = float("inf")
+    seconds = floor = yardstick = float("inf")
     for _ in range(repeat):
         seconds = min(seconds, wall(cmd, 1))
         floor = min(floor, wall([cmd[0], "-c", code], 1))
+        yardstick = min(yardstick, wall([cmd[0], "-c", "import numpy, pandas"], 1))
+    YARDSTICK[:] = [yardstick]  # the one measured beside this command
     line(what, seconds, reference, label)
     parts = ", ".join(f"{g} {ms:.0f}" for g, ms in sorted(by_group.items(), key=lambda x: -x[1])
                       if ms >= 1)
-    print(f"      import floor {floor:.3f} s, work {seconds - floor:+.3f} s; imports (ms, "
-          f"-X importtime): {parts}")
+    print(f"      import floor {floor:.3f} s, work {seconds - floor:+.3f} s, yardstick beside "
+          f"it {yardstick:.3f} s; imports (ms, -X importtime): {parts}")
     return seconds
 
 
@@ -106,6 +115,7 @@ def main() -> None:
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; best of "
           f"{args.repeat} runs")
     bare = wall([sys.executable, "-c", "import numpy, pandas"], args.repeat)
+    YARDSTICK.append(bare)
     print(f"  machine yardstick: python -c 'import numpy, pandas' {bare:.3f} s (the figures "
           "below scale with it when the shared cores are busy)")
     print("whole processes (each with its import floor: wall = floor + work):")
@@ -126,6 +136,7 @@ def main() -> None:
                 [*exe, "audit", "--example", "asem", "--spec",
                  str(asem / "asem.uncertainty.yaml"), "--n", "10000", "--out",
                  str(Path(tmp) / "audit")], args.repeat, 1.5, "target")
+    YARDSTICK.clear()  # in process: no interpreter start-up to compare with
     print("in process:")
     import fintech_index as fi
     from fintech_index.audit import coherence

@@ -92,6 +92,8 @@ def test_uncertainty_summary_and_probabilities():
     probs = ua.rank_probabilities()
     np.testing.assert_allclose(probs.sum(axis=1).to_numpy(), 1.0)
     assert s.loc["CHE", "p_top10"] > 0.9  # COINr's leader stays in the top 10
+    s.loc["CHE", "p_top10"] = -1.0  # computed once, but each caller gets its own copy
+    assert ua.summary().loc["CHE", "p_top10"] > 0.9
 
 
 def test_results_do_not_depend_on_chunk_size():

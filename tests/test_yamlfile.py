@@ -100,7 +100,7 @@ def test_the_depth_bound_holds_and_a_document_at_it_is_read(tmp_path):
     assert doc == {"b": 1}
     with pytest.raises(MethodologyError) as info:
         read(tmp_path, nested(MAX_YAML_DEPTH + 1), MethodologyError)
-    assert info.value.codes == ("M68",) and f"{MAX_YAML_DEPTH + 1:,} levels deep" in \
+    assert info.value.codes == ("M68",) and f"over {MAX_YAML_DEPTH:,} levels deep" in \
         str(info.value)
 
 
@@ -119,3 +119,30 @@ def test_any_dumped_document_reads_back_as_the_python_parser_reads_it(tmp_path_f
     got = read(tmp_path_factory.mktemp("y"), text)
     assert repr(got) == repr(python_load(text))
     assert yaml_extent(text, FAST_LOADER) == yaml_extent(text)
+
+
+def test_extent_stops_reading_at_the_first_bound_crossed():
+    """A 200 KB flow sequence 100,000 levels deep: the extent pass stops at level 701 (the
+    Python scanner is quadratic in depth and took 7 minutes to read it all). libyaml
+    refuses it itself (its nesting limit is 1,000 and it scans ahead), and read_yaml then
+    reads it with the Python parser, as here."""
+    text = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"
+    nodes, depth = yaml_extent(text, yaml.SafeLoader)
+    assert depth == MAX_YAML_DEPTH + 1  # the mapping and 700 lists
+    assert nodes == 2 + MAX_YAML_DEPTH  # the mapping, its key a and the lists
+
+
+@pytest.mark.parametrize("depth", [701, 1001, 100_000])
+def test_a_very_deep_document_is_refused(tmp_path, depth):
+    """Over libyaml's own nesting bound (1,000) libyaml says where; under it our extent pass
+    does."""
+    with pytest.raises(MethodologyError) as info:
+        read(tmp_path, "a: " + "[" * depth + "]" * depth + "\n", MethodologyError)
+    assert info.value.codes == ("M68",)
+    message = str(info.value)
+    if depth > 1000 and yaml.__with_libyaml__:
+        assert message.startswith("f.yaml: line 1, column 1003: over 1,000 levels deep; a "
+                                  "framework file may have at most 700 levels")
+    else:
+        assert message.startswith("f.yaml: over 702 values when its aliases are expanded, "
+                                  "over 700 levels deep")

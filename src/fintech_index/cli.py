@@ -544,7 +544,8 @@ def convert_coinr_cmd(
     data_sheet: str | None = typer.Option(None, help="Excel sheet of iData"),
     meta_sheet: str | None = typer.Option(None, help="Excel sheet of iMeta"),
 ) -> None:
-    """Convert a COINr iData/iMeta pair into framework.yaml, data.csv and methodology.yaml."""
+    """Convert a COINr iData/iMeta pair into framework.yaml, units.csv, data.csv and
+    methodology.yaml."""
     from .coinr import convert_coinr
     from .methodology import load_methodology
 

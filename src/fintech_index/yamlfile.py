@@ -27,6 +27,9 @@ LIMIT_CODES = {"F": "F68", "M": "M68"}
 # the values are the same. Its error texts are terser ("found undefined alias" without the
 # name), so a document it refuses is read again by the Python parser for the message.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# libyaml's own nesting bound and its words for it: a document over it is over ours, and
+# the Python parser would take seconds to say so (its scanner is quadratic in depth)
+LIBYAML_TOO_DEEP, LIBYAML_MAX_DEPTH = "exceeded maximum nesting depth", 1000
 
 
 @contextmanager
@@ -46,7 +49,8 @@ def yaml_extent(text: str, loader: type = yaml.SafeLoader) -> tuple[int, int]:
     """(nodes, depth) of a YAML text with every alias expanded, from the parser's events
     (no recursion, no construction), so an alias bomb (``a: &a [x, x]``, ``b: &b [*a,
     *a]``, ... : 2^n nodes from n lines) is measured before anything is built. A node
-    counts 1 plus its contents; an alias counts the nodes of its anchor."""
+    counts 1 plus its contents; an alias counts the nodes of its anchor. Reading stops as
+    soon as either is over its bound (MAX_YAML_NODES, MAX_YAML_DEPTH)."""
     sizes: dict[str, int] = {}
     open_: list[list] = []  # [anchor, nodes so far] per open collection
     depth = deepest = 0
@@ -77,8 +81,8 @@ def yaml_extent(text: str, loader: type = yaml.SafeLoader) -> tuple[int, int]:
             if anchor:
                 sizes[anchor] = n
             into_parent(n)
-        if seen > MAX_YAML_NODES:
-            return seen, deepest
+        if seen > MAX_YAML_NODES or deepest > MAX_YAML_DEPTH:  # no need to read on:
+            return seen, deepest  # Python's scanner is quadratic in depth (100,000: 7 min)
     return seen, deepest
 
 
@@ -107,8 +111,14 @@ def read_yaml(path: str | Path, error: type[FintechIndexError], what: str,
     if FAST_LOADER is not yaml.SafeLoader:
         try:
             return _load_bounded(text, FAST_LOADER, p.name, error, what)
-        except (yaml.YAMLError, ValueError, OverflowError, RecursionError):
-            pass  # refused: the Python parser below says where and what in its own words
+        except (yaml.YAMLError, ValueError, OverflowError, RecursionError) as e:
+            if getattr(e, "problem", None) == LIBYAML_TOO_DEEP:  # its bound is over ours
+                mark = e.problem_mark
+                raise error(LIMIT_CODES[error.family],
+                            f"{p.name}: line {mark.line + 1}, column {mark.column + 1}: over "
+                            f"{LIBYAML_MAX_DEPTH:,} levels deep; a {what} may have at most "
+                            f"{MAX_YAML_DEPTH:,} levels") from None
+            # refused: the Python parser below says where and what in its own words
     try:
         return _load_bounded(text, yaml.SafeLoader, p.name, error, what)
     except yaml.YAMLError as e:
@@ -127,9 +137,10 @@ def _load_bounded(text: str, loader: type, name: str, error: type[FintechIndexEr
     MAX_YAML_NODES values (aliases expanded) or MAX_YAML_DEPTH levels."""
     nodes, depth = yaml_extent(text, loader)
     if nodes > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+        deep = f"over {MAX_YAML_DEPTH:,}" if depth > MAX_YAML_DEPTH else f"{depth:,}"
         raise error(LIMIT_CODES[error.family],
                     f"{name}: over {min(nodes, MAX_YAML_NODES):,} values when its "
-                    f"aliases are expanded, {depth:,} levels deep; a {what} may have at "
+                    f"aliases are expanded, {deep} levels deep; a {what} may have at "
                     f"most {MAX_YAML_NODES:,} values (aliases expanded) and "
                     f"{MAX_YAML_DEPTH:,} levels")
     with _recursion_room(depth):

@@ -115,8 +115,13 @@ def scrambled_sobol(dimension: int, m: int, seed: int) -> np.ndarray:
                          f"not {dimension}")
     if not 0 <= m <= BITS:
         raise ValueError(f"at most 2^{BITS} Sobol points, not 2^{m}")
-    rng = np.random.default_rng(seed)
-    v, shift = _scramble(direction_numbers(dimension), rng, BITS)
+    try:
+        v = direction_numbers(dimension)
+    except FileNotFoundError:  # a SciPy that keeps its table elsewhere: SciPy's own engine
+        from scipy.stats import qmc
+
+        return qmc.Sobol(dimension, scramble=True, seed=seed).random_base2(m)
+    v, shift = _scramble(v, np.random.default_rng(seed), BITS)
     # by_code[g] = shift xor the v[:, b] at the set bits b of g, doubled bit by bit
     by_code = np.empty((2 ** m, dimension), dtype=np.uint32)
     by_code[0] = shift

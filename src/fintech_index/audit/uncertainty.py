@@ -39,7 +39,14 @@ class Uncertainty:
 
     def summary(self) -> pd.DataFrame:
         """Per unit: nominal rank and score, median rank, rank interval (5th-95th
-        percentile), median score and its interval, probability of the top N."""
+        percentile), median score and its interval, probability of the top N. Computed once
+        (percentiles of 10,000 x units take tens of ms; the CLI writes and prints it); each
+        call returns a copy."""
+        if "_summary" not in self.__dict__:  # frozen: the cache goes round __setattr__
+            self.__dict__["_summary"] = self._summarise()
+        return self.__dict__["_summary"].copy()
+
+    def _summarise(self) -> pd.DataFrame:
         q = np.nanpercentile(self.ranks, [5, 50, 95], axis=0)
         s = np.nanpercentile(self.scores, [5, 50, 95], axis=0)
         frame = pd.DataFrame({

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau, spearmanr
 
 from ..analysis.backcast import Backcast, backcast, weight_on_levels
 from ..build import Results, build
@@ -69,6 +68,8 @@ class Agreement:
 def agreement(results: Results, published: pd.DataFrame) -> list[Agreement]:
     """Compare every published ranking (exact integer ranks only) with our edition of the
     same year (or our nearest year when that edition is not built)."""
+    from scipy.stats import kendalltau, spearmanr  # 0.6 s to import: not for every build
+
     out = []
     exact = published[(published["node"] == "index")
                       & published["rank"].astype(str).str.fullmatch(r"\d+")]
