@@ -217,6 +217,7 @@ def test_audit_files_are_byte_identical_across_processes_chunk_sizes_and_dask(tm
 @settings(max_examples=200, deadline=None)
 @example([[0.0, 0.0, 0.0, 0.0, np.nan, np.nan], [0.0, 0.01, 0.0, 0.0, 1.0, 2.5],
           [1.0, 0.0, 1.0, np.nan, np.nan, np.nan]], "pearson")  # r = -1 on a gappy pair
+@example([[np.nan, 0.0, 0.0, 1.0], [np.nan, 21.57, 21.57, 21.57]], "pearson")  # constant
 @given(st.integers(2, 10).flatmap(lambda u: st.lists(
     st.lists(st.one_of(st.sampled_from([0.0, 1.0, 2.5, -3.0]), st.just(np.nan),
                        st.floats(-100, 100, allow_nan=False).map(lambda v: round(v, 2))),
