@@ -253,6 +253,24 @@ def test_threads_sharing_an_engine_get_the_bits_each_gets_alone():
         assert bits(s1) == bits(s2) and bits(r1) == bits(r2)
 
 
+def test_aggregation_choices_on_threads_give_the_bits_of_one_after_the_other():
+    """Engine(threads=k) evaluates the aggregation choices (here three) at once; each
+    replication's scores and ranks are those of threads=1, bit for bit."""
+    fw = two_level_framework(weights=(0.3, 1.7, 1.1, 2.9))
+    values = np.random.default_rng(7).uniform(1, 100, (40, 4))  # synthetic
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "n", "stage": "normalise", "options": [
+            {"method": "n_minmax", "l_u": [1, 100]}, "n_rank"]},
+        {"name": "w", "stage": "weights", "noise": 0.4},
+        {"name": "a", "stage": "aggregate", "options": ["a_amean", "a_gmean", "a_hmean"]}]})
+    one, three = (Engine(fw, panel(fw, values), fi.Methodology(), spec, threads=k)
+                  for k in (1, 3))
+    u = np.random.default_rng(8).random((900, one.dimension))
+    (s1, r1), (s3, r3) = one.evaluate(u), three.evaluate(u)
+    assert len(np.unique(np.floor(u[:, -1] * 3))) == 3  # all three choices drawn
+    assert bits(s1) == bits(s3) and bits(r1) == bits(r3)
+
+
 def test_quasi_arithmetic_means_declare_their_linear_form():
     """a_amean, a_gmean and a_hmean are g(sum w' f(x)); a_genmean keeps the generic call.
     Hand-worked: weights (1, 3) -> w' = (0.25, 0.75); x = (4, 16): arithmetic 13, geometric

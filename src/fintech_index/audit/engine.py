@@ -14,6 +14,8 @@ any chunk size, in-process or on Dask.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -112,12 +114,16 @@ def load_spec(path: str | Path) -> UncertaintySpec:
 
 @dataclass
 class Engine:
-    """Evaluates replications of one framework, panel and nominal methodology."""
+    """Evaluates replications of one framework, panel and nominal methodology. ``threads``:
+    how many aggregation choices are evaluated at once (each is one aggregate-and-rank call
+    whose einsum and argsort release the GIL; 1 = one after the other; the numbers are the
+    same bits either way)."""
 
     framework: Framework
     panel: Panel
     methodology: Methodology
     spec: UncertaintySpec
+    threads: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     _cache: dict[tuple[int, ...], tuple[Panel, np.ndarray]] = field(default_factory=dict,
                                                                     repr=False)
     _variants: dict[tuple[int, ...], Methodology] = field(default_factory=dict, repr=False)
@@ -306,7 +312,8 @@ class Engine:
         agg_keys = _codes(np.stack([idx for _, idx in d["agg"]], axis=1) if d["agg"]
                           else np.zeros((r, 0), np.int64))
         index = self.framework.index
-        for agg_rows in _groups(agg_keys[1]):
+
+        def one_choice(agg_rows: np.ndarray) -> None:
             # one call per aggregation choice: the data sets of the replications' data
             # choices side by side on a leading axis [data sets, replications, ...], each
             # data set's replications padded to the longest run (weights 1, no exclusion)
@@ -330,6 +337,23 @@ class Engine:
                                      weight_multipliers=mult, excluded=excl, rank=[],
                                      keep=[index], strict=False, steps=self._plan(agg_key, d))
             scores[rows] = np.broadcast_to(got.scores[index], shape + (n_units,))[which, place]
+
+        groups = _groups(agg_keys[1])
+        workers = min(self.threads, len(groups))
+        if workers > 1:
+            # what the first batch builds (data-stage variants, plans: Python, holding the
+            # GIL) is built here once, not by every thread at the same time
+            for key in data_keys[0]:
+                self._normalised(key)
+            for rows in groups:
+                self._plan(agg_keys[0][agg_keys[1][rows[0]]], d)
+            # aggregation choices are independent (disjoint rows of scores, work arrays
+            # per thread), and einsum and argsort release the GIL
+            with ThreadPoolExecutor(workers) as pool:
+                list(pool.map(one_choice, groups))
+        else:
+            for agg_rows in groups:
+                one_choice(agg_rows)
         # every replication ranked at once: the rank settings are the nominal methodology's
         ranks = rank_node(self.framework, self.nominal.panel, self.methodology, index, scores)
         return scores, ranks
