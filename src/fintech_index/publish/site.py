@@ -137,7 +137,8 @@ class Site:
         self.rank = {u: dict(zip(self.cur.ranks.columns, row, strict=True))
                      for u, row in zip(self.cur.ranks.index,
                                        self.cur.ranks.to_numpy().tolist(), strict=True)}
-        self.aggregates = [c for c, depth in top_down(self.fw)
+        self.order = top_down(self.fw)  # (node, depth below the index), parents first
+        self.aggregates = [c for c, depth in self.order
                            if depth > 0 and not self.fw.nodes[c].is_indicator]
         self.top_mean = {n: float(np.mean([self.score[u][n] for u in self.top_units]))
                          for n in self.aggregates}
@@ -316,8 +317,8 @@ class Site:
         """Rows of the city's tree: every node below the index, parents first."""
         fw, values = self.fw, self.values[unit]
         rows = []
-
-        def walk(code: str, depth: int) -> None:
+        for code, below in self.order[1:]:  # the index itself is the page's head
+            depth = below - 1
             n = fw.nodes[code]
             row = {"code": code, "name": nodes[code], "depth": depth,
                    "indicator": n.is_indicator, "rank": self.rank[unit][code],
@@ -336,11 +337,6 @@ class Site:
                     sy = v["source_year"]
                     row["source_year"] = None if fmt.is_missing(sy) else int(sy)
             rows.append(row)
-            for child in n.children:
-                walk(child, depth + 1)
-
-        for dim in self.dims:
-            walk(dim, 0)
         return rows
 
     def city(self, lang: str, unit: str) -> Path:
