@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
@@ -129,7 +129,6 @@ class Site:
         self.top_units = self.ranked[:top]
         known = {e.year: e for e in (self.cur, self.prev) if e is not None}
         self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
-        self._changes_by: dict[tuple[str, str], float] | None = None
         # the edition as plain dicts: a page reads hundreds of values
         self.score = {u: dict(zip(self.cur.scores.columns, row, strict=True))
                       for u, row in zip(self.cur.scores.index,
@@ -173,13 +172,11 @@ class Site:
             return None
         return self._change_table.get((unit, node or self.fw.index), float("nan"))
 
-    @property
+    @cached_property
     def _change_table(self) -> dict[tuple[str, str], float]:
-        if self._changes_by is None:
-            t = self.changes.table
-            self._changes_by = {(u, n): float(c) for u, n, c in
-                                zip(t["unit"], t["node"], t["rank_change"], strict=True)}
-        return self._changes_by
+        t = self.changes.table
+        return {(u, n): float(c)
+                for u, n, c in zip(t["unit"], t["node"], t["rank_change"], strict=True)}
 
     def imputed_by(self, indicator: str) -> str:
         """The imputation method and parameters the methodology gives ``indicator``."""
