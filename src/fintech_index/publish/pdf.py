@@ -32,7 +32,7 @@ from ..analysis.sentences import previous_name
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
-from .provenance import methodology_rows, p_top_column, top_down, value_table
+from .provenance import methodology_rows, p_top_column, top_down, values_by_unit
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
@@ -95,10 +95,8 @@ class PaperContext:
     def of(cls, results: Results) -> PaperContext:
         cur = Edition.of(results)
         prev = Edition.previous(results)
-        values: dict[str, dict[str, dict]] = {}
-        for row in value_table(results).to_dict("records"):
-            values.setdefault(row["unit"], {})[row["indicator"]] = row
-        return cls(cur, prev, compare(cur, prev) if prev is not None else None, values,
+        return cls(cur, prev, compare(cur, prev) if prev is not None else None,
+                   values_by_unit(results),
                    list(cur.ranked().index[:10]),
                    _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
 

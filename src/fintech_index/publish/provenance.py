@@ -75,6 +75,15 @@ def _params(params: dict) -> str:
     return ", ".join(f"{k} = {v}" for k, v in sorted(params.items()))
 
 
+def values_by_unit(results: Results, year: int | None = None) -> dict[str, dict[str, dict]]:
+    """:func:`value_table` as unit -> indicator -> row (a dict): how a page or a paper that
+    reads hundreds of single values looks them up."""
+    values: dict[str, dict[str, dict]] = {}
+    for row in value_table(results, year).to_dict("records"):
+        values.setdefault(row["unit"], {})[row["indicator"]] = row
+    return values
+
+
 def _reason(choice) -> str:
     """Why a choice was made, as the methodology file says (empty when it does not)."""
     return " ".join(str(getattr(choice, "reason", None) or "").split())

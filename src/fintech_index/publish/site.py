@@ -37,7 +37,7 @@ from ..build import Results
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
-from .provenance import p_top_column, top_down, value_table
+from .provenance import p_top_column, top_down, values_by_unit
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -153,9 +153,7 @@ class Site:
                          for u, p in self.profiles.items()}
         # each raw value with its provenance (unit -> indicator -> a row of value_table),
         # the same table the white papers and the workbook read
-        self.values: dict[str, dict[str, dict]] = {}
-        for row in value_table(results).to_dict("records"):
-            self.values.setdefault(row["unit"], {})[row["indicator"]] = row
+        self.values = values_by_unit(results)
         self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
 
     # ------------------------------------------------------------------ shared pieces
