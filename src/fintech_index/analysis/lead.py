@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..build import Results
 from ..errors import FintechIndexError
 from ..publish.i18n import strings
-from .changes import compare
+from .changes import Changes, compare
 from .edition import Edition
 from .sentences import (
     CITY_KINDS,
@@ -120,15 +120,15 @@ def _by_node(facts: list[Fact], kind: str, unit: str, ed: Edition, most: int) ->
     return sorted(out, key=lambda f: (f.data["rank_b"], f.nodes))[:most]
 
 
-def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[Fact]
-                 ) -> list[Fact]:
+def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[Fact],
+                 changes: Changes | None = None) -> list[Fact]:
     """The focus city's own facts: its position, its firsts, its moves on the index and
     each dimension, whom it overtook and who overtook it (against every city, grouped by
     node, the three nodes and three rivals ranked highest)."""
     position = {"rank": float(ed.ranks.at[unit, ed.index]), "n": len(ed.ranked())}
     own = [f for f in facts if f.subject == unit and f.kind == "first"]
     if previous is not None:
-        ch = compare(ed, previous)
+        ch = changes if changes is not None else compare(ed, previous)
         for node in [None, *ed.children[ed.index]]:
             t = ch.node(node)
             if unit in t.index:
@@ -166,15 +166,17 @@ def focus_unit(results: Results, city: str | None) -> str | None:
 
 def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
                size: int = 8, focus: str | None = None, lang: str = "en",
-               node_names: dict[str, str] | None = None, facts: list[Fact] | None = None
-               ) -> Lead:
+               node_names: dict[str, str] | None = None, facts: list[Fact] | None = None,
+               changes: Changes | None = None) -> Lead:
     """The lead of at most ``size`` sentences and the sections of the other facts.
 
     ``focus``: a unit code; its sentences come first (position and move on the index; then
     its firsts, overtakes and dimension moves), then the edition's heaviest facts.
-    ``facts``: :func:`edition_facts` of the same editions and ``top``, when already found."""
+    ``facts``: :func:`edition_facts` of the same editions and ``top``, when already found;
+    ``changes``: ``compare(current, previous)``, when already computed."""
     names = Names.of(current, lang, node_names)
-    facts = facts if facts is not None else edition_facts(current, previous, top)
+    facts = (facts if facts is not None
+             else edition_facts(current, previous, top, changes=changes))
     table = strings(lang)
 
     def sentence(subject: str, group: list[Fact]) -> str:
@@ -191,7 +193,7 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
 
     picked: list[tuple[float, str, tuple[Fact, ...]]] = []  # weight, sentence, its facts
     if focus is not None:
-        own = _focus_facts(current, previous, focus, facts)
+        own = _focus_facts(current, previous, focus, facts, changes)
         head = [f for f in own if f.kind == "move" and f.node is None] or own[:1]
         rest = [f for f in own if f not in head and f.kind in ("first", "move")]
         story = [head, rest, [f for f in own if f.kind == "overtook"],

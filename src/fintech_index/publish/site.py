@@ -268,7 +268,7 @@ class Site:
         units, nodes = self.names(lang)
         t = strings(lang)
         lead = lead_story(self.cur, self.prev, top=self.top, lang=lang, focus=self.focus,
-                          node_names=nodes, facts=self.facts)
+                          node_names=nodes, facts=self.facts, changes=self.changes)
         rows = [{"file": self.files[u], "name": units[u], "rank": self.rank[u][self.fw.index],
                  "score": self.score[u][self.fw.index], "change": self.change(u),
                  "interval": self.interval(u),
