@@ -16,7 +16,7 @@ from .edition import Edition
 from .gaps import gap
 from .lead import Lead, lead_story, resolve_unit
 from .regions import regional_leads
-from .sentences import edition_sentences
+from .sentences import edition_facts, edition_sentences
 
 
 def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
@@ -78,8 +78,8 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     prev = (Edition.of(results, previous_year) if previous_year is not None
             else Edition.previous(results, cur.year))
     written = []
-    if prev is not None:
-        ch = compare(cur, prev)
+    ch = compare(cur, prev) if prev is not None else None
+    if ch is not None:
         p = out / f"changes_{cur.year}.csv"
         write_csv(ch.table.sort_values(["node", "rank", "unit"]), p)
         written.append(p)
@@ -97,14 +97,16 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     p = out / f"profiles_{cur.year}.csv"
     write_csv(profile_table(cur), p)
     written.append(p)
-    sentences = edition_sentences(cur, prev, top=top, lang=lang)
+    facts = edition_facts(cur, prev, top, changes=ch)  # one finding for both files
+    sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
     p = out / f"sentences_{cur.year}.txt"
     p.write_text("\n".join(sentences) + "\n", encoding="utf-8")
     written.append(p)
     fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
                       focus=focus_unit,
-                      node_names={c: node_name(fw, c, lang) for c in fw.nodes})
+                      node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
+                      changes=ch)
     p = out / f"lead_{cur.year}.txt"
     p.write_text(lead.text(), encoding="utf-8")
     written.append(p)

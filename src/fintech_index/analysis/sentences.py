@@ -256,9 +256,12 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
 
 
 def edition_sentences(current: Edition, previous: Edition | None = None, top: int = 10,
-                      region_by: str = "region", lang: str = "en") -> list[str]:
+                      region_by: str = "region", lang: str = "en",
+                      facts: list[Fact] | None = None) -> list[str]:
     """The report's sentences for ``current`` (with changes if ``previous`` is given):
-    every fact of :func:`edition_facts`, one sentence each."""
+    every fact of :func:`edition_facts`, one sentence each (``facts``: those facts of the
+    same editions, ``top`` and ``region_by``, when already found)."""
     names = Names.of(current, lang)
-    return [render(f, current, previous, names)
-            for f in edition_facts(current, previous, top, region_by)]
+    if facts is None:
+        facts = edition_facts(current, previous, top, region_by)
+    return [render(f, current, previous, names) for f in facts]
