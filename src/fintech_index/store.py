@@ -141,15 +141,6 @@ class Store:
         for table in STORE_TABLES:
             self.con.execute(f"SELECT count(*), min(COLUMNS(*)) FROM {table}").fetchall()  # noqa: S608
 
-    @classmethod
-    def view(cls, parent: Store) -> Store:
-        """A Store on its own cursor of ``parent``'s connection (one per thread or request;
-        DuckDB cursors share the connection's database and its read-only mode)."""
-        obj = cls.__new__(cls)
-        obj.path = parent.path
-        obj.con = parent.con.cursor()
-        return obj
-
     def __enter__(self) -> Store:
         return self
 
