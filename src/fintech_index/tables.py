@@ -185,17 +185,18 @@ def parse_number_columns(table: Table, columns: list[str],
     indicators)."""
     f = table.frame
     textual = [c for c in columns if not _holds_numbers(f[c])]
+    at = {c: j for j, c in enumerate(textual)}  # cells of column c: at[c] n .. (at[c] + 1) n
     n = len(f)
-    if textual:  # column after column: cells of textual[j] at j n .. (j + 1) n - 1
+    if textual:
         text = as_text(pd.Series(f[textual].to_numpy(dtype=object).ravel(order="F"),
                                  dtype=object)).to_numpy(dtype=object)
         missing = pd.Series(text, dtype=object).isin(MISSING_MARKERS).to_numpy()
     out = {}
     for c in columns:
-        if c not in textual:
+        if c not in at:
             out[c] = parse_numbers(f[c], table, c, problems)
             continue
-        cells = slice(textual.index(c) * n, (textual.index(c) + 1) * n)
+        cells = slice(at[c] * n, (at[c] + 1) * n)
         out[c] = _checked(_text_to_numbers(text[cells], missing[cells]), text[cells],
                           missing[cells], table, c, problems)[0]
     return out
