@@ -410,9 +410,8 @@ def _surface_files(tmp: Path) -> dict[str, str]:
     (tmp / "rates.csv").write_text("currency,date,usd_per_unit\nCNY,2024-06-28,0.137\n")
     (tmp / "records.csv").write_text("institution,unit,sector,year\nA,u0,Brokerage,2024\n")
     (tmp / "damaged.duckdb").write_bytes(b"DUCK" * 1000)
-    res = fi.build(fi.load_framework(tmp / "fw.yaml"),
-                   fi.load_panel(tmp / "data.csv", fi.load_framework(tmp / "fw.yaml")),
-                   fi.Methodology())
+    framework = fi.load_framework(tmp / "fw.yaml")
+    res = fi.build(framework, fi.load_panel(tmp / "data.csv", framework), fi.Methodology())
     with Store(tmp / "store.duckdb") as s:
         s.publish(res, "e1")
     return {k: str(tmp / v) for k, v in (

@@ -48,9 +48,10 @@ def _print_error(e: FintechIndexError) -> None:
                                     soft_wrap=True)
 
 
-def _coded_usage_error(e, ctx) -> FintechIndexError:
+def _coded_usage_error(e, ctx=None) -> FintechIndexError:
     """click's usage error (missing argument, bad option value, unknown option or command)
-    as [U80]: click's words, the command's usage line and its --help pointer."""
+    as [U80]: click's words, the usage line and --help pointer of the command it names
+    (``e.ctx``; else ``ctx``, the group's)."""
     where = e.ctx or ctx
     if where is None:
         return FintechIndexError("U80", f"{e.format_message()} (see 'fintech-index --help')")
@@ -67,7 +68,7 @@ class Commands(TyperGroup):
         try:  # the group's own options (``fintech-index --bogus``)
             return super().make_context(info_name, args, parent, **extra)
         except _usage_error() as e:
-            _raise_coded(e, e.ctx)
+            _raise_coded(e)
 
     def invoke(self, ctx):
         try:
@@ -84,10 +85,10 @@ def _usage_error() -> type[Exception]:
     return next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
-def _raise_coded(e, ctx) -> None:
+def _raise_coded(e, ctx=None) -> None:
     if type(e).__name__ == "NoArgsIsHelpError":  # the help asked for by no arguments
         raise e
-    _print_error(_coded_usage_error(e, ctx or e.ctx))
+    _print_error(_coded_usage_error(e, ctx))
     raise typer.Exit(2) from None
 
 

@@ -21,14 +21,10 @@ def _inert_value(v):
     return neutralise(v) if isinstance(v, str) else v
 
 
-def _holds_text(values: pd.Series | pd.Index) -> bool:
+def _text_dtype(dtype) -> bool:
     """Anything but numbers, booleans and dates may hold text: object, pandas 3's ``str``,
     string[python|pyarrow] and categories of text alike (a dtype test on ``object`` alone
     missed pandas 3's ``str`` index)."""
-    return _text_dtype(values.dtype)
-
-
-def _text_dtype(dtype) -> bool:
     if isinstance(dtype, pd.CategoricalDtype):
         return True
     return not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
@@ -39,7 +35,7 @@ def _inert_index(index: pd.Index) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         return index.set_levels([_inert_index(level) for level in index.levels])\
             .set_names([_inert_value(n) for n in index.names])
-    out = pd.Index([_inert_value(v) for v in index], dtype=object) if _holds_text(index) \
+    out = pd.Index([_inert_value(v) for v in index], dtype=object) if _text_dtype(index.dtype) \
         else index.copy()
     return out.rename(_inert_value(index.name))
 

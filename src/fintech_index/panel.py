@@ -187,7 +187,8 @@ def _unit_meta(table: Table, units: np.ndarray, problems: Problems,
 
 def _check_units_known(found: Sequence[str], known: Sequence[str], table: Table,
                        rows_of: dict[str, int], problems: Problems, what: str) -> None:
-    unknown = [u for u in found if u not in set(known)]
+    declared = set(known)
+    unknown = [u for u in found if u not in declared]
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
     for u in unknown:
         hint = did_you_mean(u, known, after=" ")

@@ -102,6 +102,9 @@ def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
     the values cached with them. Other formats (xls, ods) are not checked."""
     import openpyxl
 
+    def where(cell) -> str:  # named only for a cell with a problem, not for every cell
+        return f"{src}: sheet {sheet!r}, cell {getattr(cell, 'coordinate', '?')}"
+
     problems = Problems()
     try:
         formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
@@ -112,14 +115,13 @@ def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
         for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
                                 strict=False):
             for cf, cv in zip(row_f, row_v, strict=False):
-                where = f"{src}: sheet {sheet!r}, cell {getattr(cv, 'coordinate', '?')}"
                 if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
-                    problems.add("D70", f"{where}: {cv.value} is a spreadsheet error, not a "
-                                        "value; correct the formula or leave the cell empty "
+                    problems.add("D70", f"{where(cv)}: {cv.value} is a spreadsheet error, not "
+                                        "a value; correct the formula or leave the cell empty "
                                         "for a missing value")
                 elif getattr(cf, "data_type", None) == "f" and cv.value is None:
-                    problems.add("D71", f"{where}: formula {cf.value} has no computed value "
-                                        "in the file (saved by a program that does not "
+                    problems.add("D71", f"{where(cv)}: formula {cf.value} has no computed "
+                                        "value in the file (saved by a program that does not "
                                         "calculate); open and save it in Excel or LibreOffice")
     finally:
         formulas.close()
@@ -183,17 +185,18 @@ def parse_number_columns(table: Table, columns: list[str],
     indicators)."""
     f = table.frame
     textual = [c for c in columns if not _holds_numbers(f[c])]
+    at = {c: j for j, c in enumerate(textual)}  # cells of column c: at[c] n .. (at[c] + 1) n
     n = len(f)
-    if textual:  # column after column: cells of textual[j] at j n .. (j + 1) n - 1
+    if textual:
         text = as_text(pd.Series(f[textual].to_numpy(dtype=object).ravel(order="F"),
                                  dtype=object)).to_numpy(dtype=object)
         missing = pd.Series(text, dtype=object).isin(MISSING_MARKERS).to_numpy()
     out = {}
     for c in columns:
-        if c not in textual:
+        if c not in at:
             out[c] = parse_numbers(f[c], table, c, problems)
             continue
-        cells = slice(textual.index(c) * n, (textual.index(c) + 1) * n)
+        cells = slice(at[c] * n, (at[c] + 1) * n)
         out[c] = _checked(_text_to_numbers(text[cells], missing[cells]), text[cells],
                           missing[cells], table, c, problems)[0]
     return out
