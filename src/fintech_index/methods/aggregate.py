@@ -186,8 +186,6 @@ def linear_mean(x: np.ndarray, w: np.ndarray, form: LinearForm, na_rm: bool,
     terms = np.swapaxes(form.f(x), -1, -2)
     z = linear_z(terms, np.swapaxes(missing, -1, -2) if missing.any() else None, w, na_rm,
                  dat_thresh)
-    if dat_thresh is not None and not missing.any():
-        z = np.where(below_threshold(x, dat_thresh), np.nan, z)
     return form.g(z)
 
 
