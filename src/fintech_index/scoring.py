@@ -38,7 +38,7 @@ from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Methodology
-from .methods.aggregate import linear_z, observed_share
+from .methods.aggregate import linear_z, missing_below_threshold
 from .methods.contracts import LinearForm, linear_form, reads_values
 from .panel import Panel
 from .ranks import rankdata
@@ -331,8 +331,7 @@ def _refuse_lost_values(fw: Framework, panel: Panel, step: Step, missing: np.nda
     (``missing`` ``[..., units, children]``)."""
     complete = ~missing.all(-1) if step.na_rm else ~missing.any(-1)
     if step.dat_thresh is not None:
-        share = observed_share(missing)
-        complete &= ~(share < np.asarray(step.dat_thresh, dtype=np.float64)[..., None])
+        complete &= ~missing_below_threshold(missing, step.dat_thresh)
     lost = np.isnan(y) & complete
     if lost.any():
         raise MethodError("A07",
