@@ -27,20 +27,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import timeit
 from pathlib import Path
 
 COINR_BUILD_S = 0.70  # Rscript -e 'COINr::build_example_coin()', issue 16's measurement
 
 
+def best(fn, repeat: int) -> float:
+    """Best wall time of ``repeat`` calls (as benchmarks/audit.py times)."""
+    return min(timeit.repeat(fn, number=1, repeat=repeat))
+
+
 def wall(cmd: list[str], repeat: int) -> float:
     """Best wall time of ``repeat`` runs of a command (output discarded; must succeed)."""
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - t)
-    return best
+    return best(lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL), repeat)
 
 
 YARDSTICK: list[float] = []  # python -c 'import numpy, pandas', measured first
@@ -148,19 +149,12 @@ def main() -> None:
                     load_spec(asem / "asem.uncertainty.yaml"))
     u = sobol_points(engine.dimension, 10_000, engine.spec.seed)
     engine.evaluate(u)  # the data-stage variants are built once, then cached
-    best = float("inf")
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        evaluate_chunks(engine, u, chunk=10_000)
-        best = min(best, time.perf_counter() - t)
-    line("engine: 10,000 ASEM replications", best, 0.05, "target")
-    best = float("inf")
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        for method in ("pearson", "spearman"):
-            coherence.correlations(engine.nominal, method=method)
-        best = min(best, time.perf_counter() - t)
-    line("coherence: 62 x 62 nodes, both methods", best, 1.5, "of the CLI audit target")
+    line("engine: 10,000 ASEM replications",
+         best(lambda: evaluate_chunks(engine, u, chunk=10_000), args.repeat), 0.05, "target")
+    line("coherence: 62 x 62 nodes, both methods",
+         best(lambda: [coherence.correlations(engine.nominal, method=method)
+                       for method in ("pearson", "spearman")], args.repeat),
+         1.5, "of the CLI audit target")
 
 
 if __name__ == "__main__":

@@ -232,19 +232,27 @@ def test_an_audit_replication_is_the_same_alone_and_in_a_batch(case, seed):
         assert bits(s1[0]) == bits(scores[i]) and bits(r1[0]) == bits(ranks[i])
 
 
+def _threads_engine(*, seed: int, units: int, aggregations: list[str],
+                    threads: int | None = None) -> Engine:
+    """An engine of the thread tests: two-level framework, synthetic values, normalisation,
+    weight noise and the given aggregation choices; ``threads`` None keeps the default."""
+    fw = two_level_framework(weights=(0.3, 1.7, 1.1, 2.9))
+    values = np.random.default_rng(seed).uniform(1, 100, (units, 4))  # synthetic
+    spec = UncertaintySpec.model_validate({"factors": [
+        {"name": "n", "stage": "normalise", "options": [
+            {"method": "n_minmax", "l_u": [1, 100]}, "n_rank"]},
+        {"name": "w", "stage": "weights", "noise": 0.4},
+        {"name": "a", "stage": "aggregate", "options": aggregations}]})
+    extra = {} if threads is None else {"threads": threads}
+    return Engine(fw, panel(fw, values), fi.Methodology(), spec, **extra)
+
+
 def test_threads_sharing_an_engine_get_the_bits_each_gets_alone():
     """A Dask worker's threads share one engine: its plans keep work arrays between batches,
     one set per thread, so concurrent batches never write into each other's."""
     from concurrent.futures import ThreadPoolExecutor
 
-    fw = two_level_framework(weights=(0.3, 1.7, 1.1, 2.9))
-    values = np.random.default_rng(5).uniform(1, 100, (60, 4))  # synthetic
-    spec = UncertaintySpec.model_validate({"factors": [
-        {"name": "n", "stage": "normalise", "options": [
-            {"method": "n_minmax", "l_u": [1, 100]}, "n_rank"]},
-        {"name": "w", "stage": "weights", "noise": 0.4},
-        {"name": "a", "stage": "aggregate", "options": ["a_amean", "a_gmean"]}]})
-    engine = Engine(fw, panel(fw, values), fi.Methodology(), spec)
+    engine = _threads_engine(seed=5, units=60, aggregations=["a_amean", "a_gmean"])
     parts = [np.random.default_rng(i).random((400, engine.dimension)) for i in range(6)]
     alone = [engine.evaluate(p) for p in parts]
     with ThreadPoolExecutor(4) as pool:
@@ -256,14 +264,8 @@ def test_threads_sharing_an_engine_get_the_bits_each_gets_alone():
 def test_aggregation_choices_on_threads_give_the_bits_of_one_after_the_other():
     """Engine(threads=k) evaluates the aggregation choices (here three) at once; each
     replication's scores and ranks are those of threads=1, bit for bit."""
-    fw = two_level_framework(weights=(0.3, 1.7, 1.1, 2.9))
-    values = np.random.default_rng(7).uniform(1, 100, (40, 4))  # synthetic
-    spec = UncertaintySpec.model_validate({"factors": [
-        {"name": "n", "stage": "normalise", "options": [
-            {"method": "n_minmax", "l_u": [1, 100]}, "n_rank"]},
-        {"name": "w", "stage": "weights", "noise": 0.4},
-        {"name": "a", "stage": "aggregate", "options": ["a_amean", "a_gmean", "a_hmean"]}]})
-    one, three = (Engine(fw, panel(fw, values), fi.Methodology(), spec, threads=k)
+    one, three = (_threads_engine(seed=7, units=40,
+                                  aggregations=["a_amean", "a_gmean", "a_hmean"], threads=k)
                   for k in (1, 3))
     u = np.random.default_rng(8).random((900, one.dimension))
     (s1, r1), (s3, r3) = one.evaluate(u), three.evaluate(u)

@@ -38,7 +38,7 @@ from .binding import bind
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Methodology
-from .methods.aggregate import linear_z, observed_share
+from .methods.aggregate import linear_z, missing_below_threshold
 from .methods.contracts import LinearForm, linear_form, reads_values
 from .panel import Panel
 from .ranks import rankdata
@@ -257,8 +257,7 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         else:
             children = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
             missing = None
-        w = _weights(fw, step, values, kids, terms if form is not None else children,
-                     form is not None, strict)
+        w = _weights(fw, step, values, None if form is not None else children, strict)
         if multipliers is not None:
             w = w * multipliers[..., step.slot:step.slot + len(kids)]
         if excluded is not None:
@@ -304,19 +303,20 @@ def _place_in_parent(steps: list[Step], step: Step, values: _Values, keep: set[s
     return parent.scratch("terms", shape)
 
 
-def _weights(fw: Framework, step: Step, values: _Values, kids: tuple[str, ...],
-             children: np.ndarray, transposed: bool, strict: bool) -> np.ndarray:
+def _weights(fw: Framework, step: Step, values: _Values, children: np.ndarray | None,
+             strict: bool) -> np.ndarray:
     """The weight stage's weights of a node's children, ``[..., children]`` with the batch
-    axes of the children's scores (``[..., units, children]``; ``transposed``:
-    ``[..., children, units]``), or ``[children]`` from a kernel that reads only their shape:
-    those were made when the methodology was planned. A kernel that reads the scores gets
-    them."""
+    axes of the children's scores, or ``[children]`` from a kernel that reads only their
+    shape: those were made when the methodology was planned. A kernel that reads the scores
+    gets them: ``children`` ``[..., units, children]`` when the caller has them (a node
+    without a linear form), else assembled from ``values`` here."""
     if step.fixed_w is not None:
         return step.fixed_w
-    if transposed:
-        scores = np.stack(np.broadcast_arrays(*[values.score(k) for k in kids]), axis=-1)
-    else:
+    if children is not None:
         scores = children
+    else:
+        scores = np.stack(np.broadcast_arrays(*[values.score(k) for k in step.kids]),
+                          axis=-1)
     w = step.weight_kernel.apply(step.where, scores, step.w0, **step.weight_kwargs)
     if strict and np.isnan(w).any():
         raise MethodError("A06",
@@ -331,8 +331,7 @@ def _refuse_lost_values(fw: Framework, panel: Panel, step: Step, missing: np.nda
     (``missing`` ``[..., units, children]``)."""
     complete = ~missing.all(-1) if step.na_rm else ~missing.any(-1)
     if step.dat_thresh is not None:
-        share = observed_share(missing)
-        complete &= ~(share < np.asarray(step.dat_thresh, dtype=np.float64)[..., None])
+        complete &= ~missing_below_threshold(missing, step.dat_thresh)
     lost = np.isnan(y) & complete
     if lost.any():
         raise MethodError("A07",

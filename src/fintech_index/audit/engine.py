@@ -136,6 +136,7 @@ class Engine:
         self.node_pos = {c: k for k, c in enumerate(fw.node_codes)}
         self.weight_slots = weight_slots(fw)
         self.slot_nodes = [kid for _, kid in self.weight_slots]
+        self.slot_levels = np.array([fw.level_of(c) for c in self.slot_nodes])
         self.dims: list[tuple[str, int]] = []  # factor name, dimensions
         for f in self.spec.factors:
             self.dims.append((f.name, int(self._noisy_slots(f).sum()) if f.stage == "weights"
@@ -163,7 +164,7 @@ class Engine:
 
     def _noisy_slots(self, f: Factor) -> np.ndarray:
         """Which weight slots a weights factor perturbs: all, or those of one level's nodes."""
-        levels = np.array([self.framework.level_of(c) for c in self.slot_nodes])
+        levels = self.slot_levels
         if f.level is None:
             return np.ones(len(levels), dtype=bool)
         if f.level not in set(levels.tolist()):

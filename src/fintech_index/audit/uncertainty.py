@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -42,11 +43,10 @@ class Uncertainty:
         percentile), median score and its interval, probability of the top N. Computed once
         (percentiles of 10,000 x units take tens of ms; the CLI writes and prints it); each
         call returns a copy."""
-        if "_summary" not in self.__dict__:  # frozen: the cache goes round __setattr__
-            self.__dict__["_summary"] = self._summarise()
-        return self.__dict__["_summary"].copy()
+        return self._summary.copy()
 
-    def _summarise(self) -> pd.DataFrame:
+    @cached_property  # writes the instance's __dict__ itself: allowed on a frozen dataclass
+    def _summary(self) -> pd.DataFrame:
         q = np.nanpercentile(self.ranks, [5, 50, 95], axis=0)
         s = np.nanpercentile(self.scores, [5, 50, 95], axis=0)
         frame = pd.DataFrame({

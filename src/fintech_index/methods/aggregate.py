@@ -71,8 +71,14 @@ def below_threshold(x: np.ndarray, dat_thresh) -> np.ndarray:
     per batch member ``[...]``); False everywhere when ``dat_thresh`` is None."""
     if dat_thresh is None:
         return np.zeros(np.shape(x)[:-1], dtype=bool)
-    t = np.asarray(dat_thresh, dtype=np.float64)
-    return available_share(x) < t[..., None]
+    return missing_below_threshold(np.isnan(np.asarray(x)), dat_thresh)
+
+
+def missing_below_threshold(missing: np.ndarray, dat_thresh) -> np.ndarray:
+    """:func:`below_threshold` from the missing mask ``[..., units, k]``."""
+    if dat_thresh is None:
+        return np.zeros(missing.shape[:-1], dtype=bool)
+    return observed_share(missing) < np.asarray(dat_thresh, dtype=np.float64)[..., None]
 
 
 def _finish(num: np.ndarray, missing: np.ndarray, w: np.ndarray, na_rm: bool,
@@ -186,8 +192,6 @@ def linear_mean(x: np.ndarray, w: np.ndarray, form: LinearForm, na_rm: bool,
     terms = np.swapaxes(form.f(x), -1, -2)
     z = linear_z(terms, np.swapaxes(missing, -1, -2) if missing.any() else None, w, na_rm,
                  dat_thresh)
-    if dat_thresh is not None and not missing.any():
-        z = np.where(below_threshold(x, dat_thresh), np.nan, z)
     return form.g(z)
 
 
