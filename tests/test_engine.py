@@ -379,3 +379,17 @@ def test_ranks_by_one_argsort_equal_scipy(rows, ties, axis):
     a = np.array(rows)
     expected = scipy_rankdata(a, method=ties, axis=axis, nan_policy="omit")
     assert bits(rankdata(a, ties, axis)) == bits(expected)
+
+
+def test_work_arrays_are_kept_only_for_the_engines_own_threads():
+    """Plans keep work arrays per thread: the engine runs its aggregation choices on one
+    pool of its own, so twenty batches leave sets for those threads only (a fresh pool per
+    batch could leave one for every thread that ever ran)."""
+    engine = _threads_engine(seed=9, units=30, aggregations=["a_amean", "a_gmean"], threads=2)
+    u = np.random.default_rng(9).random((200, engine.dimension))
+    for _ in range(20):
+        engine.evaluate(u)
+    own = {t.ident for t in engine._pool()._threads}
+    kept = {k for steps in engine._steps.values() for step in steps
+            for k in step._terms if k != "x"}
+    assert len(own) <= 2 and kept and kept <= own

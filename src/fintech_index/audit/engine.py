@@ -350,8 +350,7 @@ class Engine:
                 self._plan(agg_keys[0][agg_keys[1][rows[0]]], d)
             # aggregation choices are independent (disjoint rows of scores, work arrays
             # per thread), and einsum and argsort release the GIL
-            with ThreadPoolExecutor(workers) as pool:
-                list(pool.map(one_choice, groups))
+            list(self._pool().map(one_choice, groups))
         else:
             for agg_rows in groups:
                 one_choice(agg_rows)
@@ -359,10 +358,18 @@ class Engine:
         ranks = rank_node(self.framework, self.nominal.panel, self.methodology, index, scores)
         return scores, ranks
 
+    def _pool(self) -> ThreadPoolExecutor:
+        """The engine's own threads, made once: plans keep work arrays per thread, so a
+        fresh pool per batch could leave a set behind for every thread that ever ran."""
+        if self.__dict__.get("_threads") is None:
+            self.__dict__["_threads"] = ThreadPoolExecutor(self.threads,
+                                                           thread_name_prefix="engine")
+        return self.__dict__["_threads"]
+
     def __getstate__(self) -> dict:
-        """Pickled (to Dask workers) without the plans and stacked data sets: their work
-        arrays are megabytes, and they are made again where the engine runs."""
-        return {**self.__dict__, "_steps": {}, "_stacks": {}}
+        """Pickled (to Dask workers) without the plans, stacked data sets and thread pool:
+        the work arrays are megabytes, and all are made again where the engine runs."""
+        return {**self.__dict__, "_steps": {}, "_stacks": {}, "_threads": None}
 
     def _plan(self, agg_key: tuple[int, ...], d: dict) -> list[Step]:
         if agg_key not in self._steps:
