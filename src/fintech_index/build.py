@@ -85,6 +85,7 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     """Score and rank every node, unit and year. Same inputs give bit-identical outputs."""
     meth = methodology or Methodology()
     meth.check(framework)
+    meth.check_units(panel.units, framework)
     if tuple(panel.indicators) != tuple(framework.indicators):
         raise MethodError("A08",
                           f"the panel ({panel.origin}) has indicators {list(panel.indicators)} "

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,6 +391,7 @@ def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = 
                                             "indicators, not to an aggregate")
         if code == root and is_ind:
             raise FrameworkError("F12", f"{src}: the index '{code}' has no children")
+        _check_sibling_weights(src, where, [specs[k] for k in children[code]])
 
     levels: dict[str, int] = {}
 
@@ -421,6 +423,20 @@ def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = 
                      indicators=indicators, aggregates=aggregates, units=units,
                      source_file=src, meta=meta, groups=groups, denominators=denominators,
                      units_file=_parse_units_file(raw.get("units_file"), src, base))
+
+
+def _check_sibling_weights(src: str, where: str, kids: list[NodeSpec]) -> None:
+    """Refuse [F30] children whose weights add up to more than a float holds: weights are
+    rescaled by their sum (``w / sum(w)``), and two weights of 1e308 summed to inf made
+    every child's share 0, every score 0 and every unit first. Refused rather than
+    rescaled, since weights that large are a typo, not a choice."""
+    total = sum(k.weight for k in kids)  # not fsum: it raises on overflow
+    if not math.isfinite(total):
+        raise FrameworkError("F30", f"{src}: node '{where}': the weights of its children "
+                                    f"{[k.code for k in kids]} add up to more than "
+                                    f"{sys.float_info.max:.3g} "
+                                    f"({', '.join(f'{k.weight:g}' for k in kids)}); give "
+                                    "weights of a sensible size (they are relative: 1, 2, 0.5)")
 
 
 def _parse_units_file(value: Any, src: str, base: Path | None) -> str | None:

@@ -22,9 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import pandas as pd
 import yaml
 from pydantic import (
     BaseModel,
@@ -36,12 +39,15 @@ from pydantic import (
 )
 
 from . import methods
-from .errors import MethodologyError, Problems
+from .errors import MethodologyError, Problems, did_you_mean
 from .framework import Framework
+from .framework import Level as UnitLevel
+from .methods.contracts import node_problem
 from .methods.normalise import GLOBAL, has_global_form
 from .yamlfile import read_yaml, validate
 
 TIES = ("min", "max", "average", "dense", "ordinal")
+MAX_DECIMALS = 15  # rounding finer than a float64's ~15 significant digits changes nothing
 
 
 # methodology parameters the engine turns into kernel arguments: use_group names a unit
@@ -122,6 +128,21 @@ class RankChoice(BaseModel):
     decimals: int | None = None
     exclude_levels: list[str] = []
 
+    @field_validator("decimals", mode="before")
+    @classmethod
+    def _decimals(cls, v: Any) -> Any:
+        """Decimals kept before ranking, as ``round``'s: 0 to 15 (a float64 holds about 15
+        significant digits); 1e20 overflowed np.round and -400 made every score NaN, so
+        that no unit was ranked."""
+        if v is None:
+            return v
+        ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) \
+            and float(v).is_integer() and 0 <= v <= MAX_DECIMALS
+        if not ok:
+            raise ValueError(f"{v!r} is not a whole number of decimals from 0 to "
+                             f"{MAX_DECIMALS}")
+        return int(v)
+
 
 class Methodology(BaseModel):
     """All choices of a build. Defaults are COINr's: min-max to [0, 100] (over all years of a
@@ -137,7 +158,7 @@ class Methodology(BaseModel):
     weight: Stage = Stage(method="w_explicit")
     aggregate: Stage = Stage(method="a_amean")
     # decimals kept before the parents use a score: round(x, -400) emptied the index
-    round: dict[str, Annotated[int, Field(ge=0, le=15)]] = {}
+    round: dict[str, Annotated[int, Field(ge=0, le=MAX_DECIMALS)]] = {}
     rank: RankChoice = RankChoice()
     _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
@@ -168,6 +189,9 @@ class Methodology(BaseModel):
             if stage is not None:
                 problems += [(code, f"{self._source}: {message}") for code, message in
                              _stage_problems(stage_name, stage, nodes, framework)]
+        if not problems:
+            problems += [("M20", f"{self._source}: {message}")
+                         for message in self._node_problems(framework)]
         for node in self.round:
             if node not in framework.nodes:
                 problems.add("M13", f"{self._source}: round: '{node}' is not a node of "
@@ -177,6 +201,38 @@ class Methodology(BaseModel):
             problems.add("M14", f"{self._source}: denominate: true, but no indicator of "
                                 f"{framework.source_file} names a denominator")
         problems.raise_as(MethodologyError)
+
+
+    def check_units(self, units: pd.DataFrame, framework: Framework) -> None:
+        """``rank.exclude_levels`` names unit levels: a level of these units (their
+        ``level`` column), or one of the levels a framework knows (city, metro, ...), so
+        that a typo ('metr0') is refused [M22] instead of excluding nobody."""
+        known = set(typing.get_args(UnitLevel)) | {u.level for u in framework.units if u.level}
+        known |= set(units["level"].dropna().astype(str)) if "level" in units else set()
+        problems = Problems()
+        for lv in self.rank.exclude_levels:
+            if lv not in known:
+                problems.add("M22", f"{self._source}: rank.exclude_levels: '{lv}' is not a "
+                                    "level of any unit"
+                                    + did_you_mean(lv, sorted(known), before=" (", after=")")
+                                    + f"; accepted: {', '.join(sorted(known))}")
+        problems.raise_as(MethodologyError)
+
+    def _node_problems(self, framework: Framework) -> list[str]:
+        """What a kernel's per-node check (``contracts.per_node``) finds on the nodes its
+        stage resolves to it (bounds that the node's number of children cannot meet)."""
+        found = []
+        for stage_name in ("weight", "aggregate"):
+            stage: Stage = getattr(self, stage_name)
+            for code in framework.aggregates:
+                node = framework.nodes[code]
+                c = stage.resolve(code, node.level)
+                msg = node_problem(methods.get(stage_name, c.method).fn, c.params,
+                                   len(node.children))
+                if msg is not None:
+                    found.append(f"{stage_name}: node '{framework.path(code)}' "
+                                 f"({c.method}): {msg}")
+        return found
 
 
 def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: Framework
@@ -190,6 +246,13 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
         if k not in nodes:
             problems.add("M09", f"{stage_name}.by_node: '{k}' is not an {kind} of "
                                 f"{framework.source_file} (accepted: {sorted(nodes)})")
+    levels = sorted({framework.nodes[c].level for c in nodes})
+    for lv in stage.by_level:
+        if lv not in levels:
+            hint = did_you_mean(str(lv), [str(x) for x in levels], after="; ")
+            problems.add("M21", f"{stage_name}.by_level: level {lv} is not a level of the "
+                                f"{kind}s of {framework.source_file} ({hint}accepted: "
+                                f"{', '.join(map(str, levels))}; 1 = indicators)")
     for where, c in choices:
         try:
             kernel = methods.get(stage_name, c.method)

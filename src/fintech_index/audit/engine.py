@@ -14,6 +14,7 @@ any chunk size, in-process or on Dask.
 
 from __future__ import annotations
 
+import math
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ..build import build, indicator_scores
 from ..errors import MethodologyError
@@ -72,10 +73,15 @@ class Factor(BaseModel):
             raise ValueError(f"factor '{self.name}': weights need 0 < noise < 1")
         if self.stage == "weight_sets" and not self.sets:
             raise ValueError(f"factor '{self.name}': weight_sets needs at least one named set")
-        bad = [f"{name}.{node}" for name, ws in self.sets.items() for node, v in ws.items()
-               if not v >= 0]
-        if bad:
-            raise ValueError(f"factor '{self.name}': a weight must be 0 or more ({bad[0]})")
+        for name, ws in self.sets.items():
+            for node, v in ws.items():
+                if not (math.isfinite(v) and v >= 0):  # NaN is not "below 0": say what it is
+                    raise ValueError(f"factor '{self.name}': weight set '{name}': {node} = "
+                                     f"{v!r}; a weight is a finite number, 0 or more")
+            if not math.isfinite(sum(ws.values())):
+                raise ValueError(f"factor '{self.name}': weight set '{name}': its weights "
+                                 "add up to more than a float holds; give weights of a "
+                                 "sensible size (they are relative)")
         return self
 
 
@@ -85,9 +91,21 @@ class UncertaintySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     factors: list[Factor] = []
     n: int = Field(1000, ge=1)
-    seed: int = 0
-    year: int | None = None
-    top: int = 10
+    seed: int = Field(0, ge=0)  # NumPy's generators take seeds >= 0 (-1: a ValueError)
+    year: int | None = None  # checked against the data's years by the Engine [M23]
+    top: int = Field(10, ge=1)  # the rank a unit's p_top counts up to
+
+    @field_validator("factors")
+    @classmethod
+    def _distinct_names(cls, factors: list[Factor]) -> list[Factor]:
+        """Factors are reported and varied by name (Sobol indices, the summary's columns):
+        two factors of one name would be read as one."""
+        names = [f.name for f in factors]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"factor name(s) {twice} given more than once; every factor "
+                             "needs its own name")
+        return factors
 
 
 MAX_AUDIT_BYTES = 2 * 1024**3  # the replications' scores and ranks held at once
@@ -132,7 +150,7 @@ class Engine:
 
     def __post_init__(self) -> None:
         fw = self.framework
-        self.year_index = self.panel.years.index(self.spec.year) if self.spec.year else -1
+        self.year_index = self._year_index()
         self.node_pos = {c: k for k, c in enumerate(fw.node_codes)}
         self.weight_slots = weight_slots(fw)
         self.slot_nodes = [kid for _, kid in self.weight_slots]
@@ -147,9 +165,24 @@ class Engine:
         self.nominal_score = self.nominal.score_array[self.year_index, :, self._index_pos]
         nominal_key = (-1,) * len(DATA_STAGES)
         self._cache[nominal_key] = (self.nominal.panel, self._year_scores(
-            self.nominal.panel, self.nominal.score_array[..., :len(fw.indicators)]))
+            self.nominal.panel, self.nominal.score_array[..., :len(fw.indicators)],
+            nominal_key))
         self.weight_sets = {f.name: self._weight_set_table(f) for f in self.spec.factors
                             if f.stage == "weight_sets"}
+
+    def _year_index(self) -> int:
+        """The place of the spec's ``year`` in the data (the last year when it names none);
+        a year the data do not have is refused [M23]."""
+        year = self.spec.year
+        if year is None:
+            return -1
+        if year not in self.panel.years:
+            years = list(self.panel.years)
+            shown = ", ".join(map(str, years[:12])) + (" ..." if len(years) > 12 else "")
+            raise MethodologyError("M23", f"uncertainty spec: year {year} is not a year of "
+                                          f"the data ({self.panel.origin}: {shown}); give "
+                                          "one of them, or no year for the latest")
+        return self.panel.years.index(year)
 
     def _check_options(self) -> None:
         """Every option of every factor, as the methodology it makes, is checked against
@@ -291,13 +324,29 @@ class Engine:
         if key not in self._cache:
             prep, scores = indicator_scores(self.framework, self.panel,
                                             self._data_methodology(key))
-            self._cache[key] = (prep.panel, self._year_scores(prep.panel, scores))
+            self._cache[key] = (prep.panel, self._year_scores(prep.panel, scores, key))
         return self._cache[key]
 
-    def _year_scores(self, panel: Panel, scores: np.ndarray) -> np.ndarray:
+    def _year_scores(self, panel: Panel, scores: np.ndarray, key: tuple[int, ...]
+                     ) -> np.ndarray:
+        """The scores of the audited year; refused [M16] when the methodology's ``screen``
+        (after the data-stage options of ``key``) left units of the data out."""
         if panel.unit_codes != self.panel.unit_codes:
-            raise MethodologyError("M16", "audit: a choice screens units out; the audit needs the "
-                                          "same units in every replication")
+            kept = set(panel.unit_codes)
+            out = [u for u in self.panel.unit_codes if u not in kept]
+            options = [f"option {i + 1} of factor '{f.name}'" for f in self.spec.factors
+                       for s, i in zip(DATA_STAGES, key, strict=True)
+                       if i >= 0 and f.stage == s]
+            under = f" under {', '.join(options)}" if options else ""
+            shown = ", ".join(map(repr, out[:10])) + (" ..." if len(out) > 10 else "")
+            sc = self.methodology.screen
+            how = "" if sc is None else f" (dat_thresh: {sc.dat_thresh:g}, unit_screen: " \
+                f"{sc.unit_screen}, nzero_thresh: {sc.nzero_thresh:g})"
+            raise MethodologyError(
+                "M16", f"audit: the methodology's screen{how} drops "
+                       f"{len(out)} unit(s) of the data{under}: {shown}; every replication "
+                       "must rank the same units: audit without screen, or audit data of "
+                       "the units the screen keeps")
         return scores[self.year_index]
 
     # ---------------------------------------------------------------- evaluation

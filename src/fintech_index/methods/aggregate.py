@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 
 from . import register
-from .contracts import Interval, LinearForm, Pair, linear
+from .contracts import Interval, LinearForm, Pair, linear, per_node
 
 # COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
 DAT_THRESH = {"dat_thresh": Interval(0, 1)}
@@ -232,23 +232,50 @@ def a_hmean(x: np.ndarray, w: np.ndarray, na_rm: bool = True, dat_thresh: float 
     return linear_mean(x, w, HARMONIC, na_rm, dat_thresh)
 
 
+SMALL_P = 1e-2  # below this |p|, a_genmean sums expm1 terms (see its docstring)
+
+
 @register("aggregate", "a_genmean", constraints=DAT_THRESH)
 def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
               dat_thresh: float | None = None) -> np.ndarray:
-    """Generalised (power) mean: ``(sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric
-    mean, p = 1 arithmetic, p = -1 harmonic. COINr ``a_genmean(x, w, p)``; needs x >= 0.
-    A missing child gives a missing result by default, as in COINr (its sums have no
-    ``na.rm``); ``na_rm=True`` skips it and rescales the other weights."""
+    """Generalised (power) mean, COINr ``a_genmean(x, w, p)``:
+    ``M_p = (sum(w x^p) / sum(w)) ** (1/p)``; p = 0 is the geometric mean, p = 1
+    arithmetic, p = -1 harmonic; needs x >= 0 (a negative child gives NaN). A missing child
+    gives a missing result by default, as in COINr (its sums have no ``na.rm``);
+    ``na_rm=True`` skips it and rescales the other weights.
+
+    Computed scaled, so that no power overflows: ``M_p = m * (sum w' (x/m)^p) ** (1/p)``
+    with ``w' = w / sum(w)`` and ``m`` the largest child that counts (a weight > 0) for
+    p > 0, the smallest for p < 0, so every ``(x/m)^p <= 1`` and m's own term is ``w'_m``
+    (``p: 1000`` gave inf for every unit). For ``|p| < SMALL_P``, where ``(x/m)^p`` rounds
+    towards 1 and the 1/p power would magnify the rounding, the same mean is taken as
+    ``m * exp(log1p(sum w' expm1(p log(x/m))) / p)``. The result is clipped to the
+    counting children's [min, max], where every power mean lies. A zero child gives 0 for
+    p < 0 (as the harmonic mean); children all 0 give 0."""
     pa = np.asarray(p, dtype=np.float64)
     if pa.ndim == 0 and pa == 0:
         return a_gmean(x, w, na_rm=na_rm, dat_thresh=dat_thresh)
     if (pa == 0).any():
         raise ValueError("a_genmean: a batch of p may not contain 0; use a_gmean for p = 0")
+    x = np.asarray(x, dtype=np.float64)
     pb = pa[..., None, None]  # one p per batch member, against x[..., units, k]
     wb, missing = _weights(x, w, na_rm)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        powered = np.where(missing, 0.0, wb * np.where(x >= 0, x, np.nan) ** pb)
-        num = (_sum_children(powered) / _sum_children(wb)) ** (1.0 / pb[..., 0])
+    counts = ~missing & (wb > 0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
+        xs = np.where(x >= 0, x, np.nan)  # a negative child: NaN, reported by build()
+        wn = np.where(counts, wb / _sum_children(np.where(counts, wb, 0.0), keepdims=True),
+                      0.0)
+        hi = np.max(np.where(counts, xs, -np.inf), axis=-1)
+        lo = np.min(np.where(counts, xs, np.inf), axis=-1)
+        m = np.where(pb[..., 0] > 0, hi, lo)  # [..., units]
+        r = xs / m[..., None]
+        scaled = _sum_children(np.where(counts, wn * r ** pb, 0.0)) ** (1.0 / pb[..., 0])
+        if (np.abs(pa) < SMALL_P).any():
+            s = _sum_children(np.where(counts, wn * np.expm1(pb * np.log(r)), 0.0))
+            scaled = np.where(np.abs(pb[..., 0]) < SMALL_P, np.exp(np.log1p(s) / pb[..., 0]),
+                              scaled)
+        num = np.where(m == 0, 0.0, m * scaled)
+        num = np.minimum(np.maximum(num, lo), hi)  # NaN (a negative child) stays NaN
     return _finish(num, missing, wb, na_rm, dat_thresh, x)
 
 
@@ -309,9 +336,26 @@ def a_copeland(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return _sum_children(sign - np.swapaxes(sign, -1, -2))
 
 
-@register("aggregate", "a_bod", constraints={
-    "share_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1)),
-    "weight_bounds": Pair(first=Interval(0, 1), second=Interval(0, 1))})
+def _share_bounds_problem(params: dict, k: int) -> str | None:
+    """Shares of k children sum to 1: bounds [lo, hi] on each share can be met only when
+    ``k * lo <= 1 <= k * hi`` (else only all-zero weights satisfy them, and every unit
+    scored 0)."""
+    for name in ("weight_bounds", "share_bounds"):
+        bounds = params.get(name)
+        if bounds is None:
+            continue
+        lo, hi = float(bounds[0]), float(bounds[1])
+        if lo > hi or k * lo > 1 or k * hi < 1:
+            return (f"{name} = {list(bounds)} cannot be met by {k} children, whose shares "
+                    f"sum to 1 (accepted: lo <= hi, lo <= 1/{k} = {1 / k:.4g} <= hi)")
+    return None
+
+
+BOUNDS = Pair(first=Interval(0, 1), second=Interval(0, 1), ordered=True)
+
+
+@register("aggregate", "a_bod", constraints={"share_bounds": BOUNDS, "weight_bounds": BOUNDS})
+@per_node(_share_bounds_problem)
 def a_bod(x: np.ndarray, w: np.ndarray, share_bounds: tuple[float, float] | None = None,
           weight_bounds: tuple[float, float] | None = None) -> np.ndarray:
     """Benefit of the doubt (Cherchye, Moesen, Rogge and Van Puyenbroeck 2007, Soc. Indic.
@@ -449,6 +493,12 @@ def bod(x: np.ndarray, share_bounds: tuple[float, float] | None = None,
             if res.status != 0:
                 raise ValueError(f"a_bod: the linear programme for unit {u} has no solution "
                                  f"({res.message}); loosen share_bounds or weight_bounds")
+            if not -res.fun > 0 and (xu > 0).any():
+                # the all-zero weights meet every bound; they are never a unit's answer
+                raise ValueError(f"a_bod: only all-zero weights meet the bounds for unit "
+                                 f"{u} (row {u + 1}: {xu.tolist()}; a share bound > 0 "
+                                 "cannot hold for a child of value 0); loosen share_bounds "
+                                 "or weight_bounds")
             scores[idx + (u,)] = -res.fun
             weights[idx + (u,)] = res.x
     return scores, weights

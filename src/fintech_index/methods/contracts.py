@@ -82,11 +82,13 @@ class Options:
 @dataclass(frozen=True)
 class Pair:
     """Two finite numbers [a, b]: with ``increasing``, a < b (a scale's lower and upper
-    end); ``first``/``second`` constrain each (e.g. a standard deviation > 0)."""
+    end); with ``ordered``, a <= b (bounds that may meet); ``first``/``second`` constrain
+    each (e.g. a standard deviation > 0)."""
 
     increasing: bool = False
     first: Callable[[Any], str | None] | None = None
     second: Callable[[Any], str | None] | None = None
+    ordered: bool = False
 
     def __call__(self, v: Any) -> str | None:
         if not _pair_of_numbers(v):
@@ -96,13 +98,16 @@ class Pair:
                 return f"[a, b] with the {name} number {msg.removeprefix('a number ')}"
         if self.increasing and not float(v[0]) < float(v[1]):
             return "[lower, upper] with lower < upper"
+        if self.ordered and not float(v[0]) <= float(v[1]):
+            return "[lower, upper] with lower <= upper"
         return None
 
 
 @dataclass(frozen=True)
 class Each:
     """A list whose every element meets ``check`` (and, with ``positive_sum``, whose sum
-    is > 0)."""
+    is > 0 and finite: weights are divided by their sum, and a sum that overflows to inf
+    makes every weight 0)."""
 
     check: Callable[[Any], str | None]
     positive_sum: bool = False
@@ -113,8 +118,8 @@ class Each:
         for x in v:
             if (msg := self.check(x)) is not None:
                 return f"a list whose every element is {msg}"
-        if self.positive_sum and not sum(float(x) for x in v) > 0:
-            return "a list with a positive sum"
+        if self.positive_sum and not 0 < sum(float(x) for x in v) < math.inf:
+            return "a list with a positive, finite sum"
         return None
 
 
@@ -202,6 +207,27 @@ def problems(fn: Callable, params: dict[str, Any], constraints: dict[str, Callab
         if msg is not None:
             out.append((name, msg))
     return out
+
+
+# ------------------------------------------------------------------ checks per node
+def per_node(check: Callable[[dict[str, Any], int], str | None]) -> Callable[[Callable], Callable]:
+    """Decorator: declare a check of a kernel's parameters that needs the number of the
+    node's children (bounds on weight shares that n children cannot meet): ``check(params,
+    k)`` returns None, or what is wrong; ``Methodology.check`` applies it to every node the
+    kernel is chosen for, before any work [M20]."""
+
+    def deco(fn: Callable) -> Callable:
+        fn.node_check = check
+        return fn
+
+    return deco
+
+
+def node_problem(fn: Callable, params: dict[str, Any], k: int) -> str | None:
+    """What :func:`per_node` declared for ``fn`` says of ``params`` on a node of ``k``
+    children (None: nothing wrong, or nothing declared)."""
+    check = getattr(fn, "node_check", None)
+    return None if check is None else check(params, k)
 
 
 # ------------------------------------------------------------------ linear forms
