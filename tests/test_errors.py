@@ -298,6 +298,12 @@ def _(tmp):
         f"- {{code: n{i}, parent: n{i - 1}}}\n" for i in range(1, 400)))
 
 
+@case("F30", "node 'i': the weights of its children ['a', 'b'] add up to more than")
+def _(tmp):
+    fw_file(tmp, "index: {code: i, children: [{code: a, weight: 1.0e+308}, "
+                 "{code: b, weight: 1.0e+308}]}\n")
+
+
 # -------------------------------------------------------------------------------- data (D)
 
 @case("D01", "missing.csv")
@@ -649,13 +655,21 @@ def _(tmp):
     load_spec(write(tmp, "u.yaml", "factors: [{name: w, stage: weights, noise: 2}]\n"))
 
 
-@case("M16", "screens units out")
+@case("M16", "screen (dat_thresh: 0.5, unit_screen: byNA, nzero_thresh: 0) drops 1 "
+               "unit(s) of the data: 'u3'")
 def _(tmp):
     fw = two_level_framework()
     values = [[1.0, 2.0, 3.0, 4.0], [2.0, 1.0, 4.0, 3.0], [3.0, 3.0, 1.0, 2.0],
               [np.nan, np.nan, np.nan, 1.0]]
     meth = fi.methodology_from_dict({"screen": {"dat_thresh": 0.5}})
     Engine(fw, panel(fw, values), meth, UncertaintySpec())
+
+
+@case("M23", "year 1999 is not a year of the data (synthetic: 2020)")
+def _(tmp):
+    fw = two_level_framework()
+    Engine(fw, panel(fw, VALUES), fi.Methodology(), UncertaintySpec.model_validate(
+        {"year": 1999}))
 
 
 @case("M92", "weight set 'experts': 'x9'")
@@ -692,6 +706,22 @@ def _(tmp):
 
     methods.register("normalise", "test_contract_typo", constraints={"l_uu": Pair()})(
         lambda x, direction, l_u=(0, 1): x)
+
+
+@case("M20", "node 'idx/A' (a_bod): weight_bounds = [0.6, 0.7] cannot be met by 2 children")
+def _(tmp):
+    small_build({"aggregate": {"method": "a_amean", "by_level": {
+        2: {"method": "a_bod", "weight_bounds": [0.6, 0.7]}}}})
+
+
+@case("M21", "aggregate.by_level: level 99 is not a level")
+def _(tmp):
+    small_build({"aggregate": {"method": "a_amean", "by_level": {99: "a_gmean"}}})
+
+
+@case("M22", "'metr0' is not a level of any unit (did you mean 'metro'?)")
+def _(tmp):
+    small_build({"rank": {"exclude_levels": ["metr0"]}})
 
 
 @case("M86", "'n_dist2ref' has no global form")
@@ -812,6 +842,17 @@ def _(tmp):
 @case("A15", "got 3")
 def _(tmp):
     methods.get("aggregate", "undp_ratio").fn(np.ones((2, 3)), np.ones(3))
+
+
+@case("A20", "1 unit(s) have no observed value in synthetic, so every value of theirs "
+              "would be imputed and ranked: 'u3'")
+def _(tmp):
+    small_build({"impute": "i_mean"}, values=VALUES + [[np.nan] * 4])
+
+
+@case("A21", "node 'idx': its child(ren) ['B'] have no value for any unit in year 2020")
+def _(tmp):
+    small_build(values=[[1.0, 2.0, np.nan, np.nan], [2.0, 1.0, np.nan, np.nan]])
 
 
 # ------------------------------------------------------------------------------- store (S)

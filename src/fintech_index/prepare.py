@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import methods
 from .binding import bind
-from .errors import MethodError
+from .errors import MAX_LISTED, MethodError
 from .framework import Framework
 from .methodology import Choice, Methodology, ScreenChoice
 from .ordinal import apply_ordinals
@@ -71,8 +71,29 @@ def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
     return out
 
 
+def refuse_unobserved_units(framework: Framework, panel: Panel, meth: Methodology,
+                            x: np.ndarray) -> None:
+    """Refuse [A20] to impute a unit with no observed value in any year (a declared unit
+    without a data row): every value of its would be invented, and it was ranked on them.
+    (A unit observed in another year may be filled from it: i_latest, i_interp.)"""
+    if all(c.method == "none" for c, _ in indicator_groups(framework, meth.impute)):
+        return
+    empty = np.isnan(x).all(axis=(0, -1))  # [units]
+    if not empty.any():
+        return
+    units = [panel.unit_codes[u] for u in np.flatnonzero(empty)]
+    shown = ", ".join(map(repr, units[:MAX_LISTED]))
+    if len(units) > MAX_LISTED:
+        shown += f" ... and {len(units) - MAX_LISTED:,} more"
+    raise MethodError("A20", f"impute ({meth.impute.method}): {len(units)} unit(s) have no "
+                             f"observed value in {panel.origin}, so every value of theirs "
+                             f"would be imputed and ranked: {shown}; give their data, or "
+                             "leave them out of the declared units")
+
+
 def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
            ) -> np.ndarray:
+    refuse_unobserved_units(framework, panel, meth, x)
     out = x.copy()
     for choice, idx in indicator_groups(framework, meth.impute):
         kernel = methods.get("impute", choice.method)

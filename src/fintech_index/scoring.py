@@ -274,11 +274,13 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
             if dest is not None:
                 values.placed[code] = dest
             if strict:
+                _refuse_empty_children(fw, panel, step, np.swapaxes(missing, -1, -2))
                 _refuse_lost_values(fw, panel, step, np.swapaxes(missing, -1, -2), y)
         else:
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                 y = step.kernel.apply(step.where, children, w, **step.params)
             if strict:
+                _refuse_empty_children(fw, panel, step, np.isnan(children))
                 _refuse_lost_values(fw, panel, step, np.isnan(children), y)
         values.set(code, form, y)
         for k in kids:
@@ -323,6 +325,29 @@ def _weights(fw: Framework, step: Step, values: _Values, children: np.ndarray | 
                           f"weight: node '{fw.path(step.code)}' ({step.weight_method}) gives no "
                           "weights (too few units with all children observed)")
     return w
+
+
+def _refuse_empty_children(fw: Framework, panel: Panel, step: Step, missing: np.ndarray
+                           ) -> None:
+    """A build's error [A21] when a child has no value for any unit in a year while its
+    siblings have values: the node would silently become its other children (a whole
+    dimension without data made the index the other dimensions). ``missing`` is
+    ``[..., units, children]`` with the years as the leading axis."""
+    if missing.shape[-2] == 0:
+        return
+    empty = missing.all(axis=-2)  # [..., children]
+    bad = empty & ~empty.all(axis=-1, keepdims=True)
+    if not bad.any():
+        return
+    at = np.argwhere(bad)[0]
+    kid = step.kids[int(at[-1])]
+    year = f" in year {panel.years[int(at[0])]}" if len(at) > 1 and \
+        len(panel.years) == bad.shape[0] else ""
+    names = [step.kids[j] for j in np.flatnonzero(bad.reshape(-1, bad.shape[-1]).any(0))]
+    raise MethodError("A21", f"aggregate: node '{fw.path(step.code)}': its child(ren) "
+                             f"{names} have no value for any unit{year}, so its score would "
+                             f"be that of its other children alone; give data for "
+                             f"'{fw.path(kid)}' or remove it from the framework")
 
 
 def _refuse_lost_values(fw: Framework, panel: Panel, step: Step, missing: np.ndarray,
