@@ -855,6 +855,12 @@ def _(tmp):
     small_build(values=[[1.0, 2.0, np.nan, np.nan], [2.0, 1.0, np.nan, np.nan]])
 
 
+@case("A22", "keeps no unit of synthetic (the largest share of observed values is 0.75)")
+def _(tmp):
+    small_build({"screen": {"dat_thresh": 1.0}},
+                values=[[1.0, 2.0, 3.0, np.nan], [2.0, np.nan, 4.0, 3.0]])
+
+
 # ------------------------------------------------------------------------------- store (S)
 
 def store_with_edition(tmp) -> Store:

@@ -178,6 +178,14 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
         x = np.where(keep[..., None], x, np.nan)
         units_kept = keep.any(axis=0) if meth.screen.action == "drop" else np.ones(
             keep.shape[1], bool)
+        if not keep.any():
+            sc = meth.screen
+            raise MethodError("A22", f"screen (dat_thresh: {sc.dat_thresh:g}, unit_screen: "
+                                     f"{sc.unit_screen}, nzero_thresh: {sc.nzero_thresh:g}) "
+                                     f"keeps no unit of {panel.origin} (the largest share of "
+                                     "observed values is "
+                                     f"{float(screening['share_present'].max()):.3g}); lower "
+                                     "the thresholds")
         panel = panel.subset_units(units_kept)
         x, flags = x[:, units_kept], flags[:, units_kept]
         datasets = {k: v[:, units_kept] for k, v in datasets.items()}
