@@ -30,8 +30,10 @@ scikit-learn's ``_parameter_constraints`` do::
 
 ``Methodology.check`` validates every choice against these declarations before any work
 (a value of the wrong type or outside its constraint: ``[M56]``; a required parameter not
-given: ``[M57]``), and the engine calls every kernel through :meth:`Kernel.apply`, which
-turns a numerical failure into a coded error naming the node (``[A05]``).
+given: ``[M57]``; a check that needs the node's number of children, declared with
+``contracts.per_node``, e.g. share bounds n children cannot meet: ``[M20]``), and the engine
+calls every kernel through :meth:`Kernel.apply`, which turns a numerical failure into a
+coded error naming the node (``[A05]``).
 """
 
 from __future__ import annotations
