@@ -202,7 +202,6 @@ class Methodology(BaseModel):
                                 f"{framework.source_file} names a denominator")
         problems.raise_as(MethodologyError)
 
-
     def check_units(self, units: pd.DataFrame, framework: Framework) -> None:
         """``rank.exclude_levels`` names unit levels: a level of these units (their
         ``level`` column), or one of the levels a framework knows (city, metro, ...), so
