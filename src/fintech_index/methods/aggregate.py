@@ -261,17 +261,22 @@ def a_genmean(x: np.ndarray, w: np.ndarray, p: float = 2.0, na_rm: bool = False,
     pb = pa[..., None, None]  # one p per batch member, against x[..., units, k]
     wb, missing = _weights(x, w, na_rm)
     counts = ~missing & (wb > 0)
+    every = bool(counts.all())  # the usual case: no where() over the whole batch
+
+    def counted(a: np.ndarray, other: float) -> np.ndarray:
+        return a if every else np.where(counts, a, other)
+
     with np.errstate(invalid="ignore", divide="ignore", over="ignore", under="ignore"):
-        xs = np.where(x >= 0, x, np.nan)  # a negative child: NaN, reported by build()
-        wn = np.where(counts, wb / _sum_children(np.where(counts, wb, 0.0), keepdims=True),
-                      0.0)
-        hi = np.max(np.where(counts, xs, -np.inf), axis=-1)
-        lo = np.min(np.where(counts, xs, np.inf), axis=-1)
-        m = np.where(pb[..., 0] > 0, hi, lo)  # [..., units]
-        r = xs / m[..., None]
-        scaled = _sum_children(np.where(counts, wn * r ** pb, 0.0)) ** (1.0 / pb[..., 0])
+        xs = x if (x >= 0).all() else np.where(x >= 0, x, np.nan)  # negative: NaN (A07)
+        wn = counted(wb / _sum_children(counted(wb, 0.0), keepdims=True), 0.0)
+        hi = np.max(counted(xs, -np.inf), axis=-1)
+        lo = np.min(counted(xs, np.inf), axis=-1)
+        m = hi if (pa > 0).all() else lo if (pa < 0).all() else np.where(pb[..., 0] > 0, hi,
+                                                                          lo)
+        r = xs / m[..., None]  # [..., units, k]
+        scaled = _sum_children(counted(wn * r ** pb, 0.0)) ** (1.0 / pb[..., 0])
         if (np.abs(pa) < SMALL_P).any():
-            s = _sum_children(np.where(counts, wn * np.expm1(pb * np.log(r)), 0.0))
+            s = _sum_children(counted(wn * np.expm1(pb * np.log(r)), 0.0))
             scaled = np.where(np.abs(pb[..., 0]) < SMALL_P, np.exp(np.log1p(s) / pb[..., 0]),
                               scaled)
         num = np.where(m == 0, 0.0, m * scaled)
