@@ -128,7 +128,7 @@ def test_sensitivity_shows_first_and_total_indices_of_the_summary_outputs():
         "mean_abs_rank_shift  aggregation  0.125   [0.075, 0.175]  0.225  [0.175, 0.275]",
         "top2_kept            weights      0.250   [0.200, 0.300]  0.350  [0.300, 0.400]",
         "top2_kept            aggregation  0.000  [-0.050, 0.050]  0.100  [0.050, 0.150]",
-        "Sensitivity.table() also has each unit's rank (1 outputs)"])
+        "Sensitivity.table() also has each unit's rank (1 output)"])
 
 
 def test_store_lists_its_editions(res, tmp_path):

@@ -73,6 +73,11 @@ def view(obj: Any) -> View:
     raise TypeError(f"no view of {type(obj).__name__}")
 
 
+def _n(k: int, word: str) -> str:
+    """"1 aggregate", "3 aggregates"."""
+    return f"{k} {word}" + ("" if k == 1 else "s")
+
+
 def _more(shown: int, total: int, what: str) -> tuple[str, ...]:
     return (f"... and {total - shown} more {what}",) if total > shown else ()
 
@@ -90,8 +95,8 @@ def _results(res) -> View:
                   f.score(r.score, missing="\u2013"))
                  for u, r in zip(top.index[:ROWS], top.iloc[:ROWS].itertuples(), strict=True))
     fw = res.framework
-    title = (f"Results: {fw.name}, {len(res.units)} units, "
-             f"{len(fw.indicators)} indicators, {len(fw.aggregates)} aggregates, "
+    title = (f"Results: {fw.name}, {_n(len(res.units), 'unit')}, "
+             f"{_n(len(fw.indicators), 'indicator')}, {_n(len(fw.aggregates), 'aggregate')}, "
              f"years {_years(res.years)}")
     return View(title, ("rank", "unit", "name", "score"), "rllr", rows,
                 (*_more(len(rows), len(top), "units"),
@@ -128,9 +133,9 @@ def _sensitivity(sa) -> View:
     rows = tuple((r.output, r.factor, f.number(r.S, 3), ci(r.S_low, r.S_high),
                   f.number(r.ST, 3), ci(r.ST_low, r.ST_high)) for r in t.itertuples())
     ranks = sum(o.startswith("rank ") for o in sa.outputs)
-    more = f"Sensitivity.table() also has each unit's rank ({ranks} outputs)"
+    more = f"Sensitivity.table() also has each unit's rank ({_n(ranks, 'output')})"
     return View(f"Sensitivity analysis (Sobol): N = {f.number(sa.n, 0)}, "
-                f"{len(sa.factors)} factors, {len(sa.outputs)} outputs",
+                f"{_n(len(sa.factors), 'factor')}, {_n(len(sa.outputs), 'output')}",
                 ("output", "factor", "S", "S interval", "ST", "ST interval"), "llrrrr", rows,
                 (more,) if ranks else ())
 
@@ -151,8 +156,9 @@ def _framework(fw) -> View:
 
     walk(fw.index, 0)
     levels = fw.nodes[fw.index].level
-    return View(f"Framework: {fw.name}, {len(fw.indicators)} indicators, "
-                f"{len(fw.aggregates)} aggregates, {levels} levels ({fw.source_file})",
+    return View(f"Framework: {fw.name}, {_n(len(fw.indicators), 'indicator')}, "
+                f"{_n(len(fw.aggregates), 'aggregate')}, {_n(levels, 'level')} "
+                f"({fw.source_file})",
                 ("node", "name", "weight", "direction"), "llrl", tuple(rows[:TREE_ROWS]),
                 _more(TREE_ROWS, len(rows), "nodes"))
 
@@ -196,5 +202,5 @@ def _store(store) -> View:
     rows = tuple((str(r.name), "" if f.is_missing(r.revises) else str(r.revises),
                   str(r.framework_name), str(r.years).strip("[]").replace(" ", ""),
                   f.date(r.created_at.date())) for r in eds.itertuples())
-    return View(f"Store: {store.path}, {len(rows)} editions",
+    return View(f"Store: {store.path}, {_n(len(rows), 'edition')}",
                 ("edition", "revises", "framework", "years", "published"), "lllll", rows)
