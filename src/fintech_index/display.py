@@ -12,6 +12,8 @@ import html
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 ROWS = 10  # units (or nodes of a long tree: TREE_ROWS) shown before "... and N more"
 TREE_ROWS = 60
 
@@ -91,7 +93,10 @@ def _results(res) -> View:
     from .publish import format as f
 
     top = res.ranking()
+    # an index on [0, 1] (UNDP's) is read to 3 decimals; on [0, 100] to 2, as outputs print it
+    small = bool(np.nanmax(np.abs(top["score"].to_numpy(float)), initial=0) <= 1)
     rows = tuple((f.rank(r.rank, missing="\u2013"), str(u), str(r.name),
+                  f.number(r.score, 3, missing="\u2013") if small else
                   f.score(r.score, missing="\u2013"))
                  for u, r in zip(top.index[:ROWS], top.iloc[:ROWS].itertuples(), strict=True))
     fw = res.framework
