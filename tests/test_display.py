@@ -155,3 +155,28 @@ def test_view_aligns_columns_and_escapes_every_cell():
         '<tbody><tr><td style="text-align:left">x</td><td style="text-align:right">1</td></tr>'
         '<tr><td style="text-align:left">yyy</td><td style="text-align:right">22</td></tr>'
         "</tbody></table><p>n &amp; m</p></div>")
+
+
+def test_an_audit_says_what_it_ran_and_shows_the_rank_intervals():
+    from fintech_index.audit.engine import Engine, UncertaintySpec
+    from fintech_index.audit.run import run_audit
+
+    fw = two_level_framework(weights=(3.0, 1.0, 1.0, 1.0))
+    res = fi.build(fw, fi.panel_from_arrays(np.array([VALUES], float), fw, ["u0", "u1", "u2"],
+                                            [2024], meta=NAMES))
+    spec = UncertaintySpec(factors=[{"name": "weights", "stage": "weights", "noise": 0.5}],
+                           n=64, seed=3)
+    audit = run_audit(Engine(res.framework, res.panel, res.methodology, spec))
+    lines = repr(audit).splitlines()
+    assert lines[0] == "Audit of idx: 64 replications"
+    assert lines[1:5] == repr(audit.uncertainty).splitlines()[1:5]
+    # A = 3/4 x1 + 1/4 x2 = 25, 37.5, 87.5 against x2 = 100, 0, 50: r = -625 / (sqrt(5000)
+    # sqrt(2187.5)) = -0.19, a negative link
+    flagged = audit.parent_links.query("flag != ''")
+    assert lines[5] == (f"coherence: {len(flagged)} weak or negative link"
+                        f"{'' if len(flagged) == 1 else 's'} to a parent"
+                        + (": " + ", ".join(f"{r.node} ({r.flag}, r = {fmt.number(r.r, 2)})"
+                                             for r in flagged.itertuples())
+                           if len(flagged) else ""))
+    assert lines[5].endswith(": x2 (negative, r = -0.19)")
+    assert "<strong>Audit of idx: 64 replications</strong>" in audit._repr_html_()

@@ -57,13 +57,14 @@ class View:
 
 def view(obj: Any) -> View:
     """The view of a Results, Uncertainty, Sensitivity, Store, Framework or Methodology."""
+    from .audit.run import Audit
     from .audit.sensitivity import Sensitivity
     from .audit.uncertainty import Uncertainty
     from .build import Results
     from .framework import Framework
     from .methodology import Methodology
 
-    for kind, make in ((Results, _results), (Uncertainty, _uncertainty),
+    for kind, make in ((Results, _results), (Audit, _audit), (Uncertainty, _uncertainty),
                        (Sensitivity, _sensitivity), (Framework, _framework),
                        (Methodology, _methodology)):
         if isinstance(obj, kind):
@@ -123,6 +124,24 @@ def _uncertainty(ua) -> View:
                 f"{len(ua.units)} units",
                 ("unit", "nominal rank", "median rank", "rank 5-95%", f"P(top {ua.top})"),
                 "lrrrr", rows, _more(len(rows), len(s), "units"))
+
+
+def _audit(audit) -> View:
+    """The uncertainty table under a title that says what the audit ran, and the parent
+    links coherence flags (weak or negative)."""
+    from .publish import format as f
+
+    ua, sa = audit.uncertainty, audit.sensitivity
+    v = _uncertainty(ua)
+    flagged = audit.parent_links[audit.parent_links["flag"] != ""]
+    links = [f"{r.node} ({r.flag}, r = {f.number(r.r, 2)})" for r in flagged.itertuples()]
+    return View(f"Audit of {audit.engine.framework.name}: {_n(len(ua.ranks), 'replication')}"
+                + (f", Sobol N = {f.number(sa.n, 0)}" if sa is not None else ""),
+                v.headers, v.align, v.rows,
+                (*v.notes, f"coherence: {_n(len(links), 'weak or negative link')} to a parent"
+                 + (f": {', '.join(links[:6])}{', ...' if len(links) > 6 else ''}"
+                    if links else ""),
+                 "audit.uncertainty, audit.sensitivity, audit.parent_links, audit.write(dir)"))
 
 
 def _sensitivity(sa) -> View:
