@@ -1,7 +1,8 @@
 """MkDocs hook (mkdocs.yml ``hooks:``): a page line ``<!-- methods: STAGE -->`` becomes the
 reference of every method registered for that stage, generated from the registry: the
 name a methodology uses, its parameters with their types, defaults and constraints, and
-the kernel's docstring (formula, citation) rendered by mkdocstrings."""
+the kernel's docstring (formula, citation) rendered by mkdocstrings. A line ``<!-- cli -->``
+becomes the command line's reference, from the typer app itself."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import inspect
 import re
 
 MARK = re.compile(r"^<!-- methods: (\w+) -->$", re.M)
+CLI = "<!-- cli -->"
 
 
 def constraint_text(check) -> str:
@@ -59,5 +61,37 @@ def method_reference(stage: str) -> str:
     return "\n".join(out)
 
 
+def cli_reference() -> str:
+    """Markdown for every command and subcommand: usage, help and options."""
+    import click
+    from typer.main import get_command
+
+    from fintech_index.cli import app
+
+    out = []
+
+    def walk(cmd: click.Command, path: list[str]) -> None:
+        ctx = click.Context(cmd, info_name=" ".join(path))
+        if path[1:]:
+            out.append(f"## `{' '.join(path)}`\n")
+            out.append(f"```\n{cmd.get_usage(ctx)}\n```\n")
+            out.append((cmd.help or "").strip().split("\f")[0] + "\n")
+            rows = [p.get_help_record(ctx) for p in cmd.get_params(ctx)]
+            rows = [r for r in rows if r is not None]
+            if rows:
+                out.append("| option | what it does |\n|---|---|")
+                out.extend(f"| `{_cell(opt)}` | {_cell(' '.join(text.split()))} |"
+                           for opt, text in rows)
+                out.append("")
+        for name, sub in sorted(getattr(cmd, "commands", {}).items()):
+            if not sub.hidden:
+                walk(sub, [*path, name])
+
+    walk(get_command(app), ["fintech-index"])
+    return "\n".join(out)
+
+
 def on_page_markdown(markdown: str, **kwargs) -> str:
+    if CLI in markdown:
+        markdown = markdown.replace(CLI, cli_reference())
     return MARK.sub(lambda m: method_reference(m.group(1)), markdown)

@@ -104,3 +104,16 @@ def test_the_method_reference_lists_every_registered_method(site):
             assert f'id="{stage}-{name}"' in page, (stage, name)
             first = (kernel.fn.__doc__ or "").strip().split("\n")[0]
             assert first.split("``")[0].strip()[:20] in page, (stage, name)
+
+
+def test_the_cli_reference_has_every_command_from_typer(site):
+    from typer.main import get_command
+
+    from fintech_index.cli import app
+
+    page = (site / "cli.html").read_text(encoding="utf-8")
+    for name, cmd in get_command(app).commands.items():
+        assert f"<code>fintech-index {name}</code>" in page, name
+        assert f"Usage: fintech-index {name} [OPTIONS]" in page, name
+        for sub in getattr(cmd, "commands", {}):
+            assert f"<code>fintech-index {name} {sub}</code>" in page, (name, sub)
