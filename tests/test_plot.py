@@ -159,3 +159,15 @@ def test_rank_history_across_editions(res, tmp_path):
     panel = build(np.array([VALUES, [[10, 10, 10, 4], [5, 0, 10, 1], [0, 5, 4, 2]]]),
                   years=(2024, 2025))
     assert list(plot.rank_history(panel, units=["u0"]).data[0].x) == ["2024", "2025"]
+
+
+def test_each_sector_holds_its_children_exactly_on_a_real_tree():
+    fw = fi.examples.load("asem").framework  # 5 x 2 x 8 ... children: shares like 1/3
+    sun = plot.framework(fw).data[0]
+    size = dict(zip(sun.ids, sun.values, strict=True))
+    eff = plot.effective_weights(fw)
+    for code in fw.aggregates:
+        kids = fw.nodes[code].children
+        assert sum(size[k] for k in kids) == size[code]  # plotly's "total" needs <=
+        assert size[code] == pytest.approx(eff[code])
+    assert sum(size[c] for c in fw.indicators) == pytest.approx(1.0)

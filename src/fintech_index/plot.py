@@ -214,12 +214,14 @@ def framework(source: Results | Framework, year: int | None = None) -> go.Figure
     (:func:`effective_weights`; COINr ``plot_framework(type = "sunburst")``)."""
     go = _go()
     fw = getattr(source, "framework", source)
-    eff = effective_weights(source, year)
+    size = effective_weights(source, year)
+    for code in fw.aggregates:  # bottom up: an aggregate is exactly its sectors' sum, so
+        size[code] = sum(size[k] for k in fw.nodes[code].children)  # "total" never overflows
     codes = [fw.index, *[c for c in reversed(fw.node_codes) if c != fw.index]]
     fig = go.Figure(go.Sunburst(
         ids=codes, labels=[fw.nodes[c].name for c in codes],
         parents=[fw.nodes[c].parent or "" for c in codes],
-        values=[eff[c] for c in codes], branchvalues="total",
+        values=[size[c] for c in codes], branchvalues="total",
         hovertemplate="%{label}<br>effective weight %{value:.3f}<extra></extra>"))
     fig.update_layout(title=fw.name, margin={"t": 40, "l": 0, "r": 0, "b": 0})
     return fig
