@@ -75,6 +75,9 @@ def test_dot_puts_every_unit_on_each_child_and_marks_the_selected(res):
     assert u1.name == "One & Co" and list(u1.y) == ["A", "B"]
     np.testing.assert_allclose(u1.x, [25, 50])
     assert plot.dot(res, add_stat="median").data[1].x[1] == 50
+    rows = plot.dot(res, nodes=["idx", "B", "x1"], usel="u2", add_stat=None).data
+    assert list(rows[1].y) == ["idx", "B", "x1"]
+    np.testing.assert_allclose(rows[1].x, [72.5, 70, 100])
 
 
 def test_framework_sunburst_is_sized_by_effective_weight():

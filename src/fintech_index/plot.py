@@ -159,13 +159,16 @@ def bar(res: Results, node: str | None = None, year: int | None = None, *,
 
 
 def dot(res: Results, node: str | None = None, year: int | None = None, *,
-        usel: Sequence[str] | str | None = None, add_stat: str | float | None = "mean",
-        ulabel: str = "name") -> go.Figure:
-    """Every unit as a dot on each child of ``node`` (default: the index), the units of
-    ``usel`` highlighted and a statistic (``"mean"``, ``"median"`` or a number) marked
-    (COINr ``plot_dot``, one row per child)."""
+        nodes: Sequence[str] | None = None, usel: Sequence[str] | str | None = None,
+        add_stat: str | float | None = "mean", ulabel: str = "name") -> go.Figure:
+    """Every unit as a dot on each child of ``node`` (default: the index), or on each of
+    ``nodes``, the units of ``usel`` highlighted and a statistic (``"mean"``, ``"median"``
+    or a number) marked (COINr ``plot_dot``, one row per node)."""
     go = _go()
-    code, kids = _children(res, node)
+    if nodes is None:
+        code, kids = _children(res, node)
+    else:
+        code, kids = res.nodes[res._node(node)], [res.nodes[res._node(c)] for c in nodes]
     y = res.year_index(year)
     names = [_name(res, c) for c in kids]
     x = np.stack([res.score_array[y, :, res.nodes.index(c)] for c in kids], axis=1)
@@ -186,7 +189,8 @@ def dot(res: Results, node: str | None = None, year: int | None = None, *,
         traces.append(go.Scatter(x=x[i], y=names, mode="markers", name=labels[i],
                                  marker={"size": 12, "symbol": "square"}))
     fig = go.Figure(traces)
-    fig.update_layout(title=f"{_name(res, code)}: children, {res.years[y]}",
+    fig.update_layout(title=f"{_name(res, code)}: {'children' if nodes is None else 'nodes'}, "
+                            f"{res.years[y]}",
                       xaxis_title="score", height=120 + 40 * len(kids))
     return fig
 
