@@ -174,3 +174,6 @@ def test_each_sector_holds_its_children_exactly_on_a_real_tree():
         assert sum(size[k] for k in kids) == size[code]  # plotly's "total" needs <=
         assert size[code] == pytest.approx(eff[code])
     assert sum(size[c] for c in fw.indicators) == pytest.approx(1.0)
+    from fintech_index.analysis.backcast import effective_weights as on_indicators
+
+    assert on_indicators(fw) == pytest.approx({c: eff[c] for c in fw.indicators})

@@ -199,7 +199,8 @@ def effective_weights(source: Results | Framework, year: int | None = None
                       ) -> dict[str, float]:
     """Each node's share of the index: the product of its and its ancestors' weights, each
     divided by the sum of its siblings' (COINr ``get_eff_weights``). From results, the
-    weights as used in ``year`` (default: the latest); from a framework, as declared."""
+    weights as used in ``year`` (default: the latest); from a framework, as declared (on
+    indicators, :func:`.analysis.backcast.effective_weights`; here every node)."""
     fw = getattr(source, "framework", source)
     used = getattr(source, "weights", None) or {}
     y = source.year_index(year) if hasattr(source, "year_index") else -1
