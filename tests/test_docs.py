@@ -48,6 +48,15 @@ def test_the_other_pages_python_runs(page, tmp_path, monkeypatch):
     assert names["res"].ranking().index[0] == "FIN"  # the TAI: Finland first
 
 
+def test_the_how_to_guides_run(tmp_path, monkeypatch):
+    names = run_blocks(ROOT / "docs" / "howto.md", tmp_path, monkeypatch)
+    assert names["res"].ranking().index[0] == "DEU"  # COINr's ASEM example: Germany
+    assert [t.name for t in names["fig"].data] == ["NOR", "SWE", "DNK"]
+    assert set(names["asem"].units) <= set(names["changes"]["unit"])  # a full outer join
+    for text in blocks(ROOT / "docs" / "howto.md", "yaml"):
+        fi.framework_from_dict({"index": {"code": "i", "children": yaml.safe_load(text)}})
+
+
 def test_the_readme_runs(tmp_path, monkeypatch):
     names = run_blocks(ROOT / "README.md", tmp_path, monkeypatch)
     assert names["res"].ranking(2022).index[0] == "CHE"  # Switzerland, HDR 2023/2024
