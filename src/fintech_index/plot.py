@@ -73,6 +73,22 @@ def _labels(res: Results, ulabel: str) -> list[str]:
     return [str(n) for n in res.panel.units["name"].reindex(list(res.units))]
 
 
+def _framework_of(source: Results | Framework) -> Framework:
+    from .build import Results
+
+    return source.framework if isinstance(source, Results) else source
+
+
+def _audited(source: Any, kind: str) -> Any:
+    """From an Audit, its nominal results (``kind`` "results"), uncertainty or sensitivity
+    analysis; anything else as it is."""
+    from .audit.run import Audit
+
+    if not isinstance(source, Audit):
+        return source
+    return source.engine.nominal if kind == "results" else getattr(source, kind)
+
+
 def _name(res: Results, node: str) -> str:
     return res.framework.nodes[node].name
 
@@ -201,14 +217,16 @@ def effective_weights(source: Results | Framework, year: int | None = None
     divided by the sum of its siblings' (COINr ``get_eff_weights``). From results, the
     weights as used in ``year`` (default: the latest); from a framework, as declared (on
     indicators, :func:`.analysis.backcast.effective_weights`; here every node)."""
-    fw = getattr(source, "framework", source)
-    used = getattr(source, "weights", None) or {}
-    y = source.year_index(year) if hasattr(source, "year_index") else -1
+    from .build import Results
+
+    fw = _framework_of(source)
+    used, y = ((source.weights or {}), source.year_index(year)) if isinstance(
+        source, Results) else ({}, -1)
     out = {fw.index: 1.0}
     for code in reversed(fw.aggregates):  # top down: every parent before its children
         kids = fw.nodes[code].children
-        w = (np.asarray(used[code][y], dtype=float) if code in used else
-             np.array([fw.nodes[c].weight for c in kids], dtype=float))
+        w = (np.asarray(used[code][y], dtype=np.float64) if code in used else
+             np.array([fw.nodes[c].weight for c in kids], dtype=np.float64))
         for kid, share in zip(kids, w / w.sum(), strict=True):
             out[kid] = out[code] * float(share)
     return out
@@ -218,10 +236,10 @@ def framework(source: Results | Framework, year: int | None = None) -> go.Figure
     """The tree as a sunburst, each sector sized by its effective weight
     (:func:`effective_weights`; COINr ``plot_framework(type = "sunburst")``)."""
     go = _go()
-    fw = getattr(source, "framework", source)
+    fw = _framework_of(source)
     size = effective_weights(source, year)
     for code in fw.aggregates:  # bottom up: an aggregate is exactly its sectors' sum, so
-        size[code] = sum(size[k] for k in fw.nodes[code].children)  # "total" never overflows
+        size[code] = sum((size[k] for k in fw.nodes[code].children), 0.0)  # "total" holds
     codes = [fw.index, *[c for c in reversed(fw.node_codes) if c != fw.index]]
     fig = go.Figure(go.Sunburst(
         ids=codes, labels=[fw.nodes[c].name for c in codes],
@@ -241,7 +259,7 @@ def corr(source: Results | Audit, year: int | None = None, *,
     from .audit import coherence
 
     go = _go()
-    res = getattr(getattr(source, "engine", None), "nominal", source)
+    res: Results = _audited(source, "results")
     _choose(cortype, ("pearson", "spearman"), "cortype")
     if nodes is None and level is not None:
         nodes = [c for c in res.nodes if res.framework.nodes[c].level == level]
@@ -315,7 +333,7 @@ def uncertainty(source: Uncertainty | Audit, *, plot_units: Sequence[str] | None
     median and its nominal rank (COINr ``plot_uncertainty``), ordered by the nominal or
     the median rank."""
     go = _go()
-    ua = getattr(source, "uncertainty", source)
+    ua: Uncertainty = _audited(source, "uncertainty")
     s = ua.summary()
     key = _choose(order_by, ORDER_BY, "order_by")
     s = s.sort_values([f"{key}_rank", "nominal_rank" if key == "median" else "median_rank"])
@@ -347,14 +365,14 @@ def sensitivity(source: Sensitivity | Audit, output: str | None = None) -> go.Fi
     the mean absolute rank shift), with their bootstrap intervals (COINr
     ``plot_sensitivity(ptype = "bar")``)."""
     go = _go()
-    sa = getattr(source, "sensitivity", source)
+    sa: Sensitivity | None = _audited(source, "sensitivity")
     if sa is None:
         raise FintechIndexError("U97", "plot: this audit has no sensitivity analysis (run "
                                        "it with sobol > 0: fintech-index audit --sobol N)")
     out = _choose(output or sa.outputs[0], sa.outputs, "output")
     j = sa.outputs.index(out)
 
-    def trace(name: str, est: np.ndarray, ci: np.ndarray) -> go.Bar:
+    def trace(name: str, est: np.ndarray, ci: np.ndarray) -> Any:
         return go.Bar(x=list(sa.factors), y=est[:, j], name=name,
                       error_y={"type": "data", "symmetric": False,
                                "array": ci[1, :, j] - est[:, j],
