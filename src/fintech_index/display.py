@@ -56,7 +56,8 @@ class View:
 
 
 def view(obj: Any) -> View:
-    """The view of a Results, Uncertainty, Sensitivity, Store, Framework or Methodology."""
+    """The view of a Results, Audit, Uncertainty, Sensitivity, Framework, Methodology or
+    Store."""
     from .audit.run import Audit
     from .audit.sensitivity import Sensitivity
     from .audit.uncertainty import Uncertainty
@@ -77,7 +78,7 @@ def view(obj: Any) -> View:
 
 
 def _n(k: int, word: str) -> str:
-    """"1 aggregate", "3 aggregates"."""
+    """A count and its noun: 1 aggregate, 3 aggregates."""
     return f"{k} {word}" + ("" if k == 1 else "s")
 
 
