@@ -139,6 +139,20 @@ def _(tmp):
     return CliRunner().invoke(app, ["publish", "e"])
 
 
+@case("U96", "usel: unit 'u9'")
+def _(tmp):
+    from fintech_index import plot
+
+    plot.bar(small_build(), usel=["u9"])
+
+
+@case("U97", "type 'pie'")
+def _(tmp):
+    from fintech_index import plot
+
+    plot.dist(small_build(), "x1", type="pie")
+
+
 # --------------------------------------------------------------------------- framework (F)
 
 @case("F80", "f.yaml declares no units, so the 2 unit code(s) of the data ('SHA', 'SAH')")

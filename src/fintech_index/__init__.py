@@ -26,14 +26,14 @@ _WHERE = {
     "IMPUTED": "panel", "OBSERVED": "panel", "TREATED": "panel", "Panel": "panel",
     "load_panel": "panel", "panel_from_arrays": "panel",
 }
-_MODULES = ("examples", "methods")
+_MODULES = ("examples", "methods", "plot")
 
 __all__ = [
     "IMPUTED", "OBSERVED", "TREATED", "DataError", "FintechIndexError", "Framework",
     "FrameworkError", "MethodError", "Methodology", "MethodologyError", "Panel", "Results",
     "StoreError", "__version__", "build", "convert_coinr", "examples", "framework_from_dict",
     "load_coinr", "load_framework", "load_methodology", "load_panel", "methodology_from_dict",
-    "methods", "panel_from_arrays", "register",
+    "methods", "panel_from_arrays", "plot", "register",
 ]
 
 
@@ -65,7 +65,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import examples, methods
+    from . import examples, methods, plot
     from .build import Results, build
     from .coinr import convert_coinr, load_coinr
     from .errors import (

@@ -111,6 +111,15 @@ class Results:
     prepared: Prepared | None = None
     weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
 
+    def __repr__(self) -> str:
+        from .display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from .display import view
+        return view(self).html()
+
     @property
     def flags(self) -> np.ndarray:
         """Provenance of the indicator values [years, units, indicators]: OBSERVED, IMPUTED,

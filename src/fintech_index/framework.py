@@ -182,6 +182,15 @@ class Framework:
     denominators: tuple[DenominatorSpec, ...] = ()
     units_file: str | None = None  # the declared units table (``units_file:``), resolved
 
+    def __repr__(self) -> str:
+        from .display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from .display import view
+        return view(self).html()
+
     @property
     def denominator_codes(self) -> tuple[str, ...]:
         return tuple(d.code for d in self.denominators)

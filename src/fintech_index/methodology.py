@@ -162,6 +162,15 @@ class Methodology(BaseModel):
     rank: RankChoice = RankChoice()
     _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
+    def __repr__(self) -> str:
+        from .display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from .display import view
+        return view(self).html()
+
     @field_validator("impute", "treat", "normalise", "weight", "aggregate", mode="before")
     @classmethod
     def _method_name_alone(cls, v: Any) -> Any:

@@ -87,6 +87,15 @@ _PAUSE_ENV = "FINTECH_INDEX_PAUSE_BEFORE_COMMIT"
 class Store:
     """A DuckDB file of datasets, editions and records. Use as a context manager."""
 
+    def __repr__(self) -> str:
+        from .display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from .display import view
+        return view(self).html()
+
     def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False) -> None:
         self.path = Path(path)
         if read_only and not self.path.exists():

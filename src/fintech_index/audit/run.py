@@ -37,6 +37,15 @@ class Audit:
     factor_eigenvalues: pd.DataFrame = field(default_factory=pd.DataFrame)
     factor_loadings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    def __repr__(self) -> str:
+        from ..display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from ..display import view
+        return view(self).html()
+
     @property
     def replications(self) -> int:
         return len(self.uncertainty.ranks)

@@ -83,6 +83,15 @@ class Sensitivity:
     n: int
     convergence: pd.DataFrame
 
+    def __repr__(self) -> str:
+        from ..display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from ..display import view
+        return view(self).html()
+
     def table(self) -> pd.DataFrame:
         """One row per output and factor: S, ST and their confidence intervals."""
         rows = []

@@ -38,6 +38,15 @@ class Uncertainty:
     nominal_score: np.ndarray
     top: int
 
+    def __repr__(self) -> str:
+        from ..display import view
+        return view(self).text()
+
+    def _repr_html_(self) -> str:
+        """The notebook's table (fintech_index.display)."""
+        from ..display import view
+        return view(self).html()
+
     def summary(self) -> pd.DataFrame:
         """Per unit: nominal rank and score, median rank, rank interval (5th-95th
         percentile), median score and its interval, probability of the top N. Computed once

@@ -1,0 +1,179 @@
+"""fintech_index.plot (issue 26): the figures' data, on the hand-worked index of
+test_display (idx <- {A: x1, x2; B: x3, x4}; scores u0 33.33, u1 37.50, u2 72.50; A = 50,
+25, 75; B = 16.67, 50, 70) and on hand-made audit results."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import fintech_index as fi
+from fintech_index import plot
+from fintech_index.audit import coherence
+from fintech_index.audit.sensitivity import Sensitivity
+from fintech_index.audit.uncertainty import Uncertainty
+from fintech_index.store import Store
+
+from .helpers import two_level_framework
+from .test_display import NAMES, VALUES
+
+B = [100 / 6, 50, 70]  # x3 0, 100, 40; x4 33.33, 0, 100
+
+
+def build(values=VALUES, weights=(1.0, 1.0, 1.0, 1.0), meth=None, years=(2024,)):
+    fw = two_level_framework(weights=weights)
+    arr = np.array(values, float)
+    arr = arr if arr.ndim == 3 else np.array([arr] * len(years))
+    panel = fi.panel_from_arrays(arr, fw, ["u0", "u1", "u2"], list(years), meta=NAMES)
+    return fi.build(fw, panel, fi.methodology_from_dict(meth or {}))
+
+
+@pytest.fixture(scope="module")
+def res():
+    return build()
+
+
+def test_bar_is_the_scores_best_first(res):
+    fig = plot.bar(res)
+    assert list(fig.data[0].x) == ["u2", "u1", "u0"]
+    np.testing.assert_allclose(fig.data[0].y, [72.5, 37.5, 100 / 3])
+    fig = plot.bar(res, "A", usel=["u1"], ulabel="name")
+    assert list(fig.data[0].x) == ["<b>Two</b>", "Zero", "One & Co"]  # A: 75, 50, 25
+    assert list(fig.data[0].marker.color) == [plot.BASE, plot.BASE, plot.HIGHLIGHT]
+
+
+def test_bar_stacks_the_childrens_weighted_contributions(res):
+    fig = plot.bar(res, stack_children=True)
+    assert [t.name for t in fig.data] == ["A", "B"] and fig.layout.barmode == "stack"
+    # equal weights: half of each child; u2 = 75 / 2 + 70 / 2
+    np.testing.assert_allclose(fig.data[0].y, [37.5, 12.5, 25])
+    np.testing.assert_allclose(fig.data[1].y, [35, 25, 100 / 12])
+    np.testing.assert_allclose(fig.data[0].y + fig.data[1].y, [72.5, 37.5, 100 / 3])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(1, 100), min_size=12, max_size=12),
+       st.lists(st.floats(0.1, 5), min_size=4, max_size=4),
+       st.sampled_from(["a_amean", "a_gmean"]))
+def test_stacked_segments_sum_to_the_score(flat, weights, method):
+    values = np.reshape(flat, (3, 4))
+    assume(np.ptp(values, axis=0).min() > 1e-3)  # min-max needs two values per indicator
+    res = build(values, tuple(weights), {"aggregate": method})
+    for node in ("idx", "A", "B"):
+        kids, part = plot.contributions(res, node)
+        np.testing.assert_allclose(part.sum(axis=1), res.scores(node)[2024], atol=1e-9)
+        assert (part >= 0).all()
+
+
+def test_dot_puts_every_unit_on_each_child_and_marks_the_selected(res):
+    fig = plot.dot(res, usel="u1")
+    everyone, mean, u1 = fig.data
+    assert list(everyone.y) == ["A"] * 3 + ["B"] * 3
+    np.testing.assert_allclose(everyone.x, [50, 25, 75, *B])
+    np.testing.assert_allclose(mean.x, [50, np.mean(B)])
+    assert u1.name == "One & Co" and list(u1.y) == ["A", "B"]
+    np.testing.assert_allclose(u1.x, [25, 50])
+    assert plot.dot(res, add_stat="median").data[1].x[1] == 50
+    rows = plot.dot(res, nodes=["idx", "B", "x1"], usel="u2", add_stat=None).data
+    assert list(rows[1].y) == ["idx", "B", "x1"]
+    np.testing.assert_allclose(rows[1].x, [72.5, 70, 100])
+
+
+def test_framework_sunburst_is_sized_by_effective_weight():
+    res = build(weights=(1.0, 3.0, 1.0, 1.0))
+    fig = plot.framework(res)
+    sun = fig.data[0]
+    got = dict(zip(sun.ids, sun.values, strict=True))
+    assert got == pytest.approx({"idx": 1, "A": 0.5, "B": 0.5, "x1": 0.125, "x2": 0.375,
+                                 "x3": 0.25, "x4": 0.25})
+    assert dict(zip(sun.ids, sun.parents, strict=True)) == {
+        "idx": "", "A": "idx", "B": "idx", "x1": "A", "x2": "A", "x3": "B", "x4": "B"}
+    assert sun.branchvalues == "total"
+    assert plot.effective_weights(res.framework) == pytest.approx(got)
+
+
+def test_corr_is_the_audits_coherence(res):
+    fig = plot.corr(res, nodes=["A", "B", "idx"])
+    r, _ = coherence.correlations(res, nodes=["A", "B", "idx"])
+    np.testing.assert_array_equal(fig.data[0].z, r.to_numpy())
+    assert fig.data[0].z[0][1] == pytest.approx(np.corrcoef([50, 25, 75], B)[0, 1])
+    assert list(plot.corr(res, level=2).data[0].x) == ["A", "B"]
+
+
+def test_scatter_is_two_nodes_with_unit_names(res):
+    trace = plot.scatter(res, "A", "B").data[0]
+    np.testing.assert_allclose(trace.x, [50, 25, 75])
+    np.testing.assert_allclose(trace.y, B)
+    assert list(trace.text) == ["Zero", "One & Co", "<b>Two</b>"]
+    raw = plot.scatter(res, "x1", "x2", dsets=("raw", "scores")).data[0]
+    np.testing.assert_allclose(raw.x, [0, 5, 10])
+    np.testing.assert_allclose(raw.y, [100, 0, 50])
+
+
+def test_dist_is_raw_or_normalised(res):
+    raw = plot.dist(res, ["x1", "x4"])
+    np.testing.assert_allclose(raw.data[0].y, [0, 5, 10])
+    np.testing.assert_allclose(raw.data[1].y, [2, 1, 4])
+    np.testing.assert_allclose(plot.dist(res, "x4", dset="scores", type="histogram").data[0].x,
+                               [100 / 3, 0, 100])
+
+
+def test_uncertainty_is_rank_intervals_with_the_nominal_rank():
+    ranks = np.array([[1, 2, 3], [1, 3, 2], [1, 3, 2], [1, 2, 3]], float)
+    ua = Uncertainty(("u0", "u1", "u2"), 100 - ranks, ranks, np.array([1.0, 2, 3]),
+                     np.array([99.0, 98, 97]), top=2)
+    med, nominal = plot.uncertainty(ua).data
+    assert list(med.x) == ["u0", "u1", "u2"]
+    np.testing.assert_allclose(med.y, [1, 2.5, 2.5])
+    np.testing.assert_allclose(med.error_y.array, [0, 0.5, 0.5])  # up to the 95th: 3
+    np.testing.assert_allclose(med.error_y.arrayminus, [0, 0.5, 0.5])  # down to the 5th: 2
+    np.testing.assert_allclose(nominal.y, [1, 2, 3])
+    assert list(plot.uncertainty(ua, plot_units=["u2"]).data[0].x) == ["u2"]
+
+
+def test_sensitivity_is_first_and_total_indices_with_intervals():
+    first = np.array([[0.5, 0.25], [0.125, 0.0]])
+    sa = Sensitivity(("weights", "aggregation"), ("mean_abs_rank_shift", "top2_kept"),
+                     first, first + 0.1, np.stack([first - 0.05, first + 0.1]),
+                     np.stack([first, first + 0.3]), 64, pd.DataFrame())
+    s, t = plot.sensitivity(sa).data
+    assert list(s.x) == ["weights", "aggregation"]
+    np.testing.assert_allclose(s.y, [0.5, 0.125])
+    np.testing.assert_allclose(s.error_y.array, [0.1, 0.1])
+    np.testing.assert_allclose(s.error_y.arrayminus, [0.05, 0.05])
+    np.testing.assert_allclose(t.y, [0.6, 0.225])
+    np.testing.assert_allclose(t.error_y.array, [0.2, 0.2])
+    np.testing.assert_allclose(t.error_y.arrayminus, [0.1, 0.1])
+    np.testing.assert_allclose(plot.sensitivity(sa, "top2_kept").data[0].y, [0.25, 0.0])
+
+
+def test_rank_history_across_editions(res, tmp_path):
+    later = build([[10, 10, 10, 4], [5, 0, 10, 1], [0, 5, 4, 2]])  # u0 now first
+    by_label = plot.rank_history({"2024": res, "2025": later})
+    assert [t.name for t in by_label.data] == ["u0", "u1", "u2"]  # the latest's order
+    assert [list(t.y) for t in by_label.data] == [[3, 1], [2, 2], [1, 3]]
+    assert list(by_label.data[0].x) == ["2024", "2025"]
+    with Store(tmp_path / "s.duckdb") as store:
+        store.publish(res, "e1")
+        store.publish(later, "e2")
+        fig = plot.rank_history(store, units=["u2"])
+    assert [list(t.y) for t in fig.data] == [[1, 3]] and list(fig.data[0].x) == ["e1", "e2"]
+    panel = build(np.array([VALUES, [[10, 10, 10, 4], [5, 0, 10, 1], [0, 5, 4, 2]]]),
+                  years=(2024, 2025))
+    assert list(plot.rank_history(panel, units=["u0"]).data[0].x) == ["2024", "2025"]
+
+
+def test_each_sector_holds_its_children_exactly_on_a_real_tree():
+    fw = fi.examples.load("asem").framework  # 5 x 2 x 8 ... children: shares like 1/3
+    sun = plot.framework(fw).data[0]
+    size = dict(zip(sun.ids, sun.values, strict=True))
+    eff = plot.effective_weights(fw)
+    for code in fw.aggregates:
+        kids = fw.nodes[code].children
+        assert sum(size[k] for k in kids) == size[code]  # plotly's "total" needs <=
+        assert size[code] == pytest.approx(eff[code])
+    assert sum(size[c] for c in fw.indicators) == pytest.approx(1.0)
+    from fintech_index.analysis.backcast import effective_weights as on_indicators
+
+    assert on_indicators(fw) == pytest.approx({c: eff[c] for c in fw.indicators})
