@@ -239,7 +239,7 @@ def build_cmd(
     report = write_edition_report(results, out, year, focus=focus, lang=lang)
     written += report.written
     if inputs.example == MAIN_EXAMPLE:
-        from .examples.fintech import write_main_job
+        from .gfcdi.job import write_main_job
 
         job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions)
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
@@ -387,7 +387,7 @@ def districts_cmd(
                                   "summary (never out of the quotients)"),
 ) -> None:
     """District specialisation inside a city: location quotients by place and industry."""
-    from . import districts
+    from .gfcdi import districts
 
     if store is not None:
         from .store import Store
@@ -439,7 +439,8 @@ def publish_cmd(
     from . import examples as bundled
     from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
-    from .examples.fintech import publish_inputs
+    from .gfcdi.editions import publish_inputs
+    from .gfcdi.paper import paper_sections
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
 
@@ -467,8 +468,8 @@ def publish_cmd(
         from .safe import visible
         task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
-                              coordinates=coords, audit=summary, lang=lang, store=store,
-                              focus=unit,
+                              coordinates=coords, audit=summary, lang=lang,
+                              sections=paper_sections(results, store), focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
@@ -647,7 +648,7 @@ def print_regional_leads(leads: pd.DataFrame) -> None:
 
 def print_agreement() -> None:
     """The fintech index against published rankings (agreement, not reproduction)."""
-    from .examples.fintech import edition_agreement, load_editions
+    from .gfcdi.editions import edition_agreement, load_editions
 
     table = _table("Fintech index: rank agreement with published rankings (their exact "
                    "ranks only; not a reproduction: their data are not public)")
