@@ -17,15 +17,14 @@ import pytest
 import fintech_index as fi
 from fintech_index.analysis import (
     compare,
-    edition_sentences,
     gap,
     head_to_head,
-    ordinal,
     profile,
     regional_leads,
     unchanged_top,
 )
 from fintech_index.analysis.edition import Edition
+from fintech_index.publish.sentences import edition_sentences, ordinal
 
 FW = fi.framework_from_dict({"index": {"code": "idx", "name": "Index", "children": [
     {"code": "A", "name": "Alpha", "children": [{"code": "x1"}, {"code": "x2"}]},
@@ -158,7 +157,7 @@ def test_shared_first_place_is_said_so():
 def test_profile_table_of_every_city():
     """Aggregates A and B, margin 1 (2025): P is 2nd, 1st on A -> strength A; Q is 1st, 2nd
     on A -> weakness A; R is 4th, 3rd on B -> strength B; S is 3rd on both -> nothing."""
-    from fintech_index.analysis.report import profile_table
+    from fintech_index.publish.report import profile_table
 
     t = profile_table(E25, margin=1)
     got = sorted(zip(t["unit"], t["node"], t["kind"], t["rank_gap"], strict=True))
@@ -169,7 +168,7 @@ def test_profile_table_of_every_city():
 def test_edition_report_returns_what_it_wrote(tmp_path):
     """The report writer hands back the lead, the sentences and the regional leads it wrote,
     so that a caller prints them without reading its files back."""
-    from fintech_index.analysis import write_edition_report
+    from fintech_index.publish.report import write_edition_report
 
     p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
                              meta=META, source="synthetic")

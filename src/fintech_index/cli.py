@@ -23,12 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from rich.table import Table
 
-    from .analysis import EditionReport
     from .build import Results
     from .examples import Example
     from .framework import Framework
     from .methodology import Methodology
     from .panel import Panel
+    from .publish.report import EditionReport
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 FOCUS_OPT = typer.Option(None, help="tell the lead story from this city's point of view "
@@ -224,9 +224,9 @@ def build_cmd(
     focus: str | None = FOCUS_OPT,
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
-    from .analysis import write_edition_report
     from .build import build
     from .publish.i18n import check_lang
+    from .publish.report import write_edition_report
 
     check_lang(lang)
     inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
@@ -437,12 +437,12 @@ def publish_cmd(
     from rich.progress import Progress
 
     from . import examples as bundled
-    from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
     from .gfcdi.editions import publish_inputs
     from .gfcdi.paper import paper_sections
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
+    from .publish.lead import focus_unit
 
     check_lang(lang)
     if not (site or pdf or xlsx or store):

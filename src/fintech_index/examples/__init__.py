@@ -78,11 +78,12 @@ def load(name: str) -> Example:
     if name == FINTECH:  # the index itself lives in its own package (gfcdi)
         from ..gfcdi import EDITION_YEARS, load_editions
         from ..gfcdi import folder as fintech_folder
+        from ..gfcdi.editions import published_ranks
 
         here = fintech_folder()
         files = _files(here, name) | {"framework": here / f"fintech_{EDITION_YEARS[-1]}.yaml"}
         eds = load_editions()
-        published = pd.read_csv(here / "published_ranks.csv", keep_default_na=False)
+        published = published_ranks()
         # the latest framework over both years: the earlier year is the back-cast
         return Example(name, eds.frameworks[EDITION_YEARS[-1]], eds.latest.panel,
                        eds.methodology, published, files, eds)

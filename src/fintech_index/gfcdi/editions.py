@@ -30,6 +30,11 @@ def folder() -> Path:
     return Path(str(resources.files("fintech_index") / "datasets" / NAME))
 
 
+def published_ranks() -> pd.DataFrame:
+    """The published rankings the editions are compared with (published_ranks.csv)."""
+    return pd.read_csv(folder() / "published_ranks.csv", keep_default_na=False)
+
+
 def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]:
     """What publishing the bundled fintech index uses beside its results: the ten cities
     the official 2024 edition names (their white papers) and the map coordinates (every
@@ -39,7 +44,7 @@ def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]
     if example != NAME:
         return None, None
     here = folder()
-    pub = pd.read_csv(here / "published_ranks.csv", keep_default_na=False)
+    pub = published_ranks()
     ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
               & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
     cities = pd.read_csv(here / "cities.csv", keep_default_na=False)[["code", "country_iso3"]]
@@ -177,8 +182,7 @@ def edition_agreement(eds: Editions, published: pd.DataFrame | None = None) -> l
     """:func:`agreement` of each published ranking with our edition of the nearest year,
     each edition on its own framework."""
     if published is None:
-        published = pd.read_csv(folder() / "published_ranks.csv",
-                                keep_default_na=False)
+        published = published_ranks()
     years = sorted(eds.own)
     nearest = published["edition"].astype(int).map(
         lambda e: min(years, key=lambda y: (abs(y - e), -y)))

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.lead import focus_unit
 from ..audit.quick import quick_audit
 from ..build import Results
 from ..exports import write_csv
 from ..publish import publish_all
+from ..publish.lead import focus_unit
 from ..store import Store
 from .counts import BROKERAGE_BATCH, brokerage_counts, brokerage_sentence
 from .districts import all_places

@@ -27,11 +27,11 @@ import typst
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.profiles import profile
-from ..analysis.sentences import previous_name
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down, values_by_unit
+from .sentences import previous_name
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)

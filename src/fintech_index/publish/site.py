@@ -29,15 +29,15 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from ..analysis.changes import compare
 from ..analysis.edition import Edition
 from ..analysis.gaps import gap
-from ..analysis.lead import lead_story
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
-from ..analysis.sentences import edition_facts
 from ..build import Results
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
+from .lead import lead_story
 from .provenance import p_top_column, top_down, values_by_unit
+from .sentences import edition_facts
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..publish import format as fmt
-from ..publish.i18n import strings
-from .changes import Changes, compare, unchanged_top
-from .edition import Edition
-from .gaps import gap
-from .regions import NO_GROUP, regional_leads
+from ..analysis.changes import Changes, compare, unchanged_top
+from ..analysis.edition import Edition
+from ..analysis.gaps import gap
+from ..analysis.regions import NO_GROUP, regional_leads
+from . import format as fmt
+from .i18n import strings
 
 ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
 number = fmt.count
@@ -51,7 +51,7 @@ class Names:
     @classmethod
     def of(cls, ed: Edition, lang: str = "en", node_names: dict[str, str] | None = None
            ) -> Names:
-        from ..publish.i18n import unit_name
+        from .i18n import unit_name
 
         table = strings(lang)
         nodes = node_names or ed.node_names

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..analysis.changes import Changes, compare
+from ..analysis.edition import Edition
 from ..build import Results
 from ..errors import FintechIndexError
-from ..publish.i18n import strings
-from .changes import Changes, compare
-from .edition import Edition
+from .i18n import strings
 from .sentences import (
     CITY_KINDS,
     Fact,

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.changes import compare, unchanged_top
+from ..analysis.edition import Edition
+from ..analysis.gaps import gap
+from ..analysis.regions import regional_leads
 from ..build import Results
 from ..exports import write_csv
-from .changes import compare, unchanged_top
-from .edition import Edition
-from .gaps import gap
 from .lead import Lead, lead_story, resolve_unit
-from .regions import regional_leads
 from .sentences import edition_facts, edition_sentences
 
 
@@ -68,7 +68,7 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     of view of the city ``focus`` when given) for ``year`` (default the latest) against
     ``previous_year`` (default the year before it in the results, if any). Returns the
     files and the lead, sentences and regional leads written to them."""
-    from ..publish.i18n import check_lang, node_name
+    from .i18n import check_lang, node_name
 
     check_lang(lang)
     out = Path(out_dir)
