@@ -18,7 +18,7 @@ from ..analysis.regions import NO_GROUP, regional_leads
 from . import format as fmt
 from .i18n import strings
 
-ordinal = fmt.ordinal  # kept here: analysis.ordinal is public
+ordinal = fmt.ordinal  # kept here: publish.sentences.ordinal is public
 number = fmt.count
 
 # kinds of fact about one unit: written as a clause after the unit's name
