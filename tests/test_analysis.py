@@ -13,6 +13,8 @@ S     50 40 60 70 | 45    65    55      4        S     70 66 62 58 | 68  60  64 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fintech_index as fi
 from fintech_index.analysis import (
@@ -211,3 +213,22 @@ def test_previous_edition_is_the_year_before():
     assert Edition.previous(res).year == 2024
     assert Edition.previous(res).scores["idx"].to_dict() == E24.scores["idx"].to_dict()
     assert Edition.previous(res, 2024) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-1e5, 1e5, allow_nan=False), st.integers(-3, 3), st.integers(0, 4),
+       st.booleans())
+def test_facts_compare_figures_as_the_number_format_shows_them(a, steps, digits, half):
+    """analysis.facts says a gap figure moved only when the sentence would show two
+    different numbers: its rounding agrees with publish.format.number (no words needed),
+    at and around the rounding boundaries, -0 included."""
+    from types import SimpleNamespace
+
+    from fintech_index.analysis.facts import _as_shown
+    from fintech_index.publish import format as fmt
+
+    b = a + steps * 10.0 ** -digits * (0.5 if half else 1.0)
+    ed = SimpleNamespace(decimals=lambda: digits)
+    for x, y in ((a, b), (a, -a), (b, 0.0)):
+        assert (_as_shown(x, ed) == _as_shown(y, ed)) == (fmt.number(x, digits)
+                                                           == fmt.number(y, digits)), (x, y)

@@ -6,9 +6,10 @@ import pytest
 
 import fintech_index as fi
 from fintech_index.analysis.edition import Edition
+from fintech_index.analysis.facts import edition_facts
 from fintech_index.analysis.gaps import gap
 from fintech_index.publish.lead import lead_story, weight
-from fintech_index.publish.sentences import edition_facts, edition_sentences, ordinal
+from fintech_index.publish.sentences import edition_sentences, ordinal
 
 from .test_analysis import E24, E25
 

@@ -22,18 +22,11 @@ from dataclasses import dataclass
 
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
+from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
 from ..build import Results
 from ..errors import FintechIndexError
 from .i18n import strings
-from .sentences import (
-    CITY_KINDS,
-    Fact,
-    Names,
-    clause,
-    edition_facts,
-    overtakes,
-    render,
-)
+from .sentences import Names, clause, render
 
 MAX_CLAUSES = 3
 

@@ -11,12 +11,13 @@ import pandas as pd
 
 from ..analysis.changes import compare, unchanged_top
 from ..analysis.edition import Edition
+from ..analysis.facts import edition_facts
 from ..analysis.gaps import gap
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..exports import write_csv
 from .lead import Lead, lead_story, resolve_unit
-from .sentences import edition_facts, edition_sentences
+from .sentences import edition_sentences
 
 
 def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:

@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from ..analysis.changes import compare
 from ..analysis.edition import Edition
+from ..analysis.facts import edition_facts
 from ..analysis.gaps import gap
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
@@ -37,7 +38,6 @@ from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down, values_by_unit
-from .sentences import edition_facts
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
