@@ -227,6 +227,7 @@ def build_cmd(
     from .build import build
     from .publish.i18n import check_lang
     from .publish.report import write_edition_report
+    from .publish.view import EditionView
 
     check_lang(lang)
     inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
@@ -236,12 +237,13 @@ def build_cmd(
     year = results.years[results.year_index(year)]  # refuses a year that is not there
     print_ranking(results, year, top)
     written = results.write(out)
-    report = write_edition_report(results, out, year, focus=focus, lang=lang)
+    view = EditionView(results, year)  # the edition every output renders, made once
+    report = write_edition_report(results, out, year, focus=focus, lang=lang, view=view)
     written += report.written
     if inputs.example == MAIN_EXAMPLE:
         from .gfcdi.job import write_main_job
 
-        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions)
+        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions, view)
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
         if job.audit is not None:
             console.print(f"small audit: {job.audit.attrs['replications']:,} replications of "

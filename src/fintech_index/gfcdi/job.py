@@ -16,6 +16,7 @@ from ..build import Results
 from ..exports import write_csv
 from ..publish import publish_all
 from ..publish.lead import focus_unit
+from ..publish.view import EditionView
 from ..store import Store
 from .counts import BROKERAGE_BATCH, brokerage_counts, brokerage_sentence
 from .districts import all_places
@@ -97,12 +98,14 @@ class MainJob:
 
 
 def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: str = "en",
-                   focus: str | None = None, editions: Editions | None = None) -> MainJob:
+                   focus: str | None = None, editions: Editions | None = None,
+                   view: EditionView | None = None) -> MainJob:
     """:func:`editions_report`, the location quotients by HQ place and industry
     (districts_<year>.csv), the small uncertainty analysis (uncertainty_summary_<year>.csv)
     and the published outputs (site/, white_papers/, fintech.xlsx; rank intervals from that
     analysis; the lead story from the point of view of the city ``focus`` when given) of
-    ``results``, the bundled index's build, in ``out_dir``."""
+    ``results``, the bundled index's build, in ``out_dir``; ``view``: its edition as the
+    outputs render it, when already made."""
     out = Path(out_dir)
     lines, written = editions_report(out, top, editions)
     year = results.years[-1]
@@ -119,5 +122,5 @@ def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: s
     written += publish_all(results, site=out / "site", pdf=out / "white_papers",
                            xlsx=out / f"{NAME}.xlsx", coordinates=coords, audit=audit,
                            lang=lang, focus=focus_unit(results, focus),
-                           sections=paper_sections(results))
+                           sections=paper_sections(results), view=view)
     return MainJob(lines, audit, written)

@@ -12,6 +12,7 @@ from ..build import Results
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pdf import PaperSections
+    from .view import EditionView
 
 
 def paper_units(results: Results, cities: list[str] | None = None, top: int = 10
@@ -70,36 +71,41 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
                 lang: str = "en", sections: PaperSections | None = None,
                 progress: Callable[[str], None] | None = None,
-                focus: str | None = None) -> list[Path]:
+                focus: str | None = None, view: EditionView | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
     plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
     ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
     given; rank intervals from ``audit`` (an uncertainty summary) when given; the sections
-    an index adds to its papers from ``sections`` (the fintech index's: ``gfcdi.paper``)."""
+    an index adds to its papers from ``sections`` (the fintech index's: ``gfcdi.paper``).
+    ``view``: the latest edition as every output renders it (made here, once, when not
+    given)."""
     from .excel import write_workbook
     from .i18n import check_lang
-    from .pdf import PaperContext, write_white_paper
+    from .pdf import write_white_paper
     from .site import write_site
+    from .view import EditionView
 
     check_lang(lang)
+    if view is None or view.results is not results or view.year != results.years[-1]:
+        view = EditionView(results)
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
         from .format import LANGS
 
         written += write_site(results, site, coordinates=coordinates, audit=audit,
-                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus)
+                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus,
+                              view=view)
         tick("site")
     if pdf is not None:
-        context = PaperContext.of(results)
         units = paper_units(results, cities)
         files = paper_file_names(results, units, lang)
         for unit in units:
             written.append(write_white_paper(
                 results, unit, Path(pdf) / files[unit], audit=audit,
-                lang=lang, context=context, sections=sections))
+                lang=lang, view=view, sections=sections))
             tick(f"white paper {unit}")
     if xlsx is not None:
-        written.append(write_workbook(results, xlsx, audit=audit, lang=lang))
+        written.append(write_workbook(results, xlsx, audit=audit, lang=lang, view=view))
         tick("workbook")
     return written

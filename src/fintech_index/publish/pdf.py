@@ -24,14 +24,13 @@ import numpy as np
 import pandas as pd
 import typst
 
-from ..analysis.changes import Changes, compare
-from ..analysis.edition import Edition
 from ..analysis.profiles import profile
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
-from .provenance import methodology_rows, p_top_column, top_down, values_by_unit
+from .provenance import methodology_rows, p_top_column, top_down
 from .sentences import previous_name
+from .view import EditionView
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
@@ -74,26 +73,6 @@ def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
 
 
 @dataclass(frozen=True)
-class PaperContext:
-    """What every paper of one edition shares, computed once: the latest edition and the
-    one before, their changes, the values with provenance, the top ten."""
-
-    cur: Edition
-    prev: Edition | None
-    changes: Changes | None
-    values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
-    top10: list[str]
-
-    @classmethod
-    def of(cls, results: Results) -> PaperContext:
-        cur = Edition.of(results)
-        prev = Edition.previous(results)
-        return cls(cur, prev, compare(cur, prev) if prev is not None else None,
-                   values_by_unit(results),
-                   list(cur.ranked().index[:10]))
-
-
-@dataclass(frozen=True)
 class PaperSections:
     """What one index adds to the generic white paper, as data: the strings-table key of its
     own title (``wp_<title>`` with city and year; None: the generic title naming the index),
@@ -107,17 +86,18 @@ class PaperSections:
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en", context: PaperContext | None = None,
+                     lang: str = "en", view: EditionView | None = None,
                      sections: PaperSections | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
-    p_top10); without one the paper says so instead of showing an interval. ``context``:
-    the edition's shared computations (made here when not given). ``sections``: what the
+    p_top10); without one the paper says so instead of showing an interval. ``view``: the
+    latest edition as every output renders it (made here when not given). ``sections``: what the
     index adds (none: the generic paper)."""
     check_lang(lang)
     extra = sections or PaperSections()
     fw = results.framework
-    ctx = context or PaperContext.of(results)
+    ctx = (view if view is not None and view.results is results
+           and view.year == results.years[-1] else EditionView(results))
     cur, prev, changes, values, top10 = ctx.cur, ctx.prev, ctx.changes, ctx.values, ctx.top10
     pr = profile(cur, unit, changes=changes)
     city = _unit_name(results, unit, lang)
@@ -325,10 +305,10 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
-                      context: PaperContext | None = None,
+                      view: EditionView | None = None,
                       sections: PaperSections | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
+    data = white_paper_data(results, unit, audit=audit, lang=lang, view=view,
                             sections=sections)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
