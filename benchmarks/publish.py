@@ -11,7 +11,8 @@ from pathlib import Path
 import fintech_index as fi
 from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
-from fintech_index.examples.fintech import publish_inputs
+from fintech_index.gfcdi.editions import publish_inputs
+from fintech_index.gfcdi.paper import paper_sections
 from fintech_index.publish import publish_all
 
 
@@ -36,10 +37,11 @@ def main() -> None:
         t = time.perf_counter()
         last[0] = t
         written = publish_all(results, site=out / "site", pdf=out / "pdf", xlsx=out / "e.xlsx",
-                              coordinates=coords, audit=audit, progress=tick)
+                              coordinates=coords, audit=audit, progress=tick,
+                              sections=paper_sections(results))
         # the white papers and the workbook in Chinese too (the site has both languages)
         written += publish_all(results, pdf=out / "pdf", xlsx=out / "e_zh.xlsx", lang="zh",
-                               audit=audit, progress=tick)
+                               audit=audit, progress=tick, sections=paper_sections(results))
         total = time.perf_counter() - t
         site_langs = ["en"] + sorted(p.name for p in (out / "site").iterdir()
                                      if p.is_dir() and p.name in ("en", "zh"))

@@ -13,19 +13,20 @@ S     50 40 60 70 | 45    65    55      4        S     70 66 62 58 | 68  60  64 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fintech_index as fi
 from fintech_index.analysis import (
     compare,
-    edition_sentences,
     gap,
     head_to_head,
-    ordinal,
     profile,
     regional_leads,
     unchanged_top,
 )
 from fintech_index.analysis.edition import Edition
+from fintech_index.publish.sentences import edition_sentences, ordinal
 
 FW = fi.framework_from_dict({"index": {"code": "idx", "name": "Index", "children": [
     {"code": "A", "name": "Alpha", "children": [{"code": "x1"}, {"code": "x2"}]},
@@ -158,7 +159,7 @@ def test_shared_first_place_is_said_so():
 def test_profile_table_of_every_city():
     """Aggregates A and B, margin 1 (2025): P is 2nd, 1st on A -> strength A; Q is 1st, 2nd
     on A -> weakness A; R is 4th, 3rd on B -> strength B; S is 3rd on both -> nothing."""
-    from fintech_index.analysis.report import profile_table
+    from fintech_index.publish.report import profile_table
 
     t = profile_table(E25, margin=1)
     got = sorted(zip(t["unit"], t["node"], t["kind"], t["rank_gap"], strict=True))
@@ -169,7 +170,7 @@ def test_profile_table_of_every_city():
 def test_edition_report_returns_what_it_wrote(tmp_path):
     """The report writer hands back the lead, the sentences and the regional leads it wrote,
     so that a caller prints them without reading its files back."""
-    from fintech_index.analysis import write_edition_report
+    from fintech_index.publish.report import write_edition_report
 
     p = fi.panel_from_arrays(np.array([V2024, V2025], float), FW, list("PQRS"), [2024, 2025],
                              meta=META, source="synthetic")
@@ -212,3 +213,22 @@ def test_previous_edition_is_the_year_before():
     assert Edition.previous(res).year == 2024
     assert Edition.previous(res).scores["idx"].to_dict() == E24.scores["idx"].to_dict()
     assert Edition.previous(res, 2024) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(-1e5, 1e5, allow_nan=False), st.integers(-3, 3), st.integers(0, 4),
+       st.booleans())
+def test_facts_compare_figures_as_the_number_format_shows_them(a, steps, digits, half):
+    """analysis.facts says a gap figure moved only when the sentence would show two
+    different numbers: its rounding agrees with publish.format.number (no words needed),
+    at and around the rounding boundaries, -0 included."""
+    from types import SimpleNamespace
+
+    from fintech_index.analysis.facts import _as_shown
+    from fintech_index.publish import format as fmt
+
+    b = a + steps * 10.0 ** -digits * (0.5 if half else 1.0)
+    ed = SimpleNamespace(decimals=lambda: digits)
+    for x, y in ((a, b), (a, -a), (b, 0.0)):
+        assert (_as_shown(x, ed) == _as_shown(y, ed)) == (fmt.number(x, digits)
+                                                           == fmt.number(y, digits)), (x, y)

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from fintech_index import districts, records
 from fintech_index.cli import app
 from fintech_index.examples import datasets_dir
+from fintech_index.gfcdi import districts as bundled_places
 from fintech_index.store import Store
 
 from .helpers import shared_file
@@ -48,7 +49,7 @@ def test_bay_area_places_from_the_real_2025_list():
     places; San Francisco 194 of them, 34 in Financial Services (40 in the metro):
     LQ = (34/194) / (40/327) = 1.4327; Palo Alto 2 of 7 insurers: (2/30) / (7/327) = 3.1143.
     One firm's industry cell reads 'West Palm Beach' (shifted in the source): left out."""
-    table, info = districts.unicorn_places("SFO", 2025)
+    table, info = bundled_places.unicorn_places("SFO", 2025)
     assert info["firms"] == 327 and info["places"] == 27
     assert info["unclassified"] == [("San Francisco", "West Palm Beach", 1)]
     t = table.set_index(["district", "sector"])
@@ -56,14 +57,14 @@ def test_bay_area_places_from_the_real_2025_list():
         pytest.approx(34 / 194 / (40 / 327))
     assert t.at[("Palo Alto", "Insurance"), "location_quotient"] == \
         pytest.approx(2 / 30 / (7 / 327))
-    summary = districts.place_summary(table).set_index("place")
+    summary = bundled_places.place_summary(table).set_index("place")
     assert list(summary.index[:3]) == ["San Francisco", "Palo Alto", "Redwood City"]
     assert summary.at["San Mateo", "firms"] == 10
     assert summary.at["San Francisco", "fintech_firms"] == 38
 
 
 def test_new_york_places_include_brooklyn():
-    table, info = districts.unicorn_places("NYC", 2025)
+    table, info = bundled_places.unicorn_places("NYC", 2025)
     places = set(table["district"])
     assert {"New York", "Brooklyn", "Jersey City", "Hoboken"} <= places
     assert table.loc[table["district"] == "Brooklyn", "institutions"].sum() == 1
@@ -71,19 +72,19 @@ def test_new_york_places_include_brooklyn():
 
 
 def test_all_places_cover_every_metro_with_unicorns():
-    frame = districts.all_places(2024)
+    frame = bundled_places.all_places(2024)
     assert frame["unit"].nunique() >= 30
     lq = frame["location_quotient"]
     assert (lq > 0).all() and all(math.isfinite(v) for v in lq)
 
 
 def test_shanghai_statements_are_notes_without_comparable_numbers():
-    notes = districts.district_notes("SHA")
+    notes = bundled_places.district_notes("SHA")
     assert "value_numeric" not in notes.columns  # nothing to compare across districts
     assert {"Pudong", "Hongkou", "Huangpu", "Xuhui"} <= set(notes["district"])
     assert notes["source_url"].str.startswith("http").all()
     assert notes["district"].iloc[0] != "" and notes["district"].iloc[-1] == ""
-    assert districts.district_notes("NYC").empty
+    assert bundled_places.district_notes("NYC").empty
 
 
 UNICORNS = shared_file("cbinsights-unicorns", "unicorns_tidy.csv")
@@ -94,15 +95,15 @@ UNICORNS = shared_file("cbinsights-unicorns", "unicorns_tidy.csv")
 def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
     """The company rows ingested into a real DuckDB store, counted by SQL per HQ place:
     the same location quotients as the bundled per-place counts."""
-    from fintech_index.examples.fintech import unicorn_records
+    from fintech_index.gfcdi.counts import unicorn_records
 
     recs = unicorn_records(UNICORNS, datasets_dir() / "fintech" / "hq_city_metro.csv")
-    recs = recs[recs["sector"].isin(districts.CB_INDUSTRIES)]
+    recs = recs[recs["sector"].isin(bundled_places.CB_INDUSTRIES)]
     with Store(tmp_path / "s.duckdb") as s:
         records.ingest(s, recs, "cb-unicorns")
     with Store(tmp_path / "s.duckdb", read_only=True) as s:
         from_store = districts.district_table(s, "SFO", 2025)
-    bundled, _ = districts.unicorn_places("SFO", 2025)
+    bundled, _ = bundled_places.unicorn_places("SFO", 2025)
     pd.testing.assert_frame_equal(from_store, bundled, check_dtype=False)
     r = CliRunner().invoke(app, ["districts", "SFO", "--store", str(tmp_path / "s.duckdb")])
     assert r.exit_code == 0, r.output
@@ -111,10 +112,12 @@ def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
     import pypdf
 
     import fintech_index as fi
+    from fintech_index.gfcdi.paper import paper_sections
     from fintech_index.publish import publish_all
 
     res = fi.examples.load("fintech").build()
-    paper = [p for p in publish_all(res, pdf=tmp_path / "pdf", store=tmp_path / "s.duckdb")
+    paper = [p for p in publish_all(res, pdf=tmp_path / "pdf",
+                                    sections=paper_sections(res, tmp_path / "s.duckdb"))
              if p.name.startswith("San_Francisco")][0]
     text = " ".join(" ".join(pg.extract_text().split()) for pg in pypdf.PdfReader(paper).pages)
     assert f"Counted from: records in {tmp_path / 's.duckdb'}, 2025." in text
@@ -143,16 +146,16 @@ def test_city_places_from_the_store_or_the_bundled_list(tmp_path):
     with Store(tmp_path / "s.duckdb") as s:
         records.ingest(s, recs, "synthetic")
     with Store(tmp_path / "s.duckdb", read_only=True) as s:
-        table, info = districts.city_places("SFO", 2025, s)
+        table, info = bundled_places.city_places("SFO", 2025, s)
         with pytest.raises(FintechIndexError, match=r"records with a district: 'NYC' .*\[U52\]"):
-            districts.city_places("NYC", 2025, s)
+            bundled_places.city_places("NYC", 2025, s)
     lq = table.set_index("district")["location_quotient"]
     assert lq["Palo Alto"] == pytest.approx(1.5) and lq["San Mateo"] == pytest.approx(3)
     assert info == {"list_as_of": "2025", "source": f"records in {tmp_path / 's.duckdb'}, 2025",
                     "firms": 3, "fintech_firms": 2, "places": 2, "unclassified": []}
-    table, info = districts.city_places("SFO", 2025)
-    bundled, bundled_info = districts.unicorn_places("SFO", 2025)
+    table, info = bundled_places.city_places("SFO", 2025)
+    bundled, bundled_info = bundled_places.unicorn_places("SFO", 2025)
     pd.testing.assert_frame_equal(table, bundled)
     assert info == bundled_info
     with pytest.raises(FintechIndexError, match=r"unicorn list of 2025: 'ATL' .*\[U52\]"):
-        districts.city_places("ATL", 2025)
+        bundled_places.city_places("ATL", 2025)

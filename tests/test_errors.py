@@ -95,7 +95,7 @@ def _(tmp):
 @case("U49", "'Atlantis'")
 def _(tmp):
     from fintech_index.analysis.edition import Edition
-    from fintech_index.analysis.lead import resolve_unit
+    from fintech_index.publish.lead import resolve_unit
     resolve_unit(Edition.of(small_build()), "Atlantis")
 
 

@@ -12,7 +12,7 @@ from fintech_index.analysis.backcast import backcast, effective_weights, weight_
 from fintech_index.cli import app
 from fintech_index.errors import FrameworkError
 from fintech_index.examples import datasets_dir
-from fintech_index.examples.fintech import edition_agreement, load_editions
+from fintech_index.gfcdi.editions import edition_agreement, load_editions
 from fintech_index.ordinal import BELOW_CUTOFF, read_ordinal
 
 FOLDER = datasets_dir() / "fintech"
@@ -246,7 +246,7 @@ def test_brokerage_records_count_and_sentence(tmp_path):
     """2022: eight listed brokerages disclosed more than 1 billion yuan (Huatai, Haitong,
     CICC by value; Guotai Junan, CMS, CSC, GF, Galaxy stated as above it), as the source's
     aggregate says (21 firms reporting, 8 above 1 billion)."""
-    from fintech_index.examples.fintech import brokerage_counts, brokerage_sentence
+    from fintech_index.gfcdi.counts import brokerage_counts, brokerage_sentence
     from fintech_index.store import Store
 
     with Store(tmp_path / "s.duckdb") as store:
@@ -273,11 +273,13 @@ def test_brokerage_records_count_and_sentence(tmp_path):
 
 @pytest.mark.slow
 def test_main_command_builds_both_editions(tmp_path, monkeypatch):
-    from fintech_index.examples import fintech
+    from fintech_index import gfcdi
+    from fintech_index.gfcdi import editions, job
 
     loaded = []  # the editions are loaded once: the report reuses what the build loaded
-    load = fintech.load_editions
-    monkeypatch.setattr(fintech, "load_editions", lambda: loaded.append(1) or load())
+    load = editions.load_editions
+    for where in (gfcdi, job):  # fi.examples.load and the main job's report
+        monkeypatch.setattr(where, "load_editions", lambda: loaded.append(1) or load())
     r = CliRunner().invoke(app, ["build", "--out", str(tmp_path), "--top", "10"])
     assert r.exit_code == 0, r.output
     assert len(loaded) == 1

@@ -5,11 +5,11 @@ said twice, at most eight sentences, every sentence also in the sentences file."
 import pytest
 
 import fintech_index as fi
-from fintech_index.analysis import edition_sentences, ordinal
 from fintech_index.analysis.edition import Edition
+from fintech_index.analysis.facts import edition_facts
 from fintech_index.analysis.gaps import gap
-from fintech_index.analysis.lead import lead_story, weight
-from fintech_index.analysis.sentences import edition_facts
+from fintech_index.publish.lead import lead_story, weight
+from fintech_index.publish.sentences import edition_sentences, ordinal
 
 from .test_analysis import E24, E25
 
@@ -211,8 +211,8 @@ def test_focus_city_by_code_or_name_in_the_latest_year():
     year; none given, none; an unknown city [U49] lists the ranked ones."""
     import numpy as np
 
-    from fintech_index.analysis.lead import focus_unit
     from fintech_index.errors import FintechIndexError
+    from fintech_index.publish.lead import focus_unit
 
     from .test_analysis import FW, META, METH, V2024, V2025
 

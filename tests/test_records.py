@@ -120,7 +120,7 @@ UNICORNS = shared_file("cbinsights-unicorns", "unicorns_tidy.csv")
 @pytest.mark.skipif(UNICORNS is None, reason="the raw CB Insights lists are not bundled "
                     "(licence); ../shared/data/cbinsights-unicorns is absent here")
 def test_unicorn_lists_as_records_give_the_bundled_counts(tmp_path):
-    from fintech_index.examples.fintech import unicorn_records
+    from fintech_index.gfcdi.counts import unicorn_records
 
     folder = datasets_dir() / "fintech"
     recs = unicorn_records(UNICORNS, folder / "hq_city_metro.csv")

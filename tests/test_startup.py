@@ -24,9 +24,9 @@ def test_the_audit_modules_do_not_import_scipy_stats():
 
 
 def test_the_main_build_modules_do_not_import_scipy_stats():
-    """The main job (fintech-index build) imports examples.fintech for its editions report;
+    """The main job (fintech-index build) imports gfcdi.job for its editions report;
     scipy.stats is only for the agreement with published rankings (validate-examples)."""
-    assert loaded("import fintech_index.examples.fintech, fintech_index.audit.quick, "
+    assert loaded("import fintech_index.gfcdi.job, fintech_index.audit.quick, "
                   "fintech_index.publish.site", "scipy.stats") == []
 
 

@@ -16,6 +16,7 @@ import fintech_index as fi
 from fintech_index.audit.engine import Engine, load_spec
 from fintech_index.audit.uncertainty import uncertainty
 from fintech_index.examples import datasets_dir
+from fintech_index.gfcdi.paper import paper_sections
 from fintech_index.publish import paper_file_name, paper_units, publish_all
 from fintech_index.publish.pdf import COLORS, SERIES, white_paper_data, write_white_paper
 
@@ -30,6 +31,12 @@ def results():
 
 
 @pytest.fixture(scope="module")
+def sections(results):
+    """The fintech index's own sections (title, cover figures, records, districts)."""
+    return paper_sections(results)
+
+
+@pytest.fixture(scope="module")
 def audit(results):
     """A real (small) uncertainty analysis of the bundled spec: 128 replications."""
     spec = load_spec(datasets_dir() / "fintech" / "fintech.uncertainty.yaml")
@@ -38,15 +45,15 @@ def audit(results):
 
 
 @pytest.fixture(scope="module")
-def sfo(results, audit, tmp_path_factory):
+def sfo(results, audit, sections, tmp_path_factory):
     return write_white_paper(results, "SFO", tmp_path_factory.mktemp("wp") / "sfo.pdf",
-                             audit=audit)
+                             audit=audit, sections=sections)
 
 
 @pytest.fixture(scope="module")
-def sha_zh(results, audit, tmp_path_factory):
+def sha_zh(results, audit, sections, tmp_path_factory):
     return write_white_paper(results, "SHA", tmp_path_factory.mktemp("wp") / "sha_zh.pdf",
-                             audit=audit, lang="zh")
+                             audit=audit, lang="zh", sections=sections)
 
 
 def _text(path) -> str:
@@ -96,8 +103,8 @@ def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
     assert "Methodology annex" in text and results.methodology.hash[:16] in text
 
 
-def test_shanghai_gets_cited_district_notes_not_numbers(results):
-    data = white_paper_data(results, "SHA")
+def test_shanghai_gets_cited_district_notes_not_numbers(results, sections):
+    data = white_paper_data(results, "SHA", sections=sections)
     notes = data["districts"]["notes"]
     assert any(n["area"] == "Lujiazui Financial City" and "Xinhua-AsiaNet" in n["cite"]
                for n in notes)
@@ -115,11 +122,11 @@ def test_shanghai_gets_cited_district_notes_not_numbers(results):
         f"of IT investment: {expected} (counted by DuckDB from the bundled press records of "
         "the firms' disclosures; the threshold is 1 billion CNY ($137 million) at 0.137 USD "
         "per CNY on 2024-12-17)."]
-    assert white_paper_data(results, "SFO")["records"]["lines"] == []
+    assert white_paper_data(results, "SFO", sections=sections)["records"]["lines"] == []
 
 
-def test_without_audit_the_paper_says_so(results):
-    data = white_paper_data(results, "NYC")
+def test_without_audit_the_paper_says_so(results, sections):
+    data = white_paper_data(results, "NYC", sections=sections)
     assert data["interval"] is None
     assert "No uncertainty audit was given" in " ".join(data["summary"])
 
@@ -182,9 +189,9 @@ def test_papers_go_to_the_top_ten_plus_extra_cities(results, tmp_path):
 
 
 @pytest.mark.slow
-def test_publish_all_writes_eleven_papers_and_the_same_bytes_twice(results, tmp_path):
-    a = publish_all(results, pdf=tmp_path / "a", cities=["SHA"], lang="zh")
-    b = publish_all(results, pdf=tmp_path / "b", cities=["SHA"], lang="zh")
+def test_publish_all_writes_eleven_papers_and_the_same_bytes_twice(results, sections, tmp_path):
+    a = publish_all(results, pdf=tmp_path / "a", cities=["SHA"], lang="zh", sections=sections)
+    b = publish_all(results, pdf=tmp_path / "b", cities=["SHA"], lang="zh", sections=sections)
     assert len(a) == 11 and a[-1].name == "Shanghai_white_paper_2025_zh.pdf"
     for x, y in zip(a, b, strict=True):
         assert x.read_bytes() == y.read_bytes(), x.name
@@ -223,13 +230,15 @@ def test_names_with_typst_markup_are_printed_as_text(results, tmp_path):
     if "name_zh" in units:
         units.loc["SFO", "name_zh"] = evil
     res = replace(results, panel=replace(results.panel, units=units))
-    text = _text(write_white_paper(res, "SFO", tmp_path / "evil.pdf"))
+    text = _text(write_white_paper(res, "SFO", tmp_path / "evil.pdf",
+                                   sections=paper_sections(res)))
     assert evil + " fintech development white paper 2025" in text
     assert pypdf.PdfReader(tmp_path / "evil.pdf").pages[0].mediabox.width > 500  # A4 kept
 
 
 def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
     res = fi.examples.load("asem").build()
+    assert paper_sections(res) is None  # the fintech index's sections are its own
     data = white_paper_data(res, "CHE")
     assert data["records"] is None and data["districts"] is None
     name = res.framework.nodes[res.framework.index].name
@@ -238,10 +247,12 @@ def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
     assert "Methodology annex" in text and "unicorn" not in text
 
 
-def test_the_change_box_names_the_previous_year_as_a_back_cast(results):
+def test_the_change_box_names_the_previous_year_as_a_back_cast(results, sections):
     """2024 is recomputed on the 2025 framework (the framework's meta: edition), and the
     cover's change box says so, as the sentences do; Shanghai is 14th in both."""
-    cover = {f["label"]: f for f in white_paper_data(results, "SHA")["cover"]["figures"]}
+    data = white_paper_data(results, "SHA", sections=sections)
+    cover = {f["label"]: f for f in data["cover"]["figures"]}
     assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 14"
-    zh = white_paper_data(results, "SHA", lang="zh")["cover"]["figures"][2]["note"]
+    zh = white_paper_data(results, "SHA", lang="zh",
+                          sections=sections)["cover"]["figures"][2]["note"]
     assert zh == "2024年（按2025年框架重新计算）: 14"

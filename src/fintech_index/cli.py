@@ -23,12 +23,12 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     from rich.table import Table
 
-    from .analysis import EditionReport
     from .build import Results
     from .examples import Example
     from .framework import Framework
     from .methodology import Methodology
     from .panel import Panel
+    from .publish.report import EditionReport
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 FOCUS_OPT = typer.Option(None, help="tell the lead story from this city's point of view "
@@ -224,9 +224,10 @@ def build_cmd(
     focus: str | None = FOCUS_OPT,
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
-    from .analysis import write_edition_report
     from .build import build
     from .publish.i18n import check_lang
+    from .publish.report import write_edition_report
+    from .publish.view import EditionView
 
     check_lang(lang)
     inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
@@ -236,12 +237,13 @@ def build_cmd(
     year = results.years[results.year_index(year)]  # refuses a year that is not there
     print_ranking(results, year, top)
     written = results.write(out)
-    report = write_edition_report(results, out, year, focus=focus, lang=lang)
+    view = EditionView(results, year)  # the edition every output renders, made once
+    report = write_edition_report(results, out, year, focus=focus, lang=lang, view=view)
     written += report.written
     if inputs.example == MAIN_EXAMPLE:
-        from .examples.fintech import write_main_job
+        from .gfcdi.job import write_main_job
 
-        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions)
+        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions, view)
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
         if job.audit is not None:
             console.print(f"small audit: {job.audit.attrs['replications']:,} replications of "
@@ -387,7 +389,7 @@ def districts_cmd(
                                   "summary (never out of the quotients)"),
 ) -> None:
     """District specialisation inside a city: location quotients by place and industry."""
-    from . import districts
+    from .gfcdi import districts
 
     if store is not None:
         from .store import Store
@@ -437,11 +439,12 @@ def publish_cmd(
     from rich.progress import Progress
 
     from . import examples as bundled
-    from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
-    from .examples.fintech import publish_inputs
+    from .gfcdi.editions import publish_inputs
+    from .gfcdi.paper import paper_sections
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
+    from .publish.lead import focus_unit
 
     check_lang(lang)
     if not (site or pdf or xlsx or store):
@@ -467,8 +470,8 @@ def publish_cmd(
         from .safe import visible
         task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
         written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
-                              coordinates=coords, audit=summary, lang=lang, store=store,
-                              focus=unit,
+                              coordinates=coords, audit=summary, lang=lang,
+                              sections=paper_sections(results, store), focus=unit,
                               progress=lambda _: bar.advance(task))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
@@ -647,7 +650,7 @@ def print_regional_leads(leads: pd.DataFrame) -> None:
 
 def print_agreement() -> None:
     """The fintech index against published rankings (agreement, not reproduction)."""
-    from .examples.fintech import edition_agreement, load_editions
+    from .gfcdi.editions import edition_agreement, load_editions
 
     table = _table("Fintech index: rank agreement with published rankings (their exact "
                    "ranks only; not a reproduction: their data are not public)")

@@ -13,6 +13,7 @@ from scipy import special
 
 from ..build import Results
 from ..ranks import rankdata
+from ..stats import degenerate, factor_model
 
 
 def correlations(results: Results, year: int | None = None, method: str = "pearson",
@@ -162,8 +163,6 @@ def factor_analysis(results: Results, year: int | None = None, nodes: list[str] 
     kept) and the loadings table (node, child, factor, loading: rotated, unrotated_loading,
     scaled_squared: squared rotated loading over the factor's explained variance,
     communality, factor_explained, factor_share)."""
-    from ..methods.weight import _degenerate, factor_model
-
     y = results.year_index(year)
     fw = results.framework
     eig_rows, load_rows = [], []
@@ -171,7 +170,7 @@ def factor_analysis(results: Results, year: int | None = None, nodes: list[str] 
         kids = list(fw.nodes[code].children)
         x = results.score_array[y][:, [results.nodes.index(k) for k in kids]]
         complete = x[~np.isnan(x).any(axis=1)]
-        if len(kids) < 2 or _degenerate(complete, 3):
+        if len(kids) < 2 or degenerate(complete, 3):
             continue
         fm = factor_model(complete, **_factor_settings(results, code))
         cumulative = np.cumsum(fm.variance_share)

@@ -22,7 +22,7 @@ from ..panel import Panel, load_panel
 from . import undp  # noqa: F401  (registers UNDP's kernels)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .fintech import Editions
+    from ..gfcdi import Editions
 
 HDR_SOURCE = ("UNDP Human Development Report 2023/2024, composite indices time series")
 UNDP_INDICES = ("hdi", "gdi", "gii", "ihdi", "phdi")
@@ -75,13 +75,15 @@ def load(name: str) -> Example:
     (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
     fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
     Achievement Index case study, 23 countries)."""
-    if name == FINTECH:
-        from .fintech import EDITION_YEARS, load_editions
+    if name == FINTECH:  # the index itself lives in its own package (gfcdi)
+        from ..gfcdi import EDITION_YEARS, load_editions
+        from ..gfcdi import folder as fintech_folder
+        from ..gfcdi.editions import published_ranks
 
-        folder = datasets_dir() / "fintech"
-        files = _files(folder, name) | {"framework": folder / f"fintech_{EDITION_YEARS[-1]}.yaml"}
+        here = fintech_folder()
+        files = _files(here, name) | {"framework": here / f"fintech_{EDITION_YEARS[-1]}.yaml"}
         eds = load_editions()
-        published = pd.read_csv(folder / "published_ranks.csv", keep_default_na=False)
+        published = published_ranks()
         # the latest framework over both years: the earlier year is the back-cast
         return Example(name, eds.frameworks[EDITION_YEARS[-1]], eds.latest.panel,
                        eds.methodology, published, files, eds)
@@ -144,7 +146,7 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     ex = load(name)
     if name == FINTECH:
         raise FintechIndexError("U03", "the fintech index has no published values to reproduce; "
-                                       "see examples.fintech.agreement() for rank agreement")
+                                       "see gfcdi.editions.agreement() for rank agreement")
     if ex.published is None:
         return []  # no published values (asem_panel: see load())
     res = results or ex.build()

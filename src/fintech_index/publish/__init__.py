@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from ..build import Results
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pdf import PaperSections
+    from .view import EditionView
 
 
 def paper_units(results: Results, cities: list[str] | None = None, top: int = 10
@@ -61,53 +66,46 @@ def paper_file_names(results: Results, units: list[str], lang: str = "en") -> di
     return files
 
 
-def _store_places(store: Path, units: list[str], year: int) -> dict:
-    """District tables from the store's records, for the units that have some."""
-    from ..districts import store_places
-    from ..store import Store
-
-    with Store(store, read_only=True) as s:
-        got = {u: store_places(s, u, year) for u in units}
-    return {u: t for u, t in got.items() if t is not None}
-
-
 def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None = None,
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
-                lang: str = "en", store: Path | None = None,
+                lang: str = "en", sections: PaperSections | None = None,
                 progress: Callable[[str], None] | None = None,
-                focus: str | None = None) -> list[Path]:
+                focus: str | None = None, view: EditionView | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
     plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
     ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
-    given; rank intervals from ``audit`` (an uncertainty summary) when given; the papers'
-    district sections from the records in ``store`` where it has district records for a
-    city (else the bundled unicorn lists)."""
+    given; rank intervals from ``audit`` (an uncertainty summary) when given; the sections
+    an index adds to its papers from ``sections`` (the fintech index's: ``gfcdi.paper``).
+    ``view``: the latest edition as every output renders it (made here, once, when not
+    given)."""
     from .excel import write_workbook
     from .i18n import check_lang
-    from .pdf import PaperContext, write_white_paper
+    from .pdf import write_white_paper
     from .site import write_site
+    from .view import EditionView
 
     check_lang(lang)
+    if view is None or view.results is not results or view.year != results.years[-1]:
+        view = EditionView(results)
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
         from .format import LANGS
 
         written += write_site(results, site, coordinates=coordinates, audit=audit,
-                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus)
+                              langs=(lang, *[x for x in LANGS if x != lang]), focus=focus,
+                              view=view)
         tick("site")
     if pdf is not None:
-        context = PaperContext.of(results)
         units = paper_units(results, cities)
-        places = _store_places(store, units, results.years[-1]) if store else {}
         files = paper_file_names(results, units, lang)
         for unit in units:
             written.append(write_white_paper(
                 results, unit, Path(pdf) / files[unit], audit=audit,
-                lang=lang, context=context, places=places.get(unit)))
+                lang=lang, view=view, sections=sections))
             tick(f"white paper {unit}")
     if xlsx is not None:
-        written.append(write_workbook(results, xlsx, audit=audit, lang=lang))
+        written.append(write_workbook(results, xlsx, audit=audit, lang=lang, view=view))
         tick("workbook")
     return written

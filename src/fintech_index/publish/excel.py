@@ -22,12 +22,11 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from ..analysis.changes import compare
-from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
+from .view import EditionView
 
 __all__ = ["neutralise", "write_workbook"]
 
@@ -137,14 +136,14 @@ def _unit_names(results: Results, lang: str) -> dict[str, str]:
     return {u: unit_name(units, u, lang) for u in units.index}
 
 
-def _ranking_sheet(bk: _Book, results: Results, year: int, lang: str,
+def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
                    audit: pd.DataFrame | None, values: pd.DataFrame) -> None:
     """Two header rows (node name over rank and score); one row per city, best first;
     imputed indicator scores in orange with a note naming the method."""
+    results = view.results
     fw = results.framework
-    cur = Edition.of(results, year)
-    prev = Edition.previous(results, year)
-    changes = compare(cur, prev).node() if prev is not None else None
+    cur, changed = view.edition(year), view.changes_of(year)
+    changes = changed.node() if changed is not None else None
     names = _unit_names(results, lang)
     order = list(results.ranking(year).index)
     sheet = bk.book.add_worksheet(text("wb_ranking", lang, year=year)[:31])
@@ -232,9 +231,12 @@ def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | N
 
 
 def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | None = None,
-                   lang: str = "en") -> Path:
+                   lang: str = "en", view: EditionView | None = None) -> Path:
     """The workbook of ``results`` in ``lang`` (en or zh); ``audit``: an uncertainty
-    summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking."""
+    summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking;
+    ``view``: the editions as every output renders them (made here when not given)."""
+    if view is None or view.results is not results:
+        view = EditionView(results)
     check_lang(lang)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
@@ -250,7 +252,7 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
     all_values = pd.concat([value_table(results, y) for y in results.years],
                            ignore_index=True)
     for year in reversed(results.years):
-        _ranking_sheet(bk, results, year, lang, audit if year == latest else None,
+        _ranking_sheet(bk, view, year, lang, audit if year == latest else None,
                        all_values[all_values["year"] == year])
     _data_sheet(bk, results, lang, all_values)
     nodes = results.node_table()

@@ -5,8 +5,9 @@ template ``templates/white_paper.typ``; charts are vector shapes drawn by Typst.
 formatted for the language, numbers for the charts); the template reads it from
 ``sys.inputs``, so names and sources are text, never Typst markup. Pages: cover with key
 figures and the dimensions chart; the ranking tree with raw values; strengths and
-weaknesses with their reason, peers, rank history and rank interval; counts from company
-records and the districts; the methodology annex. English or Simplified Chinese (CJK text
+weaknesses with their reason, peers, rank history and rank interval; the sections an index
+adds as data (:class:`PaperSections`: the fintech index's counts from company records and its
+districts, ``gfcdi.paper``); the methodology annex. English or Simplified Chinese (CJK text
 set in Noto Serif CJK SC from Debian's fonts-noto-cjk, embedded in the PDF).
 """
 
@@ -14,9 +15,8 @@ from __future__ import annotations
 
 import json
 import math
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -24,27 +24,20 @@ import numpy as np
 import pandas as pd
 import typst
 
-from .. import districts as district_data
-from ..analysis.changes import Changes, compare
-from ..analysis.edition import Edition
 from ..analysis.profiles import profile
-from ..analysis.sentences import previous_name
 from ..build import Results
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
-from .provenance import methodology_rows, p_top_column, top_down, values_by_unit
+from .provenance import methodology_rows, p_top_column, top_down
+from .sentences import previous_name
+from .view import EditionView
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
 COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
 SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f6000",
           "#595959"]
-# raw values on the cover, where the framework has them
-COVER_INDICATORS = (("fintech_unicorns", "fintech_unicorns"), ("gfci_rank", "gfci_rank"),
-                    ("gfci_rating", "gfci"))
-FINTECH_MARKER = "fintech_unicorns"  # an index counting unicorns by metro gets those sections
 LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
-MIN_FIRMS = 3  # places with fewer unicorns are left out of the district lines
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
 
@@ -80,50 +73,31 @@ def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
 
 
 @dataclass(frozen=True)
-class PaperContext:
-    """What every paper of one edition shares, computed once: the latest edition and the
-    one before, their changes, the values with provenance, the top ten."""
+class PaperSections:
+    """What one index adds to the generic white paper, as data: the strings-table key of its
+    own title (``wp_<title>`` with city and year; None: the generic title naming the index),
+    raw indicator values on the cover (indicator code, label key; shown where the framework
+    has the indicator) and, per city, the template's extra blocks (``records``,
+    ``districts``: JSON-ready dicts) from ``blocks(unit, year, lang, city name)``."""
 
-    cur: Edition
-    prev: Edition | None
-    changes: Changes | None
-    values: dict[str, dict[str, dict]]  # unit -> indicator -> a row of value_table
-    top10: list[str]
-    brokerage: pd.DataFrame | None = None  # counts from the bundled brokerage records
-
-    @classmethod
-    def of(cls, results: Results) -> PaperContext:
-        cur = Edition.of(results)
-        prev = Edition.previous(results)
-        return cls(cur, prev, compare(cur, prev) if prev is not None else None,
-                   values_by_unit(results),
-                   list(cur.ranked().index[:10]),
-                   _brokerage() if FINTECH_MARKER in results.framework.indicators else None)
-
-
-@cache
-def _brokerage() -> pd.DataFrame:
-    """Listed brokerages above 1 billion yuan of IT investment per HQ city and year, counted
-    by DuckDB from the bundled records in an in-memory store."""
-    from ..examples.fintech import brokerage_counts
-    from ..store import Store
-
-    with Store(":memory:") as s:
-        return brokerage_counts(s)
+    title: str | None = None
+    cover_indicators: tuple[tuple[str, str], ...] = ()
+    blocks: Callable[[str, int, str, str], dict[str, dict]] | None = None
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
-                     lang: str = "en", context: PaperContext | None = None,
-                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
+                     lang: str = "en", view: EditionView | None = None,
+                     sections: PaperSections | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
-    p_top10); without one the paper says so instead of showing an interval. ``context``:
-    the edition's shared computations (made here when not given). ``places``: the
-    district table from the store (``districts.store_places``) instead of the bundled
-    unicorn lists."""
+    p_top10); without one the paper says so instead of showing an interval. ``view``: the
+    latest edition as every output renders it (made here when not given). ``sections``: what the
+    index adds (none: the generic paper)."""
     check_lang(lang)
+    extra = sections or PaperSections()
     fw = results.framework
-    ctx = context or PaperContext.of(results)
+    ctx = (view if view is not None and view.results is results
+           and view.year == results.years[-1] else EditionView(results))
     cur, prev, changes, values, top10 = ctx.cur, ctx.prev, ctx.changes, ctx.values, ctx.top10
     pr = profile(cur, unit, changes=changes)
     city = _unit_name(results, unit, lang)
@@ -145,7 +119,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                 "level": v["figure_level"], "imputed": imputed,
                 "method": v["imputation_method"] or ""}
 
-    title = (t("title", city=city, year=cur.year) if FINTECH_MARKER in fw.indicators else
+    title = (t(extra.title, city=city, year=cur.year) if extra.title else
              t("title_generic", city=city, index=_index_name(results, lang), year=cur.year))
     change_overall = ch.get(fw.index) if ch is not None else None
 
@@ -163,7 +137,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    for code, key in COVER_INDICATORS:
+    for code, key in extra.cover_indicators:
         if code in fw.indicators:
             r = raw_of(code)
             figures.append({"label": t(key), "value": r["value"],
@@ -270,133 +244,20 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                "legend": [{"label": s["label"], "color": s["color"]} for s in series],
                "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
 
-    fintech_metros = places is not None or FINTECH_MARKER in fw.indicators
+    blocks = extra.blocks(unit, cur.year, lang, city) if extra.blocks else {}
     return {
         "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
         "footer": f"{_index_name(results, lang)} · {cur.year}",
         "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
-        # the unicorn counts and districts belong to an index of the CB Insights metros
-        "records": _records_block(unit, cur.year, lang, city, ctx.brokerage)
-        if fintech_metros else None,
-        "districts": _districts_block(unit, cur.year, lang, places) if fintech_metros
-        else None,
+        "records": blocks.get("records"), "districts": blocks.get("districts"),
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
 
 
 def _index_name(results: Results, lang: str) -> str:
     return _node_name(results, results.framework.index, lang)
-
-
-def _conversion(source: str) -> str:
-    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' out of a records
-    source note (records.conversion_phrase), or the note itself."""
-    hit = re.search(r"= (1 billion .+)\)$", source)
-    return hit.group(1) if hit else source
-
-
-@cache
-def _unicorns_by_industry(unit: str, year: int) -> tuple[pd.DataFrame, str]:
-    """The metro's unicorns by CB Insights industry (firms, valuation), most first, and
-    the list's date (the bundled lists do not change while a process runs)."""
-    counts = district_data.unicorn_counts(year)
-    mine = counts[(counts["metro"] == unit)
-                  & counts["industry"].isin(district_data.CB_INDUSTRIES)]
-    by = mine.groupby("industry", sort=True).agg(firms=("firms", "sum"),
-                                                 value=("valuation_usd_bn", "sum"))
-    by = by.sort_values(["firms", "value"], ascending=False, kind="stable")
-    return by, str(counts["list_as_of"].iloc[0]) if len(counts) else ""
-
-
-def _records_block(unit: str, year: int, lang: str, city: str,
-                   brokerage: pd.DataFrame | None) -> dict:
-    """Unicorns headquartered in the metro by industry, from the bundled CB Insights counts;
-    the listed brokerages above 1 billion yuan of IT investment, where the city has any."""
-    by, list_date = _unicorns_by_industry(unit, year)
-    source = text("wp_cb_source", lang, date=F.date(date.fromisoformat(list_date), lang)
-                  if list_date else "-")
-    rows = [[ind, str(int(r.firms)), _num(r.value, 2, lang)] for ind, r in by.iterrows()]
-    if rows:
-        rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
-                     _num(by["value"].sum(), 2, lang)])
-    lines = []
-    mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
-            if brokerage is not None else [])
-    if len(mine):
-        by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
-                   for y, v in zip(mine["year"], mine["value"], strict=True)]
-        lines.append(text("wp_brokerage", lang, city=city, list=F.join(by_year, lang),
-                          rate=_conversion(mine["source"].iloc[0])))
-    return {"lines": lines,
-            "title": text("wp_records", lang), "note": text("wp_records_note", lang,
-                                                               source=source),
-            "head": [text("wp_col_industry", lang), text("wp_col_firms", lang),
-                     text("wp_col_valuation", lang)], "rows": rows,
-            "empty": text("wp_no_unicorns", lang)}
-
-
-def _place_facts(table: pd.DataFrame, info: dict) -> tuple:
-    """A place table, its facts, its summary of places with MIN_FIRMS firms and of all."""
-    return (table, info, district_data.place_summary(table, MIN_FIRMS),
-            district_data.place_summary(table, 1))
-
-
-@cache
-def _bundled_place_facts(unit: str, year: int) -> tuple:
-    return _place_facts(*district_data.unicorn_places(unit, year))
-
-
-def _districts_block(unit: str, year: int, lang: str,
-                     places: tuple[pd.DataFrame, dict] | None = None) -> dict:
-    """Location quotients of the places inside the metro (``places``: a table and its
-    facts from the store's records; default: the bundled unicorn lists), and cited
-    district notes."""
-    table, info, summary, every = (_place_facts(*places) if places is not None
-                                   else _bundled_place_facts(unit, year))
-    lines, rows = [], []
-    if info["places"] == 1:
-        lines.append(text("wp_district_single", lang, firms=info["firms"],
-                            place=table["district"].iloc[0]))
-    elif info["places"] > 1:
-        lead = every.sort_values(["fintech_firms", "firms"], ascending=False,
-                                 kind="stable").iloc[0]
-        lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
-            lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
-            lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
-            firms=info["firms"]))
-        for r in summary.itertuples():
-            top = (f"{r.top_industry} ({r.top_industry_firms}; LQ "
-                   f"{_num(r.top_industry_lq, 2, lang)})"
-                   if isinstance(r.top_industry, str) else "-")
-            rows.append([r.place, str(r.firms), _pct(r.share_of_metro, lang),
-                         str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
-    else:
-        lines.append(text("wp_no_unicorns", lang))
-    if info["firms"]:
-        source = (info["source"] if places is not None else text(
-            "wp_cb_source", lang, date=F.date(date.fromisoformat(info["list_as_of"]), lang)))
-        lines.append(text("wp_districts_source", lang, source=source))
-    notes = district_data.district_notes(unit)
-    return {
-        "title": text("wp_districts", lang), "note": text("wp_districts_note", lang,
-                                                            min=MIN_FIRMS),
-        "lines": lines, "rows": rows,
-        "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
-                                            "col_fintech", "col_fintech_lq", "col_top")],
-        "left_out": [text("wp_district_left_out", lang, n=n, place=p, cell=c)
-                     for p, c, n in info["unclassified"]],
-        "notes_title": text("wp_district_notes", lang),
-        "caveat": text("wp_district_notes_caveat", lang),
-        "notes_head": [text("wp_col_area", lang), text("wp_col_year", lang),
-                       text("wp_col_statement", lang), text("wp_col_source", lang)],
-        "notes": [{"area": n.area, "as_of": n.as_of,
-                   "statement": f"{n.indicator}: {n.value_as_stated}"
-                   + (f" ({n.scope_note})" if n.scope_note else ""),
-                   "cite": f"{n.source_outlet}, {n.source_date}"}
-                  for n in notes.itertuples()],
-    }
 
 
 def _methodology_block(results: Results, unit: str, city: str, year: int, lang: str,
@@ -444,11 +305,11 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
-                      context: PaperContext | None = None,
-                      places: tuple[pd.DataFrame, dict] | None = None) -> Path:
+                      view: EditionView | None = None,
+                      sections: PaperSections | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
-    data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
-                            places=places)
+    data = white_paper_data(results, unit, audit=audit, lang=lang, view=view,
+                            sections=sections)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)

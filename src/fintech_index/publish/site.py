@@ -26,18 +26,16 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from ..analysis.changes import compare
-from ..analysis.edition import Edition
 from ..analysis.gaps import gap
-from ..analysis.lead import lead_story
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
-from ..analysis.sentences import edition_facts
 from ..build import Results
 from ..safe import file_segments
 from . import format as fmt
-from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
-from .provenance import p_top_column, top_down, values_by_unit
+from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
+from .lead import lead_story
+from .provenance import p_top_column, top_down
+from .view import EditionView
 
 HERE = Path(__file__).parent
 ASSETS = HERE / "assets"
@@ -113,22 +111,21 @@ def country_centroids() -> dict[str, tuple[float, float]]:
 class Site:
     """Everything the pages of one edition share; one instance writes both languages."""
 
-    def __init__(self, results: Results, out: Path, *, coordinates: pd.DataFrame | None,
-                 audit: pd.DataFrame | None, top: int, langs: tuple[str, ...],
+    def __init__(self, view: EditionView, out: Path, *, coordinates: pd.DataFrame | None,
+                 audit: pd.DataFrame | None, langs: tuple[str, ...],
                  focus: str | None) -> None:
-        self.results, self.out, self.top, self.langs = results, out, top, langs
+        results = view.results
+        self.view, self.results, self.out, self.top, self.langs = (view, results, out,
+                                                                   view.top, langs)
         self.fw = results.framework
-        self.cur = Edition.of(results)
-        self.prev = Edition.previous(results)
-        self.changes = compare(self.cur, self.prev) if self.prev is not None else None
+        self.cur, self.prev, self.changes = view.cur, view.prev, view.changes
         self.coordinates, self.audit, self.focus = coordinates, audit, focus
         self.dims = list(self.fw.nodes[self.fw.index].children)
         self.ranked = list(self.cur.ranked().index)
         # the file of each city's page (city/<file>.html): a unit code is user data
         self.files = file_segments(self.ranked, what="unit")
-        self.top_units = self.ranked[:top]
-        known = {e.year: e for e in (self.cur, self.prev) if e is not None}
-        self.editions = [known.get(y) or Edition.of(results, y) for y in results.years]
+        self.top_units = self.ranked[:self.top]
+        self.editions = view.editions
         # the edition as plain dicts: a page reads hundreds of values
         self.score = {u: dict(zip(self.cur.scores.columns, row, strict=True))
                       for u, row in zip(self.cur.scores.index,
@@ -153,15 +150,12 @@ class Site:
                          for u, p in self.profiles.items()}
         # each raw value with its provenance (unit -> indicator -> a row of value_table),
         # the same table the white papers and the workbook read
-        self.values = values_by_unit(results)
-        self.facts = edition_facts(self.cur, self.prev, top, changes=self.changes)
+        self.values = view.values
+        self.facts = view.facts
 
     # ------------------------------------------------------------------ shared pieces
-    @cache  # noqa: B019 - one Site per write; it lives as long as its pages
     def names(self, lang: str) -> tuple[dict[str, str], dict[str, str]]:
-        units = {u: unit_name(self.results.panel.units, u, lang) for u in self.results.units}
-        nodes = {c: node_name(self.fw, c, lang) for c in self.fw.nodes}
-        return units, nodes
+        return self.view.names(lang)
 
     def change(self, unit: str, node: str | None = None) -> float | None:
         """Rank change of ``unit`` on ``node`` since the previous edition (NaN: not ranked
@@ -412,16 +406,21 @@ class Site:
 
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
                = None, audit: pd.DataFrame | None = None, top: int = 10,
-               langs: tuple[str, ...] = ("en", "zh"), focus: str | None = None) -> list[Path]:
+               langs: tuple[str, ...] = ("en", "zh"), focus: str | None = None,
+               view: EditionView | None = None) -> list[Path]:
     """Write the site for the latest year of ``results`` (changes against the year before
     it, if any) in every language of ``langs`` (the first at the root).
 
     ``coordinates``: code, latitude, longitude (optional country_iso3: a city without
     coordinates is placed at its country's centroid, and the page says so); ``audit``: an
     uncertainty summary (unit index; rank_p05, rank_p95, p_top<N>; ``attrs`` replications
-    and factors for the note); ``focus``: a unit code whose point of view the lead takes."""
+    and factors for the note); ``focus``: a unit code whose point of view the lead takes;
+    ``view``: the edition as every output renders it (made here when not given)."""
     for lang in langs:
         check_lang(lang)
     out = Path(out_dir)
-    return Site(results, out, coordinates=coordinates, audit=audit, top=top,
+    if view is None or view.results is not results or view.year != results.years[-1] \
+            or view.top != top:
+        view = EditionView(results, top=top)
+    return Site(view, out, coordinates=coordinates, audit=audit,
                 langs=tuple(dict.fromkeys(langs)), focus=focus).write()

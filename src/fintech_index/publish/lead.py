@@ -20,20 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..analysis.changes import Changes, compare
+from ..analysis.edition import Edition
+from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
 from ..build import Results
 from ..errors import FintechIndexError
-from ..publish.i18n import strings
-from .changes import Changes, compare
-from .edition import Edition
-from .sentences import (
-    CITY_KINDS,
-    Fact,
-    Names,
-    clause,
-    edition_facts,
-    overtakes,
-    render,
-)
+from .i18n import strings
+from .sentences import Names, clause, render
 
 MAX_CLAUSES = 3
 

@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..analysis.changes import unchanged_top
+from ..analysis.edition import Edition
+from ..analysis.gaps import gap
+from ..analysis.regions import regional_leads
 from ..build import Results
 from ..exports import write_csv
-from .changes import compare, unchanged_top
-from .edition import Edition
-from .gaps import gap
 from .lead import Lead, lead_story, resolve_unit
-from .regions import regional_leads
-from .sentences import edition_facts, edition_sentences
+from .sentences import edition_sentences
+from .view import EditionView
 
 
 def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
@@ -61,24 +62,27 @@ class EditionReport:
 
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
                          previous_year: int | None = None, top: int = 10,
-                         focus: str | None = None, lang: str = "en") -> EditionReport:
+                         focus: str | None = None, lang: str = "en",
+                         view: EditionView | None = None) -> EditionReport:
     """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
     profiles_<year>.csv (strengths and weaknesses of every city), sentences_<year>.txt
     (every sentence) and lead_<year>.txt (the lead story and its sections; from the point
     of view of the city ``focus`` when given) for ``year`` (default the latest) against
     ``previous_year`` (default the year before it in the results, if any). Returns the
-    files and the lead, sentences and regional leads written to them."""
-    from ..publish.i18n import check_lang, node_name
+    files and the lead, sentences and regional leads written to them. ``view``: that
+    edition as every output renders it, when already made for the same year and top."""
+    from .i18n import check_lang, node_name
 
     check_lang(lang)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cur = Edition.of(results, year)
+    wanted = results.years[results.year_index(year)]
+    if (view is None or view.results is not results or view.year != wanted
+            or view.top != top or previous_year is not None):
+        view = EditionView(results, wanted, previous_year, top)
+    cur, prev, ch = view.cur, view.prev, view.changes
     focus_unit = resolve_unit(cur, focus) if focus else None
-    prev = (Edition.of(results, previous_year) if previous_year is not None
-            else Edition.previous(results, cur.year))
     written = []
-    ch = compare(cur, prev) if prev is not None else None
     if ch is not None:
         p = out / f"changes_{cur.year}.csv"
         write_csv(ch.table.sort_values(["node", "rank", "unit"]), p)
@@ -97,7 +101,7 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     p = out / f"profiles_{cur.year}.csv"
     write_csv(profile_table(cur), p)
     written.append(p)
-    facts = edition_facts(cur, prev, top, changes=ch)  # one finding for both files
+    facts = view.facts  # one finding for both files
     sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
     p = out / f"sentences_{cur.year}.txt"
     p.write_text("\n".join(sentences) + "\n", encoding="utf-8")
