@@ -220,12 +220,12 @@ def test_previous_edition_is_the_year_before():
        st.booleans())
 def test_facts_compare_figures_as_the_number_format_shows_them(a, steps, digits, half):
     """analysis.facts says a gap figure moved only when the sentence would show two
-    different numbers: its rounding agrees with publish.format.number (no words needed),
+    different numbers: its rounding agrees with format.number (no words needed),
     at and around the rounding boundaries, -0 included."""
     from types import SimpleNamespace
 
+    from fintech_index import format as fmt
     from fintech_index.analysis.facts import _as_shown
-    from fintech_index.publish import format as fmt
 
     b = a + steps * 10.0 ** -digits * (0.5 if half else 1.0)
     ed = SimpleNamespace(decimals=lambda: digits)

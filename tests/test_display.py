@@ -1,5 +1,5 @@
 """Notebook display (issue 26): every model object shows a small table as text (``repr``)
-and as escaped HTML (``_repr_html_``), numbers through publish.format.
+and as escaped HTML (``_repr_html_``), numbers through fintech_index.format.
 
 The index is hand-made: idx <- {A: x1, x2; B: x3, x4}, min-max to [0, 100], arithmetic
 means. Raw values (u0, u1, u2): x1 0, 5, 10; x2 10, 0, 5; x3 0, 10, 4; x4 2, 1, 4, so
@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 import fintech_index as fi
+from fintech_index import format as fmt
 from fintech_index.audit.sensitivity import Sensitivity
 from fintech_index.audit.uncertainty import Uncertainty
 from fintech_index.display import View
-from fintech_index.publish import format as fmt
 from fintech_index.store import Store
 
 from .helpers import two_level_framework

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fintech_index import format as fmt
 from fintech_index.errors import FintechIndexError
-from fintech_index.publish import format as fmt
 from fintech_index.publish import i18n
 
 

@@ -43,11 +43,11 @@ def test_a_forbidden_import_fails_the_check(tmp_path):
                     ignore=shutil.ignore_patterns("datasets", "__pycache__", "static",
                                                   "templates", "assets"))
     gaps = copy / "analysis" / "gaps.py"
-    gaps.write_text(gaps.read_text() + "\nfrom ..publish import format as _fmt  # noqa\n")
+    gaps.write_text(gaps.read_text() + "\nfrom ..publish import site as _site  # noqa\n")
     run = lint_imports(copy.parent, tmp_path)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Contracts: 2 kept, 3 broken." in run.stdout
-    assert "fintech_index.analysis.gaps -> fintech_index.publish.format" in run.stdout
+    assert "fintech_index.analysis.gaps -> fintech_index.publish.site" in run.stdout
     assert "fintech_index.analysis is not allowed to import fintech_index.publish" in run.stdout
 
 

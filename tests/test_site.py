@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 import fintech_index as fi
+from fintech_index import format as fmt
 from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
 from fintech_index.gfcdi.editions import publish_inputs
 from fintech_index.panel import IMPUTED
-from fintech_index.publish import format as fmt
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 from .helpers import declared_units

@@ -61,9 +61,9 @@ def _text(path) -> str:
 
 
 def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
+    from fintech_index import format as F
     from fintech_index.analysis.edition import Edition
     from fintech_index.analysis.profiles import profile
-    from fintech_index.publish import format as F
 
     text = _text(sfo)
     rank, score = int(results.ranks().at["SFO", 2025]), results.scores().at["SFO", 2025]

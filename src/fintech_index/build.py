@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, methods
+from . import __version__, display, methods
 from .binding import bind
 from .errors import MethodError
 from .exports import write_csv
@@ -112,13 +112,11 @@ class Results:
     weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
 
     def __repr__(self) -> str:
-        from .display import view
-        return view(self).text()
+        return display.results_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from .display import view
-        return view(self).html()
+        return display.results_view(self).html()
 
     @property
     def flags(self) -> np.ndarray:

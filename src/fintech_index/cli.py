@@ -162,7 +162,7 @@ def resolve_inputs(command: str, framework: Path | None, data: Path | None,
 
 
 def _change(frame_prev, unit: str, rank: float) -> str:
-    from .publish import format as fmt
+    from . import format as fmt
 
     if frame_prev is None or unit not in frame_prev.index:
         return ""
@@ -172,8 +172,8 @@ def _change(frame_prev, unit: str, rank: float) -> str:
 def print_ranking(results: Results, year: int | None, top: int) -> None:
     """The ranking of ``year`` (default the last), with the change against the year before
     it (labelled a back-cast when that year is computed on a later edition's framework)."""
+    from . import format as fmt
     from .analysis.edition import recomputed_on
-    from .publish import format as fmt
 
     frame = results.ranking(year)
     year = results.years[-1] if year is None else year
@@ -631,8 +631,8 @@ def validate_examples_cmd() -> None:
 def print_regional_leads(leads: pd.DataFrame) -> None:
     """The regional leads table (:func:`analysis.regional_leads`), unless no unit has a
     region."""
+    from . import format as fmt
     from .analysis.regions import NO_GROUP
-    from .publish import format as fmt
 
     frame = leads.reset_index()
     if frame.empty or frame["group"].astype(str).eq(NO_GROUP).all():

@@ -1,18 +1,19 @@
 """How the model's objects show themselves in a terminal (``repr``) and a notebook
 (``_repr_html_``): a title, one small table and notes, with every number through
-:mod:`.publish.format` (the formatting module of every output) and every text HTML-escaped.
+:mod:`.format` (the formatting module of every output) and every text HTML-escaped.
 
-The classes call :func:`view` from two one-line hooks; nothing here is imported before one
-of them is shown.
+Each class calls its ``*_view`` function from two one-line hooks; this module knows the
+classes only by their attributes, so the model imports it (it sits in the base layer).
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
+
+from . import format as f
 
 ROWS = 10  # units (or nodes of a long tree: TREE_ROWS) shown before "... and N more"
 TREE_ROWS = 60
@@ -55,26 +56,6 @@ class View:
                 f"{notes}</div>")
 
 
-def view(obj: Any) -> View:
-    """The view of a Results, Audit, Uncertainty, Sensitivity, Framework, Methodology or
-    Store."""
-    from .audit.run import Audit
-    from .audit.sensitivity import Sensitivity
-    from .audit.uncertainty import Uncertainty
-    from .build import Results
-    from .framework import Framework
-    from .methodology import Methodology
-
-    for kind, make in ((Results, _results), (Audit, _audit), (Uncertainty, _uncertainty),
-                       (Sensitivity, _sensitivity), (Framework, _framework),
-                       (Methodology, _methodology)):
-        if isinstance(obj, kind):
-            return make(obj)
-    from .store import Store
-
-    if isinstance(obj, Store):
-        return _store(obj)
-    raise TypeError(f"no view of {type(obj).__name__}")
 
 
 def _n(k: int, word: str) -> str:
@@ -90,9 +71,8 @@ def _years(years: tuple[int, ...]) -> str:
     return str(years[0]) if len(years) == 1 else f"{years[0]}\u2013{years[-1]}"
 
 
-def _results(res) -> View:
+def results_view(res) -> View:
     """The latest year's ranking on the index, best first: rank, unit, name, score."""
-    from .publish import format as f
 
     top = res.ranking()
     # an index on [0, 1] (UNDP's) is read to 3 decimals; on [0, 100] to 2, as outputs print it
@@ -110,9 +90,8 @@ def _results(res) -> View:
                  f"ranking of {res.years[-1]}; methodology {res.methodology.hash[:12]}"))
 
 
-def _uncertainty(ua) -> View:
+def uncertainty_view(ua) -> View:
     """Per unit (by median rank): nominal and median rank, 5-95% rank interval, P(top N)."""
-    from .publish import format as f
 
     s = ua.summary()
     p = f"p_top{ua.top}"
@@ -127,13 +106,12 @@ def _uncertainty(ua) -> View:
                 "lrrrr", rows, _more(len(rows), len(s), "units"))
 
 
-def _audit(audit) -> View:
+def audit_view(audit) -> View:
     """The uncertainty table under a title that says what the audit ran, and the parent
     links coherence flags (weak or negative)."""
-    from .publish import format as f
 
     ua, sa = audit.uncertainty, audit.sensitivity
-    v = _uncertainty(ua)
+    v = uncertainty_view(ua)
     flagged = audit.parent_links[audit.parent_links["flag"] != ""]
     links = [f"{r.node} ({r.flag}, r = {f.number(r.r, 2)})" for r in flagged.itertuples()]
     return View(f"Audit of {audit.engine.framework.name}: {_n(len(ua.ranks), 'replication')}"
@@ -145,10 +123,9 @@ def _audit(audit) -> View:
                  "audit.uncertainty, audit.sensitivity, audit.parent_links, audit.write(dir)"))
 
 
-def _sensitivity(sa) -> View:
+def sensitivity_view(sa) -> View:
     """First (S) and total (ST) Sobol indices with their intervals, for the summary outputs
     (every output but the units' own ranks)."""
-    from .publish import format as f
 
     def ci(lo: float, hi: float) -> str:
         return f"[{f.number(lo, 3)}, {f.number(hi, 3)}]"
@@ -165,10 +142,9 @@ def _sensitivity(sa) -> View:
                 (more,) if ranks else ())
 
 
-def _framework(fw) -> View:
+def framework_view(fw) -> View:
     """The tree from the index down, a child indented under its parent: code, name, weight,
     direction of an indicator."""
-    from .publish import format as f
 
     rows: list[tuple[str, ...]] = []
 
@@ -188,9 +164,8 @@ def _framework(fw) -> View:
                 _more(TREE_ROWS, len(rows), "nodes"))
 
 
-def _methodology(meth) -> View:
+def methodology_view(meth) -> View:
     """One row per stage: the choice and its overrides by level and by node."""
-    from .publish import format as f
 
     def overrides(stage) -> str:
         by = [*(f"level {k}: {f.choice(c.method, c.params)}" for k, c in stage.by_level.items()),
@@ -215,10 +190,9 @@ def _methodology(meth) -> View:
                 ("stage", "choice", "overrides"), "lll", tuple(rows))
 
 
-def _store(store) -> View:
+def store_view(store) -> View:
     """Every edition: name, what it revises, framework, years, date."""
     from .errors import StoreError
-    from .publish import format as f
 
     try:
         eds = store.editions()

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from . import display
 from .errors import FrameworkError, Problems
 from .yamlfile import read_yaml
 
@@ -183,13 +184,11 @@ class Framework:
     units_file: str | None = None  # the declared units table (``units_file:``), resolved
 
     def __repr__(self) -> str:
-        from .display import view
-        return view(self).text()
+        return display.framework_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from .display import view
-        return view(self).html()
+        return display.framework_view(self).html()
 
     @property
     def denominator_codes(self) -> tuple[str, ...]:

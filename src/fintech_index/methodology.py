@@ -38,7 +38,7 @@ from pydantic import (
     model_validator,
 )
 
-from . import methods
+from . import display, methods
 from .errors import MethodologyError, Problems, did_you_mean
 from .framework import Framework
 from .framework import Level as UnitLevel
@@ -163,13 +163,11 @@ class Methodology(BaseModel):
     _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
     def __repr__(self) -> str:
-        from .display import view
-        return view(self).text()
+        return display.methodology_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from .display import view
-        return view(self).html()
+        return display.methodology_view(self).html()
 
     @field_validator("impute", "treat", "normalise", "weight", "aggregate", mode="before")
     @classmethod

@@ -22,7 +22,7 @@ import duckdb
 import pandas as pd
 import yaml
 
-from . import __version__
+from . import __version__, display
 from .build import Results
 from .errors import StoreError, did_you_mean, one_line
 from .panel import Panel
@@ -88,13 +88,11 @@ class Store:
     """A DuckDB file of datasets, editions and records. Use as a context manager."""
 
     def __repr__(self) -> str:
-        from .display import view
-        return view(self).text()
+        return display.store_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from .display import view
-        return view(self).html()
+        return display.store_view(self).html()
 
     def __init__(self, path: str | Path = DEFAULT_PATH, read_only: bool = False) -> None:
         self.path = Path(path)

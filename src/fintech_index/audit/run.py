@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .. import display
 from ..exports import write_csv
 from . import coherence
 from .engine import Engine
@@ -38,13 +39,11 @@ class Audit:
     factor_loadings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def __repr__(self) -> str:
-        from ..display import view
-        return view(self).text()
+        return display.audit_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from ..display import view
-        return view(self).html()
+        return display.audit_view(self).html()
 
     @property
     def replications(self) -> int:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .. import display
 from .engine import Engine, check_replications, evaluate_chunks
 from .sobol import scrambled_sobol
 
@@ -84,13 +85,11 @@ class Sensitivity:
     convergence: pd.DataFrame
 
     def __repr__(self) -> str:
-        from ..display import view
-        return view(self).text()
+        return display.sensitivity_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from ..display import view
-        return view(self).html()
+        return display.sensitivity_view(self).html()
 
     def table(self) -> pd.DataFrame:
         """One row per output and factor: S, ST and their confidence intervals."""

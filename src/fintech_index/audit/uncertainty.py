@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .. import display
 from .engine import Engine, check_replications, evaluate_chunks
 from .sobol import scrambled_sobol
 
@@ -39,13 +40,11 @@ class Uncertainty:
     top: int
 
     def __repr__(self) -> str:
-        from ..display import view
-        return view(self).text()
+        return display.uncertainty_view(self).text()
 
     def _repr_html_(self) -> str:
         """The notebook's table (fintech_index.display)."""
-        from ..display import view
-        return view(self).html()
+        return display.uncertainty_view(self).html()
 
     def summary(self) -> pd.DataFrame:
         """Per unit: nominal rank and score, median rank, rank interval (5th-95th

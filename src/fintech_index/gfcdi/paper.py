@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..publish import format as F
+from .. import format as F
 from ..publish.i18n import text
 from ..publish.pdf import PaperSections
 from ..store import Store

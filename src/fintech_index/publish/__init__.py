@@ -91,7 +91,7 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     tick = progress or (lambda _: None)
     written: list[Path] = []
     if site is not None:
-        from .format import LANGS
+        from ..format import LANGS
 
         written += write_site(results, site, coordinates=coordinates, audit=audit,
                               langs=(lang, *[x for x in LANGS if x != lang]), focus=focus,

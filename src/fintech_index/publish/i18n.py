@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..errors import FintechIndexError
-from .format import LANGS
+from ..format import LANGS
 
 STRINGS_FILE = Path(__file__).with_name("strings.yaml")
 

@@ -24,9 +24,9 @@ import numpy as np
 import pandas as pd
 import typst
 
+from .. import format as F
 from ..analysis.profiles import profile
 from ..build import Results
-from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down
 from .sentences import previous_name

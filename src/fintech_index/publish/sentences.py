@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import format as fmt
 from ..analysis.edition import Edition
 from ..analysis.facts import CITY_KINDS, Fact, edition_facts
-from . import format as fmt
 from .i18n import strings
 
 ordinal = fmt.ordinal  # kept here: publish.sentences.ordinal is public

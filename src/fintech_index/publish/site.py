@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .. import format as fmt
 from ..analysis.gaps import gap
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..safe import file_segments
-from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down
