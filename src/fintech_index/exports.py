@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .outfiles import replacing
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -58,6 +60,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False,
     """Write ``frame`` as UTF-8 CSV with "\\n" line ends and every text cell, header and
     index label made inert."""
     p = Path(path)
-    inert_frame(frame, index=index).to_csv(p, index=index, float_format=float_format,
-                                           lineterminator="\n")
+    with replacing(p) as tmp:
+        inert_frame(frame, index=index).to_csv(tmp, index=index, float_format=float_format,
+                                               lineterminator="\n")
     return p

@@ -11,6 +11,7 @@ import pandas as pd
 
 from ..build import Results
 from ..exports import write_csv
+from ..outfiles import output_folder, write_text
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
@@ -71,8 +72,7 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     from ..publish.i18n import check_lang, node_name
 
     check_lang(lang)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     cur = Edition.of(results, year)
     focus_unit = resolve_unit(cur, focus) if focus else None
     prev = (Edition.of(results, previous_year) if previous_year is not None
@@ -84,12 +84,10 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
         write_csv(ch.table.sort_values(["node", "rank", "unit"]), p)
         written.append(p)
         g_now, g_before = gap(cur, top), gap(prev, top)
-        p = out / f"gaps_{cur.year}.json"
-        p.write_text(json.dumps({"current": asdict(g_now), "previous": asdict(g_before),
-                                 "verdict": g_now.versus(g_before),
-                                 "top_unchanged": unchanged_top(ch)}, indent=2) + "\n",
-                     encoding="utf-8")
-        written.append(p)
+        written.append(write_text(out / f"gaps_{cur.year}.json", json.dumps(
+            {"current": asdict(g_now), "previous": asdict(g_before),
+             "verdict": g_now.versus(g_before), "top_unchanged": unchanged_top(ch)},
+            indent=2) + "\n"))
     leads = regional_leads(cur, top=top)
     p = out / f"regional_leads_{cur.year}.csv"
     write_csv(leads, p, index=True)
@@ -99,15 +97,11 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     written.append(p)
     facts = edition_facts(cur, prev, top, changes=ch)  # one finding for both files
     sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
-    p = out / f"sentences_{cur.year}.txt"
-    p.write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    written.append(p)
+    written.append(write_text(out / f"sentences_{cur.year}.txt", "\n".join(sentences) + "\n"))
     fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
                       focus=focus_unit,
                       node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
                       changes=ch)
-    p = out / f"lead_{cur.year}.txt"
-    p.write_text(lead.text(), encoding="utf-8")
-    written.append(p)
+    written.append(write_text(out / f"lead_{cur.year}.txt", lead.text()))
     return EditionReport(cur.year, written, lead, sentences, leads)

@@ -16,6 +16,7 @@ from ..exports import write_csv
 from ..framework import Framework, load_framework
 from ..methodology import Methodology, ScreenChoice, load_methodology
 from ..ordinal import BELOW_CUTOFF, apply_ordinals
+from ..outfiles import output_folder
 from ..panel import IMPUTED, Panel, load_panel
 from ..prepare import screen
 
@@ -263,8 +264,7 @@ def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | Non
     from ..store import Store
     from . import datasets_dir
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     eds = editions if editions is not None else load_editions()
     written: list[Path] = []
     first, last = EDITION_YEARS[0], EDITION_YEARS[-1]

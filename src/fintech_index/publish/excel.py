@@ -26,6 +26,7 @@ from ..analysis.changes import compare
 from ..analysis.edition import Edition
 from ..build import Results
 from ..exports import neutralise
+from ..outfiles import replacing
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
 
@@ -237,7 +238,12 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
     summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking."""
     check_lang(lang)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(p) as tmp:
+        _write_book(results, tmp, audit, lang)
+    return p
+
+
+def _write_book(results: Results, p: Path, audit: pd.DataFrame | None, lang: str) -> None:
     fw = results.framework
     latest = results.years[-1]
     bk = _Book(p, _node_name(fw, fw.index, lang), latest)
@@ -265,7 +271,6 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
              [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
                                               "reason")])
     bk.book.close()
-    return p
 
 
 def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) -> None:

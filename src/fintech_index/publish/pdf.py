@@ -30,6 +30,7 @@ from ..analysis.edition import Edition
 from ..analysis.profiles import profile
 from ..analysis.sentences import previous_name
 from ..build import Results
+from ..outfiles import write_bytes
 from . import format as F
 from .i18n import check_lang, node_name, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down, values_by_unit
@@ -449,8 +450,5 @@ def write_white_paper(results: Results, unit: str, path: str | Path, *,
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
     data = white_paper_data(results, unit, audit=audit, lang=lang, context=context,
                             places=places)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    p.write_bytes(_compiler().compile(sys_inputs={"data": payload}))
-    return p
+    return write_bytes(path, _compiler().compile(sys_inputs={"data": payload}))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..analysis.sentences import edition_facts
 from ..build import Results
+from ..outfiles import output_folder, write_text, write_with
 from ..safe import file_segments
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
@@ -87,17 +88,15 @@ def _copy_assets(out: Path) -> None:
     import plotly
 
     assets = out / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
-                    assets / "plotly.min.js")
-    shutil.copyfile(ASSETS / MAP_FILE, assets / MAP_FILE)
-    shutil.copyfile(ASSETS / "site.css", assets / "site.css")
+    for source in (Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                   ASSETS / MAP_FILE, ASSETS / "site.css"):
+        write_with(assets / source.name, partial(shutil.copyfile, source))
     # from file:// a browser refuses to fetch JSON; plotly.js first looks in
     # window.PlotlyGeoAssets, so the same TopoJSON is also given as a script
     topo = (ASSETS / MAP_FILE).read_text(encoding="utf-8")
-    (assets / "world_110m.js").write_text(
-        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
-        f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n", encoding="utf-8")
+    write_text(assets / "world_110m.js",
+               "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
+               f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n")
 
 
 @cache
@@ -212,10 +211,7 @@ class Site:
             page=page, t=t, f=fmt.Formatter(page.lang), lang=page.lang, title=title,
             index_name=node_name(self.fw, self.fw.index, page.lang), year=self.cur.year,
             **context)
-        path = self.out / page.folder() / page.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
-        return path
+        return write_text(self.out / page.folder() / page.path, html)
 
     # ------------------------------------------------------------------ pages
     def write(self) -> list[Path]:
@@ -422,6 +418,6 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
     and factors for the note); ``focus``: a unit code whose point of view the lead takes."""
     for lang in langs:
         check_lang(lang)
-    out = Path(out_dir)
+    out = output_folder(out_dir, option="--site")
     return Site(results, out, coordinates=coordinates, audit=audit, top=top,
                 langs=tuple(dict.fromkeys(langs)), focus=focus).write()

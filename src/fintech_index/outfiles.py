@@ -1,0 +1,273 @@
+"""Writing output files: the one way every writer (results, reports, audit, site, papers,
+workbook) puts a file on disk.
+
+- :func:`replacing` writes to a temporary file in the target's folder and then renames it
+  over the target (``os.replace``), so a symbolic link in the output folder is replaced by
+  a regular file, never followed, and a reader never sees half a file.
+- :func:`keeping_inputs` names the files a command read; a write that would land on one of
+  them (same file: path, link or hard link) is refused [U85] before anything is written.
+- :func:`output_folder` makes an output folder, refusing an empty path, a file, a path
+  under a file or a folder that cannot be written, with codes instead of tracebacks.
+- :func:`output_run` lists every file written into a folder in its ``manifest.json`` and
+  removes the files an earlier run listed there and this run did not write (never a file
+  the earlier manifest does not list).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import FintechIndexError
+
+MANIFEST = "manifest.json"
+
+# the files the running command read, by (device, inode); the files a run writes
+_INPUTS: ContextVar[dict[tuple[int, int], str] | None] = ContextVar("inputs", default=None)
+_RUN: ContextVar[OutputRun | None] = ContextVar("run", default=None)
+
+
+def _file_id(path: str | Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _refuse_os_error(e: OSError, path: Path, doing: str) -> FintechIndexError:
+    """An OS error while making or writing ``path`` as a coded error naming it."""
+    if isinstance(e, FileExistsError):
+        return FintechIndexError("U82", f"{path}: is a file, not a folder; give a folder for "
+                                        "the outputs (a new or an existing one)")
+    if isinstance(e, NotADirectoryError):
+        return FintechIndexError("U83", f"{path}: a part of this path is a file, not a folder; "
+                                        "give a folder path whose parents are folders")
+    reason = e.strerror or os.strerror(e.errno or 0) or type(e).__name__
+    hint = {errno.EROFS: "the file system is mounted read-only",
+            errno.EACCES: "you have no permission to write there",
+            errno.EPERM: "you have no permission to write there",
+            errno.ENOSPC: "the disk is full",
+            errno.EDQUOT: "your disk quota is used up",
+            errno.EFBIG: "the file is larger than this system allows"}.get(e.errno or 0, "")
+    return FintechIndexError("U84", f"{path}: cannot {doing} ({reason}{'; ' + hint if hint else ''}"
+                                    "); give an output path you can write to")
+
+
+def output_path(path: str | Path, *, option: str = "--out") -> Path:
+    """An output path given on the command line, refused when empty [U81] (``Path('')`` is
+    the current folder: an empty ``--out ''`` would write there). Give the option's raw
+    text: a ``Path`` made from '' already reads '.'."""
+    if str(path).strip() == "":
+        raise FintechIndexError("U81", f"{option}: the output path is empty; give a path, "
+                                       "e.g. out (or . for the current folder)")
+    return Path(path)
+
+
+def output_folder(path: str | Path, *, option: str = "--out", make: bool = True) -> Path:
+    """``path`` as an existing folder (made with its parents if needed), or a coded error:
+    an empty path [U81], a file [U82], a path under a file [U83], a folder that cannot be
+    made or written (read-only, no permission, disk full) [U84]. With ``make=False`` the
+    same checks without making anything (a command checks its outputs before its work, and
+    a command that then fails leaves no empty folder)."""
+    p = output_path(path, option=option)
+    if not make:
+        _check_folder(p)
+        return p
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _refuse_os_error(e, p, "make this folder") from None
+    if not p.is_dir():  # mkdir's exist_ok accepts a file on some systems
+        raise _refuse_os_error(FileExistsError(), p, "")
+    return p
+
+
+def _check_folder(p: Path) -> None:
+    """The checks of :func:`output_folder` on the nearest part of ``p`` that exists."""
+    here = p
+    while not os.path.lexists(here) and here.parent != here:
+        here = here.parent
+    if os.path.lexists(here) and not here.is_dir():
+        raise _refuse_os_error(FileExistsError() if here == p else NotADirectoryError(), p, "")
+    if here.is_dir() and not os.access(here, os.W_OK | os.X_OK):
+        raise _refuse_os_error(OSError(errno.EACCES, os.strerror(errno.EACCES)), here,
+                               "write in this folder")
+
+
+@contextmanager
+def keeping_inputs(paths: Iterable[str | Path | None]) -> Iterator[None]:
+    """While inside, every write through :func:`replacing` refuses [U85] a target that is
+    one of ``paths`` (the command's input files; ``None`` entries are skipped)."""
+    known = dict(_INPUTS.get() or {})
+    for p in paths:
+        if p is not None and (fid := _file_id(p)) is not None:
+            known[fid] = str(p)
+    token = _INPUTS.set(known)
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def _check_not_input(path: Path) -> None:
+    inputs = _INPUTS.get() or {}
+    if inputs and (fid := _file_id(path)) in inputs:
+        raise FintechIndexError(
+            "U85", f"{path}: is the input file {inputs[fid]} of this command; writing the "
+                   "output there would overwrite it. Give another output folder or file")
+
+
+def _check_no_linked_folder(path: Path) -> None:
+    """Inside a run's folder, no folder on the way to ``path`` may be a symbolic link (a
+    file written there would land outside the output folder) [U86]."""
+    run = _RUN.get()
+    if run is None:
+        return
+    try:
+        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(run.folder))
+    except ValueError:
+        return
+    here = run.folder
+    for part in rel.parts[:-1]:
+        here = here / part
+        if here.is_symlink():
+            raise FintechIndexError(
+                "U86", f"{here}: is a symbolic link to {os.readlink(here)} inside the output "
+                       f"folder {run.folder}; outputs are not written through it. Remove the "
+                       "link or give another output folder")
+
+
+@contextmanager
+def replacing(path: str | Path) -> Iterator[Path]:
+    """A temporary path in ``path``'s folder to write to; when the block ends without an
+    error it is renamed over ``path`` (replacing a symbolic link there, never writing
+    through it), else removed. Refuses an input file [U85] and turns an OS error into a
+    coded one [U84]."""
+    p = Path(path)
+    _check_not_input(p)
+    _check_no_linked_folder(p)
+    folder = output_folder(p.parent, option=str(p))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.",
+                                   suffix=".tmp" + p.suffix)  # a writer may read the suffix
+    except OSError as e:
+        raise _refuse_os_error(e, p, "write this file") from None
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from others
+        os.replace(tmp, p)
+    except OSError as e:
+        raise _refuse_os_error(e, p, "write this file") from None
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    run = _RUN.get()
+    if run is not None:
+        run.add(p)
+
+
+def write_bytes(path: str | Path, data: bytes) -> Path:
+    """``data`` as the file ``path``, through :func:`replacing`."""
+    with replacing(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """``text`` as the UTF-8 file ``path`` (line ends as given), through :func:`replacing`."""
+    return write_bytes(path, text.encode("utf-8"))
+
+
+def write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """``write(tmp)`` (a library's writer given a path) for the file ``path``, through
+    :func:`replacing`."""
+    with replacing(path) as tmp:
+        write(tmp)
+    return Path(path)
+
+
+# ----------------------------------------------------------------------------- runs
+
+def listed_files(folder: Path) -> list[str]:
+    """The files an earlier run listed in ``folder/manifest.json`` (relative paths inside
+    the folder; anything else it lists, absolute or leaving the folder, is ignored)."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(files, list):
+        return []
+    return [f for f in files if isinstance(f, str) and f and not os.path.isabs(f)
+            and ".." not in Path(f).parts and os.path.normpath(f) == f.replace("/", os.sep)]
+
+
+@dataclass
+class OutputRun:
+    """The files one run writes into ``folder``, and what its manifest says."""
+
+    folder: Path
+    earlier: list[str]
+    written: list[str] = field(default_factory=list)
+    manifest: dict = field(default_factory=dict)
+
+    def add(self, path: Path) -> None:
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(self.folder))
+        except ValueError:  # written elsewhere (e.g. --xlsx beside the folder)
+            return
+        name = rel.as_posix()
+        if name not in self.written:
+            self.written.append(name)
+
+    def describe(self, manifest: dict) -> None:
+        """What the manifest says besides its list of files (hashes, years...)."""
+        self.manifest = dict(manifest)
+
+    def finish(self) -> Path:
+        """Remove the earlier run's files this run did not write, then write the manifest."""
+        keep = set(self.written) | {MANIFEST}
+        for name in self.earlier:
+            p = self.folder / name
+            if name not in keep and (p.is_symlink() or p.is_file()):
+                p.unlink()  # a link is removed itself, never what it points to
+        files = sorted(keep)
+        write_text(self.folder / MANIFEST,
+                   json.dumps({**self.manifest, "files": files}, indent=2, sort_keys=True)
+                   + "\n")
+        return self.folder / MANIFEST
+
+
+@contextmanager
+def output_run(folder: str | Path, *, option: str = "--out") -> Iterator[OutputRun]:
+    """A run writing into ``folder`` (made by :func:`output_folder`): when the block ends
+    without an error, the files the earlier run listed and this one did not write are
+    removed and ``manifest.json`` lists the files of this run. Inside a run on the same
+    folder, the outer run is given (it finishes once, with every file)."""
+    outer = _RUN.get()
+    path = output_folder(folder, option=option)
+    if outer is not None and os.path.abspath(outer.folder) == os.path.abspath(path):
+        yield outer
+        return
+    run = OutputRun(path, listed_files(path))
+    token = _RUN.set(run)
+    try:
+        yield run
+    finally:
+        _RUN.reset(token)
+    run.finish()
