@@ -1,17 +1,20 @@
 """Nothing written where it was not asked (issue 22): outputs replace a symbolic link instead
 of writing through it, never overwrite an input, refuse an empty, file or read-only output
 path with a code, list each run's files in its manifest (an earlier run's other files are
-removed)."""
+removed), and show control and bidirectional-override characters of names as escapes."""
 
 import errno
 import json
 import os
 import stat
+import unicodedata
 import zipfile
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import fintech_index as fi
@@ -20,6 +23,7 @@ from fintech_index.errors import FintechIndexError
 from fintech_index.outfiles import listed_files, output_run, replacing, write_text
 from fintech_index.publish.excel import write_workbook
 from fintech_index.publish.site import write_site
+from fintech_index.safe import printable
 
 from .helpers import units_yaml
 
@@ -27,6 +31,8 @@ runner = CliRunner()
 FW = "index: {code: i, children: [{code: a}, {code: b}]}\n"
 TWO_YEARS = "unit,year,a,b\nX,2023,1,2\nY,2023,3,1\nX,2024,1,2\nY,2024,3,1\n"
 ONE_YEAR = "unit,year,a,b\nX,2024,1,2\nY,2024,3,1\n"
+EVIL = "Evil\x1b[31m\u202eCity\x00"
+RAW = (b"\x1b", b"\x00", "\u202e".encode())  # bytes no text output may hold
 
 
 def inputs(tmp: Path, data: str = TWO_YEARS) -> tuple[Path, Path]:
@@ -241,3 +247,47 @@ def test_a_top_that_is_not_positive_is_refused(tmp_path, top):
     assert "Invalid value for '--top'" in out  # click's words differ between versions
     assert "x>=1" in out or "greater than or equal to 1" in out
     assert not (tmp_path / "o").exists()
+
+
+# ---------------------------------------------------- 7. control characters in names
+
+def test_control_characters_of_a_name_are_escaped_in_every_text_output(tmp_path):
+    units = tmp_path / "u.csv"
+    units.write_text(f"code,name,region\nX,{EVIL},R1\nY,Yton,R2\n", encoding="utf-8")
+    fw, d = inputs(tmp_path)
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["build", str(fw), str(d), "--units", str(units), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    shown = r"Evil\x1b[31m\u202eCity\x00"
+    assert shown in r.output and not any(b.decode() in r.output for b in RAW)
+    for p in out.iterdir():  # the text files; results.parquet keeps the data as they are
+        if p.suffix != ".parquet":
+            assert not any(b in p.read_bytes() for b in RAW), p.name
+    assert f"X,{shown},1," in (out / "ranking_2024.csv").read_text()
+    assert shown in (out / "lead_2024.txt").read_text()
+    res = small_results(tmp_path, EVIL)
+    write_site(res, tmp_path / "site", langs=("en",))
+    pages = list((tmp_path / "site").rglob("*.html"))
+    for p in pages:
+        assert not any(b in p.read_bytes() for b in RAW), p
+    assert shown in (tmp_path / "site" / "index.html").read_text()
+    write_workbook(res, tmp_path / "b.xlsx")
+    with zipfile.ZipFile(tmp_path / "b.xlsx") as z:
+        xml = b"".join(z.read(n) for n in z.namelist())
+    assert shown.encode() in xml and not any(b in xml for b in RAW)
+
+
+def test_printable_examples():
+    assert printable(EVIL) == r"Evil\x1b[31m\u202eCity\x00"
+    assert printable("two\tcolumns\nlines") == "two\tcolumns\nlines"
+    assert printable("S\u00e3o Paulo \u4e0a\u6d77") == "S\u00e3o Paulo \u4e0a\u6d77"
+    assert printable("a\u2028b\u200fc") == r"a\u2028b\u200fc"
+
+
+@given(st.text())
+def test_printable_leaves_no_control_character_but_line_breaks_and_tabs(text):
+    out = printable(text)
+    assert all(c in "\n\t" or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")
+               for c in out)
+    if not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
+        assert out == text

@@ -10,12 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from .outfiles import replacing
+from .safe import printable
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet could take for a formula, made inert with a leading apostrophe."""
+    """Text a spreadsheet could take for a formula, made inert with a leading apostrophe;
+    control and bidirectional-override characters shown as escapes (:func:`safe.printable`)."""
+    text = printable(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from ..build import Results
 from ..exports import write_csv
 from ..outfiles import output_folder, write_text
+from ..safe import printable
 from .changes import compare, unchanged_top
 from .edition import Edition
 from .gaps import gap
@@ -97,11 +98,12 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     written.append(p)
     facts = edition_facts(cur, prev, top, changes=ch)  # one finding for both files
     sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
-    written.append(write_text(out / f"sentences_{cur.year}.txt", "\n".join(sentences) + "\n"))
+    written.append(write_text(out / f"sentences_{cur.year}.txt",
+                              printable("\n".join(sentences) + "\n")))
     fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
                       focus=focus_unit,
                       node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
                       changes=ch)
-    written.append(write_text(out / f"lead_{cur.year}.txt", lead.text()))
+    written.append(write_text(out / f"lead_{cur.year}.txt", printable(lead.text())))
     return EditionReport(cur.year, written, lead, sentences, leads)

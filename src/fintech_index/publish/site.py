@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from ..analysis.changes import compare
 from ..analysis.edition import Edition
@@ -35,7 +36,7 @@ from ..analysis.regions import regional_leads
 from ..analysis.sentences import edition_facts
 from ..build import Results
 from ..outfiles import output_folder, write_text, write_with
-from ..safe import file_segments
+from ..safe import file_segments, printable
 from . import format as fmt
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_name, unit_of
 from .provenance import p_top_column, top_down, values_by_unit
@@ -46,10 +47,34 @@ MAP_FILE = "world_110m.json"  # plotly.js asks for <topojsonURL>world_110m.json
 
 
 @cache
+def _printed(value):
+    """Every ``{{ value }}`` of a page: text with its control and bidirectional-override
+    characters shown as escapes (safe.printable) before autoescape; markup the templates
+    made (``tojson``, which escapes them itself) and numbers as they are."""
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
+
+
+def _printed_json(obj, **kwargs) -> str:
+    """``tojson`` of a page (a chart's labels and hover text): every string in ``obj``
+    through safe.printable first, as in the page's text."""
+    def clean(x):
+        if isinstance(x, str):
+            return printable(x)
+        if isinstance(x, dict):
+            return {clean(k): clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        return x
+    return json.dumps(clean(obj), **kwargs)
+
+
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, finalize=_printed)
+    env.policies["json.dumps_function"] = _printed_json
+    return env
 
 
 @dataclass(frozen=True)
