@@ -190,6 +190,10 @@ def test_a_read_only_out_is_refused_with_the_reason(tmp_path):
     with mock.patch("tempfile.mkstemp", side_effect=OSError(errno.EACCES, "Permission denied")):
         out = refused(build(tmp_path, tmp_path / "full"), "U84")
     assert "cannot write this file (Permission denied" in " ".join(out.split())
+    no_writing = mock.patch("os.access", side_effect=lambda p, mode, **kw: not mode & os.W_OK)
+    with no_writing:  # checked before the build
+        out = refused(build(tmp_path, tmp_path / "full"), "U84")
+    assert "full: cannot write in this folder (Permission denied" in " ".join(out.split())
 
 
 # ------------------------------------------------------------------ 4. one run, one list
