@@ -138,7 +138,8 @@ def test_build_refuses_to_overwrite_its_input_methodology(tmp_path):
     out = refused(build(tmp_path, tmp_path, "-m", str(meth)), "U85")
     assert "methodology.yaml: is the input file" in out
     assert meth.read_bytes() == before
-    assert not (tmp_path / "manifest.json").exists()  # a refused run lists nothing
+    # a refused run writes nothing, not even the files it had made before the refusal
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "f.yaml", "methodology.yaml"]
 
 
 def test_an_input_reached_by_another_path_is_kept_too(tmp_path):
@@ -219,21 +220,49 @@ def test_only_files_inside_the_folder_that_the_manifest_lists_are_removed(tmp_pa
     victim.write_text("mine")
     out = tmp_path / "out"
     out.mkdir()
-    (out / "manifest.json").write_text(json.dumps(
-        {"files": ["../victim.txt", str(victim), "old.csv", "sub/../old.csv", 3]}))
+    listing = {"files": ["../victim.txt", str(victim), "old.csv", "sub/../old.csv", 3]}
+    (out / "manifest.json").write_text(json.dumps(listing))
     (out / "old.csv").write_text("stale")
+    assert listed_files(out) == []  # not written by this package: its list is not used
+    (out / "manifest.json").write_text(json.dumps({**listing, "written_by": "fintech-index"}))
     assert listed_files(out) == ["old.csv"]
     assert build(tmp_path, out).exit_code == 0
     assert victim.read_text() == "mine" and not (out / "old.csv").exists()
 
 
+def test_a_foreign_manifest_removes_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.csv").write_text("mine")
+    (out / "manifest.json").write_text(json.dumps({"files": ["mine.csv"]}))
+    assert build(tmp_path, out).exit_code == 0
+    assert (out / "mine.csv").read_text() == "mine"
+
+
+def test_files_in_folders_of_an_earlier_run_go_with_their_emptied_folders(tmp_path):
+    out = tmp_path / "out"
+    with output_run(out):
+        write_text(out / "site" / "city" / "X.html", "x")
+        write_text(out / "site" / "index.html", "i")
+    with output_run(out):
+        write_text(out / "site" / "index.html", "i2")
+    assert files_under(out) == {"manifest.json", "site/index.html"}
+    assert sorted(p.name for p in (out / "site").iterdir()) == ["index.html"]
+
+
 def test_a_failed_rebuild_keeps_the_earlier_run(tmp_path):
+    """Refused before building (a bad methodology) or half-way through writing (the input
+    methodology is the output methodology.yaml: refused after results.parquet and the
+    rankings were written), the folder holds the earlier run's files, bytes and all."""
     out = tmp_path / "out"
     assert build(tmp_path, out).exit_code == 0
-    before = files_under(out)
+    before = {name: (out / name).read_bytes() for name in files_under(out)}
     (tmp_path / "m.yaml").write_text("normalise: {method: n_nope}\n")
     assert build(tmp_path, out, "-m", str(tmp_path / "m.yaml"), data=ONE_YEAR).exit_code == 2
-    assert files_under(out) == before
+    (out / "methodology.yaml").write_text("normalise: {method: n_zscore}\n")
+    before["methodology.yaml"] = (out / "methodology.yaml").read_bytes()
+    refused(build(tmp_path, out, "-m", str(out / "methodology.yaml"), data=ONE_YEAR), "U85")
+    assert {name: (out / name).read_bytes() for name in files_under(out)} == before
 
 
 def test_results_write_alone_keeps_its_own_list(tmp_path):

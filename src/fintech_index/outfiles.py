@@ -8,9 +8,10 @@ workbook) puts a file on disk.
   them (same file: path, link or hard link) is refused [U85] before anything is written.
 - :func:`output_folder` makes an output folder, refusing an empty path, a file, a path
   under a file or a folder that cannot be written, with codes instead of tracebacks.
-- :func:`output_run` lists every file written into a folder in its ``manifest.json`` and
+- :func:`output_run` puts a run's files in place only when the whole run has succeeded
+  (a failed run leaves the folder as it was), lists them in its ``manifest.json`` and
   removes the files an earlier run listed there and this run did not write (never a file
-  the earlier manifest does not list).
+  the earlier manifest does not list, nor anything a manifest.json of another tool lists).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 from .errors import FintechIndexError
 
 MANIFEST = "manifest.json"
+WRITTEN_BY = "fintech-index"  # a manifest.json without it is not ours: its list is not used
 
 # the files the running command read, by (device, inode); the files a run writes
 _INPUTS: ContextVar[dict[tuple[int, int], str] | None] = ContextVar("inputs", default=None)
@@ -155,8 +157,9 @@ def _check_no_linked_folder(path: Path) -> None:
 def replacing(path: str | Path) -> Iterator[Path]:
     """A temporary path in ``path``'s folder to write to; when the block ends without an
     error it is renamed over ``path`` (replacing a symbolic link there, never writing
-    through it), else removed. Refuses an input file [U85] and turns an OS error into a
-    coded one [U84]."""
+    through it), else removed. Inside an :func:`output_run` on a folder holding ``path``
+    the rename waits for the run's end, so a run that fails leaves the folder as it was.
+    Refuses an input file [U85] and turns an OS error into a coded one [U84]."""
     p = Path(path)
     _check_not_input(p)
     _check_no_linked_folder(p)
@@ -167,18 +170,19 @@ def replacing(path: str | Path) -> Iterator[Path]:
     except OSError as e:
         raise _refuse_os_error(e, p, "write this file") from None
     os.close(fd)
+    run = _RUN.get()
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from others
-        os.replace(tmp, p)
+        if run is not None and run.stage(Path(tmp), p):
+            tmp = ""  # the run renames it when it finishes
+        else:
+            os.replace(tmp, p)
     except OSError as e:
         raise _refuse_os_error(e, p, "write this file") from None
     finally:
-        if os.path.lexists(tmp):
+        if tmp and os.path.lexists(tmp):
             os.unlink(tmp)
-    run = _RUN.get()
-    if run is not None:
-        run.add(p)
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -205,12 +209,15 @@ def write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
 
 def listed_files(folder: Path) -> list[str]:
     """The files an earlier run listed in ``folder/manifest.json`` (relative paths inside
-    the folder; anything else it lists, absolute or leaving the folder, is ignored)."""
+    the folder; anything else it lists, absolute or leaving the folder, is ignored; a
+    manifest.json this package did not write lists nothing)."""
     try:
         doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    files = doc.get("files") if isinstance(doc, dict) else None
+    if not isinstance(doc, dict) or doc.get("written_by") != WRITTEN_BY:
+        return []
+    files = doc.get("files")
     if not isinstance(files, list):
         return []
     return [f for f in files if isinstance(f, str) and f and not os.path.isabs(f)
@@ -223,42 +230,62 @@ class OutputRun:
 
     folder: Path
     earlier: list[str]
-    written: list[str] = field(default_factory=list)
+    staged: dict[str, Path] = field(default_factory=dict)  # file -> its temporary file
     manifest: dict = field(default_factory=dict)
 
-    def add(self, path: Path) -> None:
+    def stage(self, tmp: Path, path: Path) -> bool:
+        """Hold ``tmp`` to be renamed over ``path`` when the run finishes; False when
+        ``path`` is outside the folder (e.g. --xlsx beside it: written at once)."""
         try:
             rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(self.folder))
-        except ValueError:  # written elsewhere (e.g. --xlsx beside the folder)
-            return
+        except ValueError:
+            return False
         name = rel.as_posix()
-        if name not in self.written:
-            self.written.append(name)
+        if name in self.staged:  # written twice: the last one counts
+            self.staged[name].unlink(missing_ok=True)
+        self.staged[name] = tmp
+        return True
+
+    def discard(self) -> None:
+        """The run failed: its temporary files go, the folder stays as it was."""
+        for tmp in self.staged.values():
+            tmp.unlink(missing_ok=True)
 
     def describe(self, manifest: dict) -> None:
         """What the manifest says besides its list of files (hashes, years...)."""
         self.manifest = dict(manifest)
 
     def finish(self) -> Path:
-        """Remove the earlier run's files this run did not write, then write the manifest."""
-        keep = set(self.written) | {MANIFEST}
+        """Put the run's files in place, remove the earlier run's files this run did not
+        write (and folders that leaves empty), then write the manifest listing them."""
+        for name, tmp in self.staged.items():
+            try:
+                os.replace(tmp, self.folder / name)
+            except OSError as e:
+                raise _refuse_os_error(e, self.folder / name, "write this file") from None
+        keep = set(self.staged) | {MANIFEST}
         for name in self.earlier:
             p = self.folder / name
             if name not in keep and (p.is_symlink() or p.is_file()):
                 p.unlink()  # a link is removed itself, never what it points to
-        files = sorted(keep)
-        write_text(self.folder / MANIFEST,
-                   json.dumps({**self.manifest, "files": files}, indent=2, sort_keys=True)
-                   + "\n")
+                for parent in Path(name).parents[:-1]:  # empty folders it leaves, inside
+                    try:
+                        (self.folder / parent).rmdir()
+                    except OSError:
+                        break
+        write_text(self.folder / MANIFEST, json.dumps(
+            {**self.manifest, "written_by": WRITTEN_BY, "files": sorted(keep)}, indent=2,
+            sort_keys=True) + "\n")
         return self.folder / MANIFEST
 
 
 @contextmanager
 def output_run(folder: str | Path, *, option: str = "--out") -> Iterator[OutputRun]:
     """A run writing into ``folder`` (made by :func:`output_folder`): when the block ends
-    without an error, the files the earlier run listed and this one did not write are
-    removed and ``manifest.json`` lists the files of this run. Inside a run on the same
-    folder, the outer run is given (it finishes once, with every file)."""
+    without an error, the files written into the folder are put in place, the files the
+    earlier run listed and this one did not write are removed and ``manifest.json`` lists
+    the files of this run; when it ends with an error, nothing in the folder changes.
+    Inside a run on the same folder, the outer run is given (it finishes once)."""
     outer = _RUN.get()
     path = output_folder(folder, option=option)
     if outer is not None and os.path.abspath(outer.folder) == os.path.abspath(path):
@@ -268,6 +295,9 @@ def output_run(folder: str | Path, *, option: str = "--out") -> Iterator[OutputR
     token = _RUN.set(run)
     try:
         yield run
+    except BaseException:
+        run.discard()
+        raise
     finally:
         _RUN.reset(token)
     run.finish()
