@@ -120,13 +120,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary_file(tmp_path):
     assert target.read_text() == "old" and sorted(os.listdir(tmp_path)) == ["a.txt"]
 
 
-def test_a_written_file_has_the_usual_permissions(tmp_path):
-    old = os.umask(0o022)
-    try:
-        p = write_text(tmp_path / "a.txt", "x")
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(p.stat().st_mode) == 0o644  # not mkstemp's 0600
+def test_a_written_file_has_the_permissions_of_a_plainly_written_one(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    p = write_text(tmp_path / "a.txt", "x")
+    assert stat.S_IMODE(p.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)  # not 0600
 
 
 # ------------------------------------------------------------------ 2. inputs are kept

@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from .errors import FintechIndexError
@@ -44,7 +45,9 @@ def _file_id(path: str | Path) -> tuple[int, int] | None:
     return st.st_dev, st.st_ino
 
 
+@cache
 def _umask() -> int:
+    """The process's umask (read once: reading it means setting it for a moment)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
