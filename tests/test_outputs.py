@@ -322,3 +322,23 @@ def test_printable_leaves_no_control_character_but_line_breaks_and_tabs(text):
                for c in out)
     if not any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text):
         assert out == text
+
+
+def test_a_refused_coinr_conversion_writes_none_of_its_files(tmp_path):
+    """convert-coinr into the folder of its iData named data.csv: refused at data.csv
+    (U85), after framework.yaml and units.csv were made, none of which is left."""
+    from fintech_index.examples import datasets_dir
+
+    coinr = datasets_dir() / "asem" / "coinr"
+    (tmp_path / "data.csv").write_bytes((coinr / "iData.csv").read_bytes())
+    (tmp_path / "iMeta.csv").write_bytes((coinr / "iMeta.csv").read_bytes())
+    r = runner.invoke(app, ["convert-coinr", str(tmp_path / "data.csv"),
+                            str(tmp_path / "iMeta.csv"), "--out", str(tmp_path)])
+    assert "data.csv: is the input file" in refused(r, "U85")
+    assert sorted(os.listdir(tmp_path)) == ["data.csv", "iMeta.csv"]
+    assert (tmp_path / "data.csv").read_bytes() == (coinr / "iData.csv").read_bytes()
+    r = runner.invoke(app, ["convert-coinr", str(tmp_path / "data.csv"),
+                            str(tmp_path / "iMeta.csv"), "--out", str(tmp_path / "new")])
+    assert r.exit_code == 0, r.output
+    assert sorted(os.listdir(tmp_path / "new")) == ["data.csv", "framework.yaml",
+                                                   "methodology.yaml", "units.csv"]

@@ -522,7 +522,7 @@ def audit_cmd(
 
     from .audit.engine import Engine, load_spec
     from .audit.run import run_audit
-    from .outfiles import keeping_inputs, output_folder
+    from .outfiles import keeping_inputs, output_folder, output_run
 
     out_dir = output_folder(out, make=False)  # refused before the audit runs, not after
     inputs = resolve_inputs("audit", framework, data, methodology, example)
@@ -536,7 +536,8 @@ def audit_cmd(
             bar.advance(tasks[task], k)
 
         result = run_audit(engine, n=n, sobol=sobol, chunk=chunk, dask=dask, progress=progress)
-    with keeping_inputs([framework, data, methodology, spec]):
+    with keeping_inputs([framework, data, methodology, spec]), \
+            output_run(out_dir, listing=False):  # all of the files or none
         written = result.write(out_dir)
     shown = result.uncertainty.summary().head(top).reset_index()
     shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
@@ -566,11 +567,12 @@ def convert_coinr_cmd(
     methodology.yaml."""
     from .coinr import convert_coinr
     from .methodology import load_methodology
-    from .outfiles import keeping_inputs, output_folder
+    from .outfiles import keeping_inputs, output_folder, output_run
 
-    with keeping_inputs([idata, imeta]):
-        written = convert_coinr(idata, imeta, output_folder(out, make=False), year=year,
-                                data_sheet=data_sheet, meta_sheet=meta_sheet)
+    out_dir = output_folder(out, make=False)
+    with keeping_inputs([idata, imeta]), output_run(out_dir, listing=False):
+        written = convert_coinr(idata, imeta, out_dir, year=year, data_sheet=data_sheet,
+                                meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
     # what COINr does by default for this data (a panel: global normalisation)
     console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)

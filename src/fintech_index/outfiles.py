@@ -232,7 +232,8 @@ class OutputRun:
     """The files one run writes into ``folder``, and what its manifest says."""
 
     folder: Path
-    earlier: list[str]
+    earlier: list[str]  # the files the earlier run listed
+    listing: bool = True
     staged: dict[str, Path] = field(default_factory=dict)  # file -> its temporary file
     manifest: dict = field(default_factory=dict)
 
@@ -266,6 +267,8 @@ class OutputRun:
                 os.replace(tmp, self.folder / name)
             except OSError as e:
                 raise _refuse_os_error(e, self.folder / name, "write this file") from None
+        if not self.listing:
+            return self.folder
         keep = set(self.staged) | {MANIFEST}
         for name in self.earlier:
             p = self.folder / name
@@ -283,18 +286,21 @@ class OutputRun:
 
 
 @contextmanager
-def output_run(folder: str | Path, *, option: str = "--out") -> Iterator[OutputRun]:
-    """A run writing into ``folder`` (made by :func:`output_folder`): when the block ends
+def output_run(folder: str | Path, *, option: str = "--out", listing: bool = True
+               ) -> Iterator[OutputRun]:
+    """A run writing into ``folder`` (checked by :func:`output_folder`): when the block ends
     without an error, the files written into the folder are put in place, the files the
     earlier run listed and this one did not write are removed and ``manifest.json`` lists
     the files of this run; when it ends with an error, nothing in the folder changes.
-    Inside a run on the same folder, the outer run is given (it finishes once)."""
+    Inside a run on the same folder, the outer run is given (it finishes once). With
+    ``listing=False`` the files are put in place (or not) the same way, without a manifest
+    and without removing anything (a converted index, an audit)."""
     outer = _RUN.get()
-    path = output_folder(folder, option=option)
+    path = output_folder(folder, option=option, make=False)  # made by the first file
     if outer is not None and os.path.abspath(outer.folder) == os.path.abspath(path):
         yield outer
         return
-    run = OutputRun(path, listed_files(path))
+    run = OutputRun(path, listed_files(path) if listing else [], listing)
     token = _RUN.set(run)
     try:
         yield run
