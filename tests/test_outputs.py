@@ -342,3 +342,18 @@ def test_a_refused_coinr_conversion_writes_none_of_its_files(tmp_path):
     assert r.exit_code == 0, r.output
     assert sorted(os.listdir(tmp_path / "new")) == ["data.csv", "framework.yaml",
                                                    "methodology.yaml", "units.csv"]
+
+
+def test_publish_lists_the_site_and_replaces_a_linked_page(tmp_path):
+    """`publish e --site site` where site/index.html links to a file outside: the file is
+    kept, the page is a file, and the site's manifest lists exactly its files."""
+    victim = tmp_path / "victim.html"
+    victim.write_bytes(b"<p>mine</p>")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").symlink_to(victim)
+    r = runner.invoke(app, ["publish", "e", "--site", str(site), "--example", "tai"])
+    assert r.exit_code == 0, r.output
+    assert victim.read_bytes() == b"<p>mine</p>" and not (site / "index.html").is_symlink()
+    manifest = json.loads((site / "manifest.json").read_text())
+    assert manifest["files"] == sorted(files_under(site)) and manifest["edition"] == "e"

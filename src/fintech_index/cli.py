@@ -10,6 +10,7 @@ imported inside the commands that use them, so ``--help`` and ``validate`` start
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -449,7 +450,7 @@ def publish_cmd(
     from .analysis.lead import focus_unit
     from .audit.uncertainty import read_summary
     from .examples.fintech import publish_inputs
-    from .outfiles import keeping_inputs, output_folder, output_path
+    from .outfiles import keeping_inputs, output_folder, output_path, output_run
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
 
@@ -475,7 +476,11 @@ def publish_cmd(
     extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
     papers = paper_units(results, extra) if pdf_dir else []
     steps = (1 if site_dir else 0) + len(papers) + (1 if xlsx_file else 0)
-    with Progress(console=console.get(), transient=True) as bar, keeping_inputs([audit, store]):
+    with ExitStack() as runs, keeping_inputs([audit, store]), \
+            Progress(console=console.get(), transient=True) as bar:
+        for folder in (site_dir, pdf_dir):  # each folder all or nothing, with its manifest
+            if folder is not None:
+                runs.enter_context(output_run(folder)).describe({"edition": edition})
         from rich.markup import escape
 
         from .safe import visible

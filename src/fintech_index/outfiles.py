@@ -34,7 +34,15 @@ WRITTEN_BY = "fintech-index"  # a manifest.json without it is not ours: its list
 
 # the files the running command read, by (device, inode); the files a run writes
 _INPUTS: ContextVar[dict[tuple[int, int], str] | None] = ContextVar("inputs", default=None)
-_RUN: ContextVar[OutputRun | None] = ContextVar("run", default=None)
+_RUNS: ContextVar[tuple[OutputRun, ...]] = ContextVar("runs", default=())
+
+
+def _run_holding(path: Path) -> OutputRun | None:
+    """The innermost open run whose folder holds ``path`` (a file or a folder)."""
+    for run in reversed(_RUNS.get()):
+        if run.holds(path):
+            return run
+    return None
 
 
 def _file_id(path: str | Path) -> tuple[int, int] | None:
@@ -139,15 +147,11 @@ def _check_not_input(path: Path) -> None:
 def _check_no_linked_folder(path: Path) -> None:
     """Inside a run's folder, no folder on the way to ``path`` may be a symbolic link (a
     file written there would land outside the output folder) [U86]."""
-    run = _RUN.get()
+    run = _run_holding(path)
     if run is None:
         return
-    try:
-        rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(run.folder))
-    except ValueError:
-        return
     here = run.folder
-    for part in rel.parts[:-1]:
+    for part in Path(run.name(path)).parts[:-1]:
         here = here / part
         if here.is_symlink():
             raise FintechIndexError(
@@ -173,11 +177,12 @@ def replacing(path: str | Path) -> Iterator[Path]:
     except OSError as e:
         raise _refuse_os_error(e, p, "write this file") from None
     os.close(fd)
-    run = _RUN.get()
+    run = _run_holding(p)
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from others
-        if run is not None and run.stage(Path(tmp), p):
+        if run is not None:
+            run.stage(Path(tmp), p)
             tmp = ""  # the run renames it when it finishes
         else:
             os.replace(tmp, p)
@@ -237,18 +242,20 @@ class OutputRun:
     staged: dict[str, Path] = field(default_factory=dict)  # file -> its temporary file
     manifest: dict = field(default_factory=dict)
 
-    def stage(self, tmp: Path, path: Path) -> bool:
-        """Hold ``tmp`` to be renamed over ``path`` when the run finishes; False when
-        ``path`` is outside the folder (e.g. --xlsx beside it: written at once)."""
-        try:
-            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(self.folder))
-        except ValueError:
-            return False
-        name = rel.as_posix()
+    def holds(self, path: Path) -> bool:
+        """Whether ``path`` is the run's folder or inside it."""
+        return Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self.folder))
+
+    def name(self, path: Path) -> str:
+        """``path`` relative to the run's folder, as the manifest lists it."""
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(self.folder)).as_posix()
+
+    def stage(self, tmp: Path, path: Path) -> None:
+        """Hold ``tmp`` to be renamed over ``path`` (in the folder) when the run finishes."""
+        name = self.name(path)
         if name in self.staged:  # written twice: the last one counts
             self.staged[name].unlink(missing_ok=True)
         self.staged[name] = tmp
-        return True
 
     def discard(self) -> None:
         """The run failed: its temporary files go, the folder stays as it was."""
@@ -292,21 +299,22 @@ def output_run(folder: str | Path, *, option: str = "--out", listing: bool = Tru
     without an error, the files written into the folder are put in place, the files the
     earlier run listed and this one did not write are removed and ``manifest.json`` lists
     the files of this run; when it ends with an error, nothing in the folder changes.
-    Inside a run on the same folder, the outer run is given (it finishes once). With
+    Inside a run whose folder holds ``folder``, that run is given (it finishes once, with
+    every file: the site a build writes in its folder is part of the build). With
     ``listing=False`` the files are put in place (or not) the same way, without a manifest
     and without removing anything (a converted index, an audit)."""
-    outer = _RUN.get()
     path = output_folder(folder, option=option, make=False)  # made by the first file
-    if outer is not None and os.path.abspath(outer.folder) == os.path.abspath(path):
+    outer = _run_holding(path)
+    if outer is not None:
         yield outer
         return
     run = OutputRun(path, listed_files(path) if listing else [], listing)
-    token = _RUN.set(run)
+    token = _RUNS.set((*_RUNS.get(), run))
     try:
         yield run
     except BaseException:
         run.discard()
         raise
     finally:
-        _RUN.reset(token)
+        _RUNS.reset(token)
     run.finish()
