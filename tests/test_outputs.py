@@ -222,7 +222,8 @@ def test_only_files_inside_the_folder_that_the_manifest_lists_are_removed(tmp_pa
     (out / "manifest.json").write_text(json.dumps(listing))
     (out / "old.csv").write_text("stale")
     assert listed_files(out) == []  # not written by this package: its list is not used
-    (out / "manifest.json").write_text(json.dumps({**listing, "written_by": "fintech-index"}))
+    (out / "manifest.json").write_text(json.dumps({**listing, "written_by": "fintech-index",
+                                                   "run": "build"}))
     assert listed_files(out) == ["old.csv"]
     assert build(tmp_path, out).exit_code == 0
     assert victim.read_text() == "mine" and not (out / "old.csv").exists()
@@ -235,6 +236,18 @@ def test_a_foreign_manifest_removes_nothing(tmp_path):
     (out / "manifest.json").write_text(json.dumps({"files": ["mine.csv"]}))
     assert build(tmp_path, out).exit_code == 0
     assert (out / "mine.csv").read_text() == "mine"
+
+
+def test_a_run_of_another_kind_removes_none_of_a_builds_files(tmp_path):
+    """A site published into a build's folder leaves the build's files (and the reverse)."""
+    out = tmp_path / "out"
+    with output_run(out):
+        write_text(out / "ranking_2024.csv", "r")
+    with output_run(out, kind="site"):
+        write_text(out / "index.html", "i")
+    with output_run(out):
+        write_text(out / "ranking_2024.csv", "r")
+    assert files_under(out) == {"manifest.json", "ranking_2024.csv", "index.html"}
 
 
 def test_files_in_folders_of_an_earlier_run_go_with_their_emptied_folders(tmp_path):

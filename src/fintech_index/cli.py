@@ -478,9 +478,9 @@ def publish_cmd(
     steps = (1 if site_dir else 0) + len(papers) + (1 if xlsx_file else 0)
     with ExitStack() as runs, keeping_inputs([audit, store]), \
             Progress(console=console.get(), transient=True) as bar:
-        for folder in (site_dir, pdf_dir):  # each folder all or nothing, with its manifest
-            if folder is not None:
-                runs.enter_context(output_run(folder)).describe({"edition": edition})
+        for folder, kind in ((site_dir, "site"), (pdf_dir, "papers")):
+            if folder is not None:  # each folder all or nothing, with its manifest
+                runs.enter_context(output_run(folder, kind=kind)).describe({"edition": edition})
         from rich.markup import escape
 
         from .safe import visible

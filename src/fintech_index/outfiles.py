@@ -215,15 +215,17 @@ def write_with(path: str | Path, write: Callable[[Path], object]) -> Path:
 
 # ----------------------------------------------------------------------------- runs
 
-def listed_files(folder: Path) -> list[str]:
-    """The files an earlier run listed in ``folder/manifest.json`` (relative paths inside
-    the folder; anything else it lists, absolute or leaving the folder, is ignored; a
-    manifest.json this package did not write lists nothing)."""
+def listed_files(folder: Path, kind: str = "build") -> list[str]:
+    """The files an earlier run of ``kind`` listed in ``folder/manifest.json`` (relative
+    paths inside the folder; anything else it lists, absolute or leaving the folder, is
+    ignored; a manifest.json this package did not write, or of another kind of run, e.g.
+    a build's where a site is now published, lists nothing)."""
     try:
         doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
-    if not isinstance(doc, dict) or doc.get("written_by") != WRITTEN_BY:
+    if not isinstance(doc, dict) or doc.get("written_by") != WRITTEN_BY \
+            or doc.get("run") != kind:
         return []
     files = doc.get("files")
     if not isinstance(files, list):
@@ -238,6 +240,7 @@ class OutputRun:
 
     folder: Path
     earlier: list[str]  # the files the earlier run listed
+    kind: str = "build"  # build, site, papers: a run removes only files of its kind
     listing: bool = True
     staged: dict[str, Path] = field(default_factory=dict)  # file -> its temporary file
     manifest: dict = field(default_factory=dict)
@@ -287,14 +290,14 @@ class OutputRun:
                     except OSError:
                         break
         write_text(self.folder / MANIFEST, json.dumps(
-            {**self.manifest, "written_by": WRITTEN_BY, "files": sorted(keep)}, indent=2,
-            sort_keys=True) + "\n")
+            {**self.manifest, "written_by": WRITTEN_BY, "run": self.kind,
+             "files": sorted(keep)}, indent=2, sort_keys=True) + "\n")
         return self.folder / MANIFEST
 
 
 @contextmanager
-def output_run(folder: str | Path, *, option: str = "--out", listing: bool = True
-               ) -> Iterator[OutputRun]:
+def output_run(folder: str | Path, *, kind: str = "build", option: str = "--out",
+               listing: bool = True) -> Iterator[OutputRun]:
     """A run writing into ``folder`` (checked by :func:`output_folder`): when the block ends
     without an error, the files written into the folder are put in place, the files the
     earlier run listed and this one did not write are removed and ``manifest.json`` lists
@@ -308,7 +311,7 @@ def output_run(folder: str | Path, *, option: str = "--out", listing: bool = Tru
     if outer is not None:
         yield outer
         return
-    run = OutputRun(path, listed_files(path) if listing else [], listing)
+    run = OutputRun(path, listed_files(path, kind) if listing else [], kind, listing)
     token = _RUNS.set((*_RUNS.get(), run))
     try:
         yield run
