@@ -121,6 +121,51 @@ def _(tmp):
     return CliRunner().invoke(app, ["validate", str(write(tmp, "f.yaml", FLAT))])
 
 
+def _build_into(tmp: Path, out: str, *more: str):
+    """``fintech-index build`` of a two-unit file into ``out``."""
+    fw = write(tmp, "f.yaml", FLAT + units_yaml("X", "Y"))
+    data = write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,2,1\n")
+    return CliRunner().invoke(app, ["build", str(fw), str(data), "--out", out, *more])
+
+
+@case("U81", "--out: the output path is empty")
+def _(tmp):
+    return _build_into(tmp, "")
+
+
+@case("U82", "o.txt: is a file, not a folder")
+def _(tmp):
+    return _build_into(tmp, str(write(tmp, "o.txt", "")))
+
+
+@case("U83", "o.txt/sub: a part of this path is a file")
+def _(tmp):
+    return _build_into(tmp, str(write(tmp, "o.txt", "") / "sub"))
+
+
+@case("U84", "ro: cannot make this folder (Read-only file system")
+def _(tmp):
+    import errno
+    from unittest import mock
+    with mock.patch("pathlib.Path.mkdir", side_effect=OSError(errno.EROFS, "Read-only file "
+                                                                           "system")):
+        return _build_into(tmp, str(tmp / "ro"))
+
+
+@case("U85", "methodology.yaml: is the input file")
+def _(tmp):
+    return _build_into(tmp, str(tmp), "-m", str(write(tmp, "methodology.yaml", "# notes\n")))
+
+
+@case("U86", "sub: is a symbolic link to")
+def _(tmp):
+    from fintech_index.outfiles import output_run, write_text
+    (tmp / "o").mkdir()
+    (tmp / "o" / "sub").symlink_to(tmp, target_is_directory=True)
+    with output_run(tmp / "o"):
+        write_text(tmp / "o" / "sub" / "x.txt", "x")
+
+
 @case("U66", "cannot listen on 127.0.0.1:")
 def _(tmp):
     import socket

@@ -23,6 +23,7 @@ from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
 from .methods.normalise import GLOBAL, is_global, pool_years
+from .outfiles import MANIFEST, output_run, write_text, write_with
 from .panel import Panel
 from .prepare import Prepared, indicator_groups, prepare
 from .scoring import aggregate_and_rank, cells
@@ -258,21 +259,23 @@ class Results:
         table = pa.Table.from_pandas(self.to_long(), preserve_index=False)
         table = table.replace_schema_metadata({"fintech_index": json.dumps(self.manifest(),
                                                                            sort_keys=True)})
-        pq.write_table(table, p, compression="zstd")
-        return p
+        return write_with(p, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
     def write(self, out_dir: str | Path) -> list[Path]:
-        """results.parquet, one ranking CSV per year, methodology.yaml and manifest.json."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        """results.parquet, one ranking CSV per year, methodology.yaml and manifest.json
+        (which also lists the files of the run: :func:`outfiles.output_run`)."""
+        with output_run(out_dir) as run:
+            written = self._write(run.folder)
+            run.describe(self.manifest())
+        return [*written, run.folder / MANIFEST]
+
+    def _write(self, out: Path) -> list[Path]:
         written = [self.write_parquet(out / "results.parquet")]
         for year in self.years:
             p = out / f"ranking_{year}.csv"
             write_csv(self.ranking(year), p, index=True)
             written.append(p)
-        p = out / "methodology.yaml"
-        p.write_text(self.methodology.to_yaml(), encoding="utf-8")
-        written.append(p)
+        written.append(write_text(out / "methodology.yaml", self.methodology.to_yaml()))
         tables = {"weights.csv": self.weight_table(), "nodes.csv": self.node_table()}
         if self.prepared is not None and len(self.prepared.treatment):
             tables["treatment.csv"] = self.prepared.treatment
@@ -282,8 +285,4 @@ class Results:
             p = out / fname
             write_csv(frame, p)
             written.append(p)
-        p = out / "manifest.json"
-        p.write_text(json.dumps(self.manifest(), indent=2, sort_keys=True) + "\n",
-                     encoding="utf-8")
-        written.append(p)
         return written

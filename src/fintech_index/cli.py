@@ -10,6 +10,7 @@ imported inside the commands that use them, so ``--help`` and ``validate`` start
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -213,8 +214,8 @@ def build_cmd(
     methodology: Path | None = typer.Option(None, "--methodology", "-m",
                                             help="methodology YAML/JSON"),
     year: int | None = typer.Option(None, help="year of the ranking printed (default: last)"),
-    out: Path = typer.Option(Path("out"), help="folder the results are written to"),
-    top: int = typer.Option(20, help="rows of the ranking printed"),
+    out: str = typer.Option("out", help="folder the results are written to"),
+    top: int = typer.Option(20, min=1, help="rows of the ranking printed"),
     example: str | None = typer.Option(None, "--example", "-e",
                                        help="build a bundled example instead (e.g. asem, hdi)"),
     sheet: str | None = SHEET_OPT,
@@ -225,36 +226,43 @@ def build_cmd(
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .build import build
+    from .outfiles import keeping_inputs, output_folder, output_run
     from .publish.i18n import check_lang
     from .publish.report import write_edition_report
     from .publish.view import EditionView
 
     check_lang(lang)
+    out_dir = output_folder(out, make=False)  # a path it cannot write is refused first
     inputs = resolve_inputs("build", framework, data, methodology, example, sheet, units)
     if inputs.example is not None:
-        out = out / inputs.example
+        out_dir = out_dir / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
     year = results.years[results.year_index(year)]  # refuses a year that is not there
     print_ranking(results, year, top)
-    written = results.write(out)
     view = EditionView(results, year)  # the edition every output renders, made once
-    report = write_edition_report(results, out, year, focus=focus, lang=lang, view=view)
-    written += report.written
-    if inputs.example == MAIN_EXAMPLE:
-        from .gfcdi.job import write_main_job
+    # one run: its manifest lists every file below, and an earlier run's other files go
+    with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
+        written = results.write(out_dir)
+        report = write_edition_report(results, out_dir, year, focus=focus, lang=lang, view=view)
+        written += report.written
+        if inputs.example == MAIN_EXAMPLE:
+            from .gfcdi.job import write_main_job
 
-        job = write_main_job(results, out, top, lang, focus, inputs.bundled.editions, view)
+            job = write_main_job(results, out_dir, top, lang, focus, inputs.bundled.editions,
+                                 view)
+            written += job.written
+        run.describe(results.manifest())
+    if inputs.example == MAIN_EXAMPLE:
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
         if job.audit is not None:
             console.print(f"small audit: {job.audit.attrs['replications']:,} replications of "
                           f"{len(job.audit.attrs['factors'])} uncertain choices (rank "
                           "intervals on the site; `fintech-index audit` for the full analysis)")
-        written += job.written
     print_regional_leads(report.regional_leads)
     print_lead(report)
-    top_level = sorted({p.relative_to(out).parts[0] for p in written})
-    console.print(f"wrote {len(written)} files to {out}/: " + ", ".join(
-        f"{t}/" if (out / t).is_dir() else t for t in top_level))
+    top_level = sorted({p.relative_to(out_dir).parts[0] for p in written})
+    console.print(f"wrote {len(written)} files to {out_dir}/: " + ", ".join(
+        f"{t}/" if (out_dir / t).is_dir() else t for t in top_level))
 
 
 store_app = typer.Typer(rich_markup_mode=None,
@@ -312,7 +320,7 @@ def store_publish(name: str, example: str = typer.Option(MAIN_EXAMPLE, "--exampl
 @store_app.command("show")
 def store_show(name: str, year: int | None = typer.Option(None),
                node: str | None = typer.Option(None, help="node (default: the index)"),
-               top: int = typer.Option(20), store: Path = STORE_OPT) -> None:
+               top: int = typer.Option(20, min=1), store: Path = STORE_OPT) -> None:
     """An edition's ranking on one node."""
     from .store import Store
 
@@ -324,7 +332,7 @@ def store_show(name: str, year: int | None = typer.Option(None),
 
 @store_app.command("diff")
 def store_diff(a: str, b: str, node: str | None = typer.Option(None),
-               top: int = typer.Option(20), store: Path = STORE_OPT) -> None:
+               top: int = typer.Option(20, min=1), store: Path = STORE_OPT) -> None:
     """Rank and score changes from edition A to edition B."""
     from .store import Store
 
@@ -363,18 +371,21 @@ def records_rates(file: Path, store: Path = STORE_OPT) -> None:
 
 
 @records_app.command("aggregate")
-def records_aggregate(framework: Path, out: Path = typer.Option(Path("from_records.csv")),
+def records_aggregate(framework: Path, out: str = typer.Option("from_records.csv"),
                       store: Path = STORE_OPT) -> None:
     """Count the framework's from_records indicators into a long data file."""
     from . import records
     from .exports import write_csv
     from .framework import load_framework
+    from .outfiles import keeping_inputs, output_path
     from .store import Store
 
+    out_file = output_path(out)
     fw = load_framework(framework)
     with Store(store, read_only=True) as s:
         frame = records.aggregate(s, fw)
-    write_csv(frame, out)
+    with keeping_inputs([framework, store]):
+        write_csv(frame, out_file)
     console.print(f"wrote {len(frame):,} values of {frame['indicator'].nunique()} indicators "
                   f"to {out}")
 
@@ -423,9 +434,9 @@ def print_lead(report: EditionReport) -> None:
 def publish_cmd(
     edition: str = typer.Argument(..., help="edition name (stored with --store)"),
     example: str = typer.Option(MAIN_EXAMPLE, "--example", "-e"),
-    site: Path | None = typer.Option(None, help="folder for the static report site"),
-    pdf: Path | None = typer.Option(None, help="folder for the city white papers"),
-    xlsx: Path | None = typer.Option(None, help="Excel workbook to write"),
+    site: str | None = typer.Option(None, help="folder for the static report site"),
+    pdf: str | None = typer.Option(None, help="folder for the city white papers"),
+    xlsx: str | None = typer.Option(None, help="Excel workbook to write"),
     store: Path | None = typer.Option(None, "--store", help="also publish into this store"),
     audit: Path | None = typer.Option(None, help="uncertainty_summary.csv of an audit "
                                                  "(default: a small audit is run)"),
@@ -442,14 +453,19 @@ def publish_cmd(
     from .audit.uncertainty import read_summary
     from .gfcdi.editions import publish_inputs
     from .gfcdi.paper import paper_sections
+    from .outfiles import keeping_inputs, output_folder, output_path, output_run
     from .publish import paper_units, publish_all
     from .publish.i18n import check_lang
     from .publish.lead import focus_unit
 
     check_lang(lang)
-    if not (site or pdf or xlsx or store):
+    if site is None and pdf is None and xlsx is None and store is None:
         raise FintechIndexError("U67", "publish: nothing to write; give --site DIR, --pdf DIR, "
                                        "--xlsx FILE and/or --store FILE")
+    # each output path is checked before the build (refused: empty, a file, read-only)
+    site_dir = output_folder(site, option="--site", make=False) if site is not None else None
+    pdf_dir = output_folder(pdf, option="--pdf", make=False) if pdf is not None else None
+    xlsx_file = output_path(xlsx, option="--xlsx") if xlsx is not None else None
     results = bundled.load(example).build()
     summary = read_summary(audit, results.panel.unit_codes) if audit else None
     unit = focus_unit(results, focus)
@@ -459,17 +475,21 @@ def publish_cmd(
         with Store(store) as s:
             s.publish(results, edition)
     _, coords = publish_inputs(example)
-    if summary is None and (site or pdf or xlsx):
+    if summary is None and (site_dir or pdf_dir or xlsx_file):
         summary = bundled.quick_audit_of(results, example)
     extra = [c.strip() for c in cities.split(",") if c.strip()] if cities else []
-    papers = paper_units(results, extra) if pdf else []
-    steps = (1 if site else 0) + len(papers) + (1 if xlsx else 0)
-    with Progress(console=console.get(), transient=True) as bar:
+    papers = paper_units(results, extra) if pdf_dir else []
+    steps = (1 if site_dir else 0) + len(papers) + (1 if xlsx_file else 0)
+    with ExitStack() as runs, keeping_inputs([audit, store]), \
+            Progress(console=console.get(), transient=True) as bar:
+        for folder, kind in ((site_dir, "site"), (pdf_dir, "papers")):
+            if folder is not None:  # each folder all or nothing, with its manifest
+                runs.enter_context(output_run(folder, kind=kind)).describe({"edition": edition})
         from rich.markup import escape
 
         from .safe import visible
         task = bar.add_task(f"publishing {escape(visible(edition))}", total=steps)
-        written = publish_all(results, site=site, pdf=pdf, xlsx=xlsx, cities=extra,
+        written = publish_all(results, site=site_dir, pdf=pdf_dir, xlsx=xlsx_file, cities=extra,
                               coordinates=coords, audit=summary, lang=lang,
                               sections=paper_sections(results, store), focus=unit,
                               progress=lambda _: bar.advance(task))
@@ -503,15 +523,17 @@ def audit_cmd(
     dask: str | None = typer.Option(None, "--dask", help="Dask scheduler address"),
     chunk: int = typer.Option(2000, min=1, help="replications evaluated per task (results "
                                                 "do not depend on it)"),
-    out: Path = typer.Option(Path("out/audit"), help="folder for the audit files"),
-    top: int = typer.Option(15, help="rows of the summary printed"),
+    out: str = typer.Option("out/audit", help="folder for the audit files"),
+    top: int = typer.Option(15, min=1, help="rows of the summary printed"),
 ) -> None:
     """Coherence, uncertainty and (with --sobol N) sensitivity analysis of an index."""
     from rich.progress import Progress
 
     from .audit.engine import Engine, load_spec
     from .audit.run import run_audit
+    from .outfiles import keeping_inputs, output_folder, output_run
 
+    out_dir = output_folder(out, make=False)  # refused before the audit runs, not after
     inputs = resolve_inputs("audit", framework, data, methodology, example)
     engine = Engine(inputs.framework, inputs.panel, inputs.methodology, load_spec(spec))
     with Progress(console=console.get(), transient=True) as bar:
@@ -523,7 +545,9 @@ def audit_cmd(
             bar.advance(tasks[task], k)
 
         result = run_audit(engine, n=n, sobol=sobol, chunk=chunk, dask=dask, progress=progress)
-    written = result.write(out)
+    with keeping_inputs([framework, data, methodology, spec]), \
+            output_run(out_dir, listing=False):  # all of the files or none
+        written = result.write(out_dir)
     shown = result.uncertainty.summary().head(top).reset_index()
     shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
                                  zip(shown["rank_p05"], shown["rank_p95"], strict=True)])
@@ -536,14 +560,14 @@ def audit_cmd(
         console.print(_frame_table(t[["factor", "S", "S_low", "S_high", "ST", "ST_low",
                                       "ST_high"]],
                                    f"sensitivity of the mean absolute rank shift (N = {sobol})"))
-    console.print(f"wrote {', '.join(p.name for p in written)} to {out}/")
+    console.print(f"wrote {', '.join(p.name for p in written)} to {out_dir}/")
 
 
 @app.command("convert-coinr")
 def convert_coinr_cmd(
     idata: Path = typer.Argument(..., help="COINr iData table (CSV or Excel)"),
     imeta: Path = typer.Argument(..., help="COINr iMeta table (CSV or Excel)"),
-    out: Path = typer.Option(Path("coinr-index"), help="folder for the converted files"),
+    out: str = typer.Option("coinr-index", help="folder for the converted files"),
     year: int | None = typer.Option(None, help="year of the data if iData has no Time"),
     data_sheet: str | None = typer.Option(None, help="Excel sheet of iData"),
     meta_sheet: str | None = typer.Option(None, help="Excel sheet of iMeta"),
@@ -552,9 +576,12 @@ def convert_coinr_cmd(
     methodology.yaml."""
     from .coinr import convert_coinr
     from .methodology import load_methodology
+    from .outfiles import keeping_inputs, output_folder, output_run
 
-    written = convert_coinr(idata, imeta, out, year=year, data_sheet=data_sheet,
-                            meta_sheet=meta_sheet)
+    out_dir = output_folder(out, make=False)
+    with keeping_inputs([idata, imeta]), output_run(out_dir, listing=False):
+        written = convert_coinr(idata, imeta, out_dir, year=year, data_sheet=data_sheet,
+                                meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
     # what COINr does by default for this data (a panel: global normalisation)
     console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)

@@ -14,6 +14,7 @@ https://bluefoxr.github.io/COINr/articles/coins.html):
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import yaml
 from .errors import DataError, Problems
 from .framework import Framework, framework_from_dict
 from .methodology import Methodology, methodology_from_dict
+from .outfiles import output_folder, write_text, write_with
 from .panel import Panel, panel_from_table
 from .tables import Table, as_text, parse_numbers, read_table
 
@@ -182,25 +184,23 @@ def convert_coinr(idata: str | Path, imeta: str | Path, out_dir: str | Path, *,
     table = _idata_table(idata, data_sheet, year)
     units = units_from_idata(table, fw.groups)
     panel = panel_from_table(table, fw, units=units)  # refuse bad data before writing anything
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     fw_path, data_path, meth_path, units_path = (out / "framework.yaml", out / "data.csv",
                                                  out / "methodology.yaml", out / UNITS_FILE)
-    units.to_csv(units_path, index=False, lineterminator="\n")
+    write_with(units_path, partial(units.to_csv, index=False, lineterminator="\n"))
     doc = {"name": doc.pop("name"), "units_file": UNITS_FILE, **doc}
     header = (f"# Converted from COINr iMeta {Path(imeta).name} by fintech-index; the units "
               f"are iData's ({UNITS_FILE})\n")
-    fw_path.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True),
-                       encoding="utf-8")
+    write_text(fw_path, header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
     frame = table.frame
     keep = ["unit", "year"] + [c for c in ("name",) if c in frame.columns] + list(fw.groups) \
         + list(fw.denominator_codes) + list(fw.indicators)
     absent = [c for c in keep if c not in frame.columns]
     frame = frame.assign(**{c: "" for c in absent})[keep]
-    frame.to_csv(data_path, index=False, lineterminator="\n")
+    write_with(data_path, partial(frame.to_csv, index=False, lineterminator="\n"))
     meth = methodology or coinr_default_methodology(panel.years)
     header = "".join(f"# {line}\n" for line in (meth.name or "").splitlines())
-    meth_path.write_text(header + meth.to_yaml(), encoding="utf-8")
+    write_text(meth_path, header + meth.to_yaml())
     return [fw_path, data_path, meth_path, units_path]
 
 

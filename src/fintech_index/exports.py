@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from .outfiles import replacing
+from .safe import printable
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """Text a spreadsheet could take for a formula, made inert with a leading apostrophe."""
+    """Text a spreadsheet could take for a formula, made inert with a leading apostrophe;
+    control and bidirectional-override characters shown as escapes (:func:`safe.printable`)."""
+    text = printable(text)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
@@ -58,6 +63,7 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False,
     """Write ``frame`` as UTF-8 CSV with "\\n" line ends and every text cell, header and
     index label made inert."""
     p = Path(path)
-    inert_frame(frame, index=index).to_csv(p, index=index, float_format=float_format,
-                                           lineterminator="\n")
+    with replacing(p) as tmp:
+        inert_frame(frame, index=index).to_csv(tmp, index=index, float_format=float_format,
+                                               lineterminator="\n")
     return p

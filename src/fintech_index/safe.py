@@ -120,6 +120,16 @@ def visible(text: object, *, keep: str = "") -> str:
                    else c for c in str(text))
 
 
+def printable(text: object) -> str:
+    """User text for any text output (terminal, CSV, workbook, HTML, plain-text reports):
+    :func:`visible` keeping line breaks and tabs, so ESC, NUL, bell and bidirectional
+    overrides (U+202E) in a unit or node name are shown as escapes (``\\x1b``,
+    ``\\u202e``) instead of recolouring a terminal, corrupting a workbook's XML or reversing
+    the text around them. Text without such characters is returned as it is."""
+    s = str(text)
+    return s if s.isprintable() else visible(s, keep="\n\t")
+
+
 def plain(text: object, style: str = "", *, keep: str = ""):
     """User text as a rich ``Text``: printed as written, never parsed as console markup
     (``[/x]``, ``[link=...]``) and with control characters made visible."""
@@ -138,6 +148,6 @@ def text_console(**kwargs: Any):
     class TextConsole(Console):
         def render_str(self, text: str, **kw: Any):
             kw.update(markup=False, emoji=False)
-            return super().render_str(visible(text, keep="\n\t"), **kw)
+            return super().render_str(printable(text), **kw)
 
     return TextConsole(markup=False, emoji=False, highlight=False, **kwargs)

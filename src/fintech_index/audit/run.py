@@ -13,6 +13,7 @@ import pandas as pd
 
 from .. import display
 from ..exports import write_csv
+from ..outfiles import output_folder
 from . import coherence
 from .engine import Engine
 from .uncertainty import Uncertainty, uncertainty
@@ -54,8 +55,7 @@ class Audit:
         correlations_<method>.csv and p_values_<method>.csv, uncertainty_summary.csv,
         rank_probabilities.csv, and with a sensitivity analysis sensitivity.csv and
         sensitivity_convergence.csv."""
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = output_folder(out_dir)
         tables: list[tuple[str, pd.DataFrame, bool]] = [
             ("parent_links.csv", self.parent_links, False),
             ("node_summary.csv", self.node_summary, False),

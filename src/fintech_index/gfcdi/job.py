@@ -14,6 +14,7 @@ import pandas as pd
 from ..audit.quick import quick_audit
 from ..build import Results
 from ..exports import write_csv
+from ..outfiles import output_folder
 from ..publish import publish_all
 from ..publish.lead import focus_unit
 from ..publish.view import EditionView
@@ -31,8 +32,7 @@ def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | Non
     universe screen (who is out and why), each non-default treatment with its reason, and
     the brokerage sentence. Returns the lines to print and the files written.
     ``editions``: :func:`load_editions`, when already loaded."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     eds = editions if editions is not None else load_editions()
     written: list[Path] = []
     first, last = EDITION_YEARS[0], EDITION_YEARS[-1]

@@ -24,6 +24,7 @@ import xlsxwriter
 
 from ..build import Results
 from ..exports import neutralise
+from ..outfiles import replacing
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
 from .view import EditionView
@@ -239,7 +240,13 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
         view = EditionView(results)
     check_lang(lang)
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
+    with replacing(p) as tmp:
+        _write_book(view, tmp, audit, lang)
+    return p
+
+
+def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: str) -> None:
+    results = view.results
     fw = results.framework
     latest = results.years[-1]
     bk = _Book(p, _node_name(fw, fw.index, lang), latest)
@@ -267,7 +274,6 @@ def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | 
              [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
                                               "reason")])
     bk.book.close()
-    return p
 
 
 def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) -> None:

@@ -27,6 +27,7 @@ import typst
 from .. import format as F
 from ..analysis.profiles import profile
 from ..build import Results
+from ..outfiles import write_bytes
 from .i18n import check_lang, node_name, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down
 from .sentences import previous_name
@@ -310,8 +311,5 @@ def write_white_paper(results: Results, unit: str, path: str | Path, *,
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
     data = white_paper_data(results, unit, audit=audit, lang=lang, view=view,
                             sections=sections)
-    p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
-    p.write_bytes(_compiler().compile(sys_inputs={"data": payload}))
-    return p
+    return write_bytes(path, _compiler().compile(sys_inputs={"data": payload}))

@@ -15,6 +15,8 @@ from ..analysis.gaps import gap
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..exports import write_csv
+from ..outfiles import output_folder, write_text
+from ..safe import printable
 from .lead import Lead, lead_story, resolve_unit
 from .sentences import edition_sentences
 from .view import EditionView
@@ -74,8 +76,7 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     from .i18n import check_lang, node_name
 
     check_lang(lang)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_folder(out_dir)
     wanted = results.years[results.year_index(year)]
     if (view is None or view.results is not results or view.year != wanted
             or view.top != top or previous_year is not None):
@@ -88,12 +89,10 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
         write_csv(ch.table.sort_values(["node", "rank", "unit"]), p)
         written.append(p)
         g_now, g_before = gap(cur, top), gap(prev, top)
-        p = out / f"gaps_{cur.year}.json"
-        p.write_text(json.dumps({"current": asdict(g_now), "previous": asdict(g_before),
-                                 "verdict": g_now.versus(g_before),
-                                 "top_unchanged": unchanged_top(ch)}, indent=2) + "\n",
-                     encoding="utf-8")
-        written.append(p)
+        written.append(write_text(out / f"gaps_{cur.year}.json", json.dumps(
+            {"current": asdict(g_now), "previous": asdict(g_before),
+             "verdict": g_now.versus(g_before), "top_unchanged": unchanged_top(ch)},
+            indent=2) + "\n"))
     leads = regional_leads(cur, top=top)
     p = out / f"regional_leads_{cur.year}.csv"
     write_csv(leads, p, index=True)
@@ -103,15 +102,12 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     written.append(p)
     facts = view.facts  # one finding for both files
     sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
-    p = out / f"sentences_{cur.year}.txt"
-    p.write_text("\n".join(sentences) + "\n", encoding="utf-8")
-    written.append(p)
+    written.append(write_text(out / f"sentences_{cur.year}.txt",
+                              printable("\n".join(sentences) + "\n")))
     fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
                       focus=focus_unit,
                       node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
                       changes=ch)
-    p = out / f"lead_{cur.year}.txt"
-    p.write_text(lead.text(), encoding="utf-8")
-    written.append(p)
+    written.append(write_text(out / f"lead_{cur.year}.txt", printable(lead.text())))
     return EditionReport(cur.year, written, lead, sentences, leads)

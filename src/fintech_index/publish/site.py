@@ -19,19 +19,21 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache, cached_property, partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from .. import format as fmt
 from ..analysis.gaps import gap
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
-from ..safe import file_segments
+from ..outfiles import output_folder, write_text, write_with
+from ..safe import file_segments, printable
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down
@@ -43,10 +45,34 @@ MAP_FILE = "world_110m.json"  # plotly.js asks for <topojsonURL>world_110m.json
 
 
 @cache
+def _printed(value):
+    """Every ``{{ value }}`` of a page: text with its control and bidirectional-override
+    characters shown as escapes (safe.printable) before autoescape; markup the templates
+    made (``tojson``, which escapes them itself) and numbers as they are."""
+    return printable(value) if isinstance(value, str) and not isinstance(value, Markup) \
+        else value
+
+
+def _printed_json(obj, **kwargs) -> str:
+    """``tojson`` of a page (a chart's labels and hover text): every string in ``obj``
+    through safe.printable first, as in the page's text."""
+    def clean(x):
+        if isinstance(x, str):
+            return printable(x)
+        if isinstance(x, dict):
+            return {clean(k): clean(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [clean(v) for v in x]
+        return x
+    return json.dumps(clean(obj), **kwargs)
+
+
 def _env() -> Environment:
-    return Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                       keep_trailing_newline=True)
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=True, finalize=_printed)
+    env.policies["json.dumps_function"] = _printed_json
+    return env
 
 
 @dataclass(frozen=True)
@@ -85,17 +111,15 @@ def _copy_assets(out: Path) -> None:
     import plotly
 
     assets = out / "assets"
-    assets.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
-                    assets / "plotly.min.js")
-    shutil.copyfile(ASSETS / MAP_FILE, assets / MAP_FILE)
-    shutil.copyfile(ASSETS / "site.css", assets / "site.css")
+    for source in (Path(plotly.__file__).parent / "package_data" / "plotly.min.js",
+                   ASSETS / MAP_FILE, ASSETS / "site.css"):
+        write_with(assets / source.name, partial(shutil.copyfile, source))
     # from file:// a browser refuses to fetch JSON; plotly.js first looks in
     # window.PlotlyGeoAssets, so the same TopoJSON is also given as a script
     topo = (ASSETS / MAP_FILE).read_text(encoding="utf-8")
-    (assets / "world_110m.js").write_text(
-        "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
-        f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n", encoding="utf-8")
+    write_text(assets / "world_110m.js",
+               "window.PlotlyGeoAssets = window.PlotlyGeoAssets || {topojson: {}};\n"
+               f"window.PlotlyGeoAssets.topojson['world_110m'] = {topo};\n")
 
 
 @cache
@@ -206,10 +230,7 @@ class Site:
             page=page, t=t, f=fmt.Formatter(page.lang), lang=page.lang, title=title,
             index_name=node_name(self.fw, self.fw.index, page.lang), year=self.cur.year,
             **context)
-        path = self.out / page.folder() / page.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
-        return path
+        return write_text(self.out / page.folder() / page.path, html)
 
     # ------------------------------------------------------------------ pages
     def write(self) -> list[Path]:
@@ -418,7 +439,7 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
     ``view``: the edition as every output renders it (made here when not given)."""
     for lang in langs:
         check_lang(lang)
-    out = Path(out_dir)
+    out = output_folder(out_dir, option="--site")
     if view is None or view.results is not results or view.year != results.years[-1] \
             or view.top != top:
         view = EditionView(results, top=top)
