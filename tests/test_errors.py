@@ -910,6 +910,41 @@ def _(tmp):
         s.ranking("e", "idz")
 
 
+def _failed_write(tmp, words: str):
+    """DuckDB's error for a write the OS refused with ``words`` (the real failures are made
+    in tests/test_store_health.py: a tmpfs, ulimit -f, a read-only folder)."""
+    import duckdb
+
+    from fintech_index.store import store_error
+    raise store_error(duckdb.IOException(f'Could not write file "{tmp}/s.duckdb.wal": {words}'),
+                      tmp / "s.duckdb")
+
+
+@case("S70", "s.duckdb: the disk holding the store is full")
+def _(tmp):
+    _failed_write(tmp, "No space left on device")
+
+
+@case("S71", "s.duckdb: the store would pass this process's file-size limit")
+def _(tmp):
+    _failed_write(tmp, "File too large")
+
+
+@case("S72", "s.duckdb: no permission to write")
+def _(tmp):
+    _failed_write(tmp, "Permission denied")
+
+
+@case("S73", "editions.licence")
+def _(tmp):
+    import duckdb
+    with Store(tmp / "s.duckdb"):
+        pass
+    with duckdb.connect(str(tmp / "s.duckdb")) as con:
+        con.execute("ALTER TABLE editions ADD COLUMN licence VARCHAR")
+    Store(tmp / "s.duckdb")
+
+
 # ----------------------------------------------------------------------------------- tests
 
 @pytest.mark.parametrize("code", sorted(CASES))

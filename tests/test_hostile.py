@@ -168,8 +168,8 @@ def test_a_truncated_store_is_refused_with_the_sizes(tmp_path, store_bytes):
     with pytest.raises(fi.StoreError) as info:
         Store(p, read_only=True)
     assert info.value.codes == ("S66",)
-    assert f"the file has {len(store_bytes) - 262144:,} bytes of the {len(store_bytes):,}" \
-        in str(info.value)
+    assert f"the file ends at {len(store_bytes) - 262144:,} bytes, before block" \
+        in str(info.value) and f"(up to byte {len(store_bytes):,})" in str(info.value)
 
 
 def test_a_duckdb_file_of_something_else_is_not_a_store(tmp_path):
