@@ -340,7 +340,7 @@ def test_a_framework_file_over_the_size_bound_is_refused_unread(tmp_path):
 SERVER = """
 import sys
 from fintech_index.web.app import serve
-serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), header_timeout=float(sys.argv[3]))
+serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), request_timeout=float(sys.argv[3]))
 """
 
 

@@ -344,17 +344,40 @@ def _reweighted(name: str, base: Reweighting, got) -> dict:
                           for c in nodes} for i, u in enumerate(units)}}
 
 
-HEADER_TIMEOUT = 10.0  # seconds a client has to send a request's headers
+REQUEST_TIMEOUT = 10.0  # seconds a client has to send a whole request: headers and body
+MAX_CONNECTIONS = 1000  # open connections; more are answered 503 and closed at once
+RESERVED_FDS = 64  # descriptors kept free for the store, logs and the listening socket
 
 
-def header_timeout_protocol(seconds: float) -> type:
-    """uvicorn's h11 protocol with a deadline for each request's headers, counted from the
-    connection or from the previous response and not renewed by each byte that trickles
-    in (uvicorn's keep-alive timer is, so a client sending a header byte every few seconds
-    held its connection for ever: slowloris). A connection past the deadline is closed."""
+def _plain_response(status: str, text: str, *headers: str) -> bytes:
+    """A whole HTTP/1.1 response that closes the connection, written by the protocol
+    itself (no app runs for it)."""
+    body = text.encode("ascii")
+    head = [f"HTTP/1.1 {status}", "Content-Type: text/plain; charset=utf-8",
+            "Connection: close", "X-Content-Type-Options: nosniff", *headers,
+            f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
+
+
+BUSY = _plain_response("503 Service Unavailable", "too many connections; try again soon",
+                       "Retry-After: 10")
+TIMED_OUT = _plain_response("408 Request Timeout", "the request did not arrive in time")
+
+
+def bounded_protocol(seconds: float, max_connections: int) -> type:
+    """uvicorn's h11 protocol with two bounds. (1) A deadline for each whole request,
+    headers AND body, counted from the connection or from the previous response and not
+    renewed by bytes that trickle in: uvicorn's keep-alive timer is, and the earlier
+    header deadline stopped at the headers, so a client sending a body byte every 4 s held
+    its connection for ever (20,100 of them exhausted the descriptors). A request still
+    arriving at the deadline gets 408 and its connection is closed. (2) At most
+    ``max_connections`` open connections: one more is answered 503 and closed at once,
+    before it reads anything, so a flood costs a descriptor for microseconds, not for the
+    deadline."""
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class HeaderTimeoutProtocol(H11Protocol):
+    class BoundedProtocol(H11Protocol):
         _deadline = None
 
         def _arm(self) -> None:
@@ -366,13 +389,26 @@ def header_timeout_protocol(seconds: float) -> type:
                 self._deadline.cancel()
                 self._deadline = None
 
+        def _receiving(self) -> bool:
+            """Waiting for the client: no request yet, a request's body still arriving,
+            or the previous response sent."""
+            c = self.cycle
+            return c is None or c.response_complete or c.more_body
+
         def _expire(self) -> None:
             self._deadline = None
-            if self.cycle is None or self.cycle.response_complete:
-                self.transport.close()
+            if self.transport.is_closing() or not self._receiving():
+                return
+            if self.cycle is not None and self.conn.our_state is h11.SEND_RESPONSE:
+                self.transport.write(TIMED_OUT)  # the app answered nothing yet
+            self.transport.close()
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                transport.write(BUSY)
+                transport.close()
+                return
             self._arm()
 
         def connection_lost(self, exc) -> None:
@@ -381,22 +417,42 @@ def header_timeout_protocol(seconds: float) -> type:
 
         def handle_events(self) -> None:
             super().handle_events()
-            if self.cycle is not None and not self.cycle.response_complete:
-                self._disarm()  # the headers of a request are in
+            if not self._receiving():
+                self._disarm()  # the whole request is in: the app answers it
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            if not self.transport.is_closing() and self._receiving():
                 self._arm()
 
-    return HeaderTimeoutProtocol
+    return BoundedProtocol
+
+
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """``wanted`` connections, or fewer if this process may not open that many
+    descriptors (the soft limit is raised to the hard one first): accept() failed with
+    EMFILE once the descriptors ran out, and the API stopped answering."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted + RESERVED_FDS)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(1, min(wanted, soft - RESERVED_FDS))
 
 
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
-          header_timeout: float = HEADER_TIMEOUT) -> None:
+          request_timeout: float = REQUEST_TIMEOUT,
+          max_connections: int = MAX_CONNECTIONS) -> None:
     """Serve the app with uvicorn until interrupted. The store is checked first (a damaged
     one is refused [S66]) and the address is bound here, so that a port in use or a host
-    that does not resolve is a coded error [U66], not uvicorn's exit 3."""
+    that does not resolve is a coded error [U66], not uvicorn's exit 3. Each request must
+    arrive whole within ``request_timeout`` seconds; at most ``max_connections`` are open
+    (fewer if the descriptor limit is lower: :func:`connection_cap`)."""
     import socket
 
     import uvicorn
@@ -420,7 +476,8 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
                                        f"({e.strerror or e}); is another server using the "
                                        "port? give another with --port") from None
     config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
-                            http=header_timeout_protocol(header_timeout))
+                            http=bounded_protocol(request_timeout,
+                                                  connection_cap(max_connections)))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
