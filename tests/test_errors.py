@@ -116,6 +116,18 @@ def _(tmp):
     file_segments(["SHA", "BJS", "sha"], what="unit")
 
 
+@case("U70", "the key 'industry' is given twice")
+def _(tmp):
+    from fintech_index.web.app import parse_json
+    parse_json(b'{"weights": {"industry": 1e9, "industry": 2}}')
+
+
+@case("U71", "got 'industry': true")
+def _(tmp):
+    from fintech_index.web.reweight import refuse_non_numbers
+    refuse_non_numbers({"industry": True, "talent": 2})
+
+
 @case("U80", "Missing argument 'data'")
 def _(tmp):
     return CliRunner().invoke(app, ["validate", str(write(tmp, "f.yaml", FLAT))])

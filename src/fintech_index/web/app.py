@@ -7,27 +7,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import re
 import threading
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..errors import FintechIndexError
 from ..store import Store
-from .reweight import Reweighting, WeightsRefused
+from .reweight import Reweighting, WeightsRefused, refuse_non_numbers
 
 # read once: the CSP hashes below are of this text, so serving a re-read file could be
 # blocked by them anyway
 PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
-ERRORS = {400: {"description": "a body that cannot be parsed"},
+ERRORS = {400: {"description": "a body that cannot be parsed or gives a key twice"},
           404: {"description": "no such edition, node, unit or year"},
           413: {"description": "request body too large"},
           503: {"description": "the store cannot be opened"}}
@@ -95,6 +97,58 @@ class BodyLimit(_HttpMiddleware):
                 await _too_large(scope, receive, send)
 
 
+def parse_json(body: bytes):
+    """``body`` as JSON, refusing [U70] an object that gives one key twice: Python's json
+    keeps the last (``{"industry": 1e9, "industry": 2}`` was the weight 2), another reader
+    may keep the first, so the request means two things. Invalid JSON raises ValueError."""
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise FintechIndexError("U70", f"request body: the key {key!r} is given twice "
+                                               "in one JSON object; give each key once")
+            seen.add(key)
+        return dict(items)
+
+    return json.loads(body, object_pairs_hook=pairs)
+
+
+class StrictJson(_HttpMiddleware):
+    """Pure ASGI middleware: a JSON body with a key given twice in one object gets 400
+    [U70] (:func:`parse_json`); any other body reaches the app as it came (it is held
+    whole first: BodyLimit, outside this, bounds it)."""
+
+    async def http(self, scope, receive, send) -> None:
+        kind = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if scope["method"] not in ("POST", "PUT", "PATCH") or b"json" not in kind.lower():
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        try:
+            parse_json(body)
+        except FintechIndexError as e:
+            await JSONResponse({"detail": str(e)}, 400)(scope, receive, send)
+            return
+        except ValueError:
+            pass  # not JSON: FastAPI's own answer (422) names where
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 async def _too_large(scope, receive, send) -> None:
     response = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413,
                             headers={"Connection": "close"})
@@ -145,6 +199,17 @@ class Reweight(BaseModel):
     weights: dict[str, Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]]
     year: int | None = None
 
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _numbers_only(cls, value):
+        """JSON numbers only [U71]: pydantic took ``true`` as 1.0 and ``"2"`` as 2.0."""
+        if isinstance(value, dict):
+            try:
+                refuse_non_numbers(value)
+            except FintechIndexError as e:
+                raise ValueError(str(e)) from None
+        return value
+
 
 class _RequestStore:
     """The store opened read-only for one request, and only if the request reads it (the
@@ -177,6 +242,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                   docs_url=None, redoc_url=None)
     path = Path(store_path)
 
+    app.add_middleware(StrictJson)  # innermost: it reads the body BodyLimit has bounded
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
@@ -258,8 +324,11 @@ def create_app(store_path: str | Path) -> FastAPI:
                 "rows": [{"rank": _int(r.rank), "unit": r.unit, "name": r.unit_name,
                           "score": _float(r.score)} for r in part.itertuples()]}
 
-    @app.get("/api/editions/{name}/units/{unit}", responses=ERRORS)
-    async def unit(name: str, unit: str, year: int | None = None) -> dict:
+    # {unit:path}: a unit code may hold '/' (``../../etc/passwd`` was listed in the
+    # ranking but unreachable); the code is only compared with the edition's codes
+    @app.get("/api/editions/{name}/units/{unit:path}", responses=ERRORS)
+    async def unit(name: str, unit: str, request: Request, year: int | None = None) -> dict:
+        unit = _raw_segment(request, "/units/") or unit
         return cached(("unit", name, unit, year), lambda: _unit(name, unit, year))
 
     def _unit(name: str, unit: str, year: int | None) -> dict:
@@ -277,7 +346,8 @@ def create_app(store_path: str | Path) -> FastAPI:
     @app.get("/api/editions/{name}/compare", responses=ERRORS)
     async def compare_units(name: str, a: str = Query(...), b: str = Query(...),
                       year: int | None = None) -> dict:
-        ua, ub = await unit(name, a, year), await unit(name, b, year)
+        ua = cached(("unit", name, a, year), lambda: _unit(name, a, year))
+        ub = cached(("unit", name, b, year), lambda: _unit(name, b, year))
         rb = {n["node"]: n for n in ub["nodes"]}
         return {"edition": name, "a": a, "b": b, "nodes": [
             {"node": n["node"], "name": n["name"], "rank_a": n["rank"],
@@ -482,6 +552,16 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _raw_segment(request: Request, after: str) -> str | None:
+    """The rest of the request's raw path after ``after``, percent-decoded once: a unit
+    code holding '%2F' itself (sent as '%252F') stays itself whatever the server or test
+    client decoded before routing."""
+    raw = request.scope.get("raw_path")
+    if not raw or after.encode() not in raw:
+        return None
+    return unquote(raw.partition(after.encode())[2].decode("ascii", "replace"))
 
 
 def _json_safe(value):
