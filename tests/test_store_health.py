@@ -82,8 +82,10 @@ def test_the_issues_publish_sequence_leaves_a_store_every_command_and_the_web_re
 @pytest.mark.parametrize("cut", ["half", "last block"])
 def test_a_store_cut_short_is_refused_as_truncated(four_editions, tmp_path, cut):
     """A real truncation is still caught on opening, naming the block DuckDB needs (a
-    copy cut in half opened and answered small queries before its first scan failed)."""
+    copy cut in half opened and answered small queries before its first scan failed),
+    also when the same file was found whole before it was cut."""
     path = copy(four_editions, tmp_path)
+    assert names(path) == ["e1", "e2", "e3", "e4"]  # found whole (and remembered) first
     size = path.stat().st_size
     os.truncate(path, size // 2 if cut == "half" else size - 262144)
     with pytest.raises(fi.StoreError) as info:

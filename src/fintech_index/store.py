@@ -113,6 +113,10 @@ class _Guarded:
         return call
 
 
+# stores found whole although shorter than their header's block count: (path, size, mtime,
+# blocks) -> asking DuckDB which blocks hold data costs ~20 ms a table, once per file state
+_SHORT_BUT_WHOLE: set[tuple] = set()
+
 # test hook: a writer pauses here (after writing, before COMMIT) so a test can kill it
 _PAUSE_ENV = "FINTECH_INDEX_PAUSE_BEFORE_COMMIT"
 
@@ -150,11 +154,17 @@ class Store:
     def _refuse_foreign(self, read_only: bool) -> None:
         """Refuse [S66] a DuckDB file holding none of the store's tables (another program's
         database), before anything is written to it."""
-        tables = set(self._columns())
+        tables = set(self._tables())
         if (tables or read_only) and not tables & set(STORE_TABLES):
             raise StoreError("S66", f"{self.path}: not a fintech-index store (tables: "
                                     f"{', '.join(sorted(tables)) or 'none'}; a store has "
                                     f"{', '.join(STORE_TABLES)}); give the store's own file")
+
+    def _tables(self) -> list[str]:
+        """The tables of the store's database (main schema)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = current_schema()").fetchall()]
 
     def _columns(self) -> dict[str, list[str]]:
         """The store's tables and their columns, as DuckDB holds them."""
@@ -192,24 +202,33 @@ class Store:
         try:
             if wal.exists() and wal.stat().st_size > 0:
                 return  # blocks replayed from the WAL are not in the file yet
-            size = self.path.stat().st_size
+            stat = self.path.stat()
         except OSError:
             return  # a new store (in memory until its first write), or the WAL just went
-        block_size = int(self.con.execute("PRAGMA database_size").fetchone()[2])
-        used = [(t, b) for t in self._columns() for (b,) in self.con.execute(
+        size = stat.st_size
+        _, _, block_size, total_blocks, *_ = self.con.execute("PRAGMA database_size").fetchone()
+        if size >= 3 * 4096 + int(total_blocks) * int(block_size):
+            return  # every block the header counts is in the file (the usual case: fast)
+        seen = (str(self.path.resolve()), size, stat.st_mtime_ns, total_blocks)
+        if seen in _SHORT_BUT_WHOLE:
+            return  # this very file was checked (the web app opens it per request)
+        used = [(t, b) for t in self._tables() for (b,) in self.con.execute(
             "SELECT max(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0",
             [t]).fetchall() if b is not None]
         used += [("metadata", b) for (b,) in self.con.execute(
             "SELECT block_id FROM pragma_metadata_info()").fetchall()]
         if not used:
-            return
+            return  # no table holds a block yet
         table, last = max(used, key=lambda tb: tb[1])
-        needed = 3 * 4096 + (int(last) + 1) * block_size
+        needed = 3 * 4096 + (int(last) + 1) * int(block_size)
         if size < needed:
             raise StoreError("S66", f"{self.path}: the store is damaged: the file ends at "
                                     f"{size:,} bytes, before block {last} where DuckDB keeps "
                                     f"{table} (up to byte {needed:,}): a truncated copy; "
                                     "restore it from a backup")
+        if len(_SHORT_BUT_WHOLE) >= 64:
+            _SHORT_BUT_WHOLE.clear()
+        _SHORT_BUT_WHOLE.add(seen)
 
     def check(self) -> None:
         """Read every stored value once, so that a damaged block (checksum mismatch,
