@@ -499,9 +499,10 @@ def bounded_protocol(seconds: float, max_connections: int) -> type:
 
 
 def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
-    """``wanted`` connections, or fewer if this process may not open that many
-    descriptors (the soft limit is raised to the hard one first): accept() failed with
-    EMFILE once the descriptors ran out, and the API stopped answering."""
+    """``wanted`` connections, or fewer if this process may not open twice that many
+    descriptors (kept connections, and as many being refused: see ``serve``; the soft
+    limit is raised to the hard one first): accept() failed with EMFILE once the
+    descriptors ran out, and the API stopped answering."""
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -512,7 +513,7 @@ def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
             soft = target
         except (ValueError, OSError):
             pass
-    return max(1, min(wanted, soft - RESERVED_FDS))
+    return max(1, min(wanted, (soft - RESERVED_FDS) // 2))
 
 
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
@@ -545,9 +546,11 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
         raise FintechIndexError("U66", f"serve: cannot listen on {host}:{port} "
                                        f"({e.strerror or e}); is another server using the "
                                        "port? give another with --port") from None
+    cap = connection_cap(max_connections)
+    # backlog = cap: asyncio accepts up to `backlog` connections at a time, each holding a
+    # descriptor until its 503 is written, so the server holds at most about 2 x cap
     config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
-                            http=bounded_protocol(request_timeout,
-                                                  connection_cap(max_connections)))
+                            http=bounded_protocol(request_timeout, cap), backlog=cap)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
