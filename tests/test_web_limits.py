@@ -169,3 +169,19 @@ def test_slow_bodies_beyond_the_cap_are_all_cut_off_and_the_api_answers(server):
     assert all(sent < 40 for sent, _ in got)
     assert open_connections(pid) <= CAP + 1
     assert editions(port) == ["e1"]
+
+
+def test_the_cap_fits_the_descriptors_this_process_may_open():
+    """With 256 descriptors (soft = hard, so the soft limit cannot be raised) the cap is
+    (256 - 64 reserved) / 2 = 96 connections: kept ones and as many being refused fit; with
+    enough descriptors it is the cap asked for."""
+    import resource
+
+    def limited(n):
+        return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (n, n))
+
+    code = "from fintech_index.web.app import connection_cap; print(connection_cap(1000))"
+    for limit, cap in ((256, 96), (4096, 1000)):
+        r = subprocess.run([sys.executable, "-c", code], preexec_fn=limited(limit),
+                           capture_output=True, text=True, check=True)
+        assert int(r.stdout) == cap, (limit, r.stdout, r.stderr)
