@@ -547,10 +547,12 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
                                        f"({e.strerror or e}); is another server using the "
                                        "port? give another with --port") from None
     cap = connection_cap(max_connections)
-    # backlog = cap: asyncio accepts up to `backlog` connections at a time, each holding a
-    # descriptor until its 503 is written, so the server holds at most about 2 x cap
+    # asyncio accepts up to `backlog` connections at a time, each holding a descriptor
+    # until its 503 is written: a backlog of the cap keeps those near one cap more (and at
+    # least 128, so that a burst of connects is queued, not dropped, by a small server)
     config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
-                            http=bounded_protocol(request_timeout, cap), backlog=cap)
+                            http=bounded_protocol(request_timeout, cap),
+                            backlog=max(cap, 128))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
