@@ -210,6 +210,23 @@ def test_no_permission_to_write_is_reported_as_such(small_store, read_only):
     assert names(small_store) == ["e2024"]
 
 
+@pytest.mark.skipif(_unprivileged() is None, reason="root without setpriv reads any file")
+def test_a_store_this_user_may_not_read_says_so(small_store):
+    """An unreadable store file opened for reading (the web app's way; the command line
+    refuses it before, [U80]): no permission to read it [S72], not 'cannot open' [S02]."""
+    code = ("import sys\nfrom fintech_index.store import Store\nfrom fintech_index.errors "
+            "import StoreError\ntry:\n    Store(sys.argv[1], read_only=True)\nexcept "
+            "StoreError as e:\n    print(e)\n")
+    small_store.chmod(0o200)
+    try:
+        r = subprocess.run([*_unprivileged(), sys.executable, "-c", code, str(small_store)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    finally:
+        small_store.chmod(0o644)
+    assert "[S72]" in r.stdout, (r.stdout, r.stderr)
+    assert "no permission to read the store's file" in r.stdout
+
+
 def test_a_store_of_a_newer_schema_says_so_naming_table_and_column(small_store):
     """One extra column (a newer version's): writing is refused [S73] naming it, not
     called damaged; reading still works; nothing is written."""

@@ -136,6 +136,10 @@ class Store:
             if coded.code == "S66":  # a lock held by a writer, or not a DuckDB file
                 coded = StoreError("S02", f"{self.path}: cannot open the store "
                                           f"({one_line(e)})")
+            elif coded.code == "S72" and read_only:
+                coded = StoreError("S72", f"{self.path}: no permission to read the store's "
+                                          f"file ({one_line(e)}): make it readable for this "
+                                          "user")
             raise coded from None
         self.con = _Guarded(raw, self.path)
         try:
