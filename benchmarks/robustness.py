@@ -18,8 +18,11 @@
    CSV writer (generated frames, and build and audit with formula-named units and nodes;
    no cell a spreadsheet evaluates); the cost of hitting the size bounds (an alias bomb,
    n = 30,000,000).
+5. Slow bodies (issue 22): N clients send POST headers and then one body byte every 4 s
+   against a real `serve`: how each ended, the server's sockets and memory, the API's
+   answers during and after.
 Run: python benchmarks/robustness.py [--trials 100] [--fuzz 10000] [--atheris 10000]
-     [--cli 500] [--web 2000] [--csv 2000]   (0 skips a part)
+     [--cli 500] [--web 2000] [--csv 2000] [--slow 5000]   (0 skips a part)
 """
 
 from __future__ import annotations
@@ -533,21 +536,15 @@ def _http(port: int, head: bytes, body_parts=(), timeout: float = 20) -> bytes:
         return out
 
 
-def fuzz_web(n: int) -> None:
-    """Generated requests to the web app (a real uvicorn in its own process, as `serve`
-    runs it): hostile path segments and queries, and re-weighting bodies of generated JSON
-    (NaN, Infinity, 1e308, nesting), random bytes, up to 300 KB, sent with Content-Length
-    or chunked in random pieces. The bar: no 5xx, every request answered. Then a 200 MB
-    chunked body, with the server's resident memory before and after."""
-    import json as json_
+API_GET = b"GET /api/editions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+def _serve() -> tuple[subprocess.Popen, int]:
+    """`serve` (its defaults: 10 s per request, 1,000 connections) over a small store in
+    its own process, once it answers: (process, port)."""
     import socket
-    from urllib.parse import quote
 
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-
-    tmp = Path(tempfile.mkdtemp())
-    files = _surface_files(tmp)
+    files = _surface_files(Path(tempfile.mkdtemp()))
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -555,10 +552,150 @@ def fuzz_web(n: int) -> None:
               "serve(sys.argv[1], '127.0.0.1', int(sys.argv[2]))\n")
     proc = subprocess.Popen([sys.executable, "-c", script, files["STORE"], str(port)])
     for _ in range(300):
-        if _http(port, b"GET /api/editions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-                 ).startswith(b"HTTP/1.1 200") if _port_open(port) else False:
+        if _port_open(port) and _http(port, API_GET).startswith(b"HTTP/1.1 200"):
             break
         time.sleep(0.1)
+    return proc, port
+
+
+def _sockets(pid: int) -> int:
+    """The process's open sockets (its listening one included)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:
+            pass
+    return count
+
+
+def slow_bodies(n: int, seconds: float = 30.0, interval: float = 4.0) -> None:
+    """``n`` clients at once send a POST's headers (Content-Length: 1,000) and then one body
+    byte every ``interval`` s for ``seconds``, against a real `serve` (the issue: they held
+    their connections for ever, 20,100 exhausted the descriptors, EMFILE in accept, the API
+    stopped answering, memory 207 -> 705 MB). Figures: how each client ended (408 at the
+    deadline, 503 over the connection cap, held to the end), the server's open sockets and
+    memory over the run, and whether the API answered during and after."""
+    import asyncio
+    import resource
+    import socket
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    n = min(n, hard - 200)  # this process holds a descriptor per client
+    proc, port = _serve()
+    head = (b"POST /api/editions/e1/reweight HTTP/1.1\r\nHost: x\r\nContent-Type: "
+            b"application/json\r\nContent-Length: 1000\r\n\r\n")
+    ends: dict[str, int] = {}
+    cut_after: dict[str, list[float]] = {}  # seconds to the server's answer, by answer
+    samples: list[tuple[int, int]] = []  # (server sockets, RSS kB)
+    probes: list[tuple[bool, float]] = []  # API answered 200, seconds
+
+    async def client() -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        sock = socket.socket()
+        sock.setblocking(False)
+        try:  # an address, not a name: no getaddrinfo in the executor for each client
+            await asyncio.wait_for(loop.sock_connect(sock, ("127.0.0.1", port)), seconds)
+            reader, writer = await asyncio.open_connection(sock=sock)
+        except TimeoutError:  # still in the kernel's queue: no descriptor of the server
+            sock.close()
+            ends["connect pending at the end"] = ends.get("connect pending at the end", 0) + 1
+            return
+        except OSError as e:
+            sock.close()
+            ends[type(e).__name__] = ends.get(type(e).__name__, 0) + 1
+            return
+        try:
+            writer.write(head)
+            while loop.time() - start < seconds:
+                try:
+                    data = await asyncio.wait_for(reader.read(65536), interval)
+                except TimeoutError:
+                    writer.write(b" ")
+                    await writer.drain()
+                    continue
+                end = data[:12].decode("ascii", "replace") if data else "closed unanswered"
+                ends[end] = ends.get(end, 0) + 1
+                cut_after.setdefault(end, []).append(loop.time() - start)
+                break
+            else:  # this loop may be late itself: has the server answered meanwhile?
+                try:
+                    data = await asyncio.wait_for(reader.read(65536), 1)
+                    end = (data[:12].decode("ascii", "replace") if data
+                           else "closed unanswered") + " (read late)"
+                except TimeoutError:
+                    end = "held to the end"
+                ends[end] = ends.get(end, 0) + 1
+        except OSError as e:
+            ends[type(e).__name__] = ends.get(type(e).__name__, 0) + 1
+        finally:
+            writer.close()
+
+    def probe() -> tuple[bool, float]:
+        t = time.perf_counter()
+        try:
+            ok = _http(port, API_GET, timeout=10).startswith(b"HTTP/1.1 200")
+        except OSError:
+            ok = False
+        return ok, time.perf_counter() - t
+
+    def monitor(until: float) -> None:
+        """Another thread: the server's sockets and memory, and an API request, each
+        second."""
+        while time.monotonic() < until:
+            samples.append((_sockets(proc.pid), _rss_kb(proc.pid)))
+            probes.append(probe())
+            time.sleep(1)
+
+    async def flood() -> None:
+        await asyncio.gather(*(client() for _ in range(n)))
+
+    import threading
+    try:
+        rss0, sockets0 = _rss_kb(proc.pid), _sockets(proc.pid)
+        watch = threading.Thread(target=monitor, args=(time.monotonic() + seconds,))
+        watch.start()
+        asyncio.run(flood())
+        watch.join()
+        time.sleep(1)
+        rss1, sockets1 = _rss_kb(proc.pid), _sockets(proc.pid)
+        t = time.perf_counter()
+        after = _http(port, API_GET)[:12].decode("ascii", "replace")
+        after_s = time.perf_counter() - t
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    answered = sum(ok for ok, _ in probes)
+    times = "; ".join(f"{end}: median {np.median(t):.1f} s, max {max(t):.1f} s"
+                      for end, t in sorted(cut_after.items()))
+    print(f"slow bodies: {n:,} clients sending POST headers then a body byte every "
+          f"{interval:g} s for {seconds:g} s, against `serve` (10 s per request, 1,000 "
+          f"connections):")
+    print(f"  ended: {dict(sorted(ends.items()))}; time to the server's answer: {times}")
+    print(f"  server sockets: {sockets0} at start, peak {max(s for s, _ in samples)}, at the "
+          f"end of the flood {samples[-1][0]}, {sockets1} after; memory {rss0 / 1024:.0f} MB "
+          "at start, peak "
+          f"{max(r for _, r in samples) / 1024:.0f} MB, {rss1 / 1024:.0f} MB after")
+    print(f"  API during the flood: {answered} of {len(probes)} probes answered 200 (slowest "
+          f"{max(t for _, t in probes):.2f} s); after: {after!r} in {after_s:.3f} s")
+
+
+def fuzz_web(n: int) -> None:
+    """Generated requests to the web app (a real uvicorn in its own process, as `serve`
+    runs it): hostile path segments and queries, and re-weighting bodies of generated JSON
+    (NaN, Infinity, 1e308, nesting), random bytes, up to 300 KB, sent with Content-Length
+    or chunked in random pieces. The bar: no 5xx, every request answered. Then a 200 MB
+    chunked body, with the server's resident memory before and after."""
+    import json as json_
+    from urllib.parse import quote
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    proc, port = _serve()
     rss0 = _rss_kb(proc.pid)
     segment = st.sampled_from(HOSTILE_TEXT + ["e1", "u0", "idx"]).map(
         lambda s: quote(s, safe=""))
@@ -785,9 +922,12 @@ def main() -> None:
     parser.add_argument("--cli", type=int, default=500, help="generated command lines")
     parser.add_argument("--web", type=int, default=2_000, help="generated HTTP requests")
     parser.add_argument("--csv", type=int, default=2_000, help="generated frames written")
+    parser.add_argument("--slow", type=int, default=5_000,
+                        help="clients trickling request bodies")
     args = parser.parse_args()
     bounds()
     for count, run in ((args.csv, fuzz_csv_writers), (args.cli, fuzz_cli), (args.web, fuzz_web),
+                       (args.slow, slow_bodies),
                        (args.fuzz, fuzz), (args.atheris, coverage_guided),
                        (args.trials, interrupted_writes)):
         if count:  # 0 skips that part

@@ -116,6 +116,18 @@ def _(tmp):
     file_segments(["SHA", "BJS", "sha"], what="unit")
 
 
+@case("U70", "the key 'industry' is given twice")
+def _(tmp):
+    from fintech_index.web.app import parse_json
+    parse_json(b'{"weights": {"industry": 1e9, "industry": 2}}')
+
+
+@case("U71", "got 'industry': true")
+def _(tmp):
+    from fintech_index.web.reweight import refuse_non_numbers
+    refuse_non_numbers({"industry": True, "talent": 2})
+
+
 @case("U80", "Missing argument 'data'")
 def _(tmp):
     return CliRunner().invoke(app, ["validate", str(write(tmp, "f.yaml", FLAT))])
@@ -1014,6 +1026,41 @@ def _(tmp):
     with Store(tmp / "s.duckdb") as s:
         s.publish(small_build(), "e")
         s.ranking("e", "idz")
+
+
+def _failed_write(tmp, words: str):
+    """DuckDB's error for a write the OS refused with ``words`` (the real failures are made
+    in tests/test_store_health.py: a tmpfs, ulimit -f, a read-only folder)."""
+    import duckdb
+
+    from fintech_index.store import store_error
+    raise store_error(duckdb.IOException(f'Could not write file "{tmp}/s.duckdb.wal": {words}'),
+                      tmp / "s.duckdb")
+
+
+@case("S70", "s.duckdb: the disk holding the store is full")
+def _(tmp):
+    _failed_write(tmp, "No space left on device")
+
+
+@case("S71", "s.duckdb: the store would pass this process's file-size limit")
+def _(tmp):
+    _failed_write(tmp, "File too large")
+
+
+@case("S72", "s.duckdb: no permission to write")
+def _(tmp):
+    _failed_write(tmp, "Permission denied")
+
+
+@case("S73", "editions.licence")
+def _(tmp):
+    import duckdb
+    with Store(tmp / "s.duckdb"):
+        pass
+    with duckdb.connect(str(tmp / "s.duckdb")) as con:
+        con.execute("ALTER TABLE editions ADD COLUMN licence VARCHAR")
+    Store(tmp / "s.duckdb")
 
 
 # ----------------------------------------------------------------------------------- tests

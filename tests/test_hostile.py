@@ -168,8 +168,8 @@ def test_a_truncated_store_is_refused_with_the_sizes(tmp_path, store_bytes):
     with pytest.raises(fi.StoreError) as info:
         Store(p, read_only=True)
     assert info.value.codes == ("S66",)
-    assert f"the file has {len(store_bytes) - 262144:,} bytes of the {len(store_bytes):,}" \
-        in str(info.value)
+    assert f"the file ends at {len(store_bytes) - 262144:,} bytes, before block" \
+        in str(info.value) and f"(up to byte {len(store_bytes):,})" in str(info.value)
 
 
 def test_a_duckdb_file_of_something_else_is_not_a_store(tmp_path):
@@ -340,7 +340,7 @@ def test_a_framework_file_over_the_size_bound_is_refused_unread(tmp_path):
 SERVER = """
 import sys
 from fintech_index.web.app import serve
-serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), header_timeout=float(sys.argv[3]))
+serve(sys.argv[1], "127.0.0.1", int(sys.argv[2]), request_timeout=float(sys.argv[3]))
 """
 
 

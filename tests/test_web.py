@@ -2,6 +2,7 @@
 headless Chromium (Debian's package) driven by Playwright, served by a real uvicorn."""
 
 import itertools
+import json
 import os
 import shutil
 import socket
@@ -224,6 +225,82 @@ def test_hostile_requests_get_4xx_and_the_api_cannot_write(client, store_path):
         with pytest.raises(Exception, match="read-only"):
             s.con.execute("DELETE FROM editions")
     assert [e["name"] for e in client.get("/api/editions").json()] == ["gfcdi-2025"]
+
+
+def test_a_key_given_twice_in_a_body_is_refused_naming_it(client):
+    """{"industry": 1e9, "industry": 2} answered as the weight 2 (the last key won)."""
+    for body in (b'{"weights": {"industry": 1e9, "industry": 2}}',
+                 b'{"weights": {"industry": 2}, "weights": {"talent": 3}}'):
+        r = client.post("/api/editions/gfcdi-2025/reweight", content=body,
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 400, r.text
+        key = "industry" if b"talent" not in body else "weights"
+        assert r.json()["detail"] == (f"request body: the key '{key}' is given twice in one "
+                                      "JSON object; give each key once [U70]")
+    ok = client.post("/api/editions/gfcdi-2025/reweight", content=b'{"weights": {"industry": '
+                     b'2, "talent": 2}}', headers={"content-type": "application/json"})
+    assert ok.status_code == 200 and ok.json()["weights"]["industry"] == 2.0
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"2"', "null", "[2]"])
+def test_a_weight_that_is_not_a_json_number_is_refused(client, value):
+    """`true` was taken as the weight 1.0 (bool is an int to Python, a float to pydantic's
+    lax mode), and "2" as 2.0."""
+    r = client.post("/api/editions/gfcdi-2025/reweight",
+                    content=b'{"weights": {"industry": ' + value.encode() + b"}}",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["detail"]
+    assert error["loc"] == ["body", "weights"]
+    assert f"got 'industry': {value}" in error["msg"] and error["msg"].endswith("[U71]")
+
+
+def test_a_weight_of_true_is_refused_by_the_library_too(results):
+    rw = Reweighting.from_edition({"framework": json.loads(results.framework.to_json()),
+                                   "methodology": results.methodology.model_dump(mode="json")},
+                                  _edition_frame(results))
+    with pytest.raises(fi.FintechIndexError) as info:
+        rw.apply({"industry": True})
+    assert info.value.codes == ("U71",)
+    assert rw.apply({"industry": np.int64(2)}).weights  # a NumPy integer is a number
+
+
+def _edition_frame(results):
+    long = results.to_long()
+    long = long[long["year"] == max(results.years)]
+    return long.assign(unit_name=results.panel.units["name"].reindex(long["unit"]).to_numpy())
+
+
+@pytest.fixture(scope="module")
+def slash_client(tmp_path_factory):
+    """An edition whose units are '../../etc/passwd', 'a/b' and 'c%2Fd'."""
+    from .helpers import panel, two_level_framework
+    fw = two_level_framework()
+    units = ["../../etc/passwd", "a/b", "c%2Fd"]
+    res = fi.build(fw, panel(fw, [[1, 2, 3, 4], [4, 3, 2, 1], [2, 2, 2, 1]], units=units),
+                   fi.methodology_from_dict({"normalise": "none"}))
+    path = tmp_path_factory.mktemp("slash") / "s.duckdb"
+    with Store(path) as s:
+        s.publish(res, "e1")
+    return TestClient(create_app(path))
+
+
+def test_every_unit_listed_in_a_ranking_is_reachable_at_its_percent_encoded_url(slash_client):
+    """A unit code is data: '../../etc/passwd' was listed in the ranking but its URL
+    answered 404. Each listed code, percent-encoded as one segment, is now answered with
+    that unit (the API reads only the store, never a file named by the code)."""
+    from urllib.parse import quote
+    rows = slash_client.get("/api/editions/e1/ranking").json()["rows"]
+    assert sorted(r["unit"] for r in rows) == ["../../etc/passwd", "a/b", "c%2Fd"]
+    for row in rows:
+        got = slash_client.get(f"/api/editions/e1/units/{quote(row['unit'], safe='')}")
+        assert got.status_code == 200, (row, got.text)
+        assert got.json()["unit"] == row["unit"]
+        ranks = {n["node"]: n["rank"] for n in got.json()["nodes"]}
+        assert ranks["idx"] == row["rank"]
+    assert slash_client.get("/api/editions/e1/units/..%2F..%2Fetc").status_code == 404
+    c = slash_client.get("/api/editions/e1/compare", params={"a": "a/b", "b": "../../etc/passwd"})
+    assert c.status_code == 200 and c.json()["a"] == "a/b"
 
 
 @pytest.mark.slow

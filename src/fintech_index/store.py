@@ -12,6 +12,7 @@ DuckDB: https://duckdb.org/docs/ (transactions, Python API).
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -56,9 +57,43 @@ STORE_TABLES = ("datasets", "dataset_values", "editions", "edition_results", "re
                 "fx_rates")
 
 
+# A write that fails for a cause outside the store is reported as that cause, never as a
+# damaged store: (text in DuckDB's message, the OS's errno name), code, what, what to do.
+_WRITE_FAILURES = (
+    (("No space left on device", "ENOSPC"), "S70", "the disk holding the store is full",
+     "free space on that disk (or give --store on another) and run the command again"),
+    (("File too large", "EFBIG"), "S71",
+     "the store would pass this process's file-size limit ('ulimit -f') or the file "
+     "system's largest file", "raise the limit (ulimit -f unlimited) or move the store to "
+     "a file system that allows larger files, and run the command again"),
+    (("Permission denied", "Read-only file system", "Operation not permitted", "EACCES",
+      "EROFS", "EPERM"), "S72",
+     "no permission to write the store's file or its folder (DuckDB writes a .wal file "
+     "beside it)", "make both writable for this user, or give --store in a folder you may "
+     "write"),
+)
+
+
+def store_error(e: BaseException, path: Path) -> StoreError:
+    """DuckDB's error as a coded StoreError: a cause outside the store (full disk
+    [S70], file-size limit [S71], permissions [S72]) named as such, the file ending before
+    a block DuckDB reads [S66 truncated], anything else [S66]."""
+    text = one_line(e)
+    for needles, code, cause, fix in _WRITE_FAILURES:
+        if any(n in text for n in needles):
+            return StoreError(code, f"{path}: {cause} ({text}); nothing was written, the "
+                                    f"store is as it was: {fix}")
+    if "Could not read enough bytes" in text:
+        return StoreError("S66", f"{path}: the store is damaged: the file ends before the "
+                                 f"data DuckDB reads ({text}; a truncated copy); restore it "
+                                 "from a backup")
+    return StoreError("S66", f"{path}: the store is damaged or not a fintech-index store "
+                             f"({text}); restore it from a backup")
+
+
 class _Guarded:
-    """A DuckDB connection whose errors become [S66] StoreErrors naming the store: a
-    damaged or foreign file is reported, never a DuckDB traceback or an HTTP 500."""
+    """A DuckDB connection whose errors become coded StoreErrors naming the store
+    (:func:`store_error`): never a DuckDB traceback or an HTTP 500."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         self._con, self._path = con, path
@@ -72,13 +107,15 @@ class _Guarded:
             try:
                 out = target(*args, **kwargs)
             except duckdb.Error as e:
-                raise StoreError("S66", f"{self._path}: the store is damaged or not a "
-                                        f"fintech-index store ({one_line(e)}); restore it from "
-                                        "a backup") from None
+                raise store_error(e, self._path) from None
             return _Guarded(out, self._path) if isinstance(out, duckdb.DuckDBPyConnection) \
                 else out
         return call
 
+
+# stores found whole although shorter than their header's block count: (path, size, mtime,
+# blocks) -> asking DuckDB which blocks hold data costs ~20 ms a table, once per file state
+_SHORT_BUT_WHOLE: set[tuple] = set()
 
 # test hook: a writer pauses here (after writing, before COMMIT) so a test can kill it
 _PAUSE_ENV = "FINTECH_INDEX_PAUSE_BEFORE_COMMIT"
@@ -102,12 +139,21 @@ class Store:
         try:
             raw = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as e:
-            raise StoreError("S02", f"{self.path}: cannot open the store ({one_line(e)})") from None
+            coded = store_error(e, self.path)
+            if coded.code == "S66":  # a lock held by a writer, or not a DuckDB file
+                coded = StoreError("S02", f"{self.path}: cannot open the store "
+                                          f"({one_line(e)})")
+            elif coded.code == "S72" and read_only:
+                coded = StoreError("S72", f"{self.path}: no permission to read the store's "
+                                          f"file ({one_line(e)}): make it readable for this "
+                                          "user")
+            raise coded from None
         self.con = _Guarded(raw, self.path)
         try:
             self._refuse_truncated()
             self._refuse_foreign(read_only)
             if not read_only:
+                self._refuse_newer()
                 self.con.execute(SCHEMA)
                 # stores made before a column existed get it (empty for their old editions)
                 self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
@@ -119,28 +165,81 @@ class Store:
     def _refuse_foreign(self, read_only: bool) -> None:
         """Refuse [S66] a DuckDB file holding none of the store's tables (another program's
         database), before anything is written to it."""
-        tables = {r[0] for r in self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()"
-        ).fetchall()}
+        tables = set(self._tables())
         if (tables or read_only) and not tables & set(STORE_TABLES):
             raise StoreError("S66", f"{self.path}: not a fintech-index store (tables: "
                                     f"{', '.join(sorted(tables)) or 'none'}; a store has "
                                     f"{', '.join(STORE_TABLES)}); give the store's own file")
 
+    def _tables(self) -> list[str]:
+        """The tables of the store's database (main schema)."""
+        return [r[0] for r in self.con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = current_schema()").fetchall()]
+
+    def _columns(self) -> dict[str, list[str]]:
+        """The store's tables and their columns, as DuckDB holds them."""
+        out: dict[str, list[str]] = {}
+        for table, column in self.con.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() JOIN duckdb_tables() "
+                "USING (database_name, schema_name, table_name) WHERE database_name = "
+                "current_database() AND schema_name = current_schema() "
+                "ORDER BY table_name, column_index").fetchall():
+            out.setdefault(table, []).append(column)
+        return out
+
+    def _refuse_newer(self) -> None:
+        """Refuse [S73] to write a store whose tables have columns this version does not
+        know: a newer version wrote it, and rows written now would lack what it keeps
+        there (reading it is fine: every query names its columns)."""
+        known = _schema_columns()
+        extra = [(t, c) for t, cols in self._columns().items() if t in known
+                 for c in cols if c not in known[t]]
+        if extra:
+            named = ", ".join(f"{t}.{c}" for t, c in extra)
+            raise StoreError("S73", f"{self.path}: the store was written by a newer version "
+                                    f"of fintech-index (columns this version {__version__} "
+                                    f"does not know: {named}); nothing was written: upgrade "
+                                    "fintech-index to write to it, or publish into a new "
+                                    "store")
+
     def _refuse_truncated(self) -> None:
-        """Refuse [S66] a file shorter than the blocks its header declares (a truncated copy
-        or a full disk). DuckDB file: three 4 KiB headers, then ``total_blocks`` blocks of
-        ``block_size`` bytes."""
+        """Refuse [S66] a file that ends before a block DuckDB holds data in (a truncated
+        copy), by asking DuckDB which blocks hold the tables' data and metadata. A file
+        shorter than the header's block count is healthy: DuckDB cuts free blocks off the
+        end of the file, so that count (``PRAGMA database_size``) includes blocks the file
+        no longer has. File layout: three 4 KiB headers, then blocks of ``block_size``."""
         wal = self.path.with_name(self.path.name + ".wal")
-        if wal.exists() or not self.path.exists():
-            return  # blocks replayed from the WAL are not in the file yet
+        try:
+            if wal.exists() and wal.stat().st_size > 0:
+                return  # blocks replayed from the WAL are not in the file yet
+            stat = self.path.stat()
+        except OSError:
+            return  # a new store (in memory until its first write), or the WAL just went
+        size = stat.st_size
         _, _, block_size, total_blocks, *_ = self.con.execute("PRAGMA database_size").fetchone()
-        expected = 3 * 4096 + int(total_blocks) * int(block_size)
-        size = self.path.stat().st_size
-        if size < expected:
-            raise StoreError("S66", f"{self.path}: the store is damaged: the file has {size:,} "
-                                    f"bytes of the {expected:,} its header declares (truncated "
-                                    "copy or full disk); restore it from a backup")
+        if size >= 3 * 4096 + int(total_blocks) * int(block_size):
+            return  # every block the header counts is in the file (the usual case: fast)
+        seen = (str(self.path.resolve()), size, stat.st_mtime_ns, total_blocks)
+        if seen in _SHORT_BUT_WHOLE:
+            return  # this very file was checked (the web app opens it per request)
+        used = [(t, b) for t in self._tables() for (b,) in self.con.execute(
+            "SELECT max(block_id) FROM pragma_storage_info(?) WHERE block_id >= 0",
+            [t]).fetchall() if b is not None]
+        used += [("metadata", b) for (b,) in self.con.execute(
+            "SELECT block_id FROM pragma_metadata_info()").fetchall()]
+        if not used:
+            return  # no table holds a block yet
+        table, last = max(used, key=lambda tb: tb[1])
+        needed = 3 * 4096 + (int(last) + 1) * int(block_size)
+        if size < needed:
+            raise StoreError("S66", f"{self.path}: the store is damaged: the file ends at "
+                                    f"{size:,} bytes, before block {last} where DuckDB keeps "
+                                    f"{table} (up to byte {needed:,}): a truncated copy; "
+                                    "restore it from a backup")
+        if len(_SHORT_BUT_WHOLE) >= 64:
+            _SHORT_BUT_WHOLE.clear()
+        _SHORT_BUT_WHOLE.add(seen)
 
     def check(self) -> None:
         """Read every stored value once, so that a damaged block (checksum mismatch,
@@ -169,7 +268,10 @@ class Store:
                 time.sleep(60)
             self.con.execute("COMMIT")
         except BaseException:
-            self.con.execute("ROLLBACK")
+            try:
+                self.con.execute("ROLLBACK")
+            except StoreError:
+                pass  # DuckDB refuses it after a failed COMMIT: the first error is the cause
             raise
 
     # ------------------------------------------------------------------ datasets
@@ -345,6 +447,19 @@ def check_edition_name(name: str) -> None:
                                 "characters without '/', '\\', line breaks or control "
                                 "characters (e.g. gfcdi-2025)"
                                 + (f"; found {', '.join(repr(c) for c in bad)}" if bad else ""))
+
+
+@functools.cache
+def _schema_columns() -> dict[str, set[str]]:
+    """Each table of SCHEMA and its columns, as DuckDB reads SCHEMA."""
+    with duckdb.connect(":memory:") as con:
+        con.execute(SCHEMA)
+        rows = con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                           "WHERE NOT internal").fetchall()
+    out: dict[str, set[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, set()).add(column)
+    return out
 
 
 def _now() -> datetime:

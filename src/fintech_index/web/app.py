@@ -7,27 +7,29 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import re
 import threading
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import unquote
 
 import numpy as np
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from ..errors import FintechIndexError
 from ..store import Store
-from .reweight import Reweighting, WeightsRefused
+from .reweight import Reweighting, WeightsRefused, refuse_non_numbers
 
 # read once: the CSP hashes below are of this text, so serving a re-read file could be
 # blocked by them anyway
 PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
-ERRORS = {400: {"description": "a body that cannot be parsed"},
+ERRORS = {400: {"description": "a body that cannot be parsed or gives a key twice"},
           404: {"description": "no such edition, node, unit or year"},
           413: {"description": "request body too large"},
           503: {"description": "the store cannot be opened"}}
@@ -95,6 +97,58 @@ class BodyLimit(_HttpMiddleware):
                 await _too_large(scope, receive, send)
 
 
+def parse_json(body: bytes):
+    """``body`` as JSON, refusing [U70] an object that gives one key twice: Python's json
+    keeps the last (``{"industry": 1e9, "industry": 2}`` was the weight 2), another reader
+    may keep the first, so the request means two things. Invalid JSON raises ValueError."""
+    def pairs(items: list[tuple[str, object]]) -> dict:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                raise FintechIndexError("U70", f"request body: the key {key!r} is given twice "
+                                               "in one JSON object; give each key once")
+            seen.add(key)
+        return dict(items)
+
+    return json.loads(body, object_pairs_hook=pairs)
+
+
+class StrictJson(_HttpMiddleware):
+    """Pure ASGI middleware: a JSON body with a key given twice in one object gets 400
+    [U70] (:func:`parse_json`); any other body reaches the app as it came (it is held
+    whole first: BodyLimit, outside this, bounds it)."""
+
+    async def http(self, scope, receive, send) -> None:
+        kind = dict(scope.get("headers") or []).get(b"content-type", b"")
+        if scope["method"] not in ("POST", "PUT", "PATCH") or b"json" not in kind.lower():
+            await self.app(scope, receive, send)
+            return
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+        try:
+            parse_json(body)
+        except FintechIndexError as e:
+            await JSONResponse({"detail": str(e)}, 400)(scope, receive, send)
+            return
+        except ValueError:
+            pass  # not JSON: FastAPI's own answer (422) names where
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 async def _too_large(scope, receive, send) -> None:
     response = JSONResponse({"detail": f"request body over {MAX_BODY} bytes"}, 413,
                             headers={"Connection": "close"})
@@ -145,6 +199,17 @@ class Reweight(BaseModel):
     weights: dict[str, Annotated[float, Field(gt=0, le=MAX_WEIGHT, allow_inf_nan=False)]]
     year: int | None = None
 
+    @field_validator("weights", mode="before")
+    @classmethod
+    def _numbers_only(cls, value):
+        """JSON numbers only [U71]: pydantic took ``true`` as 1.0 and ``"2"`` as 2.0."""
+        if isinstance(value, dict):
+            try:
+                refuse_non_numbers(value)
+            except FintechIndexError as e:
+                raise ValueError(str(e)) from None
+        return value
+
 
 class _RequestStore:
     """The store opened read-only for one request, and only if the request reads it (the
@@ -177,6 +242,7 @@ def create_app(store_path: str | Path) -> FastAPI:
                   docs_url=None, redoc_url=None)
     path = Path(store_path)
 
+    app.add_middleware(StrictJson)  # innermost: it reads the body BodyLimit has bounded
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
@@ -258,8 +324,11 @@ def create_app(store_path: str | Path) -> FastAPI:
                 "rows": [{"rank": _int(r.rank), "unit": r.unit, "name": r.unit_name,
                           "score": _float(r.score)} for r in part.itertuples()]}
 
-    @app.get("/api/editions/{name}/units/{unit}", responses=ERRORS)
-    async def unit(name: str, unit: str, year: int | None = None) -> dict:
+    # {unit:path}: a unit code may hold '/' (``../../etc/passwd`` was listed in the
+    # ranking but unreachable); the code is only compared with the edition's codes
+    @app.get("/api/editions/{name}/units/{unit:path}", responses=ERRORS)
+    async def unit(name: str, unit: str, request: Request, year: int | None = None) -> dict:
+        unit = _raw_segment(request, "/units/") or unit
         return cached(("unit", name, unit, year), lambda: _unit(name, unit, year))
 
     def _unit(name: str, unit: str, year: int | None) -> dict:
@@ -277,7 +346,8 @@ def create_app(store_path: str | Path) -> FastAPI:
     @app.get("/api/editions/{name}/compare", responses=ERRORS)
     async def compare_units(name: str, a: str = Query(...), b: str = Query(...),
                       year: int | None = None) -> dict:
-        ua, ub = await unit(name, a, year), await unit(name, b, year)
+        ua = cached(("unit", name, a, year), lambda: _unit(name, a, year))
+        ub = cached(("unit", name, b, year), lambda: _unit(name, b, year))
         rb = {n["node"]: n for n in ub["nodes"]}
         return {"edition": name, "a": a, "b": b, "nodes": [
             {"node": n["node"], "name": n["name"], "rank_a": n["rank"],
@@ -344,17 +414,40 @@ def _reweighted(name: str, base: Reweighting, got) -> dict:
                           for c in nodes} for i, u in enumerate(units)}}
 
 
-HEADER_TIMEOUT = 10.0  # seconds a client has to send a request's headers
+REQUEST_TIMEOUT = 10.0  # seconds a client has to send a whole request: headers and body
+MAX_CONNECTIONS = 1000  # open connections; more are answered 503 and closed at once
+RESERVED_FDS = 64  # descriptors kept free for the store, logs and the listening socket
 
 
-def header_timeout_protocol(seconds: float) -> type:
-    """uvicorn's h11 protocol with a deadline for each request's headers, counted from the
-    connection or from the previous response and not renewed by each byte that trickles
-    in (uvicorn's keep-alive timer is, so a client sending a header byte every few seconds
-    held its connection for ever: slowloris). A connection past the deadline is closed."""
+def _plain_response(status: str, text: str, *headers: str) -> bytes:
+    """A whole HTTP/1.1 response that closes the connection, written by the protocol
+    itself (no app runs for it)."""
+    body = text.encode("ascii")
+    head = [f"HTTP/1.1 {status}", "Content-Type: text/plain; charset=utf-8",
+            "Connection: close", "X-Content-Type-Options: nosniff", *headers,
+            f"Content-Length: {len(body)}"]
+    return ("\r\n".join(head) + "\r\n\r\n").encode("ascii") + body
+
+
+BUSY = _plain_response("503 Service Unavailable", "too many connections; try again soon",
+                       "Retry-After: 10")
+TIMED_OUT = _plain_response("408 Request Timeout", "the request did not arrive in time")
+
+
+def bounded_protocol(seconds: float, max_connections: int) -> type:
+    """uvicorn's h11 protocol with two bounds. (1) A deadline for each whole request,
+    headers AND body, counted from the connection or from the previous response and not
+    renewed by bytes that trickle in: uvicorn's keep-alive timer is, and the earlier
+    header deadline stopped at the headers, so a client sending a body byte every 4 s held
+    its connection for ever (20,100 of them exhausted the descriptors). A request still
+    arriving at the deadline gets 408 and its connection is closed. (2) At most
+    ``max_connections`` open connections: one more is answered 503 and closed at once,
+    before it reads anything, so a flood costs a descriptor for microseconds, not for the
+    deadline."""
+    import h11
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class HeaderTimeoutProtocol(H11Protocol):
+    class BoundedProtocol(H11Protocol):
         _deadline = None
 
         def _arm(self) -> None:
@@ -366,13 +459,26 @@ def header_timeout_protocol(seconds: float) -> type:
                 self._deadline.cancel()
                 self._deadline = None
 
+        def _receiving(self) -> bool:
+            """Waiting for the client: no request yet, a request's body still arriving,
+            or the previous response sent."""
+            c = self.cycle
+            return c is None or c.response_complete or c.more_body
+
         def _expire(self) -> None:
             self._deadline = None
-            if self.cycle is None or self.cycle.response_complete:
-                self.transport.close()
+            if self.transport.is_closing() or not self._receiving():
+                return
+            if self.cycle is not None and self.conn.our_state is h11.SEND_RESPONSE:
+                self.transport.write(TIMED_OUT)  # the app answered nothing yet
+            self.transport.close()
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
+            if len(self.connections) > max_connections:
+                transport.write(BUSY)
+                transport.close()
+                return
             self._arm()
 
         def connection_lost(self, exc) -> None:
@@ -381,22 +487,43 @@ def header_timeout_protocol(seconds: float) -> type:
 
         def handle_events(self) -> None:
             super().handle_events()
-            if self.cycle is not None and not self.cycle.response_complete:
-                self._disarm()  # the headers of a request are in
+            if not self._receiving():
+                self._disarm()  # the whole request is in: the app answers it
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
-            if not self.transport.is_closing():
+            if not self.transport.is_closing() and self._receiving():
                 self._arm()
 
-    return HeaderTimeoutProtocol
+    return BoundedProtocol
+
+
+def connection_cap(wanted: int = MAX_CONNECTIONS) -> int:
+    """``wanted`` connections, or fewer if this process may not open twice that many
+    descriptors (kept connections, and as many being refused: see ``serve``; the soft
+    limit is raised to the hard one first): accept() failed with EMFILE once the
+    descriptors ran out, and the API stopped answering."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, wanted + RESERVED_FDS)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(1, min(wanted, (soft - RESERVED_FDS) // 2))
 
 
 def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
-          header_timeout: float = HEADER_TIMEOUT) -> None:
+          request_timeout: float = REQUEST_TIMEOUT,
+          max_connections: int = MAX_CONNECTIONS) -> None:
     """Serve the app with uvicorn until interrupted. The store is checked first (a damaged
     one is refused [S66]) and the address is bound here, so that a port in use or a host
-    that does not resolve is a coded error [U66], not uvicorn's exit 3."""
+    that does not resolve is a coded error [U66], not uvicorn's exit 3. Each request must
+    arrive whole within ``request_timeout`` seconds; at most ``max_connections`` are open
+    (fewer if the descriptor limit is lower: :func:`connection_cap`)."""
     import socket
 
     import uvicorn
@@ -419,12 +546,27 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
         raise FintechIndexError("U66", f"serve: cannot listen on {host}:{port} "
                                        f"({e.strerror or e}); is another server using the "
                                        "port? give another with --port") from None
+    cap = connection_cap(max_connections)
+    # asyncio accepts up to `backlog` connections at a time, each holding a descriptor
+    # until its 503 is written: a backlog of the cap keeps those near one cap more (and at
+    # least 128, so that a burst of connects is queued, not dropped, by a small server)
     config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
-                            http=header_timeout_protocol(header_timeout))
+                            http=bounded_protocol(request_timeout, cap),
+                            backlog=max(cap, 128))
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
+
+
+def _raw_segment(request: Request, after: str) -> str | None:
+    """The rest of the request's raw path after ``after``, percent-decoded once: a unit
+    code holding '%2F' itself (sent as '%252F') stays itself whatever the server or test
+    client decoded before routing."""
+    raw = request.scope.get("raw_path")
+    if not raw or after.encode() not in raw:
+        return None
+    return unquote(raw.partition(after.encode())[2].decode("ascii", "replace"))
 
 
 def _json_safe(value):

@@ -4,12 +4,15 @@ the nominal weights give the published scores and ranks bit for bit."""
 
 from __future__ import annotations
 
+import json
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from ..errors import FintechIndexError
 from ..framework import Framework, framework_from_json
 from ..methodology import Methodology, methodology_from_dict
 from ..panel import Panel, panel_from_arrays
@@ -18,6 +21,20 @@ from ..scoring import Scored, aggregate_and_rank, weight_slots
 
 class WeightsRefused(ValueError):
     """New weights name a node that is not weighted, or are not positive numbers."""
+
+
+def refuse_non_numbers(weights: dict) -> None:
+    """Refuse [U71] weights that are not numbers: JSON ``true`` is not the weight 1.0
+    (Python's bool is an int, and pydantic turned ``true`` and ``"2"`` into floats)."""
+    bad = {k: v for k, v in weights.items()
+           if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real)}
+    if bad:
+        shown = ", ".join(f"{k!r}: {json.dumps(v, default=repr)}"
+                          for k, v in list(bad.items())[:20])
+        shown += f" and {len(bad) - 20} more" if len(bad) > 20 else ""
+        raise FintechIndexError("U71", f"reweight: weights must be numbers > 0 (JSON numbers "
+                                       f"such as 2 or 0.5, not true, false, text or null); "
+                                       f"got {shown}")
 
 
 @dataclass(frozen=True)
@@ -69,10 +86,10 @@ class Reweighting:
     def multipliers(self, weights: dict[str, float]) -> np.ndarray:
         """One multiplier per weight slot: new weight / framework weight (1.0 where a node
         keeps its weight, so the nominal weights change nothing, bit for bit)."""
+        refuse_non_numbers(weights)
         allowed = set(self.weighted_nodes)
         unknown = sorted(set(weights) - allowed)
-        bad = sorted(k for k, v in weights.items() if not (isinstance(v, int | float) and
-                                                           np.isfinite(v) and v > 0))
+        bad = sorted(k for k, v in weights.items() if not (np.isfinite(v) and v > 0))
         if unknown or bad:
             raise WeightsRefused(f"weights must be finite numbers > 0 for nodes among "
                                  f"{sorted(allowed)} (unknown: {unknown}; not > 0: {bad})")
