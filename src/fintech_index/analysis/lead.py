@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..build import Results
-from ..errors import FintechIndexError
+from ..errors import FintechIndexError, listing
 from ..publish.i18n import strings
 from .changes import Changes, compare
 from .edition import Edition
@@ -153,7 +153,7 @@ def resolve_unit(ed: Edition, city: str) -> str:
     for unit in ed.ranked().index:
         if wanted in (str(unit).casefold(), ed.name(unit).casefold()):
             return str(unit)
-    known = ", ".join(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
+    known = listing(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
     raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
                             f"edition has this code or name; use one of {known}")
 

@@ -1,0 +1,213 @@
+"""Reading one sheet of an Excel workbook, bounded before it is parsed. An .xlsx is a zip of
+XML: a few MB can expand to GB of XML, or to millions of rows, that a parser would read for
+minutes at many GB. So the zip's declared sizes (whole and per compression ratio) and the
+sheet's rows (its declared dimension, then a streaming count of its row tags) are checked
+first, each against a limit an environment variable raises [D82-D84]. The sheet read is the
+one asked for or the first visible one [D85], and merged cells, which would read as blanks,
+are refused [D86]."""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import DataError, Problems, listing, listing_repr, one_line
+
+LIMITS = {  # environment variable: (default, what it bounds)
+    "FINTECH_INDEX_EXCEL_MAX_BYTES": (1_000_000_000, "bytes of XML a workbook expands to"),
+    "FINTECH_INDEX_EXCEL_MAX_RATIO": (100, "times a zip member may expand"),
+    "FINTECH_INDEX_EXCEL_MAX_ROWS": (200_000, "rows of a sheet"),
+}
+RATIO_FROM = 1 << 20  # members expanding to less than 1 MiB are not held to the ratio
+CHUNK = 1 << 20
+EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA")
+
+_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=\"[A-Z]*\d*(?::[A-Z]*(\d+))?\"")
+_MERGED = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
+
+
+def limit(name: str) -> int:
+    """The limit ``name`` of LIMITS: its environment variable if set (a positive whole
+    number), else the default."""
+    default, what = LIMITS[name]
+    text = os.environ.get(name, "").strip().replace("_", "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise DataError("D89", f"environment variable {name}={os.environ[name]!r}: not a "
+                               f"positive whole number (the most {what}; default {default:,})")
+    return int(text)
+
+
+def _raise_hint(name: str, src: str) -> str:
+    return (f"if {src} is genuine, raise the limit ({name}=N in the environment) or save "
+            "the sheet as CSV or Parquet, which are read without it")
+
+
+@dataclass
+class Sheet:
+    """The sheet a workbook is read from: its name, its XML member, the hidden sheets
+    before it (passed over)."""
+
+    name: str
+    member: str | None
+    skipped: tuple[str, ...] = ()
+
+
+def check_expansion(book: zipfile.ZipFile, src: str) -> None:
+    """Refuse a workbook whose zip members declare more XML than the limits allow: in
+    all [D82], or one member expanding more than the ratio limit [D83]. zipfile stops
+    at a member's declared size, so what is declared is all a reader can get."""
+    most, ratio = limit("FINTECH_INDEX_EXCEL_MAX_BYTES"), limit("FINTECH_INDEX_EXCEL_MAX_RATIO")
+    members = book.infolist()
+    total = sum(m.file_size for m in members)
+    if total > most:
+        raise DataError("D82", f"{src}: the workbook expands to {total:,} bytes of XML "
+                               f"({sum(m.compress_size for m in members):,} in the file); "
+                               f"the limit is {most:,}; "
+                               + _raise_hint("FINTECH_INDEX_EXCEL_MAX_BYTES", src))
+    for m in members:
+        if m.file_size >= RATIO_FROM and m.file_size > ratio * max(m.compress_size, 1):
+            raise DataError("D83", f"{src}: member {m.filename} expands {m.file_size:,} / "
+                                   f"{m.compress_size:,} = "
+                                   f"{m.file_size / max(m.compress_size, 1):,.0f} times (a "
+                                   f"zip bomb, or a sheet of little but repetition); the "
+                                   f"limit is {ratio:,} times; "
+                                   + _raise_hint("FINTECH_INDEX_EXCEL_MAX_RATIO", src))
+
+
+def choose_sheet(p: Path, src: str, sheet: str | int | None) -> Sheet:
+    """The sheet ``sheet`` names (a name or a 0-based position, hidden or not [D07]), or
+    the first visible one [D85]. Reads the workbook's sheet list only."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(p, read_only=True)
+    try:
+        sheets = [(ws.title, ws.sheet_state, getattr(ws, "_worksheet_path", None))
+                  for ws in book.worksheets]
+    finally:
+        book.close()
+    names = [name for name, _, _ in sheets]
+    if sheet is None:
+        first = next((i for i, (_, state, _) in enumerate(sheets) if state == "visible"), None)
+        if first is None:
+            raise DataError("D85", f"{src}: every sheet is hidden ({listing_repr(names)})"
+                                   "; name the one to read with --sheet (sheet=)")
+        return Sheet(names[first], sheets[first][2], tuple(names[:first]))
+    if isinstance(sheet, str) and sheet not in names or (
+            isinstance(sheet, int) and not 0 <= sheet < len(names)):
+        raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {listing_repr(names)})")
+    i = sheet if isinstance(sheet, int) else names.index(sheet)
+    return Sheet(names[i], sheets[i][2])
+
+
+def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str) -> None:
+    """Stream the sheet's XML once, without parsing it: refuse it when its declared
+    dimension, its number of row tags or its highest row number exceeds the row limit
+    [D84] (stopping there), or when it has merged cells [D86]."""
+    most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS")
+    where = f"{src}: sheet {sheet.name!r}"
+
+    def too_many(rows: int, how: str) -> DataError:
+        return DataError("D84", f"{where} has {how} {rows:,} rows; the limit is {most:,}; "
+                                + _raise_hint("FINTECH_INDEX_EXCEL_MAX_ROWS", src))
+
+    rows = highest = 0
+    merged: list[str] = []
+    carry = b""
+    with book.open(sheet.member) as xml:
+        first = True
+        while chunk := xml.read(CHUNK):
+            text = carry + chunk
+            if first and (d := _DIMENSION.search(text)) and d.group(1) \
+                    and int(d.group(1)) > most:
+                raise too_many(int(d.group(1)), "a declared dimension of")
+            first = False
+            cut = text.rfind(b"<")  # a tag never holds '<': tags before it are whole
+            done, carry = (text, b"") if cut < 0 else (text[:cut], text[cut:cut + 4096])
+            rows += len(_ROW.findall(done))
+            highest = max([highest, *map(int, _ROW_NUMBER.findall(done))])
+            if max(rows, highest) > most:
+                raise too_many(max(rows, highest), "at least")
+            merged += [m.decode() for m in _MERGED.findall(done)]
+    rows += len(_ROW.findall(carry))
+    if max(rows, highest) > most:
+        raise too_many(max(rows, highest), "at least")
+    if merged:
+        raise DataError("D86", f"{where}: merged cells {listing(merged)}: a merged range "
+                               "holds one value and reads as blanks in its other cells; "
+                               "unmerge them and fill every cell")
+
+
+def read_excel(p: Path, src: str, sheet: str | int | None):
+    """One sheet of a workbook as a table of objects, after the bounds above; a damaged
+    workbook is a D08, never a missing sheet."""
+    from .tables import Table
+
+    try:
+        chosen = Sheet(sheet if isinstance(sheet, str) else "", None)
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as book:
+                check_expansion(book, src)
+                chosen = choose_sheet(p, src, sheet)
+                if chosen.member is not None:
+                    scan_sheet(book, chosen, src)
+            _cell_problems(p, src, chosen.name).raise_as(DataError)
+        with pd.ExcelFile(p) as book:
+            if not zipfile.is_zipfile(p):  # not an xlsx: the reader pandas picks
+                names = book.sheet_names
+                if isinstance(sheet, str) and sheet not in names or (
+                        isinstance(sheet, int) and not 0 <= sheet < len(names)):
+                    raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
+                chosen = Sheet(names[sheet] if isinstance(sheet, int) else sheet or names[0],
+                               None)
+            frame = pd.read_excel(book, sheet_name=chosen.name, dtype=object)
+    except DataError:
+        raise
+    except Exception as e:  # openpyxl/xlrd/zipfile raise many kinds on a damaged file
+        raise DataError("D08", f"{src}: not a readable Excel workbook "
+                               f"({type(e).__name__}: {one_line(e)})") from None
+    if len(frame) > limit("FINTECH_INDEX_EXCEL_MAX_ROWS"):  # a workbook not scanned (xls)
+        raise DataError("D84", f"{src}: sheet {chosen.name!r} has {len(frame):,} rows; the "
+                               f"limit is {limit('FINTECH_INDEX_EXCEL_MAX_ROWS'):,}; "
+                               + _raise_hint("FINTECH_INDEX_EXCEL_MAX_ROWS", src))
+    return Table(frame, src, first_row=2, row_word=f"sheet {chosen.name!r} row")
+
+
+def _cell_problems(p: Path, src: str, sheet: str) -> Problems:
+    """Cells pandas would read as missing without a word: an error value such as
+    ``#DIV/0!`` [D70], and a formula the file holds no computed value for (written by a
+    program that does not calculate) [D71]. openpyxl streams the sheet twice (read-only):
+    formulas, and the values cached with them."""
+    import openpyxl
+
+    def where(cell) -> str:  # named only for a cell with a problem, not for every cell
+        return f"{src}: sheet {sheet!r}, cell {getattr(cell, 'coordinate', '?')}"
+
+    problems = Problems()
+    formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
+    values = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    try:
+        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
+                                strict=False):
+            for cf, cv in zip(row_f, row_v, strict=False):
+                if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
+                    problems.add("D70", f"{where(cv)}: {cv.value} is a spreadsheet error, not "
+                                        "a value; correct the formula or leave the cell empty "
+                                        "for a missing value")
+                elif getattr(cf, "data_type", None) == "f" and cv.value is None:
+                    problems.add("D71", f"{where(cv)}: formula {cf.value} has no computed "
+                                        "value in the file (saved by a program that does not "
+                                        "calculate); open and save it in Excel or LibreOffice")
+    finally:
+        formulas.close()
+        values.close()
+    return problems
