@@ -137,6 +137,31 @@ def test_a_declared_dimension_over_the_limit_is_refused_before_the_rows(tmp_path
     assert found == ("D84",) and "a declared dimension of 1,048,576 rows" in msg
 
 
+def rewrite(path: Path, member: str, edit) -> Path:
+    """``path`` with its zip member ``member`` replaced by ``edit(its bytes)``."""
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts[member] = edit(parts[member])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_a_sheet_not_read_is_counted_only_when_it_declares_no_dimension(
+        tmp_path, fw_path, monkeypatch):
+    """openpyxl sizes every sheet of a workbook it opens: one without a dimension is
+    parsed to its end whichever sheet is read, so its rows count; with a dimension, and
+    its merged cells, it is left alone."""
+    monkeypatch.setenv("FINTECH_INDEX_EXCEL_MAX_ROWS", "50")
+    p = book(tmp_path / "d.xlsx", {"Data": GOOD, "Notes": [["n"]] * 60},
+             merged=[("Notes", "A1:A3")])
+    assert values(p, fw_path) == {"X": [1.0, 2.0], "Y": [3.0, 4.0]}
+    rewrite(p, "xl/worksheets/sheet2.xml", lambda x: re.sub(rb"<dimension [^>]*/>", b"", x))
+    found, msg = refused(tmp_path, p)
+    assert found == ("D84",) and "d.xlsx: sheet 'Notes' has at least 60 rows" in msg
+
+
 @pytest.mark.parametrize("value", ["0", "-5", "1e6", "lots"])
 def test_a_limit_set_to_what_is_no_positive_whole_number_is_refused(
         tmp_path, fw_path, monkeypatch, value):

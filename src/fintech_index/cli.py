@@ -617,9 +617,10 @@ def _sheet_read(data: Path, sheet: str | None) -> str:
 
     if data.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(data):
         return ""
-    from .xlsx import choose_sheet
+    from .xlsx import choose_sheet, worksheets
 
-    chosen = choose_sheet(data, data.name, sheet)
+    with zipfile.ZipFile(data) as book:
+        chosen = choose_sheet(worksheets(book), data.name, sheet)
     skipped = f" (hidden sheets passed over: {', '.join(map(repr, chosen.skipped))})" \
         if chosen.skipped else ""
     return f"sheet {chosen.name!r}{skipped}; "

@@ -8,6 +8,7 @@ are refused [D86]."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import zipfile
@@ -28,10 +29,18 @@ CHUNK = 1 << 20
 EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
 
-_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")
-_ROW_NUMBER = re.compile(rb"<(?:\w+:)?row\s[^>]*?\br=\"(\d+)\"")
+_ROOT = re.compile(rb"<(\w+:)?worksheet[\s>/]")
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=\"[A-Z]*\d*(?::[A-Z]*(\d+))?\"")
-_MERGED = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
+
+
+@functools.cache
+def _tags(prefix: bytes | None) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """Patterns of a row tag, a row's number and a merged range, for the sheet's namespace
+    ``prefix`` (b"" none; None unknown: any, 4 times slower)."""
+    p = rb"(?:\w+:)?" if prefix is None else re.escape(prefix)
+    return (re.compile(rb"<" + p + rb"row[\s>/]"),
+            re.compile(rb"<" + p + rb"row\s[^>]*?\br=\"(\d+)\""),
+            re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\""))
 
 
 def limit(name: str) -> int:
@@ -84,17 +93,55 @@ def check_expansion(book: zipfile.ZipFile, src: str) -> None:
                                    + _raise_hint("FINTECH_INDEX_EXCEL_MAX_RATIO", src))
 
 
-def choose_sheet(p: Path, src: str, sheet: str | int | None) -> Sheet:
-    """The sheet ``sheet`` names (a name or a 0-based position, hidden or not [D07]), or
-    the first visible one [D85]. Reads the workbook's sheet list only."""
-    import openpyxl
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
-    book = openpyxl.load_workbook(p, read_only=True)
-    try:
-        sheets = [(ws.title, ws.sheet_state, getattr(ws, "_worksheet_path", None))
-                  for ws in book.worksheets]
-    finally:
-        book.close()
+
+def _elements(book: zipfile.ZipFile, member: str, until: str):
+    """The elements of ``member`` (XML), streamed, up to the end of element ``until``."""
+    import xml.etree.ElementTree as ET
+
+    with book.open(member) as f:
+        for _, el in ET.iterparse(f, events=("end",)):
+            yield el
+            if _local(el.tag) == until:
+                return
+
+
+def worksheets(book: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+    """(name, state, zip member) of each worksheet, in the workbook's order, from the
+    workbook part and its relationships (openpyxl would first parse, to its end, every
+    sheet that declares no dimension)."""
+    import posixpath
+
+    def targets(rels: str, base: str) -> dict[str, tuple[str, str]]:
+        if rels not in book.namelist():
+            return {}
+        out = {}
+        for el in _elements(book, rels, "Relationships"):
+            target = el.get("Target", "")
+            out[el.get("Id")] = (el.get("Type", ""), posixpath.normpath(
+                target[1:] if target.startswith("/") else posixpath.join(base, target)))
+        return out
+
+    main = next((t for kind, t in targets("_rels/.rels", "").values()
+                 if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    folder, name = posixpath.split(main)
+    parts = targets(posixpath.join(folder, "_rels", name + ".rels"), folder)
+    found = []
+    for el in _elements(book, main, "sheets"):
+        if _local(el.tag) == "sheet":
+            rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), None)
+            kind, member = parts.get(rid, ("", ""))
+            if kind.endswith("/worksheet"):
+                found.append((el.get("name", ""), el.get("state", "visible"), member))
+    return found
+
+
+def choose_sheet(sheets: list[tuple[str, str, str]], src: str, sheet: str | int | None
+                 ) -> Sheet:
+    """Of the :func:`worksheets` ``sheets``, the one ``sheet`` names (a name or a 0-based
+    position, hidden or not [D07]), or the first visible one [D85]."""
     names = [name for name, _, _ in sheets]
     if sheet is None:
         first = next((i for i, (_, state, _) in enumerate(sheets) if state == "visible"), None)
@@ -109,10 +156,12 @@ def choose_sheet(p: Path, src: str, sheet: str | int | None) -> Sheet:
     return Sheet(names[i], sheets[i][2])
 
 
-def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str) -> None:
-    """Stream the sheet's XML once, without parsing it: refuse it when its declared
-    dimension, its number of row tags or its highest row number exceeds the row limit
-    [D84] (stopping there), or when it has merged cells [D86]."""
+def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True) -> None:
+    """Stream the sheet's XML without parsing it: refuse it when its declared dimension,
+    its number of row tags or its highest row number exceeds the row limit [D84] (stopping
+    there), or, for the sheet ``read``, when it has merged cells [D86]. A sheet not read
+    is counted only when it declares no dimension (openpyxl then parses it to its end to
+    size it, whichever sheet is asked for)."""
     most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS")
     where = f"{src}: sheet {sheet.name!r}"
 
@@ -127,20 +176,24 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str) -> None:
         first = True
         while chunk := xml.read(CHUNK):
             text = carry + chunk
-            if first and (d := _DIMENSION.search(text)) and d.group(1) \
-                    and int(d.group(1)) > most:
-                raise too_many(int(d.group(1)), "a declared dimension of")
+            if first:
+                if (d := _DIMENSION.search(text)) and not read:
+                    return
+                if d and d.group(1) and int(d.group(1)) > most:
+                    raise too_many(int(d.group(1)), "a declared dimension of")
+                root = _ROOT.search(text)
+                row, row_number, merge = _tags((root.group(1) or b"") if root else None)
             first = False
             cut = text.rfind(b"<")  # a tag never holds '<': tags before it are whole
             done, carry = (text, b"") if cut < 0 else (text[:cut], text[cut:cut + 4096])
-            rows += len(_ROW.findall(done))
-            highest = max([highest, *map(int, _ROW_NUMBER.findall(done))])
+            rows += len(row.findall(done))
+            highest = max([highest, *map(int, row_number.findall(done))])
             if max(rows, highest) > most:
                 raise too_many(max(rows, highest), "at least")
-            merged += [m.decode() for m in _MERGED.findall(done)]
-    rows += len(_ROW.findall(carry))
-    if max(rows, highest) > most:
-        raise too_many(max(rows, highest), "at least")
+            if read and b"mergeCell" in done:
+                merged += [m.decode() for m in merge.findall(done)]
+    if carry and row.match(carry) and max(rows + 1, highest) > most:
+        raise too_many(max(rows + 1, highest), "at least")
     if merged:
         raise DataError("D86", f"{where}: merged cells {listing(merged)}: a merged range "
                                "holds one value and reads as blanks in its other cells; "
@@ -157,9 +210,10 @@ def read_excel(p: Path, src: str, sheet: str | int | None):
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as book:
                 check_expansion(book, src)
-                chosen = choose_sheet(p, src, sheet)
-                if chosen.member is not None:
-                    scan_sheet(book, chosen, src)
+                sheets = worksheets(book)
+                chosen = choose_sheet(sheets, src, sheet)
+                for name, _, member in sheets:
+                    scan_sheet(book, Sheet(name, member), src, read=name == chosen.name)
             _cell_problems(p, src, chosen.name).raise_as(DataError)
         with pd.ExcelFile(p) as book:
             if not zipfile.is_zipfile(p):  # not an xlsx: the reader pandas picks
