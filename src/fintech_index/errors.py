@@ -101,8 +101,12 @@ class FintechIndexError(Exception):
         self.code = code
         self.codes: tuple[str, ...] = tuple(dict.fromkeys(c for c, _ in marked))
         self.message = "\n".join(_capped(m) for _, m in marked)
-        self.problems = [(c, _full(m)) for c, m in marked]  # every problem, every item
         self._marked = marked
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem, each list in it in full (``str()`` shows the first ones)."""
+        return [(c, _full(m)) for c, m in self._marked]
 
     def __reduce__(self):  # pickled by Dask when a worker raises it
         (code, message), *more = self._marked
