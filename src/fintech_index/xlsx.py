@@ -67,7 +67,7 @@ class Sheet:
     before it (passed over)."""
 
     name: str
-    member: str | None
+    member: str
     skipped: tuple[str, ...] = ()
 
 
@@ -201,39 +201,38 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
 
 
 def read_excel(p: Path, src: str, sheet: str | int | None):
-    """One sheet of a workbook as a table of objects, after the bounds above; a damaged
-    workbook is a D08, never a missing sheet."""
+    """One sheet of a workbook as a table of objects, after the bounds above (an .xls is
+    no zip, and holds 65,536 rows at most); a damaged workbook is a D08, never a missing
+    sheet."""
     from .tables import Table
 
     try:
-        chosen = Sheet(sheet if isinstance(sheet, str) else "", None)
-        if zipfile.is_zipfile(p):
-            with zipfile.ZipFile(p) as book:
-                check_expansion(book, src)
-                sheets = worksheets(book)
-                chosen = choose_sheet(sheets, src, sheet)
-                for name, _, member in sheets:
-                    scan_sheet(book, Sheet(name, member), src, read=name == chosen.name)
-            _cell_problems(p, src, chosen.name).raise_as(DataError)
-        with pd.ExcelFile(p) as book:
-            if not zipfile.is_zipfile(p):  # not an xlsx: the reader pandas picks
-                names = book.sheet_names
-                if isinstance(sheet, str) and sheet not in names or (
-                        isinstance(sheet, int) and not 0 <= sheet < len(names)):
-                    raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
-                chosen = Sheet(names[sheet] if isinstance(sheet, int) else sheet or names[0],
-                               None)
-            frame = pd.read_excel(book, sheet_name=chosen.name, dtype=object)
+        name = checked_sheet(p, src, sheet) if zipfile.is_zipfile(p) else None
+        with pd.ExcelFile(p) as book:  # (for an xlsx, openpyxl opens every sheet here)
+            if name is None:  # not an xlsx: the reader pandas picks
+                name = choose_sheet([(n, "visible", "") for n in book.sheet_names], src,
+                                    sheet).name
+            frame = pd.read_excel(book, sheet_name=name, dtype=object)
     except DataError:
         raise
     except Exception as e:  # openpyxl/xlrd/zipfile raise many kinds on a damaged file
         raise DataError("D08", f"{src}: not a readable Excel workbook "
                                f"({type(e).__name__}: {one_line(e)})") from None
-    if len(frame) > limit("FINTECH_INDEX_EXCEL_MAX_ROWS"):  # a workbook not scanned (xls)
-        raise DataError("D84", f"{src}: sheet {chosen.name!r} has {len(frame):,} rows; the "
-                               f"limit is {limit('FINTECH_INDEX_EXCEL_MAX_ROWS'):,}; "
-                               + _raise_hint("FINTECH_INDEX_EXCEL_MAX_ROWS", src))
-    return Table(frame, src, first_row=2, row_word=f"sheet {chosen.name!r} row")
+    return Table(frame, src, first_row=2, row_word=f"sheet {name!r} row")
+
+
+def checked_sheet(p: Path, src: str, sheet: str | int | None) -> str:
+    """The name of the sheet to read from the xlsx ``p``, once the workbook's expansion
+    [D82, D83] and every sheet's rows [D84] are within the limits, and the sheet has no
+    merged cells [D86] and no cells pandas would read as blanks [D70, D71]."""
+    with zipfile.ZipFile(p) as book:
+        check_expansion(book, src)
+        sheets = worksheets(book)
+        chosen = choose_sheet(sheets, src, sheet)
+        for name, _, member in sheets:
+            scan_sheet(book, Sheet(name, member), src, read=name == chosen.name)
+    _cell_problems(p, src, chosen.name).raise_as(DataError)
+    return chosen.name
 
 
 def _cell_problems(p: Path, src: str, sheet: str) -> Problems:
