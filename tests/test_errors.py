@@ -562,7 +562,7 @@ def _(tmp):
     load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n".encode("utf-16-le"))
 
 
-@case("D89", "FINTECH_INDEX_EXCEL_MAX_ROWS='lots'")
+@case("D89", "d.xlsx: environment variable FINTECH_INDEX_EXCEL_MAX_ROWS='lots'")
 def _(tmp):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("FINTECH_INDEX_EXCEL_MAX_ROWS", "lots")

@@ -43,16 +43,17 @@ def _tags(prefix: bytes | None) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
             re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\""))
 
 
-def limit(name: str) -> int:
-    """The limit ``name`` of LIMITS: its environment variable if set (a positive whole
-    number), else the default."""
+def limit(name: str, src: str) -> int:
+    """The limit ``name`` of LIMITS for reading the file ``src``: its environment variable
+    if set (a positive whole number), else the default."""
     default, what = LIMITS[name]
     text = os.environ.get(name, "").strip().replace("_", "")
     if not text:
         return default
     if not text.isdigit() or int(text) <= 0:
-        raise DataError("D89", f"environment variable {name}={os.environ[name]!r}: not a "
-                               f"positive whole number (the most {what}; default {default:,})")
+        raise DataError("D89", f"{src}: environment variable {name}={os.environ[name]!r} is "
+                               f"not a positive whole number (the most {what}; default "
+                               f"{default:,}); set one, or unset it")
     return int(text)
 
 
@@ -75,7 +76,8 @@ def check_expansion(book: zipfile.ZipFile, src: str) -> None:
     """Refuse a workbook whose zip members declare more XML than the limits allow: in
     all [D82], or one member expanding more than the ratio limit [D83]. zipfile stops
     at a member's declared size, so what is declared is all a reader can get."""
-    most, ratio = limit("FINTECH_INDEX_EXCEL_MAX_BYTES"), limit("FINTECH_INDEX_EXCEL_MAX_RATIO")
+    most = limit("FINTECH_INDEX_EXCEL_MAX_BYTES", src)
+    ratio = limit("FINTECH_INDEX_EXCEL_MAX_RATIO", src)
     members = book.infolist()
     total = sum(m.file_size for m in members)
     if total > most:
@@ -162,7 +164,7 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
     there), or, for the sheet ``read``, when it has merged cells [D86]. A sheet not read
     is counted only when it declares no dimension (openpyxl then parses it to its end to
     size it, whichever sheet is asked for)."""
-    most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS")
+    most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS", src)
     where = f"{src}: sheet {sheet.name!r}"
 
     def too_many(rows: int, how: str) -> DataError:
