@@ -570,6 +570,14 @@ def _(tmp):
                       flat_fw(tmp))
 
 
+@case("D90", "d.xlsx: sheet 'Data' has at least 8 cells; the limit is 7")
+def _(tmp):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FINTECH_INDEX_EXCEL_MAX_CELLS", "7")
+        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
+                      flat_fw(tmp))
+
+
 @case("D72", "missing.csv")
 def _(tmp):
     from fintech_index.audit.uncertainty import read_summary

@@ -123,6 +123,16 @@ def test_rows_are_counted_by_streaming_and_the_count_stops_at_the_limit(
     assert values(p, fw_path) == {"X": [1.0, 2.0], "Y": [3.0, 4.0], "Z": [5.0, 6.0]}
 
 
+def test_cells_are_counted_and_the_limit_can_be_raised(tmp_path, fw_path, monkeypatch):
+    """3 rows of 4 cells: 12 cells."""
+    p = book(tmp_path / "d.xlsx", {"Data": GOOD})
+    monkeypatch.setenv("FINTECH_INDEX_EXCEL_MAX_CELLS", "11")
+    found, msg = refused(tmp_path, p)
+    assert found == ("D90",) and "sheet 'Data' has at least 12 cells; the limit is 11" in msg
+    monkeypatch.setenv("FINTECH_INDEX_EXCEL_MAX_CELLS", "12")
+    assert values(p, fw_path) == {"X": [1.0, 2.0], "Y": [3.0, 4.0]}
+
+
 def test_one_row_numbered_far_down_counts_as_the_rows_above_it(tmp_path, fw_path):
     """A reader pads the rows before row 300,000 with blank rows: the number counts."""
     p = xlsx_with_sheet_xml(tmp_path / "d.xlsx", [b'<row r="300000"><c r="A300000">'

@@ -1,10 +1,10 @@
 """Reading one sheet of an Excel workbook, bounded before it is parsed. An .xlsx is a zip of
 XML: a few MB can expand to GB of XML, or to millions of rows, that a parser would read for
 minutes at many GB. So the zip's declared sizes (whole and per compression ratio) and the
-sheet's rows (its declared dimension, then a streaming count of its row tags) are checked
-first, each against a limit an environment variable raises [D82-D84]. The sheet read is the
-one asked for or the first visible one [D85], and merged cells, which would read as blanks,
-are refused [D86]."""
+sheet's rows and cells (its declared dimension, then a streaming count of its row and cell
+tags) are checked first, each against a limit an environment variable raises [D82-D84,
+D90]. The sheet read is the one asked for or the first visible one [D85], and merged cells,
+which would read as blanks, are refused [D86]."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ LIMITS = {  # environment variable: (default, what it bounds)
     "FINTECH_INDEX_EXCEL_MAX_BYTES": (1_000_000_000, "bytes of XML a workbook expands to"),
     "FINTECH_INDEX_EXCEL_MAX_RATIO": (100, "times a zip member may expand"),
     "FINTECH_INDEX_EXCEL_MAX_ROWS": (200_000, "rows of a sheet"),
+    "FINTECH_INDEX_EXCEL_MAX_CELLS": (10_000_000, "cells of a sheet"),
 }
 RATIO_FROM = 1 << 20  # members expanding to less than 1 MiB are not held to the ratio
 CHUNK = 1 << 20
@@ -34,13 +35,14 @@ _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=\"[A-Z]*\d*(?::[A-Z]
 
 
 @functools.cache
-def _tags(prefix: bytes | None) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
-    """Patterns of a row tag, a row's number and a merged range, for the sheet's namespace
-    ``prefix`` (b"" none; None unknown: any, 4 times slower)."""
+def _tags(prefix: bytes | None) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
+    """Patterns of a row tag, a row's number, a merged range and a cell tag, for the
+    sheet's namespace ``prefix`` (b"" none; None unknown: any, 4 times slower)."""
     p = rb"(?:\w+:)?" if prefix is None else re.escape(prefix)
     return (re.compile(rb"<" + p + rb"row[\s>/]"),
             re.compile(rb"<" + p + rb"row\s[^>]*?\br=\"(\d+)\""),
-            re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\""))
+            re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\""),
+            re.compile(rb"<" + p + rb"c[\s>/]"))
 
 
 def limit(name: str, src: str) -> int:
@@ -160,18 +162,20 @@ def choose_sheet(sheets: list[tuple[str, str, str]], src: str, sheet: str | int 
 
 def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True) -> None:
     """Stream the sheet's XML without parsing it: refuse it when its declared dimension,
-    its number of row tags or its highest row number exceeds the row limit [D84] (stopping
-    there), or, for the sheet ``read``, when it has merged cells [D86]. A sheet not read
+    its number of row tags or its highest row number exceeds the row limit [D84], or its
+    cell tags the cell limit [D90] (stopping there), or, for the sheet ``read``, when it
+    has merged cells [D86]. A sheet not read
     is counted only when it declares no dimension (openpyxl then parses it to its end to
     size it, whichever sheet is asked for)."""
     most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS", src)
+    most_cells = limit("FINTECH_INDEX_EXCEL_MAX_CELLS", src)
     where = f"{src}: sheet {sheet.name!r}"
 
     def too_many(rows: int, how: str) -> DataError:
         return DataError("D84", f"{where} has {how} {rows:,} rows; the limit is {most:,}; "
                                 + _raise_hint("FINTECH_INDEX_EXCEL_MAX_ROWS", src))
 
-    rows = highest = 0
+    rows = highest = cells = 0
     merged: list[str] = []
     carry = b""
     with book.open(sheet.member) as xml:
@@ -184,7 +188,7 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
                 if d and d.group(1) and int(d.group(1)) > most:
                     raise too_many(int(d.group(1)), "a declared dimension of")
                 root = _ROOT.search(text)
-                row, row_number, merge = _tags((root.group(1) or b"") if root else None)
+                row, row_number, merge, cell = _tags((root.group(1) or b"") if root else None)
             first = False
             cut = text.rfind(b"<")  # a tag never holds '<': tags before it are whole
             done, carry = (text, b"") if cut < 0 else (text[:cut], text[cut:cut + 4096])
@@ -192,6 +196,11 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
             highest = max([highest, *map(int, row_number.findall(done))])
             if max(rows, highest) > most:
                 raise too_many(max(rows, highest), "at least")
+            cells += len(cell.findall(done))
+            if cells > most_cells:
+                raise DataError("D90", f"{where} has at least {cells:,} cells; the limit is "
+                                       f"{most_cells:,}; "
+                                       + _raise_hint("FINTECH_INDEX_EXCEL_MAX_CELLS", src))
             if read and b"mergeCell" in done:
                 merged += [m.decode() for m in merge.findall(done)]
     if carry and row.match(carry) and max(rows + 1, highest) > most:
