@@ -53,3 +53,34 @@ def shared_file(*parts: str) -> Path | None:
         if p.exists():
             return p
     return None
+
+
+SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+              b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def xlsx_with_sheet_xml(path: Path, parts, dimension: str = "") -> Path:
+    """A workbook at ``path`` whose one sheet's XML is ``SHEET_HEAD`` (with a
+    ``<dimension ref=...>`` if given), the byte strings of ``parts`` (streamed into the zip:
+    a bomb of GB is never in memory) and ``SHEET_TAIL``: the hand-made sheets (zip bombs,
+    lying dimensions) that no spreadsheet program writes."""
+    import io
+    import zipfile
+
+    import openpyxl
+
+    buf = io.BytesIO()
+    openpyxl.Workbook().save(buf)
+    member = "xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED,
+                                                      compresslevel=9) as out:
+        for info in src.infolist():
+            if info.filename != member:
+                out.writestr(info, src.read(info))
+        with out.open(member, "w", force_zip64=True) as sheet:
+            head = SHEET_HEAD.replace(b"<sheetData>", f'<dimension ref="{dimension}"/>'
+                                      '<sheetData>'.encode()) if dimension else SHEET_HEAD
+            for part in (head, *parts, SHEET_TAIL):
+                sheet.write(part)
+    return path

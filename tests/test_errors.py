@@ -21,7 +21,7 @@ from fintech_index.errors import FintechIndexError
 from fintech_index.panel import Panel
 from fintech_index.store import Store
 
-from .helpers import panel, two_level_framework, units_yaml
+from .helpers import panel, two_level_framework, units_yaml, xlsx_with_sheet_xml
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = re.compile(r"^[UFDMAS]\d\d$")
@@ -571,6 +571,88 @@ def _(tmp):
     wb.active.append(["X", 2024, "=1+1", 2])
     wb.save(tmp / "d.xlsx")
     fi.load_panel(tmp / "d.xlsx", flat_fw(tmp))
+
+
+def xlsx_rows(tmp: Path, *rows, hidden: tuple[str, ...] = (), merged: str = "") -> Path:
+    """d.xlsx of ``rows`` on sheet 'Data', after a sheet for each of ``hidden`` (hidden),
+    with the range ``merged`` merged."""
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name in hidden:
+        wb.create_sheet(name).sheet_state = "hidden"
+    ws = wb.create_sheet("Data")
+    for r in rows:
+        ws.append(r)
+    if merged:
+        ws.merge_cells(merged)
+    wb.save(tmp / "d.xlsx")
+    return tmp / "d.xlsx"
+
+
+@case("D82", "d.xlsx: the workbook expands to")
+def _(tmp):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FINTECH_INDEX_EXCEL_MAX_BYTES", "1000")
+        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
+                      flat_fw(tmp))
+
+
+@case("D83", "member xl/worksheets/sheet1.xml expands")
+def _(tmp):
+    fi.load_panel(xlsx_with_sheet_xml(tmp / "d.xlsx", [b" " * (4 << 20)]), flat_fw(tmp))
+
+
+@case("D84", "sheet 'Sheet' has a declared dimension of 2,000,000 rows")
+def _(tmp):
+    fi.load_panel(xlsx_with_sheet_xml(tmp / "d.xlsx", [], dimension="A1:D2000000"),
+                  flat_fw(tmp))
+
+
+@case("D85", "every sheet is hidden (['Old', 'Data'])")
+def _(tmp):  # Excel keeps one sheet visible; a script writing the XML need not
+    import zipfile
+    path = xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2], hidden=("Old",))
+    with zipfile.ZipFile(path) as book:
+        members = {i.filename: book.read(i) for i in book.infolist()}
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+        b'state="visible"', b'state="hidden"')
+    with zipfile.ZipFile(path, "w") as book:
+        for name, data in members.items():
+            book.writestr(name, data)
+    fi.load_panel(path, flat_fw(tmp))
+
+
+@case("D86", "d.xlsx: sheet 'Data': merged cells B3:B4")
+def _(tmp):
+    fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2],
+                            ["Y", None, 1, 2], merged="B3:B4"), flat_fw(tmp))
+
+
+@case("D87", "d.csv: a sheet ('Data') was asked of a .csv file")
+def _(tmp):
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n", sheet="Data")
+
+
+@case("D88", "d.csv: the file is UTF-16 (little-endian")
+def _(tmp):
+    load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n".encode("utf-16-le"))
+
+
+@case("D89", "d.xlsx: environment variable FINTECH_INDEX_EXCEL_MAX_ROWS='lots'")
+def _(tmp):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FINTECH_INDEX_EXCEL_MAX_ROWS", "lots")
+        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
+                      flat_fw(tmp))
+
+
+@case("D90", "d.xlsx: sheet 'Data' has at least 8 cells; the limit is 7")
+def _(tmp):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("FINTECH_INDEX_EXCEL_MAX_CELLS", "7")
+        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
+                      flat_fw(tmp))
 
 
 @case("D72", "missing.csv")

@@ -596,40 +596,98 @@ def validate_cmd(
     methodology: Path | None = typer.Option(None, "--methodology", "-m"),
     sheet: str | None = SHEET_OPT,
     units: Path | None = UNITS_OPT,
+    problems_file: Path | None = typer.Option(
+        None, "--problems", help="write every problem, each list in full, to this CSV file "
+                                 "(code, message); messages show the first of each"),
 ) -> None:
     """Check a framework, data file and methodology and list every problem, without building."""
     from .framework import load_framework
     from .methodology import Methodology, load_methodology
     from .panel import load_panel
 
-    problems: list[str] = []
+    if problems_file is not None:
+        _refuse_input_as_output(problems_file, framework, data, methodology, units)
+    errors: list[FintechIndexError] = []
     fw = None
     try:
         fw = load_framework(framework)
     except FintechIndexError as e:
-        problems.append(str(e))
+        errors.append(e)
     if fw is not None:
         try:
             panel = load_panel(data, fw, sheet=sheet, units=units)
             # numbers only: plain print, so a clean validate does not import rich (45 ms)
-            print(f"data: {len(panel.unit_codes)} units, {len(panel.years)} years, "
-                  f"{len(panel.indicators)} indicators, {int(panel.missing.sum())} missing "
-                  "values")
+            print(f"data: {_sheet_read(data, sheet)}{len(panel.unit_codes)} units, "
+                  f"{len(panel.years)} years, {len(panel.indicators)} indicators, "
+                  f"{int(panel.missing.sum())} missing values")
         except FintechIndexError as e:
-            problems.append(str(e))
+            errors.append(e)
         try:
             meth = load_methodology(methodology) if methodology else Methodology()
             meth.check(fw)
         except FintechIndexError as e:
-            problems.append(str(e))
-    if problems:
+            errors.append(e)
+    if problems_file is not None:
+        _write_problems(problems_file, errors)
+    if errors:
         from .safe import text_console
 
         err = text_console(stderr=True)
-        for p in problems:
-            err.print(p, soft_wrap=True)
+        for e in errors:
+            err.print(str(e), soft_wrap=True)
+        if problems_file is not None:
+            err.print(f"every problem, in full: {problems_file}", soft_wrap=True)
         raise typer.Exit(2)
     print("no problems found")
+
+
+def _sheet_read(data: Path, sheet: str | None) -> str:
+    """'sheet 'X' (hidden sheets passed over: ...); ' for an xlsx workbook, else ''."""
+    import zipfile
+
+    if data.suffix.lower() not in (".xlsx", ".xlsm") or not zipfile.is_zipfile(data):
+        return ""
+    from .xlsx import choose_sheet, worksheets
+
+    with zipfile.ZipFile(data) as book:
+        chosen = choose_sheet(worksheets(book), data.name, sheet)
+    skipped = f" (hidden sheets passed over: {', '.join(map(repr, chosen.skipped))})" \
+        if chosen.skipped else ""
+    return f"sheet {chosen.name!r}{skipped}; "
+
+
+def _refuse_input_as_output(out: Path, *inputs: Path | None) -> None:
+    """A usage error [U80] when ``out`` is one of the command's input files."""
+    for given in inputs:
+        if given is not None and given.exists() and out.exists() and out.samefile(given):
+            raise typer.BadParameter(f"{out} is an input of this command; name another file",
+                                     param_hint="--problems")
+
+
+def _write_problems(path: Path, errors: list[FintechIndexError]) -> None:
+    """Every problem of ``errors`` as CSV rows (code, message; lists in full), written to
+    a new file put in place of ``path`` (a symlink there is replaced, not followed)."""
+    import os
+    import tempfile
+
+    import pandas as pd
+
+    from .exports import write_csv
+
+    frame = pd.DataFrame([p for e in errors for p in e.problems], columns=["code", "message"])
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".problems-", suffix=".csv", dir=path.parent)
+        os.close(fd)
+        write_csv(frame, tmp)
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as e:
+        raise typer.BadParameter(f"cannot write {path}: {e.strerror or e}",
+                                 param_hint="--problems") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
 
 
 @app.command("validate-examples")

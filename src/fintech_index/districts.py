@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import FintechIndexError
+from .errors import FintechIndexError, listing
 from .store import Store
 
 LQ_COLUMNS = ["district", "sector", "institutions", "district_total", "sector_total",
@@ -76,4 +76,4 @@ def check_unit(unit: str, known: list[str], where: str) -> None:
     """Refuse a unit code that is not one of ``known`` (U52), naming the known codes."""
     if unit not in known:
         raise FintechIndexError("U52", f"{where}: '{unit}' is not one of the cities here "
-                                       f"(codes: {', '.join(sorted(known))})")
+                                       f"(codes: {listing(sorted(known))})")

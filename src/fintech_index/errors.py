@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable
 
 MAX_LISTED = 20  # problems shown in one message; the rest are counted
+LIST_SHOWN = 10  # items of one list (rows, units, columns...) shown in a problem
+LINE_CHARS = 2_000  # a problem longer than this is cut, saying how much was left out
 
 Problem = tuple[str, str]  # (code, message)
 
@@ -33,6 +35,45 @@ def did_you_mean(word: str, candidates: Iterable[str], before: str = "", after: 
     return f"{before}did you mean {close[0]!r}?{after}" if close else ""
 
 
+# A list in a message is written with :func:`listing`: all its items, between these
+# private-use marks, until the error is made; the error shows the first LIST_SHOWN items
+# and a count (``str(error)``) and keeps every item (``error.problems``, which
+# ``validate --problems FILE`` writes).
+_OPEN, _SEP, _CLOSE = "\uf8f0", "\uf8f1", "\uf8f2"
+_LISTING = re.compile(f"{_OPEN}([^{_OPEN}{_SEP}{_CLOSE}]*){_SEP}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+
+
+def listing(items: Iterable[object], sep: str = ", ") -> str:
+    """``items`` joined by ``sep``, for a message of a :class:`FintechIndexError`: the
+    error shows the first LIST_SHOWN and "... and N more", and keeps them all. The one
+    way a message lists anything whose length the input decides."""
+    marks = str.maketrans("", "", _OPEN + _SEP + _CLOSE)
+    return f"{_OPEN}{sep}{_SEP}" + _SEP.join(str(i).translate(marks) for i in items) + _CLOSE
+
+
+def listing_repr(items: Iterable[object]) -> str:
+    """:func:`listing` of the items' repr() in brackets, as a list prints: ``['a', 'b']``."""
+    return f"[{listing(map(repr, items))}]"
+
+
+def _capped(message: str) -> str:
+    """``message`` with each listing cut to LIST_SHOWN items, and then to LINE_CHARS."""
+    def cut(m: re.Match) -> str:
+        sep, items = m.group(1), m.group(2).split(_SEP)
+        more = len(items) - LIST_SHOWN
+        return sep.join(items[:LIST_SHOWN]) + (f" ... and {more:,} more" if more > 0 else "")
+
+    short = _LISTING.sub(cut, message)
+    if len(short) > LINE_CHARS:
+        short = f"{short[:LINE_CHARS]} ... ({len(short) - LINE_CHARS:,} characters more)"
+    return short
+
+
+def _full(message: str) -> str:
+    """``message`` with every listing in full."""
+    return _LISTING.sub(lambda m: m.group(1).join(m.group(2).split(_SEP)), message)
+
+
 def one_line(e: BaseException) -> str:
     """A library's message on one line, so that every line of ours keeps its file and code."""
     return " ".join(str(e).split())
@@ -50,20 +91,25 @@ class FintechIndexError(Exception):
     family = "U"
 
     def __init__(self, code: str, message: str, *more: Problem) -> None:
-        problems = [(c, _escape_breaks(m)) for c, m in ((code, message), *more)]
-        for c, _ in problems:
+        marked = [(c, _escape_breaks(m)) for c, m in ((code, message), *more)]
+        for c, _ in marked:
             self._check(c)
-        lines = [f"{m} [{c}]" for c, m in problems[:MAX_LISTED]]
-        if len(problems) > MAX_LISTED:
-            lines.append(f"... and {len(problems) - MAX_LISTED} more")
+        lines = [f"{_capped(m)} [{c}]" for c, m in marked[:MAX_LISTED]]
+        if len(marked) > MAX_LISTED:
+            lines.append(f"... and {len(marked) - MAX_LISTED:,} more")
         super().__init__("\n".join(lines))
         self.code = code
-        self.codes: tuple[str, ...] = tuple(dict.fromkeys(c for c, _ in problems))
-        self.message = "\n".join(m for _, m in problems)
-        self.problems = problems
+        self.codes: tuple[str, ...] = tuple(dict.fromkeys(c for c, _ in marked))
+        self.message = "\n".join(_capped(m) for _, m in marked)
+        self._marked = marked
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every problem, each list in it in full (``str()`` shows the first ones)."""
+        return [(c, _full(m)) for c, m in self._marked]
 
     def __reduce__(self):  # pickled by Dask when a worker raises it
-        (code, message), *more = self.problems
+        (code, message), *more = self._marked
         return type(self), (code, message, *more)
 
     @classmethod

@@ -21,7 +21,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import MAX_LISTED, DataError, FrameworkError, Problems, did_you_mean
+from .errors import (
+    MAX_LISTED,
+    DataError,
+    FrameworkError,
+    Problems,
+    did_you_mean,
+    listing,
+    listing_repr,
+)
 from .framework import Framework
 from .tables import (
     Table,
@@ -157,7 +165,7 @@ def _report_duplicates(table: Table, key: pd.DataFrame, what: str,
     if not dup.any():
         return
     for values, idx in key[dup].groupby(list(key.columns), sort=False).groups.items():
-        rows = ", ".join(str(table.number(int(j))) for j in idx)
+        rows = listing(table.number(int(j)) for j in idx)
         problems.add("D18", f"{table.src}: rows {rows}: {what.format(*values)}")
 
 
@@ -342,8 +350,8 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
     unknown_cols = sorted(set(frame.columns) - {"code", *columns})
     if unknown_cols:
         raise DataError("D23",
-                        f"{src}: header row: unknown column(s) {unknown_cols} (accepted: code, "
-                        f"{', '.join(columns)})")
+                        f"{src}: header row: unknown column(s) {listing_repr(unknown_cols)} "
+                        f"(accepted: code, {', '.join(columns)})")
     codes = as_text(frame["code"])
     _check_unit_codes(t, codes.tolist())
     frame = frame.set_index(pd.Index(codes.tolist()))
@@ -352,7 +360,7 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
         hints = [h for u in missing[:MAX_LISTED]
                  if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
         raise DataError("D24",
-                        f"{src}: units {missing[:MAX_LISTED]} of the data are not in the units "
+                        f"{src}: units {listing_repr(missing)} of the data are not in the units "
                         "table" + (f" ({'; '.join(hints)})" if hints else ""))
     for c in columns:
         if c in frame.columns:
@@ -384,8 +392,8 @@ def _load_long(table: Table, framework: Framework, units, source, source_year) -
     unknown = [c for c in f.columns if c not in allowed]
     if unknown:
         raise DataError("D13",
-                        f"{table.src}: header row: unknown column(s) {unknown} in a long file "
-                        f"(accepted: unit, year, indicator, value, source, source_year, "
+                        f"{table.src}: header row: unknown column(s) {listing_repr(unknown)} in a "
+                        f"long file (accepted: unit, year, indicator, value, source, source_year, "
                         f"{', '.join(UNIT_META + framework.groups)})")
     problems = Problems()
     unit_col = as_text(f["unit"]).to_numpy()
@@ -401,7 +409,7 @@ def _load_long(table: Table, framework: Framework, units, source, source_year) -
     for c, i in first_row.items():
         problems.add("D22",
                      f"{table.src}: {table.row(i)}, column 'indicator': {c!r} is not an "
-                     f"indicator of the framework (known: {', '.join(framework.indicators)})")
+                     f"indicator of the framework (known: {listing(framework.indicators)})")
     src_years = None
     if "source_year" in f.columns:
         src_years = _parse_years(f["source_year"], table, problems, "source_year",
@@ -438,10 +446,10 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     problems = Problems()
     if unknown:
         problems.add("D13",
-                     f"{table.src}: header row: column(s) {unknown} are neither indicators or "
-                     f"denominators of the framework nor unit metadata (indicators: "
-                     f"{', '.join(framework.indicators)}; denominators: "
-                     f"{', '.join(framework.denominator_codes) or 'none'}; metadata: "
+                     f"{table.src}: header row: column(s) {listing_repr(unknown)} are neither "
+                     "indicators or denominators of the framework nor unit metadata "
+                     f"(indicators: {listing(framework.indicators)}; denominators: "
+                     f"{listing(framework.denominator_codes or ['none'])}; metadata: "
                      f"{', '.join(UNIT_META + framework.groups)})")
     absent = [c for c in framework.indicators if c not in f.columns]
     if absent:

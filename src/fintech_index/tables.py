@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, Problems, one_line
+from .xlsx import read_excel
 
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
 
@@ -37,12 +38,31 @@ class Table:
 def _decode(raw: bytes, src: str) -> str:
     if not raw.strip():
         raise DataError("D02", f"{src}: the file is empty; expected a header row and data rows")
+    _refuse_utf16(raw, src)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise DataError("D03", f"{src}: row {line}: byte {e.start} (0x{raw[e.start]:02x}) is not "
                                "UTF-8; save the file as UTF-8 (Excel: 'CSV UTF-8')") from None
+
+
+def _refuse_utf16(raw: bytes, src: str) -> None:
+    """Refuse UTF-16 text [D88]: a byte-order mark, or (without one) NULs in every other
+    byte of the first 4 KB (a quarter of its bytes at least, ten times as many as in the
+    other bytes), which UTF-8 text never has. Read as UTF-8, the NULs would stay in every
+    cell and shift the fields."""
+    head = raw[:4096]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        order, how = ("little" if head[:1] == b"\xff" else "big"), "its byte-order mark"
+    else:
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if max(even, odd) < max(2, len(head) // 8) or min(even, odd) > max(even, odd) // 10:
+            return
+        order, how = ("little" if odd > even else "big"), "a NUL in every other byte, no BOM"
+    raise DataError("D88", f"{src}: the file is UTF-16 ({order}-endian; guessed from {how}), "
+                           "not UTF-8; save it as UTF-8 (Excel: 'CSV UTF-8'; an editor: "
+                           "encoding UTF-8)")
 
 
 def read_table(path: Path | str, sheet: str | int | None = None) -> Table:
@@ -52,10 +72,15 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> Table:
         raise DataError("D01", f"{p}: no such data file" + (" (it is a folder)" if p.is_dir()
                                                             else ""))
     suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        frame, name = read_excel(p, src, sheet)
+        return Table(frame, src, first_row=2, row_word=f"sheet {name!r} row")
+    if sheet is not None and suffix in (".csv", ".txt", ".tsv", ".parquet", ".pq"):
+        raise DataError("D87", f"{src}: a sheet ({sheet!r}) was asked of a {suffix} file; "
+                               "sheets are for Excel workbooks (.xlsx, .xls): leave the sheet "
+                               "out, or give the workbook")
     if suffix in (".csv", ".txt", ".tsv"):
         return _read_csv(_decode(p.read_bytes(), src), src, "\t" if suffix == ".tsv" else ",")
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return _read_excel(p, src, sheet)
     if suffix in (".parquet", ".pq"):
         try:
             frame = pd.read_parquet(p)
@@ -66,67 +91,6 @@ def read_table(path: Path | str, sheet: str | int | None = None) -> Table:
     raise DataError("D04",
                     f"{src}: unknown file type '{suffix}'; accepted: .csv, .tsv, .xlsx, .xls, "
                     ".parquet")
-
-
-def _read_excel(p: Path, src: str, sheet: str | int | None) -> Table:
-    """One sheet of a workbook as a table of objects; the sheet is checked against the
-    workbook's sheet names before it is read, so a damaged workbook is never reported as a
-    missing sheet."""
-    try:
-        with pd.ExcelFile(p) as book:
-            names = book.sheet_names
-            if isinstance(sheet, str) and sheet not in names or (
-                    isinstance(sheet, int) and not 0 <= sheet < len(names)):
-                raise DataError("D07", f"{src}: no sheet {sheet!r} (sheets: {names})")
-            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=object)
-        chosen = names[0] if sheet is None else (names[sheet] if isinstance(sheet, int)
-                                                 else sheet)
-        _excel_cell_problems(p, src, chosen).raise_as(DataError)
-    except DataError:
-        raise
-    except Exception as e:  # openpyxl/xlrd raise many kinds on a damaged file
-        raise DataError("D08", f"{src}: not a readable Excel workbook "
-                               f"({type(e).__name__}: {one_line(e)})") from None
-    sheet_name = f"sheet {sheet!r} " if sheet is not None else ""
-    return Table(frame, src, first_row=2, row_word=f"{sheet_name}row")
-
-
-EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!",
-                "#SPILL!", "#CALC!", "#GETTING_DATA")
-
-
-def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
-    """Cells pandas would read as missing without a word: an error value such as
-    ``#DIV/0!`` [D70], and a formula the file holds no computed value for (written by a
-    program that does not calculate) [D71]. openpyxl reads the sheet twice: formulas, and
-    the values cached with them. Other formats (xls, ods) are not checked."""
-    import openpyxl
-
-    def where(cell) -> str:  # named only for a cell with a problem, not for every cell
-        return f"{src}: sheet {sheet!r}, cell {getattr(cell, 'coordinate', '?')}"
-
-    problems = Problems()
-    try:
-        formulas = openpyxl.load_workbook(p, read_only=True, data_only=False)
-        values = openpyxl.load_workbook(p, read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - not an xlsx (pandas read it with another engine)
-        return problems
-    try:
-        for row_f, row_v in zip(formulas[sheet].iter_rows(), values[sheet].iter_rows(),
-                                strict=False):
-            for cf, cv in zip(row_f, row_v, strict=False):
-                if getattr(cv, "data_type", None) == "e" or cv.value in EXCEL_ERRORS:
-                    problems.add("D70", f"{where(cv)}: {cv.value} is a spreadsheet error, not "
-                                        "a value; correct the formula or leave the cell empty "
-                                        "for a missing value")
-                elif getattr(cf, "data_type", None) == "f" and cv.value is None:
-                    problems.add("D71", f"{where(cv)}: formula {cf.value} has no computed "
-                                        "value in the file (saved by a program that does not "
-                                        "calculate); open and save it in Excel or LibreOffice")
-    finally:
-        formulas.close()
-        values.close()
-    return problems
 
 
 def _read_csv(text: str, src: str, sep: str) -> Table:

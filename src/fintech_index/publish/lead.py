@@ -24,7 +24,7 @@ from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
 from ..build import Results
-from ..errors import FintechIndexError
+from ..errors import FintechIndexError, listing
 from .i18n import strings
 from .sentences import Names, clause, render
 
@@ -146,7 +146,7 @@ def resolve_unit(ed: Edition, city: str) -> str:
     for unit in ed.ranked().index:
         if wanted in (str(unit).casefold(), ed.name(unit).casefold()):
             return str(unit)
-    known = ", ".join(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
+    known = listing(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
     raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
                             f"edition has this code or name; use one of {known}")
 
