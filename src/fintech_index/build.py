@@ -218,20 +218,32 @@ class Results:
 
     def to_long(self) -> pd.DataFrame:
         """One row per year, unit and node: score, rank, node level."""
+        return self.long_table().to_pandas()
+
+    def long_table(self):
+        """:meth:`to_long` as an Arrow table, made without a Python object per row: unit,
+        node and figure level are taken from their few distinct values."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         ny, nu, nn = self.score_array.shape
-        levels = np.array([self.framework.nodes[c].level for c in self.nodes])
-        figure = np.array([self.framework.nodes[c].figure_level or "" for c in self.nodes],
-                          dtype=object)
-        return pd.DataFrame({
+        text = pa.large_string()
+        node_pos = np.tile(np.arange(nn), ny * nu)
+        figure = [self.framework.nodes[c].figure_level or "" for c in self.nodes]
+        flags = np.concatenate([self.flags, np.zeros((ny, nu, nn - self.flags.shape[-1]),
+                                                     np.uint8)], axis=-1)
+        return pa.table({
             "year": np.repeat(np.array(self.years, dtype=np.int64), nu * nn),
-            "unit": np.tile(np.repeat(np.array(self.units, dtype=object), nn), ny),
-            "node": np.tile(np.array(self.nodes, dtype=object), ny * nu),
-            "level": np.tile(levels, ny * nu),
-            "figure_level": np.tile(figure, ny * nu),
-            "score": self.score_array.reshape(-1),
-            "rank": self.rank_array.reshape(-1),
-            "flags": np.concatenate([self.flags, np.zeros((ny, nu, nn - self.flags.shape[-1]),
-                                                          np.uint8)], axis=-1).reshape(-1),
+            "unit": pc.take(pa.array(self.units, text), np.tile(np.repeat(np.arange(nu), nn),
+                                                                ny)),
+            "node": pc.take(pa.array(self.nodes, text), node_pos),
+            "level": np.array([self.framework.nodes[c].level for c in self.nodes],
+                              dtype=np.int64)[node_pos],
+            "figure_level": pc.take(pa.array(figure, text), node_pos),
+            # missing as null, not NaN: what Arrow made of the pandas frame written before
+            "score": pa.array(self.score_array.reshape(-1), from_pandas=True),
+            "rank": pa.array(self.rank_array.reshape(-1), from_pandas=True),
+            "flags": flags.reshape(-1),
         })
 
     def manifest(self) -> dict:
@@ -243,13 +255,11 @@ class Results:
 
     def write_parquet(self, path: str | Path) -> Path:
         """The long frame as Parquet; identical results give identical bytes."""
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
         p = Path(path)
-        table = pa.Table.from_pandas(self.to_long(), preserve_index=False)
-        table = table.replace_schema_metadata({"fintech_index": json.dumps(self.manifest(),
-                                                                           sort_keys=True)})
+        table = self.long_table().replace_schema_metadata(
+            {"fintech_index": json.dumps(self.manifest(), sort_keys=True)})
         pq.write_table(table, p, compression="zstd")
         return p
 

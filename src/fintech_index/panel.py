@@ -280,38 +280,52 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
     """Assemble the arrays; ``den`` is (years, unit index, denominator index, values)."""
     den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
-    year_list = sorted(set(years.tolist()) | set(den_years.tolist()))
+    year_list = np.union1d(years, den_years).astype(np.int64).tolist()
     y_idx = np.searchsorted(np.array(year_list), years)
     shape = (len(year_list), len(unit_order), len(framework.indicators))
     values = np.full(shape, np.nan)
     flags = np.zeros(shape, dtype=np.uint8)
     source_id = np.full(shape, -1, dtype=np.int32)
     source_year = np.zeros(shape, dtype=np.int32)
-    values[y_idx, unit_idx, ind_idx] = vals
+    # one flat position per value: a scatter through one index, not three
+    at = (y_idx * shape[1] + unit_idx) * shape[2] + ind_idx
+    values.reshape(-1)[at] = vals
     observed = ~np.isnan(vals)
-    flags[y_idx[observed], unit_idx[observed], ind_idx[observed]] = OBSERVED
+    at_obs = at[observed]
+    flags.reshape(-1)[at_obs] = OBSERVED
 
-    if src_names is None:
+    # sources numbered in order of first appearance; no source (empty) is -1
+    if src_names is None:  # one source per indicator: number the indicators' sources
         per_ind = [default_source or framework.nodes[c].source or "" for c in framework.indicators]
-        names = np.array(per_ind, dtype=object)[ind_idx]
+        starts = np.flatnonzero(np.diff(ind_idx)) + 1  # first appearances start runs
+        first = pd.unique(ind_idx[np.concatenate([[0], starts])]) if len(ind_idx) else ind_idx
+        ids, uniques = pd.factorize(pd.Series(np.array(per_ind, dtype=object)[first],
+                                              dtype=object).replace("", None))
+        of_ind = np.full(len(per_ind), -1, dtype=np.int32)
+        of_ind[first] = ids
+        sid = of_ind[ind_idx[observed]]
     else:
         names = src_names
         if default_source:
             names = np.where(names == "", default_source, names)
-    # sources numbered in order of first appearance; no source (empty) is -1
-    sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
-    sid = sid.astype(np.int32)
-    source_id[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sid[observed]
-    sy = src_years if src_years is not None else np.full(len(vals), default_year or 0)
-    if default_year and src_years is not None:
-        sy = np.where(sy == 0, default_year, sy)
-    source_year[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sy[observed]
+        sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
+        sid = sid.astype(np.int32)[observed]
+    source_id.reshape(-1)[at_obs] = sid
+    if src_years is not None:
+        sy = np.where(src_years == 0, default_year, src_years) if default_year else src_years
+        source_year.reshape(-1)[at_obs] = sy[observed]
+    elif default_year:
+        source_year.reshape(-1)[at_obs] = default_year
 
     meta = meta.reindex(unit_order)
-    for spec in framework.units:
+    if framework.units:  # the framework's unit fields where the data give none
+        declared = pd.DataFrame([[getattr(u, c) for c in UNIT_META] for u in framework.units],
+                                index=[u.code for u in framework.units], columns=UNIT_META,
+                                dtype=object).reindex(meta.index)
         for c in UNIT_META:
-            if getattr(spec, c) is not None and pd.isna(meta.at[spec.code, c]):
-                meta.at[spec.code, c] = getattr(spec, c)
+            fill = meta[c].isna().to_numpy() & declared[c].notna().to_numpy()
+            if fill.any():
+                meta.loc[fill, c] = declared[c].to_numpy()[fill]
     if extra_units is not None:
         meta = _merge_units(meta, extra_units, framework.groups)
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
@@ -347,7 +361,7 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
     codes = as_text(frame["code"])
     _check_unit_codes(t, codes.tolist())
     frame = frame.set_index(pd.Index(codes.tolist()))
-    missing = [u for u in meta.index if u not in frame.index]
+    missing = meta.index[~meta.index.isin(frame.index)].tolist()
     if missing:
         hints = [h for u in missing[:MAX_LISTED]
                  if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
