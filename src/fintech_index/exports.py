@@ -33,6 +33,21 @@ def _inert_value(v):
     return neutralise(v) if isinstance(v, str) else v
 
 
+def _inert_array(values: np.ndarray) -> np.ndarray:
+    """``_inert_value`` of every cell of an object array: where every cell is text or
+    missing, the cells to change are found by Arrow and only those are rewritten."""
+    try:
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # not all text
+        return np.array([_inert_value(v) for v in values], dtype=object)
+    hit = np.zeros(len(values), dtype=bool)
+    for start in FORMULA_STARTS:
+        hit |= pc.fill_null(pc.starts_with(text, start), False).to_numpy(zero_copy_only=False)
+    out = values.copy()
+    out[hit] = ["'" + v for v in values[hit]]
+    return out
+
+
 def _text_dtype(dtype) -> bool:
     """Anything but numbers, booleans and dates may hold text: object, pandas 3's ``str``,
     string[python|pyarrow] and categories of text alike (a dtype test on ``object`` alone
@@ -47,8 +62,8 @@ def _inert_index(index: pd.Index) -> pd.Index:
     if isinstance(index, pd.MultiIndex):
         return index.set_levels([_inert_index(level) for level in index.levels])\
             .set_names([_inert_value(n) for n in index.names])
-    out = pd.Index([_inert_value(v) for v in index], dtype=object) if _text_dtype(index.dtype) \
-        else index.copy()
+    out = pd.Index(_inert_array(index.to_numpy(dtype=object)), dtype=object) \
+        if _text_dtype(index.dtype) else index.copy()
     return out.rename(_inert_value(index.name))
 
 
@@ -58,7 +73,9 @@ def inert_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     safe = frame.copy()
     for i, dtype in enumerate(safe.dtypes):  # a column is taken out only when it holds text
         if _text_dtype(dtype):
-            safe.isetitem(i, safe.iloc[:, i].map(_inert_value).astype(object))
+            col = safe.iloc[:, i]
+            safe.isetitem(i, pd.Series(_inert_array(col.to_numpy(dtype=object)),
+                                       index=col.index, dtype=object))
     safe.columns = _inert_index(safe.columns)
     if index:
         safe.index = _inert_index(safe.index)
@@ -116,7 +133,7 @@ def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | None:
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
         try:  # text and missing values only: anything else is left to pandas
             text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
             return None
         return _quoted(pc.fill_null(text, ""))
     return None
