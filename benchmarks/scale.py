@@ -10,7 +10,9 @@ Printed per size, in process: load (load_framework + load_panel), build, write
 (Results.write), each also as a ratio to build; then in a fresh process each, the whole
 ``fintech-index validate`` and ``fintech-index build fw.yaml data.csv`` (which also writes
 the edition report) with their peak resident memory, as a ratio to the input file plus the
-results (score and rank arrays). Run: python benchmarks/scale.py [--sizes 1000x200,20000x200]
+results (score and rank arrays). Seconds are given twice: wall, and CPU (all threads; the
+steadier figure on a machine shared with other work).
+Run: python benchmarks/scale.py [--sizes 1000x200,20000x200]
 """
 
 from __future__ import annotations
@@ -64,14 +66,19 @@ def write_inputs(folder: Path, n_units: int, n_ind: int, seed: int = 0) -> tuple
     return fw, data
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
+class Clock:
+    """Wall and CPU seconds (all threads) since it was made: on a machine shared with other
+    work, the CPU seconds are the steadier measure."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def whole(argv: list[str]) -> tuple[float, float]:
-    """Seconds and peak resident MB of one command in a fresh process."""
+def whole(argv: list[str]) -> tuple[tuple[float, float], float]:
+    """(wall, CPU) seconds and peak resident MB of one command in a fresh process."""
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -79,18 +86,20 @@ def whole(argv: list[str]) -> tuple[float, float]:
     if status != 0:
         raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-2000:]}")
     proc.stderr.close()
-    return seconds, usage.ru_maxrss / 1024
+    return (seconds, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
 
 
-def in_process(fw_path: Path, data: Path, out: Path) -> tuple[float, float, float, float]:
-    """Seconds of load, build and write in this process, and MB of the results' arrays."""
-    t = time.perf_counter()
+def in_process(fw_path: Path, data: Path, out: Path) -> tuple[list, float]:
+    """(wall, CPU) seconds of load, build and write in this process, and MB of the results'
+    arrays."""
+    clock = Clock()
     fw = fi.load_framework(fw_path)
     panel = fi.load_panel(data, fw)
-    t_load = time.perf_counter() - t
-    res, t_build = timed(lambda: fi.build(fw, panel))
-    _, t_write = timed(lambda: res.write(out))
-    return t_load, t_build, t_write, (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
+    load, clock = clock.read(), Clock()
+    res = fi.build(fw, panel)
+    build, clock = clock.read(), Clock()
+    res.write(out)
+    return [load, build, clock.read()], (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
 
 
 def run(size: str, work: Path) -> None:
@@ -99,18 +108,21 @@ def run(size: str, work: Path) -> None:
     folder.mkdir()
     fw_path, data = write_inputs(folder, n_units, n_ind)
     in_mb = data.stat().st_size / 2**20
-    t_load, t_build, t_write, res_mb = in_process(fw_path, data, folder / "out-py")
+    phases, res_mb = in_process(fw_path, data, folder / "out-py")
     exe = [sys.executable, "-m", "fintech_index"]
     t_val, m_val = whole([*exe, "validate", str(fw_path), str(data)])
     t_cli, m_cli = whole([*exe, "build", str(fw_path), str(data), "--out",
                           str(folder / "out-cli")])
-    base = t_build or 1e-9
-    print(f"{size:>11} {in_mb:8.1f} {res_mb:8.1f} | {t_load:7.2f} {t_build:7.2f} "
-          f"{t_write:7.2f} {(t_load + t_write) / base:10.1f}x | {t_val:7.2f} {t_cli:7.2f} "
-          f"{t_cli / base:7.1f}x | {m_val:7.0f} {m_cli:7.0f} {m_cli / (in_mb + res_mb):6.1f}x",
-          flush=True)
-    print(f"{'':>11} ratios to build: load {t_load / base:.1f}x, write {t_write / base:.1f}x, "
-          f"validate {t_val / base:.1f}x", flush=True)
+    for k, what in enumerate(("wall", "CPU")):
+        load, build, write = (p[k] for p in phases)
+        val, cli = t_val[k], t_cli[k]
+        memory = (f"{m_val:7.0f} {m_cli:7.0f} {m_cli / (in_mb + res_mb):6.1f}x" if k == 0
+                  else "")
+        print(f"{size if k == 0 else '':>11} {what:>4} {in_mb:6.1f} {res_mb:6.1f} | "
+              f"{load:6.2f} {build:6.2f} {write:6.2f} {(load + write) / build:8.1f}x | "
+              f"{val:6.2f} {cli:6.2f} {cli / build:7.1f}x | {memory}", flush=True)
+        print(f"{'':>16} ratios to build: load {load / build:.1f}x, write {write / build:.1f}x, "
+              f"validate {val / build:.1f}x", flush=True)
 
 
 def main() -> None:
@@ -119,9 +131,9 @@ def main() -> None:
                     help=f"comma-separated UNITSxINDICATORS (default: {','.join(SIZES)})")
     args = ap.parse_args()
     t0, m0 = whole([sys.executable, "-c", "import fintech_index.cli"])
-    print(f"baseline: python importing fintech_index.cli {t0:.2f} s, {m0:.0f} MB")
-    print(f"{'size':>11} {'input MB':>8} {'res MB':>8} | {'load s':>7} {'build s':>7} "
-          f"{'write s':>7} {'(ld+wr)/bd':>11} | {'valid s':>7} {'CLI s':>7} {'CLI/bd':>8} | "
+    print(f"baseline: python importing fintech_index.cli {t0[0]:.2f} s, {m0:.0f} MB")
+    print(f"{'size':>11} {'time':>4} {'in MB':>6} {'res MB':>6} | {'load':>6} {'build':>6} "
+          f"{'write':>6} {'(ld+wr)/bd':>9} | {'valid':>6} {'CLI':>6} {'CLI/bd':>8} | "
           f"{'val MB':>7} {'CLI MB':>7} {'MB/(in+res)':>6}")
     with tempfile.TemporaryDirectory(prefix="scale-") as work:
         for size in args.sizes.split(","):

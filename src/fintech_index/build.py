@@ -98,6 +98,9 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     return Results(framework, prep.panel, meth, scores, ranks, prep, scored.weights)
 
 
+PARQUET_ROW_GROUP = 1024 * 1024  # pyarrow's default row group: the rows written at a time
+
+
 @dataclass(frozen=True, eq=False)
 class Results:
     """Scores and ranks of every node (indicators then aggregates), unit and year."""
@@ -220,30 +223,34 @@ class Results:
         """One row per year, unit and node: score, rank, node level."""
         return self.long_table().to_pandas()
 
-    def long_table(self):
-        """:meth:`to_long` as an Arrow table, made without a Python object per row: unit,
-        node and figure level are taken from their few distinct values."""
+    def long_table(self, start: int = 0, stop: int | None = None):
+        """Rows ``start:stop`` of :meth:`to_long` as an Arrow table, made without a Python
+        object per row: unit, node and figure level are taken from their few values."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         ny, nu, nn = self.score_array.shape
+        stop = ny * nu * nn if stop is None else min(stop, ny * nu * nn)
+        row = np.arange(start, max(start, stop))
+        y, rest = np.divmod(row, nu * nn)
+        u, k = np.divmod(rest, nn)
         text = pa.large_string()
-        node_pos = np.tile(np.arange(nn), ny * nu)
         figure = [self.framework.nodes[c].figure_level or "" for c in self.nodes]
-        flags = np.concatenate([self.flags, np.zeros((ny, nu, nn - self.flags.shape[-1]),
-                                                     np.uint8)], axis=-1)
+        ni = self.flags.shape[-1]
+        flags = np.zeros(len(row), np.uint8)  # aggregates have no flags
+        own = k < ni
+        flags[own] = self.flags[y[own], u[own], k[own]]
         return pa.table({
-            "year": np.repeat(np.array(self.years, dtype=np.int64), nu * nn),
-            "unit": pc.take(pa.array(self.units, text), np.tile(np.repeat(np.arange(nu), nn),
-                                                                ny)),
-            "node": pc.take(pa.array(self.nodes, text), node_pos),
+            "year": np.array(self.years, dtype=np.int64)[y],
+            "unit": pc.take(pa.array(self.units, text), u),
+            "node": pc.take(pa.array(self.nodes, text), k),
             "level": np.array([self.framework.nodes[c].level for c in self.nodes],
-                              dtype=np.int64)[node_pos],
-            "figure_level": pc.take(pa.array(figure, text), node_pos),
+                              dtype=np.int64)[k],
+            "figure_level": pc.take(pa.array(figure, text), k),
             # missing as null, not NaN: what Arrow made of the pandas frame written before
-            "score": pa.array(self.score_array.reshape(-1), from_pandas=True),
-            "rank": pa.array(self.rank_array.reshape(-1), from_pandas=True),
-            "flags": flags.reshape(-1),
+            "score": pa.array(self.score_array.reshape(-1)[row], from_pandas=True),
+            "rank": pa.array(self.rank_array.reshape(-1)[row], from_pandas=True),
+            "flags": flags,
         })
 
     def manifest(self) -> dict:
@@ -258,9 +265,19 @@ class Results:
         import pyarrow.parquet as pq
 
         p = Path(path)
-        table = self.long_table().replace_schema_metadata(
-            {"fintech_index": json.dumps(self.manifest(), sort_keys=True)})
-        pq.write_table(table, p, compression="zstd")
+        meta = {"fintech_index": json.dumps(self.manifest(), sort_keys=True)}
+        n = self.score_array.size
+        writer = None
+        try:  # one row group at a time: what write_table makes of the whole table
+            for start in range(0, max(n, 1), PARQUET_ROW_GROUP):
+                part = self.long_table(start, start + PARQUET_ROW_GROUP)
+                part = part.replace_schema_metadata(meta)
+                if writer is None:
+                    writer = pq.ParquetWriter(p, part.schema, compression="zstd")
+                writer.write_table(part)
+        finally:
+            if writer is not None:
+                writer.close()
         return p
 
     def write(self, out_dir: str | Path) -> list[Path]:

@@ -70,7 +70,7 @@ def _inert_index(index: pd.Index) -> pd.Index:
 def inert_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     """A copy of ``frame`` in which every text cell, header and (if written) index label
     is made inert; numeric columns are untouched."""
-    safe = frame.copy()
+    safe = frame.copy(deep=False)  # copy-on-write: the text columns are replaced, not edited
     for i, dtype in enumerate(safe.dtypes):  # a column is taken out only when it holds text
         if _text_dtype(dtype):
             col = safe.iloc[:, i]
@@ -102,9 +102,11 @@ G10 = "%.10g"
 _ROWS_CELLS = 1 << 21  # cells per chunk of rows: bounds the memory of the text being made
 
 
-def _csv_table(frame: pd.DataFrame, index: bool) -> tuple[pa.Array, list[pa.Array]] | None:
-    """The header and every column (the index first, if written) as CSV cells, or None
-    for a frame the fast path does not cover."""
+def _csv_table(frame: pd.DataFrame, index: bool
+               ) -> tuple[pa.Array, list[pa.Array | np.ndarray]] | None:
+    """The header and every column (the index first, if written) as CSV cells, float
+    columns as their values (formatted a chunk of rows at a time), or None for a frame the
+    fast path does not cover."""
     if isinstance(frame.columns, pd.MultiIndex) or (index and isinstance(frame.index,
                                                                         pd.MultiIndex)):
         return None
@@ -121,11 +123,11 @@ def _csv_table(frame: pd.DataFrame, index: bool) -> tuple[pa.Array, list[pa.Arra
     return _quoted(pa.array(header, type=pa.string())), cells
 
 
-def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | None:
+def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | np.ndarray | None:
     """One column's values as CSV cells, as pandas writes them (missing values empty)."""
     dtype = values.dtype
     if isinstance(dtype, np.dtype) and dtype == np.float64:
-        return format_g10(values.to_numpy())
+        return values.to_numpy()  # formatted by _csv_chunks
     if isinstance(dtype, np.dtype) and dtype.kind in "iu":
         return pc.cast(pa.array(values.to_numpy()), pa.string())
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
@@ -158,24 +160,31 @@ def _quoted(text: pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, special, pa.array(quoted, type=text.type))
 
 
-def _csv_chunks(header: pa.Array, columns: list[pa.Array]):
-    """The CSV bytes: the header line, then the rows in chunks."""
+def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray]):
+    """The CSV bytes: the header line, then the rows a chunk at a time, the float columns
+    of a chunk formatted in one call."""
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n = len(columns[0])
     step = max(1, _ROWS_CELLS // len(columns))
+    floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray)]
     for start in range(0, n, step):
-        part = [c.slice(start, step) for c in columns]
+        rows = min(step, n - start)
+        part = [c if isinstance(c, np.ndarray) else c.slice(start, rows) for c in columns]
+        if floats:
+            text = format_g10(np.stack([columns[j][start:start + rows] for j in floats]
+                                       ).reshape(-1))
+            for k, j in enumerate(floats):
+                part[j] = text.slice(k * rows, rows)
         part[-1] = pc.binary_join_element_wise(part[-1], "\n", "")
-        lines = pc.binary_join_element_wise(*part, ",")
-        yield _joined(lines)
+        yield _joined(pc.binary_join_element_wise(*part, ","))
 
 
-def _joined(lines: pa.Array) -> bytes:
+def _joined(lines: pa.Array) -> memoryview:
     """The concatenated bytes of an Arrow string array (its data buffer, in order)."""
     _, offsets, data = lines.buffers()
     kind = np.int64 if pa.types.is_large_string(lines.type) else np.int32
     off = np.frombuffer(offsets, dtype=kind)[lines.offset:lines.offset + len(lines) + 1]
-    return data.to_pybytes()[off[0]:off[-1]] if data is not None else b""
+    return memoryview(data)[off[0]:off[-1]] if data is not None else memoryview(b"")
 
 
 # --------------------------------------------------------------- "%.10g", vectorised
