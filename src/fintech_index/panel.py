@@ -259,11 +259,11 @@ def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
 
 def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
                  problems: Problems) -> tuple[list[str], dict[str, int]]:
-    rows_of: dict[str, int] = {}
-    for i, u in enumerate(unit_col):
-        if u == "":
-            problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
-        rows_of.setdefault(u, i)
+    for i in np.flatnonzero(unit_col == ""):
+        problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
+    codes, uniques = pd.factorize(unit_col)  # in order of first appearance
+    first = np.unique(codes, return_index=True)[1]
+    rows_of = dict(zip(uniques.tolist(), first.tolist(), strict=True))
     found = [u for u in rows_of if u != ""]
     if framework.units:
         known = [u.code for u in framework.units]
@@ -472,15 +472,15 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     parsed = parse_number_columns(table, cols + dcols, problems)
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
-    pos = {u: k for k, u in enumerate(unit_order)}
+    unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
     n = len(f)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
-    unit_idx = np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(cols))
+    unit_idx = np.tile(unit_pos, len(cols))
     ind_idx = np.repeat(np.array([ipos[c] for c in cols], dtype=np.int64), n)
     vals = np.concatenate([parsed[c] for c in cols]) if cols else np.empty(0)
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
     den = (np.tile(years, len(dcols)),
-           np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(dcols)),
+           np.tile(unit_pos, len(dcols)),
            np.repeat(np.array([dpos[c] for c in dcols], dtype=np.int64), n),
            np.concatenate([parsed[c] for c in dcols]) if dcols else np.empty(0))
     return _finish(framework, table, unit_order, meta, np.tile(years, len(cols)), unit_idx,
