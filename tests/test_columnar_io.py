@@ -20,6 +20,7 @@ from fintech_index.tables import (
     _decode,
     _read_csv,
     _read_csv_columnar,
+    as_text,
     parse_numbers,
     read_table,
 )
@@ -49,6 +50,20 @@ def test_a_plain_file_is_read_by_arrow_with_its_text_untouched(tmp_path):
                                [["A", " 2020 ", "1,5"], ['B "b"', "2021", "two\nlines"]],
                                ["row 2", "row 3"])
     assert cells_of(table) == cells_of(csv_module_table(raw))
+
+
+def test_a_file_read_in_several_blocks(tmp_path):
+    """Arrow reads a file in blocks of a megabyte: a column then comes in chunks."""
+    n = 150_000
+    path = tmp_path / "big.csv"
+    path.write_text("unit,x\n" + "".join(f" u{i} ,{i}.5\n" for i in range(n)))
+    table = read_table(path)
+    assert len(table.frame) == n and table.frame["x"].array._pa_array.num_chunks > 1
+    problems = Problems()
+    assert parse_numbers(table.frame["x"], table, "x", problems).tolist() == [
+        i + 0.5 for i in range(n)]
+    assert as_text(table.frame["unit"]).tolist() == [f"u{i}" for i in range(n)]
+    assert list(problems) == []
 
 
 @pytest.mark.parametrize("raw", [

@@ -208,16 +208,17 @@ class Results:
         y = self.year_index(year)
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
-        data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()}
+        top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
+        order = np.lexsort((np.array(self.units), np.nan_to_num(top, nan=np.inf)))
+        # the columns taken in ranked order and framed without a further copy (a ranking of
+        # 20,000 units x 255 nodes is 80 MB)
+        data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()[order]}
         for c in top_down:
             k = self.nodes.index(c)
             prefix = "" if c == self.framework.index else f"{c}."
-            data[f"{prefix}rank"] = self.rank_array[y, :, k]
-            data[f"{prefix}score"] = self.score_array[y, :, k]
-        frame = pd.DataFrame(data, index=pd.Index(self.units, name="unit"))
-        order = np.lexsort((np.array(self.units), np.nan_to_num(frame["rank"].to_numpy(),
-                                                                  nan=np.inf)))
-        return frame.iloc[order]
+            data[f"{prefix}rank"] = self.rank_array[y, order, k]
+            data[f"{prefix}score"] = self.score_array[y, order, k]
+        return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
 
     def to_long(self) -> pd.DataFrame:
         """One row per year, unit and node: score, rank, node level."""

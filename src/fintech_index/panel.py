@@ -278,44 +278,54 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             default_source: str | None, default_year: int | None,
             extra_units: str | Path | pd.DataFrame | None,
             den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
-    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values)."""
+    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values).
+
+    The values come long, one indicator index per value, or wide: ``vals`` a block of
+    ``[indicators, rows]`` with ``ind_idx`` one index per block row, scattered a block row
+    at a time so that no index array is larger than a column of the file."""
     den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
     year_list = np.union1d(years, den_years).astype(np.int64).tolist()
-    y_idx = np.searchsorted(np.array(year_list), years)
     shape = (len(year_list), len(unit_order), len(framework.indicators))
+    base = (np.searchsorted(np.array(year_list), years) * shape[1] + unit_idx) * shape[2]
     values = np.full(shape, np.nan)
     flags = np.zeros(shape, dtype=np.uint8)
     source_id = np.full(shape, -1, dtype=np.int32)
     source_year = np.zeros(shape, dtype=np.int32)
-    # one flat position per value: a scatter through one index, not three
-    at = (y_idx * shape[1] + unit_idx) * shape[2] + ind_idx
-    values.reshape(-1)[at] = vals
-    observed = ~np.isnan(vals)
-    at_obs = at[observed]
-    flags.reshape(-1)[at_obs] = OBSERVED
+    wide = vals.ndim == 2
 
     # sources numbered in order of first appearance; no source (empty) is -1
     if src_names is None:  # one source per indicator: number the indicators' sources
         per_ind = [default_source or framework.nodes[c].source or "" for c in framework.indicators]
-        starts = np.flatnonzero(np.diff(ind_idx)) + 1  # first appearances start runs
-        first = pd.unique(ind_idx[np.concatenate([[0], starts])]) if len(ind_idx) else ind_idx
+        if wide or not len(ind_idx):
+            first = ind_idx  # a wide block's rows are in order of first appearance
+        else:
+            starts = np.flatnonzero(np.diff(ind_idx)) + 1  # first appearances start runs
+            first = pd.unique(ind_idx[np.concatenate([[0], starts])])
         ids, uniques = pd.factorize(pd.Series(np.array(per_ind, dtype=object)[first],
                                               dtype=object).replace("", None))
         of_ind = np.full(len(per_ind), -1, dtype=np.int32)
         of_ind[first] = ids
-        sid = of_ind[ind_idx[observed]]
     else:
         names = src_names
         if default_source:
             names = np.where(names == "", default_source, names)
         sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
-        sid = sid.astype(np.int32)[observed]
-    source_id.reshape(-1)[at_obs] = sid
-    if src_years is not None:
-        sy = np.where(src_years == 0, default_year, src_years) if default_year else src_years
-        source_year.reshape(-1)[at_obs] = sy[observed]
-    elif default_year:
-        source_year.reshape(-1)[at_obs] = default_year
+        sid = sid.astype(np.int32)
+    if src_years is not None and default_year:
+        src_years = np.where(src_years == 0, default_year, src_years)
+    for j in range(len(vals)) if wide else [None]:
+        ind, v = (ind_idx[j], vals[j]) if wide else (ind_idx, vals)
+        at = base + ind  # one flat position per value: a scatter through one index
+        values.reshape(-1)[at] = v
+        observed = ~np.isnan(v)
+        at_obs = at[observed]
+        flags.reshape(-1)[at_obs] = OBSERVED
+        source_id.reshape(-1)[at_obs] = (of_ind[ind] if wide else of_ind[ind[observed]]) \
+            if src_names is None else sid[observed]
+        if src_years is not None:
+            source_year.reshape(-1)[at_obs] = src_years[observed]
+        elif default_year:
+            source_year.reshape(-1)[at_obs] = default_year
 
     meta = meta.reindex(unit_order)
     if framework.units:  # the framework's unit fields where the data give none
@@ -475,16 +485,15 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
     n = len(f)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
-    unit_idx = np.tile(unit_pos, len(cols))
-    ind_idx = np.repeat(np.array([ipos[c] for c in cols], dtype=np.int64), n)
-    vals = np.concatenate([parsed[c] for c in cols]) if cols else np.empty(0)
+    ind_idx = np.array([ipos[c] for c in cols], dtype=np.int64)
+    vals = np.stack([parsed.pop(c) for c in cols]) if cols else np.empty((0, n))
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
     den = (np.tile(years, len(dcols)),
            np.tile(unit_pos, len(dcols)),
            np.repeat(np.array([dpos[c] for c in dcols], dtype=np.int64), n),
            np.concatenate([parsed[c] for c in dcols]) if dcols else np.empty(0))
-    return _finish(framework, table, unit_order, meta, np.tile(years, len(cols)), unit_idx,
-                   ind_idx, vals, None, None, source, source_year, units, den)
+    return _finish(framework, table, unit_order, meta, years, unit_pos, ind_idx, vals, None,
+                   None, source, source_year, units, den)
 
 
 def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[str],

@@ -136,15 +136,15 @@ def _excel_cell_problems(p: Path, src: str, sheet: str) -> Problems:
     return problems
 
 
-def _quotes_well_formed(raw: bytes, sep: str) -> bool:
+def _quotes_well_formed(raw: bytes | memoryview, sep: str) -> bool:
     """Whether every '"' of ``raw`` is part of a whole quoted field: opening a field (at the
     start of the file or a line, or after a separator), doubled inside it, or closing it
     before a separator, a line end or the end of the file. Where that holds, Python's csv
     module (strict) and Arrow's reader split the file alike."""
-    if b'"' not in raw:
-        return True
     b = np.frombuffer(raw, dtype=np.uint8)
     q = np.flatnonzero(b == ord('"'))
+    if not len(q):
+        return True
     if len(q) % 2:
         return False
     opens, closes = q[0::2], q[1::2]
@@ -164,17 +164,21 @@ def _read_csv_columnar(raw: bytes, src: str, sep: str) -> Table | None:
     field over the csv module's limit, bytes that are not UTF-8), which the csv module then
     reads and reports on. Arrow was chosen by measurement (issue 27: 20,000 x 200, 30 MB,
     every cell as text): 0.2-0.3 s, DuckDB's read_csv 2.6-3.4 s, the csv module 3.1 s."""
-    if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
-    body = raw.rstrip(b"\r\n")
-    if (not body.strip() or b"\x00" in raw or raw.count(b"\r") != raw.count(b"\r\n")
-            or b"\n\n" in body or b"\n\r\n" in body or body.startswith((b"\n", b"\r"))
-            or not _quotes_well_formed(raw, sep)):
+    start = len(codecs.BOM_UTF8) if raw.startswith(codecs.BOM_UTF8) else 0
+    end = len(raw)  # blank lines at the end hold nothing and shift no row number
+    while end > start and raw[end - 1] in b"\r\n":
+        end -= 1
+    if (end == start or raw[start:start + 4096].isspace() and raw[start:end].isspace()
+            or b"\x00" in raw
+            or raw.count(b"\r") != raw.count(b"\r\n") or raw.find(b"\n\n", start, end) >= 0
+            or raw.find(b"\n\r\n", start, end) >= 0 or raw[start:start + 1] in (b"\n", b"\r")
+            or not _quotes_well_formed(memoryview(raw)[start:], sep)):
         return None
-    width = body.split(b"\n", 1)[0].count(sep.encode()) + 1  # at least the header's fields
-    try:
+    first_line = raw.find(b"\n", start)
+    width = raw.count(sep.encode(), start, first_line if first_line >= 0 else len(raw)) + 1
+    try:  # the header is read as a row of text, and taken off below
         read = pacsv.read_csv(
-            pa.BufferReader(raw),
+            pa.BufferReader(pa.py_buffer(raw).slice(start)),
             read_options=pacsv.ReadOptions(autogenerate_column_names=True),
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=b'"' in raw),
             convert_options=pacsv.ConvertOptions(
@@ -182,14 +186,13 @@ def _read_csv_columnar(raw: bytes, src: str, sep: str) -> Table | None:
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    columns = [c.combine_chunks() for c in read.columns]
     limit = csv.field_size_limit()
     if any(not pa.types.is_string(c.type) or (len(c) and pc.max(pc.binary_length(c)).as_py()
-                                              > limit) for c in columns):
+                                              > limit) for c in read.columns):
         return None
-    header = [c[0].as_py() for c in columns]
-    frame = pa.table([c.slice(1) for c in columns], names=[f"f{j}" for j in range(len(header))]
-                     ).to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", np.nan)}.get)
+    header = [c[0].as_py() for c in read.columns]
+    frame = read.slice(1).to_pandas(
+        types_mapper={pa.string(): pd.StringDtype("pyarrow", np.nan)}.get)
     frame.columns = header
     return Table(frame, src, first_row=2)
 
@@ -220,7 +223,8 @@ PY_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()
 def _arrow_text(values: pd.Series) -> pa.Array | None:
     """The Arrow strings behind a column read by the columnar reader (None for another)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pa.array(values.array)
+        text = pa.array(values.array)  # chunked where the reader read the file in blocks
+        return text.combine_chunks() if isinstance(text, pa.ChunkedArray) else text
     return None
 
 
