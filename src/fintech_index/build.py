@@ -212,12 +212,14 @@ class Results:
         order = np.lexsort((np.array(self.units), np.nan_to_num(top, nan=np.inf)))
         # the columns taken in ranked order and framed without a further copy (a ranking of
         # 20,000 units x 255 nodes is 80 MB)
+        ranks = self.rank_array[y][order].T.copy()  # [nodes, units]: a node's row is contiguous
+        scores = self.score_array[y][order].T.copy()
         data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()[order]}
         for c in top_down:
             k = self.nodes.index(c)
             prefix = "" if c == self.framework.index else f"{c}."
-            data[f"{prefix}rank"] = self.rank_array[y, order, k]
-            data[f"{prefix}score"] = self.score_array[y, order, k]
+            data[f"{prefix}rank"] = ranks[k]
+            data[f"{prefix}score"] = scores[k]
         return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
 
     def to_long(self) -> pd.DataFrame:

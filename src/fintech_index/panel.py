@@ -107,7 +107,7 @@ class Panel:
 
     @property
     def unit_codes(self) -> tuple[str, ...]:
-        return tuple(self.units.index)
+        return tuple(self.units.index.tolist())  # not element by element (Arrow strings)
 
     @property
     def missing(self) -> np.ndarray:
@@ -389,15 +389,19 @@ def _check_unit_codes(table: Table, codes: list[str]) -> None:
     """Each row of a units table has a code of its own: an empty code names no unit, and a
     code given twice would give one unit two names (D81)."""
     problems = Problems()
-    first: dict[str, int] = {}
-    for i, c in enumerate(codes):
+    code_of, uniques = pd.factorize(np.array(codes, dtype=object))
+    first = np.unique(code_of, return_index=True)[1]  # the first row of each code
+    empty = np.array([c == "" for c in uniques], dtype=bool)[code_of]
+    again = first[code_of] != np.arange(len(codes))
+    for i in np.flatnonzero(empty | again):  # messages only for the rows with a problem
+        c = codes[i]
         if c == "":
             problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': empty unit code "
                                 "(each row of a units table is one unit, named by its code)")
-        elif c in first:
+        else:
             problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': unit {c!r} is "
-                                f"already at {table.row(first[c])}; give each unit one row")
-        first.setdefault(c, i)
+                                f"already at {table.row(first[code_of[i]])}; give each unit "
+                                "one row")
     problems.raise_as(DataError)
 
 

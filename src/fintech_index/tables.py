@@ -7,7 +7,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,8 +217,6 @@ def _read_csv(text: str, src: str, sep: str) -> Table:
     return Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
 
 
-# what Python's str.strip() takes off: the characters str.isspace() holds true for
-PY_SPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 
 
 def _arrow_text(values: pd.Series) -> pa.Array | None:
@@ -240,9 +237,9 @@ def _cells(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             else np.zeros(0, np.uint8)), off.astype(np.int64)
 
 
-_ASCII_SPACE = np.zeros(256, dtype=bool)
-_ASCII_SPACE[[ord(c) for c in PY_SPACE if ord(c) < 128]] = True
-_ASCII_SPACE[128:] = True  # a byte of a non-ASCII character: it may be a space (U+00A0...)
+# the bytes str.strip() may take off an end: ASCII white space, and any byte of a non-ASCII
+# character (it may be a space: U+00A0, U+3000...)
+_ASCII_SPACE = np.array([chr(b).isspace() or b >= 128 for b in range(256)], dtype=bool)
 
 
 def _strip(text: pa.Array) -> pa.Array:
