@@ -217,8 +217,6 @@ def _read_csv(text: str, src: str, sep: str) -> Table:
     return Table(frame, src, first_row=2, row_numbers=[n for n, _ in body])
 
 
-
-
 def _arrow_text(values: pd.Series) -> pa.Array | None:
     """The Arrow strings behind a column read by the columnar reader (None for another)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
