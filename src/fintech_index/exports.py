@@ -39,7 +39,10 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
     try:
         text = pa.array(values, type=pa.string(), from_pandas=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):  # not all text
-        return np.array([_inert_value(v) for v in values], dtype=object)
+        out = values.copy()
+        for i, v in enumerate(values):  # one by one: a tuple cell stays one cell
+            out[i] = _inert_value(v)
+        return out
     hit = np.zeros(len(values), dtype=bool)
     for start in FORMULA_STARTS:
         hit |= pc.fill_null(pc.starts_with(text, start), False).to_numpy(zero_copy_only=False)
