@@ -115,7 +115,7 @@ class Panel:
 
     @property
     def unit_codes(self) -> tuple[str, ...]:
-        return tuple(self.units.index)
+        return tuple(self.units.index.tolist())  # not element by element (Arrow strings)
 
     @property
     def missing(self) -> np.ndarray:
@@ -267,11 +267,11 @@ def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
 
 def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
                  problems: Problems) -> tuple[list[str], dict[str, int]]:
-    rows_of: dict[str, int] = {}
-    for i, u in enumerate(unit_col):
-        if u == "":
-            problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
-        rows_of.setdefault(u, i)
+    for i in np.flatnonzero(unit_col == ""):
+        problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
+    codes, uniques = pd.factorize(unit_col)  # in order of first appearance
+    first = np.unique(codes, return_index=True)[1]
+    rows_of = dict(zip(uniques.tolist(), first.tolist(), strict=True))
     found = [u for u in rows_of if u != ""]
     if framework.units:
         known = [u.code for u in framework.units]
@@ -286,40 +286,64 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             default_source: str | None, default_year: int | None,
             extra_units: str | Path | pd.DataFrame | None,
             den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
-    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values)."""
+    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values).
+
+    The values come long, one indicator index per value, or wide: ``vals`` a block of
+    ``[indicators, rows]`` with ``ind_idx`` one index per block row, scattered a block row
+    at a time so that no index array is larger than a column of the file."""
     den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
-    year_list = sorted(set(years.tolist()) | set(den_years.tolist()))
-    y_idx = np.searchsorted(np.array(year_list), years)
+    year_list = np.union1d(years, den_years).astype(np.int64).tolist()
     shape = (len(year_list), len(unit_order), len(framework.indicators))
+    base = (np.searchsorted(np.array(year_list), years) * shape[1] + unit_idx) * shape[2]
     values = np.full(shape, np.nan)
     flags = np.zeros(shape, dtype=np.uint8)
     source_id = np.full(shape, -1, dtype=np.int32)
     source_year = np.zeros(shape, dtype=np.int32)
-    values[y_idx, unit_idx, ind_idx] = vals
-    observed = ~np.isnan(vals)
-    flags[y_idx[observed], unit_idx[observed], ind_idx[observed]] = OBSERVED
+    wide = vals.ndim == 2
 
-    if src_names is None:
+    # sources numbered in order of first appearance; no source (empty) is -1
+    if src_names is None:  # one source per indicator: number the indicators' sources
         per_ind = [default_source or framework.nodes[c].source or "" for c in framework.indicators]
-        names = np.array(per_ind, dtype=object)[ind_idx]
+        if wide or not len(ind_idx):
+            first = ind_idx  # a wide block's rows are in order of first appearance
+        else:
+            starts = np.flatnonzero(np.diff(ind_idx)) + 1  # first appearances start runs
+            first = pd.unique(ind_idx[np.concatenate([[0], starts])])
+        ids, uniques = pd.factorize(pd.Series(np.array(per_ind, dtype=object)[first],
+                                              dtype=object).replace("", None))
+        of_ind = np.full(len(per_ind), -1, dtype=np.int32)
+        of_ind[first] = ids
     else:
         names = src_names
         if default_source:
             names = np.where(names == "", default_source, names)
-    # sources numbered in order of first appearance; no source (empty) is -1
-    sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
-    sid = sid.astype(np.int32)
-    source_id[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sid[observed]
-    sy = src_years if src_years is not None else np.full(len(vals), default_year or 0)
-    if default_year and src_years is not None:
-        sy = np.where(sy == 0, default_year, sy)
-    source_year[y_idx[observed], unit_idx[observed], ind_idx[observed]] = sy[observed]
+        sid, uniques = pd.factorize(pd.Series(names, dtype=object).replace("", None))
+        sid = sid.astype(np.int32)
+    if src_years is not None and default_year:
+        src_years = np.where(src_years == 0, default_year, src_years)
+    for j in range(len(vals)) if wide else [None]:
+        ind, v = (ind_idx[j], vals[j]) if wide else (ind_idx, vals)
+        at = base + ind  # one flat position per value: a scatter through one index
+        values.reshape(-1)[at] = v
+        observed = ~np.isnan(v)
+        at_obs = at[observed]
+        flags.reshape(-1)[at_obs] = OBSERVED
+        source_id.reshape(-1)[at_obs] = (of_ind[ind] if wide else of_ind[ind[observed]]) \
+            if src_names is None else sid[observed]
+        if src_years is not None:
+            source_year.reshape(-1)[at_obs] = src_years[observed]
+        elif default_year:
+            source_year.reshape(-1)[at_obs] = default_year
 
     meta = meta.reindex(unit_order)
-    for spec in framework.units:
+    if framework.units:  # the framework's unit fields where the data give none
+        declared = pd.DataFrame([[getattr(u, c) for c in UNIT_META] for u in framework.units],
+                                index=[u.code for u in framework.units], columns=UNIT_META,
+                                dtype=object).reindex(meta.index)
         for c in UNIT_META:
-            if getattr(spec, c) is not None and pd.isna(meta.at[spec.code, c]):
-                meta.at[spec.code, c] = getattr(spec, c)
+            fill = meta[c].isna().to_numpy() & declared[c].notna().to_numpy()
+            if fill.any():
+                meta.loc[fill, c] = declared[c].to_numpy()[fill]
     if extra_units is not None:
         meta = _merge_units(meta, extra_units, framework.groups)
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
@@ -355,7 +379,7 @@ def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
     codes = as_text(frame["code"])
     _check_unit_codes(t, codes.tolist())
     frame = frame.set_index(pd.Index(codes.tolist()))
-    missing = [u for u in meta.index if u not in frame.index]
+    missing = meta.index[~meta.index.isin(frame.index)].tolist()
     if missing:
         hints = [h for u in missing[:MAX_LISTED]
                  if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
@@ -373,15 +397,19 @@ def _check_unit_codes(table: Table, codes: list[str]) -> None:
     """Each row of a units table has a code of its own: an empty code names no unit, and a
     code given twice would give one unit two names (D81)."""
     problems = Problems()
-    first: dict[str, int] = {}
-    for i, c in enumerate(codes):
+    code_of, uniques = pd.factorize(np.array(codes, dtype=object))
+    first = np.unique(code_of, return_index=True)[1]  # the first row of each code
+    empty = np.array([c == "" for c in uniques], dtype=bool)[code_of]
+    again = first[code_of] != np.arange(len(codes))
+    for i in np.flatnonzero(empty | again):  # messages only for the rows with a problem
+        c = codes[i]
         if c == "":
             problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': empty unit code "
                                 "(each row of a units table is one unit, named by its code)")
-        elif c in first:
+        else:
             problems.add("D81", f"{table.src}: {table.row(i)}, column 'code': unit {c!r} is "
-                                f"already at {table.row(first[c])}; give each unit one row")
-        first.setdefault(c, i)
+                                f"already at {table.row(first[code_of[i]])}; give each unit "
+                                "one row")
     problems.raise_as(DataError)
 
 
@@ -466,19 +494,18 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     parsed = parse_number_columns(table, cols + dcols, problems)
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
-    pos = {u: k for k, u in enumerate(unit_order)}
+    unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
     n = len(f)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
-    unit_idx = np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(cols))
-    ind_idx = np.repeat(np.array([ipos[c] for c in cols], dtype=np.int64), n)
-    vals = np.concatenate([parsed[c] for c in cols]) if cols else np.empty(0)
+    ind_idx = np.array([ipos[c] for c in cols], dtype=np.int64)
+    vals = np.stack([parsed.pop(c) for c in cols]) if cols else np.empty((0, n))
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
     den = (np.tile(years, len(dcols)),
-           np.tile(np.array([pos[u] for u in unit_col], dtype=np.int64), len(dcols)),
+           np.tile(unit_pos, len(dcols)),
            np.repeat(np.array([dpos[c] for c in dcols], dtype=np.int64), n),
            np.concatenate([parsed[c] for c in dcols]) if dcols else np.empty(0))
-    return _finish(framework, table, unit_order, meta, np.tile(years, len(cols)), unit_idx,
-                   ind_idx, vals, None, None, source, source_year, units, den)
+    return _finish(framework, table, unit_order, meta, years, unit_pos, ind_idx, vals, None,
+                   None, source, source_year, units, den)
 
 
 def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[str],

@@ -74,5 +74,5 @@ class Edition:
     def ranked(self, node: str | None = None) -> pd.Series:
         """Ranks of one node, best first, unranked units left out (ties: unit code order)."""
         r = self.ranks[node or self.index].dropna()
-        ranks, units = r.to_numpy().tolist(), list(r.index)  # plain lists: sorted() is fast
-        return r.iloc[sorted(range(len(r)), key=lambda i: (ranks[i], units[i]))]
+        # by rank, then unit code (code point order, as Python compares str), in one sort
+        return r.iloc[np.lexsort((r.index.to_numpy(dtype=str), r.to_numpy(dtype=float)))]

@@ -1,0 +1,144 @@
+"""Reading and writing at scale (issue 27): synthetic frameworks (named synthetic) of 1,000,
+20,000 and 100,000 units x 200 indicators and 1,000,000 units x 20, one year, as a wide CSV.
+
+200 indicators: five dimensions, four pillars each, ten indicators per pillar; 20: two
+dimensions, two pillars each, five indicators per pillar. Values uniform on [0, 1000) at
+three decimals from a fixed seed, 1% of the cells missing ('NA' or empty). Units are
+declared by a units table beside the framework.
+
+Printed per size, in process: load (load_framework + load_panel), build, write
+(Results.write), each also as a ratio to build; then in a fresh process each, the whole
+``fintech-index validate`` and ``fintech-index build fw.yaml data.csv`` (which also writes
+the edition report) with their peak resident memory, as a ratio to the input file plus the
+results (score and rank arrays). Seconds are given twice: wall, and CPU (all threads; the
+steadier figure on a machine shared with other work).
+Run: python benchmarks/scale.py [--sizes 1000x200,20000x200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+import fintech_index as fi
+
+SIZES = ("1000x200", "20000x200", "100000x200", "1000000x20")
+TREES = {200: (5, 4, 10), 20: (2, 2, 5)}  # dimensions, pillars per dimension, indicators each
+
+
+def write_inputs(folder: Path, n_units: int, n_ind: int, seed: int = 0) -> tuple[Path, Path]:
+    """framework.yaml, units.csv and data.csv for one size; returns (framework, data)."""
+    dims, pillars, per = TREES[n_ind]
+    lines = ["name: synthetic scale benchmark", "units_file: units.csv", "index:",
+             "  code: synthetic_index", "  children:"]
+    k = 0
+    for d in range(dims):
+        lines += [f"    - code: D{d}", "      children:"]
+        for p in range(pillars):
+            lines += [f"        - code: D{d}P{p}", "          children:"]
+            for _ in range(per):
+                lines.append(f"            - {{code: x{k}}}")
+                k += 1
+    fw = folder / "framework.yaml"
+    fw.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    codes = pa.array([f"u{u}" for u in range(n_units)])
+    pacsv.write_csv(pa.table({"code": codes, "name": codes}), folder / "units.csv")
+    rng = np.random.default_rng(seed)
+    cols = {"unit": codes, "year": pa.array(np.full(n_units, 2024))}
+    for i in range(n_ind):
+        v = np.round(rng.uniform(0, 1000, n_units), 3)
+        text = pc.cast(pa.array(v), pa.string())
+        gone = rng.random(n_units) < 0.01
+        text = pc.if_else(pa.array(gone), pa.scalar("NA" if i % 2 else ""), text)
+        cols[f"x{i}"] = text
+    data = folder / "data.csv"
+    pacsv.write_csv(pa.table(cols), data, pacsv.WriteOptions(quoting_style="none"))
+    return fw, data
+
+
+class Clock:
+    """Wall and CPU seconds (all threads) since it was made: on a machine shared with other
+    work, the CPU seconds are the steadier measure."""
+
+    def __init__(self) -> None:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self) -> tuple[float, float]:
+        return time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+
+def whole(argv: list[str]) -> tuple[tuple[float, float], float]:
+    """(wall, CPU) seconds and peak resident MB of one command in a fresh process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if status != 0:
+        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-2000:]}")
+    proc.stderr.close()
+    return (seconds, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
+
+
+def in_process(fw_path: Path, data: Path, out: Path) -> tuple[list, float]:
+    """(wall, CPU) seconds of load, build and write in this process, and MB of the results'
+    arrays."""
+    clock = Clock()
+    fw = fi.load_framework(fw_path)
+    panel = fi.load_panel(data, fw)
+    load, clock = clock.read(), Clock()
+    res = fi.build(fw, panel)
+    build, clock = clock.read(), Clock()
+    res.write(out)
+    return [load, build, clock.read()], (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
+
+
+def run(size: str, work: Path) -> None:
+    n_units, n_ind = (int(x) for x in size.split("x"))
+    folder = work / size
+    folder.mkdir()
+    fw_path, data = write_inputs(folder, n_units, n_ind)
+    in_mb = data.stat().st_size / 2**20
+    phases, res_mb = in_process(fw_path, data, folder / "out-py")
+    exe = [sys.executable, "-m", "fintech_index"]
+    t_val, m_val = whole([*exe, "validate", str(fw_path), str(data)])
+    t_cli, m_cli = whole([*exe, "build", str(fw_path), str(data), "--out",
+                          str(folder / "out-cli")])
+    for k, what in enumerate(("wall", "CPU")):
+        load, build, write = (p[k] for p in phases)
+        val, cli = t_val[k], t_cli[k]
+        memory = (f"{m_val:7.0f} {m_cli:7.0f} {m_cli / (in_mb + res_mb):6.1f}x" if k == 0
+                  else "")
+        print(f"{size if k == 0 else '':>11} {what:>4} {in_mb:6.1f} {res_mb:6.1f} | "
+              f"{load:6.2f} {build:6.2f} {write:6.2f} {(load + write) / build:8.1f}x | "
+              f"{val:6.2f} {cli:6.2f} {cli / build:7.1f}x | {memory}", flush=True)
+        print(f"{'':>16} ratios to build: load {load / build:.1f}x, write {write / build:.1f}x, "
+              f"validate {val / build:.1f}x", flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default=",".join(SIZES),
+                    help=f"comma-separated UNITSxINDICATORS (default: {','.join(SIZES)})")
+    args = ap.parse_args()
+    t0, m0 = whole([sys.executable, "-c", "import fintech_index.cli"])
+    print(f"baseline: python importing fintech_index.cli {t0[0]:.2f} s, {m0:.0f} MB")
+    print(f"{'size':>11} {'time':>4} {'in MB':>6} {'res MB':>6} | {'load':>6} {'build':>6} "
+          f"{'write':>6} {'(ld+wr)/bd':>9} | {'valid':>6} {'CLI':>6} {'CLI/bd':>8} | "
+          f"{'val MB':>7} {'CLI MB':>7} {'MB/(in+res)':>6}")
+    with tempfile.TemporaryDirectory(prefix="scale-") as work:
+        for size in args.sizes.split(","):
+            run(size.strip(), Path(work))
+
+
+if __name__ == "__main__":
+    main()
