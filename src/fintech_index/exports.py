@@ -48,11 +48,14 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
         for i, v in enumerate(values):  # one by one: a tuple cell stays one cell
             out[i] = _inert_value(v)
         return out
-    hit = np.zeros(len(values), dtype=bool)
+    # a cell to rewrite starts like a formula or holds a character printable() escapes
+    # (str.isprintable, exactly the test printable makes; text columns are few and short)
+    hit = ~np.fromiter((not isinstance(v, str) or v.isprintable() for v in values),
+                       dtype=bool, count=len(values))
     for start in FORMULA_STARTS:
         hit |= pc.fill_null(pc.starts_with(text, start), False).to_numpy(zero_copy_only=False)
     out = values.copy()
-    out[hit] = ["'" + v for v in values[hit]]
+    out[hit] = [neutralise(v) for v in values[hit]]
     return out
 
 
