@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import fintech_index as fi
-from fintech_index.publish.report import write_edition_report
 from fintech_index.exports import write_csv
+from fintech_index.publish.report import write_edition_report
 
 FIXTURE = Path(__file__).with_name("output_hashes.json")
 EXAMPLES = ("asem", "hdi", "tai", "fintech")
