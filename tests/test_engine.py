@@ -9,11 +9,18 @@ from hypothesis import strategies as st
 from scipy.stats import rankdata as scipy_rankdata
 
 import fintech_index as fi
+from fintech_index import methods
 from fintech_index.audit.engine import Engine, UncertaintySpec
-from fintech_index.methods.aggregate import a_amean, a_genmean, a_gmean, a_hmean
+from fintech_index.build import indicator_scores
+from fintech_index.methods.aggregate import ARITHMETIC, a_amean, a_genmean, a_gmean, a_hmean
 from fintech_index.methods.contracts import linear_form
 from fintech_index.ranks import TIES, rankdata
-from fintech_index.scoring import aggregate_and_rank, weight_slots
+from fintech_index.scoring import (
+    aggregate_and_rank,
+    plan,
+    reference_aggregate_and_rank,
+    weight_slots,
+)
 
 from .helpers import panel, two_level_framework
 
@@ -145,6 +152,67 @@ def test_an_audit_with_no_factor_is_the_nominal_build_bit_for_bit(case):
     except fi.FintechIndexError:
         assume(False)  # a methodology the engine refuses for these data (coded error)
     assert_audit_is_build(fw, p, meth)
+
+
+def passes_z_up(fw, p, meth) -> set[str]:
+    """Nodes whose unrounded geometric or harmonic ``z`` the fast path hands to a parent of
+    the same form (the one place it skips ``f(g(z))``), and every node above one."""
+    steps = plan(fw, p, meth)
+    out = {s.code for s in steps if s.parent is not None and s.form not in (None, ARITHMETIC)
+           and steps[s.parent].form is s.form and s.code not in meth.round}
+    for s in steps:  # bottom-up: a parent comes after its children
+        if any(k in out for k in s.kids):
+            out.add(s.code)
+    return out
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.filter_too_much])
+@given(builds(), st.data())
+def test_the_fast_plan_equals_the_plain_reference(case, data):
+    """aggregate_and_rank (plan, linear forms, work arrays, z written in place) gives the
+    plain reference's scores, ranks and weights bit for bit, with weight multipliers and
+    excluded indicators; only above a geometric/harmonic z handed up (log(exp(z)) skipped)
+    the scores agree to rounding."""
+    fw, p, meth = case
+    try:
+        prep, x = indicator_scores(fw, p, meth)
+    except fi.FintechIndexError:
+        assume(False)
+    slots = len(weight_slots(fw))
+    mult = np.array(data.draw(st.lists(st.sampled_from([0.5, 1.0, 1.5, 3.0]), min_size=slots,
+                                       max_size=slots)))
+    excl = np.array(data.draw(st.lists(st.booleans(), min_size=len(fw.indicators),
+                                       max_size=len(fw.indicators))))
+    fast = aggregate_and_rank(fw, prep.panel, meth, x, weight_multipliers=mult, excluded=excl,
+                              strict=False)
+    ref = reference_aggregate_and_rank(fw, prep.panel, meth, x, weight_multipliers=mult,
+                                       excluded=excl)
+    rounding = passes_z_up(fw, prep.panel, meth)
+    for code in fw.node_codes:
+        if code in rounding:
+            np.testing.assert_allclose(fast.scores[code], ref.scores[code], rtol=1e-12,
+                                       atol=1e-12, equal_nan=True)
+        else:
+            assert bits(fast.scores[code]) == bits(ref.scores[code]), code
+            assert bits(fast.ranks[code]) == bits(ref.ranks[code]), code
+    for code in fw.aggregates:
+        assert bits(fast.weights[code]) == bits(np.broadcast_to(ref.weights[code],
+                                                                fast.weights[code].shape))
+
+
+def test_the_reference_is_the_handbook_by_hand():
+    """Two pillars of two indicators, arithmetic means with weights 1: A = (x1 + x2) / 2,
+    B = (x3 + x4) / 2, index = (A + B) / 2; excluding x1 leaves A = x2."""
+    fw = two_level_framework()
+    x = np.array([[[10.0, 20.0, 30.0, 50.0], [0.0, 40.0, 10.0, 10.0]]])
+    meth = fi.methodology_from_dict({})
+    got = reference_aggregate_and_rank(fw, panel(fw, x), meth, x,
+                                       excluded=np.array([True, False, False, False]))
+    assert list(got.scores["A"][0]) == [20.0, 40.0]
+    assert list(got.scores["B"][0]) == [40.0, 10.0]
+    assert list(got.scores["idx"][0]) == [30.0, 25.0]
+    assert list(got.ranks["idx"][0]) == [1.0, 2.0]
 
 
 # ---------------------------------------------------------------- batches
@@ -314,6 +382,35 @@ def test_a_tree_of_one_form_passes_z_up_and_equals_the_kernels_on_the_scores():
 
 
 # ---------------------------------------------------------------- contracts
+def test_a_stage_parameter_is_declared_where_the_kernels_are_and_run_by_the_stage(monkeypatch):
+    """A parameter of a whole stage (like normalise's ``global``) declared with the stage's
+    kernels is accepted by every method of that stage, checked by its own rule and applied
+    by the one stage runner: here ``times`` doubles what the kernel gives."""
+    fw = two_level_framework()
+    p = panel(fw, VALUES)
+    plain = {"normalise": {"method": "n_minmax", "l_u": [0, 1]}}
+    doubled = {"normalise": {"method": "n_minmax", "l_u": [0, 1], "times": 2}}
+    with pytest.raises(fi.FintechIndexError, match=r"parameter\(s\) \['times'\]"):
+        fi.methodology_from_dict(doubled).check(fw)  # [M10]: not declared yet
+
+    def problems(kernel, value):
+        if value is None or isinstance(value, int | float):
+            return []
+        return [("M56", f"times is {value!r}; accepted: a number")]
+
+    def runner(kernel, value):
+        return None if value is None else (lambda fn, x, **kw: fn(x, **kw) * value)
+
+    monkeypatch.setitem(methods.stage_params("normalise"), "times",
+                        methods.StageParam("times", problems, runner))
+    with pytest.raises(fi.FintechIndexError, match="normalise \\(default\\): times is 'x'"):
+        fi.methodology_from_dict({"normalise": {"method": "n_rank", "times": "x"}}).check(fw)
+    one = fi.build(fw, p, fi.methodology_from_dict(plain)).score_array[..., :4]
+    two = fi.build(fw, p, fi.methodology_from_dict(doubled)).score_array[..., :4]
+    assert bits(two) == bits(one * 2)
+    assert list(one[0, :, 0]) == [0.0, 1 / 3, 2 / 3, 1.0]
+
+
 @pytest.mark.parametrize("normalise, accepted", [
     ({"method": "n_minmax", "l_u": [0]}, "a list of 2 finite numbers"),
     ({"method": "n_minmax", "l_u": "ab"}, "a list of 2 finite numbers"),
@@ -390,6 +487,5 @@ def test_work_arrays_are_kept_only_for_the_engines_own_threads():
     for _ in range(20):
         engine.evaluate(u)
     own = {t.ident for t in engine._pool()._threads}
-    kept = {k for steps in engine._steps.values() for step in steps
-            for k in step._terms if k != "x"}
+    kept = {t for plan in engine._steps.values() for t in plan.threads}
     assert len(own) <= 2 and kept and kept <= own

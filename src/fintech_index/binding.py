@@ -1,4 +1,12 @@
-"""The arguments the engine supplies to a kernel, bound in one place.
+"""The one stage runner: a stage's choice resolved, its kernel bound and run, in one place.
+
+Every stage (impute, treat, normalise, weight, aggregate) goes group -> kernel -> bind ->
+apply through here: :func:`bound` makes a choice callable (:class:`Bound`) with the
+arguments the engine supplies and the stage-level parameters declared where the kernels
+are registered (``methods.stage_param``, e.g. normalise's ``global``), and
+:func:`run_indicator_stage` runs a per-indicator stage group by group. The callers keep
+only what is their own: the checks on each group's output and where it goes.
+
 
 A methodology gives a kernel's parameters by the names its users know (``use_group: region``,
 ``ref: CHE``); the engine turns them into what the kernel takes and adds what comes from
@@ -9,15 +17,33 @@ aggregation function.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 import numpy as np
 
+from . import methods
 from .errors import MethodError
 from .framework import Framework
 from .methodology import PARAM_FOR_ENGINE_ARG, Choice
 from .methods import Kernel
 from .panel import Panel
+
+
+def choice_key(c: Choice) -> str:
+    return json.dumps([c.method, c.params], sort_keys=True, default=str)
+
+
+def indicator_groups(framework: Framework, stage) -> list[tuple[Choice, list[int]]]:
+    """Indicators sharing one resolved choice, so each kernel runs once on all of them."""
+    groups: dict[str, tuple[Choice, list[int]]] = {}
+    for i, code in enumerate(framework.indicators):
+        c = stage.resolve(code, 1)
+        groups.setdefault(choice_key(c), (c, []))[1].append(i)
+    return list(groups.values())
 
 
 def group_codes(panel: Panel, column: str) -> np.ndarray:
@@ -38,7 +64,9 @@ def bind(kernel: Kernel, choice: Choice, panel: Panel, framework: Framework | No
     engine translates) and every engine-supplied argument the kernel takes.
     ``indicators`` (positions in the framework) and ``goalposts`` ([indicators, 2], after
     any transform) are needed by normalisation kernels only."""
-    kw = {k: v for k, v in choice.params.items() if k not in PARAM_FOR_ENGINE_ARG.values()}
+    own = methods.stage_params(kernel.stage)  # run by the stage (Bound), not the kernel
+    kw = {k: v for k, v in choice.params.items()
+          if k not in PARAM_FOR_ENGINE_ARG.values() and k not in own}
     if kernel.takes("groups"):
         kw["groups"] = group_codes(panel, choice.params["use_group"])
     if kernel.takes("years"):
@@ -75,3 +103,50 @@ def bind(kernel: Kernel, choice: Choice, panel: Panel, framework: Framework | No
                                      "targ in the methodology")
         kw["targ"] = targets[idx]
     return kw
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A stage's choice made callable: ``bound(*arrays)`` is the kernel on those arrays with
+    its bound arguments, run the way the stage's own parameters say (``run``), its
+    numerical failures named by ``where``."""
+
+    stage: str
+    choice: Choice
+    kernel: Kernel
+    kwargs: dict
+    where: str
+    run: tuple[Callable, ...] = ()
+
+    def __call__(self, *arrays: Any) -> Any:
+        fn = partial(self.kernel.apply, self.where)
+        for runner in self.run:
+            fn = partial(runner, fn)
+        return fn(*arrays, **self.kwargs)
+
+
+def bound(stage: str, choice: Choice, panel: Panel, where: str, **context: Any) -> Bound:
+    """The kernel of ``choice`` for ``stage`` with its arguments bound (``context``: what
+    :func:`bind` takes besides the kernel, choice and panel) and the stage-level parameters
+    declared for the stage applied."""
+    kernel = methods.get(stage, choice.method)
+    run = tuple(r for r in (p.runner(kernel, choice.params.get(name))
+                            for name, p in methods.stage_params(stage).items())
+                if r is not None)
+    return Bound(stage, choice, kernel, bind(kernel, choice, panel, **context), where, run)
+
+
+def run_indicator_stage(stage: str, framework: Framework, panel: Panel, choices, x: np.ndarray,
+                        *, goalposts: np.ndarray | None = None, per_indicator: bool = False
+                        ) -> Iterator[tuple[Bound, list[int], Any]]:
+    """Run a per-indicator stage (impute, treat, normalise): each group of indicators
+    sharing a resolved choice through its kernel once, all years together; yields the bound
+    choice, the indicators' positions and the kernel's output on ``x[..., positions]``.
+    ``per_indicator`` (normalise) binds the indicators' own arguments too: directions,
+    ``goalposts`` (after any transform; default the framework's), targets."""
+    for choice, idx in indicator_groups(framework, choices):
+        where = f"indicator(s) {[framework.indicators[i] for i in idx]}"
+        extra = {"framework": framework, "indicators": idx, "goalposts": goalposts} \
+            if per_indicator else {}
+        b = bound(stage, choice, panel, where, **extra)
+        yield b, idx, b(x[..., idx])

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import __version__, display, methods
-from .binding import bind
+from . import __version__, display
+from .binding import run_indicator_stage
 from .errors import MethodError
 from .exports import write_csv
 from .framework import Framework
 from .methodology import Methodology
-from .methods.normalise import GLOBAL, is_global, pool_years
+from .methods.normalise import GLOBAL, is_global
 from .outfiles import MANIFEST, output_run, write_text, write_with
 from .panel import Panel
-from .prepare import Prepared, indicator_groups, prepare
+from .prepare import Prepared, prepare
 from .scoring import aggregate_and_rank, cells
 
 
@@ -52,19 +51,14 @@ def _normalise(framework: Framework, panel: Panel, meth: Methodology, x: np.ndar
     """Indicator scores: each group of indicators sharing a choice through its kernel, all
     years together (COINr's ``global = TRUE`` for a panel) unless ``global: false``."""
     out = np.full_like(x, np.nan)
-    for choice, idx in indicator_groups(framework, meth.normalise):
-        kernel = methods.get("normalise", choice.method)
-        names = [framework.indicators[i] for i in idx]
-        cols = x[..., idx]
-        kw = bind(kernel, choice, panel, framework, idx, gp)
-        pooled = is_global(kernel, kw)
-        kw.pop(GLOBAL, None)
-        apply = partial(kernel.apply, f"indicator(s) {names}")
-        y = pool_years(apply, cols, **kw) if pooled else apply(cols, **kw)
-        lost = np.isnan(y) & ~np.isnan(cols)
+    for b, idx, y in run_indicator_stage("normalise", framework, panel, meth.normalise, x,
+                                         goalposts=gp, per_indicator=True):
+        lost = np.isnan(y) & ~np.isnan(x[..., idx])
         if lost.any():
+            names = [framework.indicators[i] for i in idx]
+            pooled = is_global(b.kernel, b.choice.params.get(GLOBAL))
             raise MethodError("A04",
-                              f"normalise: method '{choice.method}' gives no value at "
+                              f"normalise: method '{b.choice.method}' gives no value at "
                               f"{cells(panel, lost, names)} (e.g. every unit has the same value "
                               f"{'in every year' if pooled else 'in that year'}); choose "
                               "goalposts or another method for it")

@@ -43,7 +43,6 @@ from .errors import MethodologyError, Problems, did_you_mean
 from .framework import Framework
 from .framework import Level as UnitLevel
 from .methods.contracts import node_problem
-from .methods.normalise import GLOBAL, has_global_form
 from .yamlfile import read_yaml, validate
 
 TIES = ("min", "max", "average", "dense", "ordinal")
@@ -267,9 +266,10 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
             continue
         accepted = set(kernel.params) | {p for a, p in PARAM_FOR_ENGINE_ARG.items()
                                          if kernel.takes(a)}
-        if stage_name == "normalise":
-            accepted.add(GLOBAL)
-            problems += _global_problems(where, c, kernel)
+        for name, declared in methods.stage_params(stage_name).items():
+            accepted.add(name)
+            for code, msg in declared.problems(kernel, c.params.get(name)):
+                problems.add(code, f"{stage_name} {where}: {msg}")
         unknown = sorted(set(c.params) - accepted)
         if unknown:
             problems.add("M10", f"{stage_name} {where}: method '{c.method}' has no "
@@ -293,22 +293,6 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
                                 f"column of {framework.source_file} (groups: "
                                 f"{', '.join(framework.groups) or 'none'}; or country, region, "
                                 "level, parent)")
-    return problems
-
-
-def _global_problems(where: str, c: Choice, kernel) -> Problems:
-    """``global`` (COINr's ``Normalise(global = )``) is true or false, and true only for a
-    method that has a global form."""
-    problems = Problems()
-    value = c.params.get(GLOBAL)
-    if value is not None and not isinstance(value, bool):
-        problems.add("M87", f"normalise {where}: global is {value!r}; accepted: true (normalise "
-                            "all years together, COINr's default for a panel) or false (each "
-                            "year on its own)")
-    elif value is True and not has_global_form(kernel):
-        problems.add("M86", f"normalise {where}: method '{c.method}' has no global form (its "
-                            "reference unit has a value per year); set global: false or "
-                            "choose another method")
     return problems
 
 

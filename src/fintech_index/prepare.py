@@ -8,17 +8,15 @@ set is kept (COINr's ``.$Data$Denominated``, ``Imputed``, ``Screened``, ``Treate
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from . import methods
-from .binding import bind
+from .binding import indicator_groups, run_indicator_stage
 from .errors import MAX_LISTED, MethodError
 from .framework import Framework
-from .methodology import Choice, Methodology, ScreenChoice
+from .methodology import Methodology, ScreenChoice
 from .ordinal import apply_ordinals
 from .panel import IMPUTED, TREATED, Panel
 
@@ -33,23 +31,6 @@ class Prepared:
     datasets: dict[str, np.ndarray] = field(default_factory=dict)
     treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
     screening: pd.DataFrame = field(default_factory=pd.DataFrame)
-
-
-def choice_key(c: Choice) -> str:
-    return json.dumps([c.method, c.params], sort_keys=True, default=str)
-
-
-def indicator_groups(framework: Framework, stage) -> list[tuple[Choice, list[int]]]:
-    """Indicators sharing one resolved choice, so each kernel runs once on all of them."""
-    groups: dict[str, tuple[Choice, list[int]]] = {}
-    for i, code in enumerate(framework.indicators):
-        c = stage.resolve(code, 1)
-        groups.setdefault(choice_key(c), (c, []))[1].append(i)
-    return list(groups.values())
-
-
-def _where(framework: Framework, idx: list[int]) -> str:
-    return f"indicator(s) {[framework.indicators[i] for i in idx]}"
 
 
 def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
@@ -95,14 +76,11 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
            ) -> np.ndarray:
     refuse_unobserved_units(framework, panel, meth, x)
     out = x.copy()
-    for choice, idx in indicator_groups(framework, meth.impute):
-        kernel = methods.get("impute", choice.method)
-        filled = kernel.apply(_where(framework, idx), x[..., idx],
-                              **bind(kernel, choice, panel))
+    for b, idx, filled in run_indicator_stage("impute", framework, panel, meth.impute, x):
         changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
         if changed.any():
             raise MethodError("A14",
-                              f"impute: method '{choice.method}' changed observed values; an "
+                              f"impute: method '{b.choice.method}' changed observed values; an "
                               "imputation kernel may only fill missing ones")
         out[..., idx] = filled
     return out
@@ -136,16 +114,14 @@ def treat(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
     out = x.copy()
     points = np.zeros(x.shape, np.uint8)
     rows: list[pd.DataFrame] = []
-    for choice, idx in indicator_groups(framework, meth.treat):
-        kernel = methods.get("treat", choice.method)
-        res = kernel.apply(_where(framework, idx), x[..., idx], **bind(kernel, choice, panel))
+    for b, idx, res in run_indicator_stage("treat", framework, panel, meth.treat, x):
         out[..., idx] = res.x
         points[..., idx] = res.points
         ny, k = len(panel.years), len(idx)
         table = {"year": np.repeat(np.array(panel.years), k),
                  "indicator": np.tile(np.array([framework.indicators[i] for i in idx],
                                                dtype=object), ny),
-                 "method": choice.method,
+                 "method": b.choice.method,
                  "points_treated": (res.points != 0).sum(-2).reshape(-1)}
         table |= {name: np.broadcast_to(v, (ny, k)).reshape(-1)
                   for name, v in res.details.items()}

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import methods
-from .binding import bind
+from .binding import Bound, bound
 from .errors import MethodError
 from .framework import Framework
 from .methodology import Methodology
@@ -83,52 +83,109 @@ def cells(panel: Panel, mask: np.ndarray, cols: list[str] | None = None) -> str:
 
 @dataclass(frozen=True)
 class Step:
-    """One aggregate as a methodology resolves it: its kernels, parameters and weights."""
+    """One aggregate as a methodology resolves it: its weight and aggregation choices bound
+    (:func:`~.binding.bound`, the one stage runner), the framework's weights, and its place
+    in the tree."""
 
     code: str
     kids: tuple[str, ...]
     indicator_pos: np.ndarray | None  # positions of the kids when all are unrounded indicators
     excluded_pos: np.ndarray  # per kid: its indicator position, or -1 (an aggregate)
     slot: int  # its first weight multiplier
-    method: str
-    kernel: methods.Kernel
-    params: dict
+    aggregate: Bound
     form: LinearForm | None
     na_rm: bool
     dat_thresh: object
-    weight_method: str
-    weight_kernel: methods.Kernel
-    weight_kwargs: dict
+    weight: Bound
     w0: np.ndarray
-    where: str
     fixed_w: np.ndarray | None  # a shape-only weight kernel's weights [k], made once
     parent: int | None  # the parent's place in the plan, and this node's among its children
     place: int
-    # f(indicator scores) and their missing mask, kept for the indicator scores last seen
-    # (the audit evaluates one data set in many batches), and work arrays
-    _terms: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def scratch(self, name: str, shape: tuple[int, ...], dtype=np.float64) -> np.ndarray:
-        """A work array of this node kept between calls (the audit's batches have one shape:
-        a new array of megabytes costs more in page faults than in filling it); one per
-        thread, so that threads sharing an engine (a Dask worker's) never share one."""
-        mine = self._terms.setdefault(threading.get_ident(), {})
-        buf = mine.get(name)
+    @property
+    def method(self) -> str:
+        return self.aggregate.choice.method
+
+    @property
+    def where(self) -> str:
+        return self.aggregate.where
+
+
+class Plan:
+    """Each aggregate's :class:`Step`, bottom-up, and the work a plan keeps between calls
+    (the audit evaluates one methodology on many batches of one shape): ``f`` of the
+    indicator scores last seen per step, work arrays per step and thread (a new array of
+    megabytes costs more in page faults than filling it; threads sharing an engine, a Dask
+    worker's, never share one), and which child's ``z`` a call wrote in place into its
+    parent's terms."""
+
+    def __init__(self, steps: Sequence[Step]) -> None:
+        self.steps = tuple(steps)
+        self._seen: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._work: dict[int, dict] = {}
+
+    def __iter__(self):
+        return iter(self.steps)
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def __getitem__(self, i: int) -> Step:
+        return self.steps[i]
+
+    @property
+    def threads(self) -> set[int]:
+        """The threads that hold work arrays of this plan."""
+        return set(self._work)
+
+    def _mine(self) -> dict:
+        return self._work.setdefault(threading.get_ident(), {"placed": {}})
+
+    def begin(self) -> None:
+        """Start a call: no child's ``z`` is in place yet (this thread's record)."""
+        self._mine()["placed"] = {}
+
+    def placed(self) -> dict[str, np.ndarray]:
+        """This call's record: child -> the parent's terms array its ``z`` was written in."""
+        return self._mine()["placed"]
+
+    def scratch(self, i: int, name: str, shape: tuple[int, ...], dtype=np.float64
+                ) -> np.ndarray:
+        """Step ``i``'s work array ``name`` of this thread, made again only when the shape
+        or type changes."""
+        mine = self._mine()
+        buf = mine.get((i, name))
         if buf is None or buf.shape != shape or buf.dtype != dtype:
-            buf = mine[name] = np.empty(shape, dtype)
+            buf = mine[(i, name)] = np.empty(shape, dtype)
         return buf
 
-    def indicator_terms(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``f(x)`` of this node's indicators ``[..., k, units]`` and where x is missing."""
-        seen = self._terms.get("x")
+    def indicator_terms(self, i: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``f(x)`` of step ``i``'s indicators ``[..., k, units]`` and where x is missing."""
+        step = self.steps[i]
+        seen = self._seen.get(i)
         if seen is None or seen[0] is not x:
-            plain = np.swapaxes(x, -1, -2)[..., self.indicator_pos, :]
-            seen = (x, self.form.f(plain), np.isnan(plain))
-            self._terms["x"] = seen
+            plain = np.swapaxes(x, -1, -2)[..., step.indicator_pos, :]
+            seen = (x, step.form.f(plain), np.isnan(plain))
+            self._seen[i] = seen
         return seen[1], seen[2]
 
+    def place_in_parent(self, i: int, keep: set[str], rounded, terms: np.ndarray,
+                        w: np.ndarray) -> np.ndarray | None:
+        """The parent's terms array ``[..., k, units]`` to write step ``i``'s ``z`` into,
+        when the parent takes it as it is (same form, not rounded) and nobody else keeps
+        it: the parent then need not copy its children's sums together."""
+        step = self.steps[i]
+        if step.parent is None or step.code in keep or step.code in rounded:
+            return None
+        parent = self.steps[step.parent]
+        if parent.form is not step.form:
+            return None
+        shape = np.broadcast_shapes(terms.shape[:-2], w.shape[:-1]) + (len(parent.kids),
+                                                                       terms.shape[-1])
+        return self.scratch(step.parent, "terms", shape)
 
-def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[Step]:
+
+def plan(framework: Framework, panel: Panel, methodology: Methodology) -> Plan:
     """Each aggregate, bottom-up, with its choices resolved and the engine's arguments bound
     once (the audit evaluates one methodology on many batches)."""
     fw, meth = framework, methodology
@@ -138,30 +195,25 @@ def plan(framework: Framework, panel: Panel, methodology: Methodology) -> list[S
     for code in fw.aggregates:
         node = fw.nodes[code]
         kids = tuple(node.children)
-        choice = meth.aggregate.resolve(code, node.level)
-        kernel = methods.get("aggregate", choice.method)
-        params = {k: v.default for k, v in kernel.params.items()} | choice.params
         where = f"node '{fw.path(code)}'"
-
-        def agg(xs, ws, _k=kernel, _kw=choice.params, _where=where):
-            return _k.apply(_where, xs, ws, **_kw)
-
-        wchoice = meth.weight.resolve(code, node.level)
-        wkernel = methods.get("weight", wchoice.method)
+        choice = meth.aggregate.resolve(code, node.level)
+        agg = bound("aggregate", choice, panel, where)
+        params = {k: v.default for k, v in agg.kernel.params.items()} | choice.params
+        weight = bound("weight", meth.weight.resolve(code, node.level), panel, where,
+                       aggregate=agg)
         all_indicators = all(k in position and k not in meth.round for k in kids)
         w0 = np.array([fw.nodes[k].weight for k in kids])
-        wkw = bind(wkernel, wchoice, panel, aggregate=agg)
-        fixed = None if reads_values(wkernel.fn) else wkernel.apply(
-            where, np.broadcast_to(np.float64(np.nan), (1, len(kids))), w0, **wkw)
+        fixed = None if reads_values(weight.kernel.fn) else weight(
+            np.broadcast_to(np.float64(np.nan), (1, len(kids))), w0)
         steps.append(Step(
             code, kids, np.array([position[k] for k in kids]) if all_indicators else None,
-            np.array([position.get(k, -1) for k in kids]), slot, choice.method, kernel,
-            dict(choice.params), linear_form(kernel.fn), bool(params.get("na_rm", False)),
-            params.get("dat_thresh"), wchoice.method, wkernel, wkw, w0, where, fixed,
+            np.array([position.get(k, -1) for k in kids]), slot, agg,
+            linear_form(agg.kernel.fn), bool(params.get("na_rm", False)),
+            params.get("dat_thresh"), weight, w0, fixed,
             order.get(node.parent), fw.nodes[node.parent].children.index(code)
             if node.parent in order else 0))
         slot += len(kids)
-    return steps
+    return Plan(steps)
 
 
 class _Values:
@@ -174,7 +226,6 @@ class _Values:
         self.position = {c: i for i, c in enumerate(fw.indicators)}
         self.scores: dict[str, np.ndarray] = {}
         self.z: dict[str, tuple[LinearForm, np.ndarray]] = {}
-        self.placed: dict[str, np.ndarray] = {}  # z written into its parent's terms
 
     def score(self, code: str) -> np.ndarray:
         if code not in self.scores:
@@ -205,7 +256,6 @@ class _Values:
     def drop(self, code: str) -> None:
         self.scores.pop(code, None)
         self.z.pop(code, None)
-        self.placed.pop(code, None)
 
 
 def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodology,
@@ -213,7 +263,7 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
                        weight_multipliers: np.ndarray | None = None,
                        excluded: np.ndarray | None = None,
                        rank: Sequence[str] | None = None, keep: Sequence[str] | None = None,
-                       strict: bool = True, steps: list[Step] | None = None) -> Scored:
+                       strict: bool = True, steps: Plan | None = None) -> Scored:
     """Scores and ranks from normalised indicator scores ``[..., units, indicators]``.
 
     ``weight_multipliers`` ``[..., len(weight_slots(framework))]`` multiply the weights the
@@ -236,21 +286,24 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
                                                                      dtype=np.float64)
     values = _Values(fw, meth, x)
     used: dict[str, np.ndarray] = {}
-    steps_ = steps if steps is not None else plan(fw, panel, meth)
-    for step in steps_:
+    the_plan = steps if steps is not None else plan(fw, panel, meth)
+    the_plan.begin()
+    placed = the_plan.placed()
+    for i, step in enumerate(the_plan):
         code, kids, form = step.code, step.kids, step.form
         if form is not None and step.indicator_pos is not None:
-            terms, missing = step.indicator_terms(x)
+            terms, missing = the_plan.indicator_terms(i, x)
         elif form is not None:
             parts = np.broadcast_arrays(*[values.term(k, form) for k in kids])
-            terms = step.scratch("terms", parts[0].shape[:-1] + (len(kids),) +
-                                 parts[0].shape[-1:])
+            terms = the_plan.scratch(i, "terms", parts[0].shape[:-1] + (len(kids),) +
+                                     parts[0].shape[-1:])
             for j, (k, part) in enumerate(zip(kids, parts, strict=True)):
-                if values.placed.get(k) is not terms:  # not already written in place
+                if placed.get(k) is not terms:  # not already written in place
                     terms[..., j, :] = part
             if all(k in values.z and values.z[k][0] is form for k in kids):
                 # a z is missing exactly where its score is
-                missing = np.isnan(terms, out=step.scratch("missing", terms.shape, bool))
+                missing = np.isnan(terms, out=the_plan.scratch(i, "missing", terms.shape,
+                                                               bool))
             else:
                 missing = np.isnan(np.stack(np.broadcast_arrays(
                     *[values.score(k) for k in kids]), axis=-2))
@@ -268,17 +321,17 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         used[code] = w if w.ndim > len(batch) else np.broadcast_to(
             w, np.broadcast_shapes(w.shape[:-1], batch) + w.shape[-1:])
         if form is not None:
-            dest = _place_in_parent(steps_, step, values, keep, terms, w)
+            dest = the_plan.place_in_parent(i, keep, meth.round, terms, w)
             y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh,
                          None if dest is None else dest[..., step.place, :])
             if dest is not None:
-                values.placed[code] = dest
+                placed[code] = dest
             if strict:
                 _refuse_empty_children(fw, panel, step, np.swapaxes(missing, -1, -2))
                 _refuse_lost_values(fw, panel, step, np.swapaxes(missing, -1, -2), y)
         else:
             with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-                y = step.kernel.apply(step.where, children, w, **step.params)
+                y = step.aggregate(children, w)
             if strict:
                 _refuse_empty_children(fw, panel, step, np.isnan(children))
                 _refuse_lost_values(fw, panel, step, np.isnan(children), y)
@@ -286,23 +339,54 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         for k in kids:
             if k not in keep:
                 values.drop(k)
+                placed.pop(k, None)
     ranks = {code: rank_node(fw, panel, meth, code, values.score(code)) for code in rank}
     return Scored({c: values.score(c) for c in fw.node_codes if c in keep}, ranks, used)
 
 
-def _place_in_parent(steps: list[Step], step: Step, values: _Values, keep: set[str],
-                     terms: np.ndarray, w: np.ndarray) -> np.ndarray | None:
-    """The parent's terms array ``[..., k, units]`` to write this node's ``z`` into, when the
-    parent takes it as it is (same form, no rounding) and nobody else keeps it: the parent
-    then need not copy its children's sums together."""
-    if step.parent is None or step.code in keep or step.code in values.meth.round:
-        return None
-    parent = steps[step.parent]
-    if parent.form is not step.form:
-        return None
-    shape = np.broadcast_shapes(terms.shape[:-2], w.shape[:-1]) + (len(parent.kids),
-                                                                   terms.shape[-1])
-    return parent.scratch("terms", shape)
+def reference_aggregate_and_rank(framework: Framework, panel: Panel,
+                                 methodology: Methodology, indicator_scores: np.ndarray, *,
+                                 weight_multipliers: np.ndarray | None = None,
+                                 excluded: np.ndarray | None = None) -> Scored:
+    """The plain version of :func:`aggregate_and_rank` (``strict=False``, every node kept
+    and ranked), written as the Handbook reads, for tests to hold the fast path to: per
+    aggregate bottom-up, the weight kernel on the children's scores, times the multipliers,
+    0 for excluded indicators, the aggregation kernel on the children's scores, rounding;
+    then every node ranked. No plan, no linear forms, no work arrays. It equals the fast
+    path bit for bit, except where a geometric or harmonic child hands its ``z`` to a parent
+    of the same form (there the fast path skips ``f(g(z))``: equal to rounding)."""
+    fw, meth = framework, methodology
+    x = np.asarray(indicator_scores, dtype=np.float64)
+    mult = None if weight_multipliers is None else np.asarray(weight_multipliers,
+                                                              dtype=np.float64)
+    scores: dict[str, np.ndarray] = {}
+    for i, code in enumerate(fw.indicators):
+        scores[code] = np.round(x[..., i], meth.round[code]) if code in meth.round \
+            else x[..., i]
+    position = {c: i for i, c in enumerate(fw.indicators)}
+    weights: dict[str, np.ndarray] = {}
+    slot = 0
+    for code in fw.aggregates:
+        node = fw.nodes[code]
+        kids = node.children
+        where = f"node '{fw.path(code)}'"
+        agg = bound("aggregate", meth.aggregate.resolve(code, node.level), panel, where)
+        weight = bound("weight", meth.weight.resolve(code, node.level), panel, where,
+                       aggregate=agg)
+        children = np.stack(np.broadcast_arrays(*[scores[k] for k in kids]), axis=-1)
+        w = weight(children, np.array([fw.nodes[k].weight for k in kids]))
+        if mult is not None:
+            w = w * mult[..., slot:slot + len(kids)]
+        if excluded is not None:
+            pos = np.array([position.get(k, -1) for k in kids])
+            w = np.where(np.where(pos >= 0, excluded[..., np.maximum(pos, 0)], False), 0.0, w)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            y = agg(children, w)
+        scores[code] = np.round(y, meth.round[code]) if code in meth.round else y
+        weights[code] = w
+        slot += len(kids)
+    ranks = {c: rank_node(fw, panel, meth, c, scores[c]) for c in fw.node_codes}
+    return Scored(scores, ranks, weights)
 
 
 def _weights(fw: Framework, step: Step, values: _Values, children: np.ndarray | None,
@@ -319,11 +403,11 @@ def _weights(fw: Framework, step: Step, values: _Values, children: np.ndarray | 
     else:
         scores = np.stack(np.broadcast_arrays(*[values.score(k) for k in step.kids]),
                           axis=-1)
-    w = step.weight_kernel.apply(step.where, scores, step.w0, **step.weight_kwargs)
+    w = step.weight(scores, step.w0)
     if strict and np.isnan(w).any():
         raise MethodError("A06",
-                          f"weight: node '{fw.path(step.code)}' ({step.weight_method}) gives no "
-                          "weights (too few units with all children observed)")
+                          f"weight: node '{fw.path(step.code)}' ({step.weight.choice.method}) "
+                          "gives no weights (too few units with all children observed)")
     return w
 
 

@@ -29,7 +29,7 @@ from ..errors import MethodologyError
 from ..framework import Framework
 from ..methodology import Methodology, Stage
 from ..panel import Panel
-from ..scoring import Step, aggregate_and_rank, plan, rank_node, weight_slots
+from ..scoring import Plan, aggregate_and_rank, plan, rank_node, weight_slots
 from ..yamlfile import read_yaml, validate
 
 DATA_STAGES = ("impute", "treat", "normalise")
@@ -145,7 +145,7 @@ class Engine:
     _cache: dict[tuple[int, ...], tuple[Panel, np.ndarray]] = field(default_factory=dict,
                                                                     repr=False)
     _variants: dict[tuple[int, ...], Methodology] = field(default_factory=dict, repr=False)
-    _steps: dict[tuple[int, ...], list[Step]] = field(default_factory=dict, repr=False)
+    _steps: dict[tuple[int, ...], Plan] = field(default_factory=dict, repr=False)
     _stacks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -420,7 +420,7 @@ class Engine:
         the work arrays are megabytes, and all are made again where the engine runs."""
         return {**self.__dict__, "_steps": {}, "_stacks": {}, "_threads": None}
 
-    def _plan(self, agg_key: tuple[int, ...], d: dict) -> list[Step]:
+    def _plan(self, agg_key: tuple[int, ...], d: dict) -> Plan:
         if agg_key not in self._steps:
             self._steps[agg_key] = plan(self.framework, self.nominal.panel,
                                         self._variant(agg_key, d["agg"]))

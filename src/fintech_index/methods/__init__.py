@@ -28,6 +28,12 @@ scikit-learn's ``_parameter_constraints`` do::
                   bounds: tuple[float, float] = (0.0, 1.0), points: list[float] | None = None):
         ...
 
+A parameter of a whole stage rather than of one kernel (normalise's ``global``: all years
+together) is declared next to the stage's kernels with :func:`stage_param`: how a value is
+checked against the chosen kernel and how it changes the way the kernel is run. Every
+choice of that stage accepts it, and the engine's one stage runner
+(``binding.bound``) applies it; nothing else special-cases it.
+
 ``Methodology.check`` validates every choice against these declarations before any work
 (a value of the wrong type or outside its constraint: ``[M56]``; a required parameter not
 given: ``[M57]``; a check that needs the node's number of children, declared with
@@ -97,6 +103,37 @@ class Kernel:
 
 
 _REGISTRY: dict[str, dict[str, Kernel]] = {s: {} for s in STAGES}
+
+
+@dataclass(frozen=True)
+class StageParam:
+    """A methodology parameter of a whole stage, accepted by every kernel of that stage.
+
+    ``problems(kernel, value)``: (error code, what is wrong and what is accepted) for a
+    given value, None when it is not given; ``runner(kernel, value)``: a function
+    ``run(fn, x, **kw)`` that calls the bound kernel ``fn`` in the stage's own way (e.g.
+    :func:`.normalise.pool_years`), or None to call it on ``x`` as it is."""
+
+    name: str
+    problems: Callable[[Kernel, Any], list[tuple[str, str]]]
+    runner: Callable[[Kernel, Any], Callable | None]
+
+
+_STAGE_PARAMS: dict[str, dict[str, StageParam]] = {s: {} for s in STAGES}
+
+
+def stage_param(stage: str, name: str, *,
+                problems: Callable[[Kernel, Any], list[tuple[str, str]]],
+                runner: Callable[[Kernel, Any], Callable | None]) -> None:
+    """Declare ``name`` a parameter of every kernel of ``stage`` (see :class:`StageParam`)."""
+    if stage not in _STAGE_PARAMS:
+        raise MethodologyError("M07", f"unknown stage '{stage}' (accepted: {', '.join(STAGES)})")
+    _STAGE_PARAMS[stage][name] = StageParam(name, problems, runner)
+
+
+def stage_params(stage: str) -> dict[str, StageParam]:
+    """The stage-level parameters declared for ``stage``, by name."""
+    return _STAGE_PARAMS.get(stage, {})
 
 
 def register(stage: str, name: str, *, honours_direction: bool = True, replace: bool = False,

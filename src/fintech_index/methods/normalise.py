@@ -8,7 +8,8 @@ On a panel, COINr's ``Normalise()`` of a purse defaults to ``global = TRUE``: th
 stacked into one data set, normalised together (min, max, mean, ranks ... over all
 unit-years) and split back, so scores are comparable across years (``R/normalise.R``,
 ``Normalise.purse``; vignette "Normalisation", section Purses). :func:`pool_years` does that
-for any kernel; ``global: false`` normalises each year on its own.
+for any kernel; ``global: false`` normalises each year on its own. ``global`` is declared
+here as a parameter of the whole stage (:func:`~fintech_index.methods.stage_param`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import warnings
 import numpy as np
 
 from ..ranks import rankdata
-from . import Kernel, register
+from . import Kernel, register, stage_param
 from .contracts import Interval, Pair
 
 GLOBAL = "global"  # the methodology parameter, COINr's Normalise(global = TRUE)
@@ -31,11 +32,21 @@ def has_global_form(kernel: Kernel) -> bool:
     return not kernel.takes("ref_index")
 
 
-def is_global(kernel: Kernel, params: dict) -> bool:
+def is_global(kernel: Kernel, value: bool | None) -> bool:
     """The ``global`` choice of a methodology: as given, else COINr's default for a panel
     (``TRUE``) where :func:`has_global_form`, else each year on its own."""
-    value = params.get(GLOBAL)
     return has_global_form(kernel) if value is None else bool(value)
+
+
+def _global_problems(kernel: Kernel, value) -> list[tuple[str, str]]:
+    """``global`` is true or false, and true only for a method that has a global form."""
+    if value is not None and not isinstance(value, bool):
+        return [("M87", f"global is {value!r}; accepted: true (normalise all years together, "
+                        "COINr's default for a panel) or false (each year on its own)")]
+    if value is True and not has_global_form(kernel):
+        return [("M86", f"method '{kernel.name}' has no global form (its reference unit has a "
+                        "value per year); set global: false or choose another method")]
+    return []
 
 
 def pool_years(fn, x: np.ndarray, **kw) -> np.ndarray:
@@ -50,6 +61,10 @@ def pool_years(fn, x: np.ndarray, **kw) -> np.ndarray:
     *batch, ny, nu, k = x.shape
     y = fn(x.reshape(*batch, ny * nu, k), **kw)
     return y.reshape(x.shape)
+
+
+stage_param("normalise", GLOBAL, problems=_global_problems,
+            runner=lambda kernel, value: pool_years if is_global(kernel, value) else None)
 
 
 def _oriented(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
