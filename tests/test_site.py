@@ -149,7 +149,7 @@ def test_chinese_pages(results, site):
     city = (site / "zh" / "city" / "SHA.html").read_text()
     rank = int(results.ranks().at["SHA", 2025])
     n = int(results.ranking()["rank"].notna().sum())
-    assert f"在{n}个城市中排名第{rank}，得分{results.scores().at['SHA', 2025]:.2f}。" in city
+    assert f"在{n}个城市中排名第{rank}位，得分{results.scores().at['SHA', 2025]:.2f}。" in city
     assert '<link rel="stylesheet" href="../../assets/site.css">' in city
     en = (site / "city" / "SHA.html").read_text()
     assert '<a class="lang" href="../zh/city/SHA.html" hreflang="zh">中文</a>' in en

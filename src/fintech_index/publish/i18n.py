@@ -87,7 +87,7 @@ def unit_of(framework, code: str, lang: str = "en") -> str:
 
 def unit_for_value(framework, code: str, lang: str = "en") -> str:
     """The unit to write beside a value with ``format.value``: the table's
-    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}名"), else
+    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}位"), else
     :func:`unit_of`."""
     unit = framework.nodes[code].unit or ""
     placed = _table().get(f"unit_{unit}_value") if unit else None
