@@ -18,6 +18,7 @@ from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
 from fintech_index.gfcdi.editions import publish_inputs
 from fintech_index.panel import IMPUTED
+from fintech_index.publish.citations import citation
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 from .helpers import declared_units
@@ -90,7 +91,7 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
             number = float(shown.split(" ")[0].replace(",", ""))
             assert number == pytest.approx(v, rel=5e-3, abs=5e-3), code
             assert shown.endswith(unit), code
-            assert html.unescape(row[8]) == data.at[code, "source"]
+            assert html.unescape(row[8]) == citation(data.at[code, "source"])
             assert row[9] == str(int(data.at[code, "source_year"]))
     # the counts a reader checks by hand: unicorns as whole firms
     n = int(data.at["fintech_unicorns", "value"])

@@ -155,12 +155,20 @@ def join(items: Iterable[str], lang: str = "en") -> str:
     return ", ".join(xs[:-1]) + " and " + xs[-1]
 
 
+# Chinese counts large sums in 亿 (10^8) and 万 (10^4), not in 十亿: a figure whose Chinese
+# unit is in billions is shown in 亿 (x 10): 2.9 十亿美元 -> 29亿美元
+ZH_SCALED_UNITS = {"十亿美元": (10.0, "亿美元"), "十亿元": (10.0, "亿元")}
+
+
 def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "") -> str:
     """A raw indicator value with its unit: whole numbers without decimals (counts), others
-    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家"."""
+    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家", "29亿美元"."""
     if is_missing(v):
         return missing
     x = float(v)  # type: ignore[arg-type]
+    if lang == "zh" and unit in ZH_SCALED_UNITS:
+        factor, unit = ZH_SCALED_UNITS[unit]
+        x = round(x * factor, 10)
     if x == int(x) and abs(x) < 1e15:
         text = number(x, 0, lang)
     else:

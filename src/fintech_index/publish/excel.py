@@ -24,6 +24,7 @@ import xlsxwriter
 
 from ..build import Results
 from ..exports import neutralise
+from .citations import citation
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
 from .view import EditionView
@@ -280,7 +281,9 @@ def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) ->
         "indicator_name": values["indicator"].map({c: _node_name(fw, c, lang)
                                                    for c in fw.indicators}),
         "value": values["value"], "value_used": values["value_used"],
-        "unit_of_measure": values["unit_of_measure"], "source": values["source"],
+        "unit_of_measure": values["unit_of_measure"],
+        "source": [citation(s, lang, y) if isinstance(s, str) else ""
+                   for s, y in zip(values["source"], values["source_year"], strict=True)],
         "source_year": values["source_year"], "figure_level": values["figure_level"],
         "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
                     for imp, m in zip(values["imputed"], values["imputation_method"],

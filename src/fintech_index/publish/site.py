@@ -32,6 +32,7 @@ from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..safe import file_segments
+from .citations import caveats, citation
 from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down
@@ -322,9 +323,10 @@ class Site:
                     row["value"] = v["value_used"]
                 else:
                     row["value"] = v["value"]
-                    row["source"] = "" if fmt.is_missing(v["source"]) else v["source"]
                     sy = v["source_year"]
                     row["source_year"] = None if fmt.is_missing(sy) else int(sy)
+                    row["source"] = ("" if fmt.is_missing(v["source"])
+                                     else citation(v["source"], lang))
             rows.append(row)
         return rows
 
@@ -391,7 +393,7 @@ class Site:
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
                        "unit": unit_of(self.fw, c, lang),
-                       "source": self.fw.nodes[c].source or ""}
+                       "source": citation(self.fw.nodes[c].source, lang)}
                       for c in self.fw.indicators]
         units, _ = self.names(lang)
         imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
@@ -401,7 +403,8 @@ class Site:
         page = Page(lang, "methodology.html", self.langs)
         return self.render("methodology.html", page, t["title_methodology"],
                            hash=meth.hash[:16], choices=choices, indicators=indicators,
-                           imputed=imputed)
+                           imputed=imputed, caveats=caveats(
+                               [self.fw.nodes[c].source for c in self.fw.indicators], lang))
 
 
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
