@@ -166,3 +166,10 @@ def test_chinese_number_and_unit_conventions(results):
     assert _conversion("x (= 1 billion CNY ($137 million) at 0.137 USD per CNY on "
                        "2024-12-17)", "zh") == (
         "10亿元人民币（约1.37亿美元，按2024年12月17日1元人民币兑0.137美元计）")
+
+
+def test_the_back_cast_is_labelled_on_the_city_page(site):
+    """The rank history's 2024 row is the back-cast on the 2025 framework: said so."""
+    en, zh = html_text(site / "city" / "SHA.html"), html_text(site / "zh" / "city" / "SHA.html")
+    assert "2024 (back-cast on the 2025 framework) 14" in en
+    assert "2024年（按2025年框架回溯测算） 14" in zh

@@ -354,7 +354,9 @@ class Site:
                             "margin": {"t": 10, "l": 230, "r": 10},
                             "xaxis": {"range": [-3, 103], "title": {"text": t["col_score"]}},
                             "legend": {"orientation": "h", "y": -0.12}}}
-        history = [{"year": e.year, "ranks": ranks}
+        history = [{"year": e.year, "ranks": ranks, "label": str(e.year) if e.recomputed_on
+                    is None else t["history_backcast"].format(year=e.year,
+                                                              framework=e.recomputed_on)}
                    for e, ranks in zip(self.editions, self.history[unit], strict=True)]
         listing = {kind: [(nodes[n], r) for n, r in pairs]
                    for kind, pairs in self.listings[unit].items()}
