@@ -205,7 +205,8 @@ def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(resul
     lon, lat = country_centroids()["GBR"]
     fig = json.loads(re.search(r"var fig = (\{.*?\});\n", page)[1])
     geo = fig["data"][0]
-    i = [t.startswith("London:") for t in geo["text"]].index(True)
+    i = [t.startswith("London:") for t in geo["hovertext"]].index(True)
+    assert geo["text"][i] == "London"  # a top-ten city: its name on the map
     assert (geo["lon"][i], geo["lat"][i]) == (lon, lat)
     assert len(geo["lat"]) == int(results.ranking()["rank"].notna().sum())
 

@@ -8,7 +8,7 @@ Newsworthiness (a fact's weight; higher first), ``top`` = the N of "top N":
 - the leading region 50;
 - a move on the index (a city of the top 2N of either edition, or a move of three places or
   more anywhere): 40 + 8 |places| + (top + 1 - rank) within the top N, - (rank - top) / 2N
-  below it (the higher of two equal moves first), + 30 for entering or leaving the top N;
+  below it (the higher of two equal moves first), + 40 for entering or leaving the top N;
   an entry to the ranking: 40 + 2 (top + 1 - rank);
 - a first place: 45 on a dimension, 30 on a pillar, + (top + 1 - overall rank) / 2;
 - a head-to-head among the leaders ("A overtook B on X", only where neither score on X
@@ -16,7 +16,8 @@ Newsworthiness (a fact's weight; higher first), ``top`` = the N of "top N":
   20 + 4 |nodes| + (2 top + 2 - rank A - rank B) / 2;
 - a move on a dimension: 15 + 2 |places| + (top + 1 - rank) / 2 (a move on the index is
   the news; ten places on one dimension weigh less than three on the index).
-A city's facts become one sentence (its heaviest three clauses, its first places in one),
+A city's facts become one sentence (its heaviest three clauses, its first places in one;
+a city entering or leaving the top N: that move alone, its other facts in the sections),
 weighted by its heaviest fact plus 2 per further fact. Said twice: "A overtook B on X"
 where the lead already moves A or B on X (the move names the change); "A ranks first on X"
 where A "climbed ... to first on X"."""
@@ -70,7 +71,7 @@ def weight(fact: Fact, top: int) -> float:
     if k == "move" and fact.node is None:
         r = d["rank"]
         return (40 + 8 * abs(d["change"]) + max(0.0, top + 1 - r) - max(0.0, r - top) / (2 * top)
-                + (30 if d.get("crossed") else 0))
+                + (40 if d.get("crossed") else 0))
     if k == "entry":
         return 40 + 2 * (top + 1 - d["rank"])
     if k in ("first", "shared_first"):
@@ -231,7 +232,9 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         else:
             picked.append((weight(f, top), render(f, current, previous, names), (f,)))
     for unit, group in by_city.items():
-        group = sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
+        crossed = [f for f in group if f.kind == "move" and f.data.get("crossed")]
+        # entering or leaving the top N is the city's news: said alone, the rest follows
+        group = crossed or sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
         w = weight(group[0], top) + 2 * (len(group) - 1)
         # the move on the index, when there is one, opens the city's sentence
         group.sort(key=lambda f: not (f.kind in ("move", "entry") and f.node is None))

@@ -109,6 +109,24 @@ def country_centroids() -> dict[str, tuple[float, float]]:
             if g.get("id") and "ct" in g.get("properties", {})}
 
 
+POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
+             "bottom left", "top left", "bottom right")
+
+
+def label_positions(lat: list[float], lon: list[float], labels: list[str],
+                    near: float = 12.0) -> list[str]:
+    """Where each map label goes: "top center" unless a labelled city within ``near``
+    degrees already took it; then the next free position of POSITIONS (close cities, as in
+    Europe, get their labels on different sides)."""
+    out: list[str] = []
+    for i, name in enumerate(labels):
+        taken = {out[j] for j in range(i) if labels[j] and abs(lat[j] - lat[i]) < near
+                 and abs(lon[j] - lon[i]) < near}
+        out.append(next((p for p in POSITIONS if p not in taken), POSITIONS[0]) if name
+                   else POSITIONS[0])
+    return out
+
+
 class Site:
     """Everything the pages of one edition share; one instance writes both languages."""
 
@@ -230,7 +248,7 @@ class Site:
         if c is None:
             return None, []
         c = c.set_index("code")
-        lat, lon, text, size, at_centroid = [], [], [], [], []
+        lat, lon, text, size, at_centroid, labels = [], [], [], [], [], []
         t = strings(lang)
         for u in self.ranked:
             row = c.loc[u] if u in c.index else None
@@ -248,8 +266,11 @@ class Site:
             lon.append(lo)
             text.append(t["map_hover"].format(city=units[u], rank=fmt.rank(rank)))
             size.append(max(6.0, 26 - float(rank) / 2))
-        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": text,
-                         "hoverinfo": "text", "mode": "markers",
+            labels.append(units[u] if rank <= self.top else "")
+        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": labels,
+                         "hovertext": text, "hoverinfo": "text", "mode": "markers+text",
+                         "textposition": label_positions(lat, lon, labels),
+                         "textfont": {"size": 11, "color": "#1b1b1b"},
                          "marker": {"size": size, "color": "#1f4e79", "opacity": 0.8,
                                     "line": {"width": 1, "color": "#fff"}}}],
                "layout": {"geo": {"showcountries": True, "countrycolor": "#bbb",
@@ -271,10 +292,14 @@ class Site:
         fig, at_centroid = self._map(lang, units)
         gaps = [gap(e, self.top) for e in self.editions]
         years = list(self.results.years)
+        ticks = [str(e.year) if e.recomputed_on is None else t["history_backcast"].format(
+            year=e.year, framework=e.recomputed_on) for e in self.editions]
         gap_fig = {"data": [
             {"type": "scatter", "x": years, "y": [g.range for g in gaps], "name": t["gap_range"]},
             {"type": "scatter", "x": years, "y": [g.sd for g in gaps], "name": t["gap_sd"]}],
-            "layout": {"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"},
+            "layout": {"xaxis": {"tickvals": years, "ticktext": ticks,
+                                 "title": {"text": t["col_edition"]}},
+                       "yaxis": {"rangemode": "tozero", "title": {"text": t["gap_axis"]}},
                        "margin": {"t": 10}, "height": 320}}
         leads = regional_leads(self.cur, top=self.top)
         regions = [{"name": t.get(f"region_{g}", g), "units": int(r["units"]),
