@@ -176,7 +176,7 @@ def test_the_back_cast_is_labelled_on_the_city_page(site):
 
 
 def test_map_labels_of_close_cities_take_different_sides():
-    """London (51.5, -0.1), Paris (48.9, 2.4) and Amsterdam (52.4, 4.9) are within 12
+    """London (51.5, -0.1), Paris (48.9, 2.4) and Amsterdam (52.4, 4.9) are within 16
     degrees of each other: three positions; New York, far away, takes the first again; an
     unlabelled city takes none from the others."""
     from fintech_index.publish.site import label_positions

@@ -18,7 +18,8 @@ from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
 from fintech_index.gfcdi.editions import publish_inputs
 from fintech_index.panel import IMPUTED
-from fintech_index.publish.citations import citation
+from fintech_index.publish.citations import address, citation
+from fintech_index.publish.i18n import raw_value
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 from .helpers import declared_units
@@ -71,6 +72,7 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
     """New York 2025: every node's rank and score from the results; every indicator's raw
     value, source and source year from the bundled data file."""
     page = (site / "city" / "NYC.html").read_text()
+    methodology = (site / "methodology.html").read_text()
     rows = tree(page)
     fw = results.framework
     assert set(rows) == set(fw.nodes) - {fw.index}
@@ -85,13 +87,16 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
             v = data.at[code, "value"]
             shown = html.unescape(re.sub("<[^>]+>", "", row[7]))
             unit = fw.nodes[code].unit
-            if unit in ("rank", "tier"):  # the number inside: "rank 4"
-                assert shown == f"{unit} {v:.0f}", code
+            if unit in ("rank", "tier"):  # a rank with its list's size: "fourth of 50"
+                assert shown == raw_value(fw, code, v), code
                 continue
             number = float(shown.split(" ")[0].replace(",", ""))
             assert number == pytest.approx(v, rel=5e-3, abs=5e-3), code
             assert shown.endswith(unit), code
-            assert html.unescape(row[8]) == citation(data.at[code, "source"])
+            # the citation (publisher, title, year); its address is on the methodology page
+            assert html.unescape(row[8]) == citation(data.at[code, "source"],
+                                                     with_address=False)
+            assert address(data.at[code, "source"]) in methodology
             assert row[9] == str(int(data.at[code, "source_year"]))
     # the counts a reader checks by hand: unicorns as whole firms
     n = int(data.at["fintech_unicorns", "value"])

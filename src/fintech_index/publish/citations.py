@@ -26,10 +26,18 @@ def _entry(source: object) -> dict | None:
     return next((e for e in _table() if e["pattern"].search(text)), None)
 
 
-def citation(source: object, lang: str = "en", year: object = None) -> str:
+def address(source: object) -> str:
+    """The publisher's address for a source text ("" when the table has no entry)."""
+    e = _entry(source)
+    return e["url"] if e is not None else ""
+
+
+def citation(source: object, lang: str = "en", year: object = None,
+             with_address: bool = True) -> str:
     """'Publisher, Title year, address' in ``lang`` for a source text (``year``: the
     value's source year, else the table's); the text itself when the table has no entry
-    for it (empty stays empty)."""
+    for it (empty stays empty). ``with_address=False``: without the address (a page
+    that links the citation to it)."""
     check_lang(lang)
     e = _entry(source)
     if e is None:
@@ -38,7 +46,7 @@ def citation(source: object, lang: str = "en", year: object = None) -> str:
     y = year if year is not None and year == year else e.get("year")
     title = e["title"][lang] + ((f"（{int(y)}年）" if lang == "zh" else f" {int(y)}") if y
                                 else "")
-    return sep.join([e["publisher"][lang], title, e["url"]])
+    return sep.join([e["publisher"][lang], title, *([e["url"]] if with_address else [])])
 
 
 def caveats(sources: list[object], lang: str = "en") -> list[str]:

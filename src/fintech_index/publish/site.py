@@ -33,7 +33,7 @@ from ..analysis.regions import regional_leads
 from ..build import Results
 from ..safe import file_segments
 from .citations import caveats, citation
-from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
+from .i18n import check_lang, node_name, raw_value, strings, unit_for_value, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down
 from .view import EditionView
@@ -109,12 +109,17 @@ def country_centroids() -> dict[str, tuple[float, float]]:
             if g.get("id") and "ct" in g.get("properties", {})}
 
 
+# peers' colours: Okabe-Ito's colour-blind-safe set (sky blue, bluish green, reddish purple,
+# vermillion), each with its own marker shape as well, so that no peer is told by colour alone
+PEER_COLOURS = ("#56B4E9", "#009E73", "#CC79A7", "#D55E00")
+PEER_SYMBOLS = ("circle", "triangle-up", "x", "star")
+
 POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
              "bottom left", "top left", "bottom right")
 
 
 def label_positions(lat: list[float], lon: list[float], labels: list[str],
-                    near: float = 12.0) -> list[str]:
+                    near: float = 16.0) -> list[str]:
     """Where each map label goes: "top center" unless a labelled city within ``near``
     degrees already took it; then the next free position of POSITIONS (close cities, as in
     Europe, get their labels on different sides)."""
@@ -338,11 +343,13 @@ class Site:
             row = {"code": code, "name": nodes[code], "depth": depth,
                    "indicator": n.is_indicator, "rank": self.rank[unit][code],
                    "score": self.score[unit][code], "change": self.change(unit, code),
-                   "value": None, "unit": "", "source": "", "source_year": None,
+                   "value": None, "unit": "", "shown": "", "source": "", "source_year": None,
                    "imputed": None, "country": n.figure_level == "country"}
             if n.is_indicator:
                 v = values[code]
                 row["unit"] = unit_for_value(fw, code, lang)
+                row["shown"] = raw_value(fw, code, v["value_used"] if v["imputed"]
+                                         else v["value"], lang, missing="")
                 if v["imputed"]:
                     row["imputed"] = self.imputed_by(code)
                     row["value"] = v["value_used"]
@@ -351,7 +358,7 @@ class Site:
                     sy = v["source_year"]
                     row["source_year"] = None if fmt.is_missing(sy) else int(sy)
                     row["source"] = ("" if fmt.is_missing(v["source"])
-                                     else citation(v["source"], lang))
+                                     else citation(v["source"], lang, with_address=False))
             rows.append(row)
         return rows
 
@@ -368,11 +375,11 @@ class Site:
                     "x": [round(float(x), 4) for x in xs][::-1],
                     "marker": {"symbol": symbol, "size": size, "color": color}}
 
-        palette = ["#9e9e9e", "#c9a227", "#7b9e89", "#b07aa1"]
         chart = {"data": [series(t["top10_mean"], [self.top_mean[n] for n in aggregates],
                                  "diamond", 11, "#e07b39")]
-                 + [series(units[p], [self.score[p][n] for n in aggregates], "circle",
-                           8, palette[k % len(palette)]) for k, p in enumerate(peers)]
+                 + [series(units[p], [self.score[p][n] for n in aggregates],
+                           PEER_SYMBOLS[k % len(PEER_SYMBOLS)], 9,
+                           PEER_COLOURS[k % len(PEER_COLOURS)]) for k, p in enumerate(peers)]
                  + [series(units[unit], [self.score[unit][n] for n in aggregates],
                            "square", 13, "#1f4e79")],
                  "layout": {"height": 60 + 34 * len(aggregates),
