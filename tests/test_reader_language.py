@@ -85,7 +85,7 @@ def papers(results, tmp_path_factory):
 
 def test_chinese_site_pages_are_all_chinese(site):
     """The Chinese index, rankings and Shanghai pages: Latin only in proper names, codes."""
-    for page in ("zh/index.html", "zh/rankings.html", "zh/city/SHA.html"):
+    for page in ("zh/index.html", "zh/rankings.html", "zh/city/SHA.html", "zh/city/BJS.html"):
         text = html_text(site / page)
         assert latin_words(text) == set(), page
         assert "第14位" in text or page != "zh/city/SHA.html"
@@ -191,3 +191,14 @@ def test_one_regions_section_with_its_sentence(site):
     assert text.count("Regions") == 1
     regions = text[text.index("Regions"):]
     assert regions.startswith("Regions North America leads with five of the top ten")
+
+
+def test_methods_in_plain_words_on_the_site(site):
+    """The methodology page and city pages name methods in words, not codes."""
+    for page in ("methodology.html", "zh/methodology.html", "city/BLR.html"):
+        text = html_text(site / page)
+        assert not any(code in text for code in ("i_EM_bounded", "n_minmax", "l_u", "a_amean")
+                       ), page
+    assert "rescaled to 0-100 between the lowest and the highest value" in html_text(
+        site / "methodology.html")
+    assert "按最小值与最大值缩放至0–100" in html_text(site / "zh" / "methodology.html")

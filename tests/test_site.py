@@ -19,7 +19,7 @@ from fintech_index.examples import datasets_dir
 from fintech_index.gfcdi.editions import publish_inputs
 from fintech_index.panel import IMPUTED
 from fintech_index.publish.citations import address, citation
-from fintech_index.publish.i18n import raw_value
+from fintech_index.publish.i18n import method_words, raw_value
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 from .helpers import declared_units
@@ -114,7 +114,9 @@ def test_imputed_values_are_marked_with_their_method(results, site):
         unit, code = results.units[u], fw.indicators[k]
         row = tree((site / "city" / f"{unit}.html").read_text())[code]
         method = meth.impute.resolve(code, fw.nodes[code].level).method
-        assert row[6] == " imputed" and f"imputed ({method}" in row[7], (unit, code)
+        # the method in plain words ("estimated from the city's own observed indicators")
+        assert row[6] == " imputed" and f"imputed ({method_words(method)})" in html.unescape(
+            row[7]), (unit, code)
         v = results.prepared.datasets["imputed"][y, u, k]
         assert row[7].startswith(fmt.value(v, fw.nodes[code].unit)), (unit, code)
         assert row[8] == "" and row[9] == ""  # no source for a value nobody published

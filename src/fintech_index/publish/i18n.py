@@ -46,6 +46,15 @@ def strings(lang: str) -> dict[str, str]:
     return {key: entry[lang] for key, entry in _table().items()}
 
 
+def method_words(method: str, lang: str = "en", params: dict | None = None) -> str:
+    """A method in plain words from the reviewed table (``method_<code>``); a method the
+    table lacks is shown by its code with its parameters (the annex's form)."""
+    from .. import format as fmt
+
+    words = strings(lang).get(f"method_{method}")
+    return words if words is not None else fmt.choice(method, params)
+
+
 def term(kind: str, name: str, lang: str) -> str:
     """A named category (``kind``: industry, ...) in ``lang`` from the reviewed table
     (``<kind>_<name>``); the name itself where the table has none."""

@@ -33,7 +33,7 @@ from ..analysis.regions import regional_leads
 from ..build import Results
 from ..safe import file_segments
 from .citations import caveats, citation
-from .i18n import check_lang, node_name, raw_value, strings, unit_for_value, unit_of
+from .i18n import check_lang, method_words, node_name, raw_value, strings, unit_for_value, unit_of
 from .lead import lead_story
 from .provenance import p_top_column, top_down
 from .view import EditionView
@@ -194,11 +194,11 @@ class Site:
         return {(u, n): float(c)
                 for u, n, c in zip(t["unit"], t["node"], t["rank_change"], strict=True)}
 
-    def imputed_by(self, indicator: str) -> str:
-        """The imputation method and parameters the methodology gives ``indicator``."""
+    def imputed_by(self, indicator: str, lang: str = "en") -> str:
+        """The imputation method the methodology gives ``indicator``, in plain words."""
         c = self.results.methodology.impute.resolve(indicator,
                                                     self.fw.nodes[indicator].level)
-        return fmt.choice(c.method, c.params)
+        return method_words(c.method, lang, c.params)
 
     def interval(self, unit: str) -> dict | None:
         a = self.audit
@@ -351,7 +351,7 @@ class Site:
                 row["shown"] = raw_value(fw, code, v["value_used"] if v["imputed"]
                                          else v["value"], lang, missing="")
                 if v["imputed"]:
-                    row["imputed"] = self.imputed_by(code)
+                    row["imputed"] = self.imputed_by(code, lang)
                     row["value"] = v["value_used"]
                 else:
                     row["value"] = v["value"]
@@ -414,9 +414,11 @@ class Site:
             s = getattr(meth, stage)
             if s is None:
                 continue
-            text = fmt.choice(s.method, s.params)
-            extra = [f"{k}: {fmt.choice(c.method, c.params)}" for k, c in s.by_node.items()]
-            extra += [f"level {k}: {fmt.choice(c.method, c.params)}"
+            text = method_words(s.method, lang, s.params)
+            sep = "：" if lang == "zh" else ": "
+            extra = [f"{nodes.get(k, k)}{sep}{method_words(c.method, lang, c.params)}"
+                     for k, c in s.by_node.items()]
+            extra += [t["level_n"].format(level=k) + sep + method_words(c.method, lang, c.params)
                       for k, c in s.by_level.items()]
             choices.append((t[f"stage_{stage}"],
                             text + ("; " + "; ".join(extra) if extra else "")))
@@ -431,7 +433,7 @@ class Site:
                       for c in self.fw.indicators]
         units, _ = self.names(lang)
         imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
-                    "method": self.imputed_by(c)}
+                    "method": self.imputed_by(c, lang)}
                    for u in self.results.units for c in self.fw.indicators
                    if self.values[u][c]["imputed"]] if meth.impute else []
         page = Page(lang, "methodology.html", self.langs)
