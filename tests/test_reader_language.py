@@ -201,4 +201,6 @@ def test_methods_in_plain_words_on_the_site(site):
                        ), page
     assert "rescaled to 0-100 between the lowest and the highest value" in html_text(
         site / "methodology.html")
-    assert "按最小值与最大值缩放至0–100" in html_text(site / "zh" / "methodology.html")
+    zh = html_text(site / "zh" / "methodology.html")
+    assert "按最小值与最大值缩放至0–100" in zh and "并列城市共享较高名次（1、2、2、4）" in zh
+    assert "ties: min" not in zh and "; " not in zh

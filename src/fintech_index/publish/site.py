@@ -420,12 +420,14 @@ class Site:
                      for k, c in s.by_node.items()]
             extra += [t["level_n"].format(level=k) + sep + method_words(c.method, lang, c.params)
                       for k, c in s.by_level.items()]
+            semi = "；" if lang == "zh" else "; "
             choices.append((t[f"stage_{stage}"],
-                            text + ("; " + "; ".join(extra) if extra else "")))
+                            text + (semi + semi.join(extra) if extra else "")))
         if meth.screen is not None:
             choices.append((t["stage_screen"], "; ".join(
                 f"{k}: {v}" for k, v in meth.screen.model_dump().items())))
-        choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
+        choices.append((t["stage_rank"], method_words(f"ties_{meth.rank.ties}", lang,
+                                                      {"ties": meth.rank.ties})))
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
                        "unit": unit_of(self.fw, c, lang),
