@@ -185,19 +185,20 @@ def _districts_block(unit: str, year: int, lang: str,
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
-                            place=table["district"].iloc[0]))
+                            place=term("place", table["district"].iloc[0], lang)))
     elif info["places"] > 1:
         lead = every.sort_values(["fintech_firms", "firms"], ascending=False,
                                  kind="stable").iloc[0]
-        lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
+        lines.append(text("wp_district_lead", lang, place=term("place", lead.place, lang),
+                          share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
             firms=info["firms"]))
         for r in summary.itertuples():
-            top = (f"{r.top_industry} ({r.top_industry_firms}; LQ "
-                   f"{_num(r.top_industry_lq, 2, lang)})"
+            top = (text("wp_district_top", lang, industry=term("industry", r.top_industry, lang),
+                        n=r.top_industry_firms, lq=_num(r.top_industry_lq, 2, lang))
                    if isinstance(r.top_industry, str) else "-")
-            rows.append([r.place, str(r.firms), _pct(r.share_of_metro, lang),
+            rows.append([term("place", r.place, lang), str(r.firms), _pct(r.share_of_metro, lang),
                          str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
         lines.append(text("wp_no_unicorns", lang))
