@@ -130,7 +130,8 @@ def test_sentences_every_figure_from_the_results():
     assert s == [
         "The 2025 ranking is led by Qtown, followed by Pville and Sburg.",
         "The top two positions are unchanged from 2024.",
-        "Sburg climbed one place to third.",
+        "Sburg climbed one place to third, into the top three.",
+        "Rcity fell one place to fourth, out of the top three.",  # a move of the top 2N
         "The gap among the top three narrowed: the score range went from 27.5 to 21.0 "
         "points (standard deviation 13.9 to 11.5).",
         "Pville ranks first on Alpha.",

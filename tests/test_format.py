@@ -19,10 +19,10 @@ def test_ranks_and_missing():
     assert fmt.interval(float("nan"), 2) == ""
 
 
-@pytest.mark.parametrize(("n", "en", "zh"), [(1, "first", "第一"), (3, "third", "第三"),
-                                             (10, "tenth", "第十"), (11, "11th", "第11"),
-                                             (12, "12th", "第12"), (22, "22nd", "第22"),
-                                             (103, "103rd", "第103"), (111, "111th", "第111")])
+@pytest.mark.parametrize(("n", "en", "zh"), [(1, "first", "第1位"), (3, "third", "第3位"),
+                                             (10, "tenth", "第10位"), (11, "11th", "第11位"),
+                                             (12, "12th", "第12位"), (22, "22nd", "第22位"),
+                                             (103, "103rd", "第103位"), (111, "111th", "第111位")])
 def test_ordinals(n, en, zh):
     assert fmt.ordinal(n) == en and fmt.ordinal(n, "zh") == zh
 
@@ -96,10 +96,10 @@ def test_strings_table_is_complete_and_languages_are_checked():
     assert i18n.unit_of(fw, "b", "zh") == "furlongs"  # not in the table: as given
     rank = __import__("fintech_index").framework_from_dict(
         {"index": {"code": "i", "children": [{"code": "a", "unit": "rank"}, {"code": "b"}]}})
-    assert fmt.value(4.0, i18n.unit_for_value(rank, "a", "zh"), "zh") == "第4名"
+    assert fmt.value(4.0, i18n.unit_for_value(rank, "a", "zh"), "zh") == "第4位"
     assert fmt.value(4.0, i18n.unit_for_value(rank, "a")) == "rank 4"
     assert i18n.unit_of(rank, "a") == "rank" and i18n.unit_of(rank, "a", "zh") == "名次"
     assert i18n.text("city_summary", "zh", rank=3, n=43, score="70.12") == \
-        "在43个城市中排名第3，得分70.12。"
+        "在43个城市中排名第3位，得分70.12。"
     with pytest.raises(FintechIndexError, match=r"'fr'.*en, zh \[U48\]"):
         i18n.check_lang("fr")

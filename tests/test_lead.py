@@ -5,6 +5,7 @@ said twice, at most eight sentences, every sentence also in the sentences file."
 import pytest
 
 import fintech_index as fi
+from fintech_index.analysis.changes import compare
 from fintech_index.analysis.edition import Edition
 from fintech_index.analysis.facts import edition_facts
 from fintech_index.analysis.gaps import gap
@@ -19,25 +20,29 @@ GAP = ("The gap among the top three narrowed: the score range went from 27.5 to 
 
 def test_lead_of_the_worked_example():
     """Facts and weights (top 3): leaders 100, top two unchanged 90, gap 50 + 10 x 6.5 ->
-    80 (capped), Sburg's three facts: index move 40 + 8 + (4 - 3) = 49, Alpha move 15 + 5 +
-    0.5 = 20.5, Beta move 20.5 -> one sentence of weight 49 + 2 + 2 = 53; region 50; firsts
-    on Alpha (P, overall 2nd) and Beta (Q, 1st): 45 + 1 = 46 and 45 + 1.5 = 46.5. The
+    80 (capped); Sburg entered the top three (4th -> 3rd): 40 + 8 + (4 - 3) + 40 = 89, said
+    alone (its moves on Alpha and Beta, 15 + 2 + 0.5 = 17.5 each, go to the sections);
+    Rcity left it (3rd -> 4th): 40 + 8 - (4 - 3) / 6 + 40 = 87.83; region 50; firsts on
+    Alpha (P, overall 2nd) and Beta (Q, 1st): 45 + 1 = 46 and 45 + 1.5 = 46.5. The
     overtake of Rcity by Sburg on Alpha is what Sburg's climb on Alpha says: not in the lead."""
     lead = lead_story(E25, E24, top=3)
     assert lead.sentences == (
         "The 2025 ranking is led by Qtown, followed by Pville and Sburg.",
         "The top two positions are unchanged from 2024.",
+        "Sburg climbed one place to third, into the top three.",
+        "Rcity fell one place to fourth, out of the top three.",
         GAP,
-        "Sburg climbed one place to third, climbed one place to third on Alpha and fell one "
-        "place to third on Beta.",
         "North America leads with two of the top three (mean index score 83.8).",
         "Qtown ranks first on Beta.",
         "Pville ranks first on Alpha.",
     )
-    assert lead.sections == (("Head to head among the leaders",
-                              ("Sburg overtook Rcity on Alpha.",)),)
+    assert lead.sections == (
+        ("Head to head among the leaders", ("Sburg overtook Rcity on Alpha.",)),
+        ("Moves in the ranking", ("Sburg climbed one place to third on Alpha.",
+                                  "Sburg fell one place to third on Beta.")))
     weights = {(f.kind, f.subject, f.node): weight(f, 3) for f in edition_facts(E25, E24, 3)}
-    assert weights[("move", "S", None)] == 49 and weights[("move", "S", "A")] == 20.5
+    assert weights[("move", "S", None)] == 89 and weights[("move", "S", "A")] == 17.5
+    assert weights[("move", "R", None)] == pytest.approx(87 + 5 / 6)
     assert weights[("first", "Q", "B")] == 46.5 and weights[("gap", None, None)] == 80
 
 
@@ -57,14 +62,16 @@ def test_focus_tells_the_story_of_one_city():
     """Rcity, 4th (3rd in 2024): fell one place; on Alpha 3rd -> 4th, on Beta 4th -> 3rd
     (tied with S); overtaken by Sburg on Alpha (2024: R 65 > S 45; 2025: S 68 > R 60)."""
     lead = lead_story(E25, E24, top=3, focus="R")
-    assert lead.sentences[:3] == (
-        "Rcity fell one place to fourth.",
+    assert lead.sentences[:4] == (
+        "Rcity fell one place to fourth, out of the top three.",
+        "Rcity is strongest on Beta (third) and weakest on Alpha (fourth).",
         "Rcity fell one place to fourth on Alpha and climbed one place to third on Beta.",
         "Rcity was overtaken by Sburg on Alpha.")
-    assert lead.sentences[3] == "The 2025 ranking is led by Qtown, followed by Pville and Sburg."
+    assert lead.sentences[4] == "The 2025 ranking is led by Qtown, followed by Pville and Sburg."
     zh = lead_story(E25, E24, top=3, focus="R", lang="zh")
-    assert zh.sentences[:3] == ("Rcity排名下降1位至第四。",
-                                "Rcity在Alpha上排名下降1位至第四，在Beta上排名上升1位至第三。",
+    assert zh.sentences[:4] == ("Rcity排名下降1位至第4位，跌出前三名。",
+                                "Rcity在Beta上表现最强（第3位），在Alpha上最弱（第4位）。",
+                                "Rcity在Alpha上排名下降1位至第4位，在Beta上排名上升1位至第3位。",
                                 "Rcity在Alpha上被Sburg超越。")
     assert "北美进入前三名的城市最多，共两个（指数平均得分83.8）。" in zh.sentences
     # Qtown did not move: its position, unchanged
@@ -114,6 +121,48 @@ def test_fintech_lead_is_short_and_leads_with_the_leaders(fintech):
     if change == 0:
         assert focus.sentences[0] == (f"Shanghai ranks {ordinal(rank)} of {n}, unchanged "
                                       "from 2024 (recomputed on the 2025 framework).")
+
+
+def test_fintech_lead_tells_the_news(fintech):
+    """The bundled 2025 edition against the 2024 back-cast: Boston enters the top ten (11th
+    -> 10th), Hong Kong leaves it (10th -> 11th), Beijing's fall of three places (15th ->
+    18th) is the largest move among the top twenty; Dublin (-5) and Shenzhen (+4) are the
+    edition's largest moves anywhere. Each opens a lead sentence, in both languages."""
+    cur, prev = fintech
+    en = lead_story(cur, prev).sentences
+    assert en[2:4] == ("Boston climbed one place to tenth, into the top ten.",
+                       "Hong Kong fell one place to 11th, out of the top ten.")
+    for s in ("Boston climbed one place to tenth, into the top ten",
+              "Hong Kong fell one place to 11th, out of the top ten.",
+              "Beijing fell three places to 18th.", "Dublin fell five places to 26th.",
+              "Shenzhen climbed four places to 21st."):
+        assert any(x.startswith(s) for x in en), s
+    zh = lead_story(cur, prev, lang="zh").sentences
+    for s in ("波士顿排名上升1位至第10位，跻身前十名", "香港排名下降1位至第11位，跌出前十名。",
+              "北京排名下降3位至第18位。"):
+        assert any(x.startswith(s) for x in zh), s
+    # the rule, checked on the data: every crossing of the top ten and the largest move of
+    # the top twenty are in the lead
+    t = compare(cur, prev).node()
+    before = t["rank"] + t["rank_change"]
+    crossing = t[(t["rank"] <= 10) != (before <= 10)].index
+    top20 = t[(t["rank"] <= 20) | (before <= 20)]
+    big = top20["rank_change"].abs().idxmax()
+    for unit in [*crossing, big]:
+        assert any(x.startswith(cur.name(unit) + " ") for x in en), unit
+    assert set(crossing) == {"BOS", "HKG"} and big == "BJS"
+
+
+def test_head_to_head_only_on_observed_values(fintech):
+    """Shenzhen's Skilled-workforce score rests on imputed values: 'Shanghai overtook
+    Shenzhen on Skilled workforce' is not stated; Shanghai's focus gives its strongest and
+    weakest dimensions instead."""
+    cur, prev = fintech
+    node = next(c for c, n in cur.node_names.items() if n == "Skilled workforce")
+    assert cur.imputed.at["SZX", node]
+    said = lead_story(cur, prev, focus="SHA").sentences
+    assert not any("Shenzhen on Skilled workforce" in s for s in said)
+    assert said[1] == "Shanghai is strongest on Industry (tenth) and weakest on Talent (24th)."
 
 
 @pytest.mark.slow

@@ -18,6 +18,8 @@ from fintech_index.audit.quick import quick_audit
 from fintech_index.examples import datasets_dir
 from fintech_index.gfcdi.editions import publish_inputs
 from fintech_index.panel import IMPUTED
+from fintech_index.publish.citations import address, citation
+from fintech_index.publish.i18n import method_words, raw_value
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
 from .helpers import declared_units
@@ -70,6 +72,7 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
     """New York 2025: every node's rank and score from the results; every indicator's raw
     value, source and source year from the bundled data file."""
     page = (site / "city" / "NYC.html").read_text()
+    methodology = (site / "methodology.html").read_text()
     rows = tree(page)
     fw = results.framework
     assert set(rows) == set(fw.nodes) - {fw.index}
@@ -84,13 +87,16 @@ def test_city_page_tree_equals_the_results_and_the_data(results, site):
             v = data.at[code, "value"]
             shown = html.unescape(re.sub("<[^>]+>", "", row[7]))
             unit = fw.nodes[code].unit
-            if unit in ("rank", "tier"):  # the number inside: "rank 4"
-                assert shown == f"{unit} {v:.0f}", code
+            if unit in ("rank", "tier"):  # a rank with its list's size: "fourth of 50"
+                assert shown == raw_value(fw, code, v), code
                 continue
             number = float(shown.split(" ")[0].replace(",", ""))
             assert number == pytest.approx(v, rel=5e-3, abs=5e-3), code
             assert shown.endswith(unit), code
-            assert html.unescape(row[8]) == data.at[code, "source"]
+            # the citation (publisher, title, year); its address is on the methodology page
+            assert html.unescape(row[8]) == citation(data.at[code, "source"],
+                                                     with_address=False)
+            assert address(data.at[code, "source"]) in methodology
             assert row[9] == str(int(data.at[code, "source_year"]))
     # the counts a reader checks by hand: unicorns as whole firms
     n = int(data.at["fintech_unicorns", "value"])
@@ -108,7 +114,9 @@ def test_imputed_values_are_marked_with_their_method(results, site):
         unit, code = results.units[u], fw.indicators[k]
         row = tree((site / "city" / f"{unit}.html").read_text())[code]
         method = meth.impute.resolve(code, fw.nodes[code].level).method
-        assert row[6] == " imputed" and f"imputed ({method}" in row[7], (unit, code)
+        # the method in plain words ("estimated from the city's own observed indicators")
+        assert row[6] == " imputed" and f"imputed ({method_words(method)})" in html.unescape(
+            row[7]), (unit, code)
         v = results.prepared.datasets["imputed"][y, u, k]
         assert row[7].startswith(fmt.value(v, fw.nodes[code].unit)), (unit, code)
         assert row[8] == "" and row[9] == ""  # no source for a value nobody published
@@ -149,7 +157,7 @@ def test_chinese_pages(results, site):
     city = (site / "zh" / "city" / "SHA.html").read_text()
     rank = int(results.ranks().at["SHA", 2025])
     n = int(results.ranking()["rank"].notna().sum())
-    assert f"在{n}个城市中排名第{rank}，得分{results.scores().at['SHA', 2025]:.2f}。" in city
+    assert f"在{n}个城市中排名第{rank}位，得分{results.scores().at['SHA', 2025]:.2f}。" in city
     assert '<link rel="stylesheet" href="../../assets/site.css">' in city
     en = (site / "city" / "SHA.html").read_text()
     assert '<a class="lang" href="../zh/city/SHA.html" hreflang="zh">中文</a>' in en
@@ -204,7 +212,8 @@ def test_a_city_without_coordinates_is_at_its_country_centroid_and_said_so(resul
     lon, lat = country_centroids()["GBR"]
     fig = json.loads(re.search(r"var fig = (\{.*?\});\n", page)[1])
     geo = fig["data"][0]
-    i = [t.startswith("London:") for t in geo["text"]].index(True)
+    i = [t.startswith("London:") for t in geo["hovertext"]].index(True)
+    assert geo["text"][i] == "London"  # a top-ten city: its name on the map
     assert (geo["lon"][i], geo["lat"][i]) == (lon, lat)
     assert len(geo["lat"]) == int(results.ranking()["rank"].notna().sum())
 

@@ -61,9 +61,9 @@ def _text(path) -> str:
 
 
 def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
-    from fintech_index import format as F
     from fintech_index.analysis.edition import Edition
     from fintech_index.analysis.profiles import profile
+    from fintech_index.publish.i18n import raw_value
 
     text = _text(sfo)
     rank, score = int(results.ranks().at["SFO", 2025]), results.scores().at["SFO", 2025]
@@ -80,8 +80,9 @@ def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
     fw = results.framework
     for code in fw.indicators:
         v = data.at[("SFO", code), "value"]
-        if v == v:  # observed: its raw value with its unit is in the ranking table
-            assert F.value(v, fw.nodes[code].unit) in text, code
+        if v == v:  # observed: its raw value with its unit (a rank with its list's size,
+            # "first of 50") is in the ranking table
+            assert raw_value(fw, code, v) in text, code
     # the largest weakness with its reason (rank gap and raw value)
     pr = profile(Edition.of(results), "SFO")
     w = pr.weaknesses.iloc[0]
@@ -89,7 +90,7 @@ def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
             "its overall rank")
     if fw.nodes[w.node].is_indicator:
         v = data.at[("SFO", w.node), "value"]
-        line += (f" (raw value {F.value(v, fw.nodes[w.node].unit)}, "
+        line += (f" (raw value {raw_value(fw, w.node, v)}, "
                  f"{int(data.at[('SFO', w.node), 'source_year'])})")
     assert line in text
     # records-based counts and districts (CB Insights list of 2025-10-07)

@@ -33,11 +33,21 @@ def book(results, audit, tmp_path_factory):
 
 
 def test_first_sheet_explains_the_others(book, results):
-    assert book.sheetnames == ["About", "Ranking 2025", "Ranking 2024", "Data and provenance",
-                               "Nodes", "Methodology"]
+    assert book.sheetnames == ["About", "Ranking 2025", "Ranking 2024 (back-cast)",
+                               "Data and provenance", "Nodes", "Methodology"]
     about = book["About"]
     listed = {about.cell(r, 1).value: about.cell(r, 2).value for r in range(5, 10)}
     assert set(listed) == set(book.sheetnames[1:])
+    # what each ranking sheet holds, as it holds it: 2025 has the change and the audit's
+    # interval columns; 2024 (the first year) has no change column, and is a back-cast
+    assert "change column" in listed["Ranking 2025"] and "interval" in listed["Ranking 2025"]
+    assert listed["Ranking 2024 (back-cast)"] == (
+        "Every city's rank and score on the index and on every dimension, pillar and indicator "
+        "in 2024, best first. A back-cast: 2024 recomputed on the 2025 framework and "
+        "methodology, not the edition published in 2024.")
+    heads = [c.value for c in book["Ranking 2024 (back-cast)"][1]]
+    assert "rank change" not in heads and "rank change" in [
+        c.value for c in book["Ranking 2025"][1]]
     assert "imputed" in about["A2"].value
     assert about.cell(5, 1).hyperlink.location == "'Ranking 2025'!A1"
     assert results.methodology.hash in [c.value for row in about.iter_rows() for c in row]
@@ -131,7 +141,8 @@ def test_methodology_is_a_readable_table(book, results):
 
 def test_chinese_workbook(results, tmp_path):
     wb = openpyxl.load_workbook(write_workbook(results, tmp_path / "zh.xlsx", lang="zh"))
-    assert wb.sheetnames == ["说明", "2025年排名", "2024年排名", "数据与来源", "指标体系", "方法"]
+    assert wb.sheetnames == ["说明", "2025年排名", "2024年排名（回溯测算）", "数据与来源",
+                             "指标体系", "方法"]
     assert [c.value for c in wb["2025年排名"][1]][:5] == ["排名", "代码", "城市", "得分",
                                                        "排名变化"]
     data = pd.DataFrame(wb["数据与来源"].values)

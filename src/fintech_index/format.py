@@ -6,7 +6,7 @@ Conventions (kept stable: other outputs import these functions):
 - a rank change is ``rank_before - rank``: positive is a climb (analysis.changes);
 - numbers group thousands with "," in both languages (GB/T 15835 allows the comma in
   statistical tables) and use "." as decimal point;
-- Chinese ordinals are 第N (第一 ... 第十 in words, 第11 after), counts of places 位.
+- Chinese ordinals are 第N位 with digits throughout (第1位, 第16位), counts of places 位.
 """
 
 from __future__ import annotations
@@ -53,10 +53,11 @@ def count(n: int, lang: str = "en") -> str:
 
 def ordinal(n: object, lang: str = "en") -> str:
     """en: 1 -> "first" ... 10 -> "tenth", then "11th", "22nd", "103rd";
-    zh: 1 -> "第一" ... 10 -> "第十", then "第11"."""
+    zh: "第 N 位" with digits throughout: 1 -> "第1位", 16 -> "第16位" (never "第七" beside
+    "第16")."""
     k = int(float(n))  # type: ignore[arg-type]
     if lang == "zh":
-        return f"第{_ZH_DIGITS[k]}" if 1 <= k <= 10 else f"第{k}"
+        return f"第{k}位"
     if 1 <= k <= len(_EN_ORDINALS):
         return _EN_ORDINALS[k - 1]
     suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
@@ -154,12 +155,20 @@ def join(items: Iterable[str], lang: str = "en") -> str:
     return ", ".join(xs[:-1]) + " and " + xs[-1]
 
 
+# Chinese counts large sums in 亿 (10^8) and 万 (10^4), not in 十亿: a figure whose Chinese
+# unit is in billions is shown in 亿 (x 10): 2.9 十亿美元 -> 29亿美元
+ZH_SCALED_UNITS = {"十亿美元": (10.0, "亿美元"), "十亿元": (10.0, "亿元")}
+
+
 def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "") -> str:
     """A raw indicator value with its unit: whole numbers without decimals (counts), others
-    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家"."""
+    with 1-3 decimals by size: "12 firms", "43.26 per 100 people"; zh "12家", "29亿美元"."""
     if is_missing(v):
         return missing
     x = float(v)  # type: ignore[arg-type]
+    if lang == "zh" and unit in ZH_SCALED_UNITS:
+        factor, unit = ZH_SCALED_UNITS[unit]
+        x = round(x * factor, 10)
     if x == int(x) and abs(x) < 1e15:
         text = number(x, 0, lang)
     else:
@@ -167,7 +176,7 @@ def value(v: object, unit: str | None = None, lang: str = "en", missing: str = "
         text = number(x, digits, lang)
     if not unit:
         return text
-    if "{v}" in unit:  # the number inside the unit: "rank 4", "第4名"
+    if "{v}" in unit:  # the number inside the unit: "rank 4", "第4位"
         return unit.replace("{v}", text)
     # Chinese sets a unit that is not a Latin word right after the number: 3家, 62.7%（占GDP）
     joined = lang == "zh" and not (unit[0].isascii() and unit[0].isalpha())

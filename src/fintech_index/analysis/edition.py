@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..build import Results
 from ..framework import Framework
+from ..panel import IMPUTED
 
 
 def recomputed_on(framework: Framework, year: int) -> int | None:
@@ -19,6 +20,16 @@ def recomputed_on(framework: Framework, year: int) -> int | None:
     if not isinstance(edition, int) or isinstance(edition, bool) or edition == int(year):
         return None
     return edition
+
+
+def _imputed(results: Results, k: int, units: pd.Index) -> pd.DataFrame:
+    """unit x aggregate of year ``k``: True where an indicator value beneath was imputed."""
+    fw = results.framework
+    hit = (np.asarray(results.flags[k]) & IMPUTED) != 0  # units x indicators
+    col = {c: i for i, c in enumerate(fw.indicators)}
+    aggs = [c for c in fw.nodes if fw.nodes[c].children]
+    data = {c: hit[:, [col[i] for i in fw.descendants(c)]].any(axis=1) for c in aggs}
+    return pd.DataFrame(data, index=units)
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,8 @@ class Edition:
     index: str
     children: dict[str, tuple[str, ...]]
     recomputed_on: int | None = None
+    # unit x aggregate: True where a value beneath the node was imputed (None: not known)
+    imputed: pd.DataFrame | None = None
 
     @classmethod
     def of(cls, results: Results, year: int | None = None, label: str | None = None
@@ -50,7 +63,8 @@ class Edition:
         fw = results.framework
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
-                   {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y))
+                   {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y),
+                   _imputed(results, k, units))
 
     @classmethod
     def previous(cls, results: Results, year: int | None = None) -> Edition | None:

@@ -14,7 +14,9 @@ from .gaps import gap
 from .regions import NO_GROUP, regional_leads
 
 # kinds of fact about one unit: written as a clause after the unit's name
-CITY_KINDS = ("move", "entry", "first", "overtook", "overtaken", "position")
+# a move on the index of this many places is news wherever it happens in the ranking
+BIG_MOVE = 3
+CITY_KINDS = ("move", "entry", "first", "overtook", "overtaken", "position", "profile")
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,17 @@ class Fact:
 
 
 
+def _imputed(ed: Edition, unit: str, node: str) -> bool:
+    """Whether ``unit``'s score on ``node`` rests on an imputed value (a head-to-head on it
+    compares an estimate, not an observation: not stated)."""
+    return bool(ed.imputed is not None and node in ed.imputed.columns
+                and ed.imputed.at[unit, node])
+
+
 def overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[str]
                ) -> list[Fact]:
     """'A overtook B on X': A was behind B on aggregate X (below the index) last edition
-    and is ahead now."""
+    and is ahead now, both on observed values (neither score on X rests on an imputed one)."""
     nodes = [n for n in ed.children if ed.children[n] and n != ed.index
              and n in previous.ranks.columns]
     have = [u for u in dict.fromkeys([*a_units, *b_units])
@@ -51,7 +60,8 @@ def overtakes(ed: Edition, previous: Edition, a_units: list[str], b_units: list[
                 continue
             j = pos[b]
             won = tuple(n for k, n in enumerate(nodes)
-                        if now[i, k] < now[j, k] and before[i, k] > before[j, k])
+                        if now[i, k] < now[j, k] and before[i, k] > before[j, k]
+                        and not (_imputed(ed, a, n) or _imputed(ed, b, n)))
             if won:
                 out.append(Fact("overtook", a, other=b, nodes=won, data={
                     "rank_a": float(ed.ranks.at[a, ed.index]),
@@ -99,9 +109,17 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
             out.append(Fact("takes_first", leaders[0],
                             other=str(previous.ranked().index[0])))
         t = changes.node()
-        for unit, row in t[t["rank"] <= top].iterrows():
-            f = _move(unit, None, row["rank"], row["rank_change"])
+        for unit, row in t.iterrows():
+            r, change = float(row["rank"]), float(row["rank_change"])
+            before = r + change
+            # news: a move among the top 2N of either edition, or of BIG_MOVE places anywhere
+            if min(r, before) > 2 * top and not abs(change) >= BIG_MOVE:
+                continue
+            f = _move(unit, None, r, change)
             if f:
+                f.data["top"] = top
+                if r <= top < before or before <= top < r:
+                    f.data["crossed"] = "in" if r <= top else "out"
                 out.append(f)
         for unit in changes.entries:
             r = ed.ranks.at[unit, ed.index]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from .. import format as F
-from ..publish.i18n import text
+from ..publish.i18n import term, text
 from ..publish.pdf import PaperSections
 from ..store import Store
 from .counts import brokerage_counts
@@ -69,6 +69,31 @@ def _brokerage() -> pd.DataFrame:
         return brokerage_counts(s)
 
 
+NOTES_TEXT = Path(__file__).with_name("district_notes_text.yaml")
+
+
+@cache
+def _notes_text() -> dict:
+    """The reviewed English and Chinese text of the district notes, by note."""
+    import yaml
+
+    return yaml.safe_load(NOTES_TEXT.read_text(encoding="utf-8"))
+
+
+def _note(n, lang: str) -> dict | None:
+    """One district note in ``lang`` from the reviewed table: area, date, statement and
+    the cited original (publisher, date, address); a note the table lacks is left out of
+    a paper rather than shown in another language."""
+    t = _notes_text().get(f"{n.area} | {n.as_of} | {n.indicator}")
+    if t is None:
+        return None
+    sep = "，" if lang == "zh" else ", "
+    cite = sep.join(x for x in (t["outlet"][lang], str(n.source_date or ""),
+                                str(n.source_url or "")) if x)
+    return {"area": t["area"][lang], "as_of": n.as_of, "statement": t["statement"][lang],
+            "cite": cite}
+
+
 def _num(v, digits: int, lang: str) -> str:
     return F.number(v, digits, lang, missing="-")
 
@@ -77,11 +102,24 @@ def _pct(v, lang: str) -> str:
     return F.percent(v, 0, lang, missing="-")
 
 
-def _conversion(source: str) -> str:
-    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' out of a records
-    source note (records.conversion_phrase), or the note itself."""
+def _conversion(source: str, lang: str = "en") -> str:
+    """'1 billion CNY ($137 million) at 0.137 USD per CNY on 2024-12-17' from the count's
+    source note (records.conversion_phrase), or the note itself; in Chinese with 亿 and the
+    date written out: '10亿元人民币（约1.37亿美元，按2024年12月17日1元人民币兑0.137美元计）'."""
     hit = re.search(r"= (1 billion .+)\)$", source)
-    return hit.group(1) if hit else source
+    phrase = hit.group(1) if hit else source
+    if lang != "zh":
+        return phrase
+    scale = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+    m = re.fullmatch(r"([\d.]+) (\w+) CNY \(\$([\d.]+) (\w+)\) at ([\d.]+) USD per CNY "
+                     r"on (\d{4}-\d{2}-\d{2})", phrase)
+    if not m or m.group(2) not in scale or m.group(4) not in scale:
+        return phrase
+    cny = float(m.group(1)) * scale[m.group(2)] / 1e8
+    usd = float(m.group(3)) * scale[m.group(4)] / 1e8
+    return text("wp_fx_zh", "zh", cny=F.number(cny, 0 if cny == int(cny) else 2, "zh"),
+                usd=F.number(usd, 2, "zh").rstrip("0").rstrip("."), rate=m.group(5),
+                date=F.date(date.fromisoformat(m.group(6)), "zh"))
 
 
 @cache
@@ -104,10 +142,12 @@ def _records_block(unit: str, year: int, lang: str, city: str,
     by, list_date = _unicorns_by_industry(unit, year)
     source = text("wp_cb_source", lang, date=F.date(date.fromisoformat(list_date), lang)
                   if list_date else "-")
-    rows = [[ind, str(int(r.firms)), _num(r.value, 2, lang)] for ind, r in by.iterrows()]
+    scale = 10 if lang == "zh" else 1  # zh in 亿美元 (format.ZH_SCALED_UNITS)
+    rows = [[term("industry", ind, lang), str(int(r.firms)), _num(r.value * scale, 2, lang)]
+            for ind, r in by.iterrows()]
     if rows:
         rows.append([text("wp_total", lang), str(int(by["firms"].sum())),
-                     _num(by["value"].sum(), 2, lang)])
+                     _num(by["value"].sum() * scale, 2, lang)])
     lines = []
     mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
             if brokerage is not None else [])
@@ -115,7 +155,7 @@ def _records_block(unit: str, year: int, lang: str, city: str,
         by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
                    for y, v in zip(mine["year"], mine["value"], strict=True)]
         lines.append(text("wp_brokerage", lang, city=city, list=F.join(by_year, lang),
-                          rate=_conversion(mine["source"].iloc[0])))
+                          rate=_conversion(mine["source"].iloc[0], lang)))
     return {"lines": lines,
             "title": text("wp_records", lang), "note": text("wp_records_note", lang,
                                                                source=source),
@@ -145,19 +185,20 @@ def _districts_block(unit: str, year: int, lang: str,
     lines, rows = [], []
     if info["places"] == 1:
         lines.append(text("wp_district_single", lang, firms=info["firms"],
-                            place=table["district"].iloc[0]))
+                            place=term("place", table["district"].iloc[0], lang)))
     elif info["places"] > 1:
         lead = every.sort_values(["fintech_firms", "firms"], ascending=False,
                                  kind="stable").iloc[0]
-        lines.append(text("wp_district_lead", lang, place=lead.place, share=_pct(
+        lines.append(text("wp_district_lead", lang, place=term("place", lead.place, lang),
+                          share=_pct(
             lead.share_of_metro, lang), fin=lead.fintech_firms, fin_all=info["fintech_firms"],
             lq=_num(lead.fintech_lq, 2, lang), places=info["places"],
             firms=info["firms"]))
         for r in summary.itertuples():
-            top = (f"{r.top_industry} ({r.top_industry_firms}; LQ "
-                   f"{_num(r.top_industry_lq, 2, lang)})"
+            top = (text("wp_district_top", lang, industry=term("industry", r.top_industry, lang),
+                        n=r.top_industry_firms, lq=_num(r.top_industry_lq, 2, lang))
                    if isinstance(r.top_industry, str) else "-")
-            rows.append([r.place, str(r.firms), _pct(r.share_of_metro, lang),
+            rows.append([term("place", r.place, lang), str(r.firms), _pct(r.share_of_metro, lang),
                          str(r.fintech_firms), _num(r.fintech_lq, 2, lang), top])
     else:
         lines.append(text("wp_no_unicorns", lang))
@@ -178,9 +219,5 @@ def _districts_block(unit: str, year: int, lang: str,
         "caveat": text("wp_district_notes_caveat", lang),
         "notes_head": [text("wp_col_area", lang), text("wp_col_year", lang),
                        text("wp_col_statement", lang), text("wp_col_source", lang)],
-        "notes": [{"area": n.area, "as_of": n.as_of,
-                   "statement": f"{n.indicator}: {n.value_as_stated}"
-                   + (f" ({n.scope_note})" if n.scope_note else ""),
-                   "cite": f"{n.source_outlet}, {n.source_date}"}
-                  for n in notes.itertuples()],
+        "notes": [x for x in (_note(n, lang) for n in notes.itertuples()) if x],
     }

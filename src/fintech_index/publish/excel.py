@@ -25,6 +25,7 @@ import xlsxwriter
 from ..build import Results
 from ..exports import neutralise
 from ..outfiles import replacing
+from .citations import citation
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
 from .view import EditionView
@@ -137,6 +138,29 @@ def _unit_names(results: Results, lang: str) -> dict[str, str]:
     return {u: unit_name(units, u, lang) for u in units.index}
 
 
+def _ranking_name(view: EditionView, year: int, lang: str) -> str:
+    """The sheet of a year's ranking: "Ranking 2024", labelled when it is a back-cast
+    (computed on a later edition's framework): "Ranking 2024 (back-cast)"."""
+    key = "wb_ranking_backcast" if view.edition(year).recomputed_on is not None else "wb_ranking"
+    return text(key, lang, year=year)[:31]
+
+
+def _ranking_about(view: EditionView, year: int, lang: str, audit: pd.DataFrame | None,
+                   latest: int) -> str:
+    """What a ranking sheet holds, as it holds it: the change column only where there is
+    an edition before, the interval columns only on the audited latest year, and the
+    back-cast said so."""
+    parts = [text("wb_about_ranking", lang, year=year)]
+    if view.changes_of(year) is not None:
+        parts.append(text("wb_about_ranking_change", lang))
+    if audit is not None and year == latest:
+        parts.append(text("wb_about_ranking_interval", lang))
+    framework = view.edition(year).recomputed_on
+    if framework is not None:
+        parts.append(text("wb_about_ranking_backcast", lang, year=year, framework=framework))
+    return ("" if lang == "zh" else " ").join(parts)
+
+
 def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
                    audit: pd.DataFrame | None, values: pd.DataFrame) -> None:
     """Two header rows (node name over rank and score); one row per city, best first;
@@ -147,7 +171,7 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
     changes = changed.node() if changed is not None else None
     names = _unit_names(results, lang)
     order = list(results.ranking(year).index)
-    sheet = bk.book.add_worksheet(text("wb_ranking", lang, year=year)[:31])
+    sheet = bk.book.add_worksheet(_ranking_name(view, year, lang))
     fixed = [(text("wb_rank", lang), "rank"), (text("wb_code", lang), "text"),
              (text("wb_city", lang), "text"), (text("wb_score", lang), "score")]
     if changes is not None:
@@ -250,9 +274,8 @@ def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: st
     fw = results.framework
     latest = results.years[-1]
     bk = _Book(p, _node_name(fw, fw.index, lang), latest)
-    ranking_names = [text("wb_ranking", lang, year=y)[:31] for y in reversed(results.years)]
-    explained = [(n, text("wb_about_ranking", lang, year=y))
-                 for n, y in zip(ranking_names, reversed(results.years), strict=True)]
+    explained = [(_ranking_name(view, y, lang), _ranking_about(view, y, lang, audit, latest))
+                 for y in reversed(results.years)]
     explained += [(text("wb_" + k, lang), text(f"wb_about_{k}", lang))
                   for k in ("data", "nodes", "methodology")]
     _about_sheet(bk, results, lang, audit, explained)
@@ -286,7 +309,9 @@ def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) ->
         "indicator_name": values["indicator"].map({c: _node_name(fw, c, lang)
                                                    for c in fw.indicators}),
         "value": values["value"], "value_used": values["value_used"],
-        "unit_of_measure": values["unit_of_measure"], "source": values["source"],
+        "unit_of_measure": values["unit_of_measure"],
+        "source": [citation(s, lang, y) if isinstance(s, str) else ""
+                   for s, y in zip(values["source"], values["source_year"], strict=True)],
         "source_year": values["source_year"], "figure_level": values["figure_level"],
         "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
                     for imp, m in zip(values["imputed"], values["imputation_method"],

@@ -46,6 +46,21 @@ def strings(lang: str) -> dict[str, str]:
     return {key: entry[lang] for key, entry in _table().items()}
 
 
+def method_words(method: str, lang: str = "en", params: dict | None = None) -> str:
+    """A method in plain words from the reviewed table (``method_<code>``); a method the
+    table lacks is shown by its code with its parameters (the annex's form)."""
+    from .. import format as fmt
+
+    words = strings(lang).get(f"method_{method}")
+    return words if words is not None else fmt.choice(method, params)
+
+
+def term(kind: str, name: str, lang: str) -> str:
+    """A named category (``kind``: industry, ...) in ``lang`` from the reviewed table
+    (``<kind>_<name>``); the name itself where the table has none."""
+    return strings(lang).get(f"{kind}_{name}", name)
+
+
 def text(key: str, lang: str, **fields: Any) -> str:
     """One fixed string in ``lang`` with its ``{fields}`` filled in."""
     return strings(lang)[key].format(**fields)
@@ -85,9 +100,28 @@ def unit_of(framework, code: str, lang: str = "en") -> str:
     return unit
 
 
+def raw_value(framework, code: str, value: object, lang: str = "en", missing: str = "-"
+              ) -> str:
+    """A raw value as a reader reads it, with its unit: a rank in a published list with the
+    list's size ("fourth of 50", "第4位（共50位）"), a tier by its name ("tier Alpha+",
+    "Alpha+级"), any other value with its unit ("12 firms", "29亿美元")."""
+    from .. import format as fmt
+
+    if fmt.is_missing(value):
+        return missing
+    spec = getattr(framework.nodes[code], "ordinal", None)
+    k = float(value)  # type: ignore[arg-type]
+    if spec is not None and spec.kind == "rank" and spec.list_size and k == int(k):
+        return text("raw_rank_of", lang, ordinal=fmt.ordinal(k, lang), n=spec.list_size)
+    tiers = getattr(spec, "tiers", None) if spec is not None else None
+    if tiers and k == int(k) and 1 <= k <= len(tiers):
+        return text("raw_tier", lang, tier=tiers[int(k) - 1])
+    return fmt.value(value, unit_for_value(framework, code, lang), lang, missing=missing)
+
+
 def unit_for_value(framework, code: str, lang: str = "en") -> str:
     """The unit to write beside a value with ``format.value``: the table's
-    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}名"), else
+    ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}位"), else
     :func:`unit_of`."""
     unit = framework.nodes[code].unit or ""
     placed = _table().get(f"unit_{unit}_value") if unit else None

@@ -6,12 +6,18 @@ Newsworthiness (a fact's weight; higher first), ``top`` = the N of "top N":
 - the leaders 100; who is first (stays first, takes first, top k unchanged) 90-95;
 - the gap among the top N narrowing or widening: 50 + 10 per point of range (at most 80);
 - the leading region 50;
-- a move on the index: 40 + 8 |places| + (top + 1 - rank); an entry: 40 + 2 (top + 1 - rank);
+- a move on the index (a city of the top 2N of either edition, or a move of three places or
+  more anywhere): 40 + 8 |places| + (top + 1 - rank) within the top N, - (rank - top) / 2N
+  below it (the higher of two equal moves first), + 40 for entering or leaving the top N;
+  an entry to the ranking: 40 + 2 (top + 1 - rank);
 - a first place: 45 on a dimension, 30 on a pillar, + (top + 1 - overall rank) / 2;
-- a head-to-head among the leaders ("A overtook B on X"):
+- a head-to-head among the leaders ("A overtook B on X", only where neither score on X
+  rests on an imputed value: observed against observed):
   20 + 4 |nodes| + (2 top + 2 - rank A - rank B) / 2;
-- a move on a dimension: 15 + 5 |places| + (top + 1 - rank) / 2.
-A city's facts become one sentence (its heaviest three clauses, its first places in one),
+- a move on a dimension: 15 + 2 |places| + (top + 1 - rank) / 2 (a move on the index is
+  the news; ten places on one dimension weigh less than three on the index).
+A city's facts become one sentence (its heaviest three clauses, its first places in one;
+a city entering or leaving the top N: that move alone, its other facts in the sections),
 weighted by its heaviest fact plus 2 per further fact. Said twice: "A overtook B on X"
 where the lead already moves A or B on X (the move names the change); "A ranks first on X"
 where A "climbed ... to first on X"."""
@@ -63,7 +69,9 @@ def weight(fact: Fact, top: int) -> float:
     if k == "gap":
         return 50 + min(30.0, 10 * abs(d["range_now"] - d["range_before"]))
     if k == "move" and fact.node is None:
-        return 40 + 8 * abs(d["change"]) + (top + 1 - d["rank"])
+        r = d["rank"]
+        return (40 + 8 * abs(d["change"]) + max(0.0, top + 1 - r) - max(0.0, r - top) / (2 * top)
+                + (40 if d.get("crossed") else 0))
     if k == "entry":
         return 40 + 2 * (top + 1 - d["rank"])
     if k in ("first", "shared_first"):
@@ -73,7 +81,7 @@ def weight(fact: Fact, top: int) -> float:
     if k in ("overtook", "overtaken"):
         return 20 + 4 * len(fact.nodes) + max(0.0, 2 * top + 2 - d["rank_a"] - d["rank_b"]) / 2
     if k == "move":
-        return 15 + 5 * abs(d["change"]) + max(0.0, top + 1 - d["rank"]) / 2
+        return 15 + 2 * abs(d["change"]) + max(0.0, top + 1 - d["rank"]) / 2
     return 10.0
 
 
@@ -126,7 +134,11 @@ def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[F
             t = ch.node(node)
             if unit in t.index:
                 r = t.at[unit, "rank_change"]
-                if r == r and r != 0:
+                told = [f for f in facts if f.kind == "move" and f.subject == unit
+                        and f.node is None] if node is None else []
+                if told:  # the edition's fact: it says whether the city crossed the top N
+                    own.append(told[0])
+                elif r == r and r != 0:
                     own.append(Fact("move", unit, node, data={"rank": float(t.at[unit, "rank"]),
                                                               "change": float(r)}))
                 elif node is None and r == 0:
@@ -137,7 +149,22 @@ def _focus_facts(ed: Edition, previous: Edition | None, unit: str, facts: list[F
                 for f in overtakes(ed, previous, others, [unit])]
         own += _by_node(won, "overtook", unit, ed, MAX_CLAUSES)
         own += _by_node(lost, "overtaken", unit, ed, MAX_CLAUSES)
-    return [Fact("position", unit, data=position), *own]
+    return [Fact("position", unit, data=position), *_profile(ed, unit), *own]
+
+
+def _profile(ed: Edition, unit: str) -> list[Fact]:
+    """The focus city's strongest and weakest dimension (its best and worst rank among the
+    ranked cities; none when it has fewer than two ranked dimensions)."""
+    ranks = {d: float(ed.ranks.at[unit, d]) for d in ed.children[ed.index]
+             if ed.ranks.at[unit, d] == ed.ranks.at[unit, d]}
+    if len(ranks) < 2:
+        return []
+    order = sorted(ranks, key=lambda d: (ranks[d], d))
+    best, worst = order[0], order[-1]
+    if ranks[best] == ranks[worst]:
+        return []
+    return [Fact("profile", unit, data={"best": best, "best_rank": ranks[best],
+                                        "worst": worst, "worst_rank": ranks[worst]})]
 
 
 def resolve_unit(ed: Edition, city: str) -> str:
@@ -163,8 +190,9 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
                changes: Changes | None = None) -> Lead:
     """The lead of at most ``size`` sentences and the sections of the other facts.
 
-    ``focus``: a unit code; its sentences come first (position and move on the index; then
-    its firsts, overtakes and dimension moves), then the edition's heaviest facts.
+    ``focus``: a unit code; its sentences come first (position and move on the index; its
+    strongest and weakest dimension; then its firsts, overtakes and dimension moves), then
+    the edition's heaviest facts.
     ``facts``: :func:`edition_facts` of the same editions and ``top``, when already found;
     ``changes``: ``compare(current, previous)``, when already computed."""
     names = Names.of(current, lang, node_names)
@@ -189,7 +217,8 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         own = _focus_facts(current, previous, focus, facts, changes)
         head = [f for f in own if f.kind == "move" and f.node is None] or own[:1]
         rest = [f for f in own if f not in head and f.kind in ("first", "move")]
-        story = [head, rest, [f for f in own if f.kind == "overtook"],
+        story = [head, [f for f in own if f.kind == "profile"], rest,
+                 [f for f in own if f.kind == "overtook"],
                  [f for f in own if f.kind == "overtaken"]]
         for i, group in enumerate(g for g in story if g):
             picked.append((1e9 - i, sentence(focus, group), tuple(group)))
@@ -203,12 +232,14 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         else:
             picked.append((weight(f, top), render(f, current, previous, names), (f,)))
     for unit, group in by_city.items():
-        group = sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
+        crossed = [f for f in group if f.kind == "move" and f.data.get("crossed")]
+        # entering or leaving the top N is the city's news: said alone, the rest follows
+        group = crossed or sorted(group, key=lambda f: -weight(f, top))[:MAX_CLAUSES]
         w = weight(group[0], top) + 2 * (len(group) - 1)
         # the move on the index, when there is one, opens the city's sentence
         group.sort(key=lambda f: not (f.kind in ("move", "entry") and f.node is None))
         picked.append((w, sentence(unit, group), tuple(group)))
-    chosen = sorted(picked, key=lambda p: -p[0])[:size]
+    chosen = sorted(picked, key=lambda p: -p[0])[:size]  # stable: ties keep fact order
     lead = tuple(s for _, s, _ in chosen)
     # the sections: every fact the lead does not tell, one sentence each (a head-to-head
     # shortened for the lead is a different fact: it is told in full here)

@@ -28,7 +28,8 @@ from .. import format as F
 from ..analysis.profiles import profile
 from ..build import Results
 from ..outfiles import write_bytes
-from .i18n import check_lang, node_name, text, unit_name, unit_of
+from .citations import caveats, citation
+from .i18n import check_lang, node_name, raw_value, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down
 from .sentences import previous_name
 from .view import EditionView
@@ -114,7 +115,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         v = values[unit][code]
         imputed = bool(v["imputed"])
         shown = v["value_used"] if imputed else v["value"]
-        return {"value": F.value(shown, None, lang, missing="-"),
+        return {"value": raw_value(fw, code, shown, lang),
                 "unit": unit_of(fw, code, lang),
                 "year": _rank(v["source_year"]) if not imputed else "-",
                 "level": v["figure_level"], "imputed": imputed,
@@ -143,7 +144,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             r = raw_of(code)
             figures.append({"label": t(key), "value": r["value"],
                             "note": (t("imputed_by", method=r["method"]) if r["imputed"]
-                                     else f"{r['unit']}, {r['year']}")})
+                                     else f"{r['year']}")})
     summary = [t("summary", city=city, rank=_rank(pr.rank), n=n_ranked,
                  score=_num(pr.score, 2, lang), year=cur.year,
                  change=t("summary_change", change=F.change(change_overall, lang),
@@ -182,7 +183,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                  else (raw["level"] if raw else ""))
         raw_cell = ""
         if raw:
-            raw_cell = f"{raw['value']} {raw['unit']}"
+            raw_cell = raw["value"]
             if raw["imputed"]:
                 raw_cell += " " + t("imputed_by", method=raw["method"])
         tree_rows.append({"level": depth, "imputed": bool(raw and raw["imputed"]), "cells": [
@@ -195,22 +196,33 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                          t("col_year"), t("col_level"), t("col_raw")]}
 
     # ---- strengths and weaknesses, with the reason
+    top_down_order = {c: i for i, (c, _) in enumerate(top_down(fw))}
     def reason_lines(frame: pd.DataFrame, key: str) -> list[str]:
         out = []
         for r in frame.head(LISTED).itertuples():
             raw = ""
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
-                raw = t("raw_clause", value=v["value"], unit=v["unit"], year=v["year"])
+                raw = t("raw_clause", value=v["value"], year=v["year"])
             out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
         if len(frame) > LISTED:
             out.append(t("more", n=len(frame) - LISTED))
         return out or [t("none")]
 
-    prof = {"title": t("strengths"), "rule": t("strengths_rule", rank=_rank(pr.rank)),
+    strengths, rule = reason_lines(pr.strengths, "strength_line"), t(
+        "strengths_rule", rank=_rank(pr.rank))
+    if pr.strengths.empty:  # at the top no node ranks three places above it: its best nodes
+        at = cur.ranks.loc[unit]
+        best = sorted((c for c, d in top_down(fw) if d > 0 and not fw.nodes[c].is_indicator
+                       and at[c] <= pr.rank), key=lambda c: (at[c], top_down_order[c]))
+        if best:
+            strengths = [t("best_line", node=_node_name(results, c, lang), rank=_rank(at[c]))
+                         for c in best[:LISTED]]
+            rule += " " + t("strengths_rule_top")
+    prof = {"title": t("strengths"), "rule": rule,
             "strengths_head": t("strength_head"), "weaknesses_head": t("weakness_head"),
-            "strengths": reason_lines(pr.strengths, "strength_line"),
+            "strengths": strengths,
             "weaknesses": reason_lines(pr.weaknesses, "weakness_line")}
 
     # ---- peers
@@ -274,7 +286,7 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
         indicators.append([code, _node_name(results, code, lang), unit_of(fw, code, lang),
                            text(f"wp_level_{level}", lang) if f"wp_level_{level}" in LEVELS
                            else level, _num(weights.get(code, np.nan), 2, lang),
-                           n.source or ""])
+                           citation(n.source, lang)])
     mine = values[unit]
     imputed = [f"{_node_name(results, c, lang)} ({mine[c]['imputation_method']})"
                for c in fw.indicators if mine[c]["imputed"]]
@@ -291,6 +303,7 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
                             text("wp_col_unit", lang), text("wp_col_level", lang),
                             text("wp_col_weight", lang), text("wp_col_source", lang)],
         "indicators": indicators,
+        "caveats": " ".join(caveats([fw.nodes[c].source for c in fw.indicators], lang)),
         "imputed": text("wp_imputed_list", lang, city=city, year=year,
                           list=", ".join(imputed) if imputed else text("wp_none", lang)),
     }

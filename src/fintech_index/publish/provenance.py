@@ -72,7 +72,10 @@ def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
 
 
 def _params(params: dict) -> str:
-    return ", ".join(f"{k} = {v}" for k, v in sorted(params.items()))
+    """``k = v`` pairs of the parameters that are set (an unset one, None or empty, is not
+    a parameter a reader needs: "decimals = None, exclude_levels = []" says nothing)."""
+    return ", ".join(f"{k} = {v}" for k, v in sorted(params.items())
+                     if v is not None and v != [] and v != {} and v != "")
 
 
 def values_by_unit(results: Results, year: int | None = None) -> dict[str, dict[str, dict]]:

@@ -61,9 +61,12 @@ def clause(fact: Fact, ed: Edition, previous: Edition | None, names: Names) -> s
     d = fact.data
     if fact.kind == "move":
         key = ("c_up" if d["change"] > 0 else "c_down") + ("_on" if fact.node else "")
-        return t[key].format(places=fmt.places(int(d["change"]), lang),
+        text = t[key].format(places=fmt.places(int(d["change"]), lang),
                              ordinal=fmt.ordinal(d["rank"], lang),
                              node=names.node(fact.node) if fact.node else "")
+        if d.get("crossed"):  # "..., entering the top ten" / "..., leaving the top ten"
+            text += t[f"c_crossed_{d['crossed']}"].format(n=fmt.count(d["top"], lang))
+        return text
     if fact.kind == "entry":
         return t["c_entry"].format(ordinal=fmt.ordinal(d["rank"], lang))
     if fact.kind == "first":
@@ -81,6 +84,10 @@ def clause(fact: Fact, ed: Edition, previous: Edition | None, names: Names) -> s
             text += t["clause_sep"] + t["c_unchanged"].format(
                 previous=previous_name(previous, lang))
         return text
+    if fact.kind == "profile":
+        return t["c_profile"].format(
+            best=names.node(d["best"]), best_rank=fmt.ordinal(d["best_rank"], lang),
+            worst=names.node(d["worst"]), worst_rank=fmt.ordinal(d["worst_rank"], lang))
     raise ValueError(f"no clause for a fact of kind {fact.kind!r}")
 
 

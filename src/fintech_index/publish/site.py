@@ -34,7 +34,16 @@ from ..analysis.regions import regional_leads
 from ..build import Results
 from ..outfiles import output_folder, write_text, write_with
 from ..safe import file_segments, printable
-from .i18n import check_lang, node_name, strings, unit_for_value, unit_of
+from .citations import caveats, citation
+from .i18n import (
+    check_lang,
+    method_words,
+    node_name,
+    raw_value,
+    strings,
+    unit_for_value,
+    unit_of,
+)
 from .lead import lead_story
 from .provenance import p_top_column, top_down
 from .view import EditionView
@@ -132,6 +141,29 @@ def country_centroids() -> dict[str, tuple[float, float]]:
             if g.get("id") and "ct" in g.get("properties", {})}
 
 
+# peers' colours: Okabe-Ito's colour-blind-safe set (sky blue, bluish green, reddish purple,
+# vermillion), each with its own marker shape as well, so that no peer is told by colour alone
+PEER_COLOURS = ("#56B4E9", "#009E73", "#CC79A7", "#D55E00")
+PEER_SYMBOLS = ("circle", "triangle-up", "x", "star")
+
+POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
+             "bottom left", "top left", "bottom right")
+
+
+def label_positions(lat: list[float], lon: list[float], labels: list[str],
+                    near: float = 16.0) -> list[str]:
+    """Where each map label goes: "top center" unless a labelled city within ``near``
+    degrees already took it; then the next free position of POSITIONS (close cities, as in
+    Europe, get their labels on different sides)."""
+    out: list[str] = []
+    for i, name in enumerate(labels):
+        taken = {out[j] for j in range(i) if labels[j] and abs(lat[j] - lat[i]) < near
+                 and abs(lon[j] - lon[i]) < near}
+        out.append(next((p for p in POSITIONS if p not in taken), POSITIONS[0]) if name
+                   else POSITIONS[0])
+    return out
+
+
 class Site:
     """Everything the pages of one edition share; one instance writes both languages."""
 
@@ -194,11 +226,11 @@ class Site:
         return {(u, n): float(c)
                 for u, n, c in zip(t["unit"], t["node"], t["rank_change"], strict=True)}
 
-    def imputed_by(self, indicator: str) -> str:
-        """The imputation method and parameters the methodology gives ``indicator``."""
+    def imputed_by(self, indicator: str, lang: str = "en") -> str:
+        """The imputation method the methodology gives ``indicator``, in plain words."""
         c = self.results.methodology.impute.resolve(indicator,
                                                     self.fw.nodes[indicator].level)
-        return fmt.choice(c.method, c.params)
+        return method_words(c.method, lang, c.params)
 
     def interval(self, unit: str) -> dict | None:
         a = self.audit
@@ -250,7 +282,7 @@ class Site:
         if c is None:
             return None, []
         c = c.set_index("code")
-        lat, lon, text, size, at_centroid = [], [], [], [], []
+        lat, lon, text, size, at_centroid, labels = [], [], [], [], [], []
         t = strings(lang)
         for u in self.ranked:
             row = c.loc[u] if u in c.index else None
@@ -268,8 +300,11 @@ class Site:
             lon.append(lo)
             text.append(t["map_hover"].format(city=units[u], rank=fmt.rank(rank)))
             size.append(max(6.0, 26 - float(rank) / 2))
-        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": text,
-                         "hoverinfo": "text", "mode": "markers",
+            labels.append(units[u] if rank <= self.top else "")
+        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": labels,
+                         "hovertext": text, "hoverinfo": "text", "mode": "markers+text",
+                         "textposition": label_positions(lat, lon, labels),
+                         "textfont": {"size": 11, "color": "#1b1b1b"},
                          "marker": {"size": size, "color": "#1f4e79", "opacity": 0.8,
                                     "line": {"width": 1, "color": "#fff"}}}],
                "layout": {"geo": {"showcountries": True, "countrycolor": "#bbb",
@@ -291,10 +326,14 @@ class Site:
         fig, at_centroid = self._map(lang, units)
         gaps = [gap(e, self.top) for e in self.editions]
         years = list(self.results.years)
+        ticks = [str(e.year) if e.recomputed_on is None else t["history_backcast"].format(
+            year=e.year, framework=e.recomputed_on) for e in self.editions]
         gap_fig = {"data": [
             {"type": "scatter", "x": years, "y": [g.range for g in gaps], "name": t["gap_range"]},
             {"type": "scatter", "x": years, "y": [g.sd for g in gaps], "name": t["gap_sd"]}],
-            "layout": {"xaxis": {"dtick": 1}, "yaxis": {"rangemode": "tozero"},
+            "layout": {"xaxis": {"tickvals": years, "ticktext": ticks,
+                                 "title": {"text": t["col_edition"]}},
+                       "yaxis": {"rangemode": "tozero", "title": {"text": t["gap_axis"]}},
                        "margin": {"t": 10}, "height": 320}}
         leads = regional_leads(self.cur, top=self.top)
         regions = [{"name": t.get(f"region_{g}", g), "units": int(r["units"]),
@@ -333,19 +372,22 @@ class Site:
             row = {"code": code, "name": nodes[code], "depth": depth,
                    "indicator": n.is_indicator, "rank": self.rank[unit][code],
                    "score": self.score[unit][code], "change": self.change(unit, code),
-                   "value": None, "unit": "", "source": "", "source_year": None,
+                   "value": None, "unit": "", "shown": "", "source": "", "source_year": None,
                    "imputed": None, "country": n.figure_level == "country"}
             if n.is_indicator:
                 v = values[code]
                 row["unit"] = unit_for_value(fw, code, lang)
+                row["shown"] = raw_value(fw, code, v["value_used"] if v["imputed"]
+                                         else v["value"], lang, missing="")
                 if v["imputed"]:
-                    row["imputed"] = self.imputed_by(code)
+                    row["imputed"] = self.imputed_by(code, lang)
                     row["value"] = v["value_used"]
                 else:
                     row["value"] = v["value"]
-                    row["source"] = "" if fmt.is_missing(v["source"]) else v["source"]
                     sy = v["source_year"]
                     row["source_year"] = None if fmt.is_missing(sy) else int(sy)
+                    row["source"] = ("" if fmt.is_missing(v["source"])
+                                     else citation(v["source"], lang, with_address=False))
             rows.append(row)
         return rows
 
@@ -362,18 +404,20 @@ class Site:
                     "x": [round(float(x), 4) for x in xs][::-1],
                     "marker": {"symbol": symbol, "size": size, "color": color}}
 
-        palette = ["#9e9e9e", "#c9a227", "#7b9e89", "#b07aa1"]
         chart = {"data": [series(t["top10_mean"], [self.top_mean[n] for n in aggregates],
                                  "diamond", 11, "#e07b39")]
-                 + [series(units[p], [self.score[p][n] for n in aggregates], "circle",
-                           8, palette[k % len(palette)]) for k, p in enumerate(peers)]
+                 + [series(units[p], [self.score[p][n] for n in aggregates],
+                           PEER_SYMBOLS[k % len(PEER_SYMBOLS)], 9,
+                           PEER_COLOURS[k % len(PEER_COLOURS)]) for k, p in enumerate(peers)]
                  + [series(units[unit], [self.score[unit][n] for n in aggregates],
                            "square", 13, "#1f4e79")],
                  "layout": {"height": 60 + 34 * len(aggregates),
                             "margin": {"t": 10, "l": 230, "r": 10},
                             "xaxis": {"range": [-3, 103], "title": {"text": t["col_score"]}},
                             "legend": {"orientation": "h", "y": -0.12}}}
-        history = [{"year": e.year, "ranks": ranks}
+        history = [{"year": e.year, "ranks": ranks, "label": str(e.year) if e.recomputed_on
+                    is None else t["history_backcast"].format(year=e.year,
+                                                              framework=e.recomputed_on)}
                    for e, ranks in zip(self.editions, self.history[unit], strict=True)]
         listing = {kind: [(nodes[n], r) for n, r in pairs]
                    for kind, pairs in self.listings[unit].items()}
@@ -399,30 +443,35 @@ class Site:
             s = getattr(meth, stage)
             if s is None:
                 continue
-            text = fmt.choice(s.method, s.params)
-            extra = [f"{k}: {fmt.choice(c.method, c.params)}" for k, c in s.by_node.items()]
-            extra += [f"level {k}: {fmt.choice(c.method, c.params)}"
+            text = method_words(s.method, lang, s.params)
+            sep = "：" if lang == "zh" else ": "
+            extra = [f"{nodes.get(k, k)}{sep}{method_words(c.method, lang, c.params)}"
+                     for k, c in s.by_node.items()]
+            extra += [t["level_n"].format(level=k) + sep + method_words(c.method, lang, c.params)
                       for k, c in s.by_level.items()]
+            semi = "；" if lang == "zh" else "; "
             choices.append((t[f"stage_{stage}"],
-                            text + ("; " + "; ".join(extra) if extra else "")))
+                            text + (semi + semi.join(extra) if extra else "")))
         if meth.screen is not None:
             choices.append((t["stage_screen"], "; ".join(
                 f"{k}: {v}" for k, v in meth.screen.model_dump().items())))
-        choices.append((t["stage_rank"], f"ties: {meth.rank.ties}"))
+        choices.append((t["stage_rank"], method_words(f"ties_{meth.rank.ties}", lang,
+                                                      {"ties": meth.rank.ties})))
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
                        "unit": unit_of(self.fw, c, lang),
-                       "source": self.fw.nodes[c].source or ""}
+                       "source": citation(self.fw.nodes[c].source, lang)}
                       for c in self.fw.indicators]
         units, _ = self.names(lang)
         imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
-                    "method": self.imputed_by(c)}
+                    "method": self.imputed_by(c, lang)}
                    for u in self.results.units for c in self.fw.indicators
                    if self.values[u][c]["imputed"]] if meth.impute else []
         page = Page(lang, "methodology.html", self.langs)
         return self.render("methodology.html", page, t["title_methodology"],
                            hash=meth.hash[:16], choices=choices, indicators=indicators,
-                           imputed=imputed)
+                           imputed=imputed, caveats=caveats(
+                               [self.fw.nodes[c].source for c in self.fw.indicators], lang))
 
 
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
