@@ -422,8 +422,8 @@ def test_security_headers_on_every_answer_and_no_cdn_docs(web):
     import urllib.error
     import urllib.request
     url = web[0]
-    for path, status in (("/", 200), ("/api/editions", 200), ("/api/editions/nope/ranking",
-                                                              404),
+    for path, status in (("/", 200), ("/zh/", 200), ("/index.json", 200),
+                         ("/api/editions", 200), ("/api/editions/nope/ranking", 404),
                          ("/docs", 404), ("/redoc", 404), ("/openapi.json", 200)):
         try:
             r = urllib.request.urlopen(url + path, timeout=10)
@@ -780,8 +780,9 @@ def test_a_damaged_store_answers_503_never_500(tmp_path, store_bytes, seed):
     p = tmp_path / "s.duckdb"
     p.write_bytes(_damaged(store_bytes, seed))
     client = TestClient(create_app(p), raise_server_exceptions=False)
-    for path in ("/api/editions", "/api/editions/e1/ranking", "/api/editions/e1/units/u0",
-                 "/api/diff?a=e1&b=e1", "/api/editions/e1/methodology"):
+    for path in ("/", "/zh/", "/index.json", "/api/editions", "/api/editions/e1/ranking",
+                 "/api/editions/e1/units/u0", "/api/diff?a=e1&b=e1",
+                 "/api/editions/e1/methodology"):
         r = client.get(path)
         assert r.status_code in (200, 404, 503), (path, r.status_code, r.text)
         assert str(tmp_path) not in r.text

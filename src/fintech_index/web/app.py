@@ -5,14 +5,11 @@ FastAPI: https://fastapi.tiangolo.com/."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import math
-import re
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import unquote
 
 import numpy as np
@@ -24,11 +21,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from ..errors import FintechIndexError
 from ..store import Store
+from .page import as_float, as_int, context, inline_hashes, render, reweighted
 from .reweight import Reweighting, WeightsRefused, refuse_non_numbers
 
-# read once: the CSP hashes below are of this text, so serving a re-read file could be
-# blocked by them anyway
-PAGE = (Path(__file__).with_name("static") / "index.html").read_text(encoding="utf-8")
+Lang = Literal["en", "zh"]
+
 ERRORS = {400: {"description": "a body that cannot be parsed or gives a key twice"},
           404: {"description": "no such edition, node, unit or year"},
           413: {"description": "request body too large"},
@@ -155,20 +152,12 @@ async def _too_large(scope, receive, send) -> None:
     await response(scope, receive, send)
 
 
-def _inline_hashes(tag: str) -> str:
-    """CSP sources for the page's own inline <script> or <style> blocks: 'sha256-...' of
-    each, so the page runs and nothing injected does (CSP Level 2 hash sources)."""
-    blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", PAGE, flags=re.DOTALL)
-    return " ".join("'sha256-" + base64.b64encode(hashlib.sha256(b.encode("utf-8")).digest()
-                                                   ).decode("ascii") + "'" for b in blocks)
-
-
 SECURITY_HEADERS = [
     # the page's own inline style and script only (by hash), nothing from elsewhere, no
     # framing, no plugins, no form posts elsewhere
     (b"content-security-policy",
-     f"default-src 'none'; script-src {_inline_hashes('script')}; "
-     f"style-src {_inline_hashes('style')}; connect-src 'self'; img-src 'self'; "
+     f"default-src 'none'; script-src {inline_hashes('script')}; "
+     f"style-src {inline_hashes('style')}; connect-src 'self'; img-src 'self'; "
      "base-uri 'none'; form-action 'none'; frame-ancestors 'none'".encode("ascii")),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
@@ -296,9 +285,45 @@ def create_app(store_path: str | Path) -> FastAPI:
         nodes = got["framework"]["nodes"]
         return got["framework"]["index"], nodes, got["methodology"]
 
+    def answer(name: str, weights: dict, year: int | None, lang: str) -> dict:
+        """The edition re-weighted (``{}``: as published), formatted in ``lang``."""
+        with store() as s:
+            base = cached(("reweight", name, year),
+                          lambda: Reweighting.from_edition(inputs(s, name),
+                                                           edition_frame(s, name, year)))
+        try:
+            got = base.apply(weights)
+        except WeightsRefused as e:
+            raise HTTPException(422, str(e)) from None
+        return reweighted(name, base, got, lang)
+
+    def page_context(lang: str, edition: str | None) -> dict:
+        """The page's one context: the chosen edition (default: the newest) as published."""
+        with store() as s:
+            names = list(s.editions()["name"])
+        if edition is not None and edition not in names:
+            raise HTTPException(404, f"no edition '{edition}' in this store; "
+                                     f"published: {', '.join(names) or 'none'}")
+        edition = edition or (names[-1] if names else None)
+        return context(lang, names, answer(edition, {}, None, lang) if edition else None)
+
+    # datasette-style: one view, as HTML (/, /zh/) or as JSON (/index.json, /zh/index.json)
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def page() -> str:
-        return PAGE
+    def page(lang: Lang = "en", edition: str | None = None) -> str:
+        return render(page_context(lang, edition))
+
+    @app.get("/zh/", response_class=HTMLResponse, include_in_schema=False)
+    def page_zh(edition: str | None = None) -> str:
+        return render(page_context("zh", edition))
+
+    @app.get("/index.json", responses=ERRORS)
+    def page_json(lang: Lang = "en", edition: str | None = None) -> dict:
+        """What the page shows, names in ``lang`` and every number beside its text."""
+        return page_context(lang, edition)
+
+    @app.get("/zh/index.json", responses=ERRORS)
+    def page_json_zh(edition: str | None = None) -> dict:
+        return page_context("zh", edition)
 
     @app.get("/api/editions", responses=ERRORS)
     async def editions() -> list[dict]:
@@ -321,8 +346,8 @@ def create_app(store_path: str | Path) -> FastAPI:
         part = frame[frame["node"] == node].sort_values(["rank", "unit"])
         return {"edition": name, "node": node, "name": nodes[node]["name"],
                 "year": int(part["year"].iloc[0]),
-                "rows": [{"rank": _int(r.rank), "unit": r.unit, "name": r.unit_name,
-                          "score": _float(r.score)} for r in part.itertuples()]}
+                "rows": [{"rank": as_int(r.rank), "unit": r.unit, "name": r.unit_name,
+                          "score": as_float(r.score)} for r in part.itertuples()]}
 
     # {unit:path}: a unit code may hold '/' (``../../etc/passwd`` was listed in the
     # ranking but unreachable); the code is only compared with the edition's codes
@@ -339,8 +364,8 @@ def create_app(store_path: str | Path) -> FastAPI:
         if part.empty:
             raise HTTPException(404, f"no unit '{unit}' in edition '{name}'")
         return {"edition": name, "unit": unit, "name": part["unit_name"].iloc[0],
-                "nodes": [{"node": r.node, "name": nodes[r.node]["name"], "rank": _int(r.rank),
-                           "score": _float(r.score), "figure_level": r.figure_level}
+                "nodes": [{"node": r.node, "name": nodes[r.node]["name"], "rank": as_int(r.rank),
+                           "score": as_float(r.score), "figure_level": r.figure_level}
                           for r in part.itertuples()]}
 
     @app.get("/api/editions/{name}/compare", responses=ERRORS)
@@ -369,49 +394,13 @@ def create_app(store_path: str | Path) -> FastAPI:
             return inputs(s, name)
 
     @app.post("/api/editions/{name}/reweight", responses=ERRORS)
-    def reweight(name: str, body: Reweight) -> dict:
+    def reweight(name: str, body: Reweight, lang: Lang = "en") -> dict:
         """The edition recomputed from its stored indicator scores with new weights for any
         dimension or pillar, by the engine's own aggregate-and-rank path (nominal weights
-        give the published scores and ranks)."""
-        with store() as s:
-            base = cached(("reweight", name, body.year),
-                          lambda: Reweighting.from_edition(inputs(s, name),
-                                                           edition_frame(s, name, body.year)))
-        try:
-            got = base.apply(body.weights)
-        except WeightsRefused as e:
-            raise HTTPException(422, str(e)) from None
-        return _reweighted(name, base, got)
+        give the published scores and ranks); names in ``lang``, numbers with their text."""
+        return answer(name, body.weights, body.year, lang)
 
     return app
-
-
-def _reweighted(name: str, base: Reweighting, got) -> dict:
-    """The reweight answer: the index ranking (best first) with city names, every
-    weighted node with its framework and current weight, and per unit the rank and score
-    on the index and every dimension and pillar (for the comparison)."""
-    fw, units = base.framework, base.panel.unit_codes
-    names = base.panel.units["name"].to_numpy()
-    scores, ranks = got.scores[fw.index], got.ranks[fw.index]
-    order = np.lexsort((np.array(units), np.nan_to_num(ranks, nan=np.inf)))
-    nodes = [fw.index, *base.weighted_nodes]
-    used = {kid: float(got.weights[parent][..., k].reshape(-1)[0])
-            for parent in fw.aggregates for k, kid in enumerate(fw.nodes[parent].children)}
-
-    def described(code: str) -> dict:
-        n = fw.nodes[code]
-        return {"node": code, "name": n.name, "parent": n.parent, "level": n.level,
-                "weight": n.weight, "used": used.get(code)}
-
-    dims = [c for c in fw.nodes[fw.index].children if not fw.nodes[c].is_indicator]
-    return {"edition": name, "index": fw.index, "index_name": fw.nodes[fw.index].name,
-            "weights": {c: used[c] for c in base.weighted_nodes},
-            "rows": [{"rank": _int(ranks[i]), "unit": units[i], "name": names[i],
-                      "score": _float(scores[i])} for i in order],
-            "dimensions": [described(c) for c in dims],
-            "pillars": [described(c) for c in base.weighted_nodes if c not in dims],
-            "units": {u: {c: {"rank": _int(got.ranks[c][i]), "score": _float(got.scores[c][i])}
-                          for c in nodes} for i, u in enumerate(units)}}
 
 
 REQUEST_TIMEOUT = 10.0  # seconds a client has to send a whole request: headers and body
@@ -579,11 +568,3 @@ def _json_safe(value):
     if isinstance(value, list | tuple):
         return [_json_safe(v) for v in value]
     return value
-
-
-def _int(v) -> int | None:
-    return None if v is None or v != v else int(v)
-
-
-def _float(v) -> float | None:
-    return None if v is None or v != v else float(v)
