@@ -49,6 +49,9 @@ GPCI_INDICATORS = {
     "researchers": 14, "top_universities": 15, "rd_expenditure": 16, "patents": 19,
     "startups": 21, "ict_readiness": 49, "intl_flights": 61, "air_passengers": 63,
 }
+# the GPCI indicators the frameworks label `level: country` (national figures: identical for
+# every GPCI city of a country; checked in national_rows)
+COUNTRY_LEVEL = ("economic_freedom", "ict_readiness")
 GFCI_LIST_SIZE = 20  # the part of each GFCI edition held completely (../shared/data/gfci)
 # names as the sources spell them -> our city codes (reviewed; the rest match cities.csv)
 ALIASES = {
@@ -113,7 +116,36 @@ def gpci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
             if unit is not None:
                 rows.append(_row(unit, year, ind, repr(float(r["score_0_100"])),
                                  f"{GPCI}, indicator {number} ({name}), score 0-100", 2023))
-    return rows
+    return rows + national_rows(rows, cities, year)
+
+
+def national_rows(rows: list[dict], cities: pd.DataFrame, year: int) -> list[dict]:
+    """A `level: country` GPCI indicator is one national figure: the value GPCI gives every
+    city it covers in a country, given here to each of our cities of that country that GPCI
+    does not cover (never imputed city by city). A country whose GPCI cities disagree stops
+    the script: such an indicator is not a country figure."""
+    country = cities.set_index("code")["country"]
+    name = cities.set_index("code")["name"]
+    out = []
+    for ind in COUNTRY_LEVEL:
+        have = [r for r in rows if r["indicator"] == ind]
+        by_country: dict[str, dict[str, str]] = {}
+        for r in have:
+            by_country.setdefault(country[r["unit"]], {})[r["unit"]] = r["value"]
+        for nation, values in sorted(by_country.items()):
+            if len(set(values.values())) != 1:
+                raise SystemExit(f"{ind}: GPCI's {nation} cities {sorted(values)} differ; "
+                                 "not a country figure")
+            value = next(iter(values.values()))
+            number = GPCI_INDICATORS[ind]
+            covered = ", ".join(sorted(name[u] for u in values))
+            for unit in cities.loc[cities["country"] == nation, "code"]:
+                if unit not in values:
+                    out.append(_row(unit, year, ind, value,
+                                    f"{GPCI}, indicator {number}, national figure of {nation} "
+                                    f"(GPCI's value for {covered}), "
+                                    f"given to every city of {nation}", 2023))
+    return out
 
 
 def gfci_rows(cities: pd.DataFrame, year: int) -> list[dict]:

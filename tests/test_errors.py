@@ -453,6 +453,15 @@ def _(tmp):
              units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))
 
 
+@case("D74", "indicator 'a', 2024, Narnia: Xtown 1, Ytown 3")
+def _(tmp):
+    fw = fw_file(tmp, "units: [{code: X}, {code: Y}]\n"
+                      "index: {code: i, children: [{code: a, level: country}, {code: b}]}\n")
+    units = write(tmp, "u.csv", "code,name,country\nX,Xtown,Narnia\nY,Ytown,Narnia\n")
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,3,4\n"), fw,
+                  units=units)
+
+
 @case("D25", "synthetic: panel array 'values'")
 def _(tmp):
     p = panel(two_level_framework(), VALUES)
