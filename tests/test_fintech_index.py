@@ -341,11 +341,19 @@ def test_main_command_builds_both_editions(tmp_path, monkeypatch):
             "figures)") in text
     assert "Screened out of 2025 (14): Guangzhou: listed or counted on 19% (needs 20%)" in text
     assert "fintech_unicorns: log_CT: heavy-tailed count" in text
+    # the cross-validated check of the edition's imputation against simpler ones
+    assert ("Imputation check 2025 (5-fold, MAE / sd of the observed values, mean over 23 "
+            "indicators): i_median 0.74 (lowest on 10); i_mean 0.76 (lowest on 4); "
+            "i_EM_bounded 0.85 (lowest on 9)") in text
+    check = pd.read_csv(tmp_path / "fintech" / "imputation_check_2025.csv")
+    assert len(check) == 3 * 23 and set(check["method"]) == {"i_EM_bounded", "i_mean",
+                                                             "i_median"}
     assert "Of the 8 listed brokerages that disclosed more than 1 billion yuan" in text
     out = tmp_path / "fintech"
     for name in ("ranking_2024.csv", "ranking_2025.csv", "ranking_2024_own_framework.csv",
                  "screening_2024.csv", "screening_2025.csv", "changes_2025.csv",
-                 "sentences_2025.txt", "nodes.csv"):
+                 "sentences_2025.txt", "nodes.csv", "imputation_check_2024.csv",
+                 "imputation_check_2025.csv"):
         assert (out / name).exists(), name
     own = pd.read_csv(out / "ranking_2024_own_framework.csv", index_col=0)
     assert ten_ranks(own["rank"]) == RANKS[2024]
