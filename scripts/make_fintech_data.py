@@ -20,7 +20,9 @@ Sources per indicator (levels are in fintech_2024.yaml / fintech_2025.yaml):
   within the top 20 we hold completely (a rank beyond it is read as absent, like every other
   centre outside the top 20);
 * GaWC 2024 Alpha tiers: the tier's position (1 = Alpha++ ... 4 = Alpha-);
-* QS Best Student Cities 2024: the rank ("=8" -> 8; the band "151-160" -> its mean 155.5).
+* QS Best Student Cities 2024: the rank ("=8" -> 8; the band "151-160" -> its mean 155.5);
+* WFE exchange capitalisation (Aug 2023): a city GPCI does not cover, on GPCI's scale
+  (exchange_rows).
 Run: python scripts/make_fintech_data.py (set FINTECH_SHARED_DATA if ../shared/data is not
 found walking up from this script).
 """
@@ -49,6 +51,9 @@ GPCI_INDICATORS = {
     "researchers": 14, "top_universities": 15, "rd_expenditure": 16, "patents": 19,
     "startups": 21, "ict_readiness": 49, "intl_flights": 61, "air_passengers": 63,
 }
+# the GPCI indicators the frameworks label `level: country` (national figures: identical for
+# every GPCI city of a country; checked in national_rows)
+COUNTRY_LEVEL = ("economic_freedom", "ict_readiness")
 GFCI_LIST_SIZE = 20  # the part of each GFCI edition held completely (../shared/data/gfci)
 # names as the sources spell them -> our city codes (reviewed; the rest match cities.csv)
 ALIASES = {
@@ -113,7 +118,81 @@ def gpci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
             if unit is not None:
                 rows.append(_row(unit, year, ind, repr(float(r["score_0_100"])),
                                  f"{GPCI}, indicator {number} ({name}), score 0-100", 2023))
-    return rows
+    return rows + national_rows(rows, cities, year)
+
+
+def national_rows(rows: list[dict], cities: pd.DataFrame, year: int) -> list[dict]:
+    """A `level: country` GPCI indicator is one national figure: the value GPCI gives every
+    city it covers in a country, given here to each of our cities of that country that GPCI
+    does not cover (never imputed city by city). A country whose GPCI cities disagree stops
+    the script: such an indicator is not a country figure."""
+    country = cities.set_index("code")["country"]
+    name = cities.set_index("code")["name"]
+    out = []
+    for ind in COUNTRY_LEVEL:
+        have = [r for r in rows if r["indicator"] == ind]
+        by_country: dict[str, dict[str, str]] = {}
+        for r in have:
+            by_country.setdefault(country[r["unit"]], {})[r["unit"]] = r["value"]
+        for nation, values in sorted(by_country.items()):
+            if len(set(values.values())) != 1:
+                raise SystemExit(f"{ind}: GPCI's {nation} cities {sorted(values)} differ; "
+                                 "not a country figure")
+            value = next(iter(values.values()))
+            number = GPCI_INDICATORS[ind]
+            covered = ", ".join(sorted(name[u] for u in values))
+            for unit in cities.loc[cities["country"] == nation, "code"]:
+                if unit not in values:
+                    out.append(_row(unit, year, ind, value,
+                                    f"{GPCI}, indicator {number}, national figure of {nation} "
+                                    f"(GPCI's value for {covered}), "
+                                    f"given to every city of {nation}", 2023))
+    return out
+
+
+def exchange_rows(cities: pd.DataFrame, year: int, rows: list[dict]) -> list[dict]:
+    """Stock-market capitalisation (GPCI indicator 5's 0-100 scale) of a city GPCI does not
+    cover whose exchange is in the WFE list (../shared/data/stock-exchanges; Shenzhen): the
+    exchange's capitalisation placed on GPCI's scale by linear interpolation between the two
+    GPCI cities whose capitalisations bracket it (a monotone fit on the GPCI cities with an
+    exchange of their own, refused if GPCI's scores are not monotone in them; never an
+    extrapolation). A city's capitalisation is the sum of the exchanges whose only venue it
+    is; an exchange of several cities (Euronext, Korea Exchange) is not split."""
+    wfe = pd.read_csv(SHARED / "stock-exchanges" / "wfe_market_cap_2023_08_top25.csv")
+    wfe = wfe[wfe["market_cap_usd_tn"].notna()
+              & ~wfe["venue_cities_added_by_us"].str.contains(";")]
+    codes = city_codes(cities)
+    cap: dict[str, float] = {}
+    named: dict[str, list[str]] = {}
+    for _, r in wfe.iterrows():
+        unit = code_of(r["venue_cities_added_by_us"], codes)
+        if unit is not None:
+            cap[unit] = cap.get(unit, 0.0) + float(r["market_cap_usd_tn"])
+            named.setdefault(unit, []).append(r["exchange"])
+    gpci = {r["unit"]: float(r["value"]) for r in rows
+            if r["indicator"] == "stock_market_cap" and r["year"] == year}
+    pairs = sorted((cap[u], gpci[u], u) for u in cap if u in gpci)
+    if any(b[1] < a[1] for a, b in zip(pairs, pairs[1:], strict=False) if b[0] > a[0]):
+        raise SystemExit("stock_market_cap: GPCI's scores are not monotone in the WFE "
+                         "capitalisations; no interpolation")
+    name = cities.set_index("code")["name"]
+    out = []
+    for unit in sorted(set(cap) - set(gpci)):
+        x = cap[unit]
+        lo = [p for p in pairs if p[0] <= x]
+        hi = [p for p in pairs if p[0] >= x]
+        if not lo or not hi:
+            continue  # outside the GPCI cities' range: no extrapolation, stays missing
+        (x0, y0, u0), (x1, y1, u1) = lo[-1], hi[0]
+        y = y0 if x1 == x0 else y0 + (x - x0) / (x1 - x0) * (y1 - y0)
+        out.append(_row(unit, year, "stock_market_cap", repr(round(y, 6)),
+                        f"WFE domestic market capitalisation, August 2023 (via Visual "
+                        f"Capitalist, secondary): {' + '.join(named[unit])} USD {x:g} tn, "
+                        f"placed on {GPCI} indicator 5's 0-100 scale by linear interpolation "
+                        f"between the GPCI cities whose exchanges bracket it ({name[u0]} "
+                        f"USD {x0:g} tn = {y0:.2f}, {name[u1]} USD {x1:g} tn = {y1:.2f})",
+                        2023))
+    return out
 
 
 def gfci_rows(cities: pd.DataFrame, year: int) -> list[dict]:
@@ -243,6 +322,7 @@ def main() -> None:
         rows += unicorn_rows(agg, cities, year)
         for reader in (gpci_rows, gfci_rows, pitchbook_rows, gawc_rows, qs_rows):
             rows += reader(cities, year)
+        rows += exchange_rows(cities, year, rows)
     coordinates().to_csv(OUT / "city_coordinates.csv", index=False, lineterminator="\n")
     published_ranks(cities).to_csv(OUT / "published_ranks.csv", index=False,
                                    lineterminator="\n")

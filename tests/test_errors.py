@@ -104,6 +104,30 @@ def _(tmp):
     return CliRunner().invoke(app, ["districts", "ATL"])
 
 
+@case("U60", "'u9'")
+def _(tmp):
+    fi.explain(small_build(), "u9", "u0")
+
+
+@case("U61", "node 'idx/A'")
+def _(tmp):
+    fi.explain(small_build({"aggregate": {"method": "a_amean",
+                                          "by_node": {"A": {"method": "a_copeland"}}}}),
+               "u0", "u1")
+
+
+@case("U62", "no year 1999")
+def _(tmp):
+    fi.explain(small_build(), "u0", "u1", 1999)
+
+
+@case("U63", "unit 'u1' has no index score")
+def _(tmp):
+    fi.explain(small_build({"aggregate": {"method": "a_amean", "na_rm": False}},
+                           values=[[1.0, 2.0, 3.0, 4.0], [2.0, np.nan, 4.0, 3.0],
+                                   [3.0, 3.0, 1.0, 2.0]]), "u0", "u1")
+
+
 @case("U64", "empty unit")
 def _(tmp):
     from fintech_index.safe import file_segment
@@ -508,6 +532,26 @@ def _(tmp):
 def _(tmp):
     load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
              units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))
+
+
+@case("D74", "indicator 'a', 2024, Narnia: Xtown 1, Ytown 3")
+def _(tmp):
+    fw = fw_file(tmp, "units: [{code: X}, {code: Y}]\n"
+                      "index: {code: i, children: [{code: a, level: country}, {code: b}]}\n")
+    units = write(tmp, "u.csv", "code,name,country\nX,Xtown,Narnia\nY,Ytown,Narnia\n")
+    fi.load_panel(write(tmp, "d.csv", "unit,year,a,b\nX,2024,1,2\nY,2024,3,4\n"), fw,
+                  units=units)
+
+
+@case("D75", "only 1 unit(s) of the published ranking")
+def _(tmp):
+    fi.compare_published(small_build(), {"u0": 1, "Atlantis": 2})
+
+
+@case("D76", "p.csv, row 3, column 'rank'")
+def _(tmp):
+    from fintech_index.analysis.explain import read_published
+    read_published(write(tmp, "p.csv", "unit,rank\nA,1\nB,0.5\n"))
 
 
 @case("D25", "synthetic: panel array 'values'")

@@ -67,13 +67,52 @@ def test_every_value_has_its_source_year_and_level(editions):
         assert levels == {"metro", "city", "country"}, y
         assert set(fw.indicators) == set(data.loc[data["year"] == y, "indicator"])
     assert len(editions.panel.unit_codes) == 53 and editions.panel.years == (2024, 2025)
-    # GPCI covers 34 of our 53 candidate cities; each has all 16 GPCI indicators
-    assert (data[data["source"].str.startswith("Mori")].groupby("year").size() == 34 * 16).all()
+    # GPCI covers 34 of our 53 candidate cities; each has all 16 GPCI indicators; the 18 others
+    # of a country GPCI covers have its 2 national figures (Luxembourg: none)
+    gpci = data[data["source"].str.startswith("Mori")]
+    national = gpci["source"].str.contains("national figure of")
+    assert (gpci[~national].groupby("year").size() == 34 * 16).all()
+    assert (gpci[national].groupby("year").size() == 18 * 2).all()
+
+
+def test_country_figures_are_one_number_per_country(editions):
+    """0 contradictions in both editions, in the data as loaded and after imputation; each
+    city of China, India and Germany outside GPCI has its country's one GPCI figure."""
+    from fintech_index.panel import country_contradictions
+
+    p = editions.panel
+    assert country_contradictions(editions.frameworks[2025], p.values, p.years, p.units) == []
+    for y, res in editions.own.items():
+        imputed = res.prepared.datasets["imputed"]
+        assert country_contradictions(res.framework, imputed, res.years,
+                                      res.panel.units) == [], y
+    data = pd.read_csv(FOLDER / "fintech.csv").set_index(["unit", "year", "indicator"])
+    for city, gpci in (("SZX", "SHA"), ("HGH", "BJS"), ("BLR", "BOM"), ("MUC", "FRA")):
+        for ind in ("economic_freedom", "ict_readiness"):
+            assert data.at[(city, 2024, ind), "value"] == data.at[(gpci, 2024, ind), "value"]
+            assert "national figure of" in data.at[(city, 2024, ind), "source"]
+    assert data.at[("SZX", 2025, "economic_freedom"), "value"] == 0.0  # China's GPCI score
+
+
+def test_shenzhen_market_capitalisation_is_its_exchange_on_gpci_scale(editions):
+    """Shenzhen Stock Exchange USD 4.5 tn (WFE, Aug 2023) between Hong Kong's 4.2 tn (GPCI
+    11.3326) and Tokyo's 5.9 tn (13.3517): 11.3326 + 0.3 / 1.7 * 2.0191 = 11.6889, observed
+    with its provenance in both editions (no other city outside GPCI has an exchange of its
+    own in the WFE list)."""
+    data = pd.read_csv(FOLDER / "fintech.csv")
+    wfe = data[data["source"].str.startswith("WFE")]
+    assert sorted(zip(wfe["unit"], wfe["year"], strict=True)) == [("SZX", 2024), ("SZX", 2025)]
+    assert wfe["value"].tolist() == pytest.approx([11.688916] * 2)
+    assert "Hong Kong USD 4.2 tn = 11.33, Tokyo USD 5.9 tn = 13.35" in wfe["source"].iloc[0]
+    for y, res in editions.own.items():
+        k = res.framework.indicators.index("stock_market_cap")
+        assert res.flags[0, list(res.units).index("SZX"), k] & fi.OBSERVED, y
+        assert not res.flags[0, list(res.units).index("SZX"), k] & fi.IMPUTED, y
 
 
 def test_country_weight_is_at_most_a_quarter(editions):
-    assert weight_on_levels(editions.frameworks[2024])["country"] == pytest.approx(5 / 24)
-    assert weight_on_levels(editions.frameworks[2025])["country"] == pytest.approx(1 / 5)
+    assert weight_on_levels(editions.frameworks[2024])["country"] == pytest.approx(1 / 8)
+    assert weight_on_levels(editions.frameworks[2025])["country"] == pytest.approx(7 / 60)
     for fw in editions.frameworks.values():
         assert sum(effective_weights(fw).values()) == pytest.approx(1.0)
 
@@ -186,8 +225,10 @@ def test_backcast_keeps_the_denominators_of_the_previous_data():
 def test_universe_screen_lists_who_is_out_and_why(editions):
     for y in (2024, 2025):
         t = editions.screening[y].set_index("unit")
-        assert t["kept"].sum() == len(editions.own[y].units) == 41
+        assert t["kept"].sum() == len(editions.own[y].units) == UNIVERSE
         assert set(TEN) <= set(t.index[t["kept"]])
+        # listed or counted on 4 of 21 city-level indicators (19% < 20%)
+        assert t.at["HGH", "why_out"] == "listed or counted on 19% (needs 20%)"
         assert t.at["XMN", "why_out"] == "listed or counted on 0% (needs 20%)"
         assert (t.loc[~t["kept"], "why_out"] != "").all()
         assert (t.loc[t["kept"], "why_out"] == "").all()
@@ -200,8 +241,9 @@ def test_named_cities_tie_on_a_dimension_only_with_equal_inputs(editions):
         for dim in fw.nodes[fw.index].children:
             scores = res.scores(dim)[y]
             cols = [fw.indicators.index(c) for c in fw.descendants(dim)]
-            for i, u in enumerate(TEN):
-                for v in TEN[i + 1:]:
+            ranked = [u for u in TEN if u in scores.index]
+            for i, u in enumerate(ranked):
+                for v in ranked[i + 1:]:
                     if scores[u] == scores[v]:
                         a = data.values[0, data.unit_codes.index(u), cols]
                         b = data.values[0, data.unit_codes.index(v), cols]
@@ -209,7 +251,7 @@ def test_named_cities_tie_on_a_dimension_only_with_equal_inputs(editions):
 
 
 def test_ranks_of_the_ten_named_cities(editions):
-    got = {y: {u: int(editions.own[y].ranks()[y][u]) for u in TEN} for y in (2024, 2025)}
+    got = {y: ten_ranks(editions.own[y].ranks()[y]) for y in (2024, 2025)}
     assert got == RANKS
 
 
@@ -223,9 +265,16 @@ def test_agreement_with_published_rankings(editions):
 # pinned results of the bundled build (both editions on their own frameworks)
 RANKS = {2024: {"NYC": 1, "LON": 2, "SHA": 12, "BJS": 15, "SZX": 21, "TYO": 8, "CHI": 6,
                 "HKG": 10, "SIN": 5, "SFO": 3},
-         2025: {"NYC": 1, "LON": 2, "SHA": 14, "BJS": 18, "SZX": 21, "TYO": 7, "CHI": 8,
+         2025: {"NYC": 1, "LON": 2, "SHA": 14, "BJS": 17, "SZX": 22, "TYO": 7, "CHI": 8,
                 "HKG": 11, "SIN": 5, "SFO": 3}}
 AGREEMENT_2024 = (0.0667, -0.0222)  # Spearman, Kendall with the official 2024 top ten
+UNIVERSE = 39  # cities kept by the screen in each edition
+
+
+def ten_ranks(ranks: pd.Series) -> dict[str, int | None]:
+    """The ten named cities' ranks; None for a city not ranked (screened out)."""
+    return {u: int(ranks[u]) if u in ranks.index and ranks[u] == ranks[u] else None
+            for u in TEN}
 
 
 def test_bounded_em_keeps_imputations_within_the_observed_range():
@@ -287,19 +336,27 @@ def test_main_command_builds_both_editions(tmp_path, monkeypatch):
     assert "ranking 2025" in text and "vs 2024" in text  # the column: vs 2024 back-cast
     assert "Changes to 2025 are against the 2024 back-cast" in text and "like for like" in text
     assert "ranking 2024 on its own framework (level, potential, environment)" in text
-    assert ("Edition 2025: 41 cities, 23 indicators; 80.0% of the index weight and 82.6% of "
-            "the values are city, metro or cluster figures (20.0% of the weight on country "
+    assert ("Edition 2025: 39 cities, 23 indicators; 88.3% of the index weight and 91.3% of "
+            "the values are city, metro or cluster figures (11.7% of the weight on country "
             "figures)") in text
-    assert "Screened out of 2025 (12): Chongqing: listed or counted on 5% (needs 20%)" in text
+    assert "Screened out of 2025 (14): Guangzhou: listed or counted on 19% (needs 20%)" in text
     assert "fintech_unicorns: log_CT: heavy-tailed count" in text
+    # the cross-validated check of the edition's imputation against simpler ones
+    assert ("Imputation check 2025 (5-fold, MAE / sd of the observed values, mean over 23 "
+            "indicators): i_median 0.74 (lowest on 10); i_mean 0.76 (lowest on 4); "
+            "i_EM_bounded 0.85 (lowest on 9)") in text
+    check = pd.read_csv(tmp_path / "fintech" / "imputation_check_2025.csv")
+    assert len(check) == 3 * 23 and set(check["method"]) == {"i_EM_bounded", "i_mean",
+                                                             "i_median"}
     assert "Of the 8 listed brokerages that disclosed more than 1 billion yuan" in text
     out = tmp_path / "fintech"
     for name in ("ranking_2024.csv", "ranking_2025.csv", "ranking_2024_own_framework.csv",
                  "screening_2024.csv", "screening_2025.csv", "changes_2025.csv",
-                 "sentences_2025.txt", "nodes.csv"):
+                 "sentences_2025.txt", "nodes.csv", "imputation_check_2024.csv",
+                 "imputation_check_2025.csv"):
         assert (out / name).exists(), name
     own = pd.read_csv(out / "ranking_2024_own_framework.csv", index_col=0)
-    assert {u: int(own.at[u, "rank"]) for u in TEN} == RANKS[2024]
+    assert ten_ranks(own["rank"]) == RANKS[2024]
 
 
 def test_country_figures_are_labelled_in_the_outputs(editions, tmp_path):
@@ -309,7 +366,8 @@ def test_country_figures_are_labelled_in_the_outputs(editions, tmp_path):
     assert (long.loc[long["node"] == "fintech_unicorns", "figure_level"] == "metro").all()
     res.write(tmp_path)
     nodes = pd.read_csv(tmp_path / "nodes.csv", keep_default_na=False).set_index("node")
-    assert nodes.at["rd_expenditure", "figure_level"] == "country"
+    assert nodes.at["economic_freedom", "figure_level"] == "country"
+    assert nodes.at["rd_expenditure", "figure_level"] == "city"
     assert nodes.at["gfci_rank", "figure_level"] == "city"
 
 

@@ -240,19 +240,19 @@ def test_a_year_recomputed_on_a_later_framework_is_named_so():
 
 
 def test_fintech_sentences_name_the_backcast_and_the_deviation_unchanged_as_shown(fintech):
-    """The bundled 2025 edition against the 2024 back-cast: top-ten sd 10.948 -> 10.896,
-    both 10.9 at the decimal shown; range 35.24 -> 34.34."""
+    """The bundled 2025 edition against the 2024 back-cast: top-ten sd 11.128 -> 11.109,
+    both 11.1 at the decimal shown; range 35.41 -> 34.85."""
     cur, prev = fintech
     g_now, g_before = gap(cur, 10), gap(prev, 10)
-    assert round(g_before.sd, 3) == 10.948 and round(g_now.sd, 3) == 10.896
+    assert round(g_before.sd, 3) == 11.128 and round(g_now.sd, 3) == 11.109
     said = edition_sentences(cur, prev)
     assert "The top six positions are unchanged from 2024 (recomputed on the 2025 " \
            "framework)." in said
-    assert ("The gap among the top ten narrowed: the score range went from 35.2 to 34.3 "
-            "points (standard deviation unchanged at 10.9).") in said
+    assert ("The gap among the top ten narrowed: the score range went from 35.4 to 34.8 "
+            "points (standard deviation unchanged at 11.1).") in said
     zh = edition_sentences(cur, prev, lang="zh")
     assert "前六名的位次与2024年（按2025年框架重新计算）相同。" in zh
-    assert "前十名之间的差距缩小：得分极差由35.2分变为34.3分（标准差保持在10.9）。" in zh
+    assert "前十名之间的差距缩小：得分极差由35.4分变为34.8分（标准差保持在11.1）。" in zh
 
 
 def test_focus_city_by_code_or_name_in_the_latest_year():

@@ -18,6 +18,7 @@ _WHERE = {
     "DataError": "errors", "FintechIndexError": "errors", "FrameworkError": "errors",
     "MethodError": "errors", "MethodologyError": "errors", "StoreError": "errors",
     "Results": "build", "build": "build",
+    "compare_published": "analysis.explain", "explain": "analysis.explain",
     "convert_coinr": "coinr", "load_coinr": "coinr",
     "Framework": "framework", "framework_from_dict": "framework", "load_framework": "framework",
     "Methodology": "methodology", "load_methodology": "methodology",
@@ -31,7 +32,8 @@ _MODULES = ("examples", "methods", "plot")
 __all__ = [
     "IMPUTED", "OBSERVED", "TREATED", "DataError", "FintechIndexError", "Framework",
     "FrameworkError", "MethodError", "Methodology", "MethodologyError", "Panel", "Results",
-    "StoreError", "__version__", "build", "convert_coinr", "examples", "framework_from_dict",
+    "StoreError", "__version__", "build", "compare_published", "convert_coinr", "examples",
+    "explain", "framework_from_dict",
     "load_coinr", "load_framework", "load_methodology", "load_panel", "methodology_from_dict",
     "methods", "panel_from_arrays", "plot", "register",
 ]
@@ -66,6 +68,7 @@ sys.modules[__name__].__class__ = _Package
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import examples, methods, plot
+    from .analysis.explain import compare_published, explain
     from .build import Results, build
     from .coinr import convert_coinr, load_coinr
     from .errors import (

@@ -27,6 +27,8 @@ from .panel import Panel
 from .prepare import Prepared, prepare
 from .scoring import aggregate_and_rank, cells
 
+OBSERVED_WEIGHT_MIN = 0.5  # a ranked unit with less of its weight on observed values is marked
+
 
 def _transform(framework: Framework, panel: Panel, values: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray]:
@@ -205,8 +207,9 @@ class Results:
     def ranking(self, year: int | None = None) -> pd.DataFrame:
         """One year (default: the latest): every node's score and rank per unit, best first.
 
-        Columns: name, rank, score (the index), then ``<node>.score``/``<node>.rank`` for
-        every other node from the top of the tree down.
+        Columns: name, rank, score (the index), observed_weight and under_half_observed
+        (:meth:`observed_weight`; no unit is dropped), then ``<node>.score``/``<node>.rank``
+        for every other node from the top of the tree down.
         """
         y = self.year_index(year)
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
@@ -223,7 +226,42 @@ class Results:
             prefix = "" if c == self.framework.index else f"{c}."
             data[f"{prefix}rank"] = ranks[k]
             data[f"{prefix}score"] = scores[k]
+            if c == self.framework.index:  # coverage beside the index's score
+                observed = self.observed_weight(self.years[y]).to_numpy()[order]
+                data["observed_weight"] = observed
+                data["under_half_observed"] = observed < OBSERVED_WEIGHT_MIN
         return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
+
+    def effective_weights(self, year: int | None = None) -> pd.Series:
+        """Each indicator's share of the index weight in ``year``: the product down its path
+        of the weight the methodology gave it over the sum of its siblings' weights."""
+        y = self.year_index(year)
+        fw = self.framework
+        share = {fw.index: 1.0}
+        for code in reversed(fw.aggregates):  # top down
+            kids = fw.nodes[code].children
+            used = (self.weights or {}).get(code)
+            w = np.asarray(used[y] if used is not None else [fw.nodes[k].weight for k in kids],
+                           float)
+            for k, wk in zip(kids, w / w.sum(), strict=True):
+                share[k] = share[code] * wk
+        return pd.Series([share[c] for c in fw.indicators], index=pd.Index(fw.indicators,
+                                                                           name="indicator"))
+
+    def observed_weight(self, year: int | None = None) -> pd.Series:
+        """Per unit, the share of the index weight resting on observed values in ``year``: the
+        effective weights of the indicators whose value was observed or placed below a
+        published list's cut-off (not imputed). The rule, the same for every index: a unit
+        under ``OBSERVED_WEIGHT_MIN`` (half) is marked ``under_half_observed`` in its ranking,
+        never dropped."""
+        from .ordinal import BELOW_CUTOFF
+        from .panel import IMPUTED, OBSERVED
+
+        flags = self.flags[self.year_index(year)]
+        known = ((flags & (OBSERVED | BELOW_CUTOFF)) != 0) & ((flags & IMPUTED) == 0)
+        w = self.effective_weights(year).to_numpy()
+        return pd.Series(known @ w, index=pd.Index(self.units, name="unit"),
+                         name="observed_weight")
 
     def to_long(self) -> pd.DataFrame:
         """One row per year, unit and node: score, rank, node level."""

@@ -749,6 +749,41 @@ def print_agreement() -> None:
     console.print(table)
 
 
+@app.command("explain")
+def explain_cmd(
+    a: str = typer.Argument(..., help="unit code, e.g. SHA"),
+    b: str = typer.Argument(..., help="the unit it is compared with, e.g. NYC"),
+    framework: Path | None = typer.Option(None, help="framework YAML (with --data)"),
+    data: Path | None = typer.Option(None, help="data file (with --framework)"),
+    methodology: Path | None = typer.Option(None, "--methodology", "-m"),
+    example: str | None = typer.Option(None, "--example", "-e"),
+    year: int | None = typer.Option(None, help="year (default: the last)"),
+    top: int = typer.Option(10, help="indicators printed, largest contribution first"),
+    published: Path | None = typer.Option(None, help="a published ranking (CSV or Excel: "
+                                                     "unit, rank) to compare with"),
+) -> None:
+    """Split the score difference of A and B by indicator; with --published, the agreement
+    with a published ranking and what puts each unit away from its published place."""
+    from .analysis.explain import compare_published, explain, read_published
+    from .build import build
+
+    inputs = resolve_inputs("explain", framework, data, methodology, example)
+    eds = inputs.bundled.editions if inputs.bundled is not None and not methodology else None
+    own = eds.own if eds is not None else {}  # editions: each on its own framework
+    pick = max(own) if own and year is None else year
+    results = own[pick] if pick in own else build(inputs.framework, inputs.panel,
+                                                  inputs.methodology)
+    e = explain(results, a, b, year)
+    console.print(_frame_table(e.top(top).reset_index(), f"{a} - {b}, {e.year}: "
+                               f"{e.difference:+.3f} (sum of the contributions)"))
+    if published is not None:
+        c = compare_published(results, read_published(published), e.year)
+        console.print(f"{c.units} units ranked by both: Spearman {c.spearman:.3f}, Kendall "
+                      f"{c.kendall:.3f}, top {c.k} shared {c.top_k_shared}")
+        console.print(_frame_table(c.table.reset_index(), "distance from the published "
+                                   "place: the unit against the one we rank there"))
+
+
 @app.command("examples")
 def examples_cmd() -> None:
     """List the bundled examples."""

@@ -351,6 +351,7 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
     if den is not None:
         dy = np.searchsorted(np.array(year_list), den[0])
         denominators[dy, den[1], den[2]] = den[3]
+    check_country_figures(framework, values, year_list, meta, table.src)
     return Panel(values=values, years=tuple(int(y) for y in year_list), units=meta,
                  indicators=framework.indicators, flags=flags, source_id=source_id,
                  source_year=source_year, sources=tuple(str(u) for u in uniques),
@@ -535,3 +536,45 @@ def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[
                  origin=source, denominator_codes=framework.denominator_codes,
                  denominators=None if denominators is None
                  else np.array(denominators, dtype=np.float64))
+
+
+def country_contradictions(framework: Framework, values: np.ndarray, years: Sequence[int],
+                           units: pd.DataFrame) -> list[tuple[str, int, str, dict[str, float]]]:
+    """(indicator, year, country, {unit name: value}) for every indicator labelled
+    ``level: country`` whose values differ between units of one country in one year (units
+    without a country, and missing values, are not compared)."""
+    if "country" not in units.columns:
+        return []
+    country = units["country"].to_numpy(dtype=object)
+    names = units["name"].fillna(pd.Series(units.index, units.index)).to_numpy(dtype=object)
+    known = pd.notna(country)
+    found = []
+    for j, code in enumerate(framework.indicators):
+        if framework.nodes[code].figure_level != "country":
+            continue
+        for t, year in enumerate(years):
+            col = values[t, :, j]
+            for nation in sorted(set(country[known & ~np.isnan(col)].tolist())):
+                rows = np.flatnonzero((country == nation) & ~np.isnan(col))
+                if np.unique(col[rows]).size > 1:
+                    found.append((code, int(year), str(nation),
+                                  {str(names[r]): float(col[r]) for r in rows}))
+    return found
+
+
+def check_country_figures(framework: Framework, values: np.ndarray, years: Sequence[int],
+                          units: pd.DataFrame, origin: str) -> None:
+    """A country figure is one number per country: refuse a panel in which an indicator
+    labelled ``level: country`` takes several values inside one country [D74]."""
+    found = country_contradictions(framework, values, years, units)
+    if not found:
+        return
+    lines = [f"indicator '{code}', {year}, {nation}: "
+             + ", ".join(f"{n} {v:g}" for n, v in cities.items())
+             for code, year, nation, cities in found[:MAX_LISTED]]
+    more = f" (and {len(found) - MAX_LISTED} more)" if len(found) > MAX_LISTED else ""
+    raise DataError("D74", f"{origin}: {len(found)} country figure(s) differ between cities of "
+                           f"one country{more}: " + "; ".join(lines) + ". An indicator labelled "
+                           "'level: country' takes one value per country, given to every "
+                           "city of it: give each city its country's one value, or label the "
+                           "indicator with the level its values have (city, metro, cluster)")

@@ -4,10 +4,12 @@ regional leads, city profiles, back-casts. No words: the sentences, the lead sto
 edition report that turn these facts into text are in :mod:`fintech_index.publish`."""
 
 from .changes import Changes, compare, unchanged_top
+from .explain import Comparison, Explanation, compare_published, explain
 from .gaps import Gap, gap
 from .head_to_head import HeadToHead, head_to_head
 from .profiles import Profile, profile
 from .regions import regional_leads
 
-__all__ = ["Changes", "Gap", "HeadToHead", "Profile", "compare", "gap", "head_to_head",
-           "profile", "regional_leads", "unchanged_top"]
+__all__ = ["Changes", "Comparison", "Explanation", "Gap", "HeadToHead", "Profile", "compare",
+           "compare_published", "explain", "gap", "head_to_head", "profile", "regional_leads",
+           "unchanged_top"]

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.imputation_check import imputation_check
+from ..analysis.imputation_check import summary as imputation_summary
 from ..audit.quick import quick_audit
 from ..build import Results
 from ..exports import write_csv
@@ -23,6 +25,27 @@ from .counts import BROKERAGE_BATCH, brokerage_counts, brokerage_sentence
 from .districts import all_places
 from .editions import EDITION_YEARS, NAME, Editions, folder, load_editions, publish_inputs
 from .paper import paper_sections
+
+# the edition's own imputation method is checked against these simpler ones
+IMPUTATION_CANDIDATES = ("i_mean", "i_median")
+
+
+def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, str]:
+    """``imputation_check_<year>.csv``: the cross-validated error of the methodology's
+    imputation and of :data:`IMPUTATION_CANDIDATES` on edition ``year``'s cities, per
+    indicator; and the line that says which did better."""
+    res = eds.own[year]
+    own = eds.methodology.impute
+    cands = [{"method": own.method, **own.params}, *IMPUTATION_CANDIDATES]
+    check = imputation_check(res.framework, res.panel, eds.methodology, cands, year)
+    p = out / f"imputation_check_{year}.csv"
+    write_csv(check, p)
+    s = imputation_summary(check)
+    said = (f"Imputation check {year} (5-fold, MAE / sd of the observed values, mean over "
+            f"{int(s['indicators'].max())} indicators): " + "; ".join(
+                f"{m} {r['mean_mae_sd']:.2f} (lowest on {int(r['best_on'])})"
+                for m, r in s.iterrows()))
+    return p, said
 
 
 def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | None = None
@@ -62,6 +85,9 @@ def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | Non
             f"{r['name']}: {r['why_out']}" for _, r in gone.iterrows()))
         p = out / f"screening_{y}.csv"
         write_csv(t, p)
+        written.append(p)
+        p, said = imputation_check_file(eds, y, out)
+        lines.append(said)
         written.append(p)
     p = out / f"ranking_{first}_own_framework.csv"
     write_csv(frame, p, index=True)
