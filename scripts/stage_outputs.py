@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from fintech_index import examples
-from fintech_index.audit.engine import Engine, UncertaintySpec
+from fintech_index.audit.engine import Engine, load_spec
+from fintech_index.examples import datasets_dir
 
 NAMES = ("asem", "asem_panel", "hdi", "tai", "fintech")
 
@@ -27,24 +28,12 @@ def arrays(name: str) -> dict[str, np.ndarray]:
     return out
 
 
-AUDIT = {"seed": 1, "factors": [
-    {"name": "imputation", "stage": "impute",
-     "options": [{"method": "i_mean_grp", "use_group": "EurAsia_group"}, "i_median"]},
-    {"name": "winsorisation", "stage": "treat",
-     "options": [{"method": "winsorise", "winmax": 5}, "none"]},
-    {"name": "normalisation", "stage": "normalise",
-     "options": [{"method": "n_minmax", "l_u": [1, 100]}, {"method": "n_zscore", "m_sd": [10, 2]},
-                 {"method": "n_rank"}]},
-    {"name": "weights", "stage": "weights", "noise": 0.25},
-    {"name": "aggregation", "stage": "aggregate",
-     "options": [{"method": "a_amean", "na_rm": True}, {"method": "a_gmean", "na_rm": True}]},
-]}
-
-
 def audit_arrays() -> dict[str, np.ndarray]:
-    """Index scores and ranks of 2,000 replications of ASEM, in batches of 500."""
+    """Index scores and ranks of 2,000 replications of ASEM (its bundled uncertainty spec,
+    which varies every stage), in batches of 500."""
     ex = examples.load("asem")
-    engine = Engine(ex.framework, ex.panel, ex.methodology, UncertaintySpec.model_validate(AUDIT))
+    spec = load_spec(datasets_dir() / "asem" / "asem.uncertainty.yaml")
+    engine = Engine(ex.framework, ex.panel, ex.methodology, spec)
     u = np.random.default_rng(7).random((2000, engine.dimension))
     got = [engine.evaluate(u[i:i + 500]) for i in range(0, 2000, 500)]
     return {"scores": np.concatenate([s for s, _ in got]),

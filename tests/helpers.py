@@ -84,3 +84,14 @@ def xlsx_with_sheet_xml(path: Path, parts, dimension: str = "") -> Path:
             for part in (head, *parts, SHEET_TAIL):
                 sheet.write(part)
     return path
+
+
+def read_all(s) -> bytes:
+    """Every byte a socket gives until the peer closes it (or an error ends the read)."""
+    out = b""
+    try:
+        while chunk := s.recv(65536):
+            out += chunk
+    except OSError:
+        pass
+    return out

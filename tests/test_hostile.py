@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 import fintech_index as fi
 from fintech_index.cli import app
 
-from .helpers import declared_units
+from .helpers import declared_units, read_all
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # units and nodes a spreadsheet would run as formulas; names with rich markup and ANSI escapes
@@ -393,15 +393,7 @@ def _raw_request(port: int, head: bytes, chunks=(), *, read: bool = True) -> byt
                 s.sendall(c)
         except OSError:
             pass  # the server closed the connection after its 413
-        if not read:
-            return b""
-        out = b""
-        try:
-            while chunk := s.recv(65536):
-                out += chunk
-        except OSError:
-            pass
-        return out
+        return read_all(s) if read else b""
 
 
 def test_a_chunked_body_is_counted_as_it_arrives(web):

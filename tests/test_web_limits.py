@@ -14,6 +14,8 @@ import pytest
 
 from fintech_index.store import Store
 
+from .helpers import read_all
+
 DEADLINE = 1.5  # seconds (10 in `serve`)
 CAP = 20  # connections (1,000 in `serve`)
 SERVER = """
@@ -59,16 +61,6 @@ def server(tmp_path_factory):
 def editions(port: int) -> list[str]:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/editions", timeout=10) as r:
         return [e["name"] for e in json.loads(r.read())]
-
-
-def read_all(s: socket.socket) -> bytes:
-    out = b""
-    try:
-        while chunk := s.recv(65536):
-            out += chunk
-    except OSError:
-        pass
-    return out
 
 
 def trickle_body(port: int, interval: float, total: int = 40) -> tuple[int, bytes]:
@@ -135,7 +127,9 @@ def test_a_complete_slow_request_within_the_deadline_is_answered(server):
 def test_the_connection_cap_holds_and_the_api_answers_afterwards(server):
     """CAP + 15 connections at once: CAP are kept (until the deadline, as they send
     nothing), the other 15 are answered 503 and closed at once; the server never holds
-    more sockets than CAP (+ the listening one); afterwards the API answers."""
+    more sockets than CAP (+ the listening one, + a few refused ones whose 503 is being
+    written: 22 of cap 20 was seen on a loaded machine; without the cap it would be 36);
+    afterwards the API answers."""
     port, pid = server
     time.sleep(DEADLINE)  # earlier tests' connections are gone
     socks = [socket.create_connection(("127.0.0.1", port), timeout=30)
@@ -152,7 +146,7 @@ def test_the_connection_cap_holds_and_the_api_answers_afterwards(server):
     busy = [a for a in answers if a.startswith(b"HTTP/1.1 503 ")]
     assert len(busy) == 15 and all(b"too many connections" in a for a in busy)
     assert answers.count(b"") == CAP  # kept, then closed at the deadline unanswered
-    assert max(held) <= CAP + 1
+    assert max(held) <= CAP + 5
     assert editions(port) == ["e1"]
 
 
