@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 import fintech_index as fi
 from fintech_index import format as fmt
-from fintech_index.publish.i18n import node_name
+from fintech_index.publish.i18n import node_name, unit_name
 from fintech_index.store import Store
 from fintech_index.web.app import create_app
 from fintech_index.web.page import page_strings
@@ -60,8 +60,12 @@ def test_html_and_json_are_one_context_with_formatted_numbers_and_names(client, 
     assert ctx["ranking"]["index_name"] == node_name(fw, fw.index, lang)
     assert [c[0] for c in _cells(html, "compare")] == [ctx["ranking"]["index_name"], *names]
     assert f"<th>{t['col_rank']}</th><th>{t['col_city']}</th><th>{t['col_score']}</th>" in html
+    # city names in the language, from the units table's reviewed names the store keeps
+    assert [r["name"] for r in rows] == [unit_name(results.panel.units, r["unit"], lang)
+                                         for r in rows]
     if lang == "zh":
         assert '<html lang="zh-Hans">' in html and "产业" in names and "<th>排名</th>" in html
+        assert {"纽约", "伦敦", "上海"} <= {r["name"] for r in rows}
         assert sha["text"] == f"{sha['rank']}（{sha['score']:.2f}）"
         assert '<a href="/" hreflang="en" lang="en">English</a>' in html
     else:
@@ -166,6 +170,7 @@ def test_chinese_and_english_pages_in_chromium_with_the_network_blocked(server, 
     zh = shown["zh"]
     assert zh["title"] == "全球金融科技中心发展指数" and "产业" in zh["sliders"]
     assert "排名" in zh["heads"] and "城市" in zh["heads"] and "得分" in zh["heads"]
+    assert {"纽约", "伦敦", "上海"} <= {row[1] for row in zh["ranking"]}  # city names too
     industry = next(r for r in zh["compare"] if r[0] == "产业")
     assert industry[1] == "2.5" and re.fullmatch(r"\d+（\d+\.\d\d）", industry[2])
     en = shown["en"]

@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS editions (
     years VARCHAR, note VARCHAR, framework_json VARCHAR);
 CREATE TABLE IF NOT EXISTS edition_results (
     edition VARCHAR, year INTEGER, unit VARCHAR, unit_name VARCHAR, node VARCHAR,
-    level INTEGER, figure_level VARCHAR, score DOUBLE, rank DOUBLE, flags UTINYINT);
+    level INTEGER, figure_level VARCHAR, score DOUBLE, rank DOUBLE, flags UTINYINT,
+    unit_name_zh VARCHAR);
 CREATE TABLE IF NOT EXISTS records (
     batch VARCHAR, institution VARCHAR, unit VARCHAR, district VARCHAR, sector VARCHAR,
     year INTEGER, amount DOUBLE, currency VARCHAR, source VARCHAR);
@@ -158,6 +159,8 @@ class Store:
                 # stores made before a column existed get it (empty for their old editions)
                 self.con.execute("ALTER TABLE editions ADD COLUMN IF NOT EXISTS framework_json "
                                  "VARCHAR")
+                self.con.execute("ALTER TABLE edition_results ADD COLUMN IF NOT EXISTS "
+                                 "unit_name_zh VARCHAR")
         except BaseException:
             raw.close()
             raise
@@ -316,9 +319,13 @@ class Store:
             self._require("editions", revises)
         manifest = results.manifest()
         long = results.to_long()
-        names = results.panel.units["name"].reindex(long["unit"]).to_numpy()
-        long = long.assign(unit_name=names)[["year", "unit", "unit_name", "node", "level",
-                                             "figure_level", "score", "rank", "flags"]]
+        units = results.panel.units
+        names = units["name"].reindex(long["unit"]).to_numpy()
+        names_zh = (units["name_zh"].reindex(long["unit"]).to_numpy()
+                    if "name_zh" in units.columns else None)  # reviewed names, when declared
+        long = long.assign(unit_name=names, unit_name_zh=names_zh)[[
+            "year", "unit", "unit_name", "node", "level", "figure_level", "score", "rank",
+            "flags", "unit_name_zh"]]
 
         def write(con):
             con.execute("INSERT INTO editions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
@@ -329,8 +336,10 @@ class Store:
                 json.dumps(manifest, sort_keys=True), json.dumps(list(results.years)), note,
                 results.framework.to_json()])
             con.register("incoming", long)
-            con.execute("INSERT INTO edition_results SELECT ?, year, unit, unit_name, node, "
-                        "level, figure_level, score, rank, flags FROM incoming", [name])
+            con.execute("INSERT INTO edition_results (edition, year, unit, unit_name, node, "
+                        "level, figure_level, score, rank, flags, unit_name_zh) SELECT ?, year, "
+                        "unit, unit_name, node, level, figure_level, score, rank, flags, "
+                        "CAST(unit_name_zh AS VARCHAR) FROM incoming", [name])
             con.unregister("incoming")
 
         self.atomic(write)
@@ -355,13 +364,17 @@ class Store:
             "ORDER BY created_at, name").df()
 
     def edition(self, name: str, year: int | None = None) -> pd.DataFrame:
-        """An edition's results (one year: the latest unless given) as a long frame."""
+        """An edition's results (one year: the latest unless given) as a long frame, with
+        each unit's name and reviewed Chinese name (empty in a store made before it kept one,
+        read without changing it)."""
         self._require("editions", name)
         year = self._year(name, year)
+        zh = ("unit_name_zh" if "unit_name_zh" in self._columns().get("edition_results", ())
+              else "CAST(NULL AS VARCHAR) AS unit_name_zh")
         return self.con.execute(
-            "SELECT year, unit, unit_name, node, level, figure_level, score, rank, flags "
-            "FROM edition_results WHERE edition = ? AND year = ? ORDER BY node, rank, unit",
-            [name, year]).df()
+            "SELECT year, unit, unit_name, node, level, figure_level, score, rank, flags, "
+            f"{zh} FROM edition_results WHERE edition = ? AND year = ? "
+            "ORDER BY node, rank, unit", [name, year]).df()
 
     def ranking(self, name: str, node: str | None = None, year: int | None = None
                 ) -> pd.DataFrame:

@@ -55,11 +55,12 @@ class Reweighting:
         meth = methodology_from_dict(inputs["methodology"])
         wide = frame.pivot(index="unit", columns="node", values="score")
         ranks = frame[frame["node"] == fw.index].set_index("unit")["rank"].reindex(wide.index)
-        names = frame.drop_duplicates("unit").set_index("unit")["unit_name"].reindex(wide.index)
+        first = frame.drop_duplicates("unit").set_index("unit").reindex(wide.index)
         excluded = ranks.isna() & wide[fw.index].notna()
         level = (meth.rank.exclude_levels or [None])[0]
-        meta = pd.DataFrame({"name": names, "level": np.where(excluded, level, None)},
-                            index=wide.index)
+        meta = pd.DataFrame({"name": first["unit_name"],
+                             "name_zh": first.get("unit_name_zh"),
+                             "level": np.where(excluded, level, None)}, index=wide.index)
         year = int(frame["year"].iloc[0])
         scores = wide[list(fw.indicators)].to_numpy(dtype=np.float64)
         panel = panel_from_arrays(scores[None], fw, wide.index, [year],
