@@ -347,3 +347,19 @@ def test_reweight_with_nominal_weights_is_the_build_for_generated_methodologies(
         k = res.nodes.index(node)
         assert bits(got.scores[node]) == bits(res.score_array[-1, :, k])
         assert bits(got.ranks[node]) == bits(res.rank_array[-1, :, k])
+
+
+def test_the_api_answers_in_jsons_own_types(client, results):
+    """An edition's years are a JSON list of integers (they were the string "[2024, 2025]");
+    a diff's ranks are integers (they were 1.0); HEAD of the page is answered like GET (it
+    was 405)."""
+    eds = client.get("/api/editions").json()
+    assert eds[0]["years"] == list(results.years) == [2024, 2025]
+    rows = client.get("/api/diff", params={"a": "gfcdi-2025", "b": "gfcdi-2025"}).json()
+    nyc = next(r for r in rows if r["unit"] == "NYC" and r["node"] == results.framework.index)
+    assert nyc["rank_a"] == 1 and type(nyc["rank_a"]) is int and nyc["rank_change"] == 0
+    assert nyc["score_a"] == pytest.approx(results.scores().at["NYC", 2025])
+    for url in ("/", "/zh/"):
+        head = client.head(url)
+        assert head.status_code == 200 and head.content == b""
+

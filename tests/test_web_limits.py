@@ -3,6 +3,7 @@ here: a whole request (headers AND body) must arrive within the deadline, and op
 connections are capped (one more is answered 503 and closed at once)."""
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -179,3 +180,24 @@ def test_the_cap_fits_the_descriptors_this_process_may_open():
         r = subprocess.run([sys.executable, "-c", code], preexec_fn=limited(limit),
                            capture_output=True, text=True, check=True)
         assert int(r.stdout) == cap, (limit, r.stdout, r.stderr)
+
+
+def test_serve_prints_the_address_it_listens_on(tmp_path):
+    """`serve` says where it is (it printed nothing): with port 0 the system picks one, and
+    the printed address is the one that answers."""
+    from .test_store import R1
+    path = tmp_path / "s.duckdb"
+    with Store(path) as s:
+        s.publish(R1, "e1")
+    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(path), "0", "10", "50"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        hit = re.fullmatch(r"serving .*s\.duckdb at (http://127\.0\.0\.1:(\d+)/) \(Chinese: "
+                           r"/zh/, API: /api/editions; Ctrl-C stops\)\n", line)
+        assert hit and int(hit.group(2)) > 0, line
+        with urllib.request.urlopen(hit.group(1) + "api/editions", timeout=10) as r:
+            assert [e["name"] for e in json.loads(r.read())] == ["e1"]
+    finally:
+        proc.terminate()
+        proc.wait(10)

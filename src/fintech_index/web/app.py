@@ -308,11 +308,14 @@ def create_app(store_path: str | Path) -> FastAPI:
         return context(lang, names, answer(edition, {}, None, lang) if edition else None)
 
     # datasette-style: one view, as HTML (/, /zh/) or as JSON (/index.json, /zh/index.json)
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    # GET and HEAD alike (a link checker's HEAD / was 405)
+    @app.api_route("/", methods=["GET", "HEAD"], response_class=HTMLResponse,
+                   include_in_schema=False)
     def page(lang: Lang = "en", edition: str | None = None) -> str:
         return render(page_context(lang, edition))
 
-    @app.get("/zh/", response_class=HTMLResponse, include_in_schema=False)
+    @app.api_route("/zh/", methods=["GET", "HEAD"], response_class=HTMLResponse,
+                   include_in_schema=False)
     def page_zh(edition: str | None = None) -> str:
         return render(page_context("zh", edition))
 
@@ -330,6 +333,7 @@ def create_app(store_path: str | Path) -> FastAPI:
         with store() as s:
             frame = s.editions()
         frame["created_at"] = frame["created_at"].astype(str)
+        frame["years"] = [json.loads(y) for y in frame["years"]]  # stored as JSON text
         return frame.replace({np.nan: None}).to_dict(orient="records")
 
     @app.get("/api/editions/{name}/ranking", responses=ERRORS)
@@ -386,7 +390,9 @@ def create_app(store_path: str | Path) -> FastAPI:
                 frame = s.diff(a, b)
             except FintechIndexError as e:
                 raise HTTPException(404, public(e)) from None
-        return frame.replace({np.nan: None}).to_dict(orient="records")
+        ranks = ("rank_a", "rank_b", "rank_change")  # whole places: JSON integers, not 1.0
+        return [{k: (as_int(v) if k in ranks else as_float(v) if isinstance(v, float) else v)
+                 for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
     @app.get("/api/editions/{name}/methodology", responses=ERRORS)
     async def methodology(name: str) -> dict:
@@ -542,6 +548,10 @@ def serve(store_path: str | Path, host: str = "127.0.0.1", port: int = 8000, *,
     config = uvicorn.Config(create_app(store_path), log_level="warning", timeout_keep_alive=5,
                             http=bounded_protocol(request_timeout, cap),
                             backlog=max(cap, 128))
+    sock.listen(max(cap, 128))  # listening before the address is printed: it answers
+    shown_host = f"[{address[0]}]" if family == socket.AF_INET6 else address[0]
+    print(f"serving {store_path} at http://{shown_host}:{sock.getsockname()[1]}/ "
+          "(Chinese: /zh/, API: /api/editions; Ctrl-C stops)", flush=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
