@@ -233,18 +233,11 @@ class Results:
         return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
 
     def effective_weights(self, year: int | None = None) -> pd.Series:
-        """Each indicator's share of the index weight in ``year``: the product down its path
-        of the weight the methodology gave it over the sum of its siblings' weights."""
+        """Each indicator's share of the index weight in ``year``, with the weights the
+        methodology gave (:meth:`Framework.effective_weights`)."""
         y = self.year_index(year)
         fw = self.framework
-        share = {fw.index: 1.0}
-        for code in reversed(fw.aggregates):  # top down
-            kids = fw.nodes[code].children
-            used = (self.weights or {}).get(code)
-            w = np.asarray(used[y] if used is not None else [fw.nodes[k].weight for k in kids],
-                           float)
-            for k, wk in zip(kids, w / w.sum(), strict=True):
-                share[k] = share[code] * wk
+        share = fw.effective_weights({k: w[y] for k, w in (self.weights or {}).items()})
         return pd.Series([share[c] for c in fw.indicators], index=pd.Index(fw.indicators,
                                                                            name="indicator"))
 

@@ -242,6 +242,20 @@ class Framework:
         """SHA-256 of :meth:`to_json`: equal trees give equal hashes."""
         return hashlib.sha256(self.to_json().encode()).hexdigest()
 
+    def effective_weights(self, weights: Mapping[str, Any] | None = None) -> dict[str, float]:
+        """Every node's share of the index (COINr ``get_eff_weights``), top down: a child's
+        share is its parent's times ``w / sum(w of its siblings)``. ``weights``: per
+        aggregate, its children's weights as a build used them (default: as declared)."""
+        weights = weights or {}
+        out = {self.index: 1.0}
+        for code in reversed(self.aggregates):  # top down: every parent before its children
+            kids = self.nodes[code].children
+            w = np.asarray(weights[code] if code in weights else
+                           [self.nodes[c].weight for c in kids], dtype=np.float64)
+            for kid, share in zip(kids, w / w.sum(), strict=True):
+                out[kid] = out[code] * float(share)
+        return out
+
     def descendants(self, code: str) -> list[str]:
         """Indicators under a node, in panel order."""
         node = self.nodes[code]

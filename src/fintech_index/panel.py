@@ -16,6 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -104,9 +105,10 @@ class Panel:
                        flags=self.flags[..., cols], source_id=self.source_id[..., cols],
                        source_year=self.source_year[..., cols])
 
-    @property
+    @cached_property
     def hash(self) -> str:
-        """SHA-256 of the years, units, indicators and values: equal data, equal hash."""
+        """SHA-256 of the years, units, indicators and values: equal data, equal hash
+        (computed once: a panel is never changed after it is made)."""
         h = hashlib.sha256()
         h.update(json.dumps([list(self.years), list(self.unit_codes), list(self.indicators)])
                  .encode())

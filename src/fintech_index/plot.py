@@ -215,21 +215,15 @@ def effective_weights(source: Results | Framework, year: int | None = None
                       ) -> dict[str, float]:
     """Each node's share of the index: the product of its and its ancestors' weights, each
     divided by the sum of its siblings' (COINr ``get_eff_weights``). From results, the
-    weights as used in ``year`` (default: the latest); from a framework, as declared (on
-    indicators, :func:`.analysis.backcast.effective_weights`; here every node)."""
+    weights as used in ``year`` (default: the latest); from a framework, as declared
+    (:meth:`.Framework.effective_weights`)."""
     from .build import Results
 
-    fw = _framework_of(source)
-    used, y = ((source.weights or {}), source.year_index(year)) if isinstance(
-        source, Results) else ({}, -1)
-    out = {fw.index: 1.0}
-    for code in reversed(fw.aggregates):  # top down: every parent before its children
-        kids = fw.nodes[code].children
-        w = (np.asarray(used[code][y], dtype=np.float64) if code in used else
-             np.array([fw.nodes[c].weight for c in kids], dtype=np.float64))
-        for kid, share in zip(kids, w / w.sum(), strict=True):
-            out[kid] = out[code] * float(share)
-    return out
+    if not isinstance(source, Results):
+        return _framework_of(source).effective_weights()
+    y = source.year_index(year)
+    return source.framework.effective_weights({k: w[y] for k, w in
+                                               (source.weights or {}).items()})
 
 
 def framework(source: Results | Framework, year: int | None = None) -> go.Figure:

@@ -62,17 +62,10 @@ def backcast(new_framework: Framework, previous_panel: Panel, methodology: Metho
 
 
 def effective_weights(framework: Framework) -> dict[str, float]:
-    """Each indicator's share of the index weight: the product down its path of
-    weight / sum of its siblings' weights (arithmetic-mean aggregation)."""
-    out = {}
-    for code in framework.indicators:
-        share, node = 1.0, framework.nodes[code]
-        while node.parent is not None:
-            parent = framework.nodes[node.parent]
-            share *= node.weight / sum(framework.nodes[c].weight for c in parent.children)
-            node = parent
-        out[code] = share
-    return out
+    """Each indicator's share of the index weight, as declared
+    (:meth:`Framework.effective_weights`, kept to the indicators)."""
+    share = framework.effective_weights()
+    return {code: share[code] for code in framework.indicators}
 
 
 def weight_on_levels(framework: Framework) -> dict[str, float]:
