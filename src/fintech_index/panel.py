@@ -36,7 +36,6 @@ from .tables import (
     Table,
     as_text,
     numbers_and_reported,
-    parse_number_columns,
     parse_numbers,
     read_table,
 )
@@ -494,7 +493,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
     dcols = [c for c in framework.denominator_codes if c in f.columns]
-    parsed = parse_number_columns(table, cols + dcols, problems)
+    parsed = {c: parse_numbers(table.frame[c], table, c, problems) for c in cols + dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
     unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)

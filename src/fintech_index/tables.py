@@ -259,13 +259,6 @@ def _holds_numbers(col: pd.Series) -> bool:
         col.dtype)
 
 
-def parse_number_columns(table: Table, columns: list[str],
-                         problems: Problems) -> dict[str, np.ndarray]:
-    """:func:`parse_numbers` of several columns of ``table``: the arrays, and the problems
-    in column order."""
-    return {c: parse_numbers(table.frame[c], table, c, problems) for c in columns}
-
-
 # a plain decimal ([+-] digits [. digits]) of at most 15 characters: Arrow's cast and
 # pandas' parser give it the same bits (both round it correctly: at most 15 digits and a
 # power of ten at most 1e15)
