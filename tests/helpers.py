@@ -95,3 +95,16 @@ def read_all(s) -> bytes:
     except OSError:
         pass
     return out
+
+
+def markup_named_results(folder):
+    """Results of a two-unit index whose names look like markup ("<script>...", "Ok & Co"),
+    built from a CSV written in ``folder``: for the escaping tests of site and web page."""
+    fw = fi.framework_from_dict({"units": declared_units("X", "Y"), "index": {
+        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
+    data = folder / "d.csv"
+    data.write_text('unit,year,name,indicator,value\n'
+                    'X,2024,"<script>alert(1)</script>",a,1\nX,2024,"<script>alert(1)</script>",b,2\n'
+                    'Y,2024,Ok & Co,a,3\nY,2024,Ok & Co,b,1\n')
+    return fi.build(fw, fi.load_panel(data, fw))
+

@@ -22,7 +22,7 @@ from fintech_index.publish.citations import address, citation
 from fintech_index.publish.i18n import method_words, raw_value
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
-from .helpers import declared_units
+from .helpers import declared_units, markup_named_results
 
 ROW = re.compile(r'<tr class="d(\d)" data-node="([^"]+)"><td class="name">(.*?)</td>'
                  r"<td>(\d*)</td><td>(.*?)</td><td>([\d.,]*)</td>\n"
@@ -165,13 +165,7 @@ def test_chinese_pages(results, site):
 
 def test_text_from_the_data_is_escaped(tmp_path):
     """A unit named like markup comes out as text on every page (Jinja2 autoescape)."""
-    fw = fi.framework_from_dict({"units": declared_units("X", "Y"), "index": {
-        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
-    data = tmp_path / "d.csv"
-    data.write_text('unit,year,name,indicator,value\n'
-                    'X,2024,"<script>alert(1)</script>",a,1\nX,2024,"<script>alert(1)</script>",b,2\n'
-                    'Y,2024,Ok & Co,a,3\nY,2024,Ok & Co,b,1\n')
-    res = fi.build(fw, fi.load_panel(data, fw))
+    res = markup_named_results(tmp_path)
     write_site(res, tmp_path / "site")
     for p in (tmp_path / "site").rglob("*.html"):
         text = p.read_text()

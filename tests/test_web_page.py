@@ -10,14 +10,13 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-import fintech_index as fi
 from fintech_index import format as fmt
 from fintech_index.publish.i18n import node_name, unit_name
 from fintech_index.store import Store
 from fintech_index.web.app import create_app
 from fintech_index.web.page import page_strings
 
-from .helpers import declared_units
+from .helpers import markup_named_results
 from .test_web import ARTIFACTS, CHROMIUM, _wait_until, results, server, store_path  # noqa: F401
 
 
@@ -101,14 +100,8 @@ def test_an_empty_store_gives_a_page_that_says_so(tmp_path):
 
 def test_names_from_the_data_are_escaped_on_the_page(tmp_path):
     """A unit named like markup is text on the page (Jinja2 autoescape), as on the site."""
-    fw = fi.framework_from_dict({"units": declared_units("X", "Y"), "index": {
-        "code": "i", "children": [{"code": "a"}, {"code": "b"}]}})
-    data = tmp_path / "d.csv"
-    data.write_text('unit,year,name,indicator,value\n'
-                    'X,2024,"<script>alert(1)</script>",a,1\nX,2024,"<script>alert(1)</script>",b,2\n'
-                    'Y,2024,Ok & Co,a,3\nY,2024,Ok & Co,b,1\n')
     with Store(tmp_path / "s.duckdb") as s:
-        s.publish(fi.build(fw, fi.load_panel(data, fw)), "e")
+        s.publish(markup_named_results(tmp_path), "e")
     for lang in ("en", "zh"):
         html = TestClient(create_app(tmp_path / "s.duckdb")).get("/", params={"lang": lang}).text
         assert "<script>alert" not in html
