@@ -45,22 +45,51 @@ def test_location_quotients_average_to_one_over_districts(rows):
 
 
 def test_bay_area_places_from_the_real_2025_list():
-    """CB Insights list of 2025-10-07, Bay Area (SFO): 327 unicorns with an industry in 27
-    places; San Francisco 194 of them, 34 in Financial Services (40 in the metro):
-    LQ = (34/194) / (40/327) = 1.4327; Palo Alto 2 of 7 insurers: (2/30) / (7/327) = 3.1143.
-    One firm's industry cell reads 'West Palm Beach' (shifted in the source): left out."""
+    """CB Insights list of 2025-10-07, Bay Area (SFO): 327 unicorns with an industry in 26
+    places; San Francisco 197 of them (194 + 3 spelled "San Fransisco"), 35 in Financial
+    Services (40 in the metro): LQ = (35/197) / (40/327) = 1.4524; Palo Alto 2 of 7 insurers:
+    (2/30) / (7/327) = 3.1143. One firm's industry cell reads 'West Palm Beach' (shifted in
+    the source): left out."""
     table, info = bundled_places.unicorn_places("SFO", 2025)
-    assert info["firms"] == 327 and info["places"] == 27
+    assert info["firms"] == 327 and info["places"] == 26
     assert info["unclassified"] == [("San Francisco", "West Palm Beach", 1)]
+    assert "San Fransisco" not in set(table["district"])
     t = table.set_index(["district", "sector"])
     assert t.at[("San Francisco", "Financial Services"), "location_quotient"] == \
-        pytest.approx(34 / 194 / (40 / 327))
+        pytest.approx(35 / 197 / (40 / 327))
     assert t.at[("Palo Alto", "Insurance"), "location_quotient"] == \
         pytest.approx(2 / 30 / (7 / 327))
     summary = bundled_places.place_summary(table).set_index("place")
     assert list(summary.index[:3]) == ["San Francisco", "Palo Alto", "Redwood City"]
     assert summary.at["San Mateo", "firms"] == 10
-    assert summary.at["San Francisco", "fintech_firms"] == 38
+    assert summary.at["San Francisco", "fintech_firms"] == 39
+
+
+def test_place_names_table_is_reviewed_and_merges_every_variant():
+    """Each row of place_names.csv has a reason and a source and names a spelling the
+    bundled lists really use inside that metro; after normalisation no variant is left and
+    the merged place holds the sum: Bengaluru 2025 = 27 + 1 "Bangalore" = 28 firms, the
+    only place of the metro; Munich 2024 = 5 + 1 "Munchen"; Hong Kong's blank city cell
+    counts as Hong Kong."""
+    names = bundled_places.place_names()
+    assert list(names.columns) == bundled_places.PLACE_NAME_COLUMNS
+    assert (names["reason"] != "").all() and (names["source"] != "").all()
+    assert not names.duplicated(["metro", "source_name"]).any()
+    raw = pd.read_csv(datasets_dir() / "fintech" / "unicorns_by_hq_city.csv",
+                      keep_default_na=False)
+    assert set(names["source_name"]) <= set(raw["hq_city"])
+    for year in (2024, 2025):
+        got = bundled_places.unicorn_counts(year)
+        pairs = set(zip(got["metro"], got["place"], strict=True))
+        assert not pairs & set(zip(names["metro"], names["source_name"], strict=True))
+    blr = bundled_places.unicorn_counts(2025).query("metro == 'BLR'")
+    assert set(blr["place"]) == {"Bengaluru"} and blr["firms"].sum() == 28
+    muc = bundled_places.unicorn_counts(2024).query("metro == 'MUC' and place == 'Munich'")
+    assert muc["firms"].sum() == 6
+    hkg = bundled_places.unicorn_counts(2025).query("metro == 'HKG'")
+    assert set(hkg["place"]) == {"Hong Kong", "Central", "Kowloon"}
+    assert hkg.query("place == 'Hong Kong' and industry == 'Financial Services'"
+                     )["firms"].tolist() == [5]
 
 
 def test_new_york_places_include_brooklyn():
@@ -127,10 +156,25 @@ def test_store_records_give_the_same_quotients_as_the_bundled_counts(tmp_path):
 def test_cli_prints_places_and_the_left_out_cell():
     r = CliRunner().invoke(app, ["districts", "SFO"])
     assert r.exit_code == 0, r.output
-    assert "327 unicorns in 27 places" in r.output
+    assert "327 unicorns in 26 places" in r.output
     assert "'West Palm Beach'" in r.output
     for place in ("San Francisco", "Palo Alto", "San Mateo"):
         assert place in r.output
+
+
+def test_cli_says_plainly_when_one_place_holds_the_firms():
+    """Shanghai 2025: 34 unicorns listed as "Shanghai", 1 as "Pudong": one sentence that
+    says so, not a share of 97%; the Bay Area (a real split) gets no such sentence."""
+    r = CliRunner().invoke(app, ["districts", "SHA"])
+    assert r.exit_code == 0, r.output
+    assert ("34 of the metro's 35 unicorns are headquartered in Shanghai and 1 in Pudong: no "
+            "other place has 3 or more") in " ".join(r.output.split())
+    assert "97%" not in r.output
+    r = CliRunner().invoke(app, ["districts", "SHA", "--year", "2024"])
+    assert "All 38 unicorns of the metro are headquartered in Shanghai" in " ".join(
+        r.output.split())
+    assert "headquartered in San Francisco and" not in CliRunner().invoke(
+        app, ["districts", "SFO"]).output
 
 
 def test_city_places_from_the_store_or_the_bundled_list(tmp_path):

@@ -418,6 +418,9 @@ def districts_cmd(
             console.print(f"left out: {n} firm(s) in {place} whose industry cell reads "
                           f"'{cell}' (a shifted cell in the source)")
     summary = districts.place_summary(table, min_firms)
+    plain = districts.one_place_sentence(districts.place_summary(table, 1), info, min_firms)
+    if plain:
+        console.print(plain, soft_wrap=True, markup=False, highlight=False)
     console.print(_frame_table(summary, f"{unit}: places with at least {min_firms} firms "
                                         f"({what})"))
     console.print(_frame_table(table, f"{unit}: location quotient by place and industry "

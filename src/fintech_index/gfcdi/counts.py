@@ -10,20 +10,23 @@ import pandas as pd
 
 from .. import records
 from ..framework import load_framework
+from .districts import place_name
 from .editions import folder
 
 
 def unicorn_records(raw_csv, mapping_csv) -> pd.DataFrame:
     """CB Insights unicorn lists (``unicorns_tidy.csv``, not bundled) as records: the
     company, its metro (from the reviewed HQ-city mapping; companies outside the index's
-    metros are left out), its HQ city as district, CB's industry as sector, the list's year,
+    metros are left out), its HQ city as district (spelled as the reviewed place-name table
+    says), CB's industry as sector, the list's year,
     the valuation in USD. Exact duplicate rows are counted once."""
     raw = pd.read_csv(raw_csv, keep_default_na=False, dtype=str).drop_duplicates()
     mapping = pd.read_csv(mapping_csv, keep_default_na=False, dtype=str)
     m = raw.merge(mapping, left_on=["country", "city"], right_on=["country", "hq_city"])
     m = m[m["metro"] != ""]
     return pd.DataFrame({
-        "institution": m["company"], "unit": m["metro"], "district": m["city"].replace("", None),
+        "institution": m["company"], "unit": m["metro"],
+        "district": place_name(m["metro"], m["city"]).replace("", None),
         "sector": m["industry"], "year": m["list_as_of"].str[:4].astype(int),
         "amount": m["valuation_usd_bn"].astype(float) * 1e9, "currency": "USD",
         "source": "CB Insights, Global Unicorn Club, list of " + m["list_as_of"],

@@ -4,6 +4,10 @@ Brooklyn inside New York) and Shanghai's cited district statements, put through 
 location quotients of :mod:`fintech_index.districts`; the same tables from the store's
 records with a district.
 
+Place names are normalised from a reviewed table (``place_names.csv``: the metro, the name as
+the list spells it, the name used, the reason and the source of each row), so that one place
+is one row ("San Fransisco" is San Francisco, "Bangalore" Bengaluru).
+
 Shanghai's district statements (:func:`shanghai_notes`) differ in year and definition; they
 are cited notes, never numbers to compare.
 """
@@ -24,6 +28,36 @@ CB_INDUSTRIES = ("Consumer & Retail", "Enterprise Tech", "Financial Services",
                  "Media & Entertainment")
 FINTECH_INDUSTRIES = ("Financial Services", "Insurance")  # as the index counts fintech
 CB_SOURCE = "CB Insights, Global Unicorn Club, list of {}"
+PLACE_NAME_COLUMNS = ["metro", "source_name", "place", "reason", "source"]
+
+
+def place_names() -> pd.DataFrame:
+    """The reviewed place-name table: metro, source_name (as the list spells it), place
+    (the name used), reason and source of each row."""
+    return _place_names().copy()
+
+
+@cache
+def _place_names() -> pd.DataFrame:
+    return pd.read_csv(folder() / "place_names.csv", dtype=str, keep_default_na=False)
+
+
+def place_name(metro: pd.Series, place: pd.Series) -> pd.Series:
+    """Each place as the reviewed table spells it inside its metro (unlisted: unchanged)."""
+    names = _place_names().set_index(["metro", "source_name"])["place"]
+    keys = pd.MultiIndex.from_arrays([metro, place])
+    named = names.reindex(keys).to_numpy()
+    return pd.Series(named, index=place.index).where(pd.notna(named), place)
+
+
+def normalise_places(got: pd.DataFrame) -> pd.DataFrame:
+    """``got`` (metro, place, ...) with each place spelled as the reviewed table says, and
+    the rows of one list date, metro, place and industry summed into one."""
+    got = got.assign(place=place_name(got["metro"], got["place"]))
+    return got.groupby(["list_as_of", "metro", "place", "industry"], as_index=False,
+                       sort=True)[["firms", "valuation_usd_bn"]].sum()
+
+
 def unicorn_counts(year: int) -> pd.DataFrame:
     """The bundled unicorn counts of the CB Insights list published in ``year``, with the
     metro of each headquarters place: list_as_of, metro, place, industry, firms,
@@ -39,8 +73,8 @@ def _unicorn_counts(year: int) -> pd.DataFrame:
     mapping = pd.read_csv(here / "hq_city_metro.csv", keep_default_na=False, dtype=str)
     got = counts[counts["list_as_of"].str[:4] == str(year)].merge(
         mapping[["country", "hq_city", "metro"]], on=["country", "hq_city"], how="inner")
-    got = got[got["metro"] != ""]
-    return got.rename(columns={"hq_city": "place"})[
+    got = got[got["metro"] != ""].rename(columns={"hq_city": "place"})
+    return normalise_places(got)[
         ["list_as_of", "metro", "place", "industry", "firms", "valuation_usd_bn"]
     ].reset_index(drop=True)
 
@@ -99,6 +133,27 @@ def place_summary(table: pd.DataFrame, min_firms: int = 3) -> pd.DataFrame:
     out = out[out["firms"] >= min_firms]
     return out.sort_values(["firms", "place"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
+
+
+def one_place_sentence(every: pd.DataFrame, info: dict, min_firms: int, lang: str = "en"
+                       ) -> str | None:
+    """Said plainly when the records hold one place, or one place with ``min_firms`` firms
+    or more and a few firms elsewhere (``every``: :func:`place_summary` with min_firms=1):
+    "34 of the metro's 35 unicorns are headquartered in Shanghai and 1 in Pudong: ... no
+    split inside the metro is possible"; None when there is a split to show."""
+    from .. import format as F
+    from ..publish.i18n import term, text
+
+    if info["places"] == 1:
+        return text("wp_district_single", lang, firms=info["firms"],
+                    place=term("place", every["place"].iloc[0], lang))
+    if info["places"] < 1 or (every["firms"] >= min_firms).sum() > 1:
+        return None
+    rest = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
+            for r in every.iloc[1:].itertuples()]
+    return text("wp_district_one_place", lang, firms=info["firms"], n=every["firms"].iloc[0],
+                place=term("place", every["place"].iloc[0], lang), rest=F.join(rest, lang),
+                min=min_firms)
 
 
 def store_places(store: Store, unit: str, year: int) -> tuple[pd.DataFrame, dict] | None:

@@ -21,6 +21,7 @@ from .counts import brokerage_counts
 from .districts import (
     CB_INDUSTRIES,
     district_notes,
+    one_place_sentence,
     place_summary,
     store_places,
     unicorn_counts,
@@ -183,9 +184,9 @@ def _districts_block(unit: str, year: int, lang: str,
     table, info, summary, every = (_place_facts(*places) if places is not None
                                    else _bundled_place_facts(unit, year))
     lines, rows = [], []
-    if info["places"] == 1:
-        lines.append(text("wp_district_single", lang, firms=info["firms"],
-                            place=term("place", table["district"].iloc[0], lang)))
+    plain = one_place_sentence(every, info, MIN_FIRMS, lang)
+    if plain:
+        lines.append(plain)
     elif info["places"] > 1:
         lead = every.sort_values(["fintech_firms", "firms"], ascending=False,
                                  kind="stable").iloc[0]
