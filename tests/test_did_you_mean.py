@@ -3,8 +3,13 @@ the messages themselves are pinned where they are raised (tests/test_hostile.py)
 
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
 import fintech_index
-from fintech_index.errors import did_you_mean
+from fintech_index.cli import app
+from fintech_index.districts import check_unit
+from fintech_index.errors import FintechIndexError, did_you_mean, did_you_mean_unit
 
 
 def test_the_closest_name_at_a_ratio_of_at_least_0_6():
@@ -28,3 +33,31 @@ def test_no_module_finds_close_names_on_its_own():
     users = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.py")
                    if "get_close_matches" in p.read_text(encoding="utf-8"))
     assert users == ["errors.py"]
+
+
+def test_a_unit_is_matched_by_its_code_or_its_name_in_any_case():
+    """'Shangai' ~ 'shanghai' 2 x 7 / 15 = 0.93: the name and its code; a code typo finds the
+    code; nothing close gives no hint."""
+    names = {"SHA": "Shanghai", "NYC": "New York", "LON": ""}
+    assert did_you_mean_unit("Shangai", names) == "did you mean 'Shanghai', code SHA?"
+    assert did_you_mean_unit(" shanghia ", names) == "did you mean 'Shanghai', code SHA?"
+    assert did_you_mean_unit("nyk", names, " (", ")") == " (did you mean 'New York', code NYC?)"
+    assert did_you_mean_unit("LNO", names) == "did you mean 'LON'?"  # no name: the code
+    assert did_you_mean_unit("Atlantis", names) == ""
+
+
+def test_city_arguments_of_the_command_line_get_the_hint(tmp_path):
+    """build --focus (refused before the ranking is printed or a folder made), explain A B
+    and publish --cities."""
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["build", "--focus", "Shangai", "--out", str(out)])
+    assert r.exit_code == 2 and "[U49]" in r.output
+    assert "'Shangai': no ranked city of the 2025 edition has this code or name (did you " \
+           "mean 'Shanghai', code SHA?)" in " ".join(r.output.split())
+    assert "ranking 2025" not in r.output and not out.exists()
+    r = CliRunner().invoke(app, ["explain", "Shangai", "NYC"])
+    assert "no unit 'Shangai' in these results (did you mean 'Shanghai', code SHA?)" in \
+        " ".join(r.output.split())
+    with pytest.raises(FintechIndexError, match=r"'SHAA' is not one of the cities here "
+                                                r"\(did you mean 'SHA'\?\).*\[U52\]"):
+        check_unit("SHAA", ["NYC", "SHA"], "--cities")

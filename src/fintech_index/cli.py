@@ -241,6 +241,11 @@ def build_cmd(
         out_dir = out_dir / inputs.example
     results = build(inputs.framework, inputs.panel, inputs.methodology)
     year = results.years[results.year_index(year)]  # refuses a year that is not there
+    if focus is not None:  # a city that is not there is refused before anything is printed
+        from .analysis.edition import Edition
+        from .publish.lead import resolve_unit
+
+        focus = resolve_unit(Edition.of(results, year), focus)
     print_ranking(results, year, top)
     view = EditionView(results, year)  # the edition every output renders, made once
     # one run: its manifest lists every file below, and an earlier run's other files go

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import FintechIndexError, listing
+from .errors import FintechIndexError, did_you_mean, listing
 from .store import Store
 
 LQ_COLUMNS = ["district", "sector", "institutions", "district_total", "sector_total",
@@ -75,5 +75,6 @@ def roll_up(store: Store, unit: str, year: int) -> pd.DataFrame:
 def check_unit(unit: str, known: list[str], where: str) -> None:
     """Refuse a unit code that is not one of ``known`` (U52), naming the known codes."""
     if unit not in known:
-        raise FintechIndexError("U52", f"{where}: '{unit}' is not one of the cities here "
+        raise FintechIndexError("U52", f"{where}: '{unit}' is not one of the cities here"
+                                       f"{did_you_mean(unit, known, ' (', ')')} "
                                        f"(codes: {listing(sorted(known))})")

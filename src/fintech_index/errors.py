@@ -11,7 +11,7 @@ cell of a file at once) carries each problem's code on its line and all of them 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 MAX_LISTED = 20  # problems shown in one message; the rest are counted
 LIST_SHOWN = 10  # items of one list (rows, units, columns...) shown in a problem
@@ -28,11 +28,32 @@ def did_you_mean(word: str, candidates: Iterable[str], before: str = "", after: 
     """``before + "did you mean 'x'?" + after`` for the candidate ``x`` closest to ``word``
     (difflib's ``get_close_matches``, similarity ratio at least 0.6), or '' when none is
     close: the one hint every "unknown name" message gives."""
+    close = _closest(str(word), [str(c) for c in candidates])
+    return f"{before}did you mean {close!r}?{after}" if close is not None else ""
+
+
+def did_you_mean_unit(word: str, names: Mapping[str, str], before: str = "",
+                      after: str = "") -> str:
+    """The hint for a unit asked for by its code or its name (``names``: code -> name): the
+    closest code or name, any case, shown with both: "did you mean 'Shanghai', code SHA?"."""
+    keys: dict[str, str] = {}
+    for code, name in names.items():
+        keys.setdefault(str(code).casefold(), str(code))
+        keys.setdefault(str(name or code).casefold(), str(code))
+    close = _closest(str(word).strip().casefold(), list(keys))
+    if close is None:
+        return ""
+    code = keys[close]
+    name = str(names.get(code) or code)
+    return f"{before}did you mean {name!r}{f', code {code}' if name != code else ''}?{after}"
+
+
+def _closest(word: str, candidates: list[str]) -> str | None:
+    """The candidate closest to ``word`` at difflib's similarity ratio 0.6 or more."""
     import difflib
 
-    close = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1,
-                                      cutoff=0.6)
-    return f"{before}did you mean {close[0]!r}?{after}" if close else ""
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 # A list in a message is written with :func:`listing`: all its items, between these

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, FintechIndexError, did_you_mean
+from ..errors import DataError, FintechIndexError, did_you_mean_unit
 from ..methods import get as get_method
 from ..methods.contracts import linear_form
 from .backcast import effective_weights
@@ -42,11 +42,17 @@ class Explanation:
         return c.reindex(c["contribution"].abs().sort_values(ascending=False).index[:n])
 
 
+def _hint(results, unit: str) -> str:
+    """"did you mean" over the units' codes and names: 'Shangai' -> 'Shanghai', code SHA."""
+    names = results.panel.units["name"] if "name" in results.panel.units else {}
+    return did_you_mean_unit(unit, {u: names.get(u, u) for u in results.units}, " (", ")")
+
+
 def _unit_index(results, unit: str) -> int:
     units = list(results.units)
     if unit not in units:
         raise FintechIndexError("U60", f"explain: no unit '{unit}' in these results"
-                                f"{did_you_mean(unit, units, ' (', ')')}; the units are "
+                                f"{_hint(results, unit)}; the units are "
                                 f"{', '.join(units[:20])}{' ...' if len(units) > 20 else ''}")
     return units.index(unit)
 

@@ -30,7 +30,7 @@ from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
 from ..build import Results
-from ..errors import FintechIndexError, listing
+from ..errors import FintechIndexError, did_you_mean_unit, listing
 from .i18n import strings
 from .sentences import Names, clause, render
 
@@ -174,8 +174,9 @@ def resolve_unit(ed: Edition, city: str) -> str:
         if wanted in (str(unit).casefold(), ed.name(unit).casefold()):
             return str(unit)
     known = listing(f"{u} ({ed.name(u)})" for u in ed.ranked().index)
+    hint = did_you_mean_unit(city, {u: ed.name(u) for u in ed.ranked().index}, " (", ")")
     raise FintechIndexError("U49", f"--focus {city!r}: no ranked city of the {ed.label} "
-                            f"edition has this code or name; use one of {known}")
+                            f"edition has this code or name{hint}; use one of {known}")
 
 
 def focus_unit(results: Results, city: str | None) -> str | None:
