@@ -10,6 +10,7 @@ import fintech_index as fi
 from fintech_index import examples
 from fintech_index.cli import app
 from fintech_index.coinr import convert_coinr, load_coinr, to_imeta
+from fintech_index.framework import load_framework
 from fintech_index.methods import treat
 
 COINR_FILES = examples.datasets_dir() / "asem" / "coinr"  # COINr's ASEM_iData/iMeta as CSV
@@ -165,6 +166,13 @@ def test_cli_builds_asem_and_converts(tmp_path):
                                  str(tmp_path / "cv")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "cv" / "framework.yaml").exists()
+    # the title: iMeta's one top aggregate (Index, "Sustainable Connectivity"), never the
+    # file's name "iMeta"; --name sets it
+    assert load_framework(tmp_path / "cv" / "framework.yaml").name == "Sustainable Connectivity"
+    r = CliRunner().invoke(app, ["convert-coinr", str(IDATA), str(IMETA), "--out",
+                                 str(tmp_path / "named"), "--name", "ASEM index: 2018"])
+    assert r.exit_code == 0, r.output
+    assert load_framework(tmp_path / "named" / "framework.yaml").name == "ASEM index: 2018"
 
 
 def test_convert_coinr_from_excel_sheets(tmp_path):

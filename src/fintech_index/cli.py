@@ -582,6 +582,8 @@ def convert_coinr_cmd(
     year: int | None = typer.Option(None, help="year of the data if iData has no Time"),
     data_sheet: str | None = typer.Option(None, help="Excel sheet of iData"),
     meta_sheet: str | None = typer.Option(None, help="Excel sheet of iMeta"),
+    name: str | None = typer.Option(None, help="title of the converted index (default: the "
+                                    "iName of iMeta's one top aggregate)"),
 ) -> None:
     """Convert a COINr iData/iMeta pair into framework.yaml, units.csv, data.csv and
     methodology.yaml."""
@@ -591,8 +593,8 @@ def convert_coinr_cmd(
 
     out_dir = output_folder(out, make=False)
     with keeping_inputs([idata, imeta]), output_run(out_dir, listing=False):
-        written = convert_coinr(idata, imeta, out_dir, year=year, data_sheet=data_sheet,
-                                meta_sheet=meta_sheet)
+        written = convert_coinr(idata, imeta, out_dir, name=name, year=year,
+                                data_sheet=data_sheet, meta_sheet=meta_sheet)
     console.print(f"wrote {', '.join(str(p) for p in written)}")
     # what COINr does by default for this data (a panel: global normalisation)
     console.print(f"methodology: {load_methodology(written[2]).name}", markup=False)

@@ -113,7 +113,10 @@ def framework_dict_from_imeta(imeta: str | Path, sheet: str | int | None = None,
                     node["denominator"] = row["Denominator"]
             nodes.append(node)
     problems.raise_as(DataError)
-    doc: dict[str, Any] = {"name": name or Path(imeta).stem, "nodes": nodes}
+    roots = [n["name"] for n in nodes if n["type"] == "aggregate" and not n["parent"]]
+    # the title: given, else the one top aggregate's iName, else the file's name
+    doc: dict[str, Any] = {"name": name or (roots[0] if len(roots) == 1 else Path(imeta).stem),
+                           "nodes": nodes}
     if groups:
         doc["groups"] = groups
     if denominators:
