@@ -125,7 +125,8 @@ def test_convert_coinr_declares_idatas_units_and_later_data_are_checked_against_
                             for r in rows))
     with pytest.raises(fi.DataError) as info:
         fi.load_panel(typo, fw)
-    assert info.value.codes == ("D24",) and "'INN': did you mean 'IND'?" in str(info.value)
+    assert info.value.codes == ("D24",) and "'INN' is not in the units table" in str(info.value)
+    assert "did you mean 'IND'?" in str(info.value)
 
 
 def test_load_coinr_takes_its_units_from_idata():

@@ -528,7 +528,7 @@ def _(tmp):
              units=write(tmp, "u.csv", "code,name\nX,Here\nX,There\n"))
 
 
-@case("D24", "['X']")
+@case("D24", "d.csv: row 2, column 'unit': 'X' is not in the units table u.csv")
 def _(tmp):
     load_csv(tmp, "unit,year,a,b\nX,2024,1,2\n",
              units=write(tmp, "u.csv", "code,name\nY,Elsewhere\n"))

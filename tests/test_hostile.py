@@ -760,7 +760,27 @@ def test_a_mistyped_unit_is_refused_against_a_units_table(tmp_path):
     r = CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
                                  str(tmp_path / "units.csv")])
     assert r.exit_code == 2 and "[D24]" in r.output
-    assert "'SAH': did you mean 'SHA'?" in r.output
+    assert "'SAH' is not in the units table" in r.output and "did you mean 'SHA'?" in r.output
+
+
+def test_validate_lists_a_mistyped_unit_and_a_text_value_each_at_its_row(tmp_path):
+    """A code typed wrong and a text value in one file: validate listed only the text value,
+    and the typo named the units table, not the data file and row [D24]. Now both, each with
+    the data file, row and column, in the order of the file's problems."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text(yaml.safe_dump(FLAT_FW))
+    (tmp_path / "d.csv").write_text("unit,year,indicator,value\nSHA,2024,a,1\nSHA,2024,b,two\n"
+                                    "SAH,2024,a,3\nBJS,2024,a,5\nBJS,2024,b,6\n")
+    (tmp_path / "units.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
+    r = CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
+                                 str(tmp_path / "units.csv")])
+    assert r.exit_code == 2
+    lines = [x for x in r.output.splitlines() if x.startswith("d.csv")]
+    assert lines == [
+        "d.csv: row 3, column 'value': 'two' is not a number (accepted: a number, or empty/NA "
+        "for a missing value) [D15]",
+        "d.csv: row 4, column 'unit': 'SAH' is not in the units table units.csv (did you "
+        "mean 'SHA'? known: SHA, BJS) [D24]"]
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -797,7 +817,8 @@ def test_the_bundled_cities_table_catches_a_mistyped_city_in_the_fintech_data(tm
     r = CliRunner().invoke(app, ["validate", str(folder / "fintech_2025.yaml"), str(data),
                                  "--units", str(folder / "cities.csv")])
     assert r.exit_code == 2, r.output
-    assert "[D24]" in r.output and "'SAH': did you mean 'SHA'?" in r.output
+    assert "[D24]" in r.output and "'SAH' is not in the units table" in r.output
+    assert "(did you mean 'SHA'?" in r.output
 
 
 def test_a_framework_declares_its_units_table_and_a_mistyped_city_is_refused(tmp_path):
@@ -817,7 +838,8 @@ def test_a_framework_declares_its_units_table_and_a_mistyped_city_is_refused(tmp
                     encoding="utf-8")
     with pytest.raises(fi.DataError) as info:
         fi.load_panel(data, fw)
-    assert "D24" in info.value.codes and "'SAH': did you mean 'SHA'?" in str(info.value)
+    assert "D24" in info.value.codes and "'SAH' is not in the units table" in str(info.value)
+    assert "(did you mean 'SHA'?" in str(info.value)
 
 
 def test_a_framework_units_list_loads_with_every_unit_column(tmp_path):

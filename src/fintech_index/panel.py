@@ -267,7 +267,8 @@ def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
 
 
 def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
-                 problems: Problems) -> tuple[list[str], dict[str, int]]:
+                 problems: Problems, units: Table | None = None
+                 ) -> tuple[list[str], dict[str, int]]:
     for i in np.flatnonzero(unit_col == ""):
         problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
     codes, uniques = pd.factorize(unit_col)  # in order of first appearance
@@ -278,14 +279,30 @@ def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
         known = [u.code for u in framework.units]
         _check_units_known(found, known, table, rows_of, problems, "unit")
         return known, rows_of
+    if units is not None and "code" in units.frame.columns:
+        _check_units_in_table(found, units, table, rows_of, problems)
     return found, rows_of
+
+
+def _check_units_in_table(found: Sequence[str], units: Table, table: Table,
+                          rows_of: dict[str, int], problems: Problems) -> None:
+    """Each unit of the data is in the units table: one problem per code not there, at its
+    first row of the data, with the closest code of the table (D24), among the data's
+    other problems (a typed-wrong code and a text value are both listed)."""
+    known = list(dict.fromkeys(c for c in as_text(units.frame["code"]).tolist() if c))
+    declared = set(known)
+    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    for u in (u for u in found if u not in declared):
+        hint = did_you_mean(u, known, after=" ")
+        problems.add("D24", f"{table.src}: {table.row(rows_of[u])}, column 'unit': {u!r} is "
+                            f"not in the units table {units.src} ({hint}known: {listed})")
 
 
 def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.DataFrame,
             years: np.ndarray, unit_idx: np.ndarray, ind_idx: np.ndarray, vals: np.ndarray,
             src_names: np.ndarray | None, src_years: np.ndarray | None,
             default_source: str | None, default_year: int | None,
-            extra_units: str | Path | pd.DataFrame | None,
+            extra_units: Table | None,
             den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
     """Assemble the arrays; ``den`` is (years, unit index, denominator index, values).
 
@@ -360,15 +377,20 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
                  denominators=denominators)
 
 
-def _merge_units(meta: pd.DataFrame, extra: str | Path | pd.DataFrame,
-                 groups: Sequence[str] = ()) -> pd.DataFrame:
+def _units_table(extra: str | Path | pd.DataFrame | None) -> Table | None:
+    """The units table (a file or a frame) read once, before the data's rows are checked
+    against it."""
+    if extra is None:
+        return None
+    if isinstance(extra, pd.DataFrame):
+        return Table(extra.copy(), "<units frame>", 0, "entry")
+    return read_table(extra)
+
+
+def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd.DataFrame:
     """The units table's columns over the data's (where the table has a value); every unit
     of the data must be in the table (D24, with "did you mean")."""
     columns = (*UNIT_META, *[g for g in groups if g not in UNIT_META])
-    if isinstance(extra, pd.DataFrame):
-        t = Table(extra.copy(), "<units frame>", 0, "entry")
-    else:
-        t = read_table(extra)
     frame, src = t.frame, t.src
     if "code" not in frame.columns:
         raise DataError("D23", f"{src}: header row: a units table needs a 'code' column "
@@ -425,12 +447,13 @@ def _load_long(table: Table, framework: Framework, units, source, source_year) -
                         f"{table.src}: header row: unknown column(s) {listing_repr(unknown)} in a "
                         f"long file (accepted: unit, year, indicator, value, source, source_year, "
                         f"{', '.join(UNIT_META + framework.groups)})")
+    units = _units_table(units)
     problems = Problems()
     unit_col = as_text(f["unit"]).to_numpy()
     ind_col = as_text(f["indicator"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     vals = parse_numbers(f["value"], table, "value", problems)
-    unit_order, _ = _index_units(table, framework, unit_col, problems)
+    unit_order, _ = _index_units(table, framework, unit_col, problems, units)
     known = set(framework.indicators) | set(framework.denominator_codes)
     first_row: dict[str, int] = {}
     for i, c in enumerate(ind_col):
@@ -473,6 +496,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     known = set(framework.indicators) | set(framework.denominator_codes)
     meta_cols = ("unit", "year", *UNIT_META, *framework.groups)
     unknown = [c for c in f.columns if c not in known and c not in meta_cols]
+    units = _units_table(units)
     problems = Problems()
     if unknown:
         problems.add("D13",
@@ -487,7 +511,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
                             "column")
     unit_col = as_text(f["unit"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
-    unit_order, _ = _index_units(table, framework, unit_col, problems)
+    unit_order, _ = _index_units(table, framework, unit_col, problems, units)
     _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years}),
                        "unit '{}', year {} appears more than once; give each (unit, year) "
                        "one row", problems)
