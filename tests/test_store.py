@@ -149,7 +149,9 @@ def test_cli_store_and_records(tmp_path):
     r = run(app, ["store", "show", "asem-1", "--top", "3", "--store", db])
     assert r.exit_code == 0 and "Switzerland" in r.output and "68.384" in r.output
     r = run(app, ["store", "diff", "asem-1", "asem-1", "--store", db])
-    assert r.exit_code == 0 and "rank_change" in r.output
+    assert r.exit_code == 0 and "rank_change" not in r.output
+    assert " ".join(r.output.split()) == ("asem-1 -> asem-1: Index: no changes (the 51 units "
+                                          "have the same ranks and scores)")
     (tmp_path / "r.csv").write_text(RECORDS)
     (tmp_path / "fx.csv").write_text(RATES)
     r = run(app, ["records", "ingest", str(tmp_path / "r.csv"), "--store", db])
@@ -174,3 +176,44 @@ def test_an_edition_keeps_its_framework_methodology_and_hashes(tmp_path):
         assert set(got["framework"]["nodes"]) == set(FW.nodes)
         assert fi.methodology_from_dict(got["methodology"]).hash == METH.hash
         assert got["manifest"]["data_hash"] == R1.manifest()["data_hash"]
+
+
+def test_a_revision_publishes_corrected_data_and_diff_shows_only_what_changed(tmp_path):
+    """store publish --revises N --data FILE builds the example's framework on the corrected
+    file (a revision was the same build again); TAI: Finland's patents 187 -> 18.7 (a
+    decimal slip corrected) changes Finland's index score and nothing of the other units'
+    scores, so diff lists Finland (and units whose rank moved) and says how many are
+    unchanged; a revision without --data is said to revise nothing."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+    from fintech_index.examples import datasets_dir
+
+    run = CliRunner().invoke
+    db = str(tmp_path / "s.duckdb")
+    rows = (datasets_dir() / "tai" / "tai.csv").read_text().splitlines(keepends=True)
+    assert rows[1].startswith("FIN,2001,Finland,FIN,country,187,")
+    fixed = tmp_path / "corrected.csv"
+    fixed.write_text("".join([rows[0], rows[1].replace(",187,", ",18.7,", 1), *rows[2:]]))
+    assert run(app, ["store", "publish", "t1", "-e", "tai", "--store", db]).exit_code == 0
+    r = run(app, ["store", "publish", "t1b", "-e", "tai", "--revises", "t1", "--data",
+                  str(fixed), "--store", db])
+    assert r.exit_code == 0, r.output
+    out = " ".join(r.output.split())
+    assert f"data {fixed}" in out and "it revises 't1'" in out and "nothing revised" not in out
+    with Store(db, read_only=True) as s:
+        eds = s.editions().set_index("name")
+        assert eds.at["t1b", "revises"] == "t1"
+        assert eds.at["t1b", "data_hash"] != eds.at["t1", "data_hash"]
+        d = s.diff("t1", "t1b", node=s.index_node("t1")).set_index("unit")
+    changed = d.index[d["score_change"] != 0].tolist()
+    assert changed == ["FIN"] and d.at["FIN", "score_change"] < 0
+    moved = set(d.index[d["rank_change"] != 0])
+    r = run(app, ["store", "diff", "t1", "t1b", "--store", db])
+    shown = [line.split("│")[1].strip() for line in r.output.splitlines()
+             if line.startswith("│")]
+    assert set(shown) == {"FIN"} | moved
+    assert f"{len(d) - len(shown)} of {len(d)} units unchanged (not shown)" in r.output
+    r = run(app, ["store", "publish", "t1c", "-e", "tai", "--revises", "t1", "--store", db])
+    assert r.exit_code == 0 and "same data, framework and methodology as 't1' (nothing " \
+        "revised)" in " ".join(r.output.split())

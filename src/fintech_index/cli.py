@@ -313,16 +313,40 @@ def store_ls(store: Path = STORE_OPT) -> None:
 @store_app.command("publish")
 def store_publish(name: str, example: str = typer.Option(MAIN_EXAMPLE, "--example", "-e"),
                   revises: str | None = typer.Option(None, help="the edition this revises"),
+                  data: Path | None = typer.Option(None, "--data", help="corrected data for "
+                                                   "the example's framework (CSV, Excel, "
+                                                   "Parquet), e.g. for a revision"),
+                  sheet: str | None = SHEET_OPT,
                   note: str | None = typer.Option(None), store: Path = STORE_OPT) -> None:
-    """Build a bundled index and publish it as the edition NAME (once; immutable)."""
+    """Build a bundled index (with --data: on that data) and publish it as the edition NAME
+    (once; immutable)."""
     from . import examples as bundled
+    from .build import build
+    from .panel import load_panel
     from .store import Store
 
-    results = bundled.load(example).build()
+    ex = bundled.load(example)
+    panel = ex.panel if data is None else load_panel(data, ex.framework, sheet=sheet)
+    results = build(ex.framework, panel, ex.methodology)
     with Store(store) as s:
         s.publish(results, name, revises=revises, note=note)
-    console.print(f"published edition '{name}' ({example}, years {list(results.years)}) "
-                  f"to {store}")
+        same = _same_inputs(s, name, revises) if revises is not None else False
+    console.print(f"published edition '{name}' ({example}"
+                  + (f", data {data}" if data is not None else "")
+                  + f", years {list(results.years)}) to {store}"
+                  + (f"; it revises '{revises}'" if revises else ""), markup=False)
+    if same:
+        console.print(f"note: '{name}' has the same data, framework and methodology as "
+                      f"'{revises}' (nothing revised); give the corrected data with --data",
+                      markup=False)
+
+
+def _same_inputs(store, a: str, b: str) -> bool:
+    """Editions ``a`` and ``b`` of ``store`` were built from the same data, framework and
+    methodology (same hashes)."""
+    eds = store.editions().set_index("name")
+    cols = ["framework_hash", "data_hash", "methodology_hash"]
+    return bool((eds.loc[a, cols] == eds.loc[b, cols]).all())
 
 
 @store_app.command("show")
@@ -346,9 +370,24 @@ def store_diff(a: str, b: str, node: str | None = typer.Option(None),
 
     with Store(store, read_only=True) as s:
         node = node or s.index_node(b)
-        part = s.diff(a, b, node=node).head(top)
+        full = s.diff(a, b, node=node)
+    same = (_same_values(full["rank_a"], full["rank_b"])
+            & _same_values(full["score_a"], full["score_b"]))
+    if same.all():
+        console.print(f"{a} -> {b}: {node}: no changes (the {len(full)} units have the same "
+                      "ranks and scores)", markup=False)
+        return
+    part = full[~same].head(top)
     console.print(_frame_table(part[["unit", "rank_a", "rank_b", "rank_change", "score_a",
                                      "score_b", "score_change"]], f"{a} -> {b}: {node}"))
+    if same.any():
+        console.print(f"{int(same.sum())} of {len(full)} units unchanged (not shown)",
+                      markup=False)
+
+
+def _same_values(x, y):
+    """Element-wise: equal, or missing in both (unranked in both editions)."""
+    return (x == y) | (x.isna() & y.isna())
 
 
 @records_app.command("ingest")
