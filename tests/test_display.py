@@ -128,7 +128,7 @@ def test_sensitivity_shows_first_and_total_indices_of_the_summary_outputs():
         "mean_abs_rank_shift  weights      0.500   [0.450, 0.550]  0.600  [0.550, 0.650]",
         "mean_abs_rank_shift  aggregation  0.125   [0.075, 0.175]  0.225  [0.175, 0.275]",
         "top2_kept            weights      0.250   [0.200, 0.300]  0.350  [0.300, 0.400]",
-        "top2_kept            aggregation  0.000  [-0.050, 0.050]  0.100  [0.050, 0.150]",
+        "top2_kept            aggregation  0.000  [\u22120.050, 0.050]  0.100  [0.050, 0.150]",
         "Sensitivity.table() also has each unit's rank (1 output)"])
 
 
@@ -184,5 +184,5 @@ def test_an_audit_says_what_it_ran_and_shows_the_rank_intervals():
                         + (": " + ", ".join(f"{r.node} ({r.flag}, r = {fmt.number(r.r, 2)})"
                                              for r in flagged.itertuples())
                            if len(flagged) else ""))
-    assert lines[5].endswith(": x2 (negative, r = -0.19)")
+    assert lines[5].endswith(": x2 (negative, r = \u22120.19)")  # the minus sign U+2212
     assert "<strong>Audit of idx: 64 replications</strong>" in audit._repr_html_()

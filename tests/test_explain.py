@@ -123,6 +123,6 @@ def test_explain_command_on_a_framework_and_data(tmp_path):
     text = " ".join(r.output.split())
     # u0 - u1 = 54.167 - 37.5: x4 +25 (100 vs 0), then x1 -12.5 and x2 +12.5
     assert "u0 - u1, 2020: +16.667 (sum of the contributions)" in text
-    assert "x4 │ 25 │" in text
+    assert "x4 │ 25.000 │ 50 │" in text and "x1 │ \u221212.500 │ \u221225 │" in text
     assert "3 units ranked by both: Spearman 0.500, Kendall 0.333, top 10 shared 3" in text
     assert "x1 -25; x3 +16.7; x2 -12.5" in text

@@ -4,7 +4,7 @@ import datetime as dt
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fintech_index import format as fmt
@@ -17,6 +17,44 @@ def test_ranks_and_missing():
     assert fmt.rank(None, missing="-") == "-"
     assert fmt.interval(3.0, 7.0) == "3\u20137" and fmt.interval(1, 1) == "1"
     assert fmt.interval(float("nan"), 2) == ""
+
+
+def test_a_rank_interval_is_widened_to_whole_ranks_never_floored():
+    """5th and 95th percentiles of ranks fall between ranks: 2.15-2.85 was printed "2" (both
+    ends floored, an interval narrower than the audit's); widened it is "2–3". Whole ends
+    stay as they are; the float noise of a percentile (3.0000000000000004) is not a rank."""
+    assert fmt.interval(2.15, 2.85) == "2\u20133"
+    assert fmt.interval(1.0, 2.0) == "1\u20132" and fmt.interval(4.5, 4.5) == "4\u20135"
+    assert fmt.interval(3.0000000000000004, 6.999999999999999) == "3\u20137"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(1, 200), st.floats(0, 50))
+def test_an_interval_holds_the_percentiles_it_shows(lo, width):
+    hi = lo + width
+    a, _, b = fmt.interval(lo, hi).partition("\u2013")
+    assert int(a) <= lo + 1e-9 and int(b or a) >= hi - 1e-9 and int(b or a) - hi < 1
+
+
+def test_one_minus_sign_in_every_reader_output():
+    """U+2212 for a negative number, a signed difference and a rank change alike (a
+    hyphen-minus beside a minus sign in one table was the inconsistency)."""
+    assert fmt.MINUS == "\u2212"
+    assert fmt.number(-1234.56) == "\u22121,234.6" and fmt.score(-0.5) == "\u22120.50"
+    assert fmt.signed(-0.5) == "\u22120.5" and fmt.change(-3, style="sign") == "\u22123"
+    assert fmt.number(-0.04) == "0.0" and fmt.number(0.0) == "0.0"
+    assert fmt.value(-2.5, "points") == "\u22122.50 points"
+
+
+def test_a_column_of_numbers_has_one_format():
+    """P(top 10) of 1 beside 0.985 was "1" beside "0.985": a column is whole numbers only
+    when every value is whole (years are not grouped), else every value has the same
+    decimals."""
+    assert fmt.column([1.0, 0.985, 0.5]) == ["1.000", "0.985", "0.500"]
+    assert fmt.column([1.0, 2.0, float("nan")]) == ["1", "2", ""]
+    assert fmt.column([2024, 2025]) == ["2024", "2025"]
+    assert fmt.column([-1.0, 0.0, 3.0]) == ["\u22121", "0", "3"]
+    assert fmt.column([12.5, -0.021], digits=2) == ["12.50", "\u22120.02"]
 
 
 @pytest.mark.parametrize(("n", "en", "zh"), [(1, "first", "第1位"), (3, "third", "第3位"),
@@ -61,7 +99,8 @@ def test_number_round_trips_to_its_rounding(x):
     if math.isnan(x):
         assert text == ""
     else:
-        assert abs(float(text.replace(",", "")) - x) <= 0.005 + 1e-9 * abs(x)
+        back = float(text.replace(",", "").replace(fmt.MINUS, "-"))
+        assert abs(back - x) <= 0.005 + 1e-9 * abs(x)
 
 
 def test_strings_table_has_no_key_twice():

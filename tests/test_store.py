@@ -79,8 +79,9 @@ def test_diff_of_one_node_and_of_the_index_on_the_command_line(tmp_path):
     rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.output.splitlines()
             if line.startswith("│")]
     # u1: index 2.5 -> 3.5, rank 1 (tied with u0) -> 1; u0 2.5, rank 1 -> 2
+    # one format per column (score changes all whole here: 1 and 0), minus sign U+2212
     assert rows[:2] == [["u1", "1", "1", "0", "2.500", "3.500", "1"],
-                        ["u0", "1", "2", "-1", "2.500", "2.500", "0"]]
+                        ["u0", "1", "2", "\u22121", "2.500", "2.500", "0"]]
     r = CliRunner().invoke(app, ["store", "diff", "e2024", "e2024-rev1", "--node", "idz",
                                  "--store", str(path)])
     assert r.exit_code == 2 and "did you mean 'idx'?" in r.output and "[S69]" in r.output

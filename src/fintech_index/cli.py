@@ -291,11 +291,21 @@ def _cell(v) -> str:
 
 
 def _frame_table(frame, title: str) -> Table:
+    """A frame as a terminal table, each numeric column in one format (format.column: never
+    "1" beside "0.985")."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    from . import format as fmt
+
     table = _table(title)
+    cells = []
     for c in frame.columns:
         table.add_column(str(c))
-    for row in frame.itertuples(index=False):
-        table.add_row(*[_cell(v) for v in row])
+        col = frame[c]
+        cells.append(fmt.column(col) if is_numeric_dtype(col) and not is_bool_dtype(col)
+                     else [_cell(v) for v in col])
+    for row in zip(*cells, strict=True):
+        table.add_row(*row)
     return table
 
 
@@ -579,6 +589,7 @@ def audit_cmd(
     """Coherence, uncertainty and (with --sobol N) sensitivity analysis of an index."""
     from rich.progress import Progress
 
+    from . import format as fmt
     from .audit.engine import Engine, load_spec
     from .audit.run import run_audit
     from .outfiles import keeping_inputs, output_folder, output_run
@@ -599,7 +610,7 @@ def audit_cmd(
             output_run(out_dir, listing=False):  # all of the files or none
         written = result.write(out_dir)
     shown = result.uncertainty.summary().head(top).reset_index()
-    shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
+    shown.insert(1, "interval", [fmt.interval(a, b) for a, b in
                                  zip(shown["rank_p05"], shown["rank_p95"], strict=True)])
     cols = ["unit", "nominal_rank", "median_rank", "interval", f"p_top{engine.spec.top}"]
     console.print(_frame_table(shown[cols], f"uncertainty: {result.replications:,} "

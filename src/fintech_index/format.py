@@ -6,7 +6,13 @@ Conventions (kept stable: other outputs import these functions):
 - a rank change is ``rank_before - rank``: positive is a climb (analysis.changes);
 - numbers group thousands with "," in both languages (GB/T 15835 allows the comma in
   statistical tables) and use "." as decimal point;
-- Chinese ordinals are 第N位 with digits throughout (第1位, 第16位), counts of places 位.
+- Chinese ordinals are 第N位 with digits throughout (第1位, 第16位), counts of places 位;
+- a negative number or change is written with the minus sign U+2212 (``MINUS``), never the
+  hyphen-minus: the minus is as wide as "+" and the digits (columns of changes line up),
+  a line is not broken after it, screen readers say "minus", and it is not mistaken for the
+  hyphen of "2024-25" or a dash; machine-read files (CSV, JSON, workbook cells that hold
+  numbers) keep their numbers as numbers;
+- a rank interval is widened to whole ranks (lower end down, upper end up), never narrowed.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import math
 from collections.abc import Iterable
 
 LANGS = ("en", "zh")
+MINUS = "\u2212"  # the one minus sign of every reader output (see the module's conventions)
 
 _EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh",
                 "eighth", "ninth", "tenth")
@@ -83,7 +90,8 @@ def change_class(v: object) -> str:
 _CHANGE = {
     "words": {"en": ("up {n}", "down {n}", "unchanged", "new"),
               "zh": ("上升{n}位", "下降{n}位", "持平", "新上榜")},
-    "sign": {"en": ("+{n}", "\u2212{n}", "=", "new"), "zh": ("+{n}", "\u2212{n}", "=", "新")},
+    "sign": {"en": ("+{n}", MINUS + "{n}", "=", "new"),
+             "zh": ("+{n}", MINUS + "{n}", "=", "新")},
     "arrow": {"en": ("\u25b2{n}", "\u25bc{n}", "=", "new"), "zh": ("\u25b2{n}", "\u25bc{n}",
                                                                    "=", "新")},
 }
@@ -102,12 +110,13 @@ def change(v: object, lang: str = "en", style: str = "words") -> str:
 
 
 def number(v: object, digits: int = 1, lang: str = "en", missing: str = "") -> str:
-    """A number with thousands grouped and ``digits`` decimals: 12345.678 -> "12,345.7"."""
+    """A number with thousands grouped and ``digits`` decimals: 12345.678 -> "12,345.7";
+    negative with U+2212: -0.25 -> "−0.2"; a negative that rounds to zero is "0.0"."""
     if is_missing(v):
         return missing
     x = float(v)  # type: ignore[arg-type]
-    text = f"{x:,.{digits}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text) == 0 else text
+    text = f"{abs(x):,.{digits}f}"
+    return MINUS + text if x < 0 and float(text.replace(",", "")) != 0 else text
 
 
 def score(v: object, lang: str = "en", missing: str = "") -> str:
@@ -122,7 +131,7 @@ def signed(v: object, digits: int = 1, lang: str = "en", missing: str = "") -> s
     text = number(abs(float(v)), digits, lang)  # type: ignore[arg-type]
     if float(text.replace(",", "")) == 0:
         return text
-    return ("+" if float(v) > 0 else "\u2212") + text  # type: ignore[arg-type]
+    return ("+" if float(v) > 0 else MINUS) + text  # type: ignore[arg-type]
 
 
 def percent(p: object, digits: int = 0, lang: str = "en", missing: str = "") -> str:
@@ -131,11 +140,32 @@ def percent(p: object, digits: int = 0, lang: str = "en", missing: str = "") -> 
 
 
 def interval(lo: object, hi: object, lang: str = "en", missing: str = "") -> str:
-    """A rank interval "3–7" (en dash); one number when both ends agree."""
+    """A rank interval "3–7" (en dash); one number when both ends agree. Percentiles of
+    ranks fall between whole ranks (2.15 to 2.85): the interval is widened to whole ranks,
+    the lower end down and the upper end up (2.15-2.85 -> "2–3"; the upper end was floored
+    to "2"), so that it never claims more certainty than the audit found."""
     if is_missing(lo) or is_missing(hi):
         return missing
-    a, b = rank(lo), rank(hi)
-    return a if a == b else f"{a}\u2013{b}"
+    a, b = interval_ends(lo, hi)
+    return str(a) if a == b else f"{a}\u2013{b}"
+
+
+def interval_ends(lo: object, hi: object) -> tuple[int, int]:
+    """The whole ranks a rank interval is shown with (:func:`interval`): lower end down,
+    upper end up (a percentile's float noise, 3.0000000000000004, is not a rank)."""
+    return (math.floor(float(lo) + 1e-9),  # type: ignore[arg-type]
+            math.ceil(float(hi) - 1e-9))  # type: ignore[arg-type]
+
+
+def column(values: Iterable[object], digits: int = 3, missing: str = "") -> list[str]:
+    """A column of numbers in one format, as a table shows it: whole numbers when every
+    value is whole (ranks, counts), else every value with ``digits`` decimals, so that a
+    probability of 1 is "1.000" beside "0.985", never "1"; missing -> ``missing``."""
+    xs = [None if is_missing(v) else float(v) for v in values]  # type: ignore[arg-type]
+    if all(x is None or (x.is_integer() and abs(x) < 1e15) for x in xs):  # years ungrouped
+        return [missing if x is None else (MINUS if x < 0 else "") + str(abs(int(x)))
+                for x in xs]
+    return [missing if x is None else number(x, digits) for x in xs]
 
 
 def date(d: _dt.date, lang: str = "en") -> str:

@@ -68,7 +68,8 @@ def _interval(audit: pd.DataFrame | None, unit: str) -> dict | None:
         return None
     row = audit.loc[unit]
     top = p_top_column(audit)
-    return {"lo": round(row["rank_p05"]), "hi": round(row["rank_p95"]),
+    lo, hi = F.interval_ends(row["rank_p05"], row["rank_p95"])  # widened to whole ranks
+    return {"lo": lo, "hi": hi,
             "median": round(row["median_rank"]) if "median_rank" in row else None,
             "p_top": float(row[top[0]]) if top else None,
             "top": top[1] if top else 10}
