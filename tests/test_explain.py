@@ -126,3 +126,6 @@ def test_explain_command_on_a_framework_and_data(tmp_path):
     assert "x4 │ 25.000 │ 50 │" in text and "x1 │ \u221212.500 │ \u221225 │" in text
     assert "3 units ranked by both: Spearman 0.500, Kendall 0.333, top 10 shared 3" in text
     assert "x1 -25; x3 +16.7; x2 -12.5" in text
+    r = CliRunner().invoke(app, ["explain", "u1", "u0", "--framework", str(tmp_path / "f.yaml"),
+                                 "--data", str(tmp_path / "d.csv"), "--top", "1"])
+    assert "u1 - u0, 2020: \u221216.667 (sum of the contributions)" in r.output  # U+2212

@@ -836,9 +836,11 @@ def explain_cmd(
     pick = max(own) if own and year is None else year
     results = own[pick] if pick in own else build(inputs.framework, inputs.panel,
                                                   inputs.methodology)
+    from . import format as fmt
+
     e = explain(results, a, b, year)
     console.print(_frame_table(e.top(top).reset_index(), f"{a} - {b}, {e.year}: "
-                               f"{e.difference:+.3f} (sum of the contributions)"))
+                               f"{fmt.signed(e.difference, 3)} (sum of the contributions)"))
     if published is not None:
         c = compare_published(results, read_published(published), e.year)
         console.print(f"{c.units} units ranked by both: Spearman {c.spearman:.3f}, Kendall "
