@@ -82,7 +82,8 @@ NOTES = {
     ("United States", "Islandia"): "Suffolk County, Long Island: New York-Newark MSA",
     ("United States", "Chatham"): "Morris County, New Jersey: New York-Newark MSA",
     ("United States", "Berkeley Heights"): "Union County, New Jersey: New York-Newark MSA",
-    ("United States", "San Fransisco"): "misspelling of San Francisco in the source",
+    ("United States", "San Fransisco"): "misspelling of San Francisco in the source "
+                                       "(merged into it by place_names.csv)",
     ("United States", "Plantation"): "Broward County: Miami-Fort Lauderdale MSA",
     ("United States", "Boca Raton"): "Palm Beach County: Miami-Fort Lauderdale MSA",
     ("United States", "Kindbody"): "company name in the city field (source error): unknown",
