@@ -35,6 +35,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -126,8 +127,12 @@ class RankChoice(BaseModel):
     ties: Literal["min", "max", "average", "dense", "ordinal"] = "min"
     decimals: int | None = None
     exclude_levels: list[str] = []
+    # ranks as percentile ranks (rank - 1) / (N - 1), 1 = best, rounded to
+    # percentile_decimals (the CDC/ATSDR SVI's RPL_*): see scoring.rank_node
+    percentile: bool = False
+    percentile_decimals: int | None = None
 
-    @field_validator("decimals", mode="before")
+    @field_validator("decimals", "percentile_decimals", mode="before")
     @classmethod
     def _decimals(cls, v: Any) -> Any:
         """Decimals kept before ranking, as ``round``'s: 0 to 15 (a float64 holds about 15
@@ -141,6 +146,16 @@ class RankChoice(BaseModel):
             raise ValueError(f"{v!r} is not a whole number of decimals from 0 to "
                              f"{MAX_DECIMALS}")
         return int(v)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> dict[str, Any]:
+        """The percentile options only when chosen: the canonical form (and so the hash) of
+        a methodology that ranks ordinally is what it was before they existed."""
+        out = handler(self)
+        if not self.percentile and self.percentile_decimals is None:
+            out.pop("percentile", None)
+            out.pop("percentile_decimals", None)
+        return out
 
 
 class Methodology(BaseModel):
