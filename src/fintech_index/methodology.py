@@ -217,6 +217,11 @@ class Methodology(BaseModel):
             if node not in framework.nodes:
                 problems.add("M13", f"{self._source}: round: '{node}' is not a node of "
                                     f"{framework.source_file}")
+        if self.rank.percentile_decimals is not None and not self.rank.percentile:
+            problems.add("M40", f"{self._source}: rank.percentile_decimals: "
+                                f"{self.rank.percentile_decimals} is given but rank.percentile "
+                                "is false, so no percentile rank would be rounded; add "
+                                "percentile: true or leave percentile_decimals out")
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
             problems.add("M14", f"{self._source}: denominate: true, but no indicator of "

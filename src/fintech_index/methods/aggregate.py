@@ -517,8 +517,18 @@ def a_sum(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
     the overall) unless ``na_rm``, which sums the observed children (none observed: missing).
     """
     x = np.asarray(x, dtype=np.float64)
+    return _weighted_count_or_sum(x, x, w, na_rm)
+
+
+def _weighted_count_or_sum(terms: np.ndarray, x: np.ndarray, w: np.ndarray, na_rm: bool
+                           ) -> np.ndarray:
+    """``sum_j w_j terms_j`` over the children ``[..., units, k]``, child after child (the
+    same numbers whatever the batch around them), missing where a child of ``x`` is missing
+    (``na_rm``: where all are)."""
+    w = np.asarray(w, dtype=np.float64)
     missing = np.isnan(x)
-    total = np.sum(np.where(missing, 0.0, x) * w[..., None, :], axis=-1)
+    total = _sum_children(np.where(missing, 0.0, terms) * (w[..., None, :] if w.ndim > 1
+                                                             else w))
     lost = missing.all(-1) if na_rm else missing.any(-1)
     return np.where(lost, np.nan, total)
 
@@ -533,8 +543,4 @@ def a_count(x: np.ndarray, w: np.ndarray, threshold: float = 0.9, na_rm: bool = 
     unless ``na_rm``. ``threshold`` may be a batch ``[...]``, one per batch member."""
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(threshold, dtype=np.float64)[..., None, None]
-    missing = np.isnan(x)
-    flags = np.where(missing, 0.0, (x >= t).astype(np.float64))
-    total = np.sum(flags * w[..., None, :], axis=-1)
-    lost = missing.all(-1) if na_rm else missing.any(-1)
-    return np.where(lost, np.nan, total)
+    return _weighted_count_or_sum((x >= t).astype(np.float64), x, w, na_rm)
