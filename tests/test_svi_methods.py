@@ -164,3 +164,22 @@ def test_missing_values_are_read_as_missing(tmp_path):
     (tmp_path / "g.yaml").write_text(text)  # without it, -999 is a value like any other
     q = fi.load_panel(tmp_path / "d.csv", fi.load_framework(tmp_path / "g.yaml"))
     assert q.values[0, 0, 0] == -999.0
+
+
+@given(arrays(np.int64, st.tuples(st.integers(2, 10), st.just(2)),
+              elements=st.integers(0, 10_000)))
+def test_rounding_the_sum_makes_equal_decimal_sums_tie(tenths_of_thousandths):
+    """Values of 4 decimals summed and rounded at 4 (``round: {i: 4}``) are the exact decimal
+    sums, so counties whose sums are equal in decimals tie in the percentile ranks (summed in
+    floating point alone, 0.1 + 0.2 and 0.3 would not)."""
+    fw = flat()
+    meth = fi.methodology_from_dict({"normalise": {"method": "none"}, "weight": "w_equal",
+                                     "aggregate": "a_sum", "round": {"i": 4},
+                                     "rank": {"percentile": True}})
+    res = fi.build(fw, panel(fw, tenths_of_thousandths / 1e4), meth)
+    exact = tenths_of_thousandths.sum(axis=1)
+    assert res.scores("i")[2020].tolist() == (exact / 1e4).tolist()
+    pr = res.ranks("i")[2020].to_numpy()
+    for i in range(len(exact)):
+        for j in range(len(exact)):
+            assert (pr[i] == pr[j]) == (exact[i] == exact[j])
