@@ -926,6 +926,16 @@ def _(tmp):
     small_build({"rank": {"exclude_levels": ["metr0"]}})
 
 
+@case("A40", "rank probabilities: this audit's methodology gives percentile ranks")
+def _(tmp):
+    fw = two_level_framework()
+    meth = fi.methodology_from_dict({"rank": {"percentile": True}})
+    spec = UncertaintySpec.model_validate({"factors": [{"name": "w", "stage": "weights",
+                                                        "noise": 0.2}]})
+    from fintech_index.audit.uncertainty import uncertainty
+    uncertainty(Engine(fw, panel(fw, VALUES), meth, spec), n=8).rank_probabilities()
+
+
 @case("M40", "rank.percentile_decimals: 4 is given but rank.percentile is false")
 def _(tmp):
     small_build({"rank": {"percentile_decimals": 4}})

@@ -123,3 +123,29 @@ def test_four_decimals_at_every_step_are_needed(unrounded, wrong):
     found = {v.what: v.total - v.matched for v in examples.validate("svi_2022_pa", res)
              if not v.ok and not v.what.endswith("flags")}
     assert found == wrong
+
+
+def test_the_audit_of_percentile_ranks(tmp_path):
+    """The audit of the Pennsylvania file over svi.uncertainty.yaml (200 replications): its
+    ranks are CDC's percentile ranks, so the summary puts the most vulnerable first
+    (Philadelphia, nominal RPL_THEMES 1), has no P(top N) and writes no rank
+    probabilities (ranks 1..N only); an audit with no uncertain factor is the build."""
+    from fintech_index.audit.engine import Engine, UncertaintySpec, load_spec
+    from fintech_index.audit.run import run_audit
+    from fintech_index.audit.uncertainty import uncertainty
+    from fintech_index.examples import datasets_dir
+
+    ex = examples.load("svi_2022_pa")
+    spec = load_spec(datasets_dir() / "svi" / "svi.uncertainty.yaml")
+    audit = run_audit(Engine(ex.framework, ex.panel, ex.methodology, spec), n=200)
+    s = audit.uncertainty.summary()
+    assert s.index[0] == "42101" and s["nominal_rank"].iloc[0] == 1.0
+    assert (s["median_rank"].diff().dropna() <= 0).all()
+    assert not any(c.startswith("p_top") for c in s.columns)
+    assert ((s["rank_p05"] >= 0) & (s["rank_p95"] <= 1)).all()
+    written = {p.name for p in audit.write(tmp_path / "audit")}
+    assert "uncertainty_summary.csv" in written and "rank_probabilities.csv" not in written
+    assert "percentile ranks" in repr(audit.uncertainty)
+    plain = uncertainty(Engine(ex.framework, ex.panel, ex.methodology,
+                               UncertaintySpec.model_validate({"factors": []})), n=4)
+    np.testing.assert_array_equal(plain.ranks[0], ex.build().ranks("svi")[2022].to_numpy())

@@ -552,9 +552,11 @@ def audit_cmd(
             output_run(out_dir, listing=False):  # all of the files or none
         written = result.write(out_dir)
     shown = result.uncertainty.summary().head(top).reset_index()
-    shown.insert(1, "interval", [f"{int(a)}-{int(b)}" for a, b in
+    pct = result.uncertainty.percentile  # percentile ranks: 4 decimals, no top-N share
+    shown.insert(1, "interval", [f"{a:.4f}-{b:.4f}" if pct else f"{int(a)}-{int(b)}" for a, b in
                                  zip(shown["rank_p05"], shown["rank_p95"], strict=True)])
-    cols = ["unit", "nominal_rank", "median_rank", "interval", f"p_top{engine.spec.top}"]
+    cols = ["unit", "nominal_rank", "median_rank", "interval",
+            *([] if pct else [f"p_top{engine.spec.top}"])]
     console.print(_frame_table(shown[cols], f"uncertainty: {result.replications:,} "
                                f"replications of {len(engine.spec.factors)} factors (rank "
                                "interval 5-95%)"))
