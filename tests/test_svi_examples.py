@@ -84,6 +84,8 @@ def test_pennsylvania_by_hand():
     assert res.scores("pov150").loc["42101", 2022] == 1.0
     assert res.scores("svi").loc["42101", 2022] == 12.7726
     assert res.ranks("svi").loc["42101", 2022] == 1.0
+    ranking = res.ranking(2022)  # best (the highest percentile rank) first
+    assert ranking.index[0] == "42101" and ranking["rank"].is_monotonic_decreasing
 
 
 def test_2018_per_capita_income_is_one_minus_its_percentile_rank():
