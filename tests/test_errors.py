@@ -374,6 +374,11 @@ def _(tmp):
     fw_file(tmp, FLAT + "units_file: cities.csv\n")
 
 
+@case("F50", "missing_values: 'NA' is not a list of finite numbers")
+def _(tmp):
+    fw_file(tmp, FLAT + "missing_values: NA\n")
+
+
 @case("F25", "node 'i/a': from_records")
 def _(tmp):
     records.specs(fw_file(tmp, "index: {code: i, children: [{code: a, from_records: "
@@ -919,6 +924,21 @@ def _(tmp):
 @case("M22", "'metr0' is not a level of any unit (did you mean 'metro'?)")
 def _(tmp):
     small_build({"rank": {"exclude_levels": ["metr0"]}})
+
+
+@case("A40", "rank probabilities: this audit's methodology gives percentile ranks")
+def _(tmp):
+    fw = two_level_framework()
+    meth = fi.methodology_from_dict({"rank": {"percentile": True}})
+    spec = UncertaintySpec.model_validate({"factors": [{"name": "w", "stage": "weights",
+                                                        "noise": 0.2}]})
+    from fintech_index.audit.uncertainty import uncertainty
+    uncertainty(Engine(fw, panel(fw, VALUES), meth, spec), n=8).rank_probabilities()
+
+
+@case("M40", "rank.percentile_decimals: 4 is given but rank.percentile is false")
+def _(tmp):
+    small_build({"rank": {"percentile_decimals": 4}})
 
 
 @case("M86", "'n_dist2ref' has no global form")

@@ -215,6 +215,8 @@ class Results:
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
+        if self.methodology.rank.percentile:  # percentile ranks: 1 is the best
+            top = -top
         order = np.lexsort((np.array(self.units), np.nan_to_num(top, nan=np.inf)))
         # the columns taken in ranked order and framed without a further copy (a ranking of
         # 20,000 units x 255 nodes is 80 MB)

@@ -94,6 +94,14 @@ def uncertainty_view(ua) -> View:
     """Per unit (by median rank): nominal and median rank, 5-95% rank interval, P(top N)."""
 
     s = ua.summary()
+    if ua.percentile:  # percentile ranks, 1 = best: 4 decimals, no P(top N)
+        rows = tuple((str(u), *(f.number(v, 4, missing="\u2013") for v in
+                                (r.nominal_rank, r.median_rank, r.rank_p05, r.rank_p95)))
+                     for u, r in zip(s.index[:ROWS], s.iloc[:ROWS].itertuples(), strict=True))
+        return View(f"Uncertainty analysis: {f.number(len(ua.ranks), 0)} replications, "
+                    f"{len(ua.units)} units (percentile ranks)",
+                    ("unit", "nominal", "median", "5%", "95%"), "lrrrr", rows,
+                    _more(len(rows), len(s), "units"))
     p = f"p_top{ua.top}"
     rows = tuple((str(u), f.rank(r.nominal_rank, missing="\u2013"),
                   f.number(r.median_rank, 1, missing="\u2013"),

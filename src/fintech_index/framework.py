@@ -182,6 +182,8 @@ class Framework:
     groups: tuple[str, ...] = ()
     denominators: tuple[DenominatorSpec, ...] = ()
     units_file: str | None = None  # the declared units table (``units_file:``), resolved
+    # values the data write for "missing" (``missing_values: [-999]``, CDC's SVI): read as NaN
+    missing_values: tuple[float, ...] = ()
 
     def __repr__(self) -> str:
         return display.framework_view(self).text()
@@ -326,7 +328,7 @@ def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = 
         raise FrameworkError("F04", f"{src}: the top level must be a mapping with 'index:' (nested "
                                     "tree) or 'nodes:' (flat list with parents)")
     allowed_top = {"name", "index", "nodes", "units", "units_file", "meta", "groups",
-                   "denominators"}
+                   "denominators", "missing_values"}
     unknown = sorted(set(raw) - allowed_top)
     if unknown:
         raise FrameworkError("F05", f"{src}: unknown top-level key(s) {unknown} "
@@ -444,7 +446,8 @@ def framework_from_dict(raw: Any, src: str = "<framework>", base: Path | None = 
     return Framework(name=name or nodes[root].name, nodes=nodes, index=root,
                      indicators=indicators, aggregates=aggregates, units=units,
                      source_file=src, meta=meta, groups=groups, denominators=denominators,
-                     units_file=_parse_units_file(raw.get("units_file"), src, base))
+                     units_file=_parse_units_file(raw.get("units_file"), src, base),
+                     missing_values=_parse_missing_values(raw.get("missing_values"), src))
 
 
 def _check_sibling_weights(src: str, where: str, kids: list[NodeSpec]) -> None:
@@ -478,6 +481,21 @@ def _parse_units_file(value: Any, src: str, base: Path | None) -> str | None:
         raise FrameworkError("F27", f"{src}: units_file: no such file '{value}' ({path}); "
                                     f"{accepted}")
     return str(path)
+
+
+def _parse_missing_values(value: Any, src: str) -> tuple[float, ...]:
+    """``missing_values:`` the numbers the data write for a missing value (CDC/ATSDR's SVI
+    files write -999), each read as missing by the panel loaders, never as a value."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    bad = [v for v in items if isinstance(v, bool) or not isinstance(v, int | float)
+           or not math.isfinite(v)]
+    if bad or not items:
+        raise FrameworkError("F50", f"{src}: missing_values: {value!r} is not a list of "
+                                    "finite numbers; give the codes the data write for a "
+                                    "missing value, e.g. missing_values: [-999]")
+    return tuple(float(v) for v in items)
 
 
 def framework_from_json(text: str | Mapping[str, Any], name: str | None = None,

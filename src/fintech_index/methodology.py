@@ -35,6 +35,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -126,8 +127,12 @@ class RankChoice(BaseModel):
     ties: Literal["min", "max", "average", "dense", "ordinal"] = "min"
     decimals: int | None = None
     exclude_levels: list[str] = []
+    # ranks as percentile ranks (rank - 1) / (N - 1), 1 = best, rounded to
+    # percentile_decimals (the CDC/ATSDR SVI's RPL_*): see scoring.rank_node
+    percentile: bool = False
+    percentile_decimals: int | None = None
 
-    @field_validator("decimals", mode="before")
+    @field_validator("decimals", "percentile_decimals", mode="before")
     @classmethod
     def _decimals(cls, v: Any) -> Any:
         """Decimals kept before ranking, as ``round``'s: 0 to 15 (a float64 holds about 15
@@ -141,6 +146,16 @@ class RankChoice(BaseModel):
             raise ValueError(f"{v!r} is not a whole number of decimals from 0 to "
                              f"{MAX_DECIMALS}")
         return int(v)
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: Any) -> dict[str, Any]:
+        """The percentile options only when chosen: the canonical form (and so the hash) of
+        a methodology that ranks ordinally is what it was before they existed."""
+        out = handler(self)
+        if not self.percentile and self.percentile_decimals is None:
+            out.pop("percentile", None)
+            out.pop("percentile_decimals", None)
+        return out
 
 
 class Methodology(BaseModel):
@@ -202,6 +217,11 @@ class Methodology(BaseModel):
             if node not in framework.nodes:
                 problems.add("M13", f"{self._source}: round: '{node}' is not a node of "
                                     f"{framework.source_file}")
+        if self.rank.percentile_decimals is not None and not self.rank.percentile:
+            problems.add("M40", f"{self._source}: rank.percentile_decimals: "
+                                f"{self.rank.percentile_decimals} is given but rank.percentile "
+                                "is false, so no percentile rank would be rounded; add "
+                                "percentile: true or leave percentile_decimals out")
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
             problems.add("M14", f"{self._source}: denominate: true, but no indicator of "

@@ -309,6 +309,8 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
     The values come long, one indicator index per value, or wide: ``vals`` a block of
     ``[indicators, rows]`` with ``ind_idx`` one index per block row, scattered a block row
     at a time so that no index array is larger than a column of the file."""
+    if framework.missing_values:  # the data's own code for "missing" (-999): not a value
+        vals = np.where(np.isin(vals, framework.missing_values), np.nan, vals)
     den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
     year_list = np.union1d(years, den_years).astype(np.int64).tolist()
     shape = (len(year_list), len(unit_order), len(framework.indicators))

@@ -92,3 +92,14 @@ def rankdata(a: np.ndarray, method: str = "average", axis: int = -1) -> np.ndarr
 def descending_ranks(scores: np.ndarray, ties: str = "min", axis: int = -1) -> np.ndarray:
     """Ranks with 1 = the highest score (how an index ranks its units)."""
     return rankdata(-np.asarray(scores, dtype=np.float64), ties, axis)
+
+
+def percentile_ranks(a: np.ndarray, ties: str = "min", axis: int = -1) -> np.ndarray:
+    """Percentile ranks ``(rank - 1) / (N - 1)`` along ``axis``, 0 for the smallest value and
+    1 for the largest, N the values present (NaN stays NaN; one value alone gets NaN). With
+    ties ``min``, Excel's ``PERCENTRANK.INC`` and the CDC/ATSDR SVI's rule ("all sequences
+    of ties are assigned the smallest of the corresponding ranks")."""
+    r = rankdata(a, ties, axis)
+    n = np.sum(~np.isnan(r), axis=axis, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 1, (r - 1) / np.maximum(n - 1, 1), np.nan)

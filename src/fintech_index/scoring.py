@@ -41,7 +41,7 @@ from .methodology import Methodology
 from .methods.aggregate import linear_z, missing_below_threshold
 from .methods.contracts import LinearForm, linear_form, reads_values
 from .panel import Panel
-from .ranks import rankdata
+from .ranks import percentile_ranks, rankdata
 
 MAX_LISTED = 10
 
@@ -465,10 +465,27 @@ def rank_node(fw: Framework, panel: Panel, meth: Methodology, code: str,
               scores: np.ndarray) -> np.ndarray:
     """Ranks of one node's scores ``[..., units]`` over the units: 1 = best, ties by
     ``rank.ties`` after rounding to ``rank.decimals``; units of an excluded level and
-    missing scores get NaN."""
+    missing scores get NaN. With ``rank.percentile``, percentile ranks instead
+    (:func:`_percentile_ranks`)."""
     s = scores if meth.rank.decimals is None else np.round(scores, meth.rank.decimals)
+    if meth.rank.percentile:
+        return _percentile_ranks(fw, panel, meth, code, s)
     s = s * -rank_sign(fw, meth, code)  # ascending ranks of -score: 1 = best
     if meth.rank.exclude_levels:
         excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
         s[..., excluded] = np.nan
     return rankdata(s, meth.rank.ties, axis=-1)
+
+
+def _percentile_ranks(fw: Framework, panel: Panel, meth: Methodology, code: str,
+                      scores: np.ndarray) -> np.ndarray:
+    """``(rank - 1) / (N - 1)`` of the scores in the node's direction (1 = best, 0 = worst),
+    ties by ``rank.ties``, N the units ranked, rounded to ``rank.percentile_decimals``:
+    the CDC/ATSDR SVI's ``RPL_THEMEk = round(PERCENTRANK.INC(SPL_THEMEk), 4)``."""
+    s = scores * rank_sign(fw, meth, code)
+    if meth.rank.exclude_levels:
+        excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
+        s[..., excluded] = np.nan
+    pr = percentile_ranks(s, meth.rank.ties, axis=-1)
+    d = meth.rank.percentile_decimals
+    return pr if d is None else np.round(pr, d)

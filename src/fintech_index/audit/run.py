@@ -53,8 +53,8 @@ class Audit:
     def write(self, out_dir: str | Path) -> list[Path]:
         """parent_links.csv, node_summary.csv, factor_eigenvalues.csv, factor_loadings.csv,
         correlations_<method>.csv and p_values_<method>.csv, uncertainty_summary.csv,
-        rank_probabilities.csv, and with a sensitivity analysis sensitivity.csv and
-        sensitivity_convergence.csv."""
+        rank_probabilities.csv (not for percentile ranks), and with a sensitivity analysis
+        sensitivity.csv and sensitivity_convergence.csv."""
         out = output_folder(out_dir)
         tables: list[tuple[str, pd.DataFrame, bool]] = [
             ("parent_links.csv", self.parent_links, False),
@@ -64,8 +64,10 @@ class Audit:
         for method, (r, p) in self.correlations.items():
             tables += [(f"correlations_{method}.csv", r, True),
                        (f"p_values_{method}.csv", p, True)]
-        tables += [("uncertainty_summary.csv", self.uncertainty.summary(), True),
-                   ("rank_probabilities.csv", self.uncertainty.rank_probabilities(), True)]
+        tables.append(("uncertainty_summary.csv", self.uncertainty.summary(), True))
+        if not self.uncertainty.percentile:  # ranks 1..N (not percentile ranks)
+            tables.append(("rank_probabilities.csv", self.uncertainty.rank_probabilities(),
+                           True))
         if self.sensitivity is not None:
             tables += [("sensitivity.csv", self.sensitivity.table(), False),
                        ("sensitivity_convergence.csv", self.sensitivity.convergence, False)]

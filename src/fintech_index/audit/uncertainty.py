@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .. import display
+from ..errors import MethodError
 from .engine import Engine, check_replications, evaluate_chunks
 from .sobol import scrambled_sobol
 
@@ -38,6 +39,7 @@ class Uncertainty:
     nominal_rank: np.ndarray
     nominal_score: np.ndarray
     top: int
+    percentile: bool = False  # ranks are percentile ranks (rank.percentile: 1 = best)
 
     def __repr__(self) -> str:
         return display.uncertainty_view(self).text()
@@ -50,7 +52,8 @@ class Uncertainty:
         """Per unit: nominal rank and score, median rank, rank interval (5th-95th
         percentile), median score and its interval, probability of the top N. Computed once
         (percentiles of 10,000 x units take tens of ms; the CLI writes and prints it); each
-        call returns a copy."""
+        call returns a copy. Percentile ranks (``percentile``): best (highest) first, and no
+        probability of the top N (a percentile rank does not say how many units tie above)."""
         return self._summary.copy()
 
     @cached_property  # writes the instance's __dict__ itself: allowed on a frozen dataclass
@@ -60,13 +63,19 @@ class Uncertainty:
         frame = pd.DataFrame({
             "nominal_rank": self.nominal_rank, "median_rank": q[1], "rank_p05": q[0],
             "rank_p95": q[2], "nominal_score": self.nominal_score, "median_score": s[1],
-            "score_p05": s[0], "score_p95": s[2],
-            f"p_top{self.top}": (self.ranks <= self.top).mean(axis=0)},
-            index=pd.Index(self.units, name="unit"))
+            "score_p05": s[0], "score_p95": s[2]}, index=pd.Index(self.units, name="unit"))
+        if self.percentile:
+            return frame.sort_values(["median_rank", "nominal_rank"], ascending=False)
+        frame[f"p_top{self.top}"] = (self.ranks <= self.top).mean(axis=0)
         return frame.sort_values(["median_rank", "nominal_rank"])
 
     def rank_probabilities(self) -> pd.DataFrame:
-        """P(rank = r) for every unit (rows) and rank r (columns)."""
+        """P(rank = r) for every unit (rows) and rank r (columns); ordinal ranks only."""
+        if self.percentile:
+            raise MethodError("A40", "rank probabilities: this audit's methodology gives "
+                                     "percentile ranks (rank.percentile: true), not ranks "
+                                     "1..N; see summary() for their intervals, or audit "
+                                     "with ordinal ranks (percentile: false)")
         n_units = len(self.units)
         counts = np.zeros((n_units, n_units))
         r = np.nan_to_num(self.ranks, nan=0).astype(np.int64)
@@ -84,7 +93,8 @@ def uncertainty(engine: Engine, n: int | None = None, chunk: int = 2000, client=
     u = sobol_points(engine.dimension, n, engine.spec.seed)
     scores, ranks = evaluate_chunks(engine, u, chunk=chunk, client=client, progress=progress)
     return Uncertainty(engine.panel.unit_codes, scores, ranks, engine.nominal_rank,
-                       engine.nominal_score, engine.spec.top)
+                       engine.nominal_score, engine.spec.top,
+                       engine.methodology.rank.percentile)
 
 
 SUMMARY_COLUMNS = ("unit", "rank_p05", "rank_p95", "median_rank")

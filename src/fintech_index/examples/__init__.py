@@ -32,6 +32,14 @@ ASEM_PANEL_SOURCE = "COINr 1.1.14 ASEM_iData_p (artificially generated panel, CO
 FINTECH = "fintech"
 TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
               "Handbook on Constructing Composite Indicators (2008) Table A.2")
+SVI_SOURCE = ("Centers for Disease Control and Prevention/Agency for Toxic Substances and Disease "
+              "Registry/Geospatial Research, Analysis, and Services Program. CDC/ATSDR Social "
+              "Vulnerability Index {year} Database {where}")
+# CDC/ATSDR SVI, county level: example -> (framework design, year, what the file ranks)
+SVI = {"svi_2022": ("svi", 2022, "US"), "svi_2020": ("svi", 2020, "US"),
+       "svi_2018": ("svi_2018", 2018, "US"),
+       "svi_2022_pa": ("svi", 2022, "Pennsylvania (counties ranked within the state)")}
+SVI_DECIMALS = 4  # CDC publishes every percentile rank and sum at 4 decimals
 
 
 def datasets_dir() -> Path:
@@ -62,7 +70,7 @@ def quick_audit_of(results: Results, name: str) -> pd.DataFrame | None:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai"]
+    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai", *SVI]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -74,7 +82,11 @@ def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
     (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
     fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
-    Achievement Index case study, 23 countries)."""
+    Achievement Index case study, 23 countries), 'svi_2022', 'svi_2020', 'svi_2018' (CDC/ATSDR
+    Social Vulnerability Index, every US county ranked nationally) and 'svi_2022_pa' (the 67
+    Pennsylvania counties ranked within the state)."""
+    if name in SVI:
+        return _svi(name)
     if name == FINTECH:  # the index itself lives in its own package (gfcdi)
         from ..gfcdi import EDITION_YEARS, load_editions
         from ..gfcdi import folder as fintech_folder
@@ -115,6 +127,29 @@ def load(name: str) -> Example:
     return replace(ex, published=published)
 
 
+def _svi(name: str) -> Example:
+    """A CDC/ATSDR SVI example. Published: each variable's percentile rank (EPL_*, the
+    score of an indicator), the theme and overall sums (SPL_*, scores) and their percentile
+    ranks (RPL_*, ranks), at 4 decimals; the flag counts (F_THEMEk, F_TOTAL: measure
+    ``flags``, the scores of a build with the ``flags`` methodology). -999 (missing) is not
+    a published value."""
+    design, year, where = SVI[name]
+    folder = datasets_dir() / "svi"
+    files = _files(folder, design) | {"data": folder / f"{name}.csv",
+                                      "flags": folder / f"{design}.flags.methodology.yaml"}
+    wide = pd.read_csv(folder / f"{name}.published.csv.gz", dtype={"unit": str})
+    cols = [c for c in wide.columns if c != "unit"]  # <node>.<measure>
+    values = wide[cols].to_numpy(np.float64).T.ravel()  # column by column
+    node, measure = (np.repeat(np.array([c.split(".", 1)[i] for c in cols], dtype=object),
+                               len(wide)) for i in (0, 1))
+    keep = ~np.isnan(values)
+    published = pd.DataFrame({
+        "unit": np.tile(wide["unit"].to_numpy(object), len(cols))[keep], "year": year,
+        "node": node[keep], "measure": measure[keep], "value": values[keep],
+        "decimals": np.where(measure[keep] == "flags", 0, SVI_DECIMALS)})
+    return _from_files(name, files, SVI_SOURCE.format(year=year, where=where), year, published)
+
+
 def _from_files(name: str, files: dict[str, Path], source: str,
                 source_year: int | None = None, published: pd.DataFrame | None = None
                 ) -> Example:
@@ -142,7 +177,9 @@ class Validation:
 
 def validate(name: str, results: Results | None = None) -> list[Validation]:
     """Compare a rebuild with every published value of the example, each at its published
-    number of decimals; one Validation per node and measure (score, rank)."""
+    number of decimals; one Validation per node and measure (score, rank, or a measure
+    naming one of the example's methodology files, e.g. the SVI's ``flags``: the scores of
+    a build with that methodology)."""
     ex = load(name)
     if name == FINTECH:
         raise FintechIndexError("U03", "the fintech index has no published values to reproduce; "
@@ -150,20 +187,30 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     if ex.published is None:
         return []  # no published values (asem_panel: see load())
     res = results or ex.build()
+    other: dict[str, Results] = {}  # builds with the example's other methodologies
+    unit_at = {c: i for i, c in enumerate(res.units)}
     out = []
     for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):
-        arr = res.score_array if measure == "score" else res.rank_array
-        u = np.array([res.units.index(c) for c in rows["unit"]])
-        y = np.array([res.years.index(int(v)) for v in rows["year"]])
+        if measure in ("score", "rank"):
+            arr = res.score_array if measure == "score" else res.rank_array
+        else:
+            if measure not in other:
+                other[measure] = build(ex.framework, ex.panel,
+                                       load_methodology(ex.files[measure]))
+            arr = other[measure].score_array
+        u = np.array([unit_at[c] for c in rows["unit"].to_numpy(object)])
+        y = np.searchsorted(np.array(res.years), rows["year"].to_numpy(int))
         computed = arr[y, u, res.nodes.index(node)]
         published = rows["value"].to_numpy(float)
         decimals = rows["decimals"].to_numpy(int)
-        same = np.array([np.round(c, d) == p for c, d, p in
-                         zip(computed, decimals, published, strict=True)], dtype=bool)
+        same = np.zeros(len(rows), dtype=bool)
+        for d in np.unique(decimals):  # each number of decimals at once (the SVI: 97,000)
+            at = decimals == d
+            same[at] = np.round(computed[at], d) == published[at]
         bad = rows.loc[~same, ["unit", "year"]].assign(published=published[~same],
                                                        computed=computed[~same])
-        what = f"{node} {measure}" if node != res.framework.index or name == "asem" else (
-            name if measure == "score" else f"{name}_rank")
+        what = f"{node} {measure}" if node != res.framework.index or name == "asem" else {
+            "score": name, "rank": f"{name}_rank"}.get(measure, f"{name}_{measure}")
         out.append(Validation(name, what, len(rows), int(same.sum()),
                               bad.reset_index(drop=True)))
     return out

@@ -507,3 +507,40 @@ def bod(x: np.ndarray, share_bounds: tuple[float, float] | None = None,
             scores[idx + (u,)] = -res.fun
             weights[idx + (u,)] = res.x
     return scores, weights
+
+
+@register("aggregate", "a_sum")
+def a_sum(x: np.ndarray, w: np.ndarray, na_rm: bool = False) -> np.ndarray:
+    """Weighted sum ``sum_j w_j x_j`` (with ``w_equal``, the plain sum: the CDC/ATSDR SVI's
+    theme score ``SPL_THEMEk``, the sum of the theme's percentile ranks, and ``SPL_THEMES``,
+    the sum of the themes). A missing child gives a missing sum (CDC: -999 for the theme and
+    the overall) unless ``na_rm``, which sums the observed children (none observed: missing).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    return _weighted_count_or_sum(x, x, w, na_rm)
+
+
+def _weighted_count_or_sum(terms: np.ndarray, x: np.ndarray, w: np.ndarray, na_rm: bool
+                           ) -> np.ndarray:
+    """``sum_j w_j terms_j`` over the children ``[..., units, k]``, child after child (the
+    same numbers whatever the batch around them), missing where a child of ``x`` is missing
+    (``na_rm``: where all are)."""
+    w = np.asarray(w, dtype=np.float64)
+    missing = np.isnan(x)
+    total = _sum_children(np.where(missing, 0.0, terms) * (w[..., None, :] if w.ndim > 1
+                                                             else w))
+    lost = missing.all(-1) if na_rm else missing.any(-1)
+    return np.where(lost, np.nan, total)
+
+
+@register("aggregate", "a_count", constraints={"threshold": Interval(None, None)})
+def a_count(x: np.ndarray, w: np.ndarray, threshold: float = 0.9, na_rm: bool = False
+            ) -> np.ndarray:
+    """Flags counted: ``sum_j w_j [x_j >= threshold]`` (with ``w_equal``, how many children
+    reach the threshold). CDC/ATSDR SVI: a variable at or above the 90th percentile
+    (``EPL >= 0.9``) is flagged, ``F_THEMEk`` counts the flags of a theme and ``F_TOTAL``
+    (``a_sum`` of the themes' counts) all of them. A missing child gives a missing count
+    unless ``na_rm``. ``threshold`` may be a batch ``[...]``, one per batch member."""
+    x = np.asarray(x, dtype=np.float64)
+    t = np.asarray(threshold, dtype=np.float64)[..., None, None]
+    return _weighted_count_or_sum((x >= t).astype(np.float64), x, w, na_rm)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..ranks import rankdata
 from . import Kernel, register, stage_param
-from .contracts import Interval, Pair
+from .contracts import Interval, Options, Pair
 
 GLOBAL = "global"  # the methodology parameter, COINr's Normalise(global = TRUE)
 
@@ -168,13 +168,26 @@ def n_borda(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
     return _rank_min(_oriented(x, direction)) - 1
 
 
-@register("normalise", "n_prank")
-def n_prank(x: np.ndarray, direction: np.ndarray) -> np.ndarray:
-    """Percentile ranks: ``(rank(x) - 1) / (n - 1)`` with n the observed units.
-    COINr ``n_prank``."""
+REVERSE = ("negate", "complement")  # n_prank: how an indicator of direction -1 is ranked
+
+
+@register("normalise", "n_prank", constraints={"reverse": Options(*REVERSE)})
+def n_prank(x: np.ndarray, direction: np.ndarray, reverse: str = "negate") -> np.ndarray:
+    """Percentile ranks: ``(rank(x) - 1) / (n - 1)`` with ties at the smallest rank and n the
+    observed units (COINr ``n_prank``; Excel ``PERCENTRANK.INC``; CDC/ATSDR SVI
+    documentation: "Percentile Rank = (Rank-1)/(N-1) ... all sequences of ties are assigned
+    the smallest of the corresponding ranks").
+
+    An indicator of direction -1 is ranked as ``-x`` (``reverse: negate``, COINr) or given
+    ``1 - PR(x)`` (``reverse: complement``, CDC's per-capita income in the SVI 2014-2018:
+    ``EPL_PCI = 1 - PERCENTRANK.INC(EP_PCI)``); the two differ where values tie."""
     n = np.sum(~np.isnan(x), axis=-2, keepdims=True)
+    d = np.asarray(direction, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (_rank_min(_oriented(x, direction)) - 1) / (n - 1)
+        if reverse == "negate":
+            return (_rank_min(_oriented(x, d)) - 1) / (n - 1)
+        up = (_rank_min(np.asarray(x, dtype=np.float64)) - 1) / (n - 1)
+        return np.where(d < 0, 1 - up, up)
 
 
 @register("normalise", "n_fracmax")
