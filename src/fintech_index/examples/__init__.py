@@ -30,6 +30,12 @@ ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal
 ASEM_PANEL = "asem_panel"  # COINr's example purse: ASEM_iData_p, artificial panel 2018-2022
 ASEM_PANEL_SOURCE = "COINr 1.1.14 ASEM_iData_p (artificially generated panel, COINr R/data.R)"
 FINTECH = "fintech"
+GAIN = "gain_2014"  # ND-GAIN, release with data 1995-2014
+GAIN_SOURCE = ("ND-GAIN Country Index, University of Notre Dame Global Adaptation Initiative, "
+               "release with data 1995-2014")
+GAIN_TOLERANCE = 1e-9  # the release prints about 12 significant digits
+SDG = "sdg_2023"  # SDSN SDG Index 2023
+SDG_SOURCE = "SDSN Sustainable Development Report 2023 (SDR 2023 Data)"
 TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
               "Handbook on Constructing Composite Indicators (2008) Table A.2")
 
@@ -47,6 +53,10 @@ class Example:
     published: pd.DataFrame | None = None  # unit, year, node, measure, value, decimals
     files: dict[str, Path] = field(default_factory=dict)
     editions: Editions | None = None  # the fintech index: both editions, as load() built them
+    # how published values were rounded: "half_even" (NumPy's, the UNDP files agree) or
+    # "half_up" (SDSN's: 97.85 is 97.9; Excel's ROUND of the decimal value)
+    rounding: str = "half_even"
+    tolerance: float | None = None  # compare within this instead of at the decimals
 
     def build(self) -> Results:
         return build(self.framework, self.panel, self.methodology)
@@ -62,7 +72,7 @@ def quick_audit_of(results: Results, name: str) -> pd.DataFrame | None:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai"]
+    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai", GAIN, SDG]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -74,7 +84,8 @@ def load(name: str) -> Example:
     """A bundled example by name: 'hdi', 'gdi', 'gii', 'ihdi', 'phdi' (UNDP), 'asem'
     (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
     fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
-    Achievement Index case study, 23 countries)."""
+    Achievement Index case study, 23 countries), 'gain_2014' (the ND-GAIN country index,
+    192 countries, 1995-2014), 'sdg_2023' (SDSN's SDG Index 2023, 193 countries)."""
     if name == FINTECH:  # the index itself lives in its own package (gfcdi)
         from ..gfcdi import EDITION_YEARS, load_editions
         from ..gfcdi import folder as fintech_folder
@@ -92,6 +103,8 @@ def load(name: str) -> Example:
         source, year = {"asem": (ASEM_SOURCE, 2018), "tai": (TAI_SOURCE, 2001)}[name]
         return _from_files(name, _files(folder, name), source, year,
                            pd.read_csv(folder / "published.csv", dtype={"unit": str}))
+    if name in (GAIN, SDG):
+        return _gain_or_sdg(name)
     if name == ASEM_PANEL:
         # COINr's documentation prints no scores of its example purse: what it prints is
         # pinned in tests/test_asem_panel.py, so there is nothing to validate here
@@ -113,6 +126,34 @@ def load(name: str) -> Example:
                               "measure": np.where(is_rank, "rank", "score"),
                               "value": raw["value"], "decimals": np.where(is_rank, 0, 3)})
     return replace(ex, published=published)
+
+
+def _gain_or_sdg(name: str) -> Example:
+    """ND-GAIN (every published score to 1e-9, grouped as indicator scores, sector scores,
+    vulnerability, readiness, index) or the SDG Index (goal and index scores at 1 decimal,
+    rounded half up, and ranks)."""
+    short = name.split("_")[0]
+    folder = datasets_dir() / short
+    ex = _from_files(name, _files(folder, short), GAIN_SOURCE if name == GAIN else SDG_SOURCE)
+    if name == SDG:
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        return replace(ex, published=published, rounding="half_up")
+    raw = pd.read_csv(folder / "published.csv.gz", dtype={"unit": str})
+    fw = ex.framework
+    kind = {c: "indicator scores" for c in fw.indicators}
+    kind |= {c: "sector scores" for c in fw.aggregates if fw.nodes[c].level == 2}
+    published = raw.assign(measure="score", decimals=np.nan,
+                           what=[f"{name} {kind.get(n, n)}" for n in raw["node"]])
+    return replace(ex, published=published, tolerance=GAIN_TOLERANCE)
+
+
+def round_half_up(x: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Round half away from zero at ``decimals``, reading ``x`` as the decimal it stands for
+    (97.85, stored as 97.8499999..., gives 97.9): the scaled value is first rounded to 6
+    decimals, then half away from zero."""
+    scale = 10.0 ** np.asarray(decimals, dtype=np.float64)
+    scaled = np.round(np.abs(x) * scale, 6)
+    return np.sign(x) * np.floor(scaled + 0.5) / scale
 
 
 def _from_files(name: str, files: dict[str, Path], source: str,
@@ -150,20 +191,34 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
     if ex.published is None:
         return []  # no published values (asem_panel: see load())
     res = results or ex.build()
+    units = {c: i for i, c in enumerate(res.units)}
+    years = {y: i for i, y in enumerate(res.years)}
+    nodes = {c: i for i, c in enumerate(res.nodes)}
+    by = ["what"] if "what" in ex.published.columns else ["node", "measure"]
     out = []
-    for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):
-        arr = res.score_array if measure == "score" else res.rank_array
-        u = np.array([res.units.index(c) for c in rows["unit"]])
-        y = np.array([res.years.index(int(v)) for v in rows["year"]])
-        computed = arr[y, u, res.nodes.index(node)]
+    for key, rows in ex.published.groupby(by, sort=False):
+        u = rows["unit"].map(units).to_numpy(int)
+        y = rows["year"].map(lambda v: years[int(v)]).to_numpy(int)
+        k = rows["node"].map(nodes).to_numpy(int)
+        is_rank = (rows["measure"] == "rank").to_numpy()
+        computed = np.where(is_rank, res.rank_array[y, u, k], res.score_array[y, u, k])
         published = rows["value"].to_numpy(float)
-        decimals = rows["decimals"].to_numpy(int)
-        same = np.array([np.round(c, d) == p for c, d, p in
-                         zip(computed, decimals, published, strict=True)], dtype=bool)
+        if ex.tolerance is not None:
+            same = np.abs(computed - published) <= ex.tolerance
+        else:
+            decimals = rows["decimals"].to_numpy(int)
+            rounded = (round_half_up(computed, decimals) if ex.rounding == "half_up" else
+                       np.array([np.round(c, d) for c, d in zip(computed, decimals,
+                                                                 strict=True)]))
+            same = rounded == published
         bad = rows.loc[~same, ["unit", "year"]].assign(published=published[~same],
                                                        computed=computed[~same])
-        what = f"{node} {measure}" if node != res.framework.index or name == "asem" else (
-            name if measure == "score" else f"{name}_rank")
+        if "what" in rows.columns:
+            what = str(key[0])
+        else:
+            node, measure = key
+            what = f"{node} {measure}" if node != res.framework.index or name == "asem" \
+                else (name if measure == "score" else f"{name}_rank")
         out.append(Validation(name, what, len(rows), int(same.sum()),
                               bad.reset_index(drop=True)))
     return out
