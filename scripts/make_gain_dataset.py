@@ -67,7 +67,7 @@ def framework(config: pd.DataFrame) -> dict:
     def indicator(r) -> dict:
         reversed_ = r.vr == "Vulnerability" and int(r.direction) == 1
         return {"code": r.id.lower(), "name": r.name, "goalposts": [float(r.lo), float(r.hi)],
-                "direction": -1 if reversed_ else 1, "level": "country",
+                "direction": -1 if reversed_ else 1,
                 "unit": "as in the source (see config_log.csv)", "source": SOURCE}
 
     def sector(name: str) -> dict:

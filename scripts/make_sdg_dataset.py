@@ -76,7 +76,7 @@ def main() -> None:
           "index": {"code": "sdg", "name": "SDG Index", "children": [
               {"code": f"goal{g}", "name": f"Goal {g}: {GOALS[g - 1]}", "children": [
                   {"code": c, "name": label[c], "unit": "normalised score (0-100)",
-                   "level": "country", "source": SOURCE}
+                   "source": SOURCE}
                   for c in codes if goal_of(c) == g]} for g in range(1, 18)]}}
     rows = []
     for g in range(1, 18):
