@@ -150,3 +150,54 @@ def test_the_new_rules_leave_other_methodologies_hash_as_it_was():
     given_ = fi.methodology_from_dict({"fill": {"R": "c"}, "rank": {"only": "c"}})
     assert fi.methodology_from_dict(given_.model_dump(mode="json")) == given_
 
+
+
+@given(arrays(np.float64, 6, elements=st.one_of(st.just(NAN), st.floats(0, 1))),
+       arrays(np.float64, 6, elements=st.one_of(st.just(NAN), st.floats(0, 100))))
+def test_fill_only_fills_what_is_missing(d, regional):
+    """R (= its one indicator d) keeps every value it has and takes the regional value
+    exactly where it has none; with no regional value it stays missing."""
+    assume(not np.isnan(d).all())
+    fw = small_framework(groups=["r_regional"])
+    units = [f"u{i}" for i in range(6)]
+    meta = pd.DataFrame({"r_regional": ["" if np.isnan(v) else repr(float(v))
+                                        for v in regional]}, index=units)
+    x = np.column_stack([np.full(6, 0.5), np.full(6, 0.5), np.full(6, 0.5), d])
+    p = fi.panel_from_arrays(x[None], fw, units, [2014], meta=meta)
+    r = fi.build(fw, p, fi.methodology_from_dict({"normalise": "none",
+                                                  "fill": {"R": "r_regional"}}))
+    np.testing.assert_array_equal(r.scores("R")[2014].to_numpy(),
+                                  np.where(np.isnan(d), regional, d))
+
+
+@given(arrays(np.float64, 7, elements=st.floats(0, 1)), arrays(bool, 7))
+def test_ranks_of_a_subset_are_the_subset_ranked_alone(v, ranked):
+    """The units rank.only keeps are ranked as if the others were not there; the others
+    have no rank."""
+    assume(ranked.any())
+    fw = small_framework(groups=["ranked"])
+    units = [f"u{i}" for i in range(7)]
+    meta = pd.DataFrame({"ranked": ["yes" if r else "no" for r in ranked]}, index=units)
+    x = np.repeat(v[:, None], 4, axis=1)
+    p = fi.panel_from_arrays(x[None], fw, units, [2014], meta=meta)
+    only = fi.build(fw, p, fi.methodology_from_dict({"normalise": "none",
+                                                     "rank": {"only": "ranked"}}))
+    alone = fi.build(fw, fi.panel_from_arrays(x[ranked][None], fw,
+                                              list(np.array(units)[ranked]), [2014]),
+                     fi.methodology_from_dict({"normalise": "none"}))
+    got = only.ranks("idx")[2014]
+    assert got[~ranked].isna().all()
+    np.testing.assert_array_equal(got[ranked].to_numpy(), alone.ranks("idx")[2014].to_numpy())
+
+
+@given(st.integers(-10**6, 10**6), st.integers(0, 2))
+def test_half_up_rounding_is_decimal_rounding(n, d):
+    """A number with 3 decimals (as SDSN's scores are) rounded half away from zero at d
+    decimals, as Python's Decimal ROUND_HALF_UP does on its decimal text."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from fintech_index.examples import round_half_up
+
+    x = n / 1000
+    want = float(Decimal(str(x)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
+    assert round_half_up(np.array([x]), np.array([d]))[0] == want
