@@ -201,3 +201,14 @@ def test_half_up_rounding_is_decimal_rounding(n, d):
     x = n / 1000
     want = float(Decimal(str(x)).quantize(Decimal(1).scaleb(-d), rounding=ROUND_HALF_UP))
     assert round_half_up(np.array([x]), np.array([d]))[0] == want
+
+
+def test_the_methodology_view_shows_the_rules_when_given():
+    """min_indicators, fill and rank.only appear in the methodology's table when given and
+    add no row otherwise."""
+    text = repr(fi.methodology_from_dict({"min_indicators": {"V": 2}, "fill": {"R": "c"},
+                                          "rank": {"only": "ranked"}}))
+    assert "min_indicators  V: 2" in text and "fill            R: c" in text
+    assert "only units with ranked: yes" in text
+    plain = repr(fi.methodology_from_dict({}))
+    assert "min_indicators" not in plain and "fill" not in plain and "only" not in plain
