@@ -96,7 +96,8 @@ def test_validate_examples_prints_the_counts():
     r = subprocess.run([sys.executable, "-m", "fintech_index", "validate-examples"],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    for count in ("6,171", "5,014", "4,711", "2,106", "5,100", "193", "166"):
+    for count in ("6,171", "5,014", "4,711", "2,106", "5,100", "193", "166",
+                  "155,380", "34,320", "2,750"):  # ND-GAIN indicator and sector scores, SDG goals
         assert count in r.stdout
 
 

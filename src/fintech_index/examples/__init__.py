@@ -137,7 +137,10 @@ def _gain_or_sdg(name: str) -> Example:
     ex = _from_files(name, _files(folder, short), GAIN_SOURCE if name == GAIN else SDG_SOURCE)
     if name == SDG:
         published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
-        return replace(ex, published=published, rounding="half_up")
+        index = published["node"] == ex.framework.index
+        what = np.where(~index, f"{name} goal scores",
+                        np.where(published["measure"] == "rank", f"{name}_rank", name))
+        return replace(ex, published=published.assign(what=what), rounding="half_up")
     raw = pd.read_csv(folder / "published.csv.gz", dtype={"unit": str})
     fw = ex.framework
     kind = {c: "indicator scores" for c in fw.indicators}
