@@ -212,3 +212,16 @@ def test_the_methodology_view_shows_the_rules_when_given():
     assert "only units with ranked: yes" in text
     plain = repr(fi.methodology_from_dict({}))
     assert "min_indicators" not in plain and "fill" not in plain and "only" not in plain
+
+
+@given(arrays(np.float64, (6, 2), elements=st.floats(-1e4, 1e4)),
+       st.floats(-100, 100), st.floats(0.01, 100))
+def test_reversed_goalposts_are_one_minus_the_clipped_score(x, lo, width):
+    """ND-GAIN scores a reversed indicator 1 - clip((x - min)/(max - min), 0, 1); n_goalposts
+    with direction -1 gives the same: clip((max - x)/(max - min), 0, 1)."""
+    from fintech_index.methods.normalise import n_goalposts
+
+    gp = np.array([[lo, lo + width]] * 2)
+    forward = np.clip((x - lo) / width, 0, 1)
+    np.testing.assert_allclose(n_goalposts(x, np.array([-1, -1]), gp), 1 - forward,
+                               atol=1e-12)
