@@ -97,7 +97,8 @@ def test_validate_examples_prints_the_counts():
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     for count in ("6,171", "5,014", "4,711", "2,106", "5,100", "193", "166",
-                  "97,464", "97,428", "94,251", "2,077"):  # the SVI files
+                  "97,464", "97,428", "94,251", "2,077",  # the SVI files
+                  "155,380", "34,320", "2,750"):  # ND-GAIN indicator and sector scores, SDG goals
         assert count in r.stdout
 
 

@@ -941,6 +941,36 @@ def _(tmp):
     small_build({"rank": {"percentile_decimals": 4}})
 
 
+def rule_build(meth: dict, groups=("col",), column=("1", "2", "3")):
+    """small_build with a units column 'col' (a framework group) for fill and rank.only."""
+    fw = fi.framework_from_dict({"groups": list(groups), "index": {"code": "idx", "children": [
+        {"code": "A", "children": [{"code": "x1"}, {"code": "x2"}]}, {"code": "x3"}]}})
+    meta = pd.DataFrame({g: list(column) for g in groups}, index=["u0", "u1", "u2"])
+    p = fi.panel_from_arrays(np.array(VALUES)[None, :, :3], fw, ["u0", "u1", "u2"], [2020],
+                             meta=meta)
+    return fi.build(fw, p, fi.methodology_from_dict(meth, "m.yaml"))
+
+
+@case("M45", "fill: 'AA' is not an aggregate")
+def _(tmp):
+    rule_build({"fill": {"AA": "col"}})
+
+
+@case("M46", "'A': 3 indicators asked for but the node has 2")
+def _(tmp):
+    rule_build({"min_indicators": {"A": 3}})
+
+
+@case("M47", "rank.only: 'cols' is not a column of the units table (did you mean 'col'?)")
+def _(tmp):
+    rule_build({"rank": {"only": "cols"}})
+
+
+@case("D64", "column 'col', unit 'u1': 'n/a' is not a number")
+def _(tmp):
+    rule_build({"fill": {"A": "col"}}, column=("1", "n/a", "3"))
+
+
 @case("M86", "'n_dist2ref' has no global form")
 def _(tmp):
     small_build({"normalise": {"method": "n_dist2ref", "ref": "u0", "global": True}})

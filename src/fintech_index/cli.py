@@ -765,6 +765,7 @@ def validate_examples_cmd() -> None:
     table = _table("Published values reproduced (UNDP HDR 2023/2024 at 3 decimals; "
                    "COINr's ASEM example at 2 decimals; the Handbook's TAI ranks, Table 23; "
                    "CDC/ATSDR's SVI percentile ranks and sums at 4 decimals, flag counts; "
+                   "ND-GAIN 1995-2014 within 1e-9; SDSN SDG Index 2023 at 1 decimal; "
                    "ranks exact)")
     for col in ("index", "published", "reproduced", "not reproduced"):
         table.add_column(col, justify="right" if col != "index" else "left")

@@ -190,10 +190,15 @@ def methodology_view(meth) -> View:
             rows.append(("screen", "none" if s is None else f.choice(
                 s.unit_screen, {"dat_thresh": s.dat_thresh, "action": s.action}), ""))
     rows.append(("round", "; ".join(f"{k}: {v}" for k, v in meth.round.items()) or "none", ""))
+    for rule, given in (("min_indicators", meth.min_indicators), ("fill", meth.fill)):
+        if given:  # shown only when given, as they are dumped
+            rows.append((rule, "; ".join(f"{k}: {v}" for k, v in given.items()), ""))
     r = meth.rank
+    unranked = [f"unranked: {', '.join(r.exclude_levels)}"] if r.exclude_levels else []
+    unranked += [f"only units with {r.only}: yes"] if r.only is not None else []
     rows.append(("rank", f"ties: {r.ties}" + (f"; decimals: {r.decimals}"
                                               if r.decimals is not None else ""),
-                 f"unranked: {', '.join(r.exclude_levels)}" if r.exclude_levels else ""))
+                 "; ".join(unranked)))
     return View(f"Methodology{': ' + meth.name if meth.name else ''} ({meth.hash[:12]})",
                 ("stage", "choice", "overrides"), "lll", tuple(rows))
 

@@ -12,6 +12,9 @@ YAML shape (method names are COINr's; parameters go under ``params`` or inline):
     aggregate: {method: a_amean, by_level: {4: a_gmean}, by_node: {Conn: {method: a_genmean,
                 params: {p: 0.5}}}}
     round: {hdi: 3}          # round a node's score to 3 decimals before its parents use it
+    min_indicators: {vuln: 23}   # a node's score only where >= 23 indicators under it have values
+    fill: {goal14: goal14_regional}  # a node's missing score from a units-table column
+    rank: {ties: min, only: ranked}  # ranks only of units whose 'ranked' column says yes
     rank: {ties: min, decimals: 3, exclude_levels: [aggregate]}
 
 Resolution order for a node: ``by_node`` > ``by_level`` > the stage's default.
@@ -131,6 +134,9 @@ class RankChoice(BaseModel):
     # percentile_decimals (the CDC/ATSDR SVI's RPL_*): see scoring.rank_node
     percentile: bool = False
     percentile_decimals: int | None = None
+    # a units-table column: only units whose value there is yes/true/1 are ranked (SDSN ranks
+    # 166 of the 193 countries it scores); None: every unit
+    only: str | None = None
 
     @field_validator("decimals", "percentile_decimals", mode="before")
     @classmethod
@@ -149,12 +155,15 @@ class RankChoice(BaseModel):
 
     @model_serializer(mode="wrap")
     def _dump(self, handler: Any) -> dict[str, Any]:
-        """The percentile options only when chosen: the canonical form (and so the hash) of
-        a methodology that ranks ordinally is what it was before they existed."""
+        """The percentile options and ``only`` only when chosen: the canonical form (and so
+        the hash) of a methodology that ranks every unit ordinally is what it was before they
+        existed."""
         out = handler(self)
         if not self.percentile and self.percentile_decimals is None:
             out.pop("percentile", None)
             out.pop("percentile_decimals", None)
+        if self.only is None:
+            out.pop("only", None)
         return out
 
 
@@ -173,6 +182,12 @@ class Methodology(BaseModel):
     aggregate: Stage = Stage(method="a_amean")
     # decimals kept before the parents use a score: round(x, -400) emptied the index
     round: dict[str, Annotated[int, Field(ge=0, le=MAX_DECIMALS)]] = {}
+    # a node's score kept only where at least n of the indicators under it have a value
+    # (ND-GAIN publishes vulnerability only with >= 23 of its 36 indicators)
+    min_indicators: dict[str, Annotated[int, Field(ge=1)]] = {}
+    # a node's missing score taken from a numeric units-table column, one value per unit
+    # (SDSN: a missing goal score is the unit's regional score of that goal)
+    fill: dict[str, str] = {}
     rank: RankChoice = RankChoice()
     _source: str = PrivateAttr("<methodology>")  # the file, for messages (not hashed)
 
@@ -187,6 +202,17 @@ class Methodology(BaseModel):
     @classmethod
     def _method_name_alone(cls, v: Any) -> Any:
         return _as_choice(v)
+
+    @model_serializer(mode="wrap")
+    def _without_unset_rules(self, handler: Any) -> Any:
+        """``min_indicators`` and ``fill`` are dumped only when given, so that methodologies
+        without them keep the hash and the files they had before these existed."""
+        out = handler(self)
+        if isinstance(out, dict):
+            for k in ("min_indicators", "fill"):
+                if out.get(k, 0) == {}:
+                    del out[k]
+        return out
 
     @property
     def hash(self) -> str:
@@ -222,6 +248,7 @@ class Methodology(BaseModel):
                                 f"{self.rank.percentile_decimals} is given but rank.percentile "
                                 "is false, so no percentile rank would be rounded; add "
                                 "percentile: true or leave percentile_decimals out")
+        problems += self._coverage_problems(framework)
         if self.denominate and not any(framework.nodes[c].denominator
                                        for c in framework.indicators):
             problems.add("M14", f"{self._source}: denominate: true, but no indicator of "
@@ -235,6 +262,18 @@ class Methodology(BaseModel):
         known = set(typing.get_args(UnitLevel)) | {u.level for u in framework.units if u.level}
         known |= set(units["level"].dropna().astype(str)) if "level" in units else set()
         problems = Problems()
+        columns = [c for c in units.columns if c not in ("name", "country", "region", "level",
+                                                           "parent")]
+        wanted = [(f"fill: '{node}'", col) for node, col in self.fill.items()]
+        wanted += [("rank.only", self.rank.only)] if self.rank.only is not None else []
+        for where, col in wanted:
+            if col not in units.columns:
+                problems.add("M47", f"{self._source}: {where}: '{col}' is not a column of the "
+                                    "units table" + did_you_mean(col, columns, before=" (",
+                                                                 after=")")
+                                    + f"; accepted: a group column the framework declares "
+                                      f"(groups: [...]) and its units table gives "
+                                      f"({', '.join(columns) or 'none'})")
         for lv in self.rank.exclude_levels:
             if lv not in known:
                 problems.add("M22", f"{self._source}: rank.exclude_levels: '{lv}' is not a "
@@ -242,6 +281,25 @@ class Methodology(BaseModel):
                                     + did_you_mean(lv, sorted(known), before=" (", after=")")
                                     + f"; accepted: {', '.join(sorted(known))}")
         problems.raise_as(MethodologyError)
+
+    def _coverage_problems(self, framework: Framework) -> Problems:
+        """``min_indicators`` and ``fill`` name aggregates of the framework [M45]; a count of
+        indicators no more than the node has [M46]."""
+        problems = Problems()
+        for field in ("min_indicators", "fill"):
+            for node in getattr(self, field):
+                if node not in framework.aggregates:
+                    problems.add("M45", f"{self._source}: {field}: '{node}' is not an "
+                                        f"aggregate of {framework.source_file}"
+                                        + did_you_mean(node, framework.aggregates, before=" (",
+                                                     after=")")
+                                        + f"; accepted: {', '.join(framework.aggregates)}")
+        for node, n in self.min_indicators.items():
+            have = len(framework.descendants(node)) if node in framework.aggregates else n
+            if n > have:
+                problems.add("M46", f"{self._source}: min_indicators: '{node}': {n} indicators "
+                                    f"asked for but the node has {have} (accepted: 1 to {have})")
+        return problems
 
     def _node_problems(self, framework: Framework) -> list[str]:
         """What a kernel's per-node check (``contracts.per_node``) finds on the nodes its

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import methods
 from .binding import Bound, bound
-from .errors import MethodError
+from .errors import DataError, MethodError
 from .framework import Framework
 from .methodology import Methodology
 from .methods.aggregate import linear_z, missing_below_threshold
@@ -321,7 +321,7 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
         used[code] = w if w.ndim > len(batch) else np.broadcast_to(
             w, np.broadcast_shapes(w.shape[:-1], batch) + w.shape[-1:])
         if form is not None:
-            dest = the_plan.place_in_parent(i, keep, meth.round, terms, w)
+            dest = the_plan.place_in_parent(i, keep, held_nodes(meth), terms, w)
             y = linear_z(terms, missing, w, step.na_rm, step.dat_thresh,
                          None if dest is None else dest[..., step.place, :])
             if dest is not None:
@@ -335,6 +335,7 @@ def aggregate_and_rank(framework: Framework, panel: Panel, methodology: Methodol
             if strict:
                 _refuse_empty_children(fw, panel, step, np.isnan(children))
                 _refuse_lost_values(fw, panel, step, np.isnan(children), y)
+        y = node_rules(fw, panel, meth, code, x, y, form)
         values.set(code, form, y)
         for k in kids:
             if k not in keep:
@@ -381,12 +382,53 @@ def reference_aggregate_and_rank(framework: Framework, panel: Panel,
             pos = np.array([position.get(k, -1) for k in kids])
             w = np.where(np.where(pos >= 0, excluded[..., np.maximum(pos, 0)], False), 0.0, w)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            y = agg(children, w)
+            y = node_rules(fw, panel, meth, code, x, agg(children, w))
         scores[code] = np.round(y, meth.round[code]) if code in meth.round else y
         weights[code] = w
         slot += len(kids)
     ranks = {c: rank_node(fw, panel, meth, c, scores[c]) for c in fw.node_codes}
     return Scored(scores, ranks, weights)
+
+
+def held_nodes(meth: Methodology) -> set[str]:
+    """Nodes whose score is changed after their kernel (rounding, a coverage rule, a fill),
+    so that a parent cannot take the kernel's sum as it is."""
+    return set(meth.round) | set(meth.min_indicators) | set(meth.fill)
+
+
+def fill_values(panel: Panel, column: str) -> np.ndarray:
+    """A units-table column as numbers per unit (NaN where empty), for ``fill``; a value
+    that is not a number is refused [D64]."""
+    text = panel.units[column].astype(object).where(panel.units[column].notna(), "")
+    out = np.full(len(text), np.nan)
+    for i, (unit, v) in enumerate(zip(panel.unit_codes, text.astype(str), strict=True)):
+        if v.strip() == "":
+            continue
+        try:
+            out[i] = float(v)
+        except ValueError:
+            raise DataError("D64", f"units table, column '{column}', unit '{unit}': {v!r} is "
+                                     "not a number (fill takes a numeric column; accepted: a "
+                                     "number, or empty for no value)") from None
+    return out
+
+
+def node_rules(fw: Framework, panel: Panel, meth: Methodology, code: str, x: np.ndarray,
+               y: np.ndarray, form: LinearForm | None = None) -> np.ndarray:
+    """A node's publication rules after its kernel (``y`` ``[..., units]``, the weighted sum
+    when ``form`` is given): no score where fewer than ``min_indicators`` of the indicators
+    under it have a value in ``x`` ``[..., units, indicators]``, then a missing score taken
+    from the units-table column ``fill`` names."""
+    n = meth.min_indicators.get(code)
+    if n is not None:
+        pos = [fw.indicators.index(c) for c in fw.descendants(code)]
+        have = (~np.isnan(x[..., pos])).sum(axis=-1)
+        y = np.where(have < n, np.nan, y)
+    column = meth.fill.get(code)
+    if column is not None:
+        v = fill_values(panel, column)
+        y = np.where(np.isnan(y), v if form is None else form.f(v), y)
+    return y
 
 
 def _weights(fw: Framework, step: Step, values: _Values, children: np.ndarray | None,
@@ -468,24 +510,30 @@ def rank_node(fw: Framework, panel: Panel, meth: Methodology, code: str,
     missing scores get NaN. With ``rank.percentile``, percentile ranks instead
     (:func:`_percentile_ranks`)."""
     s = scores if meth.rank.decimals is None else np.round(scores, meth.rank.decimals)
+    s = s * rank_sign(fw, meth, code)  # higher is better
+    if meth.rank.exclude_levels:
+        s[..., panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()] = np.nan
+    if meth.rank.only is not None:
+        s[..., ~ranked_units(panel, meth.rank.only)] = np.nan
     if meth.rank.percentile:
-        return _percentile_ranks(fw, panel, meth, code, s)
-    s = s * -rank_sign(fw, meth, code)  # ascending ranks of -score: 1 = best
-    if meth.rank.exclude_levels:
-        excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
-        s[..., excluded] = np.nan
-    return rankdata(s, meth.rank.ties, axis=-1)
+        return _percentile_ranks(meth, s)
+    return rankdata(-s, meth.rank.ties, axis=-1)  # ascending ranks of -score: 1 = best
 
 
-def _percentile_ranks(fw: Framework, panel: Panel, meth: Methodology, code: str,
-                      scores: np.ndarray) -> np.ndarray:
-    """``(rank - 1) / (N - 1)`` of the scores in the node's direction (1 = best, 0 = worst),
-    ties by ``rank.ties``, N the units ranked, rounded to ``rank.percentile_decimals``:
-    the CDC/ATSDR SVI's ``RPL_THEMEk = round(PERCENTRANK.INC(SPL_THEMEk), 4)``."""
-    s = scores * rank_sign(fw, meth, code)
-    if meth.rank.exclude_levels:
-        excluded = panel.units["level"].isin(meth.rank.exclude_levels).to_numpy()
-        s[..., excluded] = np.nan
+def _percentile_ranks(meth: Methodology, s: np.ndarray) -> np.ndarray:
+    """``(rank - 1) / (N - 1)`` of the scores ``s`` (higher is better; 1 = best, 0 =
+    worst), ties by ``rank.ties``, N the units ranked, rounded to
+    ``rank.percentile_decimals``: the CDC/ATSDR SVI's
+    ``RPL_THEMEk = round(PERCENTRANK.INC(SPL_THEMEk), 4)``."""
     pr = percentile_ranks(s, meth.rank.ties, axis=-1)
     d = meth.rank.percentile_decimals
     return pr if d is None else np.round(pr, d)
+
+
+YES = ("yes", "true", "1")
+
+
+def ranked_units(panel: Panel, column: str) -> np.ndarray:
+    """Units whose units-table ``column`` says yes, true or 1 (``rank.only``): the only ones
+    ranked."""
+    return panel.units[column].astype(str).str.strip().str.lower().isin(YES).to_numpy()

@@ -30,6 +30,12 @@ ASEM_SOURCE = "COINr 1.1.14 ASEM_iData (JRC ASEM Sustainable Connectivity portal
 ASEM_PANEL = "asem_panel"  # COINr's example purse: ASEM_iData_p, artificial panel 2018-2022
 ASEM_PANEL_SOURCE = "COINr 1.1.14 ASEM_iData_p (artificially generated panel, COINr R/data.R)"
 FINTECH = "fintech"
+GAIN = "gain_2014"  # ND-GAIN, release with data 1995-2014
+GAIN_SOURCE = ("ND-GAIN Country Index, University of Notre Dame Global Adaptation Initiative, "
+               "release with data 1995-2014")
+GAIN_TOLERANCE = 1e-9  # the release prints about 12 significant digits
+SDG = "sdg_2023"  # SDSN SDG Index 2023
+SDG_SOURCE = "SDSN Sustainable Development Report 2023 (SDR 2023 Data)"
 TAI_SOURCE = ("UNDP Human Development Report 2001, Technology Achievement Index, via OECD/JRC "
               "Handbook on Constructing Composite Indicators (2008) Table A.2")
 SVI_SOURCE = ("Centers for Disease Control and Prevention/Agency for Toxic Substances and Disease "
@@ -55,6 +61,10 @@ class Example:
     published: pd.DataFrame | None = None  # unit, year, node, measure, value, decimals
     files: dict[str, Path] = field(default_factory=dict)
     editions: Editions | None = None  # the fintech index: both editions, as load() built them
+    # how published values were rounded: "half_even" (NumPy's, the UNDP files agree) or
+    # "half_up" (SDSN's: 97.85 is 97.9; Excel's ROUND of the decimal value)
+    rounding: str = "half_even"
+    tolerance: float | None = None  # compare within this instead of at the decimals
 
     def build(self) -> Results:
         return build(self.framework, self.panel, self.methodology)
@@ -70,7 +80,7 @@ def quick_audit_of(results: Results, name: str) -> pd.DataFrame | None:
 
 
 def available() -> list[str]:
-    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai", *SVI]
+    return [FINTECH, *UNDP_INDICES, "asem", ASEM_PANEL, "tai", *SVI, GAIN, SDG]
 
 
 def _files(folder: Path, name: str) -> dict[str, Path]:
@@ -83,8 +93,9 @@ def load(name: str) -> Example:
     (COINr's example index), 'asem_panel' (COINr's example purse, 2018-2022), 'fintech' (the
     fintech index, editions 2024 and 2025), 'tai' (the OECD/JRC Handbook's Technology
     Achievement Index case study, 23 countries), 'svi_2022', 'svi_2020', 'svi_2018' (CDC/ATSDR
-    Social Vulnerability Index, every US county ranked nationally) and 'svi_2022_pa' (the 67
-    Pennsylvania counties ranked within the state)."""
+    Social Vulnerability Index, every US county ranked nationally), 'svi_2022_pa' (the 67
+    Pennsylvania counties ranked within the state), 'gain_2014' (the ND-GAIN country index,
+    192 countries, 1995-2014) and 'sdg_2023' (SDSN's SDG Index 2023, 193 countries)."""
     if name in SVI:
         return _svi(name)
     if name == FINTECH:  # the index itself lives in its own package (gfcdi)
@@ -104,6 +115,8 @@ def load(name: str) -> Example:
         source, year = {"asem": (ASEM_SOURCE, 2018), "tai": (TAI_SOURCE, 2001)}[name]
         return _from_files(name, _files(folder, name), source, year,
                            pd.read_csv(folder / "published.csv", dtype={"unit": str}))
+    if name in (GAIN, SDG):
+        return _gain_or_sdg(name)
     if name == ASEM_PANEL:
         # COINr's documentation prints no scores of its example purse: what it prints is
         # pinned in tests/test_asem_panel.py, so there is nothing to validate here
@@ -150,6 +163,37 @@ def _svi(name: str) -> Example:
     return _from_files(name, files, SVI_SOURCE.format(year=year, where=where), year, published)
 
 
+def _gain_or_sdg(name: str) -> Example:
+    """ND-GAIN (every published score to 1e-9, grouped as indicator scores, sector scores,
+    vulnerability, readiness, index) or the SDG Index (goal and index scores at 1 decimal,
+    rounded half up, and ranks)."""
+    short = name.split("_")[0]
+    folder = datasets_dir() / short
+    ex = _from_files(name, _files(folder, short), GAIN_SOURCE if name == GAIN else SDG_SOURCE)
+    if name == SDG:
+        published = pd.read_csv(folder / "published.csv", dtype={"unit": str})
+        index = published["node"] == ex.framework.index
+        what = np.where(~index, f"{name} goal scores",
+                        np.where(published["measure"] == "rank", f"{name}_rank", name))
+        return replace(ex, published=published.assign(what=what), rounding="half_up")
+    raw = pd.read_csv(folder / "published.csv.gz", dtype={"unit": str})
+    fw = ex.framework
+    kind = {c: "indicator scores" for c in fw.indicators}
+    kind |= {c: "sector scores" for c in fw.aggregates if fw.nodes[c].level == 2}
+    published = raw.assign(measure="score", decimals=np.nan,
+                           what=[f"{name} {kind.get(n, n)}" for n in raw["node"]])
+    return replace(ex, published=published, tolerance=GAIN_TOLERANCE)
+
+
+def round_half_up(x: np.ndarray, decimals: np.ndarray) -> np.ndarray:
+    """Round half away from zero at ``decimals``, reading ``x`` as the decimal it stands for
+    (97.85, stored as 97.8499999..., gives 97.9): the scaled value is first rounded to 6
+    decimals, then half away from zero."""
+    scale = 10.0 ** np.asarray(decimals, dtype=np.float64)
+    scaled = np.round(np.abs(x) * scale, 6)
+    return np.sign(x) * np.floor(scaled + 0.5) / scale
+
+
 def _from_files(name: str, files: dict[str, Path], source: str,
                 source_year: int | None = None, published: pd.DataFrame | None = None
                 ) -> Example:
@@ -188,29 +232,48 @@ def validate(name: str, results: Results | None = None) -> list[Validation]:
         return []  # no published values (asem_panel: see load())
     res = results or ex.build()
     other: dict[str, Results] = {}  # builds with the example's other methodologies
-    unit_at = {c: i for i, c in enumerate(res.units)}
+    units = {c: i for i, c in enumerate(res.units)}
+    years = {y: i for i, y in enumerate(res.years)}
+    nodes = {c: i for i, c in enumerate(res.nodes)}
+    by = ["what"] if "what" in ex.published.columns else ["node", "measure"]
     out = []
-    for (node, measure), rows in ex.published.groupby(["node", "measure"], sort=False):
-        if measure in ("score", "rank"):
-            arr = res.score_array if measure == "score" else res.rank_array
-        else:
-            if measure not in other:
-                other[measure] = build(ex.framework, ex.panel,
-                                       load_methodology(ex.files[measure]))
-            arr = other[measure].score_array
-        u = np.array([unit_at[c] for c in rows["unit"].to_numpy(object)])
-        y = np.searchsorted(np.array(res.years), rows["year"].to_numpy(int))
-        computed = arr[y, u, res.nodes.index(node)]
+    for key, rows in ex.published.groupby(by, sort=False):
+        u = rows["unit"].map(units).to_numpy(int)
+        y = rows["year"].map(lambda v: years[int(v)]).to_numpy(int)
+        k = rows["node"].map(nodes).to_numpy(int)
+        computed = np.empty(len(rows))
+        measures = rows["measure"].to_numpy(object)
+        for measure in pd.unique(measures):
+            at = measures == measure
+            if measure in ("score", "rank"):
+                arr = res.score_array if measure == "score" else res.rank_array
+            else:  # flags: the scores of a build with the example's methodology of that name
+                if measure not in other:
+                    other[measure] = build(ex.framework, ex.panel,
+                                           load_methodology(ex.files[measure]))
+                arr = other[measure].score_array
+            computed[at] = arr[y[at], u[at], k[at]]
         published = rows["value"].to_numpy(float)
-        decimals = rows["decimals"].to_numpy(int)
-        same = np.zeros(len(rows), dtype=bool)
-        for d in np.unique(decimals):  # each number of decimals at once (the SVI: 97,000)
-            at = decimals == d
-            same[at] = np.round(computed[at], d) == published[at]
+        if ex.tolerance is not None:
+            same = np.abs(computed - published) <= ex.tolerance
+        else:
+            decimals = rows["decimals"].to_numpy(int)
+            if ex.rounding == "half_up":
+                rounded = round_half_up(computed, decimals)
+            else:
+                rounded = np.empty(len(rows))
+                for d in np.unique(decimals):  # each number of decimals at once (SVI: 97,000)
+                    at = decimals == d
+                    rounded[at] = np.round(computed[at], d)
+            same = rounded == published
         bad = rows.loc[~same, ["unit", "year"]].assign(published=published[~same],
                                                        computed=computed[~same])
-        what = f"{node} {measure}" if node != res.framework.index or name == "asem" else {
-            "score": name, "rank": f"{name}_rank"}.get(measure, f"{name}_{measure}")
+        if "what" in rows.columns:
+            what = str(key[0])
+        else:
+            node, measure = key
+            what = f"{node} {measure}" if node != res.framework.index or name == "asem" else {
+                "score": name, "rank": f"{name}_rank"}.get(measure, f"{name}_{measure}")
         out.append(Validation(name, what, len(rows), int(same.sum()),
                               bad.reset_index(drop=True)))
     return out

@@ -22,7 +22,7 @@ from itertools import combinations
 import numpy as np
 
 from . import register
-from .contracts import Interval, LinearForm, Pair, linear, per_node
+from .contracts import Each, Interval, LinearForm, Pair, linear, per_node
 
 # COINr's Aggregate(dat_thresh =): a share of children between 0 and 1
 DAT_THRESH = {"dat_thresh": Interval(0, 1)}
@@ -544,3 +544,29 @@ def a_count(x: np.ndarray, w: np.ndarray, threshold: float = 0.9, na_rm: bool = 
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(threshold, dtype=np.float64)[..., None, None]
     return _weighted_count_or_sum((x >= t).astype(np.float64), x, w, na_rm)
+
+
+def _coefficients_problem(params: dict, k: int) -> str | None:
+    """a_linear needs one coefficient per child."""
+    c = params.get("coefficients")
+    if c is not None and len(c) != k:
+        return f"coefficients has {len(c)} value(s) but the node has {k} children (accepted: " \
+               f"one coefficient per child, in the framework's order)"
+    return None
+
+
+@register("aggregate", "a_linear", constraints={"coefficients": Each(Interval(None, None)),
+                                                "offset": Interval(None, None),
+                                                "scale": Interval(None, None)})
+@per_node(_coefficients_problem)
+def a_linear(x: np.ndarray, w: np.ndarray, coefficients: list[float] | None = None,
+             offset: float = 0.0, scale: float = 1.0) -> np.ndarray:
+    """A fixed linear combination of the children: ``y = scale * (offset + sum_j c_j x_j)``,
+    the sign of ``c_j`` being child j's direction (a child where higher is worse enters with
+    a negative coefficient). ND-GAIN (Chen et al. 2015, ND-GAIN Technical Document, section
+    "ND-GAIN index"): ``(readiness - vulnerability + 1) * 50`` is ``coefficients: [-1, 1]``
+    over (vulnerability, readiness), ``offset: 1``, ``scale: 50``. Framework weights are not
+    used; a missing child gives a missing result (no rescaling can stand in for it). No
+    coefficients: 1 for every child (the plain sum)."""
+    c = np.ones(x.shape[-1]) if coefficients is None else np.asarray(coefficients, np.float64)
+    return scale * (offset + _sum_children(x * c))

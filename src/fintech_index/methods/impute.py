@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from . import register
-from .contracts import Interval
+from .contracts import Interval, Options
 
 UNIT_AXIS = -2
 YEAR_AXIS = -3
@@ -121,10 +121,13 @@ def i_latest(x: np.ndarray, years: np.ndarray, max_time: int | None = None) -> n
     return np.where(np.isnan(x) & ok, value, x)
 
 
-@register("impute", "i_interp")
-def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
+@register("impute", "i_interp", constraints={"ends": Options("none", "nearest")})
+def i_interp(x: np.ndarray, years: np.ndarray, ends: str = "none") -> np.ndarray:
     """Linear interpolation between the nearest observed years before and after:
-    ``x_t = x_a + (x_b - x_a) (t - a) / (b - a)``; no extrapolation past the ends."""
+    ``x_t = x_a + (x_b - x_a) (t - a) / (b - a)``; no extrapolation past the ends unless
+    ``ends: nearest``, which carries the first observation back and the last forward (NumPy's
+    ``np.interp``; ND-GAIN Technical Document (2015), "input" data: gaps filled by linear
+    interpolation, the nearest observed year's value at both ends)."""
     yrs = np.asarray(years, dtype=np.float64)
     before, t_before = _last_observed(x, yrs)
     after_r, t_after_r = _last_observed(np.flip(x, axis=YEAR_AXIS), yrs[::-1])
@@ -132,6 +135,8 @@ def i_interp(x: np.ndarray, years: np.ndarray) -> np.ndarray:
     t = yrs.reshape((-1, 1, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
         interp = before + (after - before) * (t - t_before) / (t_after - t_before)
+    if ends == "nearest":  # one side missing: the other side's nearest observation
+        interp = np.where(np.isnan(before), after, np.where(np.isnan(after), before, interp))
     return np.where(np.isnan(x) & ~np.isnan(interp), interp, x)
 
 
