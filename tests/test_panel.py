@@ -233,7 +233,7 @@ def test_every_bundled_framework_declares_its_units():
 
     frameworks = [p for p in sorted(datasets_dir().glob("*/*.yaml"))
                   if len(p.suffixes) == 1]  # not *.methodology.yaml, *.uncertainty.yaml, ...
-    assert len(frameworks) == 13  # with the SVI's two designs (svi, svi_2018), ND-GAIN and the SDG Index
+    assert len(frameworks) == 13  # the SVI's two designs (svi, svi_2018), ND-GAIN, SDG
     for path in frameworks:
         fw = fi.load_framework(path)
         assert fw.units or fw.units_file, path
