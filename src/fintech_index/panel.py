@@ -38,6 +38,7 @@ from .tables import (
     numbers_and_reported,
     parse_numbers,
     read_table,
+    release_arrow_memory,
 )
 
 OBSERVED = np.uint8(1)
@@ -217,8 +218,10 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     and data read with no units declared at all are refused (F80). ``source``/``source_year``
     are the default provenance of values whose file does not say it per row.
     """
-    return panel_from_table(read_table(path, sheet), framework, units=units, source=source,
-                            source_year=source_year)
+    panel = panel_from_table(read_table(path, sheet), framework, units=units, source=source,
+                             source_year=source_year)
+    release_arrow_memory()  # the file's cells are gone: their memory too
+    return panel
 
 
 def panel_from_table(table: Table, framework: Framework, *,
