@@ -144,7 +144,7 @@ def _read_csv_columnar(raw: bytes, src: str, sep: str) -> Table | None:
             or b"\x00" in raw
             or raw.count(b"\r") != raw.count(b"\r\n") or raw.find(b"\n\n", start, end) >= 0
             or raw.find(b"\n\r\n", start, end) >= 0 or raw[start:start + 1] in (b"\n", b"\r")
-            or not _quotes_well_formed(memoryview(raw)[start:], sep)):
+            or b'"' in raw and not _quotes_well_formed(memoryview(raw)[start:], sep)):
         return None
     first_line = raw.find(b"\n", start)
     width = raw.count(sep.encode(), start, first_line if first_line >= 0 else len(raw)) + 1
