@@ -177,7 +177,7 @@ def _unit_meta(table: Table, units: np.ndarray, problems: Problems,
     of one column is a problem."""
     columns = list(UNIT_META) + [g for g in groups if g not in UNIT_META]
     present = [c for c in columns if c in table.frame.columns]
-    order = list(dict.fromkeys(units.tolist()))
+    order = pd.unique(units).tolist()  # in order of first appearance
     meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=columns, dtype=object)
     for c in present:
         text = as_text(table.frame[c])
