@@ -26,6 +26,7 @@ from .outfiles import MANIFEST, output_run, write_text, write_with
 from .panel import Panel
 from .prepare import Prepared, prepare
 from .scoring import aggregate_and_rank, cells
+from .tables import release_arrow_memory
 
 OBSERVED_WEIGHT_MIN = 0.5  # a ranked unit with less of its weight on observed values is marked
 
@@ -320,7 +321,9 @@ class Results:
                 if writer is not None:
                     writer.close()
 
-        return write_with(p, write_row_groups)
+        write_with(p, write_row_groups)
+        release_arrow_memory()
+        return p
 
     def write(self, out_dir: str | Path) -> list[Path]:
         """results.parquet, one ranking CSV per year, methodology.yaml and manifest.json

@@ -38,6 +38,7 @@ from .tables import (
     numbers_and_reported,
     parse_numbers,
     read_table,
+    release_arrow_memory,
 )
 
 OBSERVED = np.uint8(1)
@@ -176,7 +177,7 @@ def _unit_meta(table: Table, units: np.ndarray, problems: Problems,
     of one column is a problem."""
     columns = list(UNIT_META) + [g for g in groups if g not in UNIT_META]
     present = [c for c in columns if c in table.frame.columns]
-    order = list(dict.fromkeys(units.tolist()))
+    order = pd.unique(units).tolist()  # in order of first appearance
     meta = pd.DataFrame(index=pd.Index(order, name="unit"), columns=columns, dtype=object)
     for c in present:
         text = as_text(table.frame[c])
@@ -217,8 +218,10 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     and data read with no units declared at all are refused (F80). ``source``/``source_year``
     are the default provenance of values whose file does not say it per row.
     """
-    return panel_from_table(read_table(path, sheet), framework, units=units, source=source,
-                            source_year=source_year)
+    panel = panel_from_table(read_table(path, sheet), framework, units=units, source=source,
+                             source_year=source_year)
+    release_arrow_memory()  # the file's cells are gone: their memory too
+    return panel
 
 
 def panel_from_table(table: Table, framework: Framework, *,
@@ -405,7 +408,10 @@ def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd
     codes = as_text(frame["code"])
     _check_unit_codes(t, codes.tolist())
     frame = frame.set_index(pd.Index(codes.tolist()))
-    missing = meta.index[~meta.index.isin(frame.index)].tolist()
+    # each unit's row in the table, found by hashing (Index.isin on Arrow strings asks
+    # Arrow for one scalar per unit: 4 s for 100,000 units)
+    rows = frame.index.get_indexer(pd.Index(meta.index.tolist()))
+    missing = meta.index[rows < 0].tolist()
     if missing:
         hints = [h for u in missing[:MAX_LISTED]
                  if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
@@ -414,7 +420,7 @@ def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd
                         "table" + (f" ({'; '.join(hints)})" if hints else ""))
     for c in columns:
         if c in frame.columns:
-            vals = frame.loc[list(meta.index), c]
+            vals = frame[c].iloc[rows].set_axis(meta.index)
             meta[c] = vals.where(vals.notna() & (vals.astype(str) != ""), meta[c]).to_numpy()
     return meta
 
@@ -519,14 +525,16 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
     dcols = [c for c in framework.denominator_codes if c in f.columns]
-    parsed = {c: parse_numbers(table.frame[c], table, c, problems) for c in cols + dcols}
+    n = len(f)
+    vals = np.empty((len(cols), n))  # each column parsed into its row: no second copy
+    for k, c in enumerate(cols):
+        vals[k] = parse_numbers(f[c], table, c, problems)
+    parsed = {c: parse_numbers(f[c], table, c, problems) for c in dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
     unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
-    n = len(f)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
     ind_idx = np.array([ipos[c] for c in cols], dtype=np.int64)
-    vals = np.stack([parsed.pop(c) for c in cols]) if cols else np.empty((0, n))
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
     den = (np.tile(years, len(dcols)),
            np.tile(unit_pos, len(dcols)),
