@@ -134,7 +134,7 @@ def test_site_shows_coverage_everywhere_and_the_differs_page(results, out):
     assert ("Marked in 2025: Miami, Shenzhen, Munich, Bengaluru and Delhi NCR."
             in method)
     page = (site / "differs.html").read_text()
-    assert ("Spearman rank correlation of 0.07 and a Kendall rank correlation of -0.02; "
+    assert ("Spearman rank correlation of 0.07 and a Kendall rank correlation of \u22120.02; "
             "7 of the official top 10 are in our top 10.") in page
     assert len(re.findall(r'<tr data-unit="', page)) == 10
     szx = re.search(r'<tr data-unit="SZX">.*?</tr>', page)[0]

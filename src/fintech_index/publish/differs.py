@@ -48,8 +48,13 @@ def agreement(differences: Differences, lang: str) -> str:
     c = differences.comparison
     return text("differs_agreement", lang, ranking=ranking_name(differences, lang),
                 published_year=differences.published.year, n=c.units, year=differences.year,
-                spearman=F.number(c.spearman, 2, lang), kendall=F.number(c.kendall, 2, lang),
+                spearman=_correlation(c.spearman, lang), kendall=_correlation(c.kendall, lang),
                 shared=c.top_k_shared, k=c.k)
+
+
+def _correlation(v: float, lang: str) -> str:
+    """A rank correlation at two decimals, negative with the minus sign of format.signed."""
+    return F.number(v, 2, lang).replace("-", "\u2212")
 
 
 def note(differences: Differences, lang: str) -> str:
