@@ -162,8 +162,11 @@ def test_papers_show_the_mark_and_the_city_paragraph(results, out, differences):
     assert "fifth officially, 22nd here; \u221218.35 points against Chicago" in en
     assert not CJK.search(en)
     assert "Miami is not in the official top 10." in _pdf_text(out / "MIA_en.pdf")
+    peers = en[en.index("Peers"):en.index("Rank history")]  # 20 MIA ... 24 FRA
+    assert "Munich (under half observed)" in peers and "Melbourne 37" in peers
+    assert "Miami (under half observed)" in peers
     zh = _pdf_text(out / "SZX_zh.pdf").replace(" ", "")
-    assert "观测权重44%观测不足一半" in zh
+    assert "观测权重44%观测不足一半" in zh and "慕尼黑（观测不足一半）" in zh
     assert "深圳：官方排名第5位，本指数排名第22位；" in zh
     data = white_paper_data(results, "NYC", lang="zh", differences=differences)
     assert data["differs"]["text"].endswith("纽约：官方排名第1位，本指数排名第1位；"

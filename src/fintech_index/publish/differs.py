@@ -32,6 +32,15 @@ def coverage(observed: float, lang: str) -> Coverage:
                     text("coverage_mark", lang) if under else "")
 
 
+def marked(name: str, observed: float, lang: str) -> str:
+    """A city's name with its mark in brackets when under the minimum: 'Munich (under half
+    observed)', '慕尼黑（观测不足一半）'."""
+    mark = coverage(observed, lang).mark
+    if not mark:
+        return name
+    return f"{name}（{mark}）" if lang == "zh" else f"{name} ({mark})"
+
+
 def coverage_rule(lang: str) -> str:
     """The rule in one line."""
     return text("coverage_rule", lang, min=F.percent(OBSERVED_WEIGHT_MIN, 0, lang))

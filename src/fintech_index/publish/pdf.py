@@ -143,7 +143,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
-    cover = said.coverage(results.observed_weight(cur.year)[unit], lang)
+    observed = results.observed_weight(cur.year)
+    cover = said.coverage(observed[unit], lang)
     figures.append({"label": text("col_observed", lang), "value": cover.share,
                     "note": cover.mark, "alert": bool(cover.mark)})
     for code, key in extra.cover_indicators:
@@ -237,7 +238,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     pos = order.index(unit)
     around = order[max(0, pos - 2):pos + 3]
     peer_rows = [{"self": u == unit, "cells": [
-        _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
+        _rank(cur.ranks.at[u, fw.index]), said.marked(_unit_name(results, u, lang),
+                                                      observed[u], lang),
         _num(cur.scores.at[u, fw.index], 2, lang),
         "" if u == unit else F.signed(cur.scores.at[u, fw.index] - pr.score, 2, lang)]}
         for u in around]
