@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 import fintech_index as fi
 from fintech_index import examples, methods, records
+from fintech_index.analysis.differs import PublishedRanking
 from fintech_index.audit.engine import Engine, UncertaintySpec, load_spec
 from fintech_index.cli import app
 from fintech_index.coinr import framework_dict_from_imeta, load_coinr
@@ -126,6 +127,16 @@ def _(tmp):
     fi.explain(small_build({"aggregate": {"method": "a_amean", "na_rm": False}},
                            values=[[1.0, 2.0, 3.0, 4.0], [2.0, np.nan, 4.0, 3.0],
                                    [3.0, 3.0, 1.0, 2.0]]), "u0", "u1")
+
+
+@case("U30", "published ranking 'P' (2024): unit(s) u1")
+def _(tmp):
+    PublishedRanking("P", 2024, pd.Series([1, 2], index=["u1", "u1"]))
+
+
+@case("U31", "published ranking 'P' (2024): u2: 0")
+def _(tmp):
+    PublishedRanking("P", 2024, pd.Series([1, 0], index=["u1", "u2"]))
 
 
 @case("U64", "empty unit")

@@ -43,7 +43,9 @@ def test_first_sheet_explains_the_others(book, results):
     assert "change column" in listed["Ranking 2025"] and "interval" in listed["Ranking 2025"]
     assert listed["Ranking 2024 (back-cast)"] == (
         "Every city's rank and score on the index and on every dimension, pillar and indicator "
-        "in 2024, best first. A back-cast: 2024 recomputed on the 2025 framework and "
+        "in 2024, best first. Observed weight: the share of the index weight resting on "
+        "observed values (not imputed); a city under 50% is marked “under half observed” "
+        "and stays ranked. A back-cast: 2024 recomputed on the 2025 framework and "
         "methodology, not the edition published in 2024.")
     heads = [c.value for c in book["Ranking 2024 (back-cast)"][1]]
     assert "rank change" not in heads and "rank change" in [
@@ -60,11 +62,12 @@ def test_ranking_has_every_node_with_formats_and_frozen_headers(book, results, a
     header = [c.value for c in ws[1]]
     assert header[:8] == ["rank", "code", "city", "score", "rank change", "rank 5%",
                           "rank 95%", "P(top 10)"]
-    names = [v for v in header[8:] if v is not None]
+    assert header[8:10] == ["Observed weight", "under half observed"]  # test_differs.py
+    names = [v for v in header[10:] if v is not None]
     assert len(names) == len(fw.nodes) - 1  # every node but the index (columns 1-4)
     first = fw.nodes[fw.index].children[0]
     assert names[:2] == [fw.nodes[first].name, fw.nodes[fw.nodes[first].children[0]].name]
-    assert [c.value for c in ws[2]][8:10] == ["rank", "score"]
+    assert [c.value for c in ws[2]][10:12] == ["rank", "score"]
     row = [c.value for c in ws[3]]
     top = results.ranking(2025).index[0]
     assert row[:3] == [1, top, results.panel.units.at[top, "name"]]

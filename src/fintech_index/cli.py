@@ -511,7 +511,7 @@ def publish_cmd(
 
     from . import examples as bundled
     from .audit.uncertainty import read_summary
-    from .gfcdi.editions import publish_inputs
+    from .gfcdi.editions import official_ranking, publish_inputs
     from .gfcdi.paper import paper_sections
     from .outfiles import keeping_inputs, output_folder, output_path, output_run
     from .publish import paper_units, publish_all
@@ -552,7 +552,8 @@ def publish_cmd(
         written = publish_all(results, site=site_dir, pdf=pdf_dir, xlsx=xlsx_file, cities=extra,
                               coordinates=coords, audit=summary, lang=lang,
                               sections=paper_sections(results, store), focus=unit,
-                              progress=lambda _: bar.advance(task))
+                              progress=lambda _: bar.advance(task),
+                              published=official_ranking(example))
     console.print(f"published '{edition}': {len(written)} files"
                   + (f"; stored in {store}" if store else ""))
 

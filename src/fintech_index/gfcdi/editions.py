@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.backcast import Backcast, backcast, weight_on_levels
+from ..analysis.differs import PublishedRanking
 from ..build import Results, build
 from ..framework import Framework, load_framework
 from ..methodology import Methodology, ScreenChoice, load_methodology
@@ -44,12 +45,23 @@ def publish_inputs(example: str) -> tuple[list[str] | None, pd.DataFrame | None]
     if example != NAME:
         return None, None
     here = folder()
-    pub = published_ranks()
-    ten = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
-              & pub["ranking"].str.startswith("Global Fintech Center")]["unit"].tolist()
+    ten = list(official_ranking().ranks.index)
     cities = pd.read_csv(here / "cities.csv", keep_default_na=False)[["code", "country_iso3"]]
     coords = cities.merge(pd.read_csv(here / "city_coordinates.csv"), on="code", how="left")
     return ten, coords
+
+
+def official_ranking(example: str = NAME) -> PublishedRanking | None:
+    """The official 2024 ranking (its top ten, as the press reported it): what the
+    published outputs say the edition differs from; None for other examples."""
+    if example != NAME:
+        return None
+    pub = published_ranks()
+    rows = pub[(pub["edition"] == 2024) & (pub["node"] == "index")
+               & pub["ranking"].str.startswith("Global Fintech Center")]
+    return PublishedRanking("Global Fintech Center Development Index", 2024,
+                            rows.set_index("unit")["rank"].astype(int),
+                            name_zh="全球金融科技中心发展指数")
 
 
 def units_frame(cities: pd.DataFrame) -> pd.DataFrame:

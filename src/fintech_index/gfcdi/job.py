@@ -23,7 +23,15 @@ from ..publish.view import EditionView
 from ..store import Store
 from .counts import BROKERAGE_BATCH, brokerage_counts, brokerage_sentence
 from .districts import all_places
-from .editions import EDITION_YEARS, NAME, Editions, folder, load_editions, publish_inputs
+from .editions import (
+    EDITION_YEARS,
+    NAME,
+    Editions,
+    folder,
+    load_editions,
+    official_ranking,
+    publish_inputs,
+)
 from .paper import paper_sections
 
 # the edition's own imputation method is checked against these simpler ones
@@ -148,5 +156,6 @@ def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: s
     written += publish_all(results, site=out / "site", pdf=out / "white_papers",
                            xlsx=out / f"{NAME}.xlsx", coordinates=coords, audit=audit,
                            lang=lang, focus=focus_unit(results, focus),
-                           sections=paper_sections(results), view=view)
+                           sections=paper_sections(results), view=view,
+                           published=official_ranking())
     return MainJob(lines, audit, written)

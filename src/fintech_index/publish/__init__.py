@@ -11,6 +11,7 @@ import pandas as pd
 from ..build import Results
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ..analysis.differs import PublishedRanking
     from .pdf import PaperSections
     from .view import EditionView
 
@@ -71,14 +72,17 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
                 lang: str = "en", sections: PaperSections | None = None,
                 progress: Callable[[str], None] | None = None,
-                focus: str | None = None, view: EditionView | None = None) -> list[Path]:
+                focus: str | None = None, view: EditionView | None = None,
+                published: PublishedRanking | None = None) -> list[Path]:
     """Write whichever outputs are asked for; white papers for the latest year's top ten
     plus ``cities``; papers and workbook in ``lang`` (en or zh); the site in both languages,
     ``lang`` at its root, its lead story from the point of view of the unit ``focus`` when
     given; rank intervals from ``audit`` (an uncertainty summary) when given; the sections
     an index adds to its papers from ``sections`` (the fintech index's: ``gfcdi.paper``).
     ``view``: the latest edition as every output renders it (made here, once, when not
-    given)."""
+    given). ``published``: the official ranking the index supplies; the outputs then say how
+    the edition differs from it (site page, a paragraph per paper, a workbook sheet)."""
+    from ..analysis.differs import published_differences
     from .excel import write_workbook
     from .i18n import check_lang
     from .pdf import write_white_paper
@@ -89,13 +93,15 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
     if view is None or view.results is not results or view.year != results.years[-1]:
         view = EditionView(results)
     tick = progress or (lambda _: None)
+    differences = (published_differences(results, published) if published is not None
+                   else None)
     written: list[Path] = []
     if site is not None:
         from ..format import LANGS
 
         written += write_site(results, site, coordinates=coordinates, audit=audit,
                               langs=(lang, *[x for x in LANGS if x != lang]), focus=focus,
-                              view=view)
+                              view=view, differences=differences)
         tick("site")
     if pdf is not None:
         units = paper_units(results, cities)
@@ -103,9 +109,10 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
         for unit in units:
             written.append(write_white_paper(
                 results, unit, Path(pdf) / files[unit], audit=audit,
-                lang=lang, view=view, sections=sections))
+                lang=lang, view=view, sections=sections, differences=differences))
             tick(f"white paper {unit}")
     if xlsx is not None:
-        written.append(write_workbook(results, xlsx, audit=audit, lang=lang, view=view))
+        written.append(write_workbook(results, xlsx, audit=audit, lang=lang, view=view,
+                                      differences=differences))
         tick("workbook")
     return written

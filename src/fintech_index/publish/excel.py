@@ -4,7 +4,9 @@ Sheets: a first sheet that explains the others; one ranking per year with the ra
 score of every node (index, dimensions, pillars, indicators: two header rows, node name
 over rank and score), rank change and, when an audit is given, the rank interval; every
 value with its provenance (imputed values in orange with their method, also as a cell
-note on the ranking sheets); the nodes; the methodology as a table. Scores show two
+note on the ranking sheets); the nodes; the methodology as a table; when the index supplies
+a published ranking, how the edition differs from it. Every ranking sheet gives each city's
+observed weight and marks it under half (publish/differs.py). Scores show two
 decimals, ranks none; headers are frozen; widths follow the content.
 
 Every text cell is written as text, and text that a spreadsheet would run as a formula
@@ -22,9 +24,11 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from ..analysis.differs import Differences
 from ..build import Results
 from ..exports import neutralise
 from ..outfiles import replacing
+from . import differs as said
 from .citations import citation
 from .i18n import check_lang, node_name, text, unit_name
 from .provenance import methodology_rows, p_top_column, top_down, value_table
@@ -151,6 +155,7 @@ def _ranking_about(view: EditionView, year: int, lang: str, audit: pd.DataFrame 
     an edition before, the interval columns only on the audited latest year, and the
     back-cast said so."""
     parts = [text("wb_about_ranking", lang, year=year)]
+    parts.append(said.coverage_rule(lang))
     if view.changes_of(year) is not None:
         parts.append(text("wb_about_ranking_change", lang))
     if audit is not None and year == latest:
@@ -182,6 +187,8 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
         fixed += [(text("wb_p05", lang), "rank"), (text("wb_p95", lang), "rank")]
         if top_col:
             fixed.append((text("wb_p_top", lang, n=top_col[5:]), "share"))
+    fixed += [(text("col_observed", lang), "share"), (text("coverage_mark", lang), "text")]
+    observed = results.observed_weight(year)
     for j, (h, _) in enumerate(fixed):
         sheet.merge_range(0, j, 1, j, h, bk.header)
     nodes = [c for c, depth in top_down(fw) if depth > 0]
@@ -205,6 +212,7 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
                     got["rank_p95"] if got is not None else None]
             if top_col:
                 row.append(got[top_col] if got is not None else None)
+        row += [observed[unit], said.coverage(observed[unit], lang).mark]
         for j, (v, (_, kind)) in enumerate(zip(row, fixed, strict=True)):
             bk.cell(sheet, i, j, v, kind)
         for k, code in enumerate(nodes):
@@ -216,7 +224,7 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
             bk.cell(sheet, i, j + 1, scores[code][unit], "score", method is not None)
     for j, (h, kind) in enumerate(fixed):
         texts = [h]
-        if kind == "text":
+        if kind == "text" and j in (1, 2):
             texts += [unit if j == 1 else names[unit] for unit in order]
         bk.fit(sheet, j, texts, minimum=7)
     for k, code in enumerate(nodes):
@@ -256,26 +264,32 @@ def _about_sheet(bk: _Book, results: Results, lang: str, audit: pd.DataFrame | N
 
 
 def write_workbook(results: Results, path: str | Path, *, audit: pd.DataFrame | None = None,
-                   lang: str = "en", view: EditionView | None = None) -> Path:
+                   lang: str = "en", view: EditionView | None = None,
+                   differences: Differences | None = None) -> Path:
     """The workbook of ``results`` in ``lang`` (en or zh); ``audit``: an uncertainty
     summary (unit index; rank_p05, rank_p95, p_top10) for the latest year's ranking;
-    ``view``: the editions as every output renders them (made here when not given)."""
+    ``view``: the editions as every output renders them (made here when not given);
+    ``differences``: the edition against a published ranking (a sheet of its own)."""
     if view is None or view.results is not results:
         view = EditionView(results)
     check_lang(lang)
     p = Path(path)
     with replacing(p) as tmp:
-        _write_book(view, tmp, audit, lang)
+        _write_book(view, tmp, audit, lang, differences)
     return p
 
 
-def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: str) -> None:
+def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: str,
+                differences: Differences | None = None) -> None:
     results = view.results
     fw = results.framework
     latest = results.years[-1]
     bk = _Book(p, _node_name(fw, fw.index, lang), latest)
     explained = [(_ranking_name(view, y, lang), _ranking_about(view, y, lang, audit, latest))
                  for y in reversed(results.years)]
+    if differences is not None:
+        explained.append((text("wb_differs", lang), ("" if lang == "zh" else " ").join(
+            [said.agreement(differences, lang), said.note(differences, lang)])))
     explained += [(text("wb_" + k, lang), text(f"wb_about_{k}", lang))
                   for k in ("data", "nodes", "methodology")]
     _about_sheet(bk, results, lang, audit, explained)
@@ -284,6 +298,8 @@ def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: st
     for year in reversed(results.years):
         _ranking_sheet(bk, view, year, lang, audit if year == latest else None,
                        all_values[all_values["year"] == year])
+    if differences is not None:
+        _differs_sheet(bk, view, lang, differences)
     _data_sheet(bk, results, lang, all_values)
     nodes = results.node_table()
     nodes["name"] = [_node_name(fw, c, lang) for c in nodes["node"]]
@@ -297,6 +313,15 @@ def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: st
              [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
                                               "reason")])
     bk.book.close()
+
+
+def _differs_sheet(bk: _Book, view: EditionView, lang: str, differences: Differences) -> None:
+    """The official top k: official rank, code, city, our rank, the city compared with, the
+    score difference and the indicators that account for it (imputed values named)."""
+    units, nodes = view.names(lang)
+    frame = pd.DataFrame(said.rows(differences, lang, nodes, units))
+    kinds = {"official": "rank", "ours": "rank", "difference": "score"}
+    bk.table(text("wb_differs", lang), frame, kinds, said.headers(differences, lang))
 
 
 def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) -> None:

@@ -25,9 +25,11 @@ import pandas as pd
 import typst
 
 from .. import format as F
+from ..analysis.differs import Differences
 from ..analysis.profiles import profile
 from ..build import Results
 from ..outfiles import write_bytes
+from . import differs as said
 from .citations import caveats, citation
 from .i18n import check_lang, node_name, raw_value, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down
@@ -90,12 +92,14 @@ class PaperSections:
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
                      lang: str = "en", view: EditionView | None = None,
-                     sections: PaperSections | None = None) -> dict:
+                     sections: PaperSections | None = None,
+                     differences: Differences | None = None) -> dict:
     """What the white paper of ``unit`` (latest year of ``results``) shows, as JSON-ready
     data. ``audit``: an uncertainty summary (unit index; rank_p05, rank_p95, median_rank,
     p_top10); without one the paper says so instead of showing an interval. ``view``: the
     latest edition as every output renders it (made here when not given). ``sections``: what the
-    index adds (none: the generic paper)."""
+    index adds (none: the generic paper). ``differences``: the edition against a published
+    ranking (analysis.differs): a short paragraph on how the city differs from it."""
     check_lang(lang)
     extra = sections or PaperSections()
     fw = results.framework
@@ -140,6 +144,10 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
          "note": t("p_top", n=interval["top"]) + " " + _pct(interval["p_top"], lang)
          if interval and interval["p_top"] is not None else t("no_audit")},
     ]
+    observed = results.observed_weight(cur.year)
+    cover = said.coverage(observed[unit], lang)
+    figures.append({"label": text("col_observed", lang), "value": cover.share,
+                    "note": cover.mark, "alert": bool(cover.mark)})
     for code, key in extra.cover_indicators:
         if code in fw.indicators:
             r = raw_of(code)
@@ -231,7 +239,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     pos = order.index(unit)
     around = order[max(0, pos - 2):pos + 3]
     peer_rows = [{"self": u == unit, "cells": [
-        _rank(cur.ranks.at[u, fw.index]), _unit_name(results, u, lang),
+        _rank(cur.ranks.at[u, fw.index]), said.marked(_unit_name(results, u, lang),
+                                                      observed[u], lang),
         _num(cur.scores.at[u, fw.index], 2, lang),
         "" if u == unit else F.signed(cur.scores.at[u, fw.index] - pr.score, 2, lang)]}
         for u in around]
@@ -259,12 +268,18 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                "head": [t("col_node")] + [str(y) for y in years], "rows": hist_rows}
 
     blocks = extra.blocks(unit, cur.year, lang, city) if extra.blocks else {}
+    differs = None
+    if differences is not None:
+        units, nodes = ctx.names(lang)
+        differs = {"title": text("differs_heading", lang),
+                   "text": said.city_paragraph(differences, unit, lang, nodes, units)}
     return {
         "lang": lang, "fonts": FONTS, "title": title, "index_name": _index_name(results, lang),
         "footer": f"{_index_name(results, lang)} · {cur.year}",
         "cover": {"title": t("key_figures"), "figures": figures}, "summary": summary,
         "chart": chart, "rankings": rankings, "profile": prof, "peers": peers_block,
         "history": history, "interval": summary[1] if interval else None,
+        "coverage": said.coverage_rule(lang), "differs": differs,
         "records": blocks.get("records"), "districts": blocks.get("districts"),
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
@@ -321,9 +336,10 @@ def _compiler(payload_key: str = "data") -> typst.Compiler:
 def write_white_paper(results: Results, unit: str, path: str | Path, *,
                       audit: pd.DataFrame | None = None, lang: str = "en",
                       view: EditionView | None = None,
-                      sections: PaperSections | None = None) -> Path:
+                      sections: PaperSections | None = None,
+                      differences: Differences | None = None) -> Path:
     """Typeset the white paper of ``unit`` to ``path`` (same results, same bytes)."""
     data = white_paper_data(results, unit, audit=audit, lang=lang, view=view,
-                            sections=sections)
+                            sections=sections, differences=differences)
     payload = json.dumps(data, ensure_ascii=False, sort_keys=True, allow_nan=False)
     return write_bytes(path, _compiler().compile(sys_inputs={"data": payload}))

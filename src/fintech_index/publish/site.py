@@ -11,7 +11,9 @@ and P(top N), map, more findings, regions, gap across editions), rankings.html (
 dimension and pillar), city/<code>.html (the tree dimension > pillar > indicator with
 score, rank, change and the raw value with unit, source and year, imputed values marked
 with their method; the city against the top-ten mean and its peers; rank history across
-editions; rank interval), methodology.html.
+editions; rank interval), methodology.html, and differs.html when the index supplies a
+published ranking (how the edition differs from it). Every ranking shows each city's observed
+weight, marked under half (publish/differs.py).
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import format as fmt
+from ..analysis.differs import Differences
 from ..analysis.gaps import gap
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
 from ..outfiles import output_folder, write_text, write_with
 from ..safe import file_segments, printable
+from . import differs as said
 from .citations import caveats, citation
 from .i18n import (
     check_lang,
@@ -169,8 +173,9 @@ class Site:
 
     def __init__(self, view: EditionView, out: Path, *, coordinates: pd.DataFrame | None,
                  audit: pd.DataFrame | None, langs: tuple[str, ...],
-                 focus: str | None) -> None:
+                 focus: str | None, differences: Differences | None = None) -> None:
         results = view.results
+        self.differences = differences
         self.view, self.results, self.out, self.top, self.langs = (view, results, out,
                                                                    view.top, langs)
         self.fw = results.framework
@@ -208,6 +213,7 @@ class Site:
         # the same table the white papers and the workbook read
         self.values = view.values
         self.facts = view.facts
+        self.observed = results.observed_weight(self.cur.year).to_dict()
 
     # ------------------------------------------------------------------ shared pieces
     def names(self, lang: str) -> tuple[dict[str, str], dict[str, str]]:
@@ -260,6 +266,7 @@ class Site:
         t = strings(page.lang)
         html = _env().get_template(template).render(
             page=page, t=t, f=fmt.Formatter(page.lang), lang=page.lang, title=title,
+            differs_page=self.differences is not None,
             index_name=node_name(self.fw, self.fw.index, page.lang), year=self.cur.year,
             **context)
         return write_text(self.out / page.folder() / page.path, html)
@@ -274,7 +281,23 @@ class Site:
             for unit in self.ranked:
                 written.append(self.city(lang, unit))
             written.append(self.methodology(lang))
+            if self.differences is not None:
+                written.append(self.differs(lang))
         return written
+
+    def coverage(self, unit: str, lang: str) -> said.Coverage:
+        """The city's observed weight as shown, with its mark."""
+        return said.coverage(self.observed[unit], lang)
+
+    def differs(self, lang: str) -> Path:
+        """How the edition differs from the published ranking the index supplies."""
+        units, nodes = self.names(lang)
+        d = self.differences
+        page = Page(lang, "differs.html", self.langs)
+        return self.render("differs.html", page, strings(lang)["differs_heading"],
+                           agreement=said.agreement(d, lang), note=said.note(d, lang),
+                           head=said.headers(d, lang), rows=said.rows(d, lang, nodes, units),
+                           files=self.files)
 
     def _map(self, lang: str, units: dict[str, str]) -> tuple[dict | None, list[str]]:
         """The scattergeo figure and the cities placed at their country's centroid."""
@@ -321,7 +344,7 @@ class Site:
                           node_names=nodes, facts=self.facts, changes=self.changes)
         rows = [{"file": self.files[u], "name": units[u], "rank": self.rank[u][self.fw.index],
                  "score": self.score[u][self.fw.index], "change": self.change(u),
-                 "interval": self.interval(u),
+                 "interval": self.interval(u), "cover": self.coverage(u, lang),
                  "dims": [self.rank[u][d] for d in self.dims]} for u in self.ranked]
         fig, at_centroid = self._map(lang, units)
         gaps = [gap(e, self.top) for e in self.editions]
@@ -346,7 +369,8 @@ class Site:
             lead=lead, rows=rows, dims=[nodes[d] for d in self.dims],
             prev_year=self.prev.year if self.prev else None, audit_note=self.audit_note(lang),
             audit_top=self.audit_top, map_fig=fig, at_centroid=at_centroid, gap_fig=gap_fig,
-            regions=regions, n_ranked=len(self.ranked), top=self.top)
+            regions=regions, n_ranked=len(self.ranked), top=self.top,
+            coverage_rule=said.coverage_rule(lang))
 
     def rankings(self, lang: str) -> Path:
         units, nodes = self.names(lang)
@@ -355,12 +379,13 @@ class Site:
         for node in self.aggregates:
             tables.append({"name": nodes[node], "level": self.fw.nodes[node].level, "rows": [
                 {"file": self.files[u], "name": units[u], "rank": r,
-                 "change": self.change(u, node),
+                 "change": self.change(u, node), "cover": self.coverage(u, lang),
                  "score": self.score[u][node]}
                 for u, r in self.cur.ranked(node).items()]})
         page = Page(lang, "rankings.html", self.langs)
         return self.render("rankings.html", page, t["title_dimensions"].format(
-            year=self.cur.year), tables=tables, prev_year=self.prev.year if self.prev else None)
+            year=self.cur.year), tables=tables, prev_year=self.prev.year if self.prev else None,
+            coverage_rule=said.coverage_rule(lang))
 
     def _tree(self, unit: str, lang: str, nodes: dict[str, str]) -> list[dict]:
         """Rows of the city's tree: every node below the index, parents first."""
@@ -430,7 +455,10 @@ class Site:
             n_ranked=len(self.ranked), change=self.change(unit),
             prev_year=self.prev.year if self.prev else None, interval=self.interval(unit),
             audit_top=self.audit_top, peers=[(self.files[p], units[p]) for p in peers],
-            listing=listing,
+            listing=listing, cover=self.coverage(unit, lang),
+            coverage_city=strings(lang)["coverage_city"].format(
+                share=self.coverage(unit, lang).share, city=units[unit]),
+            coverage_rule=said.coverage_rule(lang),
             tree=self._tree(unit, lang, nodes), chart=chart, history=history,
             history_heads=[nodes[n] for n in [self.fw.index, *self.dims]])
 
@@ -467,8 +495,13 @@ class Site:
                     "method": self.imputed_by(c, lang)}
                    for u in self.results.units for c in self.fw.indicators
                    if self.values[u][c]["imputed"]] if meth.impute else []
+        marked = [units[u] for u in self.ranked if self.coverage(u, lang).mark]
         page = Page(lang, "methodology.html", self.langs)
         return self.render("methodology.html", page, t["title_methodology"],
+                           coverage_rule=said.coverage_rule(lang),
+                           coverage_marked=t["coverage_marked"].format(
+                               year=self.cur.year, cities=fmt.join(marked, lang))
+                           if marked else "",
                            hash=meth.hash[:16], choices=choices, indicators=indicators,
                            imputed=imputed, caveats=caveats(
                                [self.fw.nodes[c].source for c in self.fw.indicators], lang))
@@ -477,7 +510,8 @@ class Site:
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
                = None, audit: pd.DataFrame | None = None, top: int = 10,
                langs: tuple[str, ...] = ("en", "zh"), focus: str | None = None,
-               view: EditionView | None = None) -> list[Path]:
+               view: EditionView | None = None, differences: Differences | None = None
+               ) -> list[Path]:
     """Write the site for the latest year of ``results`` (changes against the year before
     it, if any) in every language of ``langs`` (the first at the root).
 
@@ -485,7 +519,9 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
     coordinates is placed at its country's centroid, and the page says so); ``audit``: an
     uncertainty summary (unit index; rank_p05, rank_p95, p_top<N>; ``attrs`` replications
     and factors for the note); ``focus``: a unit code whose point of view the lead takes;
-    ``view``: the edition as every output renders it (made here when not given)."""
+    ``view``: the edition as every output renders it (made here when not given);
+    ``differences``: the edition against a published ranking (analysis.differs), for
+    differs.html."""
     for lang in langs:
         check_lang(lang)
     out = output_folder(out_dir, option="--site")
@@ -493,4 +529,5 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
             or view.top != top:
         view = EditionView(results, top=top)
     return Site(view, out, coordinates=coordinates, audit=audit,
-                langs=tuple(dict.fromkeys(langs)), focus=focus).write()
+                langs=tuple(dict.fromkeys(langs)), focus=focus,
+                differences=differences).write()
