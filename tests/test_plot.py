@@ -202,6 +202,9 @@ def test_profile_is_the_unit_against_the_top_mean_and_its_peers(res):
                                [[50, 100 / 6], [50, 60], [25, 50]])
     assert [t.marker.color for t in fig.data] == list(plot.SERIES[:3])
     assert len({t.marker.symbol for t in fig.data}) == 3  # told apart by shape too
+    assert list(fig.layout.xaxis.range) == [-3, 103]  # scores on 0-100: the whole scale
+    tai = fi.examples.load("tai").build()  # scores on 0-1: the axis fits them
+    assert plot.profile(tai, "KOR").layout.xaxis.range is None
     bars = plot.profile(res, "u0", peers=["u1", "u2"], top=2, peers_mean=True, bars=True)
     assert [t.type for t in bars.data] == ["bar"] * 3 and bars.layout.barmode == "group"
     np.testing.assert_allclose(bars.data[2].x, [50, 60])  # (25 + 75) / 2, (50 + 70) / 2

@@ -335,9 +335,9 @@ def test_the_pages_charts_are_plots_figures_with_the_results_data(results, site)
 
 @pytest.mark.slow
 def test_index_map_and_gap_chart_in_chromium(site):
-    """Screenshots of the index page, its map and its gap chart (English and Chinese) in
-    test-artifacts/; the top-ten labels as drawn do not overlap (Europe's among them) and
-    the gap chart draws one marker per edition with both axis titles."""
+    """Screenshots of the index page, its map, its gap chart and Shanghai's chart (English
+    and Chinese) in test-artifacts/; the top-ten labels as drawn do not overlap (Europe's
+    among them) and the gap chart draws one marker per edition with both axis titles."""
     if shutil.which("chromium") is None:
         pytest.skip("Debian chromium not installed; .ci/run installs it")
     from playwright.sync_api import sync_playwright
@@ -366,6 +366,10 @@ def test_index_map_and_gap_chart_in_chromium(site):
             titles[lang] = page.evaluate(
                 "['xtitle', 'ytitle'].map(c => document.querySelector('#gap .g-' + c)"
                 ".textContent)")
+            page.goto((site / path.replace("index", "city/SHA")).as_uri())
+            page.wait_for_selector("#profile .scatterlayer path.point", timeout=20_000)
+            page.locator("#profile").screenshot(
+                path=str(ARTIFACTS / f"site-sha-chart-{lang}.png"))
         browser.close()
     for drawn in boxes.values():
         assert len(drawn) == 10, drawn

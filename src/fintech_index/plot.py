@@ -584,16 +584,17 @@ def profile(res: Results, unit: str, year: int | None = None, *, peers: Sequence
             bars: bool = False, names: Mapping[str, str] | None = None,
             text: Mapping[str, str] | None = None) -> go.Figure:
     """``unit``'s scores on each of ``nodes`` (default: every aggregate below the index,
-    parents first, top to bottom) against the mean of the best ``top`` units and its
-    ``peers`` (each, or their mean with ``peers_mean``): markers (a shape per series), or
-    grouped horizontal bars with ``bars``. ``names``: unit and node names; ``text``: the
-    words "top_mean", "peers_mean" and "x" (the axis title)."""
+    parents first, top to bottom; for a flat index, its indicators) against the mean of the
+    best ``top`` units and its ``peers`` (each, or their mean with ``peers_mean``): markers
+    (a shape per series), or grouped horizontal bars with ``bars``. ``names``: unit and
+    node names; ``text``: the words "top_mean", "peers_mean" and "x" (the axis title)."""
     go = _go()
     fw = res.framework
     y = res.year_index(year)
     _units(res, [unit, *peers])
     if nodes is None:
-        nodes = [c for c, d in fw.top_down() if d > 0 and not fw.nodes[c].is_indicator]
+        nodes = ([c for c, d in fw.top_down() if d > 0 and not fw.nodes[c].is_indicator]
+                 or list(fw.nodes[fw.index].children))  # a flat index: its indicators
     names = {**{c: fw.nodes[c].name for c in fw.nodes},
              **dict(zip(res.units, _labels(res, "name"), strict=True)), **(names or {})}
     words = {"top_mean": f"top-{top} mean", "peers_mean": "peers' mean", "x": "score",
@@ -620,8 +621,12 @@ def profile(res: Results, unit: str, year: int | None = None, *, peers: Sequence
                                      "size": 13 if k == 0 else 10})
                   for k, (n, v) in enumerate(series)]
     fig = _figure(traces)
+    seen = np.concatenate([v for _, v in series])
+    seen = seen[~np.isnan(seen)]
+    whole = seen.size and 1 < seen.max() <= 100 and seen.min() >= 0  # on a 0-100 scale
     fig.update_layout(height=60 + 34 * len(nodes), margin={"t": 10, "l": 230, "r": 10},
-                      barmode="group", xaxis={"range": [-3, 103], "title": {"text": words["x"]}},
+                      barmode="group", xaxis={"range": [-3, 103] if whole else None,
+                                              "title": {"text": words["x"]}},
                       yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.12})
     return fig
 

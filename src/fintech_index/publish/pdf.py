@@ -1,5 +1,10 @@
 """City white papers as PDF, typeset by Typst (the ``typst`` Python package) from the
-template ``templates/white_paper.typ``; charts are vector shapes drawn by Typst.
+template ``templates/white_paper.typ``; the charts are ``fintech_index.plot`` figures
+(``profile``, ``rank_history``) whose data Typst draws as vector shapes. (Kaleido with
+Debian's Chromium was measured for a static export instead: 7 s to start the browser, then
+0.35 s a figure as SVG and 0.7 s as PNG: about 21 s more for the 40 charts of 20 papers
+against the publish's 20 s budget, and its SVG differs from call to call, so papers would
+not be the same bytes for the same results.)
 
 :func:`white_paper_data` gathers what one paper shows as plain JSON (strings already
 formatted for the language, numbers for the charts); the template reads it from
