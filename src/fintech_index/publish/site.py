@@ -157,6 +157,7 @@ def _spec(fig) -> dict:
         if isinstance(x, list | tuple):
             return [plain(v) for v in x]
         return x.tolist() if isinstance(x, np.ndarray | np.generic) else x
+    fig.layout.template = None  # not copied (the copy was most of the time)
     spec = plain(fig.to_plotly_json())
     spec["layout"].pop("template", None)
     return spec
