@@ -266,3 +266,23 @@ def test_rank_history_of_one_unit_on_several_nodes(res):
     assert [t.name for t in fig.data] == ["Index", "Alpha", "B"]
     assert [list(t.y) for t in fig.data] == [[3], [2], [3]]
     assert [t.line.color for t in fig.data] == list(plot.SERIES[:3])
+
+
+def test_no_chart_is_defined_outside_plot():
+    """One chart definition per kind: no Plotly trace or axis properties are written in the
+    presentation's other modules and templates (publish/, web/, gfcdi/); they take
+    fintech_index.plot's figures (the papers' Typst template draws their data)."""
+    import re
+    from pathlib import Path
+
+    src = Path(plot.__file__).parent
+    chart_keys = re.compile(r"""["'](mode|marker|xaxis|yaxis|geo|textposition|orientation|"""
+                            r"""colorway|hovertext)["']\s*:|["']type["']\s*:\s*["']"""
+                            r"""(scatter|bar|scattergeo|heatmap|sunburst)""")
+    found = [f"{p.relative_to(src)}:{n}" for folder in ("publish", "web", "gfcdi")
+             for p in sorted((src / folder).rglob("*")) if p.suffix in {".py", ".html", ".js"}
+             and "assets" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if chart_keys.search(line)]
+    assert found == []
+    assert chart_keys.search('{"type": "scatter", "mode": "markers"}')  # the rule bites
