@@ -228,6 +228,7 @@ def test_gap_has_one_point_per_edition_and_axis_titles():
     later = gap(Edition.of(two, 2025), 2)
     assert (fig.data[0].y[1], fig.data[1].y[1]) == (later.range, later.sd)
     assert list(fig.layout.xaxis.ticktext) == ["2024", "2025"]
+    assert list(fig.layout.xaxis.range) == [2023.5, 2025.5]
 
 
 def test_world_map_labels_the_top_and_sizes_by_rank(res):

@@ -575,7 +575,10 @@ def gap(source: Results | Sequence[Any], top: int = 10, *, node: str | None = No
                               mode="lines+markers", marker={"symbol": SYMBOLS[k]},
                               _validate=False) for k, what in enumerate(("range", "sd"))],
                   validate=False,
-                  xaxis={"tickvals": years, "ticktext": ticks, "title": {"text": words["x"]}},
+                  # half an edition's room each side: a long first tick (a back-cast)
+                  # clears the y axis's labels
+                  xaxis={"tickvals": years, "ticktext": ticks, "title": {"text": words["x"]},
+                         "range": [years[0] - 0.5, years[-1] + 0.5] if years else None},
                   yaxis={"rangemode": "tozero", "title": {"text": words["y"]}},
                   margin={"t": 10}, height=320)
     return fig
