@@ -60,7 +60,11 @@ figures = {
     "uncertainty": plot.uncertainty(audit),
     "sensitivity": plot.sensitivity(audit),
     # COINr's ASEM panel (2018-2022): each year's ranking as an edition
-    "rank_history": plot.rank_history(fi.examples.load("asem_panel").build(), top=8),
+    "rank_history": plot.rank_history(panel := fi.examples.load("asem_panel").build(), top=8),
+    # the report site's charts: the top eight's gap in every year, Korea against the top
+    # five's mean and its neighbours on each aggregate
+    "gap": plot.gap(panel, 8),
+    "profile": plot.profile(res, "KOR", peers=["JPN", "NLD"], top=5),
 }
 for fig in figures.values():
     display(fig)

@@ -57,22 +57,28 @@ def test_the_how_to_guides_run(tmp_path, monkeypatch):
         fi.framework_from_dict({"index": {"code": "i", "children": yaml.safe_load(text)}})
 
 
+MOVED = ["usage.md", "fintech-index.md", "publishing.md", "audit.md", "validation.md",
+         "robustness.md", "benchmarks.md"]  # the old README's sections, now docs pages
+
+
 def test_the_readme_runs(tmp_path, monkeypatch):
     names = run_blocks(ROOT / "README.md", tmp_path, monkeypatch)
     assert names["res"].ranking(2022).index[0] == "CHE"  # Switzerland, HDR 2023/2024
-    for text in blocks(ROOT / "README.md", "yaml"):
-        fi.methodology_from_dict(yaml.safe_load(text), "README.md")
+    for path in [ROOT / "README.md", *(ROOT / "docs" / p for p in MOVED)]:
+        for text in blocks(path, "yaml"):
+            fi.methodology_from_dict(yaml.safe_load(text), path.name)
 
 
 def test_the_readmes_commands_exist():
-    """Each ``fintech-index CMD [SUB]`` line names a command there is (``store ls | show``
-    names two of the group's)."""
+    """Each ``fintech-index CMD [SUB]`` line of the README and of the pages its sections
+    moved to names a command there is (``store ls | show`` names two of the group's)."""
     from typer.main import get_command
 
     from fintech_index.cli import app
 
     cli = get_command(app)
-    lines = [ln for text in blocks(ROOT / "README.md", "bash") for ln in text.splitlines()
+    lines = [ln for path in [ROOT / "README.md", *(ROOT / "docs" / p for p in MOVED)]
+             for text in blocks(path, "bash") for ln in text.splitlines()
              if ln.startswith("fintech-index ")]
     assert len(lines) > 10
     for line in lines:

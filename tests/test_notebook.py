@@ -14,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "docs" / "notebook.py"
 KINDS = ["bar", "dot", "framework", "corr", "scatter", "dist", "uncertainty", "sensitivity",
-         "rank_history"]
+         "rank_history", "gap", "profile"]
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,11 @@ def test_the_notebook_draws_every_plot(run):
                                ranking["score"].to_numpy())
     assert len(figures["uncertainty"].data[0].x) == len(res.units)
     assert list(figures["sensitivity"].data[0].x) == list(names["audit"].sensitivity.factors)
+    assert len(figures["gap"].data[0].x) == 5  # ASEM's panel: 2018-2022, one point a year
+    fw, korea = res.framework, figures["profile"].data[0]
+    shown = list(fw.nodes[fw.index].children)  # the TAI is flat: its eight indicators
+    assert len(shown) == 8 and list(korea.y) == [fw.nodes[c].name for c in shown]
+    np.testing.assert_allclose(korea.x, [res.scores(c).loc["KOR"].iloc[-1] for c in shown])
 
 
 @pytest.mark.slow

@@ -177,3 +177,113 @@ def test_each_sector_holds_its_children_exactly_on_a_real_tree():
     from fintech_index.analysis.backcast import effective_weights as on_indicators
 
     assert on_indicators(fw) == pytest.approx({c: eff[c] for c in fw.indicators})
+
+
+def test_the_palette_is_okabe_itos_and_every_figure_uses_it(res):
+    """Okabe and Ito's eight colours (jfly.uni-koeln.de/color), as they published them; the
+    colorway of every figure, the base and highlight colours from the same set."""
+    assert set(plot.OKABE_ITO.values()) == {"#000000", "#E69F00", "#56B4E9", "#009E73",
+                                            "#F0E442", "#0072B2", "#D55E00", "#CC79A7"}
+    assert set(plot.SERIES) == set(plot.OKABE_ITO.values()) and len(plot.SERIES) == 8
+    assert {plot.BASE, plot.HIGHLIGHT} <= set(plot.SERIES)
+    for fig in (plot.bar(res), plot.dot(res), plot.scatter(res, "A", "B"),
+                plot.dist(res, dset="scores"), plot.rank_history(res), plot.profile(res, "u0"),
+                plot.gap(res, 2)):
+        assert list(fig.layout.colorway) == list(plot.SERIES)
+
+
+def test_profile_is_the_unit_against_the_top_mean_and_its_peers(res):
+    """u0 (A 50, B 16.67) against the top two (u2, u1: A (75 + 25) / 2 = 50, B (70 + 50) / 2
+    = 60) and its peer u1 (A 25, B 50), the tree's aggregates top to bottom."""
+    fig = plot.profile(res, "u0", peers=["u1"], top=2, text={"top_mean": "best two"})
+    assert [t.name for t in fig.data] == ["Zero", "best two", "One & Co"]
+    assert all(list(t.y) == ["A", "B"] for t in fig.data)
+    np.testing.assert_allclose([list(t.x) for t in fig.data],
+                               [[50, 100 / 6], [50, 60], [25, 50]])
+    assert [t.marker.color for t in fig.data] == list(plot.SERIES[:3])
+    assert len({t.marker.symbol for t in fig.data}) == 3  # told apart by shape too
+    assert list(fig.layout.xaxis.range) == [-3, 103]  # scores on 0-100: the whole scale
+    tai = fi.examples.load("tai").build()  # scores on 0-1: the axis fits them
+    assert plot.profile(tai, "KOR").layout.xaxis.range is None
+    bars = plot.profile(res, "u0", peers=["u1", "u2"], top=2, peers_mean=True, bars=True)
+    assert [t.type for t in bars.data] == ["bar"] * 3 and bars.layout.barmode == "group"
+    np.testing.assert_allclose(bars.data[2].x, [50, 60])  # (25 + 75) / 2, (50 + 70) / 2
+    with pytest.raises(fi.FintechIndexError, match=r"unit 'u9'.*\[U96\]"):
+        plot.profile(res, "u0", peers=["u9"])
+
+
+def test_gap_has_one_point_per_edition_and_axis_titles():
+    from fintech_index.analysis.edition import Edition
+    from fintech_index.analysis.gaps import gap
+
+    two = build(np.array([VALUES, [[10, 10, 10, 4], [5, 0, 10, 1], [0, 5, 4, 2]]]),
+                years=(2024, 2025))
+    fig = plot.gap(two, 2, text={"x": "Edition", "y": "Index points"})
+    assert [list(t.x) for t in fig.data] == [[2024, 2025]] * 2
+    assert fig.layout.xaxis.title.text == "Edition"
+    assert fig.layout.yaxis.title.text == "Index points"
+    # 2024: the top two are u2 72.5 and u1 37.5: range 35, sd 35 / sqrt(2)
+    assert fig.data[0].y[0] == pytest.approx(35) and fig.data[1].y[0] == pytest.approx(
+        35 / np.sqrt(2))
+    later = gap(Edition.of(two, 2025), 2)
+    assert (fig.data[0].y[1], fig.data[1].y[1]) == (later.range, later.sd)
+    assert list(fig.layout.xaxis.ticktext) == ["2024", "2025"]
+    assert list(fig.layout.xaxis.range) == [2023.5, 2025.5]
+
+
+def test_world_map_labels_the_top_and_sizes_by_rank(res):
+    coords = pd.DataFrame({"code": ["u0", "u1", "u2"], "latitude": [51.5, 48.9, 40.7],
+                           "longitude": [-0.1, 2.4, -74.0]})
+    geo = plot.world_map(res, coords, top=2, hover="{city} #{rank}").data[0]
+    # in rank order u2, u1, u0; the top two named, u0 unlabelled
+    assert list(geo.text) == ["<b>Two</b>", "One & Co", ""]
+    assert list(geo.lat) == [40.7, 48.9, 51.5] and list(geo.hovertext)[0] == "<b>Two</b> #1"
+    assert list(geo.marker.size) == [25.5, 25.0, 24.5]  # 26 - rank / 2
+
+
+def test_map_labels_of_close_cities_do_not_overlap():
+    """London, Paris, Amsterdam and Frankfurt lie within 9 degrees (10 px markers, 2.5 px a
+    degree): London's label above would cover Amsterdam's marker, below it Paris's, right
+    of it both: it goes left; Paris's above would meet London's label: below; New York,
+    far away, and Amsterdam take the first side; Frankfurt, right. No two labels meet;
+    an unlabelled Frankfurt moves no other label."""
+    lat, lon = [51.5, 48.9, 40.7, 52.4, 50.1], [-0.1, 2.4, -74.0, 4.9, 8.7]
+    names = ["London", "Paris", "New York", "Amsterdam", "Frankfurt"]
+    got = plot.label_positions(lat, lon, names)
+    assert got == ["middle left", "bottom center", "top center", "top center", "middle right"]
+    assert plot.label_positions(lat, lon, [*names[:4], ""])[:4] == got[:4]
+    boxes = [plot._label_box(a, o, n, p) for a, o, n, p in zip(lat, lon, names, got,
+                                                                 strict=True)]
+    assert all(plot._overlap(a, b) == 0 for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    # a CJK character is as wide as the font size (11 px), a Latin one about 6.2 px
+    assert plot._text_px("伦敦") == 22.0 and plot._text_px("London") == pytest.approx(37.2)
+
+
+def test_rank_history_of_one_unit_on_several_nodes(res):
+    """One line per node (the papers' history): u0 ranks 3rd on the index, 2nd on A (50
+    against 25 and 75) and 3rd on B."""
+    fig = plot.rank_history(res, units=["u0"], nodes=["idx", "A", "B"],
+                            names={"idx": "Index", "A": "Alpha"})
+    assert [t.name for t in fig.data] == ["Index", "Alpha", "B"]
+    assert [list(t.y) for t in fig.data] == [[3], [2], [3]]
+    assert [t.line.color for t in fig.data] == list(plot.SERIES[:3])
+
+
+def test_no_chart_is_defined_outside_plot():
+    """One chart definition per kind: no Plotly trace or axis properties are written in the
+    presentation's other modules and templates (publish/, web/, gfcdi/); they take
+    fintech_index.plot's figures (the papers' Typst template draws their data)."""
+    import re
+    from pathlib import Path
+
+    src = Path(plot.__file__).parent
+    chart_keys = re.compile(r"""["'](mode|marker|xaxis|yaxis|geo|textposition|orientation|"""
+                            r"""colorway|hovertext)["']\s*:|["']type["']\s*:\s*["']"""
+                            r"""(scatter|bar|scattergeo|heatmap|sunburst)""")
+    found = [f"{p.relative_to(src)}:{n}" for folder in ("publish", "web", "gfcdi")
+             for p in sorted((src / folder).rglob("*")) if p.suffix in {".py", ".html", ".js"}
+             and "assets" not in p.parts
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+             if chart_keys.search(line)]
+    assert found == []
+    assert chart_keys.search('{"type": "scatter", "mode": "markers"}')  # the rule bites

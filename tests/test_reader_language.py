@@ -179,17 +179,6 @@ def test_the_back_cast_is_labelled_on_the_city_page(site):
     assert "2024年（按2025年框架回溯测算） 13" in zh
 
 
-def test_map_labels_of_close_cities_take_different_sides():
-    """London (51.5, -0.1), Paris (48.9, 2.4) and Amsterdam (52.4, 4.9) are within 16
-    degrees of each other: three positions; New York, far away, takes the first again; an
-    unlabelled city takes none from the others."""
-    from fintech_index.publish.site import label_positions
-
-    lat, lon = [51.5, 48.9, 40.7, 52.4, 50.1], [-0.1, 2.4, -74.0, 4.9, 8.7]
-    got = label_positions(lat, lon, ["London", "Paris", "New York", "Amsterdam", ""])
-    assert got == ["top center", "bottom center", "top center", "middle right", "top center"]
-
-
 def test_one_regions_section_with_its_sentence(site):
     text = html_text(site / "index.html")
     assert text.count("Regions") == 1

@@ -290,3 +290,91 @@ def test_publish_command_in_chinese_with_a_focus_and_the_small_audit(tmp_path):
     bad = CliRunner().invoke(app, ["publish", "e", "--site", str(tmp_path / "no"),
                                    "--focus", "Atlantis"])
     assert bad.exit_code == 2 and "[U49]" in bad.output and not (tmp_path / "no").exists()
+
+
+def _figures(page: str) -> list[dict]:
+    return [json.loads(m) for m in re.findall(r"var fig = (\{.*?\});\n", page)]
+
+
+def test_the_pages_charts_are_plots_figures_with_the_results_data(results, site):
+    """The map labels each top-ten city by name and no other; the gap chart has one point
+    per edition (the back-cast included) with both axis titles; New York's chart is its
+    scores, the top-ten mean and its peers' scores on every aggregate: fintech_index.plot's
+    figures, in its Okabe-Ito colours."""
+    from fintech_index import plot
+    from fintech_index.analysis.edition import Edition
+    from fintech_index.analysis.gaps import gap
+
+    years = list(results.years)
+    edition = Edition.of(results, years[-1])
+    top = list(edition.ranked().index[:10])
+    names = dict(zip(results.panel.units.index, results.panel.units["name"], strict=True))
+    geo, gap_fig = _figures((site / "index.html").read_text())
+    geo = geo["data"][0]
+    assert sorted(t for t in geo["text"] if t) == sorted(names[u] for u in top)
+    assert geo["marker"]["color"] == plot.BASE
+    for trace, what in zip(gap_fig["data"], ("range", "sd"), strict=True):
+        assert trace["x"] == years  # every edition, one point each
+        assert trace["y"] == pytest.approx([getattr(gap(Edition.of(results, y), 10), what)
+                                            for y in years])
+    assert gap_fig["layout"]["xaxis"]["title"]["text"] == "Edition"
+    assert gap_fig["layout"]["yaxis"]["title"]["text"] == "Index points"
+    assert gap_fig["layout"]["colorway"] == list(plot.SERIES)
+    (chart,) = _figures((site / "city" / "NYC.html").read_text())
+    nyc, mean, *peers = chart["data"]
+    aggregates = [c for c, d in results.framework.top_down()
+                  if d > 0 and not results.framework.nodes[c].is_indicator]
+    assert nyc["name"] == "New York" and mean["name"] == "Top-ten mean"
+    assert nyc["x"] == pytest.approx(list(edition.scores.loc["NYC", aggregates]))
+    assert mean["x"] == pytest.approx(list(edition.scores.loc[top, aggregates].mean()))
+    for p in peers:
+        code = next(u for u, n in names.items() if n == p["name"])
+        assert p["x"] == pytest.approx(list(edition.scores.loc[code, aggregates]))
+    assert {nyc["marker"]["color"], mean["marker"]["color"]} <= set(plot.SERIES)
+
+
+@pytest.mark.slow
+def test_index_map_and_gap_chart_in_chromium(site):
+    """Screenshots of the index page, its map, its gap chart and Shanghai's chart (English
+    and Chinese) in test-artifacts/; the top-ten labels as drawn do not overlap (Europe's
+    among them) and the gap chart draws one marker per edition with both axis titles."""
+    if shutil.which("chromium") is None:
+        pytest.skip("Debian chromium not installed; .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    from .test_web import ARTIFACTS
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    boxes, markers, titles = {}, {}, {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                    args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        for lang, path in (("en", "index.html"), ("zh", "zh/index.html")):
+            page.goto((site / path).as_uri())
+            page.wait_for_selector("#map .scattergeo text", timeout=20_000)
+            page.wait_for_selector("#gap .scatterlayer path.point", timeout=20_000)
+            page.screenshot(path=str(ARTIFACTS / f"site-index-{lang}.png"), full_page=True)
+            page.locator("#map").screenshot(path=str(ARTIFACTS / f"site-map-{lang}.png"))
+            page.locator("#gap").screenshot(path=str(ARTIFACTS / f"site-gap-{lang}.png"))
+            boxes[lang] = page.evaluate(
+                "Array.from(document.querySelectorAll('#map .scattergeo text'))"
+                ".filter(t => t.textContent).map(t => {const r = t.getBoundingClientRect();"
+                " return [t.textContent, r.left, r.top, r.right, r.bottom];})")
+            markers[lang] = page.locator("#gap .scatterlayer .trace").first.locator(
+                "path.point").count()
+            titles[lang] = page.evaluate(
+                "['xtitle', 'ytitle'].map(c => document.querySelector('#gap .g-' + c)"
+                ".textContent)")
+            page.goto((site / path.replace("index", "city/SHA")).as_uri())
+            page.wait_for_selector("#profile .scatterlayer path.point", timeout=20_000)
+            page.locator("#profile").screenshot(
+                path=str(ARTIFACTS / f"site-sha-chart-{lang}.png"))
+        browser.close()
+    for drawn in boxes.values():
+        assert len(drawn) == 10, drawn
+        for i, a in enumerate(drawn):
+            for b in drawn[i + 1:]:
+                assert (a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]), (a, b)
+    assert markers == {"en": 2, "zh": 2}
+    assert titles == {"en": ["Edition", "Index points"], "zh": ["年度", "指数得分"]}

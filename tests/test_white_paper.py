@@ -265,3 +265,31 @@ def test_the_change_box_names_the_previous_year_as_a_back_cast(results, sections
     zh = white_paper_data(results, "SHA", lang="zh",
                           sections=sections)["cover"]["figures"][2]["note"]
     assert zh == "2024年（按2025年框架重新计算）: 13"
+
+
+def test_the_papers_charts_are_plots_figures_with_the_results_data(results, sections):
+    """The dimensions chart is plot.profile's bars (the city, the top-ten mean, its peers'
+    mean on every aggregate, top down) and the rank history plot.rank_history's lines (the
+    city on the index and each dimension), in the Okabe-Ito colours: the values equal the
+    results."""
+    from fintech_index import plot
+    from fintech_index.analysis.edition import Edition
+    from fintech_index.analysis.profiles import profile
+
+    data = white_paper_data(results, "SFO", sections=sections)
+    fw, year = results.framework, results.years[-1]
+    ed = Edition.of(results, year)
+    aggs = [c for c, d in fw.top_down() if d > 0 and not fw.nodes[c].is_indicator]
+    top, peers = list(ed.ranked().index[:10]), list(profile(ed, "SFO").peers)
+    want = np.stack([ed.scores.loc["SFO", aggs], ed.scores.loc[top, aggs].mean(),
+                     ed.scores.loc[peers, aggs].mean()], axis=1)
+    got = np.array([r["values"] for r in data["chart"]["rows"]])
+    np.testing.assert_allclose(got, want, atol=5e-5)  # rounded to 4 decimals for Typst
+    assert [r["label"] for r in data["chart"]["rows"]] == [fw.nodes[c].name for c in aggs]
+    assert data["chart"]["colors"] == list(plot.SERIES[:3])
+    hist = data["history"]["series"]
+    assert [s["label"] for s in hist] == [fw.nodes[c].name for c in
+                                          [fw.index, *fw.nodes[fw.index].children]]
+    for s, code in zip(hist, [fw.index, *fw.nodes[fw.index].children], strict=True):
+        assert s["ranks"] == [int(r) for r in results.ranks(code).loc["SFO"]]
+    assert [s["color"] for s in hist] == list(plot.SERIES[:len(hist)])

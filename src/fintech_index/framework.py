@@ -201,6 +201,19 @@ class Framework:
         """Indicators then aggregates bottom-up: the node axis of Results."""
         return self.indicators + self.aggregates
 
+    def top_down(self) -> list[tuple[str, int]]:
+        """Every node with its depth below the index (0), each parent before its children,
+        children in the framework's order: the order the outputs list the tree in."""
+        out: list[tuple[str, int]] = []
+
+        def walk(code: str, depth: int) -> None:
+            out.append((code, depth))
+            for child in self.nodes[code].children:
+                walk(child, depth + 1)
+
+        walk(self.index, 0)
+        return out
+
     def path(self, code: str) -> str:
         """'index/dimension/.../code', the address used in messages."""
         parts = [code]

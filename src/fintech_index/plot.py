@@ -3,7 +3,11 @@
 One function per kind, named and argued as COINr's ``plot_*`` (``iCode`` is ``node``,
 ``uLabel`` is ``ulabel``, ``usel`` selects units): :func:`bar`, :func:`dot`,
 :func:`framework`, :func:`corr`, :func:`scatter`, :func:`dist`, :func:`uncertainty`,
-:func:`sensitivity`, and :func:`rank_history` across editions. Each returns a
+:func:`sensitivity`, and :func:`rank_history` across editions; for a published edition also
+:func:`world_map` (the units at their coordinates, the top ten labelled), :func:`gap` (the
+gap among the top N over every edition) and :func:`profile` (one unit against the top-N
+mean and its peers on each aggregate). The report site and the white papers draw with these
+functions (one chart definition per kind). Each returns a
 ``plotly.graph_objects.Figure``: ``fig.show()`` in a notebook, ``fig.write_html(path)``, or
 ``fig.write_image("x.png")`` (kaleido with a Chromium).
 
@@ -35,14 +39,35 @@ ULABELS = ("code", "name")
 DIST_TYPES = ("box", "violin", "histogram")
 ORDER_BY = ("nominal", "median")
 STATS = ("mean", "median")
-HIGHLIGHT = "#c0392b"
-BASE = "#1f4e79"
+# Okabe, M. and Ito, K. (2008), "Color Universal Design (CUD): how to make figures and
+# presentations that are friendly to colorblind people", https://jfly.uni-koeln.de/color/ :
+# eight colours told apart under the common colour-vision deficiencies. Every figure here,
+# on the site and in the papers, takes its colours from this set (SERIES is each figure's
+# colorway), and series are also told apart by marker shape (SYMBOLS), not colour alone.
+OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9",
+             "bluish green": "#009E73", "yellow": "#F0E442", "blue": "#0072B2",
+             "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
+BASE = OKABE_ITO["blue"]
+HIGHLIGHT = OKABE_ITO["vermillion"]
+SERIES = tuple(OKABE_ITO[c] for c in ("blue", "vermillion", "bluish green", "reddish purple",
+                                       "orange", "sky blue", "black", "yellow"))
+SYMBOLS = ("circle", "triangle-up", "x", "star", "diamond", "cross", "hexagon", "pentagon")
 
 
 def _go():
     import plotly.graph_objects as go
 
     return go
+
+
+def _figure(traces: Any, validate: bool = True, **layout: Any) -> go.Figure:
+    """A figure of ``traces`` with the Okabe-Ito colorway and ``layout``. ``validate=False``
+    (traces made with ``_validate=False`` too) skips plotly's property checks, two thirds
+    of a small figure's time: for the published edition's charts (:func:`world_map`,
+    :func:`gap`, :func:`profile`), whose properties are fixed here and drawn by the tests
+    in Chromium, and of which the site makes one per city page and language."""
+    return _go().Figure(traces, layout={"colorway": list(SERIES), **layout},
+                        _validate=validate)
 
 
 def _choose(value: Any, accepted: Sequence[Any], what: str) -> Any:
@@ -168,7 +193,7 @@ def bar(res: Results, node: str | None = None, year: int | None = None, *,
         colours = [HIGHLIGHT if res.units[i] in marked else BASE for i in order]
         traces = [go.Bar(x=xs, y=v[order], name=_name(res, code),
                          marker={"color": colours})]
-    fig = go.Figure(traces)
+    fig = _figure(traces)
     fig.update_layout(barmode="stack", yaxis_title=_name(res, code),
                       title=f"{_name(res, code)}, {res.years[res.year_index(year)]}")
     return fig
@@ -199,12 +224,12 @@ def dot(res: Results, node: str | None = None, year: int | None = None, *,
             stat = np.full(len(kids), float(add_stat))
         traces.append(go.Scatter(x=stat, y=names, mode="markers", name=str(add_stat),
                                  marker={"symbol": "line-ns-open", "size": 18,
-                                         "color": "#3cb371", "line": {"width": 3}}))
+                                         "color": OKABE_ITO["bluish green"], "line": {"width": 3}}))
     for u in _units(res, usel):
         i = res.units.index(u)
         traces.append(go.Scatter(x=x[i], y=names, mode="markers", name=labels[i],
                                  marker={"size": 12, "symbol": "square"}))
-    fig = go.Figure(traces)
+    fig = _figure(traces)
     fig.update_layout(title=f"{_name(res, code)}: {'children' if nodes is None else 'nodes'}, "
                             f"{res.years[y]}",
                       xaxis_title="score", height=120 + 40 * len(kids))
@@ -235,7 +260,7 @@ def framework(source: Results | Framework, year: int | None = None) -> go.Figure
     for code in fw.aggregates:  # bottom up: an aggregate is exactly its sectors' sum, so
         size[code] = sum((size[k] for k in fw.nodes[code].children), 0.0)  # "total" holds
     codes = [fw.index, *[c for c in reversed(fw.node_codes) if c != fw.index]]
-    fig = go.Figure(go.Sunburst(
+    fig = _figure(go.Sunburst(
         ids=codes, labels=[fw.nodes[c].name for c in codes],
         parents=[fw.nodes[c].parent or "" for c in codes],
         values=[size[c] for c in codes], branchvalues="total",
@@ -263,7 +288,7 @@ def corr(source: Results | Audit, year: int | None = None, *,
     r, _ = coherence.correlations(res, year, cortype, list(nodes) if nodes else None)
     names = [_name(res, c) for c in r.index]
     z = r.to_numpy()
-    fig = go.Figure(go.Heatmap(
+    fig = _figure(go.Heatmap(
         z=z, x=names, y=names, zmin=-1, zmax=1, colorscale="RdBu", reversescale=True,
         text=np.vectorize(lambda v: "" if np.isnan(v) else f"{v:.2f}")(z) if showvals else None,
         texttemplate="%{text}" if showvals else None))
@@ -289,7 +314,7 @@ def scatter(res: Results, x: str, y: str, year: int | None = None, *,
         _choose(by_group, [c for c in meta.columns if meta[c].notna().any()], "by_group")
         col = meta[by_group].reindex(list(res.units)).astype(str).to_numpy()
         groups = {g: col == g for g in sorted(set(col))}
-    fig = go.Figure([go.Scatter(x=xs[m], y=ys[m], text=labels[m], mode="markers", name=g,
+    fig = _figure([go.Scatter(x=xs[m], y=ys[m], text=labels[m], mode="markers", name=g,
                                 hovertemplate="%{text}: %{x}, %{y}<extra></extra>")
                      for g, m in groups.items()])
     fig.update_layout(xaxis_title=_name(res, x), yaxis_title=_name(res, y),
@@ -315,7 +340,7 @@ def dist(res: Results, nodes: Sequence[str] | str | None = None, year: int | Non
         traces.append(go.Box(y=v, name=name, boxpoints="all") if kind == "box" else
                       go.Violin(y=v, name=name, points="all") if kind == "violin" else
                       go.Histogram(x=v, name=name, opacity=0.6))
-    fig = go.Figure(traces)
+    fig = _figure(traces)
     fig.update_layout(title=f"{dset} values, {res.years[res.year_index(year)]}",
                       barmode="overlay")
     return fig
@@ -340,7 +365,7 @@ def uncertainty(source: Uncertainty | Audit, *, plot_units: Sequence[str] | None
         s = s.loc[[u for u in s.index if u in set(plot_units)]]
     units = list(s.index)
     med = s["median_rank"].to_numpy()
-    fig = go.Figure([
+    fig = _figure([
         go.Scatter(x=units, y=med, mode="markers", name="median rank",
                    error_y={"type": "data", "symmetric": False,
                             "array": s["rank_p95"].to_numpy() - med,
@@ -372,7 +397,7 @@ def sensitivity(source: Sensitivity | Audit, output: str | None = None) -> go.Fi
                                "array": ci[1, :, j] - est[:, j],
                                "arrayminus": est[:, j] - ci[0, :, j]})
 
-    fig = go.Figure([trace("first order (S)", sa.first, sa.first_ci),
+    fig = _figure([trace("first order (S)", sa.first, sa.first_ci),
                      trace("total (ST)", sa.total, sa.total_ci)])
     fig.update_layout(barmode="group", title=f"Sobol indices of {out} (N = {sa.n})",
                       yaxis_title="index")
@@ -381,22 +406,40 @@ def sensitivity(source: Sensitivity | Audit, output: str | None = None) -> go.Fi
 
 def rank_history(source: Results | Mapping[str, Results] | Store, node: str | None = None,
                  *, units: Sequence[str] | None = None, editions: Sequence[str] | None = None,
-                 top: int = 10) -> go.Figure:
+                 top: int = 10, nodes: Sequence[str] | None = None,
+                 names: Mapping[str, str] | None = None, title: str = "Rank history",
+                 axis: str = "rank") -> go.Figure:
     """Ranks on ``node`` (default: the index) across editions, one line per unit (the
     ``units`` given, else the latest edition's top ``top``): from one results' years, from
-    ``{label: results}`` (each one's latest year) or from a store's ``editions``."""
+    ``{label: results}`` (each one's latest year) or from a store's ``editions``. With
+    ``nodes``, one line per unit and node (one unit on the index and its dimensions, as a
+    white paper shows it). ``names``: a line's label for a unit or node code."""
     go = _go()
-    table = _rank_table(source, node, editions)  # unit x edition label
+    codes = list(nodes) if nodes is not None else [node]
+    tables = [_rank_table(source, n, editions) for n in codes]  # unit x edition label
     if units is None:
-        units = list(table.iloc[:, -1].dropna().sort_values(kind="stable").index[:top])
+        units = list(tables[0].iloc[:, -1].dropna().sort_values(kind="stable").index[:top])
     for u in units:
-        if u not in table.index:
+        if u not in tables[0].index:
             raise FintechIndexError("U96", f"plot: units: unit '{u}' is in none of the "
-                                           f"editions (units: {', '.join(table.index[:12])})")
-    labels = [str(c) for c in table.columns]
-    fig = go.Figure([go.Scatter(x=labels, y=table.loc[u].to_numpy(), name=str(u),
-                                mode="lines+markers") for u in units])
-    fig.update_layout(title="Rank history", yaxis={"autorange": "reversed", "title": "rank"},
+                                           f"editions (units: {', '.join(tables[0].index[:12])})")
+    names = names or {}
+    lines = [(u, n, t) for u in units for n, t in zip(codes, tables, strict=True)]
+
+    def label(u: str, n: str | None) -> str:
+        if nodes is None or len(codes) == 1 and len(units) > 1:
+            return names.get(u, str(u))
+        n = n or ""
+        return names.get(n, n) if len(units) == 1 else f"{names.get(u, u)}, {names.get(n, n)}"
+
+    labels = [str(c) for c in tables[0].columns]
+    fig = _figure([go.Scatter(x=labels, y=t.loc[u].to_numpy(), name=label(u, n),
+                              mode="lines+markers",
+                              line={"color": SERIES[i % len(SERIES)]},
+                              marker={"color": SERIES[i % len(SERIES)],
+                                      "symbol": SYMBOLS[i % len(SYMBOLS)]})
+                   for i, (u, n, t) in enumerate(lines)])
+    fig.update_layout(title=title, yaxis={"autorange": "reversed", "title": axis},
                       xaxis={"type": "category"})
     return fig
 
@@ -417,3 +460,177 @@ def _rank_table(source, node, editions):
     if isinstance(source, Mapping):
         return pd.DataFrame({label: r.ranks(node).iloc[:, -1] for label, r in source.items()})
     return source.ranks(node)
+
+
+# ---------------------------------------------------------------- a published edition
+POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
+             "bottom left", "top left", "bottom right")
+HALO = ", ".join(f"white {x}px {y}px 1px" for x in (-1, 1) for y in (-1, 1))  # label halo
+PX = 2.5  # pixels per degree on the site's world map (natural earth, about 900 px wide)
+LATIN_PX, WIDE_PX, LINE_PX = 6.2, 11.0, 13.0  # an 11 px label's characters and line
+
+
+def _text_px(text: str) -> float:
+    """The width of ``text`` in an 11 px sans-serif label: CJK characters twice as wide."""
+    return sum(WIDE_PX if "\u2e80" <= ch <= "\uffef" else LATIN_PX for ch in text)
+
+
+def _label_box(lat: float, lon: float, text: str, position: str, size: float = 10.0
+               ) -> tuple[float, float, float, float]:
+    """The box (west, south, east, north, in degrees) that ``text`` takes at ``position``
+    beside a marker of ``size`` px at (lat, lon), as plotly.js sets it on the site's map."""
+    w, h, gap = _text_px(text) / PX, LINE_PX / PX, (size / 2 + 2) / PX
+    vert, horiz = position.split()
+    x0 = {"left": lon - gap - w, "center": lon - w / 2, "right": lon + gap}[horiz]
+    y0 = {"bottom": lat - gap - h, "middle": lat - h / 2, "top": lat + gap}[vert]
+    return x0, y0, x0 + w, y0 + h
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return (max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+            * max(0.0, min(a[3], b[3]) - max(a[1], b[1])))
+
+
+def label_positions(lat: Sequence[float], lon: Sequence[float], labels: Sequence[str],
+                    sizes: Sequence[float] | None = None) -> list[str]:
+    """Where each map label goes (a scattergeo ``textposition``), in order: of POSITIONS,
+    the side whose box (:func:`_label_box`) meets no label placed before it and covers
+    the least of the markers (``sizes`` in px, default 10), the first such side in order
+    on a tie; if every side meets a label, the least overlap with labels. Unlabelled
+    points get the first side."""
+    sizes = list(sizes) if sizes is not None else [10.0] * len(lat)
+    marks = [(lo - r, la - r, lo + r, la + r) for la, lo, r in
+             zip(lat, lon, [z / 2 / PX for z in sizes], strict=True)]
+    placed: list[tuple[float, ...]] = []
+    out: list[str] = []
+    for i, (la, lo, text) in enumerate(zip(lat, lon, labels, strict=True)):
+        if not text:
+            out.append(POSITIONS[0])
+            continue
+        boxes = {p: _label_box(la, lo, text, p, sizes[i]) for p in POSITIONS}
+        cost = {p: (sum(_overlap(b, o) for o in placed),
+                    sum(_overlap(b, m) for j, m in enumerate(marks) if j != i))
+                for p, b in boxes.items()}
+        best = min(POSITIONS, key=lambda p: cost[p])  # min() keeps the first on a tie
+        out.append(best)
+        placed.append(boxes[best])
+    return out
+
+
+def world_map(res: Results, coordinates: Any, year: int | None = None, *,
+              node: str | None = None, top: int = 10, names: Mapping[str, str] | None = None,
+              hover: str = "{city}: rank {rank}", height: int = 460) -> go.Figure:
+    """The ranked units at their coordinates (a frame of code, latitude, longitude), each
+    marker sized by its rank on ``node`` (default: the index) in ``year``, the best ``top``
+    labelled with their names on sides that do not overlap (:func:`label_positions`);
+    ``hover``: each marker's hover text, with {city} and {rank}."""
+    from .format import rank as rank_text
+
+    go = _go()
+    ranks = res.ranks(node).iloc[:, res.year_index(year)].dropna().sort_values(kind="stable")
+    at = coordinates.set_index("code")
+    names = names or dict(zip(res.units, _labels(res, "name"), strict=True))
+    shown = [u for u in ranks.index if u in at.index]
+    lat = [float(at.at[u, "latitude"]) for u in shown]
+    lon = [float(at.at[u, "longitude"]) for u in shown]
+    labels = [names[u] if ranks[u] <= top else "" for u in shown]
+    sizes = [max(6.0, 26 - float(ranks[u]) / 2) for u in shown]
+    fig = _figure(go.Scattergeo(_validate=False,
+        lat=lat, lon=lon, text=labels, mode="markers+text", hoverinfo="text",
+        hovertext=[hover.format(city=names[u], rank=rank_text(ranks[u])) for u in shown],
+        textposition=label_positions(lat, lon, labels, sizes),
+        textfont={"size": 11, "color": OKABE_ITO["black"], "shadow": HALO},
+        marker={"size": sizes, "color": BASE,
+                "opacity": 0.8, "line": {"width": 1, "color": "#fff"}}), validate=False,
+        geo={"showcountries": True, "countrycolor": "#bbb", "showland": True,
+             "landcolor": "#f2f0eb", "projection": {"type": "natural earth"},
+             "resolution": 110},
+        margin={"t": 0, "b": 0, "l": 0, "r": 0}, height=height)
+    return fig
+
+
+def gap(source: Results | Sequence[Any], top: int = 10, *, node: str | None = None,
+        ticks: Sequence[str] | None = None, text: Mapping[str, str] | None = None
+        ) -> go.Figure:
+    """The gap among the best ``top`` units on ``node`` (default: the index) in every
+    edition (:func:`.analysis.gaps.gap`): its range and standard deviation, one point per
+    edition, from results (each year) or from editions (``Edition``, oldest first).
+    ``ticks``: each edition's label (default: its year, a back-cast said so); ``text``:
+    the words "range", "sd", "x" and "y" (the axis titles)."""
+    from .analysis.edition import Edition
+    from .analysis.gaps import gap as gap_of
+
+    go = _go()
+    editions = ([Edition.of(source, y) for y in source.years] if not isinstance(source,
+                                                                                 Sequence)
+                else list(source))
+    words = {"range": "score range", "sd": "standard deviation", "x": "edition",
+             "y": f"index points among the top {top}", **(text or {})}
+    gaps = [gap_of(e, top, node) for e in editions]
+    years = [e.year for e in editions]
+    ticks = list(ticks) if ticks is not None else [
+        str(e.year) if e.recomputed_on is None
+        else f"{e.year} (back-cast on the {e.recomputed_on} framework)" for e in editions]
+    fig = _figure([go.Scatter(x=years, y=[getattr(g, what) for g in gaps], name=words[what],
+                              mode="lines+markers", marker={"symbol": SYMBOLS[k]},
+                              _validate=False) for k, what in enumerate(("range", "sd"))],
+                  validate=False,
+                  # half an edition's room each side: a long first tick (a back-cast)
+                  # clears the y axis's labels
+                  xaxis={"tickvals": years, "ticktext": ticks, "title": {"text": words["x"]},
+                         "range": [years[0] - 0.5, years[-1] + 0.5] if years else None},
+                  yaxis={"rangemode": "tozero", "title": {"text": words["y"]}},
+                  margin={"t": 10}, height=320)
+    return fig
+
+
+def profile(res: Results, unit: str, year: int | None = None, *, peers: Sequence[str] = (),
+            top: int = 10, nodes: Sequence[str] | None = None, peers_mean: bool = False,
+            bars: bool = False, names: Mapping[str, str] | None = None,
+            text: Mapping[str, str] | None = None) -> go.Figure:
+    """``unit``'s scores on each of ``nodes`` (default: every aggregate below the index,
+    parents first, top to bottom; for a flat index, its indicators) against the mean of the
+    best ``top`` units and its ``peers`` (each, or their mean with ``peers_mean``): markers
+    (a shape per series), or grouped horizontal bars with ``bars``. ``names``: unit and
+    node names; ``text``: the words "top_mean", "peers_mean" and "x" (the axis title)."""
+    go = _go()
+    fw = res.framework
+    y = res.year_index(year)
+    _units(res, [unit, *peers])
+    if nodes is None:
+        nodes = ([c for c, d in fw.top_down() if d > 0 and not fw.nodes[c].is_indicator]
+                 or list(fw.nodes[fw.index].children))  # a flat index: its indicators
+    names = {**{c: fw.nodes[c].name for c in fw.nodes},
+             **dict(zip(res.units, _labels(res, "name"), strict=True)), **(names or {})}
+    words = {"top_mean": f"top-{top} mean", "peers_mean": "peers' mean", "x": "score",
+             **(text or {})}
+    ranks = res.ranks().iloc[:, y].dropna().sort_values(kind="stable")
+    best = [res.units.index(u) for u in ranks.index[:top]]
+    cols = [res.nodes.index(c) for c in nodes]
+    scores = res.score_array[y][:, cols]  # units x nodes
+    series = [(names[unit], scores[res.units.index(unit)]),
+              (words["top_mean"], np.nanmean(scores[best], axis=0))]
+    mine = [res.units.index(p) for p in peers]
+    series += ([(words["peers_mean"], np.nanmean(scores[mine], axis=0))] if peers_mean and mine
+               else [] if peers_mean else [(names[p], scores[i]) for p, i in zip(peers, mine,
+                                                                               strict=True)])
+    labels = [names[c] for c in nodes]
+    if bars:
+        traces = [go.Bar(x=v, y=labels, orientation="h", name=n, _validate=False,
+                         marker={"color": SERIES[k % len(SERIES)]})
+                  for k, (n, v) in enumerate(series)]
+    else:
+        traces = [go.Scatter(x=v, y=labels, mode="markers", name=n, _validate=False,
+                             marker={"color": SERIES[k % len(SERIES)],
+                                     "symbol": "square" if k == 0 else SYMBOLS[k % len(SYMBOLS)],
+                                     "size": 13 if k == 0 else 10})
+                  for k, (n, v) in enumerate(series)]
+    seen = np.concatenate([v for _, v in series])
+    seen = seen[~np.isnan(seen)]
+    whole = seen.size and 1 < seen.max() <= 100 and seen.min() >= 0  # on a 0-100 scale
+    return _figure(traces, validate=False, height=60 + 34 * len(nodes),
+                   margin={"t": 10, "l": 230, "r": 10}, barmode="group",
+                   xaxis={"title": {"text": words["x"]},
+                          **({"range": [-3, 103]} if whole else {})},
+                   yaxis={"autorange": "reversed"}, legend={"orientation": "h", "y": -0.12})
+

@@ -1,5 +1,10 @@
 """City white papers as PDF, typeset by Typst (the ``typst`` Python package) from the
-template ``templates/white_paper.typ``; charts are vector shapes drawn by Typst.
+template ``templates/white_paper.typ``; the charts are ``fintech_index.plot`` figures
+(``profile``, ``rank_history``) whose data Typst draws as vector shapes. (Kaleido with
+Debian's Chromium was measured for a static export instead: 7 s to start the browser, then
+0.35 s a figure as SVG and 0.7 s as PNG: about 21 s more for the 40 charts of 20 papers
+against the publish's 20 s budget, and its SVG differs from call to call, so papers would
+not be the same bytes for the same results.)
 
 :func:`white_paper_data` gathers what one paper shows as plain JSON (strings already
 formatted for the language, numbers for the charts); the template reads it from
@@ -25,6 +30,7 @@ import pandas as pd
 import typst
 
 from .. import format as F
+from .. import plot
 from ..analysis.differs import Differences
 from ..analysis.profiles import profile
 from ..build import Results
@@ -38,9 +44,8 @@ from .view import EditionView
 
 TEMPLATE = Path(__file__).parent / "templates" / "white_paper.typ"
 FONTS = ["Libertinus Serif", "Noto Serif CJK SC"]  # Latin, then CJK (fonts-noto-cjk)
-COLORS = {"city": "#1f4e79", "top10": "#9dc3e6", "peers": "#f4b183"}
-SERIES = ["#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#f79646", "#4bacc6", "#7f6000",
-          "#595959"]
+SERIES = plot.SERIES  # the charts are fintech_index.plot's figures, in its Okabe-Ito colours
+COLORS = {"city": SERIES[0], "top10": SERIES[1], "peers": SERIES[2]}
 LISTED = 8  # strengths and weaknesses listed (the largest gaps); the rest are counted
 LEVELS = {"wp_level_country", "wp_level_metro", "wp_level_city"}
 
@@ -105,7 +110,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     fw = results.framework
     ctx = (view if view is not None and view.results is results
            and view.year == results.years[-1] else EditionView(results))
-    cur, prev, changes, values, top10 = ctx.cur, ctx.prev, ctx.changes, ctx.values, ctx.top10
+    cur, prev, changes, values = ctx.cur, ctx.prev, ctx.changes, ctx.values
     pr = profile(cur, unit, changes=changes)
     city = _unit_name(results, unit, lang)
     n_ranked = len(cur.ranked())
@@ -165,23 +170,22 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     else:
         summary.append(t("summary_no_interval"))
 
-    # ---- dimensions chart: the city, the top-ten mean, its peers' mean
+    # ---- dimensions chart (plot.profile): the city, the top-ten mean, its peers' mean
     peers = list(pr.peers)
-    rows = []
-    for code, depth in top_down(fw):
-        if depth == 0 or fw.nodes[code].is_indicator:
-            continue
-        mine = float(cur.scores.at[unit, code])
-        series = [mine, float(cur.scores.loc[top10, code].mean()),
-                  float(cur.scores.loc[peers, code].mean())]
-        rows.append({"label": _node_name(results, code, lang), "level": depth - 1,
-                     "values": [0.0 if math.isnan(v) else round(v, 4) for v in series],
-                     "value_label": _num(mine, 1, lang)})
+    shown = [(code, depth) for code, depth in top_down(fw)
+             if depth > 0 and not fw.nodes[code].is_indicator]
+    fig = plot.profile(results, unit, cur.year, peers=peers, nodes=[c for c, _ in shown],
+                       peers_mean=True, bars=True, names={
+                           c: _node_name(results, c, lang) for c, _ in shown} | {unit: city},
+                       text={"top_mean": t("legend_top10"), "peers_mean": t("legend_peers")})
+    rows = [{"label": label, "level": depth - 1,
+             "values": [0.0 if math.isnan(tr.x[i]) else round(float(tr.x[i]), 4)
+                        for tr in fig.data],
+             "value_label": _num(fig.data[0].x[i], 1, lang)}
+            for i, (label, (_, depth)) in enumerate(zip(fig.data[0].y, shown, strict=True))]
     chart = {"title": t("dimensions_chart"), "axis": t("chart_axis"), "rows": rows,
-             "colors": [COLORS["city"], COLORS["top10"], COLORS["peers"]],
-             "legend": [{"label": city, "color": COLORS["city"]},
-                        {"label": t("legend_top10"), "color": COLORS["top10"]},
-                        {"label": t("legend_peers"), "color": COLORS["peers"]}]}
+             "colors": [tr.marker.color for tr in fig.data],
+             "legend": [{"label": tr.name, "color": tr.marker.color} for tr in fig.data]}
 
     # ---- the ranking tree with raw values
     tree_rows = []
@@ -248,16 +252,14 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                    "head": [t("col_rank"), t("col_city"), t("col_score"),
                             t("col_gap", city=city)], "rows": peer_rows}
 
-    # ---- rank history across editions
+    # ---- rank history across editions (plot.rank_history: the city on each node)
     years = list(results.years)
     hist_nodes = [fw.index] + dims
-    series, hist_rows = [], []
-    for i, code in enumerate(hist_nodes):
-        ranks = [results.ranks(code).at[unit, y] for y in years]
-        series.append({"label": _node_name(results, code, lang),
-                       "ranks": [None if np.isnan(r) else int(r) for r in ranks],
-                       "color": SERIES[i % len(SERIES)]})
-        hist_rows.append([_node_name(results, code, lang)] + [_rank(r) for r in ranks])
+    fig = plot.rank_history(results, units=[unit], nodes=hist_nodes,
+                            names={c: _node_name(results, c, lang) for c in hist_nodes})
+    series = [{"label": tr.name, "color": tr.line.color,
+               "ranks": [None if np.isnan(r) else int(r) for r in tr.y]} for tr in fig.data]
+    hist_rows = [[s["label"]] + [_rank(r) for r in s["ranks"]] for s in series]
     shown = [r for s in series for r in s["ranks"] if r is not None] or [1]
     min_rank, max_rank = max(1, min(shown) - 1), max(shown) + 1
     step = max(1, math.ceil((max_rank - min_rank) / 5))

@@ -18,16 +18,8 @@ STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "agg
 def top_down(fw) -> list[tuple[str, int]]:
     """Every node of the framework with its depth below the index (0), each parent before
     its children, children in the framework's order: the order the site, the papers and
-    the workbook list the tree in."""
-    out: list[tuple[str, int]] = []
-
-    def walk(code: str, depth: int) -> None:
-        out.append((code, depth))
-        for child in fw.nodes[code].children:
-            walk(child, depth + 1)
-
-    walk(fw.index, 0)
-    return out
+    the workbook list the tree in (:meth:`.Framework.top_down`)."""
+    return fw.top_down()
 
 
 def p_top_column(audit: pd.DataFrame | None) -> tuple[str, int] | None:

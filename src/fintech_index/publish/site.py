@@ -18,6 +18,7 @@ weight, marked under half (publish/differs.py).
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 from dataclasses import dataclass
@@ -30,8 +31,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .. import format as fmt
+from .. import plot
 from ..analysis.differs import Differences
-from ..analysis.gaps import gap
 from ..analysis.profiles import profile
 from ..analysis.regions import regional_leads
 from ..build import Results
@@ -145,27 +146,25 @@ def country_centroids() -> dict[str, tuple[float, float]]:
             if g.get("id") and "ct" in g.get("properties", {})}
 
 
-# peers' colours: Okabe-Ito's colour-blind-safe set (sky blue, bluish green, reddish purple,
-# vermillion), each with its own marker shape as well, so that no peer is told by colour alone
-PEER_COLOURS = ("#56B4E9", "#009E73", "#CC79A7", "#D55E00")
-PEER_SYMBOLS = ("circle", "triangle-up", "x", "star")
-
-POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
-             "bottom left", "top left", "bottom right")
-
-
-def label_positions(lat: list[float], lon: list[float], labels: list[str],
-                    near: float = 16.0) -> list[str]:
-    """Where each map label goes: "top center" unless a labelled city within ``near``
-    degrees already took it; then the next free position of POSITIONS (close cities, as in
-    Europe, get their labels on different sides)."""
-    out: list[str] = []
-    for i, name in enumerate(labels):
-        taken = {out[j] for j in range(i) if labels[j] and abs(lat[j] - lat[i]) < near
-                 and abs(lon[j] - lon[i]) < near}
-        out.append(next((p for p in POSITIONS if p not in taken), POSITIONS[0]) if name
-                   else POSITIONS[0])
-    return out
+def _spec(fig) -> dict:
+    """A ``fintech_index.plot`` figure as the page's plotly.js data and layout: plain lists
+    (readable in the page, not base64 arrays) and no plotly.py template (the page keeps
+    plotly.js's own look)."""
+    def plain(x):
+        if isinstance(x, dict) and "bdata" in x:  # plotly's typed array, little-endian
+            a = np.frombuffer(base64.b64decode(x["bdata"]), dtype=np.dtype(x["dtype"]))
+            shape = x.get("shape")
+            return (a.reshape([int(n) for n in str(shape).split(",")]) if shape else
+                    a).tolist()
+        if isinstance(x, dict):
+            return {k: plain(v) for k, v in x.items()}
+        if isinstance(x, list | tuple):
+            return [plain(v) for v in x]
+        return x.tolist() if isinstance(x, np.ndarray | np.generic) else x
+    fig.layout.template = None  # not copied (the copy was most of the time)
+    spec = plain(fig.to_plotly_json())
+    spec["layout"].pop("template", None)
+    return spec
 
 
 class Site:
@@ -300,13 +299,12 @@ class Site:
                            files=self.files)
 
     def _map(self, lang: str, units: dict[str, str]) -> tuple[dict | None, list[str]]:
-        """The scattergeo figure and the cities placed at their country's centroid."""
+        """The map (plot.world_map) and the cities placed at their country's centroid."""
         c = self.coordinates
         if c is None:
             return None, []
         c = c.set_index("code")
-        lat, lon, text, size, at_centroid, labels = [], [], [], [], [], []
-        t = strings(lang)
+        rows, at_centroid = [], []
         for u in self.ranked:
             row = c.loc[u] if u in c.index else None
             if row is not None and not fmt.is_missing(row.get("latitude")):
@@ -318,24 +316,11 @@ class Site:
                     continue
                 lo, la = ct
                 at_centroid.append(units[u])
-            rank = self.rank[u][self.fw.index]
-            lat.append(la)
-            lon.append(lo)
-            text.append(t["map_hover"].format(city=units[u], rank=fmt.rank(rank)))
-            size.append(max(6.0, 26 - float(rank) / 2))
-            labels.append(units[u] if rank <= self.top else "")
-        fig = {"data": [{"type": "scattergeo", "lat": lat, "lon": lon, "text": labels,
-                         "hovertext": text, "hoverinfo": "text", "mode": "markers+text",
-                         "textposition": label_positions(lat, lon, labels),
-                         "textfont": {"size": 11, "color": "#1b1b1b"},
-                         "marker": {"size": size, "color": "#1f4e79", "opacity": 0.8,
-                                    "line": {"width": 1, "color": "#fff"}}}],
-               "layout": {"geo": {"showcountries": True, "countrycolor": "#bbb",
-                                  "showland": True, "landcolor": "#f2f0eb",
-                                  "projection": {"type": "natural earth"},
-                                  "resolution": 110},
-                          "margin": {"t": 0, "b": 0, "l": 0, "r": 0}, "height": 460}}
-        return fig, at_centroid
+            rows.append((u, la, lo))
+        placed = pd.DataFrame(rows, columns=["code", "latitude", "longitude"])
+        fig = plot.world_map(self.results, placed, self.cur.year, top=self.top, names=units,
+                             hover=strings(lang)["map_hover"])
+        return _spec(fig), at_centroid
 
     def index(self, lang: str) -> Path:
         units, nodes = self.names(lang)
@@ -347,17 +332,11 @@ class Site:
                  "interval": self.interval(u), "cover": self.coverage(u, lang),
                  "dims": [self.rank[u][d] for d in self.dims]} for u in self.ranked]
         fig, at_centroid = self._map(lang, units)
-        gaps = [gap(e, self.top) for e in self.editions]
-        years = list(self.results.years)
         ticks = [str(e.year) if e.recomputed_on is None else t["history_backcast"].format(
             year=e.year, framework=e.recomputed_on) for e in self.editions]
-        gap_fig = {"data": [
-            {"type": "scatter", "x": years, "y": [g.range for g in gaps], "name": t["gap_range"]},
-            {"type": "scatter", "x": years, "y": [g.sd for g in gaps], "name": t["gap_sd"]}],
-            "layout": {"xaxis": {"tickvals": years, "ticktext": ticks,
-                                 "title": {"text": t["col_edition"]}},
-                       "yaxis": {"rangemode": "tozero", "title": {"text": t["gap_axis"]}},
-                       "margin": {"t": 10}, "height": 320}}
+        gap_fig = _spec(plot.gap(self.editions, self.top, ticks=ticks, text={
+            "range": t["gap_range"], "sd": t["gap_sd"], "x": t["col_edition"],
+            "y": t["gap_axis"]}))
         leads = regional_leads(self.cur, top=self.top)
         regions = [{"name": t.get(f"region_{g}", g), "units": int(r["units"]),
                     "top": int(r[f"top_{self.top}"]), "mean": r[f"mean_{self.fw.index}"]}
@@ -422,24 +401,9 @@ class Site:
         pr = self.profiles[unit]
         aggregates = self.aggregates
         peers = list(pr.peers)
-        labels = [nodes[n] for n in aggregates][::-1]  # plotly draws the first at the bottom
-
-        def series(name: str, xs: list[float], symbol: str, size: int, color: str) -> dict:
-            return {"type": "scatter", "mode": "markers", "name": name, "y": labels,
-                    "x": [round(float(x), 4) for x in xs][::-1],
-                    "marker": {"symbol": symbol, "size": size, "color": color}}
-
-        chart = {"data": [series(t["top10_mean"], [self.top_mean[n] for n in aggregates],
-                                 "diamond", 11, "#e07b39")]
-                 + [series(units[p], [self.score[p][n] for n in aggregates],
-                           PEER_SYMBOLS[k % len(PEER_SYMBOLS)], 9,
-                           PEER_COLOURS[k % len(PEER_COLOURS)]) for k, p in enumerate(peers)]
-                 + [series(units[unit], [self.score[unit][n] for n in aggregates],
-                           "square", 13, "#1f4e79")],
-                 "layout": {"height": 60 + 34 * len(aggregates),
-                            "margin": {"t": 10, "l": 230, "r": 10},
-                            "xaxis": {"range": [-3, 103], "title": {"text": t["col_score"]}},
-                            "legend": {"orientation": "h", "y": -0.12}}}
+        chart = _spec(plot.profile(self.results, unit, self.cur.year, peers=peers,
+                                   top=self.top, nodes=aggregates, names={**units, **nodes},
+                                   text={"top_mean": t["top10_mean"], "x": t["col_score"]}))
         history = [{"year": e.year, "ranks": ranks, "label": str(e.year) if e.recomputed_on
                     is None else t["history_backcast"].format(year=e.year,
                                                               framework=e.recomputed_on)}
