@@ -257,4 +257,4 @@ def test_the_change_box_names_the_previous_year_as_a_back_cast(results, sections
     assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 13"
     zh = white_paper_data(results, "SHA", lang="zh",
                           sections=sections)["cover"]["figures"][2]["note"]
-    assert zh == "2024年（按2025年框架重新计算）: 13"
+    assert zh == "2024年（按2025年框架重新计算）：第13位"

@@ -426,8 +426,10 @@ def districts_cmd(
 
 def print_lead(report: EditionReport) -> None:
     """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
+    from .publish.lead import joined
+
     year = report.year
-    console.print(" ".join(report.lead.sentences).strip(), soft_wrap=True, markup=False,
+    console.print(joined(report.lead.sentences).strip(), soft_wrap=True, markup=False,
                   highlight=False)
     console.print(f"({len(report.sentences)} sentences in all: lead_{year}.txt by section, "
                   f"sentences_{year}.txt)")

@@ -213,7 +213,7 @@ def _districts_block(unit: str, year: int, lang: str,
         "lines": lines, "rows": rows,
         "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
                                             "col_fintech", "col_fintech_lq", "col_top")],
-        "left_out": [text("wp_district_left_out", lang, n=n, place=p, cell=c)
+        "left_out": [text("wp_district_left_out", lang, n=n, place=term("place", p, lang), cell=c)
                      for p, c, n in info["unclassified"]],
         "notes_title": text("wp_district_notes", lang),
         "caveat": text("wp_district_notes_caveat", lang),

@@ -53,10 +53,17 @@ class Lead:
 
     def text(self) -> str:
         """The story as plain text: the lead, then each section under its title."""
-        parts = [" ".join(self.sentences)]
+        parts = [joined(self.sentences)]
         for title, lines in self.sections:
             parts.append(title + "\n" + "\n".join(f"- {s}" for s in lines))
         return "\n\n".join(parts) + "\n"
+
+
+def joined(sentences) -> str:
+    """Sentences as one paragraph: a space after an English full stop, none after a Chinese
+    one (。)."""
+    return "".join(s + ("" if s.endswith("。") or i == len(sentences) - 1 else " ")
+                   for i, s in enumerate(sentences))
 
 
 def weight(fact: Fact, top: int) -> float:

@@ -132,7 +132,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
         {"label": t("change", year=prev.year) if prev else t("change", year="-"),
          "value": F.change(change_overall, lang) if prev else "-",
-         "note": f"{previous_name(prev, lang)}: {_rank(prev.ranks.at[unit, fw.index])}"
+         "note": t("change_note", previous=previous_name(prev, lang),
+                   rank=_rank(prev.ranks.at[unit, fw.index]))
          if prev else ""},
         {"label": t("interval"),
          "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
@@ -276,7 +277,8 @@ def _index_name(results: Results, lang: str) -> str:
 def _methodology_block(results: Results, unit: str, city: str, year: int, lang: str,
                        values: dict[str, dict[str, dict]]) -> dict:
     fw = results.framework
-    meth = methodology_rows(results)
+    meth = methodology_rows(results, lang)
+    meth.iloc[-1, meth.columns.get_loc("method")] = results.methodology.hash[:16]  # the hash
     weights = results.weight_table()
     weights = weights[weights["year"] == year].set_index("node")["weight"]
     indicators = []
@@ -288,7 +290,8 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
                            else level, _num(weights.get(code, np.nan), 2, lang),
                            citation(n.source, lang)])
     mine = values[unit]
-    imputed = [f"{_node_name(results, c, lang)} ({mine[c]['imputation_method']})"
+    imputed = [text("with_note", lang, name=_node_name(results, c, lang),
+                    note=mine[c]["imputation_method"])
                for c in fw.indicators if mine[c]["imputed"]]
     return {
         "title": text("wp_methodology", lang),
@@ -296,8 +299,8 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
         "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
                  text("wp_col_method", lang), text("wp_col_params", lang),
                  text("wp_col_reason", lang)],
-        "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
-                  r.parameters, r.reason] for r in meth.itertuples()],
+        "rows": [[r.stage, r.applies_to, r.method, r.parameters, r.reason]
+                 for r in meth.itertuples()],
         "indicators_title": text("wp_indicators", lang),
         "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
                             text("wp_col_unit", lang), text("wp_col_level", lang),
