@@ -80,11 +80,14 @@ class PaperSections:
     own title (``wp_<title>`` with city and year; None: the generic title naming the index),
     raw indicator values on the cover (indicator code, label key; shown where the framework
     has the indicator) and, per city, the template's extra blocks (``records``,
-    ``districts``: JSON-ready dicts) from ``blocks(unit, year, lang, city name)``."""
+    ``districts``: JSON-ready dicts) from ``blocks(unit, year, lang, city name)``; and what
+    the lead told from a city's point of view (``--focus``) adds: sentences in ``lang`` on
+    its counts from records, from ``focus(unit, year, lang, city name)``."""
 
     title: str | None = None
     cover_indicators: tuple[tuple[str, str], ...] = ()
     blocks: Callable[[str, int, str, str], dict[str, dict]] | None = None
+    focus: Callable[[str, int, str, str], list[str]] | None = None
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
