@@ -149,7 +149,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             figures.append({"label": t(key), "value": r["value"],
                             "note": (t("imputed_by", method=r["method"]) if r["imputed"]
                                      else f"{r['year']}")})
-    summary = [t("summary", city=city, rank=_rank(pr.rank), n=n_ranked,
+    summary = [t("summary", city=city, rank=F.ordinal(pr.rank, lang), n=n_ranked,
                  score=_num(pr.score, 2, lang), year=cur.year,
                  change=t("summary_change", change=F.change(change_overall, lang),
                           year=prev.year) if prev else "")]
@@ -159,6 +159,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                          p=_pct(interval["p_top"], lang)))
     else:
         summary.append(t("summary_no_interval"))
+    summary += _against_peers(results, cur, unit, list(pr.peers), lang)
 
     # ---- dimensions chart: the city, the top-ten mean, its peers' mean
     peers = list(pr.peers)
@@ -271,6 +272,33 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         "records": blocks.get("records"), "districts": blocks.get("districts"),
         "methodology": _methodology_block(results, unit, city, cur.year, lang, values),
     }
+
+
+def _against_peers(results: Results, cur, unit: str, peers: list[str], lang: str
+                   ) -> list[str]:
+    """The summary's point of view: the dimension or pillar where the city leads its peers
+    (the cities ranked just above and below it) by most, and where it trails them by most,
+    by score against the peers' mean (nothing without peers or with one node)."""
+    fw = results.framework
+    nodes = [c for c, depth in top_down(fw) if depth > 0 and not fw.nodes[c].is_indicator]
+    gaps = {c: float(cur.scores.at[unit, c]) - float(cur.scores.loc[peers, c].mean())
+            for c in nodes} if peers else {}
+    gaps = {c: g for c, g in gaps.items() if g == g}
+    if len(gaps) < 2:
+        return []
+    best = max(gaps, key=lambda c: (gaps[c], -nodes.index(c)))
+    worst = min(gaps, key=lambda c: (gaps[c], nodes.index(c)))
+
+    def fig(c: str) -> dict:
+        return {"score": _num(cur.scores.at[unit, c], 1, lang),
+                "mean": _num(cur.scores.loc[peers, c].mean(), 1, lang)}
+
+    b, w = fig(best), fig(worst)
+    return [text("wp_summary_peers", lang, city=_unit_name(results, unit, lang),
+                 peers=F.join([_unit_name(results, u, lang) for u in peers], lang),
+                 best=_node_name(results, best, lang), best_score=b["score"],
+                 best_mean=b["mean"], worst=_node_name(results, worst, lang),
+                 worst_score=w["score"], worst_mean=w["mean"])]
 
 
 def _index_name(results: Results, lang: str) -> str:
