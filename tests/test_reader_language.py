@@ -330,3 +330,22 @@ def test_methods_in_plain_words_on_the_site(site):
     zh = html_text(site / "zh" / "methodology.html")
     assert "按最小值与最大值缩放至0–100" in zh and "并列城市共享较高名次（1、2、2、4）" in zh
     assert "ties: min" not in zh and "; " not in zh
+
+
+def test_edition_report_files_in_each_language(results, tmp_path):
+    """lead_<year>.txt and sentences_<year>.txt: in Chinese with Chinese node names and no
+    space after 。, in English with no CJK character."""
+    from fintech_index.publish.report import write_edition_report
+
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        write_edition_report(results, out, lang=lang)
+        for name in ("lead_2025.txt", "sentences_2025.txt"):
+            text = (out / name).read_text(encoding="utf-8")
+            assert not any(w in text for w in FORBIDDEN), (lang, name)
+            if lang == "zh":
+                assert latin_words(text) == set() and "。 " not in text, name
+            else:
+                assert not CJK.search(text), name
+    zh = (tmp_path / "zh" / "sentences_2025.txt").read_text(encoding="utf-8")
+    assert "东京在制度上排名上升11位至第16位。" in zh.splitlines()

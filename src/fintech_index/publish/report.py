@@ -105,13 +105,14 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     write_csv(profile_table(cur), p)
     written.append(p)
     facts = view.facts  # one finding for both files
-    sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
+    fw = results.framework
+    node_names = {c: node_name(fw, c, lang) for c in fw.nodes}
+    sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts,
+                                  node_names=node_names)
     written.append(write_text(out / f"sentences_{cur.year}.txt",
                               printable("\n".join(sentences) + "\n")))
-    fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
-                      focus=focus_unit,
-                      node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
+                      focus=focus_unit, node_names=node_names, facts=facts,
                       changes=ch, notes=notes(lang) if notes and focus_unit else ())
     written.append(write_text(out / f"lead_{cur.year}.txt", printable(lead.text())))
     return EditionReport(cur.year, written, lead, sentences, leads)
