@@ -298,3 +298,53 @@ def test_score_figures_in_sentences_show_three_significant_figures_of_the_scale(
     assert cur.decimals() == 3 and fintech[0].decimals() == 1
     assert ("The gap among the top ten narrowed: the score range went from 0.022 to 0.021 "
             "points (standard deviation 0.008 to 0.007).") in edition_sentences(cur, prev)
+
+
+def test_focus_notes_follow_the_profile_and_read_the_audit():
+    """Rcity's notes (an index's count from records, then its interval: the audit's 5th and
+    95th percentiles and P(top 3)) follow its position and its profile and come before its
+    moves on the dimensions; the lead grows by them, so the edition's news stays."""
+    import pandas as pd
+
+    from fintech_index.publish.lead import focus_notes
+
+    audit = pd.DataFrame({"rank_p05": [3.0], "rank_p95": [5.0], "median_rank": [4.0],
+                          "p_top3": [0.25]}, index=["R"])
+    notes = focus_notes(E25, "R", "en", audit, ["Rcity counts 7 firms."])
+    assert notes == ("Rcity counts 7 firms.", "Under the audit's alternative methodologies "
+                     "Rcity ranks between 3 and 5 in 90% of cases; its chance of the top three "
+                     "is 25%.")
+    assert focus_notes(E25, "R", "zh", audit) == (
+        "在不确定性分析的各种备选方法下，Rcity的排名90%落在第3至第5位之间，进入前三名的概率为25%。",)
+    assert focus_notes(E25, "R", "en") == () and focus_notes(E25, "Q", "en", audit) == ()
+    plain = lead_story(E25, E24, top=3, focus="R")
+    lead = lead_story(E25, E24, top=3, focus="R", notes=notes)
+    assert lead.sentences == plain.sentences[:2] + notes + plain.sentences[2:]
+
+
+def test_chinese_lead_has_no_space_after_a_full_stop():
+    zh = lead_story(E25, E24, top=3, lang="zh")
+    assert zh.text().startswith("".join(zh.sentences[:2])) and "。 " not in zh.text()
+    assert lead_story(E25, E24, top=3).text().startswith(
+        "The 2025 ranking is led by Qtown, followed by Pville and Sburg. The top two ")
+
+
+def test_fintech_focus_gives_shanghai_counts_from_records():
+    """Shanghai's counts from records as the index words them: 35 unicorns on CB Insights'
+    list of 7 October 2025, two in fintech (Financial Services); listed brokerages above 1
+    billion yuan of IT investment: 1 for 2019, 1 for 2021, 2 for 2022, 1 for 2024."""
+    from fintech_index.gfcdi.paper import paper_sections
+
+    focus = paper_sections(fi.examples.load("fintech").build()).focus
+    assert focus("SHA", 2025, "en", "Shanghai") == [
+        "Shanghai is home to 35 of the unicorns on CB Insights' list of 7 October 2025, 2 of "
+        "them in fintech.",
+        "Listed brokerages headquartered in Shanghai that disclosed more than 1 billion yuan "
+        "of IT investment: 1 for 2019, 1 for 2021, 2 for 2022 and 1 for 2024."]
+    assert focus("SHA", 2025, "zh", "上海") == [
+        "按CB Insights 2025年10月7日的榜单，上海共有35家独角兽企业，其中金融科技企业2家。",
+        "总部位于上海、披露信息技术投入超过10亿元的上市券商：2019年1家、2021年1家、2022年2家和"
+        "2024年1家。"]
+    assert focus("NYC", 2025, "en", "New York") == [
+        "New York is home to 130 of the unicorns on CB Insights' list of 7 October 2025, 39 "
+        "of them in fintech."]

@@ -6,6 +6,7 @@ values read with their list sizes; the leader's paper lists strengths."""
 
 import re
 from html.parser import HTMLParser
+from pathlib import Path
 
 import openpyxl
 import pypdf
@@ -13,6 +14,7 @@ import pytest
 
 import fintech_index as fi
 from fintech_index import format as fmt
+from fintech_index.gfcdi.districts import district_notes
 from fintech_index.gfcdi.paper import _conversion, paper_sections
 from fintech_index.publish.citations import caveats, citation
 from fintech_index.publish.excel import write_workbook
@@ -22,11 +24,15 @@ from fintech_index.publish.site import write_site
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 URL = re.compile(r"(?:https?://)?[\w.-]+\.(?:com|cn|jp|uk|net|org)(?:/\S*)?")
-# what a Chinese reader may meet in Latin letters: proper names without an established
-# Chinese form (publishers, their lists, outlets), codes and units; the language switch
+# what a Chinese reader may meet in Latin letters (the allow-list): proper names without an
+# established Chinese form (publishers, their lists, outlets, an R package, a cited author),
+# units and abbreviations in capitals (USD, CNY, GDP, LQ, EM); the language switch. Codes
+# (nodes, methods and their parameters, the hash, the framework file) and addresses are
+# taken out first (:func:`without_codes`): the annex shows them as codes.
 PROPER = {"CB", "Insights", "PitchBook", "QS", "Quacquarelli", "Symonds", "GaWC", "GPCI",
           "GDP", "Z", "Yen", "Alpha", "Alpha-", "Alpha+", "Alpha++", "English", "USD", "CNY",
-          "SHINE", "Yicai", "Global", "AsiaNet", "LQ"}
+          "SHINE", "Yicai", "Global", "AsiaNet", "LQ", "COINr", "Isard", "Becker's",
+          "Hospital", "Review", "DuckDB", "n"}  # n, N: the location quotient's symbols
 FORBIDDEN = ("mirror", "scraped", "not yet checked", "None")
 
 
@@ -56,11 +62,52 @@ def pdf_text(path) -> str:
     return " ".join(" ".join(pg.extract_text().split()) for pg in pypdf.PdfReader(path).pages)
 
 
+def codes(results) -> list[str]:
+    """What the outputs show as codes: node codes, the methodology's methods and parameters
+    as the annex prints them (both languages), the hash, the framework file, the citations'
+    addresses; longest first."""
+    from fintech_index.publish.citations import _table
+    from fintech_index.publish.provenance import methodology_rows
+
+    meth = results.methodology
+    rows = [methodology_rows(results, lang) for lang in ("en", "zh")]
+    found = {*results.framework.nodes, meth.hash, meth.hash[:16],
+             Path(results.framework.source_file).name, *(e["url"] for e in _table()),
+             *district_notes("SHA")["source_url"].dropna()}
+    for r in rows:
+        found |= {x for col in ("method", "parameters") for x in r[col] if x}
+        found |= {x.split("：", 1)[1] for x in r["method"] if "：" in x}  # 并列处理：min
+    return sorted(found, key=len, reverse=True)
+
+
+def without_codes(text: str, shown: list[str]) -> str:
+    """``text`` without the codes ``shown`` (a PDF may break one over a line: any spaces
+    inside it are allowed)."""
+    for code in shown:
+        inner = r"\s?".join(map(re.escape, code.replace(" ", "")))
+        text = re.sub(rf"(?<![A-Za-z0-9_.-]){inner}(?![A-Za-z0-9_-])", " ", text)
+    return text
+
+
+def cells(path) -> dict[str, str]:
+    """A workbook's text, by sheet: the sheet's name and every text cell."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    return {ws.title: " ".join([ws.title, *(c for row in ws.iter_rows(values_only=True)
+                                            for c in row if isinstance(c, str))])
+            for ws in book.worksheets}
+
+
 def latin_words(text: str) -> set[str]:
     """Latin words of a Chinese text, addresses and codes (upper-case, digits) left out."""
     text = URL.sub(" ", text)
-    words = set(re.findall(r"[A-Za-z][A-Za-z'+\-]*", text))
-    return {w for w in words if w not in PROPER and not w.isupper()}
+    # the rest of an address a page or line break cut off ("programmes/financial-...",
+    # "http://big5.", "8285393.htm")
+    text = " ".join(w for w in CJK.sub(" ", text).split()
+                    if "/" not in w and not w.startswith("http")
+                    and not re.search(r"[a-z0-9]\.[a-z]", w))
+    words = set(re.findall(r"[A-Za-z][A-Za-z0-9_'+\-]*", text))
+    return {w for w in words
+            if w not in PROPER and not w.isupper() and "_" not in w}  # n_ps: a symbol
 
 
 @pytest.fixture(scope="module")
@@ -77,18 +124,31 @@ def site(results, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def papers(results, tmp_path_factory):
+    """The leader's, Shanghai's and Boston's papers (districts with two places) in both
+    languages, as pypdf reads them."""
     out, sections = tmp_path_factory.mktemp("wp"), paper_sections(results)
     return {(u, lang): pdf_text(write_white_paper(results, u, out / f"{u}_{lang}.pdf",
                                                   lang=lang, sections=sections))
-            for u in ("NYC", "SHA") for lang in ("en", "zh")}
+            for u in ("NYC", "SHA", "BOS") for lang in ("en", "zh")}
 
 
-def test_chinese_site_pages_are_all_chinese(site):
-    """The Chinese index, rankings and Shanghai pages: Latin only in proper names, codes."""
-    for page in ("zh/index.html", "zh/rankings.html", "zh/city/SHA.html", "zh/city/BJS.html"):
-        text = html_text(site / page)
-        assert latin_words(text) == set(), page
-        assert "第14位" in text or page != "zh/city/SHA.html"
+@pytest.fixture(scope="module")
+def books(results, tmp_path_factory):
+    """The workbook in each language, by sheet (:func:`cells`)."""
+    out = tmp_path_factory.mktemp("wb")
+    return {lang: cells(write_workbook(results, out / f"{lang}.xlsx", lang=lang))
+            for lang in ("en", "zh")}
+
+
+def test_chinese_site_pages_are_all_chinese(site, results):
+    """Every Chinese page (index, rankings, methodology, every city): Latin only in the
+    allow-list and in codes."""
+    shown = codes(results)
+    pages = sorted((site / "zh").rglob("*.html"))
+    assert len(pages) == 3 + len(results.ranking().dropna(subset=["rank"]))
+    for page in pages:
+        assert latin_words(without_codes(html_text(page), shown)) == set(), page
+    assert "第14位" in html_text(site / "zh" / "city" / "SHA.html")
 
 
 def test_english_site_pages_hold_no_chinese(site):
@@ -99,20 +159,84 @@ def test_english_site_pages_hold_no_chinese(site):
         assert not CJK.search(text), (page.name, CJK.search(text))
 
 
-def test_no_working_notes_reach_a_reader(site, papers, results, tmp_path):
+def test_no_working_notes_reach_a_reader(site, papers, books):
     pages = [*site.rglob("*.html")]
     for page in pages:
         text = html_text(page)
         assert not any(w in text for w in FORBIDDEN), page
     for key, text in papers.items():
         assert not any(w in text for w in FORBIDDEN), key
+    for lang, sheets in books.items():
+        for name, text in sheets.items():
+            assert not any(w in text for w in FORBIDDEN), (lang, name)
+
+
+def test_chinese_papers_are_all_chinese(papers, results):
+    """Every page of the Chinese papers (cover, tree, strengths, records, districts, the
+    methodology annex with its reasons): Latin only in the allow-list and in codes."""
+    shown = codes(results)
+    for (unit, lang), text in papers.items():
+        if lang == "zh":
+            assert latin_words(without_codes(text, shown)) == set(), unit
+    zh = papers[("NYC", "zh")].replace(" ", "")
+    assert "厚尾分布的计数：对数变换保留领先者的次序" in zh and "heavy-tailed" not in zh
+    assert "异常值处理金融科技独角兽企业数量（fintech_unicorns）log_CT" in zh
+    assert "排名全部节点并列处理：min" in zh and "2024年（按2025年框架重新计算）：第1位" in zh
+    assert "剑桥" in papers[("BOS", "zh")]
+
+
+def test_english_papers_and_workbook_hold_no_chinese(papers, books):
+    for (unit, lang), text in papers.items():
+        if lang == "en":
+            assert not CJK.search(text), (unit, CJK.search(text))
+    for name, text in books["en"].items():
+        assert not CJK.search(text), (name, CJK.search(text))
+
+
+def test_chinese_workbook_is_all_chinese(books, results):
+    """Sheet names, headers, the data's units, levels and sources, the tree, the
+    methodology with its reasons: Chinese, Latin only in the allow-list and in codes."""
+    shown = codes(results)
+    for name, text in books["zh"].items():
+        assert latin_words(without_codes(text, shown)) == set(), name
+    assert list(books["zh"]) == ["说明", "2025年排名", "2024年排名（回溯测算）", "数据与来源",
+                                 "指标体系", "方法"]
+    assert "GPCI未覆盖的城市缺少其得分" in books["zh"]["方法"]
+
+
+def test_chinese_workbook_gives_billions_in_yi(results, tmp_path):
+    """Shanghai's two fintech unicorns are worth 2.90 USD bn in English, 29 亿美元 in
+    Chinese (the value and the value used x 10, the unit 亿美元); levels in words."""
+    rows = {}
     for lang in ("en", "zh"):
-        book = openpyxl.load_workbook(write_workbook(results, tmp_path / f"{lang}.xlsx",
-                                                     lang=lang), read_only=True)
-        for ws in book.worksheets:
-            cells = [c for row in ws.iter_rows(values_only=True) for c in row
-                     if isinstance(c, str)]
-            assert not any(w in c for c in cells for w in FORBIDDEN[:3]), (lang, ws.title)
+        ws = openpyxl.load_workbook(write_workbook(results, tmp_path / f"{lang}.xlsx",
+                                                   lang=lang), read_only=True).worksheets[3]
+        rows[lang] = next(r for r in ws.iter_rows(values_only=True)
+                          if r[:4] == ("SHA", r[1], 2025, "fintech_unicorn_value"))
+    assert rows["en"][5:8] == (pytest.approx(2.9), pytest.approx(2.9), "USD bn")
+    assert rows["zh"][5:8] == (pytest.approx(29.0), pytest.approx(29.0), "亿美元")
+    assert (rows["en"][10], rows["zh"][10]) == ("metro", "都市区")
+
+
+def test_every_bundled_reason_has_a_reviewed_chinese_text():
+    """A reason a bundled methodology gives (methodology file: the English) is in the
+    reviewed table, so no Chinese output falls back to the English."""
+    import yaml
+
+    from fintech_index.publish.i18n import _reasons, reason_text
+
+    said = []
+
+    def walk(x):
+        if isinstance(x, dict):
+            said.extend(" ".join(v.split()) for k, v in x.items() if k == "reason")
+            for v in x.values():
+                walk(v)
+    for f in Path(fi.__file__).parent.glob("datasets/*/*.methodology.yaml"):
+        walk(yaml.safe_load(f.read_text(encoding="utf-8")))
+    assert len(said) == 10 and set(said) <= set(_reasons())
+    assert reason_text("a reason nobody translated", "zh") == "a reason nobody translated"
+    assert reason_text(said[0], "en") == said[0]
 
 
 def test_english_papers_give_the_shanghai_notes_in_english(papers):
@@ -197,3 +321,22 @@ def test_methods_in_plain_words_on_the_site(site):
     zh = html_text(site / "zh" / "methodology.html")
     assert "按最小值与最大值缩放至0–100" in zh and "并列城市共享较高名次（1、2、2、4）" in zh
     assert "ties: min" not in zh and "; " not in zh
+
+
+def test_edition_report_files_in_each_language(results, tmp_path):
+    """lead_<year>.txt and sentences_<year>.txt: in Chinese with Chinese node names and no
+    space after 。, in English with no CJK character."""
+    from fintech_index.publish.report import write_edition_report
+
+    for lang in ("en", "zh"):
+        out = tmp_path / lang
+        write_edition_report(results, out, lang=lang)
+        for name in ("lead_2025.txt", "sentences_2025.txt"):
+            text = (out / name).read_text(encoding="utf-8")
+            assert not any(w in text for w in FORBIDDEN), (lang, name)
+            if lang == "zh":
+                assert latin_words(text) == set() and "。 " not in text, name
+            else:
+                assert not CJK.search(text), name
+    zh = (tmp_path / "zh" / "sentences_2025.txt").read_text(encoding="utf-8")
+    assert "东京在制度上排名上升11位至第16位。" in zh.splitlines()

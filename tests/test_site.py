@@ -285,7 +285,17 @@ def test_publish_command_in_chinese_with_a_focus_and_the_small_audit(tmp_path):
     page = (site / "index.html").read_text()
     assert '<html lang="zh-Hans">' in page and (site / "en" / "index.html").exists()
     lead = re.search(r'<section class="lead">(.*?)</section>', page, re.S)[1]
-    assert re.findall(r"<p>(.*?)</p>", lead)[0].startswith("上海")
+    said = re.findall(r"<p>(.*?)</p>", lead)
+    assert said[0].startswith("上海")
+    # its counts from records and its interval from the small audit, after its profile
+    assert said[2:5] == [
+        "按CB Insights 2025年10月7日的榜单，上海共有35家独角兽企业，其中金融科技企业2家。",
+        "总部位于上海、披露信息技术投入超过10亿元的上市券商：2019年1家、2021年1家、2022年2家和"
+        "2024年1家。",
+        "在不确定性分析的各种备选方法下，上海的排名90%落在第11至第19位之间，进入前十名的概率为3%。"]
+    en = (site / "en" / "index.html").read_text()
+    assert ("<p>Under the audit&#39;s alternative methodologies Shanghai ranks between 11 and "
+            "19 in 90% of cases; its chance of the top ten is 3%.</p>") in en
     assert "1,024次蒙特卡洛模拟" in page and "排名区间（5%–95%）" in page
     bad = CliRunner().invoke(app, ["publish", "e", "--site", str(tmp_path / "no"),
                                    "--focus", "Atlantis"])

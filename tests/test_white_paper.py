@@ -63,14 +63,15 @@ def _text(path) -> str:
 def test_text_holds_rank_interval_raw_values_and_districts(results, audit, sfo):
     from fintech_index.analysis.edition import Edition
     from fintech_index.analysis.profiles import profile
+    from fintech_index.format import ordinal
     from fintech_index.publish.i18n import raw_value
 
     text = _text(sfo)
     rank, score = int(results.ranks().at["SFO", 2025]), results.scores().at["SFO", 2025]
     n = int(results.ranks()[2025].notna().sum())
     assert "San Francisco Bay Area fintech development white paper 2025" in text
-    assert f"San Francisco Bay Area ranks {rank} of {n} with a score of {score:.2f} in 2025" \
-        in text
+    assert (f"San Francisco Bay Area ranks {ordinal(rank)} of {n} with a score of "
+            f"{score:.2f} in 2025") in text
     lo, hi = round(audit.at["SFO", "rank_p05"]), round(audit.at["SFO", "rank_p95"])
     assert f"its rank lies between {lo} and {hi} in 90% of cases" in text
     assert (f"{lo}\u2013{hi}" if lo != hi else f"{lo}") in text  # the cover's key figure
@@ -264,7 +265,7 @@ def test_the_change_box_names_the_previous_year_as_a_back_cast(results, sections
     assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 13"
     zh = white_paper_data(results, "SHA", lang="zh",
                           sections=sections)["cover"]["figures"][2]["note"]
-    assert zh == "2024年（按2025年框架重新计算）: 13"
+    assert zh == "2024年（按2025年框架重新计算）：第13位"
 
 
 def test_the_papers_charts_are_plots_figures_with_the_results_data(results, sections):
@@ -293,3 +294,29 @@ def test_the_papers_charts_are_plots_figures_with_the_results_data(results, sect
     for s, code in zip(hist, [fw.index, *fw.nodes[fw.index].children], strict=True):
         assert s["ranks"] == [int(r) for r in results.ranks(code).loc["SFO"]]
     assert [s["color"] for s in hist] == list(plot.SERIES[:len(hist)])
+
+
+def test_summary_takes_a_point_of_view_against_the_peers(results, sections):
+    """The summary ranks the city in words and names where it leads and trails its peers
+    most (score minus the peers' mean, every dimension and pillar): New York against London
+    and the Bay Area leads on Innovation outcomes and trails on Higher education, never
+    'none' for the leader; both gaps checked against the scores."""
+    from fintech_index.analysis.edition import Edition
+
+    data = white_paper_data(results, "NYC", sections=sections)
+    assert data["summary"][0].startswith("New York ranks first of 39 with a score of 83.80")
+    assert data["summary"][2] == (
+        "Against its peers (London and San Francisco Bay Area), New York leads most on "
+        "Innovation outcomes (100.0 against their mean of 15.9) and trails most on Higher "
+        "education (68.4 against 84.4).")
+    ed = Edition.of(results)
+    fw = results.framework
+    nodes = [c for c in fw.nodes if c != fw.index and not fw.nodes[c].is_indicator]
+    gap = ed.scores.loc["NYC", nodes] - ed.scores.loc[["LON", "SFO"], nodes].mean()
+    assert [ed.node_names[gap.idxmax()], ed.node_names[gap.idxmin()]] == [
+        "Innovation outcomes", "Higher education"]
+    zh = white_paper_data(results, "SHA", lang="zh", sections=sections)["summary"]
+    assert zh[0] == "2025年，上海在39个城市中排名第14位，得分45.71（较2024年下降1位）。"
+    assert zh[2] == ("与相邻城市（华盛顿、阿姆斯特丹、苏黎世和多伦多）相比，上海在金融中心地位上"
+                     "领先最多（65.0分，相邻城市平均16.2分），在风险与经济自由上落后最多（36.3分，"
+                     "相邻城市平均80.3分）。")

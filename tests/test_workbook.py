@@ -136,8 +136,9 @@ def test_methodology_is_a_readable_table(book, results):
             ", ".join(f"{k} = {v}" for k, v in sorted(impute.params.items())) or None] in [
                 r[:4] for r in rows]
     for node, choice in results.methodology.treat.by_node.items():
-        row = rows[[r[1] for r in rows].index(f"node {node}")]
-        assert ["treat", f"node {node}", choice.method] == row[:3]
+        scope = f"{results.framework.nodes[node].name} ({node})"
+        row = rows[[r[1] for r in rows].index(scope)]
+        assert ["treat (outliers)", scope, choice.method] == row[:3]
         assert row[4] == " ".join(choice.reason.split())  # why, as the methodology says
     assert not any("{" in str(v) for r in rows for v in r)  # no dict text
 
@@ -153,6 +154,13 @@ def test_chinese_workbook(results, tmp_path):
     assert {f"插补（{m}）" for m in methods} <= set(data[11])
     sha = [c.value for r in wb["2025年排名"].iter_rows(min_row=3) for c in r[1:3]]
     assert sha[sha.index("SHA") + 1] == "上海"  # names from the reviewed name_zh column
+    # the methodology in Chinese: stage, scope and reason from the reviewed tables
+    rows = [[c.value for c in r] for r in wb["方法"].iter_rows()]
+    assert rows[0] == ["步骤", "适用范围", "方法", "参数", "理由"]
+    assert ["异常值处理", "金融科技独角兽企业数量（fintech_unicorns）", "log_CT", None,
+            "厚尾分布的计数：对数变换保留领先者的次序，缩尾处理则会使其并列（旧金山湾区47家金融科技"
+            "独角兽，班加罗尔9家）"] in rows
+    assert ["排名", "全部节点", "并列处理：min", None, None] in rows
 
 
 def test_text_is_inert(results, tmp_path):

@@ -251,14 +251,17 @@ def build_cmd(
     # one run: its manifest lists every file below, and an earlier run's other files go
     with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
         written = results.write(out_dir)
-        report = write_edition_report(results, out_dir, year, focus=focus, lang=lang, view=view)
-        written += report.written
-        if inputs.example == MAIN_EXAMPLE:
+        notes = None
+        if inputs.example == MAIN_EXAMPLE:  # first: the focus lead tells its audit interval
             from .gfcdi.job import write_main_job
 
             job = write_main_job(results, out_dir, top, lang, focus, inputs.bundled.editions,
                                  view)
             written += job.written
+            notes = job.notes
+        report = write_edition_report(results, out_dir, year, focus=focus, lang=lang, view=view,
+                                      notes=notes)
+        written += report.written
         run.describe(results.manifest())
     if inputs.example == MAIN_EXAMPLE:
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
@@ -483,8 +486,10 @@ def districts_cmd(
 
 def print_lead(report: EditionReport) -> None:
     """The lead story (lead_<year>.txt up to its sections) and where the rest is."""
+    from .publish.lead import joined
+
     year = report.year
-    console.print(" ".join(report.lead.sentences).strip(), soft_wrap=True, markup=False,
+    console.print(joined(report.lead.sentences).strip(), soft_wrap=True, markup=False,
                   highlight=False)
     console.print(f"({len(report.sentences)} sentences in all: lead_{year}.txt by section, "
                   f"sentences_{year}.txt)")

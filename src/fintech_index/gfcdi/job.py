@@ -6,6 +6,7 @@ the published site, white papers and workbook."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from ..audit.quick import quick_audit
 from ..build import Results
 from ..exports import write_csv
 from ..outfiles import output_folder
-from ..publish import publish_all
+from ..publish import focus_notes, publish_all
 from ..publish.lead import focus_unit
 from ..publish.view import EditionView
 from ..store import Store
@@ -124,11 +125,13 @@ def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | Non
 class MainJob:
     """What the main job (``fintech-index build`` with no arguments) writes for the bundled
     index beside the edition report: the lines of :func:`editions_report` to print, the
-    small uncertainty analysis (None without a spec) and the files written."""
+    small uncertainty analysis (None without a spec), the files written and what the lead
+    told from the focus city's point of view adds, by language (None without a focus)."""
 
     lines: list[str]
     audit: pd.DataFrame | None
     written: list[Path]
+    notes: Callable[[str], tuple[str, ...]] | None = None
 
 
 def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: str = "en",
@@ -153,9 +156,11 @@ def write_main_job(results: Results, out_dir: str | Path, top: int = 20, lang: s
         write_csv(audit, p, index=True)
         written.append(p)
     _, coords = publish_inputs(NAME)
+    unit, sections = focus_unit(results, focus), paper_sections(results)
+    if view is None or view.results is not results or view.year != year:
+        view = EditionView(results)
     written += publish_all(results, site=out / "site", pdf=out / "white_papers",
                            xlsx=out / f"{NAME}.xlsx", coordinates=coords, audit=audit,
-                           lang=lang, focus=focus_unit(results, focus),
-                           sections=paper_sections(results), view=view,
+                           lang=lang, focus=unit, sections=sections, view=view,
                            published=official_ranking())
-    return MainJob(lines, audit, written)
+    return MainJob(lines, audit, written, focus_notes(view, unit, audit, sections))

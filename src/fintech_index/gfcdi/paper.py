@@ -20,6 +20,7 @@ from ..store import Store
 from .counts import brokerage_counts
 from .districts import (
     CB_INDUSTRIES,
+    FINTECH_INDUSTRIES,
     district_notes,
     one_place_sentence,
     place_summary,
@@ -52,8 +53,31 @@ def paper_sections(results, store: Path | None = None) -> PaperSections | None:
         return {"records": _records_block(unit, year, lang, city, brokerage),
                 "districts": _districts_block(unit, year, lang, places)}
 
+    def focus(unit: str, year: int, lang: str, city: str) -> list[str]:
+        return _focus_lines(unit, year, lang, city, brokerage) if ours else []
+
     return PaperSections(title="title" if ours else None, cover_indicators=COVER_INDICATORS,
-                         blocks=blocks)
+                         blocks=blocks, focus=focus)
+
+
+def _focus_lines(unit: str, year: int, lang: str, city: str,
+                 brokerage: pd.DataFrame | None) -> list[str]:
+    """The focus lead's counts from records: the metro's unicorns and fintech unicorns on
+    the CB Insights list of the edition, its listed brokerages above 1 billion yuan of IT
+    investment by year (where it has any)."""
+    by, list_date = _unicorns_by_industry(unit, year)
+    lines = []
+    if len(by):
+        fin = int(by.loc[by.index.isin(FINTECH_INDUSTRIES), "firms"].sum())
+        lines.append(text("lead_unicorns", lang, city=city, all=int(by["firms"].sum()),
+                          fin=fin, date=F.date(date.fromisoformat(list_date), lang)))
+    mine = (brokerage[(brokerage["unit"] == unit) & (brokerage["value"] > 0)]
+            if brokerage is not None else [])
+    if len(mine):
+        by_year = [text("wp_brokerage_year", lang, year=int(y), n=int(v))
+                   for y, v in zip(mine["year"], mine["value"], strict=True)]
+        lines.append(text("lead_brokerage", lang, city=city, list=F.join(by_year, lang)))
+    return lines
 
 
 def _store_places(store: Path, unit: str, year: int) -> tuple[pd.DataFrame, dict] | None:
@@ -214,7 +238,7 @@ def _districts_block(unit: str, year: int, lang: str,
         "lines": lines, "rows": rows,
         "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
                                             "col_fintech", "col_fintech_lq", "col_top")],
-        "left_out": [text("wp_district_left_out", lang, n=n, place=p, cell=c)
+        "left_out": [text("wp_district_left_out", lang, n=n, place=term("place", p, lang), cell=c)
                      for p, c, n in info["unclassified"]],
         "notes_title": text("wp_district_notes", lang),
         "caveat": text("wp_district_notes_caveat", lang),

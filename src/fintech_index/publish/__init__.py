@@ -67,6 +67,26 @@ def paper_file_names(results: Results, units: list[str], lang: str = "en") -> di
     return files
 
 
+def focus_notes(view: EditionView, focus: str | None, audit: pd.DataFrame | None = None,
+                sections: PaperSections | None = None
+                ) -> Callable[[str], tuple[str, ...]] | None:
+    """What the lead told from the point of view of ``focus`` adds, by language: the
+    city's counts from records as the index words them (``sections.focus``) and its rank
+    interval under ``audit`` (:func:`lead.focus_notes`); None without a focus."""
+    if focus is None:
+        return None
+    from .i18n import unit_name
+    from .lead import focus_notes as notes
+
+    def said(lang: str) -> tuple[str, ...]:
+        city = unit_name(view.results.panel.units, focus, lang)
+        counts = (sections.focus(focus, view.year, lang, city)
+                  if sections is not None and sections.focus is not None else [])
+        return notes(view.cur, focus, lang, audit, counts)
+
+    return said
+
+
 def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None = None,
                 xlsx: Path | None = None, cities: list[str] | None = None,
                 coordinates: pd.DataFrame | None = None, audit: pd.DataFrame | None = None,
@@ -101,7 +121,8 @@ def publish_all(results: Results, *, site: Path | None = None, pdf: Path | None 
 
         written += write_site(results, site, coordinates=coordinates, audit=audit,
                               langs=(lang, *[x for x in LANGS if x != lang]), focus=focus,
-                              view=view, differences=differences)
+                              view=view, differences=differences,
+                              focus_notes=focus_notes(view, focus, audit, sections))
         tick("site")
     if pdf is not None:
         units = paper_units(results, cities)

@@ -30,7 +30,7 @@ from ..exports import neutralise
 from ..outfiles import replacing
 from . import differs as said
 from .citations import citation
-from .i18n import check_lang, node_name, text, unit_name
+from .i18n import check_lang, node_name, scaled_value, term, text, unit_name, unit_of
 from .provenance import methodology_rows, p_top_column, top_down, value_table
 from .view import EditionView
 
@@ -303,12 +303,17 @@ def _write_book(view: EditionView, p: Path, audit: pd.DataFrame | None, lang: st
     _data_sheet(bk, results, lang, all_values)
     nodes = results.node_table()
     nodes["name"] = [_node_name(fw, c, lang) for c in nodes["node"]]
+    nodes["figure_level"] = [term("level", x, lang) if isinstance(x, str) and x else x
+                             for x in nodes["figure_level"]]
+    nodes["unit"] = [unit_of(fw, c, lang) or None for c in nodes["node"]]
+    nodes["source"] = [citation(x, lang) if isinstance(x, str) and x else x
+                       for x in nodes["source"]]
     nodes = nodes.drop(columns=["indicator"])
     bk.table(text("wb_nodes", lang), nodes, {"level": "year", "direction": "rank",
                                           "weight": "weight"},
              [text("wb_" + k, lang) for k in ("node", "name", "parent", "level", "figure_level",
                                               "unit", "direction", "weight", "source")])
-    meth = methodology_rows(results)
+    meth = methodology_rows(results, lang)
     bk.table(text("wb_methodology", lang), meth, {},
              [text("wb_" + k, lang) for k in ("stage", "applies_to", "method", "parameters",
                                               "reason")])
@@ -328,16 +333,19 @@ def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) ->
     fw = results.framework
     names = _unit_names(results, lang)
     yes = text("wb_yes", lang)
+    units = {c: unit_of(fw, c, lang) for c in fw.indicators}  # 亿美元 in Chinese, values x 10
+    scale = values["indicator"].map({c: scaled_value(fw, c, 1.0, lang) for c in fw.indicators})
     frame = pd.DataFrame({
         "unit": values["unit"], "city": values["unit"].map(names), "year": values["year"],
         "indicator": values["indicator"],
         "indicator_name": values["indicator"].map({c: _node_name(fw, c, lang)
                                                    for c in fw.indicators}),
-        "value": values["value"], "value_used": values["value_used"],
-        "unit_of_measure": values["unit_of_measure"],
+        "value": values["value"] * scale, "value_used": values["value_used"] * scale,
+        "unit_of_measure": values["indicator"].map(units),
         "source": [citation(s, lang, y) if isinstance(s, str) else ""
                    for s, y in zip(values["source"], values["source_year"], strict=True)],
-        "source_year": values["source_year"], "figure_level": values["figure_level"],
+        "source_year": values["source_year"],
+        "figure_level": [term("level", x, lang) if x else "" for x in values["figure_level"]],
         "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
                     for imp, m in zip(values["imputed"], values["imputation_method"],
                                       strict=True)],

@@ -17,6 +17,7 @@ from ..errors import FintechIndexError
 from ..format import LANGS
 
 STRINGS_FILE = Path(__file__).with_name("strings.yaml")
+REASONS_FILE = Path(__file__).with_name("reasons.yaml")
 
 
 def check_lang(lang: str) -> str:
@@ -55,6 +56,21 @@ def method_words(method: str, lang: str = "en", params: dict | None = None) -> s
     return words if words is not None else fmt.choice(method, params)
 
 
+@cache
+def _reasons() -> dict[str, dict[str, str]]:
+    entries = yaml.safe_load(REASONS_FILE.read_text(encoding="utf-8"))
+    return {" ".join(e["en"].split()): e for e in entries}
+
+
+def reason_text(reason: str, lang: str = "en") -> str:
+    """A methodology choice's ``reason:`` in ``lang`` from the reviewed table
+    (``reasons.yaml``, keyed by the English the methodology file gives, spaces normalised);
+    a reason the table lacks is shown as the file gives it."""
+    said = " ".join(reason.split())
+    entry = _reasons().get(said) if lang != "en" else None
+    return entry[lang] if entry is not None else said
+
+
 def term(kind: str, name: str, lang: str) -> str:
     """A named category (``kind``: industry, ...) in ``lang`` from the reviewed table
     (``<kind>_<name>``); the name itself where the table has none."""
@@ -89,7 +105,16 @@ def unit_name(units, code: str, lang: str = "en") -> str:
 def unit_of(framework, code: str, lang: str = "en") -> str:
     """An indicator's unit of measurement in ``lang`` (a label, as a table column shows
     it): the node's ``unit_zh`` when given, else the strings table's ``unit_<unit>``, else
-    the unit as the framework spells it."""
+    the unit as the framework spells it; a Chinese unit in billions is labelled in 亿 as
+    its values are shown (十亿美元 -> 亿美元, :data:`format.ZH_SCALED_UNITS`)."""
+    from ..format import ZH_SCALED_UNITS
+
+    unit = _unit_in(framework, code, lang)
+    return ZH_SCALED_UNITS[unit][1] if lang == "zh" and unit in ZH_SCALED_UNITS else unit
+
+
+def _unit_in(framework, code: str, lang: str) -> str:
+    """The unit in ``lang`` as the tables spell it (unscaled: 十亿美元)."""
     node = framework.nodes[code]
     unit = node.unit or ""
     if lang == "zh" and unit:
@@ -98,6 +123,17 @@ def unit_of(framework, code: str, lang: str = "en") -> str:
             return zh
         return _table().get(f"unit_{unit}", {}).get("zh", unit)
     return unit
+
+
+def scaled_value(framework, code: str, value: object, lang: str = "en") -> object:
+    """A raw value in the unit :func:`unit_of` labels it with (x 10 for a Chinese unit in
+    billions shown in 亿: 2.9 十亿美元 is 29 亿美元); other values as given."""
+    from ..format import ZH_SCALED_UNITS, is_missing
+
+    unit = _unit_in(framework, code, lang)
+    if lang != "zh" or unit not in ZH_SCALED_UNITS or is_missing(value):
+        return value
+    return round(float(value) * ZH_SCALED_UNITS[unit][0], 10)  # type: ignore[arg-type]
 
 
 def raw_value(framework, code: str, value: object, lang: str = "en", missing: str = "-"
@@ -122,7 +158,7 @@ def raw_value(framework, code: str, value: object, lang: str = "en", missing: st
 def unit_for_value(framework, code: str, lang: str = "en") -> str:
     """The unit to write beside a value with ``format.value``: the table's
     ``unit_<unit>_value`` when the number goes inside it ("rank {v}", "第{v}位"), else
-    :func:`unit_of`."""
+    the unit in ``lang`` unscaled (``format.value`` shows 2.9 十亿美元 as 29亿美元)."""
     unit = framework.nodes[code].unit or ""
     placed = _table().get(f"unit_{unit}_value") if unit else None
-    return placed[lang] if placed else unit_of(framework, code, lang)
+    return placed[lang] if placed else _unit_in(framework, code, lang)

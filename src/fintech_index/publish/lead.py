@@ -24,14 +24,19 @@ where A "climbed ... to first on X"."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pandas as pd
+
+from .. import format as fmt
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
 from ..build import Results
 from ..errors import FintechIndexError, did_you_mean_unit, listing
 from .i18n import strings
+from .provenance import p_top_column
 from .sentences import Names, clause, render
 
 MAX_CLAUSES = 3
@@ -53,10 +58,17 @@ class Lead:
 
     def text(self) -> str:
         """The story as plain text: the lead, then each section under its title."""
-        parts = [" ".join(self.sentences)]
+        parts = [joined(self.sentences)]
         for title, lines in self.sections:
             parts.append(title + "\n" + "\n".join(f"- {s}" for s in lines))
         return "\n\n".join(parts) + "\n"
+
+
+def joined(sentences) -> str:
+    """Sentences as one paragraph: a space after an English full stop, none after a Chinese
+    one (。)."""
+    return "".join(s + ("" if s.endswith("。") or i == len(sentences) - 1 else " ")
+                   for i, s in enumerate(sentences))
 
 
 def weight(fact: Fact, top: int) -> float:
@@ -185,14 +197,33 @@ def focus_unit(results: Results, city: str | None) -> str | None:
     return resolve_unit(Edition.of(results), city) if city else None
 
 
+def focus_notes(ed: Edition, unit: str, lang: str = "en", audit: pd.DataFrame | None = None,
+                counts: Sequence[str] = ()) -> tuple[str, ...]:
+    """What the focus lead says beside the edition's facts: ``counts``, the city's counts
+    from records as the index words them (``PaperSections.focus``), then its rank interval
+    (5th-95th percentile) and chance of the top N under ``audit`` (an uncertainty summary),
+    when the city is in it."""
+    notes = list(counts)
+    if audit is not None and unit in audit.index:
+        row, top = audit.loc[unit], p_top_column(audit)
+        if top is not None:
+            notes.append(strings(lang)["lead_interval"].format(
+                city=Names.of(ed, lang).unit(unit), lo=fmt.rank(row["rank_p05"]),
+                hi=fmt.rank(row["rank_p95"]), top=fmt.count(top[1], lang),
+                p=fmt.percent(row[top[0]])))
+    return tuple(notes)
+
+
 def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
                size: int = 8, focus: str | None = None, lang: str = "en",
                node_names: dict[str, str] | None = None, facts: list[Fact] | None = None,
-               changes: Changes | None = None) -> Lead:
-    """The lead of at most ``size`` sentences and the sections of the other facts.
+               changes: Changes | None = None, notes: Sequence[str] = ()) -> Lead:
+    """The lead of at most ``size`` sentences (and ``notes``) and the sections of the other
+    facts.
 
     ``focus``: a unit code; its sentences come first (position and move on the index; its
-    strongest and weakest dimension; then its firsts, overtakes and dimension moves), then
+    strongest and weakest dimension; ``notes``, from :func:`focus_notes`: its counts from
+    records and its rank interval; then its firsts, overtakes and dimension moves), then
     the edition's heaviest facts.
     ``facts``: :func:`edition_facts` of the same editions and ``top``, when already found;
     ``changes``: ``compare(current, previous)``, when already computed."""
@@ -221,8 +252,12 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         story = [head, [f for f in own if f.kind == "profile"], rest,
                  [f for f in own if f.kind == "overtook"],
                  [f for f in own if f.kind == "overtaken"]]
-        for i, group in enumerate(g for g in story if g):
-            picked.append((1e9 - i, sentence(focus, group), tuple(group)))
+        told_first = [(sentence(focus, g), tuple(g)) for g in story[:2] if g]
+        told_first += [(note, ()) for note in notes]
+        told_first += [(sentence(focus, g), tuple(g)) for g in story[2:] if g]
+        for i, (said, group) in enumerate(told_first):
+            picked.append((1e9 - i, said, group))
+        size += len(notes)  # the notes do not push the edition's news out
         candidates = _without_repeats([f for f in facts if f.kind not in CITY_KINDS])
     else:
         candidates = _without_repeats(facts)

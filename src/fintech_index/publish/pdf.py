@@ -88,11 +88,14 @@ class PaperSections:
     own title (``wp_<title>`` with city and year; None: the generic title naming the index),
     raw indicator values on the cover (indicator code, label key; shown where the framework
     has the indicator) and, per city, the template's extra blocks (``records``,
-    ``districts``: JSON-ready dicts) from ``blocks(unit, year, lang, city name)``."""
+    ``districts``: JSON-ready dicts) from ``blocks(unit, year, lang, city name)``; and what
+    the lead told from a city's point of view (``--focus``) adds: sentences in ``lang`` on
+    its counts from records, from ``focus(unit, year, lang, city name)``."""
 
     title: str | None = None
     cover_indicators: tuple[tuple[str, str], ...] = ()
     blocks: Callable[[str, int, str, str], dict[str, dict]] | None = None
+    focus: Callable[[str, int, str, str], list[str]] | None = None
 
 
 def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None = None,
@@ -142,7 +145,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
         {"label": t("score"), "value": _num(pr.score, 2, lang), "note": "0-100"},
         {"label": t("change", year=prev.year) if prev else t("change", year="-"),
          "value": F.change(change_overall, lang) if prev else "-",
-         "note": f"{previous_name(prev, lang)}: {_rank(prev.ranks.at[unit, fw.index])}"
+         "note": t("change_note", previous=previous_name(prev, lang),
+                   rank=_rank(prev.ranks.at[unit, fw.index]))
          if prev else ""},
         {"label": t("interval"),
          "value": F.interval(interval["lo"], interval["hi"], lang) if interval else "-",
@@ -159,7 +163,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             figures.append({"label": t(key), "value": r["value"],
                             "note": (t("imputed_by", method=r["method"]) if r["imputed"]
                                      else f"{r['year']}")})
-    summary = [t("summary", city=city, rank=_rank(pr.rank), n=n_ranked,
+    summary = [t("summary", city=city, rank=F.ordinal(pr.rank, lang), n=n_ranked,
                  score=_num(pr.score, 2, lang), year=cur.year,
                  change=t("summary_change", change=F.change(change_overall, lang),
                           year=prev.year) if prev else "")]
@@ -169,6 +173,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                          p=_pct(interval["p_top"], lang)))
     else:
         summary.append(t("summary_no_interval"))
+    summary += _against_peers(results, cur, unit, list(pr.peers), lang)
 
     # ---- dimensions chart (plot.profile): the city, the top-ten mean, its peers' mean
     peers = list(pr.peers)
@@ -287,6 +292,33 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
     }
 
 
+def _against_peers(results: Results, cur, unit: str, peers: list[str], lang: str
+                   ) -> list[str]:
+    """The summary's point of view: the dimension or pillar where the city leads its peers
+    (the cities ranked just above and below it) by most, and where it trails them by most,
+    by score against the peers' mean (nothing without peers or with one node)."""
+    fw = results.framework
+    nodes = [c for c, depth in top_down(fw) if depth > 0 and not fw.nodes[c].is_indicator]
+    gaps = {c: float(cur.scores.at[unit, c]) - float(cur.scores.loc[peers, c].mean())
+            for c in nodes} if peers else {}
+    gaps = {c: g for c, g in gaps.items() if g == g}
+    if len(gaps) < 2:
+        return []
+    best = max(gaps, key=lambda c: (gaps[c], -nodes.index(c)))
+    worst = min(gaps, key=lambda c: (gaps[c], nodes.index(c)))
+
+    def fig(c: str) -> dict:
+        return {"score": _num(cur.scores.at[unit, c], 1, lang),
+                "mean": _num(cur.scores.loc[peers, c].mean(), 1, lang)}
+
+    b, w = fig(best), fig(worst)
+    return [text("wp_summary_peers", lang, city=_unit_name(results, unit, lang),
+                 peers=F.join([_unit_name(results, u, lang) for u in peers], lang),
+                 best=_node_name(results, best, lang), best_score=b["score"],
+                 best_mean=b["mean"], worst=_node_name(results, worst, lang),
+                 worst_score=w["score"], worst_mean=w["mean"])]
+
+
 def _index_name(results: Results, lang: str) -> str:
     return _node_name(results, results.framework.index, lang)
 
@@ -294,7 +326,8 @@ def _index_name(results: Results, lang: str) -> str:
 def _methodology_block(results: Results, unit: str, city: str, year: int, lang: str,
                        values: dict[str, dict[str, dict]]) -> dict:
     fw = results.framework
-    meth = methodology_rows(results)
+    meth = methodology_rows(results, lang)
+    meth.iloc[-1, meth.columns.get_loc("method")] = results.methodology.hash[:16]  # the hash
     weights = results.weight_table()
     weights = weights[weights["year"] == year].set_index("node")["weight"]
     indicators = []
@@ -306,7 +339,8 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
                            else level, _num(weights.get(code, np.nan), 2, lang),
                            citation(n.source, lang)])
     mine = values[unit]
-    imputed = [f"{_node_name(results, c, lang)} ({mine[c]['imputation_method']})"
+    imputed = [text("with_note", lang, name=_node_name(results, c, lang),
+                    note=mine[c]["imputation_method"])
                for c in fw.indicators if mine[c]["imputed"]]
     return {
         "title": text("wp_methodology", lang),
@@ -314,8 +348,8 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
         "head": [text("wp_col_stage", lang), text("wp_col_applies", lang),
                  text("wp_col_method", lang), text("wp_col_params", lang),
                  text("wp_col_reason", lang)],
-        "rows": [[r.stage, r.applies_to, r.method if r.stage != "hash" else r.method[:16],
-                  r.parameters, r.reason] for r in meth.itertuples()],
+        "rows": [[r.stage, r.applies_to, r.method, r.parameters, r.reason]
+                 for r in meth.itertuples()],
         "indicators_title": text("wp_indicators", lang),
         "indicators_head": [text("wp_col_code", lang), text("wp_col_name", lang),
                             text("wp_col_unit", lang), text("wp_col_level", lang),

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..build import Results
 from ..panel import IMPUTED, TREATED
+from .i18n import node_name, reason_text, strings
 
 STAGES = ("denominate", "impute", "screen", "treat", "normalise", "weight", "aggregate",
           "round", "rank")
@@ -65,8 +66,10 @@ def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
 
 def _params(params: dict) -> str:
     """``k = v`` pairs of the parameters that are set (an unset one, None or empty, is not
-    a parameter a reader needs: "decimals = None, exclude_levels = []" says nothing)."""
-    return ", ".join(f"{k} = {v}" for k, v in sorted(params.items())
+    a parameter a reader needs: "decimals = None, exclude_levels = []" says nothing); a
+    yes/no as the methodology file spells it ("global = false", not Python's False)."""
+    return ", ".join(f"{k} = {str(v).lower() if isinstance(v, bool) else v}"
+                     for k, v in sorted(params.items())
                      if v is not None and v != [] and v != {} and v != "")
 
 
@@ -79,50 +82,62 @@ def values_by_unit(results: Results, year: int | None = None) -> dict[str, dict[
     return values
 
 
-def _reason(choice) -> str:
-    """Why a choice was made, as the methodology file says (empty when it does not)."""
-    return " ".join(str(getattr(choice, "reason", None) or "").split())
+def _reason(choice, lang: str) -> str:
+    """Why a choice was made, as the methodology file says (empty when it does not), in
+    ``lang`` from the reviewed table (:func:`i18n.reason_text`)."""
+    return reason_text(" ".join(str(getattr(choice, "reason", None) or "").split()), lang)
 
 
-def methodology_rows(results: Results) -> pd.DataFrame:
-    """The methodology as a readable table: stage, applies to (all / level N / node), method,
-    parameters, the reason given for it; in the order the stages run, then the hash."""
-    meth = results.methodology
+def methodology_rows(results: Results, lang: str = "en") -> pd.DataFrame:
+    """The methodology as a readable table in ``lang``: stage, applies to (all / level N /
+    node), method, parameters, the reason given for it; in the order the stages run, then
+    the hash. Stages, scopes and reasons in words from the reviewed tables; methods and
+    parameters by their codes (the annex's form; the site names them in plain words)."""
+    meth, fw = results.methodology, results.framework
+    t = strings(lang)
+    none = t["method_none"]
+
+    def node(code: str) -> str:
+        return t["mr_node"].format(node=code, name=node_name(fw, code, lang)
+                                   if code in fw.nodes else code)
+
     rows: list[dict] = []
     for stage in STAGES:
         value = getattr(meth, stage, None)
+        name = t[f"stage_{stage}"]
         if stage == "denominate":
-            rows.append({"stage": stage, "applies_to": "all", "method":
-                         "by the framework's denominators" if value else "none",
-                         "parameters": ""})
+            rows.append({"stage": name, "applies_to": t["mr_all"], "method":
+                         t["mr_denominators"] if value else none, "parameters": ""})
         elif stage == "screen":
-            rows.append({"stage": stage, "applies_to": "all units",
-                         "method": value.unit_screen if value else "none",
+            rows.append({"stage": name, "applies_to": t["mr_all_units"],
+                         "method": value.unit_screen if value else none,
                          "parameters": _params(value.model_dump(exclude={"unit_screen"}))
                          if value else ""})
         elif stage == "round":
-            rows.append({"stage": stage, "applies_to": ", ".join(sorted(value)) or "none",
-                         "method": "decimals" if value else "none",
+            rows.append({"stage": name, "applies_to": t["list_sep"].join(sorted(value))
+                         or none, "method": t["mr_decimals"] if value else none,
                          "parameters": _params(value)})
         elif stage == "rank":
-            rows.append({"stage": stage, "applies_to": "every node", "method":
-                         f"ties: {value.ties}", "parameters": _params(
+            rows.append({"stage": name, "applies_to": t["mr_every_node"], "method":
+                         t["mr_ties"].format(ties=value.ties), "parameters": _params(
                              value.model_dump(exclude={"ties"}))})
         else:
             if value is None:
-                rows.append({"stage": stage, "applies_to": "all", "method": "none",
+                rows.append({"stage": name, "applies_to": t["mr_all"], "method": none,
                              "parameters": ""})
                 continue
-            rows.append({"stage": stage, "applies_to": "default", "method": value.method,
-                         "parameters": _params(value.params), "reason": _reason(value)})
+            rows.append({"stage": name, "applies_to": t["mr_default"],
+                         "method": value.method, "parameters": _params(value.params),
+                         "reason": _reason(value, lang)})
             for level, c in sorted(value.by_level.items()):
-                rows.append({"stage": stage, "applies_to": f"level {level}",
+                rows.append({"stage": name, "applies_to": t["level_n"].format(level=level),
                              "method": c.method, "parameters": _params(c.params),
-                             "reason": _reason(c)})
-            for node, c in sorted(value.by_node.items()):
-                rows.append({"stage": stage, "applies_to": f"node {node}",
-                             "method": c.method, "parameters": _params(c.params),
-                             "reason": _reason(c)})
-    rows.append({"stage": "hash", "applies_to": "", "method": meth.hash, "parameters": ""})
+                             "reason": _reason(c, lang)})
+            for code, c in sorted(value.by_node.items()):
+                rows.append({"stage": name, "applies_to": node(code),
+                             "method": c.method if c.method != "none" else none,
+                             "parameters": _params(c.params), "reason": _reason(c, lang)})
+    rows.append({"stage": t["stage_hash"], "applies_to": "", "method": meth.hash,
+                 "parameters": ""})
     return pd.DataFrame(rows, columns=["stage", "applies_to", "method", "parameters",
                                        "reason"]).fillna({"reason": ""})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -65,14 +66,17 @@ class EditionReport:
 def write_edition_report(results: Results, out_dir: str | Path, year: int | None = None,
                          previous_year: int | None = None, top: int = 10,
                          focus: str | None = None, lang: str = "en",
-                         view: EditionView | None = None) -> EditionReport:
+                         view: EditionView | None = None,
+                         notes: Callable[[str], Sequence[str]] | None = None
+                         ) -> EditionReport:
     """changes_<year>.csv (every node), gaps_<year>.json, regional_leads_<year>.csv,
     profiles_<year>.csv (strengths and weaknesses of every city), sentences_<year>.txt
     (every sentence) and lead_<year>.txt (the lead story and its sections; from the point
     of view of the city ``focus`` when given) for ``year`` (default the latest) against
     ``previous_year`` (default the year before it in the results, if any). Returns the
     files and the lead, sentences and regional leads written to them. ``view``: that
-    edition as every output renders it, when already made for the same year and top."""
+    edition as every output renders it, when already made for the same year and top;
+    ``notes``: what the focus lead adds in a language (``publish.focus_notes``)."""
     from .i18n import check_lang, node_name
 
     check_lang(lang)
@@ -101,13 +105,14 @@ def write_edition_report(results: Results, out_dir: str | Path, year: int | None
     write_csv(profile_table(cur), p)
     written.append(p)
     facts = view.facts  # one finding for both files
-    sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts)
+    fw = results.framework
+    node_names = {c: node_name(fw, c, lang) for c in fw.nodes}
+    sentences = edition_sentences(cur, prev, top=top, lang=lang, facts=facts,
+                                  node_names=node_names)
     written.append(write_text(out / f"sentences_{cur.year}.txt",
                               printable("\n".join(sentences) + "\n")))
-    fw = results.framework
     lead = lead_story(cur, prev, top=top, lang=lang,
-                      focus=focus_unit,
-                      node_names={c: node_name(fw, c, lang) for c in fw.nodes}, facts=facts,
-                      changes=ch)
+                      focus=focus_unit, node_names=node_names, facts=facts,
+                      changes=ch, notes=notes(lang) if notes and focus_unit else ())
     written.append(write_text(out / f"lead_{cur.year}.txt", printable(lead.text())))
     return EditionReport(cur.year, written, lead, sentences, leads)

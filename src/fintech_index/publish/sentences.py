@@ -133,11 +133,13 @@ def render(fact: Fact, ed: Edition, previous: Edition | None = None,
 
 def edition_sentences(current: Edition, previous: Edition | None = None, top: int = 10,
                       region_by: str = "region", lang: str = "en",
-                      facts: list[Fact] | None = None) -> list[str]:
+                      facts: list[Fact] | None = None,
+                      node_names: dict[str, str] | None = None) -> list[str]:
     """The report's sentences for ``current`` (with changes if ``previous`` is given):
     every fact of :func:`edition_facts`, one sentence each (``facts``: those facts of the
-    same editions, ``top`` and ``region_by``, when already found)."""
-    names = Names.of(current, lang)
+    same editions, ``top`` and ``region_by``, when already found; ``node_names``: the
+    nodes' names in ``lang``, default the edition's own)."""
+    names = Names.of(current, lang, node_names)
     if facts is None:
         facts = edition_facts(current, previous, top, region_by)
     return [render(f, current, previous, names) for f in facts]

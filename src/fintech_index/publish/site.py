@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 from pathlib import Path
@@ -172,7 +173,8 @@ class Site:
 
     def __init__(self, view: EditionView, out: Path, *, coordinates: pd.DataFrame | None,
                  audit: pd.DataFrame | None, langs: tuple[str, ...],
-                 focus: str | None, differences: Differences | None = None) -> None:
+                 focus: str | None, differences: Differences | None = None,
+                 notes: Callable[[str], Sequence[str]] | None = None) -> None:
         results = view.results
         self.differences = differences
         self.view, self.results, self.out, self.top, self.langs = (view, results, out,
@@ -180,6 +182,7 @@ class Site:
         self.fw = results.framework
         self.cur, self.prev, self.changes = view.cur, view.prev, view.changes
         self.coordinates, self.audit, self.focus = coordinates, audit, focus
+        self.notes = notes  # lang -> what the focus lead adds (lead.focus_notes)
         self.dims = list(self.fw.nodes[self.fw.index].children)
         self.ranked = list(self.cur.ranked().index)
         # the file of each city's page (city/<file>.html): a unit code is user data
@@ -326,7 +329,8 @@ class Site:
         units, nodes = self.names(lang)
         t = strings(lang)
         lead = lead_story(self.cur, self.prev, top=self.top, lang=lang, focus=self.focus,
-                          node_names=nodes, facts=self.facts, changes=self.changes)
+                          node_names=nodes, facts=self.facts, changes=self.changes,
+                          notes=self.notes(lang) if self.notes and self.focus else ())
         rows = [{"file": self.files[u], "name": units[u], "rank": self.rank[u][self.fw.index],
                  "score": self.score[u][self.fw.index], "change": self.change(u),
                  "interval": self.interval(u), "cover": self.coverage(u, lang),
@@ -474,8 +478,8 @@ class Site:
 def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFrame | None
                = None, audit: pd.DataFrame | None = None, top: int = 10,
                langs: tuple[str, ...] = ("en", "zh"), focus: str | None = None,
-               view: EditionView | None = None, differences: Differences | None = None
-               ) -> list[Path]:
+               view: EditionView | None = None, differences: Differences | None = None,
+               focus_notes: Callable[[str], Sequence[str]] | None = None) -> list[Path]:
     """Write the site for the latest year of ``results`` (changes against the year before
     it, if any) in every language of ``langs`` (the first at the root).
 
@@ -483,9 +487,9 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
     coordinates is placed at its country's centroid, and the page says so); ``audit``: an
     uncertainty summary (unit index; rank_p05, rank_p95, p_top<N>; ``attrs`` replications
     and factors for the note); ``focus``: a unit code whose point of view the lead takes;
-    ``view``: the edition as every output renders it (made here when not given);
-    ``differences``: the edition against a published ranking (analysis.differs), for
-    differs.html."""
+    ``focus_notes``: what that lead adds in a language (lead.focus_notes); ``view``: the
+    edition as every output renders it (made here when not given); ``differences``: the
+    edition against a published ranking (analysis.differs), for differs.html."""
     for lang in langs:
         check_lang(lang)
     out = output_folder(out_dir, option="--site")
@@ -494,4 +498,4 @@ def write_site(results: Results, out_dir: str | Path, *, coordinates: pd.DataFra
         view = EditionView(results, top=top)
     return Site(view, out, coordinates=coordinates, audit=audit,
                 langs=tuple(dict.fromkeys(langs)), focus=focus,
-                differences=differences).write()
+                differences=differences, notes=focus_notes).write()
