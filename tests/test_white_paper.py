@@ -321,3 +321,18 @@ def test_summary_takes_a_point_of_view_against_the_peers(results, sections):
     assert zh[2] == ("与相邻城市（华盛顿、阿姆斯特丹、苏黎世和多伦多）相比，上海在金融中心地位上"
                      "领先最多（65.0分，相邻城市平均16.2分），在风险与经济自由上落后最多（36.3分，"
                      "相邻城市平均80.3分）。")
+
+
+def test_one_place_metros_count_one_firm_towns_instead_of_naming_them(results, sections):
+    """New York's records: 121 of 130 unicorns in New York, 2 in Hoboken and seven towns
+    with one each, counted rather than named (a list of towns tells a reader nothing, and
+    most have no Chinese name); Geneva's single unicorn is said in the singular."""
+    def line(unit, lang):
+        return white_paper_data(results, unit, lang=lang, sections=sections)["districts"][
+            "lines"][0]
+    assert line("NYC", "en") == (
+        "121 of the metro's 130 unicorns are headquartered in New York and 2 in Hoboken and 7 "
+        "in 7 other places, one each: no other place has 3 or more, so no split inside the "
+        "metro is possible from these records.")
+    assert line("NYC", "zh").startswith("该都市区130家独角兽中，121家总部位于纽约，2家位于霍博肯")
+    assert line("GVA", "en").startswith("The metro's one unicorn is headquartered in Geneva")

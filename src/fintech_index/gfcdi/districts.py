@@ -140,17 +140,27 @@ def one_place_sentence(every: pd.DataFrame, info: dict, min_firms: int, lang: st
     """Said plainly when the records hold one place, or one place with ``min_firms`` firms
     or more and a few firms elsewhere (``every``: :func:`place_summary` with min_firms=1):
     "34 of the metro's 35 unicorns are headquartered in Shanghai and 1 in Pudong: ... no
-    split inside the metro is possible"; None when there is a split to show."""
+    split inside the metro is possible"; places with one firm are counted, not named, when
+    there are several ("and 7 in 7 other places, one each"); None when there is a split to
+    show."""
     from .. import format as F
     from ..publish.i18n import term, text
 
     if info["places"] == 1:
-        return text("wp_district_single", lang, firms=info["firms"],
+        return text("wp_district_single_one" if info["firms"] == 1 else "wp_district_single",
+                    lang, firms=info["firms"],
                     place=term("place", every["place"].iloc[0], lang))
     if info["places"] < 1 or (every["firms"] >= min_firms).sum() > 1:
         return None
+    others = every.iloc[1:]
+    single = others[others["firms"] == 1]  # counted, not named: a list of one-firm towns
     rest = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
-            for r in every.iloc[1:].itertuples()]
+            for r in others[others["firms"] > 1].itertuples()]
+    if len(single) == 1:
+        rest.append(text("wp_district_rest", lang, n=1,
+                         place=term("place", single["place"].iloc[0], lang)))
+    elif len(single):
+        rest.append(text("wp_district_rest_single", lang, n=len(single)))
     return text("wp_district_one_place", lang, firms=info["firms"], n=every["firms"].iloc[0],
                 place=term("place", every["place"].iloc[0], lang), rest=F.join(rest, lang),
                 min=min_firms)
