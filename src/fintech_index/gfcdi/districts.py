@@ -147,13 +147,17 @@ def one_place_sentence(every: pd.DataFrame, info: dict, min_firms: int, lang: st
     if info["places"] == 1:
         return text("wp_district_single", lang, firms=info["firms"],
                     place=term("place", every["place"].iloc[0], lang))
-    if info["places"] < 1 or (every["firms"] >= min_firms).sum() > 1:
+    large = int((every["firms"] >= min_firms).sum())
+    if info["places"] < 1 or large > 1:
         return None
-    rest = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
-            for r in every.iloc[1:].itertuples()]
+    each = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
+            for r in every.itertuples()]
+    if large == 0:  # Melbourne: 2 firms in Melbourne, 1 in Richmond
+        return text("wp_district_few", lang, firms=info["firms"], places=info["places"],
+                    rest=F.join(each, lang), min=min_firms)
     return text("wp_district_one_place", lang, firms=info["firms"], n=every["firms"].iloc[0],
-                place=term("place", every["place"].iloc[0], lang), rest=F.join(rest, lang),
-                min=min_firms)
+                place=term("place", every["place"].iloc[0], lang),
+                rest=F.join(each[1:], lang), min=min_firms)
 
 
 def store_places(store: Store, unit: str, year: int) -> tuple[pd.DataFrame, dict] | None:
