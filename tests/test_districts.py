@@ -177,6 +177,21 @@ def test_cli_says_plainly_when_one_place_holds_the_firms():
         app, ["districts", "SFO"]).output
 
 
+def test_no_place_with_enough_firms_is_said_plainly_in_both_languages():
+    """Melbourne 2025: 3 unicorns, 2 in Melbourne and 1 in Richmond, no place with 3."""
+    table, info = bundled_places.unicorn_places("MEL", 2025)
+    every = bundled_places.place_summary(table, 1)
+    assert bundled_places.one_place_sentence(every, info, 3) == (
+        "The metro's 3 unicorns are headquartered in 2 places (2 in Melbourne and 1 in "
+        "Richmond), none with 3 or more: no split inside the metro is possible from these "
+        "records.")
+    zh = bundled_places.one_place_sentence(every, info, 3, "zh")
+    assert zh.startswith("该都市区3家独角兽的总部分布在2个地点（2家位于") and "均不足3家" in zh
+    sfo, sfo_info = bundled_places.unicorn_places("SFO", 2025)
+    assert bundled_places.one_place_sentence(bundled_places.place_summary(sfo, 1), sfo_info,
+                                             3) is None  # a real split: the table
+
+
 def test_city_places_from_the_store_or_the_bundled_list(tmp_path):
     """Store branch, by hand: Palo Alto 2 fintech firms, San Mateo 1 health firm (N = 3):
     LQ Palo Alto fintech (2/2) / (2/3) = 1.5, San Mateo health (1/1) / (1/3) = 3. An unknown

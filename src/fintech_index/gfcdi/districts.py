@@ -135,6 +135,21 @@ def place_summary(table: pd.DataFrame, min_firms: int = 3) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
+def _places_said(places: pd.DataFrame, lang: str) -> list[str]:
+    """"2 in Hoboken", ...: places with more than one firm named; towns with one firm
+    counted ("7 in 7 other places, one each") when there are several: a list of one-firm
+    towns tells a reader nothing."""
+    from ..publish.i18n import term, text
+
+    single = places[places["firms"] == 1]
+    named = places if len(single) == 1 else places[places["firms"] > 1]
+    each = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
+            for r in named.itertuples()]
+    if len(single) > 1:
+        each.append(text("wp_district_rest_single", lang, n=len(single)))
+    return each
+
+
 def one_place_sentence(every: pd.DataFrame, info: dict, min_firms: int, lang: str = "en"
                        ) -> str | None:
     """Said plainly when the records hold one place, or one place with ``min_firms`` firms
@@ -150,20 +165,16 @@ def one_place_sentence(every: pd.DataFrame, info: dict, min_firms: int, lang: st
         return text("wp_district_single_one" if info["firms"] == 1 else "wp_district_single",
                     lang, firms=info["firms"],
                     place=term("place", every["place"].iloc[0], lang))
-    if info["places"] < 1 or (every["firms"] >= min_firms).sum() > 1:
+    large = int((every["firms"] >= min_firms).sum())
+    if info["places"] < 1 or large > 1:
         return None
-    others = every.iloc[1:]
-    single = others[others["firms"] == 1]  # counted, not named: a list of one-firm towns
-    rest = [text("wp_district_rest", lang, n=r.firms, place=term("place", r.place, lang))
-            for r in others[others["firms"] > 1].itertuples()]
-    if len(single) == 1:
-        rest.append(text("wp_district_rest", lang, n=1,
-                         place=term("place", single["place"].iloc[0], lang)))
-    elif len(single):
-        rest.append(text("wp_district_rest_single", lang, n=len(single)))
+
+    if large == 0:  # Melbourne: 2 firms in Melbourne, 1 in Richmond
+        return text("wp_district_few", lang, firms=info["firms"], places=info["places"],
+                    rest=F.join(_places_said(every, lang), lang), min=min_firms)
     return text("wp_district_one_place", lang, firms=info["firms"], n=every["firms"].iloc[0],
-                place=term("place", every["place"].iloc[0], lang), rest=F.join(rest, lang),
-                min=min_firms)
+                place=term("place", every["place"].iloc[0], lang),
+                rest=F.join(_places_said(every.iloc[1:], lang), lang), min=min_firms)
 
 
 def store_places(store: Store, unit: str, year: int) -> tuple[pd.DataFrame, dict] | None:
