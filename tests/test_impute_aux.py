@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import fintech_index as fi
-from fintech_index.methods.impute import i_aux
+from fintech_index.methods.impute import i_aux, i_aux_monotone
 
 AUX = np.array([10.0, 20.0, 25.0, 40.0, 50.0, np.nan])
 
@@ -33,6 +33,8 @@ def test_monotone_fit_pools_violators_and_never_extrapolates():
     Decreasing on the mirrored data gives the mirrored answer."""
     x = column([1, 3, np.nan, 2, np.nan, np.nan])
     up = i_aux(x, AUX.reshape(1, -1, 1), fit="increasing")[0, :, 0]
+    assert np.array_equal(i_aux_monotone(x, AUX.reshape(1, -1, 1))[0, :, 0], up,
+                          equal_nan=True)
     assert up[2] == pytest.approx(2.5) and np.isnan(up[4])
     down = i_aux(-x, AUX.reshape(1, -1, 1), fit="decreasing")[0, :, 0]
     assert down[2] == pytest.approx(-2.5) and np.isnan(down[4])

@@ -29,6 +29,7 @@ from .paper import paper_sections
 # the edition's imputation is checked against these complete methods (EM first: the
 # reference each method is compared with on the values it fills, ref_mae_sd)
 IMPUTATION_CANDIDATES = ("i_EM_bounded", "i_median", "i_mean")
+AUX_KERNELS = ("i_aux", "i_aux_monotone")  # linear and monotone regression on auxiliaries
 
 
 def imputation_candidates(stage) -> list[dict | str]:
@@ -37,9 +38,9 @@ def imputation_candidates(stage) -> list[dict | str]:
     ``i_aux``) on its indicator alone, with every fit."""
     own = {"method": stage.method, **stage.params,
            "by_node": {k: {"method": c.method, **c.params} for k, c in stage.by_node.items()}}
-    aux = [{"method": "i_aux", **c.params, "fit": fit, "only": [code]}
-           for code, c in stage.by_node.items() if c.method == "i_aux"
-           for fit in ("linear", "increasing")]
+    aux = [{"method": kernel, "use_aux": c.params["use_aux"], "only": [code]}
+           for code, c in stage.by_node.items() if c.method in AUX_KERNELS
+           for kernel in AUX_KERNELS]
     return [IMPUTATION_CANDIDATES[0], own, *IMPUTATION_CANDIDATES[1:], *aux]
 
 
@@ -58,10 +59,10 @@ def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, st
             f"{int(full['indicators'].max())} indicators): " + "; ".join(
                 f"{m.split(' by_node')[0] + (' (this methodology)' if 'by_node' in m else '')} "
                 f"{r['mean_mae_sd']:.2f}" for m, r in full.iterrows()))
-    aux = check[check["method"].str.startswith("i_aux")]
+    aux = check[check["method"].str.startswith(AUX_KERNELS)]
     if len(aux):
         said += "; auxiliary regressions, on the values they fill against EM on the same: " \
-            + "; ".join(f"{r['indicator']} {r['method'].split('fit=')[-1]} "
+            + "; ".join(f"{r['indicator']} {r['method'].split()[0]} "
                         + (f"{r['mae_sd']:.2f} vs {r['ref_mae_sd']:.2f} "
                            f"({r['hidden'] - r['not_imputed']} of {r['hidden']})"
                            if r["not_imputed"] < r["hidden"] else "predicts none")

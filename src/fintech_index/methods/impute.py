@@ -311,7 +311,8 @@ def i_aux(x: np.ndarray, aux: np.ndarray, fit: str = "linear", min_fit: int = 3
     stage's default choice then fills it (``partial``: see ``prepare.impute``).
     """
     x = np.asarray(x, dtype=np.float64)
-    a = np.broadcast_to(np.asarray(aux, dtype=np.float64), x.shape[:-1] + aux.shape[-1:])
+    aux = np.asarray(aux, dtype=np.float64)
+    a = np.broadcast_to(aux, x.shape[:-1] + aux.shape[-1:])
     if fit != "linear" and a.shape[-1] != 1:
         raise ValueError(f"i_aux: fit '{fit}' takes one auxiliary variable, got "
                          f"{a.shape[-1]}; use fit: linear for several")
@@ -320,3 +321,12 @@ def i_aux(x: np.ndarray, aux: np.ndarray, fit: str = "linear", min_fit: int = 3
         for j in range(x.shape[-1]):
             out[idx][:, j] = _predict_aux(x[idx][:, j], a[idx], fit, min_fit)
     return out
+
+
+@register("impute", "i_aux_monotone", partial=True, constraints={"min_fit": Interval(2, None)})
+def i_aux_monotone(x: np.ndarray, aux: np.ndarray, decreasing: bool = False, min_fit: int = 3
+                   ) -> np.ndarray:
+    """:func:`i_aux` with a monotone fit on one auxiliary (``fit: increasing``, or
+    ``decreasing``), under its own name: a GPCI-scale score predicted from the raw figure
+    by isotonic regression, interpolated and never extrapolated."""
+    return i_aux(x, aux, fit="decreasing" if decreasing else "increasing", min_fit=min_fit)
