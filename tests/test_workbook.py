@@ -133,7 +133,7 @@ def test_methodology_is_a_readable_table(book, results):
             ", ".join(f"{k} = {v}" for k, v in sorted(impute.params.items())) or None] in [
                 r[:4] for r in rows]
     for node, choice in results.methodology.treat.by_node.items():
-        row = rows[[r[1] for r in rows].index(f"node {node}")]
+        row = rows[[r[:2] for r in rows].index(["treat", f"node {node}"])]  # impute has nodes too
         assert ["treat", f"node {node}", choice.method] == row[:3]
         assert row[4] == " ".join(choice.reason.split())  # why, as the methodology says
     assert not any("{" in str(v) for r in rows for v in r)  # no dict text

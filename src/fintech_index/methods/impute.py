@@ -326,7 +326,7 @@ def i_aux(x: np.ndarray, aux: np.ndarray, fit: str = "linear", min_fit: int = 3
 @register("impute", "i_aux_monotone", partial=True, constraints={"min_fit": Interval(2, None)})
 def i_aux_monotone(x: np.ndarray, aux: np.ndarray, decreasing: bool = False, min_fit: int = 3
                    ) -> np.ndarray:
-    """:func:`i_aux` with a monotone fit on one auxiliary (``fit: increasing``, or
-    ``decreasing``), under its own name: a GPCI-scale score predicted from the raw figure
-    by isotonic regression, interpolated and never extrapolated."""
+    """Monotone regression imputation on one auxiliary variable, under its own name: as
+    ``i_aux`` with ``fit: increasing`` (or ``decreasing``), a score on another index's scale
+    predicted from the raw figure by isotonic regression, never extrapolated."""
     return i_aux(x, aux, fit="decreasing" if decreasing else "increasing", min_fit=min_fit)
