@@ -22,7 +22,9 @@ Sources per indicator (levels are in fintech_2024.yaml / fintech_2025.yaml):
 * GaWC 2024 Alpha tiers: the tier's position (1 = Alpha++ ... 4 = Alpha-);
 * QS Best Student Cities 2024: the rank ("=8" -> 8; the band "151-160" -> its mean 155.5);
 * WFE exchange capitalisation (Aug 2023): a city GPCI does not cover, on GPCI's scale
-  (exchange_rows).
+  (exchange_rows);
+* auxiliary variables (declared under `denominators:` in the frameworks, not indicators):
+  raw figures that the methodology's imputation regresses GPCI's scores on (auxiliary_rows).
 Run: python scripts/make_fintech_data.py (set FINTECH_SHARED_DATA if ../shared/data is not
 found walking up from this script).
 """
@@ -309,6 +311,69 @@ def published_ranks(cities: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# auxiliary variables: code -> (edition -> source year of the figures used)
+AIRPORTS = {2024: 2023, 2025: 2024}  # city airport systems: the year published before each
+FORTUNE = {2024: 2024, 2025: 2025}  # Fortune Global 500 list of that summer
+# GII 2023 clusters that name two or more of our cities (cities.csv): their figure is the
+# sum over cities it does not split, so it describes none of them and is given to none
+GII_SHARED_CLUSTERS = ("Shenzhen–Hong Kong–Guangzhou", "Shanghai–Suzhou")
+
+
+def airport_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """Passengers of a metro's whole airport system (Wikipedia's table of ACI / Port
+    Authority figures, top 21 of 2024 and top 19 of 2023). Partial list: a city absent
+    from it is missing, not zero."""
+    t = pd.read_csv(SHARED / "airport-city-systems" / "city_airport_systems_passengers.csv")
+    t = t[t["year"] == AIRPORTS[year]]
+    codes = city_codes(cities)
+    return [_row(unit, year, "air_passengers_system", int(r["total_passengers"]),
+                 f"List of busiest city airport systems by passenger traffic ({r['year']}; "
+                 f"airports: {r['airports_included']}), {r['source']}", int(r["year"]))
+            for _, r in t.iterrows() if (unit := code_of(r["metropolitan_area"], codes))]
+
+
+def fortune_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """Fortune Global 500 headquarters per city, as stated for the list of that year (the
+    counts a source states; the quality it is given is in the row). Partial list: a city
+    without a stated count is missing, not zero."""
+    t = pd.read_csv(SHARED / "fortune-global500-cities"
+                    / "fortune_global500_hq_city_counts_stated.csv")
+    t = t[t["edition"] == FORTUNE[year]]
+    codes = city_codes(cities)
+    return [_row(unit, year, "global500_hq_count", int(r["n_global500_hq"]),
+                 f"Fortune Global 500 {r['edition']}, HQ count as stated by "
+                 f"{r['source_outlet']} ({r['source_date']}; quality: {r['source_quality']}), "
+                 f"{r['source_url']}", int(r["edition"]))
+            for _, r in t.iterrows() if (unit := code_of(r["city"], codes))]
+
+
+def gii_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """WIPO GII 2023 S&T clusters (ranks 1-35): PCT applications 2018-2022 by inventor
+    location, cluster level (both editions: the latest table with counts). A cluster is
+    given to the one city of ours it names, flagged in the source (Amsterdam-Rotterdam ->
+    Amsterdam); a cluster naming several of our cities (GII_SHARED_CLUSTERS) to none; a
+    city outside ranks 1-35 is missing, not zero (the table is sorted by the sum of two
+    shares, not by filings)."""
+    folder = SHARED / "gii-st-clusters-2023-table"
+    t = pd.read_csv(folder / "gii2023_top_clusters_rank1_35.csv")
+    m = pd.read_csv(folder / "cluster_to_city.csv", keep_default_na=False)
+    known = set(cities["code"])
+    m = m[m["city_code"].isin(known) & ~m["gii2023_cluster"].isin(GII_SHARED_CLUSTERS)]
+    t = t.merge(m[["city_code", "gii2023_cluster", "match_note"]], left_on="cluster",
+                right_on="gii2023_cluster")
+    return [_row(r["city_code"], year, "gii_pct_filings", int(r["pct_applications"]),
+                 f"WIPO, Global Innovation Index 2023, Appendix Table 3, S&T cluster "
+                 f"'{r['cluster']}' (rank {r['rank']}): PCT applications 2018-2022, cluster "
+                 f"figure given to {r['city_code']}"
+                 + (f" ({r['match_note']})" if r["match_note"] else ""), 2023)
+            for _, r in t.iterrows()]
+
+
+def auxiliary_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """The raw figures an imputation may regress an indicator on (see the readers)."""
+    return airport_rows(cities, year) + fortune_rows(cities, year) + gii_rows(cities, year)
+
+
 def main() -> None:
     cities = pd.read_csv(OUT / "cities.csv", keep_default_na=False)
     mapping = pd.read_csv(OUT / "hq_city_metro.csv", keep_default_na=False, dtype=str)
@@ -323,6 +388,7 @@ def main() -> None:
         for reader in (gpci_rows, gfci_rows, pitchbook_rows, gawc_rows, qs_rows):
             rows += reader(cities, year)
         rows += exchange_rows(cities, year, rows)
+        rows += auxiliary_rows(cities, year)
     coordinates().to_csv(OUT / "city_coordinates.csv", index=False, lineterminator="\n")
     published_ranks(cities).to_csv(OUT / "published_ranks.csv", index=False,
                                    lineterminator="\n")

@@ -97,6 +97,7 @@ def test_imputation_never_changes_observed_values(x):
         k = methods.get("impute", name)
         kw = {"groups": groups} if k.takes("groups") else {}
         kw |= {"years": years} if k.takes("years") else {}
+        kw |= {"aux": x[..., :1]} if k.takes("aux") else {}  # an auxiliary with gaps
         out = k.fn(x, **kw)
         seen = ~np.isnan(x)
         np.testing.assert_array_equal(out[seen], x[seen], err_msg=name)
@@ -245,6 +246,8 @@ def _kwargs(kernel, n_units, n_ind):
         kw["groups"] = np.arange(n_units) % 3
     if kernel.takes("years"):
         kw["years"] = np.array([2023, 2024, 2025])
+    if kernel.takes("aux"):  # one auxiliary per year and unit, observed for all but one
+        kw["aux"] = np.append(np.arange(n_units - 1.0), np.nan)[None, :, None].repeat(3, 0)
     if kernel.takes("ref_index"):
         kw["ref_index"] = 2
     if kernel.takes("targ"):

@@ -853,6 +853,11 @@ def _(tmp):
     small_build({"impute": {"method": "i_mean_grp", "use_group": "size"}})
 
 
+@case("M30", "use_aux ['nope']")
+def _(tmp):
+    small_build({"impute": {"method": "i_aux", "use_aux": ["nope"]}})
+
+
 @case("M13", "round: 'zz'")
 def _(tmp):
     small_build({"round": {"zz": 2}})
@@ -1075,6 +1080,15 @@ def _(tmp):
 @case("A12", "'ZZZ'")
 def _(tmp):
     small_build({"normalise": {"method": "n_dist2ref", "ref": "ZZZ"}})
+
+
+@case("A30", "['gdp']")
+def _(tmp):
+    fw = fi.framework_from_dict({"denominators": [{"code": "gdp"}], "index": {
+        "code": "idx", "children": [{"code": "x1"}, {"code": "x2"}]}}, "synthetic.yaml")
+    p = panel(fw, [[1.0, np.nan], [2.0, 1.0]])
+    fi.build(fw, Panel(**{**p.__dict__, "denominator_codes": (), "denominators": None}),
+             fi.methodology_from_dict({"impute": {"method": "i_aux", "use_aux": ["gdp"]}}))
 
 
 @case("A13", "'idx/x1'")

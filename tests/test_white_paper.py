@@ -259,14 +259,14 @@ def test_another_index_gets_a_paper_without_the_fintech_sections(tmp_path):
 
 def test_the_change_box_names_the_previous_year_as_a_back_cast(results, sections):
     """2024 is recomputed on the 2025 framework (the framework's meta: edition), and the
-    cover's change box says so, as the sentences do; Shanghai is 14th in 2025 and 13th in
+    cover's change box says so, as the sentences do; Shanghai is 14th in 2025 and 14th in
     the back-cast."""
     data = white_paper_data(results, "SHA", sections=sections)
     cover = {f["label"]: f for f in data["cover"]["figures"]}
-    assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 13"
+    assert cover["Change since 2024"]["note"] == "2024 (recomputed on the 2025 framework): 14"
     zh = white_paper_data(results, "SHA", lang="zh",
                           sections=sections)["cover"]["figures"][2]["note"]
-    assert zh == "2024年（按2025年框架重新计算）：第13位"
+    assert zh == "2024年（按2025年框架重新计算）：第14位"
 
 
 def test_the_papers_charts_are_plots_figures_with_the_results_data(results, sections):

@@ -137,7 +137,7 @@ def test_methodology_is_a_readable_table(book, results):
                 r[:4] for r in rows]
     for node, choice in results.methodology.treat.by_node.items():
         scope = f"{results.framework.nodes[node].name} ({node})"
-        row = rows[[r[1] for r in rows].index(scope)]
+        row = rows[[r[:2] for r in rows].index(["treat (outliers)", scope])]  # impute has nodes too
         assert ["treat (outliers)", scope, choice.method] == row[:3]
         assert row[4] == " ".join(choice.reason.split())  # why, as the methodology says
     assert not any("{" in str(v) for r in rows for v in r)  # no dict text

@@ -57,6 +57,20 @@ def group_codes(panel: Panel, column: str) -> np.ndarray:
     return codes.astype(np.int64)
 
 
+def aux_columns(panel: Panel, names: str | Sequence[str]) -> np.ndarray:
+    """The auxiliary variables a methodology names (``use_aux``) as ``[years, units, m]``:
+    columns the data give beside the indicators, declared under the framework's
+    ``denominators:`` (the one route for a non-indicator variable)."""
+    names = [names] if isinstance(names, str) else list(names)
+    pos = {c: k for k, c in enumerate(panel.denominator_codes)}
+    lacking = [n for n in names if n not in pos]
+    if lacking:
+        raise MethodError("A30", f"impute: auxiliary variable(s) {lacking} are not given in "
+                                 f"{panel.origin} (given: "
+                                 f"{', '.join(panel.denominator_codes) or 'none'})")
+    return panel.denominators[..., [pos[n] for n in names]]
+
+
 def bind(kernel: Kernel, choice: Choice, panel: Panel, framework: Framework | None = None,
          indicators: Sequence[int] | None = None, goalposts: np.ndarray | None = None,
          aggregate: Callable | None = None) -> dict:
@@ -69,6 +83,8 @@ def bind(kernel: Kernel, choice: Choice, panel: Panel, framework: Framework | No
           if k not in PARAM_FOR_ENGINE_ARG.values() and k not in own}
     if kernel.takes("groups"):
         kw["groups"] = group_codes(panel, choice.params["use_group"])
+    if kernel.takes("aux"):
+        kw["aux"] = aux_columns(panel, choice.params["use_aux"])
     if kernel.takes("years"):
         kw["years"] = np.array(panel.years)
     if kernel.takes("ref_index"):

@@ -54,8 +54,10 @@ MAX_DECIMALS = 15  # rounding finer than a float64's ~15 significant digits chan
 
 
 # methodology parameters the engine turns into kernel arguments: use_group names a unit
-# metadata column (-> integer group codes), ref names a unit (-> its row)
-PARAM_FOR_ENGINE_ARG = {"groups": "use_group", "ref_index": "ref"}
+# metadata column (-> integer group codes), ref names a unit (-> its row), use_aux names
+# auxiliary variables given in the data beside the indicators (the framework's
+# denominators: -> their columns)
+PARAM_FOR_ENGINE_ARG = {"groups": "use_group", "ref_index": "ref", "aux": "use_aux"}
 
 
 class Choice(BaseModel):
@@ -364,6 +366,17 @@ def _stage_problems(stage_name: str, stage: Stage, nodes: set[str], framework: F
                 problems.add("M56", f"{stage_name} {where}: method '{c.method}': {param} = "
                                     f"{c.params[param]!r} is not accepted (accepted: "
                                     f"{accepted})")
+        aux = c.params.get("use_aux")
+        if aux is not None:
+            names = [aux] if isinstance(aux, str) else aux
+            bad = [n for n in names if not isinstance(n, str)
+                   or n not in framework.denominator_codes] \
+                if isinstance(names, list) and names else [aux]
+            if bad:
+                problems.add("M30", f"{stage_name} {where}: use_aux {bad} is not a list of "
+                                    "variables declared under denominators: in "
+                                    f"{framework.source_file} (declared: "
+                                    f"{', '.join(framework.denominator_codes) or 'none'})")
         group = c.params.get("use_group")
         if group is not None and group not in framework.groups and group not in (
                 "country", "region", "level", "parent"):

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .binding import indicator_groups, run_indicator_stage
+from .binding import bound, indicator_groups, run_indicator_stage
 from .errors import MAX_LISTED, MethodError
 from .framework import Framework
-from .methodology import Methodology, ScreenChoice
+from .methodology import Choice, Methodology, ScreenChoice
 from .ordinal import apply_ordinals
 from .panel import IMPUTED, TREATED, Panel
 
@@ -74,8 +74,12 @@ def refuse_unobserved_units(framework: Framework, panel: Panel, meth: Methodolog
 
 def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
            ) -> np.ndarray:
+    """Fill missing values, each indicator by its resolved choice; what a ``partial``
+    kernel (``i_aux``) leaves missing is then filled by the stage's default choice run on
+    every indicator as filled so far, so that it uses the predicted values too."""
     refuse_unobserved_units(framework, panel, meth, x)
     out = x.copy()
+    rest: list[int] = []
     for b, idx, filled in run_indicator_stage("impute", framework, panel, meth.impute, x):
         changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
         if changed.any():
@@ -83,6 +87,16 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
                               f"impute: method '{b.choice.method}' changed observed values; an "
                               "imputation kernel may only fill missing ones")
         out[..., idx] = filled
+        if b.kernel.partial:
+            rest += idx
+    if rest and np.isnan(out[..., rest]).any():
+        default = Choice(method=meth.impute.method, params=meth.impute.params)
+        where = f"indicator(s) {[framework.indicators[i] for i in rest]} (completing " \
+            "a partial imputation)"
+        b = bound("impute", default, panel, where)
+        if not b.kernel.partial:
+            done = b(out)
+            out[..., rest] = np.where(np.isnan(out[..., rest]), done[..., rest], out[..., rest])
     return out
 
 

@@ -30,48 +30,69 @@ def _inputs(framework: Framework, panel: Panel, meth: Methodology) -> tuple[np.n
     return x, (flags & OBSERVED != 0) & ~np.isnan(x)
 
 
+def _label(stage: Stage) -> str:
+    """The method and its parameters; a stage with per-indicator choices says how many."""
+    own = stage.method + "".join(f" {k}={v}" for k, v in stage.params.items())
+    return own + (f" by_node={len(stage.by_node)}" if stage.by_node else "")
+
+
 def imputation_check(framework: Framework, panel: Panel, methodology: Methodology,
                      candidates: Sequence[dict | str], year: int | None = None,
                      folds: int = FOLDS, seed: int = 0) -> pd.DataFrame:
-    """Per indicator and candidate method (a name or ``{method: ..., params}``): hide each
-    fold of the observed values of ``year`` in turn (units shuffled with ``seed``; the other
+    """Per indicator and candidate method (a name or ``{method: ..., params}``; ``only:
+    [codes]`` tries it on those indicators alone, e.g. an auxiliary regression on the
+    indicator its auxiliary measures): hide each fold of the observed values of ``year`` in
+    turn (units shuffled with ``seed``, the same folds for every candidate; the other
     indicators and units as they are), impute with that method alone, and compare with the
     hidden truth. Columns: indicator, method, hidden (observed values hidden, one fold at a
     time), not_imputed (hidden values the method left missing: not in the errors), mae,
     rmse, mae_sd (MAE over the standard deviation of the observed values: comparable
-    across indicators).
+    across indicators), and like for like: ref_mae_sd, the first candidate's MAE / sd on
+    the values this method filled (so that a method that fills only some values, e.g. where
+    an auxiliary variable is observed, is compared on those).
     """
     t = panel.years.index(panel.years[-1] if year is None else int(year))
     x, seen = _inputs(framework, panel, methodology)
     rng = np.random.default_rng(seed)
-    rows = []
+    order = {j: rng.permutation(np.flatnonzero(seen[t, :, j]))
+             for j in range(len(framework.indicators))}
+    errors: dict[tuple[int, str], np.ndarray] = {}  # (indicator, method) -> error per unit
     for cand in candidates:
-        stage = Stage.model_validate({"method": cand} if isinstance(cand, str) else cand)
+        spec = {"method": cand} if isinstance(cand, str) else dict(cand)
+        only = spec.pop("only", None)
+        stage = Stage.model_validate(spec)
         meth = methodology.model_copy(update={"impute": stage})
-        label = stage.method + "".join(f" {k}={v}" for k, v in stage.params.items())
         for j, code in enumerate(framework.indicators):
-            units = np.flatnonzero(seen[t, :, j])
-            if len(units) < 3:
+            units = order[j]
+            if len(units) < 3 or (only is not None and code not in only):
                 continue
-            order = rng.permutation(units)
-            truth, guess = [], []
-            for part in np.array_split(order, min(folds, len(units))):
+            err = np.full(x.shape[1], np.nan)
+            for part in np.array_split(units, min(folds, len(units))):
                 hidden = x.copy()
                 hidden[t, part, j] = np.nan
-                filled = impute(framework, panel, meth, hidden)
-                truth.append(x[t, part, j])
-                guess.append(filled[t, part, j])
-            err = np.concatenate(guess) - np.concatenate(truth)
-            left = np.isnan(err)  # a method that cannot fill a value (a group with no other)
-            err = err[~left]
-            sd = float(np.std(x[t, units, j], ddof=1))
-            mae = float(np.mean(np.abs(err))) if len(err) else np.nan
-            rows.append({"indicator": code, "method": label, "hidden": len(units),
-                         "not_imputed": int(left.sum()), "mae": mae,
-                         "rmse": float(np.sqrt(np.mean(err ** 2))) if len(err) else np.nan,
-                         "mae_sd": mae / sd if sd > 0 else np.nan})
+                err[part] = impute(framework, panel, meth, hidden)[t, part, j] - x[t, part, j]
+            errors[(j, _label(stage))] = err
+    first = {}
+    for (j, _), err in errors.items():
+        first.setdefault(j, err)
+    rows = []
+    for (j, label), err in errors.items():
+        units = order[j]
+        e = err[units]
+        filled = ~np.isnan(e)  # a method may leave a value missing (a group with no other)
+        ref = first[j][units][filled]
+        sd = float(np.std(x[t, units, j], ddof=1))
+        mae = float(np.mean(np.abs(e[filled]))) if filled.any() else np.nan
+        ref_mae = float(np.mean(np.abs(ref))) if len(ref) and not np.isnan(ref).any() \
+            else np.nan
+        rows.append({"indicator": framework.indicators[j], "method": label,
+                     "hidden": len(units), "not_imputed": int((~filled).sum()), "mae": mae,
+                     "rmse": float(np.sqrt(np.mean(e[filled] ** 2))) if filled.any()
+                     else np.nan,
+                     "mae_sd": mae / sd if sd > 0 else np.nan,
+                     "ref_mae_sd": ref_mae / sd if sd > 0 else np.nan})
     return pd.DataFrame(rows, columns=["indicator", "method", "hidden", "not_imputed", "mae",
-                                       "rmse", "mae_sd"])
+                                       "rmse", "mae_sd", "ref_mae_sd"])
 
 
 def summary(check: pd.DataFrame) -> pd.DataFrame:

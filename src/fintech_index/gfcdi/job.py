@@ -35,25 +35,47 @@ from .editions import (
 )
 from .paper import paper_sections
 
-# the edition's own imputation method is checked against these simpler ones
-IMPUTATION_CANDIDATES = ("i_mean", "i_median")
+# the edition's imputation is checked against these complete methods (EM first: the
+# reference each method is compared with on the values it fills, ref_mae_sd)
+IMPUTATION_CANDIDATES = ("i_EM_bounded", "i_median", "i_mean")
+AUX_KERNELS = ("i_aux", "i_aux_monotone")  # linear and monotone regression on auxiliaries
+
+
+def imputation_candidates(stage) -> list[dict | str]:
+    """What the check tries: EM (the reference), the methodology's own imputation as a
+    whole, the complete methods, and each auxiliary regression it names (``by_node``
+    ``i_aux``) on its indicator alone, with every fit."""
+    own = {"method": stage.method, **stage.params,
+           "by_node": {k: {"method": c.method, **c.params} for k, c in stage.by_node.items()}}
+    aux = [{"method": kernel, "use_aux": c.params["use_aux"], "only": [code]}
+           for code, c in stage.by_node.items() if c.method in AUX_KERNELS
+           for kernel in AUX_KERNELS]
+    return [IMPUTATION_CANDIDATES[0], own, *IMPUTATION_CANDIDATES[1:], *aux]
 
 
 def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, str]:
     """``imputation_check_<year>.csv``: the cross-validated error of the methodology's
-    imputation and of :data:`IMPUTATION_CANDIDATES` on edition ``year``'s cities, per
-    indicator; and the line that says which did better."""
+    imputation, of the complete methods and of its auxiliary regressions on edition
+    ``year``'s cities, per indicator; and the line that says how each did."""
     res = eds.own[year]
-    own = eds.methodology.impute
-    cands = [{"method": own.method, **own.params}, *IMPUTATION_CANDIDATES]
-    check = imputation_check(res.framework, res.panel, eds.methodology, cands, year)
+    check = imputation_check(res.framework, res.panel, eds.methodology,
+                             imputation_candidates(eds.methodology.impute), year)
     p = out / f"imputation_check_{year}.csv"
     write_csv(check, p)
     s = imputation_summary(check)
+    full = s[s["indicators"] == s["indicators"].max()]
     said = (f"Imputation check {year} (5-fold, MAE / sd of the observed values, mean over "
-            f"{int(s['indicators'].max())} indicators): " + "; ".join(
-                f"{m} {r['mean_mae_sd']:.2f} (lowest on {int(r['best_on'])})"
-                for m, r in s.iterrows()))
+            f"{int(full['indicators'].max())} indicators): " + "; ".join(
+                f"{m.split(' by_node')[0] + (' (this methodology)' if 'by_node' in m else '')} "
+                f"{r['mean_mae_sd']:.2f}" for m, r in full.iterrows()))
+    aux = check[check["method"].str.startswith(AUX_KERNELS)]
+    if len(aux):
+        said += "; auxiliary regressions, on the values they fill against EM on the same: " \
+            + "; ".join(f"{r['indicator']} {r['method'].split()[0]} "
+                        + (f"{r['mae_sd']:.2f} vs {r['ref_mae_sd']:.2f} "
+                           f"({r['hidden'] - r['not_imputed']} of {r['hidden']})"
+                           if r["not_imputed"] < r["hidden"] else "predicts none")
+                        for _, r in aux.iterrows())
     return p, said
 
 

@@ -56,7 +56,7 @@ from . import contracts
 STAGES = ("impute", "treat", "normalise", "weight", "aggregate")
 # arguments the engine supplies (from the framework and data), not set in a methodology
 ENGINE_ARGS = frozenset({"x", "w", "direction", "gposts", "groups", "years", "ref_index",
-                         "aggregate"})
+                         "aggregate", "aux"})
 # arguments a methodology may give and the framework supplies otherwise (n_dist2targ's targ)
 FRAMEWORK_DEFAULTS = frozenset({"targ"})
 
@@ -70,6 +70,9 @@ class Kernel:
     fn: Callable
     honours_direction: bool = True
     constraints: dict[str, Callable[[Any], str | None]] = field(default_factory=dict)
+    # an imputation that fills only what it can predict; the stage's default choice then
+    # completes the values it leaves missing (prepare.impute)
+    partial: bool = False
 
     @cached_property
     def _arguments(self) -> Mapping[str, inspect.Parameter]:
@@ -137,8 +140,8 @@ def stage_params(stage: str) -> dict[str, StageParam]:
 
 
 def register(stage: str, name: str, *, honours_direction: bool = True, replace: bool = False,
-             constraints: dict[str, Callable[[Any], str | None]] | None = None
-             ) -> Callable[[Callable], Callable]:
+             constraints: dict[str, Callable[[Any], str | None]] | None = None,
+             partial: bool = False) -> Callable[[Callable], Callable]:
     """Decorator: register ``fn`` as the kernel ``name`` of ``stage``.
 
     ``constraints`` maps a parameter to a check from :mod:`.contracts` (``Interval``,
@@ -146,6 +149,8 @@ def register(stage: str, name: str, *, honours_direction: bool = True, replace: 
     ``honours_direction=False`` marks a normalisation that leaves values as they are (ranks
     of its output then use the indicator's direction). Re-registering a name needs
     ``replace=True``, so that a typo cannot silently shadow a built-in method.
+    ``partial=True`` marks an imputation that fills only the values it can predict (from
+    auxiliary variables, say): the stage's default choice completes the rest.
     """
     if stage not in _REGISTRY:
         raise MethodologyError("M07", f"unknown stage '{stage}' (accepted: {', '.join(STAGES)})")
@@ -154,7 +159,7 @@ def register(stage: str, name: str, *, honours_direction: bool = True, replace: 
         if name in _REGISTRY[stage] and not replace and _REGISTRY[stage][name].fn is not fn:
             raise MethodologyError("M08", f"a {stage} kernel named '{name}' is already registered; "
                                           "pass replace=True to replace it")
-        kernel = Kernel(name, stage, fn, honours_direction, dict(constraints or {}))
+        kernel = Kernel(name, stage, fn, honours_direction, dict(constraints or {}), partial)
         stray = sorted(set(kernel.constraints) - set(kernel.params))
         if stray:
             raise MethodologyError("M58", f"register {stage} '{name}': constraints for "

@@ -252,3 +252,86 @@ def i_em_bounded(x: np.ndarray, max_iter: int = 200, tol: float = 1e-6) -> np.nd
     hi = np.max(np.where(seen, x, -np.inf), axis=-2, keepdims=True)
     bounded = np.clip(filled, lo, hi)
     return np.where(np.isnan(x), bounded, x)
+
+
+def _isotonic(a: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Increasing least-squares fit of ``y`` on ``a`` by pool-adjacent-violators: the
+    distinct values of ``a`` (sorted) and the fitted value at each (ties in ``a`` pooled)."""
+    knots, inv = np.unique(a, return_inverse=True)
+    sums = np.bincount(inv, weights=y)
+    counts = np.bincount(inv).astype(np.float64)
+    blocks: list[list[float]] = []  # [sum, count, number of knots]
+    for s, c in zip(sums, counts, strict=True):
+        blocks.append([s, c, 1])
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
+            s2, c2, k2 = blocks.pop()
+            blocks[-1][0] += s2
+            blocks[-1][1] += c2
+            blocks[-1][2] += k2
+    fitted = np.concatenate([np.full(int(k), s / c) for s, c, k in blocks])
+    return knots, fitted
+
+
+def _predict_aux(y: np.ndarray, a: np.ndarray, fit: str, min_fit: int) -> np.ndarray:
+    """One indicator column ``y[units]`` with auxiliaries ``a[units, m]``: its missing values
+    predicted where every auxiliary is observed (see :func:`i_aux`)."""
+    both = ~np.isnan(y) & ~np.isnan(a).any(axis=1)
+    want = np.isnan(y) & ~np.isnan(a).any(axis=1)
+    out = y.copy()
+    if not want.any() or both.sum() < min_fit:
+        return out
+    if fit == "linear":
+        design = np.column_stack([np.ones(both.sum()), a[both]])
+        beta = np.linalg.lstsq(design, y[both], rcond=None)[0]
+        out[want] = np.column_stack([np.ones(want.sum()), a[want]]) @ beta
+        return out
+    if fit == "increasing":
+        knots, fitted = _isotonic(a[both, 0], y[both])
+    else:  # decreasing in a = increasing in -a
+        knots, fitted = _isotonic(-a[both, 0], y[both])
+        knots, fitted = -knots[::-1], fitted[::-1]
+    inside = want & (a[:, 0] >= knots[0]) & (a[:, 0] <= knots[-1])
+    out[inside] = np.interp(a[inside, 0], knots, fitted)
+    return out
+
+
+@register("impute", "i_aux", partial=True, constraints={
+    "fit": Options("linear", "increasing", "decreasing"), "min_fit": Interval(2, None)})
+def i_aux(x: np.ndarray, aux: np.ndarray, fit: str = "linear", min_fit: int = 3
+          ) -> np.ndarray:
+    """Regression imputation on named auxiliary variables (OECD/JRC Handbook on
+    Constructing Composite Indicators, 2008, section 1.3 "Imputation of missing data",
+    regression imputation: a missing value is the prediction of a model fitted on the
+    units where both the variable and its auxiliaries are observed).
+
+    ``aux[..., years, units, m]``: the auxiliary columns the methodology names
+    (``use_aux``), which travel in the panel beside the indicators as the framework's
+    ``denominators:`` do. Per year and indicator, fitted on the units observed on both:
+    ``fit: linear`` is least squares ``x = b0 + b1 a1 + ... + bm am`` (it extrapolates);
+    ``increasing`` / ``decreasing`` is a monotone fit on one auxiliary (isotonic
+    regression by pool-adjacent-violators, interpolated linearly between the fitted
+    points, never extrapolated: a score on another index's scale predicted from the raw
+    figure). A value is left missing where an auxiliary is missing, outside the fitted
+    range of a monotone fit, or when fewer than ``min_fit`` units are observed on both; the
+    stage's default choice then fills it (``partial``: see ``prepare.impute``).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    aux = np.asarray(aux, dtype=np.float64)
+    a = np.broadcast_to(aux, x.shape[:-1] + aux.shape[-1:])
+    if fit != "linear" and a.shape[-1] != 1:
+        raise ValueError(f"i_aux: fit '{fit}' takes one auxiliary variable, got "
+                         f"{a.shape[-1]}; use fit: linear for several")
+    out = np.array(x, copy=True)
+    for idx in np.ndindex(*x.shape[:-2]):
+        for j in range(x.shape[-1]):
+            out[idx][:, j] = _predict_aux(x[idx][:, j], a[idx], fit, min_fit)
+    return out
+
+
+@register("impute", "i_aux_monotone", partial=True, constraints={"min_fit": Interval(2, None)})
+def i_aux_monotone(x: np.ndarray, aux: np.ndarray, decreasing: bool = False, min_fit: int = 3
+                   ) -> np.ndarray:
+    """Monotone regression imputation on one auxiliary variable, under its own name: as
+    ``i_aux`` with ``fit: increasing`` (or ``decreasing``), a score on another index's scale
+    predicted from the raw figure by isotonic regression, never extrapolated."""
+    return i_aux(x, aux, fit="decreasing" if decreasing else "increasing", min_fit=min_fit)
