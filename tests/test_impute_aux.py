@@ -91,3 +91,9 @@ def test_the_default_completes_what_the_auxiliary_regression_leaves():
     imputed = res.prepared.datasets["imputed"][0, :, 0]
     assert imputed[2] == pytest.approx(2.5) and imputed[4] == pytest.approx(2.375)
     assert (res.flags[0, [2, 4], 0] & fi.IMPUTED).all()
+    # each value names the method that filled it: u2 the regression, u4 the default
+    from fintech_index.publish.provenance import value_table
+
+    t = value_table(res).set_index(["unit", "indicator"])["imputation_method"]
+    assert (t["u2", "x1"], t["u4", "x1"]) == ("i_aux", "i_mean")
+    assert res.prepared.completed_by_default[0, :, 0].tolist() == [False] * 4 + [True]

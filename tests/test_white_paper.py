@@ -305,10 +305,10 @@ def test_summary_takes_a_point_of_view_against_the_peers(results, sections):
     from fintech_index.analysis.edition import Edition
 
     data = white_paper_data(results, "NYC", sections=sections)
-    assert data["summary"][0].startswith("New York ranks first of 39 with a score of 83.80")
+    assert data["summary"][0].startswith("New York ranks first of 39 with a score of 82.70")
     assert data["summary"][2] == (
         "Against its peers (London and San Francisco Bay Area), New York leads most on "
-        "Innovation outcomes (100.0 against their mean of 15.9) and trails most on Higher "
+        "Innovation outcomes (84.6 against their mean of 13.5) and trails most on Higher "
         "education (68.4 against 84.4).")
     ed = Edition.of(results)
     fw = results.framework
@@ -317,10 +317,10 @@ def test_summary_takes_a_point_of_view_against_the_peers(results, sections):
     assert [ed.node_names[gap.idxmax()], ed.node_names[gap.idxmin()]] == [
         "Innovation outcomes", "Higher education"]
     zh = white_paper_data(results, "SHA", lang="zh", sections=sections)["summary"]
-    assert zh[0] == "2025年，上海在39个城市中排名第14位，得分45.71（较2024年下降1位）。"
+    assert zh[0] == "2025年，上海在39个城市中排名第14位，得分44.64（较2024年持平）。"
     assert zh[2] == ("与相邻城市（华盛顿、阿姆斯特丹、苏黎世和多伦多）相比，上海在金融中心地位上"
-                     "领先最多（65.0分，相邻城市平均16.2分），在风险与经济自由上落后最多（36.3分，"
-                     "相邻城市平均80.3分）。")
+                     "领先最多（65.0分，相邻城市平均16.2分），在风险与经济自由上落后最多（28.6分，"
+                     "相邻城市平均75.1分）。")
 
 
 def test_one_place_metros_count_one_firm_towns_instead_of_naming_them(results, sections):

@@ -31,6 +31,8 @@ class Prepared:
     datasets: dict[str, np.ndarray] = field(default_factory=dict)
     treatment: pd.DataFrame = field(default_factory=pd.DataFrame)
     screening: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # values the impute stage's default filled after a partial kernel left them (None: none)
+    completed_by_default: np.ndarray | None = None
 
 
 def denominate(framework: Framework, panel: Panel, x: np.ndarray) -> np.ndarray:
@@ -77,8 +79,17 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
     """Fill missing values, each indicator by its resolved choice; what a ``partial``
     kernel (``i_aux``) leaves missing is then filled by the stage's default choice run on
     every indicator as filled so far, so that it uses the predicted values too."""
+    return impute_completing(framework, panel, meth, x)[0]
+
+
+def impute_completing(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`impute`, and where the stage's default completed a partial kernel (a bool
+    mask like ``x``): those values carry the default's method in the provenance, not the
+    partial kernel's."""
     refuse_unobserved_units(framework, panel, meth, x)
     out = x.copy()
+    completed = np.zeros(x.shape, dtype=bool)
     rest: list[int] = []
     for b, idx, filled in run_indicator_stage("impute", framework, panel, meth.impute, x):
         changed = ~np.isnan(x[..., idx]) & (filled != x[..., idx])
@@ -96,8 +107,10 @@ def impute(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
         b = bound("impute", default, panel, where)
         if not b.kernel.partial:
             done = b(out)
-            out[..., rest] = np.where(np.isnan(out[..., rest]), done[..., rest], out[..., rest])
-    return out
+            left = np.isnan(out[..., rest])
+            out[..., rest] = np.where(left, done[..., rest], out[..., rest])
+            completed[..., rest] = left & ~np.isnan(done[..., rest])
+    return out, completed
 
 
 def screen(choice: ScreenChoice, x: np.ndarray, panel: Panel
@@ -157,9 +170,10 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
     if meth.denominate:
         x = denominate(framework, panel, x)
         datasets["denominated"] = x.copy()
+    completed = None
     if meth.impute is not None:
         before = np.isnan(x)
-        x = impute(framework, panel, meth, x)
+        x, completed = impute_completing(framework, panel, meth, x)
         flags |= np.where(before & ~np.isnan(x), IMPUTED, 0).astype(np.uint8)
         datasets["imputed"] = x.copy()
     screening = pd.DataFrame()
@@ -178,6 +192,7 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
                                      "the thresholds")
         panel = panel.subset_units(units_kept)
         x, flags = x[:, units_kept], flags[:, units_kept]
+        completed = None if completed is None else completed[:, units_kept]
         datasets = {k: v[:, units_kept] for k, v in datasets.items()}
         datasets["screened"] = x.copy()
     treatment = pd.DataFrame()
@@ -188,4 +203,6 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
         datasets["treated_points"] = points
     for v in datasets.values():
         v.setflags(write=False)
-    return Prepared(panel, x, flags, datasets, treatment, screening)
+    if completed is not None and not completed.any():
+        completed = None
+    return Prepared(panel, x, flags, datasets, treatment, screening, completed)

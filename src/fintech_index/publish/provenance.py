@@ -55,8 +55,11 @@ def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
     frame["value_used"] = used
     frame["imputed"] = is_imputed
     frame["treated"] = (flags & TREATED) != 0
-    frame["imputation_method"] = np.where(
-        is_imputed, frame["indicator"].map(methods).to_numpy(dtype=object), None)
+    method = frame["indicator"].map(methods).to_numpy(dtype=object)
+    completed = results.prepared.completed_by_default if results.prepared is not None else None
+    if completed is not None:  # what a partial kernel (i_aux) left, the default filled
+        method = np.where(completed[y].reshape(-1), results.methodology.impute.method, method)
+    frame["imputation_method"] = np.where(is_imputed, method, None)
     frame["unit_of_measure"] = frame["indicator"].map({c: fw.nodes[c].unit or ""
                                                        for c in fw.indicators})
     frame["figure_level"] = frame["indicator"].map({c: fw.nodes[c].figure_level or ""

@@ -82,6 +82,7 @@ def _printed_json(obj, **kwargs) -> str:
     return json.dumps(clean(obj), **kwargs)
 
 
+@cache  # one environment: its templates are compiled once, not once per page
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -336,8 +337,9 @@ class Site:
                  "interval": self.interval(u), "cover": self.coverage(u, lang),
                  "dims": [self.rank[u][d] for d in self.dims]} for u in self.ranked]
         fig, at_centroid = self._map(lang, units)
-        ticks = [str(e.year) if e.recomputed_on is None else t["history_backcast"].format(
-            year=e.year, framework=e.recomputed_on) for e in self.editions]
+        ticks = [t["edition_year"].format(year=e.year) if e.recomputed_on is None else
+                 t["history_backcast"].format(year=e.year, framework=e.recomputed_on)
+                 for e in self.editions]
         gap_fig = _spec(plot.gap(self.editions, self.top, ticks=ticks, text={
             "range": t["gap_range"], "sd": t["gap_sd"], "x": t["col_edition"],
             "y": t["gap_axis"]}))
