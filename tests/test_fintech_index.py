@@ -356,6 +356,9 @@ def test_main_command_builds_both_editions(tmp_path, monkeypatch):
     assert len(check) == 4 * 23 + 4 and (check["ref_mae_sd"] > check["mae_sd"])[
         check["method"].str.contains("use_aux=['global500", regex=False)].all()
     assert "Of the 8 listed brokerages that disclosed more than 1 billion yuan" in text
+    # the agreement with the official ranking, printed by the main job (issue 24, item 6)
+    assert ("Global Fintech Center Development Index 2024 against ours of 2024 (10 cities): "
+            "Spearman 0.07, Kendall -0.02, top 10 shared 7 of 10") in text
     out = tmp_path / "fintech"
     for name in ("ranking_2024.csv", "ranking_2025.csv", "ranking_2024_own_framework.csv",
                  "screening_2024.csv", "screening_2025.csv", "changes_2025.csv",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import fintech_index as fi
-from fintech_index.analysis.imputation_check import imputation_check, summary
+from fintech_index.audit.imputation_check import imputation_check, summary
 
 
 def test_leave_one_out_hand_worked():
@@ -44,3 +44,28 @@ def test_a_group_without_another_member_is_counted_not_imputed():
     # u3 (alone in S) is not imputed; u0..u2 get the mean of the other two N: errors 1.5, 0, 1.5
     assert row["method"] == "i_mean_grp use_group=region" and row["not_imputed"] == 1
     assert row["mae"] == pytest.approx(1.0)
+
+
+def test_the_audit_checks_the_imputation_when_asked(tmp_path):
+    """run_audit(check_imputation=True) holds the check of the methodology's imputation
+    (EM first, the methodology as a whole, median, mean) and writes imputation_check.csv;
+    without it, nothing (the check imputes once per fold, indicator and method)."""
+    from fintech_index.audit.engine import Engine, UncertaintySpec
+    from fintech_index.audit.imputation_check import candidates_for
+    from fintech_index.audit.run import run_audit
+
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "a"}, {"code": "b"}, {"code": "c"}]}})
+    a = np.arange(1.0, 9.0)
+    x = np.stack([a, 2 * a + np.sin(a), np.cos(a)], axis=-1)[None]
+    x[0, 3, 1] = np.nan
+    p = fi.panel_from_arrays(x, fw, [f"u{i}" for i in range(8)], [2020])
+    meth = fi.methodology_from_dict({"impute": {"method": "i_mean"}}, "m")
+    spec = UncertaintySpec.model_validate({"factors": [{"name": "w", "stage": "weights",
+                                                        "noise": 0.2}]})
+    audit = run_audit(Engine(fw, p, meth, spec), n=8, check_imputation=True)
+    want = imputation_check(fw, p, meth, candidates_for(meth.impute))
+    assert audit.imputation.equals(want)
+    assert list(dict.fromkeys(want["method"])) == ["i_EM_bounded", "i_mean", "i_median"]
+    assert "imputation_check.csv" in [f.name for f in audit.write(tmp_path)]
+    assert run_audit(Engine(fw, p, meth, spec), n=8).imputation.empty

@@ -591,6 +591,9 @@ def audit_cmd(
                                                 "do not depend on it)"),
     out: str = typer.Option("out/audit", help="folder for the audit files"),
     top: int = typer.Option(15, min=1, help="rows of the summary printed"),
+    imputation_check: bool = typer.Option(
+        False, "--imputation-check", help="also cross-validate the imputation: hide observed "
+        "values fold by fold, impute, compare (imputation_check.csv; minutes with EM)"),
 ) -> None:
     """Coherence, uncertainty and (with --sobol N) sensitivity analysis of an index."""
     from rich.progress import Progress
@@ -611,7 +614,8 @@ def audit_cmd(
                 tasks[task] = bar.add_task(task, total=total)
             bar.advance(tasks[task], k)
 
-        result = run_audit(engine, n=n, sobol=sobol, chunk=chunk, dask=dask, progress=progress)
+        result = run_audit(engine, n=n, sobol=sobol, chunk=chunk, dask=dask, progress=progress,
+                           check_imputation=imputation_check)
     with keeping_inputs([framework, data, methodology, spec]), \
             output_run(out_dir, listing=False):  # all of the files or none
         written = result.write(out_dir)

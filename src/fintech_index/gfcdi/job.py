@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analysis.imputation_check import imputation_check
-from ..analysis.imputation_check import summary as imputation_summary
+from ..audit.imputation_check import AUX_KERNELS, candidates_for, imputation_check
+from ..audit.imputation_check import summary as imputation_summary
 from ..audit.quick import quick_audit
 from ..build import Results
 from ..exports import write_csv
@@ -28,29 +28,13 @@ from .editions import (
     EDITION_YEARS,
     NAME,
     Editions,
+    edition_agreement,
     folder,
     load_editions,
     official_ranking,
     publish_inputs,
 )
 from .paper import paper_sections
-
-# the edition's imputation is checked against these complete methods (EM first: the
-# reference each method is compared with on the values it fills, ref_mae_sd)
-IMPUTATION_CANDIDATES = ("i_EM_bounded", "i_median", "i_mean")
-AUX_KERNELS = ("i_aux", "i_aux_monotone")  # linear and monotone regression on auxiliaries
-
-
-def imputation_candidates(stage) -> list[dict | str]:
-    """What the check tries: EM (the reference), the methodology's own imputation as a
-    whole, the complete methods, and each auxiliary regression it names (``by_node``
-    ``i_aux``) on its indicator alone, with every fit."""
-    own = {"method": stage.method, **stage.params,
-           "by_node": {k: {"method": c.method, **c.params} for k, c in stage.by_node.items()}}
-    aux = [{"method": kernel, "use_aux": c.params["use_aux"], "only": [code]}
-           for code, c in stage.by_node.items() if c.method in AUX_KERNELS
-           for kernel in AUX_KERNELS]
-    return [IMPUTATION_CANDIDATES[0], own, *IMPUTATION_CANDIDATES[1:], *aux]
 
 
 def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, str]:
@@ -59,7 +43,7 @@ def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, st
     ``year``'s cities, per indicator; and the line that says how each did."""
     res = eds.own[year]
     check = imputation_check(res.framework, res.panel, eds.methodology,
-                             imputation_candidates(eds.methodology.impute), year)
+                             candidates_for(eds.methodology.impute), year)
     p = out / f"imputation_check_{year}.csv"
     write_csv(check, p)
     s = imputation_summary(check)
@@ -120,6 +104,13 @@ def editions_report(out_dir: str | Path, top: int = 20, editions: Editions | Non
         p, said = imputation_check_file(eds, y, out)
         lines.append(said)
         written.append(p)
+    lines.append("Agreement with published rankings (measured, never tuned: no weight, "
+                 "threshold or universe is chosen to fit them; each edition on its own "
+                 "framework):")
+    lines += [f"  {a.ranking.split(' (')[0]} {a.edition} against ours of {a.our_year} "
+              f"({a.cities} cities): Spearman {a.spearman:.2f}, Kendall {a.kendall:.2f}, "
+              f"top 10 shared {a.top10_shared} of {a.top10_published}"
+              for a in edition_agreement(eds)]
     p = out / f"ranking_{first}_own_framework.csv"
     write_csv(frame, p, index=True)
     written.append(p)

@@ -16,6 +16,22 @@ from ..panel import OBSERVED, Panel
 from ..prepare import denominate, impute
 
 FOLDS = 5
+# the complete methods every check tries (EM first: the reference each method is compared
+# with on the values it fills, ref_mae_sd); auxiliary regressions are tried where named
+COMPLETE = ("i_EM_bounded", "i_median", "i_mean")
+AUX_KERNELS = ("i_aux", "i_aux_monotone")  # linear and monotone regression on auxiliaries
+
+
+def candidates_for(stage: Stage) -> list[dict | str]:
+    """What a check of a methodology's imputation tries: EM (the reference), the
+    methodology's own imputation as a whole, the complete methods, and each auxiliary
+    regression it names (``by_node`` ``i_aux``) on its indicator alone, with every fit."""
+    own = {"method": stage.method, **stage.params,
+           "by_node": {k: {"method": c.method, **c.params} for k, c in stage.by_node.items()}}
+    aux = [{"method": kernel, "use_aux": c.params["use_aux"], "only": [code]}
+           for code, c in stage.by_node.items() if c.method in AUX_KERNELS
+           for kernel in AUX_KERNELS]
+    return [COMPLETE[0], own, *COMPLETE[1:], *aux]
 
 
 def _inputs(framework: Framework, panel: Panel, meth: Methodology) -> tuple[np.ndarray,
