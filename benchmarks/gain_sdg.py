@@ -6,19 +6,8 @@ Prints the median of several runs. Run: python benchmarks/gain_sdg.py
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import fintech_index as fi
-
-
-def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+from build import timed  # noqa: E402  (benchmarks/build.py: median of repeated runs)
 
 
 def main() -> None:
