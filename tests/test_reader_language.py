@@ -124,12 +124,12 @@ def site(results, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def papers(results, tmp_path_factory):
-    """The leader's, Shanghai's and Boston's papers (districts with two places) in both
-    languages, as pypdf reads them."""
+    """The leader's, Shanghai's, Boston's (districts with two places) and the Bay Area's
+    (26 places, a shifted source cell) papers in both languages, as pypdf reads them."""
     out, sections = tmp_path_factory.mktemp("wp"), paper_sections(results)
     return {(u, lang): pdf_text(write_white_paper(results, u, out / f"{u}_{lang}.pdf",
                                                   lang=lang, sections=sections))
-            for u in ("NYC", "SHA", "BOS") for lang in ("en", "zh")}
+            for u in ("NYC", "SHA", "BOS", "SFO") for lang in ("en", "zh")}
 
 
 @pytest.fixture(scope="module")

@@ -238,8 +238,9 @@ def _districts_block(unit: str, year: int, lang: str,
         "lines": lines, "rows": rows,
         "head": [text("wp_" + k, lang) for k in ("col_place", "col_unicorns", "col_share",
                                             "col_fintech", "col_fintech_lq", "col_top")],
-        "left_out": [text("wp_district_left_out", lang, n=n, place=term("place", p, lang), cell=c)
-                     for p, c, n in info["unclassified"]],
+        # the cell quoted in the reader's language: it holds a place (a shifted cell)
+        "left_out": [text("wp_district_left_out", lang, n=n, place=term("place", p, lang),
+                          cell=term("place", c, lang)) for p, c, n in info["unclassified"]],
         "notes_title": text("wp_district_notes", lang),
         "caveat": text("wp_district_notes_caveat", lang),
         "notes_head": [text("wp_col_area", lang), text("wp_col_year", lang),
