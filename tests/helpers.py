@@ -108,3 +108,20 @@ def markup_named_results(folder):
                     'Y,2024,Ok & Co,a,3\nY,2024,Ok & Co,b,1\n')
     return fi.build(fw, fi.load_panel(data, fw))
 
+
+
+def offline_context(browser, allowed: str, outside: list, **options):
+    """A browser context that lets through only requests whose address starts with
+    ``allowed`` (``file:``, the test server) and aborts every other one, noting its address
+    in ``outside``: the page under test must work without the network."""
+    ctx = browser.new_context(**options)
+
+    def route(r):
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            outside.append(r.request.url)
+            r.abort()
+
+    ctx.route("**/*", route)
+    return ctx

@@ -650,12 +650,18 @@ def xlsx_rows(tmp: Path, *rows, hidden: tuple[str, ...] = (), merged: str = "") 
     return tmp / "d.xlsx"
 
 
-@case("D82", "d.xlsx: the workbook expands to")
-def _(tmp):
+def load_one_row_xlsx(tmp, **environment):
+    """A one-row workbook loaded with the reader's limits set by ``environment``."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FINTECH_INDEX_EXCEL_MAX_BYTES", "1000")
+        for name, value in environment.items():
+            mp.setenv(name, value)
         fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
                       flat_fw(tmp))
+
+
+@case("D82", "d.xlsx: the workbook expands to")
+def _(tmp):
+    load_one_row_xlsx(tmp, FINTECH_INDEX_EXCEL_MAX_BYTES="1000")
 
 
 @case("D83", "member xl/worksheets/sheet1.xml expands")
@@ -701,18 +707,12 @@ def _(tmp):
 
 @case("D89", "d.xlsx: environment variable FINTECH_INDEX_EXCEL_MAX_ROWS='lots'")
 def _(tmp):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FINTECH_INDEX_EXCEL_MAX_ROWS", "lots")
-        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
-                      flat_fw(tmp))
+    load_one_row_xlsx(tmp, FINTECH_INDEX_EXCEL_MAX_ROWS="lots")
 
 
 @case("D90", "d.xlsx: sheet 'Data' has at least 8 cells; the limit is 7")
 def _(tmp):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("FINTECH_INDEX_EXCEL_MAX_CELLS", "7")
-        fi.load_panel(xlsx_rows(tmp, ["unit", "year", "a", "b"], ["X", 2024, 1, 2]),
-                      flat_fw(tmp))
+    load_one_row_xlsx(tmp, FINTECH_INDEX_EXCEL_MAX_CELLS="7")
 
 
 @case("D72", "missing.csv")

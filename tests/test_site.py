@@ -22,7 +22,7 @@ from fintech_index.publish.citations import address, citation
 from fintech_index.publish.i18n import method_words, raw_value
 from fintech_index.publish.site import ASSETS, country_centroids, write_site
 
-from .helpers import declared_units, markup_named_results
+from .helpers import declared_units, markup_named_results, offline_context
 
 ROW = re.compile(r'<tr class="d(\d)" data-node="([^"]+)"><td class="name">(.*?)</td>'
                  r"<td>(\d*)</td><td>(.*?)</td><td>([\d.,]*)</td>\n"
@@ -224,17 +224,8 @@ def test_map_draws_its_cities_with_every_network_request_blocked(results, site, 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                     args=["--no-sandbox"])
-        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         outside: list[str] = []
-
-        def route(r):
-            if r.request.url.startswith("file:"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        ctx.route("**/*", route)
+        ctx = offline_context(browser, "file:", outside, viewport={"width": 1280, "height": 900})
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))

@@ -16,7 +16,7 @@ from fintech_index.store import Store
 from fintech_index.web.app import create_app
 from fintech_index.web.page import page_strings
 
-from .helpers import markup_named_results
+from .helpers import markup_named_results, offline_context
 from .test_web import ARTIFACTS, CHROMIUM, _wait_until, results, server, store_path  # noqa: F401
 
 
@@ -121,16 +121,8 @@ def test_chinese_and_english_pages_in_chromium_with_the_network_blocked(server, 
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--no-first-run"])
-        ctx = browser.new_context(viewport={"width": 1200, "height": 1400})
-
-        def route(r):
-            if r.request.url.startswith(server + "/"):
-                r.continue_()
-            else:
-                outside.append(r.request.url)
-                r.abort()
-
-        ctx.route("**/*", route)
+        ctx = offline_context(browser, server + "/", outside,
+                              viewport={"width": 1200, "height": 1400})
         page = ctx.new_page()
         page.on("pageerror", lambda e: errors.append(str(e)))
         ARTIFACTS.mkdir(exist_ok=True)
