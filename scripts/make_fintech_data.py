@@ -314,6 +314,9 @@ def published_ranks(cities: pd.DataFrame) -> pd.DataFrame:
 # auxiliary variables: code -> (edition -> source year of the figures used)
 AIRPORTS = {2024: 2023, 2025: 2024}  # city airport systems: the year published before each
 FORTUNE = {2024: 2024, 2025: 2025}  # Fortune Global 500 list of that summer
+# NBS city GDP: the year before GPCI-2023 (published in November 2023, the source of
+# gdp_nominal in both editions), the latest full year published before it
+NBS_GDP = {2024: 2022, 2025: 2022}
 # GII 2023 clusters that name two or more of our cities (cities.csv): their figure is the
 # sum over cities it does not split, so it describes none of them and is given to none
 GII_SHARED_CLUSTERS = ("Shenzhen–Hong Kong–Guangzhou", "Shanghai–Suzhou")
@@ -369,9 +372,25 @@ def gii_rows(cities: pd.DataFrame, year: int) -> list[dict]:
             for _, r in t.iterrows()]
 
 
+def nbs_gdp_rows(cities: pd.DataFrame, year: int) -> list[dict]:
+    """Nominal GDP at current prices (100 million yuan) of the Chinese cities in NBS's 36
+    major cities, for the year GPCI-2023's GDP scores could measure (NBS_GDP). One
+    statistical system and one currency: only Chinese cities have a value; any other city
+    is missing, not zero. Matched on the Chinese name (NBS spells Xi'an "Xian")."""
+    t = pd.read_csv(SHARED / "china-36city-nbs" / "nbs_major_cities_annual_long.csv")
+    t = t[(t["indicator"] == "gdp_current_prices") & (t["year"] == NBS_GDP[year])]
+    chinese = cities[cities["country_iso3"] == "CHN"]
+    codes = dict(zip(chinese["name_zh"], chinese["code"], strict=True))
+    return [_row(codes[r["city_cn"]], year, "gdp_nbs_cny", float(r["value"]),
+                 f"National Bureau of Statistics of China, major cities annual data (csnd "
+                 f"A0101, GDP at current prices, {r['year']}; {r['city_cn']})", int(r["year"]))
+            for _, r in t.iterrows() if r["city_cn"] in codes]
+
+
 def auxiliary_rows(cities: pd.DataFrame, year: int) -> list[dict]:
     """The raw figures an imputation may regress an indicator on (see the readers)."""
-    return airport_rows(cities, year) + fortune_rows(cities, year) + gii_rows(cities, year)
+    return (airport_rows(cities, year) + fortune_rows(cities, year) + gii_rows(cities, year)
+            + nbs_gdp_rows(cities, year))
 
 
 def main() -> None:

@@ -68,7 +68,7 @@ def test_every_value_has_its_source_year_and_level(editions):
         given = set(data.loc[data["year"] == y, "indicator"])
         assert set(fw.indicators) == given - set(fw.denominator_codes)
         assert set(fw.denominator_codes) == {"air_passengers_system", "global500_hq_count",
-                                             "gii_pct_filings"} <= given
+                                             "gii_pct_filings", "gdp_nbs_cny"} <= given
     assert len(editions.panel.unit_codes) == 53 and editions.panel.years == (2024, 2025)
     # GPCI covers 34 of our 53 candidate cities; each has all 16 GPCI indicators; the 18 others
     # of a country GPCI covers have its 2 national figures (Luxembourg: none)
@@ -111,6 +111,24 @@ def test_shenzhen_market_capitalisation_is_its_exchange_on_gpci_scale(editions):
         k = res.framework.indicators.index("stock_market_cap")
         assert res.flags[0, list(res.units).index("SZX"), k] & fi.OBSERVED, y
         assert not res.flags[0, list(res.units).index("SZX"), k] & fi.IMPUTED, y
+
+
+def test_shenzhen_gdp_is_imputed_from_its_nbs_gdp_by_ratio(editions):
+    """GPCI-2023 nominal GDP scores Beijing 68.102746 and Shanghai 73.285656; NBS 2022 GDP
+    45,222.4 and 48,594.5 (100 million yuan); Shenzhen 32,387.68: r = 141.388402 /
+    93,816.9 and Shenzhen's score 32,387.68 r = 48.810 in both editions, flagged as imputed
+    by i_aux_ratio (not observed: its coverage is unchanged)."""
+    want = 32387.68 * (68.102746 + 73.285656) / (45222.4 + 48594.5)
+    for y, res in editions.own.items():
+        k = res.framework.indicators.index("gdp_nominal")
+        u = list(res.units).index("SZX")
+        assert res.prepared.datasets["imputed"][0, u, k] == pytest.approx(want, abs=1e-9), y
+        assert round(want, 2) == 48.81
+        assert res.flags[0, u, k] & fi.IMPUTED and not res.flags[0, u, k] & fi.OBSERVED, y
+        from fintech_index.publish.provenance import value_table
+
+        t = value_table(res).set_index(["unit", "indicator"])["imputation_method"]
+        assert t["SZX", "gdp_nominal"] == "i_aux_ratio", y
 
 
 def test_country_weight_is_at_most_a_quarter(editions):
@@ -266,9 +284,9 @@ def test_agreement_with_published_rankings(editions):
 
 
 # pinned results of the bundled build (both editions on their own frameworks)
-RANKS = {2024: {"NYC": 1, "LON": 2, "SHA": 12, "BJS": 15, "SZX": 19, "TYO": 8, "CHI": 7,
+RANKS = {2024: {"NYC": 1, "LON": 2, "SHA": 12, "BJS": 15, "SZX": 16, "TYO": 8, "CHI": 7,
                 "HKG": 10, "SIN": 5, "SFO": 3},
-         2025: {"NYC": 1, "LON": 2, "SHA": 14, "BJS": 19, "SZX": 18, "TYO": 7, "CHI": 8,
+         2025: {"NYC": 1, "LON": 2, "SHA": 14, "BJS": 19, "SZX": 15, "TYO": 7, "CHI": 8,
                 "HKG": 11, "SIN": 5, "SFO": 3}}
 AGREEMENT_2024 = (0.0667, -0.0222)  # Spearman, Kendall with the official 2024 top ten
 UNIVERSE = 39  # cities kept by the screen in each edition
@@ -353,7 +371,7 @@ def test_main_command_builds_both_editions(tmp_path, monkeypatch):
     assert "top500_hq i_aux_monotone 0.47 vs 2.72 (3 of 34)" in text
     assert "top500_hq i_aux_monotone predicts none" in text  # 2024: two cities to fit on
     check = pd.read_csv(tmp_path / "fintech" / "imputation_check_2025.csv")
-    assert len(check) == 4 * 23 + 4 and (check["ref_mae_sd"] > check["mae_sd"])[
+    assert len(check) == 4 * 23 + 9 and (check["ref_mae_sd"] > check["mae_sd"])[
         check["method"].str.contains("use_aux=['global500", regex=False)].all()
     assert "Of the 8 listed brokerages that disclosed more than 1 billion yuan" in text
     # the agreement with the official ranking, printed by the main job (issue 24, item 6)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import fintech_index as fi
-from fintech_index.methods.impute import i_aux, i_aux_monotone
+from fintech_index.methods.impute import i_aux, i_aux_monotone, i_aux_ratio
 
 AUX = np.array([10.0, 20.0, 25.0, 40.0, 50.0, np.nan])
 
@@ -38,6 +38,36 @@ def test_monotone_fit_pools_violators_and_never_extrapolates():
     assert up[2] == pytest.approx(2.5) and np.isnan(up[4])
     down = i_aux(-x, AUX.reshape(1, -1, 1), fit="decreasing")[0, :, 0]
     assert down[2] == pytest.approx(-2.5) and np.isnan(down[4])
+
+
+def test_ratio_fit_hand_worked():
+    """x = 1, 3, ?, 4, ?, ? on a = 10, 20, 25, 40, 50, missing: the ratio estimator is
+    r = (1 + 3 + 4) / (10 + 20 + 40) = 8 / 70, so 25 -> 20 / 7 and 50 -> 40 / 7 (through the
+    origin, extrapolated as a proportion); without an auxiliary value: missing. One unit
+    fixes r (x = 2 at a = 10 gives 5 at 25); with min_fit 2 it fills nothing; a zero or
+    negative auxiliary value makes a ratio meaningless: nothing is filled."""
+    out = i_aux_ratio(column([1, 3, np.nan, 4, np.nan, np.nan]), AUX.reshape(1, -1, 1))
+    assert out[0, :5, 0] == pytest.approx([1, 3, 20 / 7, 4, 40 / 7]) and np.isnan(out[0, 5, 0])
+    one = column([2, np.nan, np.nan, np.nan, np.nan, np.nan])
+    assert i_aux_ratio(one, AUX.reshape(1, -1, 1))[0, 2, 0] == pytest.approx(5.0)
+    assert np.isnan(i_aux_ratio(one, AUX.reshape(1, -1, 1), min_fit=2)[0, 1:, 0]).all()
+    signed = np.array([10.0, -20.0, 25.0, 40.0, 50.0, np.nan]).reshape(1, -1, 1)
+    assert np.isnan(i_aux_ratio(column([1, 3, np.nan, 4, np.nan, np.nan]), signed)[0, 2, 0])
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, (1, 6, 1), elements=st.one_of(st.floats(0, 1e3), st.just(np.nan))),
+       arrays(np.float64, (1, 6, 1), elements=st.one_of(st.floats(1e-3, 1e3),
+                                                          st.just(np.nan))),
+       st.floats(0.01, 100))
+def test_ratio_fit_is_exact_on_proportional_data(x, aux, k):
+    """Where every observed value is k times its auxiliary, every filled value is k times
+    its auxiliary too; observed values never change."""
+    x = np.where(np.isnan(x), np.nan, k * aux)
+    out = i_aux_ratio(x, aux)
+    filled = np.isnan(x) & ~np.isnan(out)
+    assert np.allclose(out[filled], k * aux[filled], rtol=1e-9)
+    assert np.array_equal(out[~np.isnan(x)], x[~np.isnan(x)])
 
 
 def test_too_few_units_observed_on_both_fills_nothing():

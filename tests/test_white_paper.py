@@ -318,9 +318,11 @@ def test_summary_takes_a_point_of_view_against_the_peers(results, sections):
         "Innovation outcomes", "Higher education"]
     zh = white_paper_data(results, "SHA", lang="zh", sections=sections)["summary"]
     assert zh[0] == "2025年，上海在39个城市中排名第14位，得分44.64（较2024年持平）。"
-    assert zh[2] == ("与相邻城市（华盛顿、阿姆斯特丹、苏黎世和多伦多）相比，上海在金融中心地位上"
-                     "领先最多（65.0分，相邻城市平均16.2分），在风险与经济自由上落后最多（28.6分，"
-                     "相邻城市平均75.1分）。")
+    assert zh[2] == ("与相邻城市（华盛顿、阿姆斯特丹、深圳和苏黎世）相比，上海在金融中心地位上"
+                     "领先最多（65.0分，相邻城市平均31.2分），在风险与经济自由上落后最多（28.6分，"
+                     "相邻城市平均66.2分）。")
+    peers = ed.scores.loc[["WAS", "AMS", "SZX", "ZRH"]].mean()  # ranks 12, 13, 15, 16
+    assert (round(peers["financial_centre"], 1), round(peers["governance"], 1)) == (31.2, 66.2)
 
 
 def test_one_place_metros_count_one_firm_towns_instead_of_naming_them(results, sections):

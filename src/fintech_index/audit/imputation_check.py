@@ -19,16 +19,19 @@ FOLDS = 5
 # the complete methods every check tries (EM first: the reference each method is compared
 # with on the values it fills, ref_mae_sd); auxiliary regressions are tried where named
 COMPLETE = ("i_EM_bounded", "i_median", "i_mean")
-AUX_KERNELS = ("i_aux", "i_aux_monotone")  # linear and monotone regression on auxiliaries
+# linear, monotone and through-the-origin (ratio) regression on auxiliary variables
+AUX_KERNELS = ("i_aux", "i_aux_monotone", "i_aux_ratio")
 
 
 def candidates_for(stage: Stage) -> list[dict | str]:
     """What a check of a methodology's imputation tries: EM (the reference), the
     methodology's own imputation as a whole, the complete methods, and each auxiliary
-    regression it names (``by_node`` ``i_aux``) on its indicator alone, with every fit."""
+    regression it names (``by_node`` ``i_aux``) on its indicator alone, with every fit:
+    the chosen one with its parameters, the others with their defaults."""
     own = {"method": stage.method, **stage.params,
            "by_node": {k: {"method": c.method, **c.params} for k, c in stage.by_node.items()}}
-    aux = [{"method": kernel, "use_aux": c.params["use_aux"], "only": [code]}
+    aux = [{**(c.params if kernel == c.method else {"use_aux": c.params["use_aux"]}),
+            "method": kernel, "only": [code]}
            for code, c in stage.by_node.items() if c.method in AUX_KERNELS
            for kernel in AUX_KERNELS]
     return [COMPLETE[0], own, *COMPLETE[1:], *aux]

@@ -37,6 +37,11 @@ from .editions import (
 from .paper import paper_sections
 
 
+def _two_places(v: float) -> str:
+    """An error to two decimals, or to its first digit when smaller (0.004, not 0.00)."""
+    return f"{v:.2f}" if v >= 0.005 else f"{v:.1g}"
+
+
 def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, str]:
     """``imputation_check_<year>.csv``: the cross-validated error of the methodology's
     imputation, of the complete methods and of its auxiliary regressions on edition
@@ -56,7 +61,7 @@ def imputation_check_file(eds: Editions, year: int, out: Path) -> tuple[Path, st
     if len(aux):
         said += "; auxiliary regressions, on the values they fill against EM on the same: " \
             + "; ".join(f"{r['indicator']} {r['method'].split()[0]} "
-                        + (f"{r['mae_sd']:.2f} vs {r['ref_mae_sd']:.2f} "
+                        + (f"{_two_places(r['mae_sd'])} vs {r['ref_mae_sd']:.2f} "
                            f"({r['hidden'] - r['not_imputed']} of {r['hidden']})"
                            if r["not_imputed"] < r["hidden"] else "predicts none")
                         for _, r in aux.iterrows())

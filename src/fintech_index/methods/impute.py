@@ -280,6 +280,11 @@ def _predict_aux(y: np.ndarray, a: np.ndarray, fit: str, min_fit: int) -> np.nda
     out = y.copy()
     if not want.any() or both.sum() < min_fit:
         return out
+    if fit == "ratio":
+        total = a[both, 0].sum()
+        if total > 0 and (a[both | want, 0] > 0).all():
+            out[want] = a[want, 0] * (y[both].sum() / total)
+        return out
     if fit == "linear":
         design = np.column_stack([np.ones(both.sum()), a[both]])
         beta = np.linalg.lstsq(design, y[both], rcond=None)[0]
@@ -326,6 +331,18 @@ def i_aux(x: np.ndarray, aux: np.ndarray, fit: str = "linear", min_fit: int = 3
         for j in range(x.shape[-1]):
             out[idx][:, j] = _predict_aux(x[idx][:, j], a[idx], fit, min_fit)
     return out
+
+
+@register("impute", "i_aux_ratio", partial=True, constraints={"min_fit": Interval(1, None)})
+def i_aux_ratio(x: np.ndarray, aux: np.ndarray, min_fit: int = 1) -> np.ndarray:
+    """Ratio imputation on one auxiliary variable: a missing ``x_i = r * a_i`` with the
+    ratio estimator ``r = sum(x_j) / sum(a_j)`` over the units observed on both (Cochran,
+    Sampling Techniques, 3rd ed. 1977, chapter 6; the Handbook's regression imputation
+    through the origin). For a score proportional to a raw figure (a min-max score whose
+    minimum lies near zero), one observed unit already fixes ``r``: ``min_fit`` defaults to 1.
+    Left missing where the auxiliary is missing, where fewer than ``min_fit`` units are
+    observed on both, or unless every auxiliary value used is positive."""
+    return i_aux(x, aux, fit="ratio", min_fit=min_fit)
 
 
 @register("impute", "i_aux_monotone", partial=True, constraints={"min_fit": Interval(2, None)})
