@@ -9,6 +9,7 @@ import pytest
 
 import fintech_index as fi
 from fintech_index.publish.excel import IMPUTED_FILL, neutralise, write_workbook
+from fintech_index.publish.provenance import method_note
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,9 @@ def test_imputed_cells_are_marked_with_their_method(book, results):
     fw = results.framework
     imputed = _imputed(results)
     assert len(imputed) > 0
-    marks = {(r.unit, r.indicator): r.imputation_method for r in imputed.itertuples()}
+    marks = {(r.unit, r.indicator): method_note(r.imputation_method, r.imputation_auxiliary)
+             for r in imputed.itertuples()}
+    assert marks["SZX", "gdp_nominal"] == "i_aux_ratio (gdp_nbs_cny = 32387.68)"
     orange = "FF" + IMPUTED_FILL[1:].upper()
     for code in fw.indicators:
         j = header.index(fw.nodes[code].name) + 2  # its score column (1-based)
@@ -150,7 +153,9 @@ def test_chinese_workbook(results, tmp_path):
     assert [c.value for c in wb["2025年排名"][1]][:5] == ["排名", "代码", "城市", "得分",
                                                        "排名变化"]
     data = pd.DataFrame(wb["数据与来源"].values)
-    methods = set(_imputed(results)["imputation_method"])
+    methods = {method_note(m, a) for m, a in zip(_imputed(results)["imputation_method"],
+                                                 _imputed(results)["imputation_auxiliary"],
+                                                 strict=True)}
     assert {f"插补（{m}）" for m in methods} <= set(data[11])
     sha = [c.value for r in wb["2025年排名"].iter_rows(min_row=3) for c in r[1:3]]
     assert sha[sha.index("SHA") + 1] == "上海"  # names from the reviewed name_zh column

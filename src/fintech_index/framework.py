@@ -136,6 +136,8 @@ class DenominatorSpec(BaseModel):
     name: str | None = None
     unit: str | None = None
     source: str | None = None
+    name_zh: str | None = None  # how the Chinese outputs name it, where it is shown
+    unit_zh: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,13 @@ from ..outfiles import replacing
 from . import differs as said
 from .citations import citation
 from .i18n import check_lang, node_name, scaled_value, term, text, unit_name, unit_of
-from .provenance import methodology_rows, p_top_column, top_down, value_table
+from .provenance import (
+    method_note,
+    methodology_rows,
+    p_top_column,
+    top_down,
+    value_table,
+)
 from .view import EditionView
 
 __all__ = ["neutralise", "write_workbook"]
@@ -198,9 +204,9 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
         sheet.merge_range(0, j, 0, j + 1, neutralise(_node_name(fw, code, lang)), bk.header)
         sheet.write_string(1, j, text("wb_rank", lang), bk.header)
         sheet.write_string(1, j + 1, text("wb_score", lang), bk.header)
-    imputed_by = {(u, c): m for u, c, imp, m in zip(
+    imputed_by = {(u, c): method_note(m, a) for u, c, imp, m, a in zip(
         values["unit"], values["indicator"], values["imputed"], values["imputation_method"],
-        strict=True) if imp}
+        values["imputation_auxiliary"], strict=True) if imp}
     scores, ranks = cur.scores.to_dict(), cur.ranks.to_dict()  # node -> unit -> value
     for i, unit in enumerate(order, start=2):
         row = [cur.ranks.at[unit, fw.index], unit, names[unit], cur.scores.at[unit, fw.index]]
@@ -346,9 +352,9 @@ def _data_sheet(bk: _Book, results: Results, lang: str, values: pd.DataFrame) ->
                    for s, y in zip(values["source"], values["source_year"], strict=True)],
         "source_year": values["source_year"],
         "figure_level": [term("level", x, lang) if x else "" for x in values["figure_level"]],
-        "imputed": [text("wb_imputed_by", lang, method=m) if imp else ""
-                    for imp, m in zip(values["imputed"], values["imputation_method"],
-                                      strict=True)],
+        "imputed": [text("wb_imputed_by", lang, method=method_note(m, a)) if imp else ""
+                    for imp, m, a in zip(values["imputed"], values["imputation_method"],
+                                         values["imputation_auxiliary"], strict=True)],
         "treated": np.where(values["treated"], yes, "")})
     mark = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for col in ("value", "value_used", "imputed"):

@@ -38,7 +38,7 @@ from ..outfiles import write_bytes
 from . import differs as said
 from .citations import caveats, citation
 from .i18n import check_lang, node_name, raw_value, text, unit_name, unit_of
-from .provenance import methodology_rows, p_top_column, top_down
+from .provenance import method_note, methodology_rows, p_top_column, top_down
 from .sentences import previous_name
 from .view import EditionView
 
@@ -132,7 +132,7 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
                 "unit": unit_of(fw, code, lang),
                 "year": _rank(v["source_year"]) if not imputed else "-",
                 "level": v["figure_level"], "imputed": imputed,
-                "method": v["imputation_method"] or ""}
+                "method": method_note(v["imputation_method"], v["imputation_auxiliary"])}
 
     title = (t(extra.title, city=city, year=cur.year) if extra.title else
              t("title_generic", city=city, index=_index_name(results, lang), year=cur.year))
@@ -340,7 +340,8 @@ def _methodology_block(results: Results, unit: str, city: str, year: int, lang: 
                            citation(n.source, lang)])
     mine = values[unit]
     imputed = [text("with_note", lang, name=_node_name(results, c, lang),
-                    note=mine[c]["imputation_method"])
+                    note=method_note(mine[c]["imputation_method"],
+                                     mine[c]["imputation_auxiliary"]))
                for c in fw.indicators if mine[c]["imputed"]]
     return {
         "title": text("wp_methodology", lang),

@@ -38,10 +38,45 @@ def imputation_method(results: Results, indicator: str) -> str:
     return stage.resolve(indicator, results.framework.nodes[indicator].level).method
 
 
+def auxiliaries_used(results: Results, unit: str, indicator: str, year: int | None = None
+                     ) -> list[tuple[str, float]]:
+    """The auxiliary variables, as (code, value), from which an auxiliary regression
+    (``use_aux``) imputed ``unit``'s value of ``indicator``; empty for an observed value or
+    one the stage's default filled."""
+    y = results.year_index(year)
+    stage, prep = results.methodology.impute, results.prepared
+    if stage is None or prep is None:
+        return []
+    u, k = results.units.index(unit), results.framework.indicators.index(indicator)
+    choice = stage.resolve(indicator, results.framework.nodes[indicator].level)
+    codes = choice.params.get("use_aux") or []
+    default = prep.completed_by_default is not None and prep.completed_by_default[y, u, k]
+    if not codes or not results.flags[y, u, k] & IMPUTED or default:
+        return []
+    pos = {c: j for j, c in enumerate(results.panel.denominator_codes)}
+    return [(c, float(results.panel.denominators[y, u, pos[c]])) for c in codes]
+
+
+def method_note(method: str | None, auxiliary: str | None) -> str:
+    """An imputed value's method as the papers and the workbook write it (by its code), with
+    the auxiliary values of a regression: "i_aux_ratio (gdp_nbs_cny = 32387.68)"."""
+    method = "" if pd.isna(method) else method
+    return method if pd.isna(auxiliary) or not auxiliary else f"{method} ({auxiliary})"
+
+
+def _aux_choices(results: Results) -> list[str]:
+    """The indicators whose imputation choice names auxiliary variables (``use_aux``)."""
+    stage = results.methodology.impute
+    fw = results.framework
+    return [c for c in fw.indicators if stage is not None
+            and stage.resolve(c, fw.nodes[c].level).params.get("use_aux")]
+
+
 def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
     """One row per unit and indicator of one year (default: the latest): the raw value as
     given (missing stays missing), the value used after imputation, unit, source, source
-    year, figure level, and for an imputed value its method."""
+    year, figure level, and for an imputed value its method and, for an auxiliary
+    regression, the auxiliary values it used ("gdp_nbs_cny = 32387.7")."""
     y = results.year_index(year)
     fw = results.framework
     frame = results.panel.frame(results.years[y])
@@ -60,6 +95,13 @@ def value_table(results: Results, year: int | None = None) -> pd.DataFrame:
     if completed is not None:  # what a partial kernel (i_aux) left, the default filled
         method = np.where(completed[y].reshape(-1), results.methodology.impute.method, method)
     frame["imputation_method"] = np.where(is_imputed, method, None)
+    aux = np.full(len(frame), None, dtype=object)  # what an auxiliary regression used
+    for i in np.flatnonzero(is_imputed & frame["indicator"].isin(_aux_choices(results)
+                                                                  ).to_numpy()):
+        used = auxiliaries_used(results, frame["unit"].iat[i], frame["indicator"].iat[i],
+                                results.years[y])
+        aux[i] = "; ".join(f"{c} = {v:.10g}" for c, v in used) or None
+    frame["imputation_auxiliary"] = aux
     frame["unit_of_measure"] = frame["indicator"].map({c: fw.nodes[c].unit or ""
                                                        for c in fw.indicators})
     frame["figure_level"] = frame["indicator"].map({c: fw.nodes[c].figure_level or ""

@@ -47,11 +47,12 @@ from .i18n import (
     node_name,
     raw_value,
     strings,
+    text,
     unit_for_value,
     unit_of,
 )
 from .lead import lead_story
-from .provenance import p_top_column, top_down
+from .provenance import auxiliaries_used, p_top_column, top_down
 from .view import EditionView
 
 HERE = Path(__file__).parent
@@ -235,11 +236,23 @@ class Site:
         return {(u, n): float(c)
                 for u, n, c in zip(t["unit"], t["node"], t["rank_change"], strict=True)}
 
-    def imputed_by(self, indicator: str, lang: str = "en") -> str:
-        """The imputation method the methodology gives ``indicator``, in plain words."""
-        c = self.results.methodology.impute.resolve(indicator,
-                                                    self.fw.nodes[indicator].level)
-        return method_words(c.method, lang, c.params)
+    def imputed_by(self, unit: str, indicator: str, lang: str = "en") -> str:
+        """The method that imputed ``unit``'s value of ``indicator``, in plain words: the
+        methodology's choice for the indicator, or its default where a partial choice (an
+        auxiliary regression) left the value to it (``provenance.value_table``)."""
+        stage = self.results.methodology.impute
+        c = stage.resolve(indicator, self.fw.nodes[indicator].level)
+        method = self.values[unit][indicator]["imputation_method"]
+        words = method_words(method, lang, c.params if method == c.method else stage.params)
+        used = auxiliaries_used(self.results, unit, indicator, self.cur.year)
+        if not used:
+            return words
+        spec = {d.code: d for d in self.fw.denominators}
+        said = [text("auxiliary_value", lang, name=(spec[a].name_zh if lang == "zh" else None)
+                     or spec[a].name or a, value=fmt.value(v, (spec[a].unit_zh if lang == "zh"
+                                                               else None) or spec[a].unit, lang))
+                for a, v in used]
+        return text("imputed_from", lang, method=words, auxiliaries=fmt.join(said, lang))
 
     def interval(self, unit: str) -> dict | None:
         a = self.audit
@@ -390,7 +403,7 @@ class Site:
                 row["shown"] = raw_value(fw, code, v["value_used"] if v["imputed"]
                                          else v["value"], lang, missing="")
                 if v["imputed"]:
-                    row["imputed"] = self.imputed_by(code, lang)
+                    row["imputed"] = self.imputed_by(unit, code, lang)
                     row["value"] = v["value_used"]
                 else:
                     row["value"] = v["value"]
@@ -462,7 +475,7 @@ class Site:
                       for c in self.fw.indicators]
         units, _ = self.names(lang)
         imputed = [{"unit": units[u], "code": c, "indicator": nodes[c],
-                    "method": self.imputed_by(c, lang)}
+                    "method": self.imputed_by(u, c, lang)}
                    for u in self.results.units for c in self.fw.indicators
                    if self.values[u][c]["imputed"]] if meth.impute else []
         marked = [units[u] for u in self.ranked if self.coverage(u, lang).mark]
