@@ -80,6 +80,13 @@ def test_api_editions_ranking_unit_compare_methodology(client, results):
     assert m["framework"]["index"] == "gfcdi"
     assert client.get("/api/editions/nope/ranking").status_code == 404
     assert client.get("/api/editions/gfcdi-2025/units/XXX").status_code == 404
+    # a near miss is answered with the closest name, as the CLI answers it
+    miss = client.get("/api/editions/gfcdi-2025/units/Shangai")
+    assert miss.status_code == 404 and miss.json()["detail"] == (
+        "no unit 'Shangai' in edition 'gfcdi-2025'; did you mean 'Shanghai', code SHA?")
+    miss = client.get("/api/editions/gfcdi-2025/ranking", params={"node": "fintech_firm"})
+    assert miss.status_code == 404 and miss.json()["detail"].endswith(
+        "; did you mean 'fintech_firms'?")
     schema = client.get("/openapi.json").json()
     assert "/api/editions/{name}/reweight" in schema["paths"]
 

@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field, field_validator
 
-from ..errors import FintechIndexError
+from ..errors import FintechIndexError, did_you_mean, did_you_mean_unit
 from ..store import Store
 from .page import as_float, as_int, context, inline_hashes, render, reweighted
 from .reweight import Reweighting, WeightsRefused, refuse_non_numbers
@@ -303,7 +303,8 @@ def create_app(store_path: str | Path) -> FastAPI:
             names = list(s.editions()["name"])
         if edition is not None and edition not in names:
             raise HTTPException(404, f"no edition '{edition}' in this store; "
-                                     f"published: {', '.join(names) or 'none'}")
+                                     + did_you_mean(edition, names, after="; ")
+                                     + f"published: {', '.join(names) or 'none'}")
         edition = edition or (names[-1] if names else None)
         return context(lang, names, answer(edition, {}, None, lang) if edition else None)
 
@@ -346,7 +347,8 @@ def create_app(store_path: str | Path) -> FastAPI:
             index, nodes, _ = structure(s, name)
         node = node or index
         if node not in nodes:
-            raise HTTPException(404, f"'{node}' is not a node of edition '{name}'")
+            raise HTTPException(404, f"'{node}' is not a node of edition '{name}'"
+                                     + did_you_mean(node, nodes, "; "))
         part = frame[frame["node"] == node].sort_values(["rank", "unit"])
         return {"edition": name, "node": node, "name": nodes[node]["name"],
                 "year": int(part["year"].iloc[0]),
@@ -366,7 +368,9 @@ def create_app(store_path: str | Path) -> FastAPI:
             _, nodes, _ = structure(s, name)
         part = frame[frame["unit"] == unit]
         if part.empty:
-            raise HTTPException(404, f"no unit '{unit}' in edition '{name}'")
+            names = dict(zip(frame["unit"], frame["unit_name"], strict=True))
+            raise HTTPException(404, f"no unit '{unit}' in edition '{name}'"
+                                     + did_you_mean_unit(unit, names, "; "))
         return {"edition": name, "unit": unit, "name": part["unit_name"].iloc[0],
                 "nodes": [{"node": r.node, "name": nodes[r.node]["name"], "rank": as_int(r.rank),
                            "score": as_float(r.score), "figure_level": r.figure_level}
