@@ -221,7 +221,8 @@ def white_paper_data(results: Results, unit: str, *, audit: pd.DataFrame | None 
             raw = ""
             if fw.nodes[r.node].is_indicator:
                 v = raw_of(r.node)
-                raw = t("raw_clause", value=v["value"], year=v["year"])
+                raw = (t("raw_clause_imputed", value=v["value"]) if v["imputed"]
+                       else t("raw_clause", value=v["value"], year=v["year"]))
             out.append(t(key, node=_node_name(results, r.node, lang), rank=_rank(r.rank),
                          gap=int(abs(r.rank_gap)), raw=raw))
         if len(frame) > LISTED:
