@@ -49,15 +49,20 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
         for i, v in enumerate(values):  # one by one: a tuple cell stays one cell
             out[i] = _inert_value(v)
         return out
-    # a cell to rewrite starts like a formula or holds a character printable() escapes
-    # (str.isprintable, exactly the test printable makes; text columns are few and short)
-    hit = ~np.fromiter((not isinstance(v, str) or v.isprintable() for v in values),
-                       dtype=bool, count=len(values))
-    for start in FORMULA_STARTS:
-        hit |= pc.fill_null(pc.starts_with(text, start), False).to_numpy(zero_copy_only=False)
+    hit = pc.fill_null(pc.match_substring_regex(text, _MAY_CHANGE), False
+                       ).to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return values
     out = values.copy()
     out[hit] = [neutralise(v) for v in values[hit]]
     return out
+
+
+# A cell neutralise() may change: one starting like a formula, or one holding a character
+# outside printable ASCII (0x20-0x7E, every one of which str.isprintable accepts; the rest,
+# non-ASCII text included, is tested by printable() itself, in Python). neutralise returns
+# any other cell as it is, so only these go through Python.
+_MAY_CHANGE = r"^[=+\-@]|[^\x20-\x7e]"  # tab and carriage return are not printable ASCII
 
 
 def _text_dtype(dtype) -> bool:
@@ -177,21 +182,24 @@ def _quoted(text: pa.Array) -> pa.Array:
 
 def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray]):
     """The CSV bytes: the header line, then the rows a chunk at a time, the float columns
-    of a chunk formatted in one call."""
+    of a chunk formatted in two calls: the columns of whole numbers (ranks) and the rest."""
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n = len(columns[0])
     step = max(1, _ROWS_CELLS // len(columns))
     floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray)]
+    whole = [j for j in floats if (_whole(columns[j]) | np.isnan(columns[j])).all()]
+    groups = [g for g in (whole, [j for j in floats if j not in set(whole)]) if g]
     for start in range(0, n, step):
         rows = min(step, n - start)
         part = [c if isinstance(c, np.ndarray) else c.slice(start, rows) for c in columns]
-        if floats:
-            text = format_g10(np.stack([columns[j][start:start + rows] for j in floats]
+        for group in groups:
+            text = _g10_cells(np.stack([columns[j][start:start + rows] for j in group]
                                        ).reshape(-1))
-            for k, j in enumerate(floats):
+            for k, j in enumerate(group):
                 part[j] = text.slice(k * rows, rows)
-        part[-1] = pc.binary_join_element_wise(part[-1], "\n", "")
-        yield _joined(pc.binary_join_element_wise(*part, ","))
+        # a null (NaN) is written as an empty cell, as pandas writes it
+        part[-1] = pc.binary_join_element_wise(part[-1], "\n", "", null_handling="replace")
+        yield _joined(pc.binary_join_element_wise(*part, ",", null_handling="replace"))
 
 
 def _joined(lines: pa.Array) -> memoryview:
@@ -209,7 +217,18 @@ _TIE = 2e-6  # how near a half a scaled value may come before Python formats it
 
 def format_g10(x: np.ndarray) -> pa.Array:
     """Floats as ``"%.10g" % v`` writes them (NaN as an empty cell, as pandas writes it),
-    for a whole array at once.
+    for a whole array at once (:func:`_g10_cells`, NaN made empty)."""
+    return pc.fill_null(_g10_cells(x), "")
+
+
+def _whole(x: np.ndarray) -> np.ndarray:
+    """Where ``x`` is a whole number written as an integer by "%.10g" (below 1e10, not -0)."""
+    return (np.abs(x) < 1e10) & (np.floor(x) == x) & ~((x == 0) & np.signbit(x))
+
+
+def _g10_cells(x: np.ndarray) -> pa.Array:
+    """``"%.10g" % v`` of every value, NaN as a null (a writer joining the cells writes it
+    as an empty cell).
 
     The rule: ``v`` rounded to ten significant digits is the decimal ``D = r * 10**(e-9)``,
     ``r = rint(|v| * 10**(9-e))``: the power of ten is exact and the product rounded once,
@@ -217,19 +236,18 @@ def format_g10(x: np.ndarray) -> pa.Array:
     within that of a half (kept apart by a 2e-6 margin). Where ``"%.10g"`` writes fixed
     notation (-4 <= e <= 9), it writes the digits of D without trailing zeros; so does the
     shortest round-trip text of the double nearest D (two decimals of ten digits never
-    share a double), which Arrow's cast writes in fixed notation over that range, and that
-    double is ``r / 10**(9-e)``, one correctly rounded division; a whole number below 1e10
-    is D itself, written as an integer. The rest (scientific notation, infinities, values
-    within the margin of a half) are formatted by Python, one by one."""
+    share a double), which Arrow's cast writes in fixed notation over that range (a whole
+    number as an integer), and that double is ``r / 10**(9-e)``, one correctly rounded
+    division. An array of whole numbers below 1e10 (ranks, counts) is cast as integers.
+    The rest (-0, scientific notation, infinities, values within the margin of a half) are
+    formatted by Python, one by one."""
     x = np.asarray(x, dtype=np.float64)
-    whole = (np.abs(x) < 1e10) & (np.floor(x) == x) & ~((x == 0) & np.signbit(x))
-    out = pc.cast(pa.array(np.where(whole, x, 0).astype(np.int64)), pa.string())
-    if whole.all():  # ranks, counts: D is v itself, an integer
-        return out
-    rest = np.flatnonzero(~whole)
-    v = x[rest]
-    a = np.abs(v)
-    normal = np.isfinite(v) & (a != 0)
+    nan = np.isnan(x)
+    mask = nan if nan.any() else None
+    if (_whole(x) | nan).all():  # ranks, counts: D is v itself, an integer
+        return pc.cast(pa.array(np.where(nan, 0, x).astype(np.int64), mask=mask), pa.string())
+    a = np.abs(x)
+    normal = np.isfinite(x) & (a != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.where(normal, np.floor(np.log10(np.where(normal, a, 1.0))), 0).astype(np.int64)
     near = normal & (e >= -5) & (e <= 10)  # fixed notation once rounded, or one off
@@ -242,14 +260,17 @@ def format_g10(x: np.ndarray) -> pa.Array:
     carry = r >= 1e10  # 9999999999.5 rounds up to the next power of ten
     e = e + carry
     fixed = near & (e >= -4) & (e <= 9) & (np.abs(np.abs(m - r) - 0.5) >= _TIE)
-    d = np.copysign(np.where(carry, 1e9, r) / _P10[_P0 + 9 - np.clip(e, -4, 9)], v)
-    text = pc.cast(pa.array(d), pa.string())
-    python = ~fixed & ~np.isnan(v)
+    d = np.copysign(np.where(carry, 1e9, r) / _P10[_P0 + 9 - np.clip(e, -4, 9)], x)
+    zero = x == 0
+    if zero.any():  # 0 is cast as "0"; -0 is left to Python
+        d[zero] = 0.0
+        fixed |= zero & ~np.signbit(x)
+    text = pc.cast(pa.array(d, mask=mask), pa.string())
+    python = ~fixed & ~nan
     if python.any():  # "-0", scientific notation, infinities, near a half
         text = pc.replace_with_mask(text, pa.array(python), pa.array(
-            [G10 % y for y in v[python]], type=pa.string()))
-    text = pc.if_else(pa.array(np.isnan(v)), "", text)  # pandas writes NaN as ""
-    return pc.replace_with_mask(out, pa.array(~whole), text)
+            [G10 % y for y in x[python]], type=pa.string()))
+    return text
 
 
 _P0 = 30

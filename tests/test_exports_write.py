@@ -1,0 +1,64 @@
+"""Issue 27, the write path: the vectorised tests and formats of exports.py give exactly
+what the per-cell rules give (safe.printable, neutralise, "%.10g")."""
+
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fintech_index.exports import (
+    FORMULA_STARTS,
+    G10,
+    _g10_cells,
+    _inert_array,
+    _inert_value,
+    format_g10,
+)
+
+# any text without surrogates (Arrow's UTF-8 cannot hold a lone one), drawn heavily from
+# the characters that matter: formula starts, controls (C0, DEL, C1), bidirectional and
+# other format characters, separators, non-ASCII letters
+TRICKY = "=+-@\t\r\n\x00\x1b\x7f\x85\xa0\xad\u200b\u202e\u2028\u2029\ufeff \"',é西"
+TEXT = st.one_of(
+    st.none(),
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=8),
+    st.text(alphabet=st.sampled_from(TRICKY + "ab1"), max_size=6))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(TEXT, max_size=12))
+def test_the_vectorised_inert_test_is_the_per_cell_one(cells):
+    values = np.array(cells + [0.5], dtype=object)[:-1]  # a 1-d object array, never 2-d
+    got = _inert_array(values)
+    assert list(got) == [_inert_value(v) for v in cells]
+    assert all(type(g) is type(c) for g, c in zip(got, cells, strict=True))
+
+
+def test_every_formula_start_and_control_is_rewritten():
+    cells = [s + "x" for s in FORMULA_STARTS] + ["a\x1bb", "西\u202e", "ok", "é", None]
+    got = list(_inert_array(np.array(cells, dtype=object)))
+    # a carriage return is shown as an escape first, and the escape starts no formula
+    assert got == ["'=x", "'+x", "'-x", "'@x", "'\tx", "\\rx", "a\\x1bb", "西\\u202e",
+                   "ok", "é", None]
+
+
+def test_text_the_regex_lets_through_is_returned_unchanged():
+    values = np.array(["plain", "a b", "~!#$%^&*()"], dtype=object)
+    assert _inert_array(values) is values  # nothing to rewrite: no copy
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.floats(), st.integers(-10**10, 10**10).map(float),
+                          st.sampled_from([0.0, -0.0, np.nan, 100.0, 1e-4, 1e-5])),
+                min_size=1, max_size=20))
+def test_g10_cells_are_percent_g_with_nan_as_null(values):
+    x = np.array(values, dtype=np.float64)
+    assert _g10_cells(x).to_pylist() == [None if v != v else G10 % v for v in x]
+    assert format_g10(x).to_pylist() == ["" if v != v else G10 % v for v in x]
+
+
+def test_whole_numbers_with_nan_take_the_integer_path():
+    x = np.array([1.0, np.nan, 20000.0, 0.0, -3.0])
+    cells = _g10_cells(x)
+    assert cells.to_pylist() == ["1", None, "20000", "0", "-3"]
+    assert cells.type == pa.string()
