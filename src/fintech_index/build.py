@@ -8,7 +8,9 @@ through each kernel in one call.
 
 from __future__ import annotations
 
+import contextvars
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -265,32 +267,35 @@ class Results:
 
     def long_table(self, start: int = 0, stop: int | None = None):
         """Rows ``start:stop`` of :meth:`to_long` as an Arrow table, made without a Python
-        object per row: unit, node and figure level are taken from their few values."""
+        object per row: unit, node and figure level are taken from their few values, score
+        and rank are views of the arrays, and no index array outlives its column (a row
+        group of a million rows is written beside a ranking being formatted)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         ny, nu, nn = self.score_array.shape
         stop = ny * nu * nn if stop is None else min(stop, ny * nu * nn)
-        row = np.arange(start, max(start, stop))
-        y, rest = np.divmod(row, nu * nn)
-        u, k = np.divmod(rest, nn)
+        stop = max(start, stop)
         text = pa.large_string()
+        row = np.arange(start, stop, dtype=np.int64)
+        k = (row % nn).astype(np.int32)  # the row's node; then its unit, then its year
+        unit = pc.take(pa.array(self.units, text), ((row // nn) % nu).astype(np.int32))
+        year = np.array(self.years, dtype=np.int64)[row // (nu * nn)]
+        del row
         figure = [self.framework.nodes[c].figure_level or "" for c in self.nodes]
-        ni = self.flags.shape[-1]
-        flags = np.zeros(len(row), np.uint8)  # aggregates have no flags
-        own = k < ni
-        flags[own] = self.flags[y[own], u[own], k[own]]
+        flags = np.zeros((ny, nu, nn), np.uint8)  # aggregates have no flags
+        flags[..., :self.flags.shape[-1]] = self.flags
         return pa.table({
-            "year": np.array(self.years, dtype=np.int64)[y],
-            "unit": pc.take(pa.array(self.units, text), u),
+            "year": year,
+            "unit": unit,
             "node": pc.take(pa.array(self.nodes, text), k),
             "level": np.array([self.framework.nodes[c].level for c in self.nodes],
                               dtype=np.int64)[k],
             "figure_level": pc.take(pa.array(figure, text), k),
             # missing as null, not NaN: what Arrow made of the pandas frame written before
-            "score": pa.array(self.score_array.reshape(-1)[row], from_pandas=True),
-            "rank": pa.array(self.rank_array.reshape(-1)[row], from_pandas=True),
-            "flags": flags,
+            "score": pa.array(self.score_array.reshape(-1)[start:stop], from_pandas=True),
+            "rank": pa.array(self.rank_array.reshape(-1)[start:stop], from_pandas=True),
+            "flags": flags.reshape(-1)[start:stop],
         })
 
     def manifest(self) -> dict:
@@ -334,7 +339,19 @@ class Results:
         return [*written, run.folder / MANIFEST]
 
     def _write(self, out: Path) -> list[Path]:
-        written = [self.write_parquet(out / "results.parquet")]
+        # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
+        # and numpy release the GIL: the two overlap on a second core); the same bytes
+        # and its output run's context, so that the run stages the file as its own; a
+        # failed CSV leaves the block only once the thread has finished
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+            parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
+                                  out / "results.parquet")
+            written = self._write_csvs(out)
+        return [parquet.result(), *written]
+
+    def _write_csvs(self, out: Path) -> list[Path]:
+        """Every file of :meth:`write` but results.parquet."""
+        written = []
         for year in self.years:
             p = out / f"ranking_{year}.csv"
             write_csv(self.ranking(year), p, index=True)
