@@ -49,8 +49,7 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
         for i, v in enumerate(values):  # one by one: a tuple cell stays one cell
             out[i] = _inert_value(v)
         return out
-    hit = pc.fill_null(pc.match_substring_regex(text, _MAY_CHANGE), False
-                       ).to_numpy(zero_copy_only=False)
+    hit = _may_change(text)
     if not hit.any():
         return values
     out = values.copy()
@@ -63,6 +62,21 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
 # non-ASCII text included, is tested by printable() itself, in Python). neutralise returns
 # any other cell as it is, so only these go through Python.
 _MAY_CHANGE = r"^[=+\-@]|[^\x20-\x7e]"  # tab and carriage return are not printable ASCII
+
+
+def _may_change(text: pa.Array) -> np.ndarray:
+    """Where a cell of ``text`` may be changed by neutralise (never where it is missing)."""
+    return pc.fill_null(pc.match_substring_regex(text, _MAY_CHANGE), False
+                        ).to_numpy(zero_copy_only=False)
+
+
+def _arrow_backed(values: pd.Series | pd.Index) -> pa.Array | None:
+    """The cells of an Arrow-backed text column (pandas 3's ``str``) as an Arrow string
+    array, missing values null, without a Python object per cell; None for other columns."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        return pc.cast(pa.array(values.array), pa.string())
+    return None
 
 
 def _text_dtype(dtype) -> bool:
@@ -91,6 +105,9 @@ def inert_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     for i, dtype in enumerate(safe.dtypes):  # a column is taken out only when it holds text
         if _text_dtype(dtype):
             col = safe.iloc[:, i]
+            text = _arrow_backed(col)
+            if text is not None and not _may_change(text).any():
+                continue  # nothing to rewrite: the column stays as it is
             safe.isetitem(i, pd.Series(_inert_array(col.to_numpy(dtype=object)),
                                        index=col.index, dtype=object))
     safe.columns = _inert_index(safe.columns)
@@ -153,10 +170,13 @@ def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | np.ndarray | None:
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return pc.if_else(pa.array(values.to_numpy()), "True", "False")
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
-        try:  # text and missing values only: anything else is left to pandas
-            text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
-            return None
+        text = _arrow_backed(values)
+        if text is None:
+            try:  # text and missing values only: anything else is left to pandas
+                text = pa.array(values.to_numpy(dtype=object), type=pa.string(),
+                                from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+                return None
         return _quoted(pc.fill_null(text, ""))
     return None
 
