@@ -322,6 +322,7 @@ class Results:
                     if writer is None:
                         writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
                     writer.write_table(part)
+                    del part  # not held while the next row group is made
             finally:
                 if writer is not None:
                     writer.close()
