@@ -1,0 +1,56 @@
+"""Results.write with results.parquet written by a worker thread (issue 27): the file is
+staged by the output run like every other, so a run that fails on either side leaves the
+folder as it was, and the Parquet writer's error reaches the caller."""
+
+import hashlib
+import importlib
+import os
+
+import pytest
+
+import fintech_index as fi
+
+from .helpers import panel, two_level_framework
+
+build_module = importlib.import_module("fintech_index.build")  # the package's build is the function
+FW = two_level_framework()
+VALUES = [[0.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0], [10.0, 40.0, 2.0, 200.0]]
+
+
+def results(values=VALUES):
+    return fi.build(FW, panel(FW, values))
+
+
+def contents(folder):
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in sorted(os.listdir(folder))}
+
+
+def test_the_parquet_thread_writes_what_the_run_lists(tmp_path):
+    written = results().write(tmp_path / "o")
+    assert written[0].name == "results.parquet"
+    assert sorted(p.name for p in written) == sorted(os.listdir(tmp_path / "o"))
+
+
+def test_a_failed_csv_leaves_the_earlier_run_and_no_temporary_parquet(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    results().write(out)
+    before = contents(out)
+
+    def broken(frame, path, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "write_csv", broken)
+    with pytest.raises(OSError, match="disk full"):  # other values: another results.parquet
+        results([[1.0, 10.0, 1.0, 100.0], *VALUES[1:]]).write(out)
+    assert contents(out) == before  # no .results.parquet.*.tmp beside them either
+
+
+def test_an_error_of_the_parquet_thread_reaches_the_caller(tmp_path, monkeypatch):
+    def broken(self, path):
+        raise RuntimeError("parquet writer failed")
+
+    monkeypatch.setattr(build_module.Results, "write_parquet", broken)
+    with pytest.raises(RuntimeError, match="parquet writer failed"):
+        results().write(tmp_path / "o")
+    assert not (tmp_path / "o").exists() or os.listdir(tmp_path / "o") == []
