@@ -54,3 +54,18 @@ def test_an_error_of_the_parquet_thread_reaches_the_caller(tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="parquet writer failed"):
         results().write(tmp_path / "o")
     assert not (tmp_path / "o").exists() or os.listdir(tmp_path / "o") == []
+
+
+def test_a_ranking_is_made_once_and_each_caller_gets_its_own_frame(monkeypatch):
+    res = results()
+    first = res.ranking()
+    made = []
+    monkeypatch.setattr(type(res), "_ranking", lambda self, y: made.append(y))
+    second = res.ranking()  # from the cache: _ranking is not called again
+    assert made == [] and second is not first
+    assert second.equals(first)
+    first["rank"] = 99.0  # a caller's change (copy-on-write) ...
+    first.loc[first.index[0], "score"] = -1.0
+    third = res.ranking()
+    assert list(third["rank"]) == [1.0, 2.0, 3.0]  # ... stays the caller's
+    assert third["score"].iloc[0] == second["score"].iloc[0] != -1.0

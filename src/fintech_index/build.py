@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 import json
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -113,6 +113,8 @@ class Results:
     rank_array: np.ndarray
     prepared: Prepared | None = None
     weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
+    # rankings made, by year position (the results never change once built)
+    _rankings: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         return display.results_view(self).text()
@@ -212,9 +214,15 @@ class Results:
 
         Columns: name, rank, score (the index), observed_weight and under_half_observed
         (:meth:`observed_weight`; no unit is dropped), then ``<node>.score``/``<node>.rank``
-        for every other node from the top of the tree down.
+        for every other node from the top of the tree down. Made once per year (a command
+        prints it and writes it): each call gives its own frame over the same arrays.
         """
         y = self.year_index(year)
+        if y not in self._rankings:
+            self._rankings[y] = self._ranking(y)
+        return self._rankings[y].copy(deep=False)  # copy-on-write: a change stays the caller's
+
+    def _ranking(self, y: int) -> pd.DataFrame:
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
