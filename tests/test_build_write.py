@@ -69,3 +69,12 @@ def test_a_ranking_is_made_once_and_each_caller_gets_its_own_frame(monkeypatch):
     third = res.ranking()
     assert list(third["rank"]) == [1.0, 2.0, 3.0]  # ... stays the caller's
     assert third["score"].iloc[0] == second["score"].iloc[0] != -1.0
+
+
+def test_only_the_latest_years_ranking_is_kept():
+    res = fi.build(FW, panel(FW, [VALUES, VALUES[::-1]], years=[2023, 2024]))
+    assert res.ranking(2023).index.tolist() == ["u2", "u1", "u0"]
+    assert res._rankings == {}  # an earlier year's ranking is not held
+    latest = res.ranking(2024)
+    assert latest.index.tolist() == ["u0", "u1", "u2"]  # the values reversed
+    assert list(res._rankings) == [1] and res._rankings[1].equals(latest)

@@ -113,7 +113,7 @@ class Results:
     rank_array: np.ndarray
     prepared: Prepared | None = None
     weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
-    # rankings made, by year position (the results never change once built)
+    # the latest year's ranking once made, by year position (results never change once built)
     _rankings: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
@@ -214,10 +214,13 @@ class Results:
 
         Columns: name, rank, score (the index), observed_weight and under_half_observed
         (:meth:`observed_weight`; no unit is dropped), then ``<node>.score``/``<node>.rank``
-        for every other node from the top of the tree down. Made once per year (a command
-        prints it and writes it): each call gives its own frame over the same arrays.
+        for every other node from the top of the tree down. The latest year's is made once
+        and kept (a command prints it and writes it; earlier years' are made on each call,
+        so that a long panel's rankings are not all held): each call gives its own frame.
         """
         y = self.year_index(year)
+        if y != len(self.years) - 1:
+            return self._ranking(y)
         if y not in self._rankings:
             self._rankings[y] = self._ranking(y)
         return self._rankings[y].copy(deep=False)  # copy-on-write: a change stays the caller's
