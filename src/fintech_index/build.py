@@ -8,9 +8,7 @@ through each kernel in one call.
 
 from __future__ import annotations
 
-import contextvars
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -351,6 +349,9 @@ class Results:
         return [*written, run.folder / MANIFEST]
 
     def _write(self, out: Path) -> list[Path]:
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor  # 9 ms: only a write needs it
+
         # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
         # and numpy release the GIL: the two overlap on a second core); the same bytes
         # and its output run's context, so that the run stages the file as its own; a
