@@ -353,8 +353,8 @@ class Results:
         from concurrent.futures import ThreadPoolExecutor  # 9 ms: only a write needs it
 
         # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
-        # and numpy release the GIL: the two overlap on a second core); the same bytes
-        # and its output run's context, so that the run stages the file as its own; a
+        # and numpy release the GIL: the two overlap on a second core; the same bytes), in
+        # this thread's context, so that the output run stages the file as its own; a
         # failed CSV leaves the block only once the thread has finished
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
             parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
