@@ -6,7 +6,10 @@ import hashlib
 import importlib
 import os
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fintech_index as fi
 
@@ -78,3 +81,32 @@ def test_only_the_latest_years_ranking_is_kept():
     latest = res.ranking(2024)
     assert latest.index.tolist() == ["u0", "u1", "u2"]  # the values reversed
     assert list(res._rankings) == [1] and res._rankings[1].equals(latest)
+
+
+def reference_long_rows(res, start, stop):
+    """(year, unit, node, flags) of the long rows start:stop by division, row by row."""
+    ny, nu, nn = res.score_array.shape
+    out = []
+    for row in range(start, min(stop, ny * nu * nn)):
+        y, rest = divmod(row, nu * nn)
+        u, k = divmod(rest, nn)
+        flag = int(res.flags[y, u, k]) if k < res.flags.shape[-1] else 0
+        out.append((res.years[y], res.units[u], res.nodes[k], flag))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_long_table_rows_anywhere_are_the_rows_by_division(start, length):
+    res = MULTI_YEAR  # 3 years x 3 units x 7 nodes = 63 rows
+    t = res.long_table(start, start + length)
+    got = list(zip(t["year"].to_pylist(), t["unit"].to_pylist(), t["node"].to_pylist(),
+                   t["flags"].to_pylist(), strict=True))
+    assert got == reference_long_rows(res, start, start + length)
+    flat = res.score_array.reshape(-1)[start:start + length]
+    assert t["score"].to_pylist() == [None if v != v else v for v in flat]
+
+
+MULTI_YEAR = fi.build(FW, panel(FW, [VALUES, VALUES[::-1], [[1.0, np.nan, 2.0, 3.0],
+                                                             *VALUES[1:]]],
+                                years=[2022, 2023, 2024]))

@@ -286,14 +286,21 @@ class Results:
         stop = ny * nu * nn if stop is None else min(stop, ny * nu * nn)
         stop = max(start, stop)
         text = pa.large_string()
-        row = np.arange(start, stop, dtype=np.int64)
-        k = (row % nn).astype(np.int32)  # the row's node; then its unit, then its year
-        unit = pc.take(pa.array(self.units, text), ((row // nn) % nu).astype(np.int32))
-        year = np.array(self.years, dtype=np.int64)[row // (nu * nn)]
-        del row
+        # rows run year, unit, node: the (year, unit) pairs first..last cover the rows, each
+        # with its nn nodes; every index below is a slice of a pattern, not a division
+        first, skip = divmod(start, nn)
+        last = -(-stop // nn)
+        pairs = np.arange(first, last, dtype=np.int64)
+        k = np.tile(np.arange(nn, dtype=np.int32), last - first)[skip:skip + stop - start]
+        unit = pc.take(pa.array(self.units, text),
+                       np.repeat((pairs % nu).astype(np.int32), nn)[skip:skip + stop - start])
+        year = np.repeat(np.array(self.years, dtype=np.int64)[pairs // nu], nn
+                         )[skip:skip + stop - start]
         figure = [self.framework.nodes[c].figure_level or "" for c in self.nodes]
-        flags = np.zeros((ny, nu, nn), np.uint8)  # aggregates have no flags
-        flags[..., :self.flags.shape[-1]] = self.flags
+        flags = np.zeros((last - first, nn), np.uint8)  # aggregates have no flags
+        ni = self.flags.shape[-1]
+        flags[:, :ni] = self.flags.reshape(-1, ni)[first:last]
+        flags = flags.reshape(-1)[skip:skip + stop - start]
         return pa.table({
             "year": year,
             "unit": unit,
@@ -304,7 +311,7 @@ class Results:
             # missing as null, not NaN: what Arrow made of the pandas frame written before
             "score": pa.array(self.score_array.reshape(-1)[start:stop], from_pandas=True),
             "rank": pa.array(self.rank_array.reshape(-1)[start:stop], from_pandas=True),
-            "flags": flags.reshape(-1)[start:stop],
+            "flags": flags,
         })
 
     def manifest(self) -> dict:
