@@ -11,6 +11,7 @@ from fintech_index.exports import (
     FORMULA_STARTS,
     G10,
     _g10_cells,
+    _g10_fixed,
     _inert_array,
     _inert_value,
     format_g10,
@@ -56,7 +57,10 @@ def test_text_the_regex_lets_through_is_returned_unchanged():
                 min_size=1, max_size=20))
 def test_g10_cells_are_percent_g_with_nan_as_null(values):
     x = np.array(values, dtype=np.float64)
-    assert _g10_cells(x).to_pylist() == [None if v != v else G10 % v for v in x]
+    expected = [None if v != v else G10 % v for v in x]
+    assert _g10_cells(x).to_pylist() == expected
+    # a chunk of a column that is not all whole numbers may be: the general rule alike
+    assert _g10_fixed(x, np.isnan(x)).to_pylist() == expected
     assert format_g10(x).to_pylist() == ["" if v != v else G10 % v for v in x]
 
 

@@ -208,13 +208,14 @@ def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray]):
     step = max(1, _ROWS_CELLS // len(columns))
     floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray)]
     whole = [j for j in floats if (_whole(columns[j]) | np.isnan(columns[j])).all()]
-    groups = [g for g in (whole, [j for j in floats if j not in set(whole)]) if g]
+    groups = [(g, f) for g, f in ((whole, _g10_integers),
+                                  ([j for j in floats if j not in set(whole)], _g10_fixed)) if g]
     for start in range(0, n, step):
         rows = min(step, n - start)
         part = [c if isinstance(c, np.ndarray) else c.slice(start, rows) for c in columns]
-        for group in groups:
-            text = _g10_cells(np.stack([columns[j][start:start + rows] for j in group]
-                                       ).reshape(-1))
+        for group, format_group in groups:
+            x = np.stack([columns[j][start:start + rows] for j in group]).reshape(-1)
+            text = format_group(x, np.isnan(x))
             for k, j in enumerate(group):
                 part[j] = text.slice(k * rows, rows)
         # a null (NaN) is written as an empty cell, as pandas writes it
@@ -263,9 +264,22 @@ def _g10_cells(x: np.ndarray) -> pa.Array:
     formatted by Python, one by one."""
     x = np.asarray(x, dtype=np.float64)
     nan = np.isnan(x)
-    mask = nan if nan.any() else None
-    if (_whole(x) | nan).all():  # ranks, counts: D is v itself, an integer
-        return pc.cast(pa.array(np.where(nan, 0, x).astype(np.int64), mask=mask), pa.string())
+    return (_g10_integers if (_whole(x) | nan).all() else _g10_fixed)(x, nan)
+
+
+def _g10_integers(x: np.ndarray, nan: np.ndarray) -> pa.Array:
+    """:func:`_g10_cells` of whole numbers below 1e10 and NaN (ranks, counts): D is v
+    itself, an integer."""
+    return pc.cast(pa.array(np.where(nan, 0, x).astype(np.int64), mask=_mask(nan)),
+                   pa.string())
+
+
+def _mask(nan: np.ndarray) -> np.ndarray | None:
+    return nan if nan.any() else None
+
+
+def _g10_fixed(x: np.ndarray, nan: np.ndarray) -> pa.Array:
+    """:func:`_g10_cells` of any values, by the rule it states."""
     a = np.abs(x)
     normal = np.isfinite(x) & (a != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -285,7 +299,7 @@ def _g10_cells(x: np.ndarray) -> pa.Array:
     if zero.any():  # 0 is cast as "0"; -0 is left to Python
         d[zero] = 0.0
         fixed |= zero & ~np.signbit(x)
-    text = pc.cast(pa.array(d, mask=mask), pa.string())
+    text = pc.cast(pa.array(d, mask=_mask(nan)), pa.string())
     python = ~fixed & ~nan
     if python.any():  # "-0", scientific notation, infinities, near a half
         text = pc.replace_with_mask(text, pa.array(python), pa.array(
