@@ -95,3 +95,18 @@ def test_a_str_column_with_a_formula_is_made_inert():
     assert inert_frame(frame, index=False)["name"].tolist()[:2] == ["ok", "'=HYPERLINK(1)"]
     plain = pd.DataFrame({"name": pd.Series(["ok", "fine"], dtype="str"), "n": [1, 2]})
     assert inert_frame(plain, index=False)["name"].dtype == "str"  # kept as it is
+
+
+def test_a_str_column_of_several_arrow_chunks_is_written_whole(tmp_path):
+    """A concatenated ``str`` column is held as several Arrow chunks (the main index's
+    ranking of two editions is one)."""
+    name = pd.concat([pd.Series(["a", "b,c"], dtype="str"),
+                      pd.Series(["=d", None], dtype="str")], ignore_index=True)
+    assert pa.array(name.array).num_chunks == 2
+    frame = pd.DataFrame({"name": name, "score": [1.5, 2.0, np.nan, 0.25]})
+    assert write_csv(frame, tmp_path / "c.csv").read_text() == \
+        'name,score\na,1.5\n"b,c",2\n\'=d,\n,0.25\n'
+    plain = pd.concat([pd.Series(["a"], dtype="str"), pd.Series(["b"], dtype="str")],
+                      ignore_index=True)
+    assert write_csv(pd.DataFrame({"name": plain, "n": [1, 2]}), tmp_path / "p.csv"
+                     ).read_text() == "name,n\na,1\nb,2\n"

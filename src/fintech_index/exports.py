@@ -75,7 +75,10 @@ def _arrow_backed(values: pd.Series | pd.Index) -> pa.Array | None:
     array, missing values null, without a Python object per cell; None for other columns."""
     dtype = values.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        return pc.cast(pa.array(values.array), pa.string())
+        text = pa.array(values.array)  # chunked when the column was concatenated
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return pc.cast(text, pa.string())
     return None
 
 
