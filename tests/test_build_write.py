@@ -83,6 +83,11 @@ def test_only_the_latest_years_ranking_is_kept():
     assert list(res._rankings) == [1] and res._rankings[1].equals(latest)
 
 
+MULTI_YEAR = fi.build(FW, panel(FW, [VALUES, VALUES[::-1], [[1.0, np.nan, 2.0, 3.0],
+                                                             *VALUES[1:]]],
+                                years=[2022, 2023, 2024]))
+
+
 def reference_long_rows(res, start, stop):
     """(year, unit, node, flags) of the long rows start:stop by division, row by row."""
     ny, nu, nn = res.score_array.shape
@@ -105,8 +110,3 @@ def test_long_table_rows_anywhere_are_the_rows_by_division(start, length):
     assert got == reference_long_rows(res, start, start + length)
     flat = res.score_array.reshape(-1)[start:start + length]
     assert t["score"].to_pylist() == [None if v != v else v for v in flat]
-
-
-MULTI_YEAR = fi.build(FW, panel(FW, [VALUES, VALUES[::-1], [[1.0, np.nan, 2.0, 3.0],
-                                                             *VALUES[1:]]],
-                                years=[2022, 2023, 2024]))
