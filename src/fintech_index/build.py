@@ -9,7 +9,7 @@ through each kernel in one call.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +111,8 @@ class Results:
     rank_array: np.ndarray
     prepared: Prepared | None = None
     weights: dict[str, np.ndarray] | None = None  # node -> [years, children]
+    # the latest year's ranking once made, by year position (results never change once built)
+    _rankings: dict[int, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         return display.results_view(self).text()
@@ -210,9 +212,18 @@ class Results:
 
         Columns: name, rank, score (the index), observed_weight and under_half_observed
         (:meth:`observed_weight`; no unit is dropped), then ``<node>.score``/``<node>.rank``
-        for every other node from the top of the tree down.
+        for every other node from the top of the tree down. The latest year's is made once
+        and kept (a command prints it and writes it; earlier years' are made on each call,
+        so that a long panel's rankings are not all held): each call gives its own frame.
         """
         y = self.year_index(year)
+        if y != len(self.years) - 1:
+            return self._ranking(y)
+        if y not in self._rankings:
+            self._rankings[y] = self._ranking(y)
+        return self._rankings[y].copy(deep=False)  # copy-on-write: a change stays the caller's
+
+    def _ranking(self, y: int) -> pd.DataFrame:
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
@@ -265,31 +276,41 @@ class Results:
 
     def long_table(self, start: int = 0, stop: int | None = None):
         """Rows ``start:stop`` of :meth:`to_long` as an Arrow table, made without a Python
-        object per row: unit, node and figure level are taken from their few values."""
+        object per row: unit, node and figure level are taken from their few values, score
+        and rank are views of the arrays, and no index array outlives its column (a row
+        group of a million rows is written beside a ranking being formatted)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         ny, nu, nn = self.score_array.shape
         stop = ny * nu * nn if stop is None else min(stop, ny * nu * nn)
-        row = np.arange(start, max(start, stop))
-        y, rest = np.divmod(row, nu * nn)
-        u, k = np.divmod(rest, nn)
+        stop = max(start, stop)
         text = pa.large_string()
+        # rows run year, unit, node: the (year, unit) pairs first..last cover the rows, each
+        # with its nn nodes; every index below is a slice of a pattern, not a division
+        first, skip = divmod(start, nn)
+        last = -(-stop // nn)
+        pairs = np.arange(first, last, dtype=np.int64)
+        k = np.tile(np.arange(nn, dtype=np.int32), last - first)[skip:skip + stop - start]
+        unit = pc.take(pa.array(self.units, text),
+                       np.repeat((pairs % nu).astype(np.int32), nn)[skip:skip + stop - start])
+        year = np.repeat(np.array(self.years, dtype=np.int64)[pairs // nu], nn
+                         )[skip:skip + stop - start]
         figure = [self.framework.nodes[c].figure_level or "" for c in self.nodes]
+        flags = np.zeros((last - first, nn), np.uint8)  # aggregates have no flags
         ni = self.flags.shape[-1]
-        flags = np.zeros(len(row), np.uint8)  # aggregates have no flags
-        own = k < ni
-        flags[own] = self.flags[y[own], u[own], k[own]]
+        flags[:, :ni] = self.flags.reshape(-1, ni)[first:last]
+        flags = flags.reshape(-1)[skip:skip + stop - start]
         return pa.table({
-            "year": np.array(self.years, dtype=np.int64)[y],
-            "unit": pc.take(pa.array(self.units, text), u),
+            "year": year,
+            "unit": unit,
             "node": pc.take(pa.array(self.nodes, text), k),
             "level": np.array([self.framework.nodes[c].level for c in self.nodes],
                               dtype=np.int64)[k],
             "figure_level": pc.take(pa.array(figure, text), k),
             # missing as null, not NaN: what Arrow made of the pandas frame written before
-            "score": pa.array(self.score_array.reshape(-1)[row], from_pandas=True),
-            "rank": pa.array(self.rank_array.reshape(-1)[row], from_pandas=True),
+            "score": pa.array(self.score_array.reshape(-1)[start:stop], from_pandas=True),
+            "rank": pa.array(self.rank_array.reshape(-1)[start:stop], from_pandas=True),
             "flags": flags,
         })
 
@@ -317,6 +338,7 @@ class Results:
                     if writer is None:
                         writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
                     writer.write_table(part)
+                    del part  # not held while the next row group is made
             finally:
                 if writer is not None:
                     writer.close()
@@ -334,7 +356,22 @@ class Results:
         return [*written, run.folder / MANIFEST]
 
     def _write(self, out: Path) -> list[Path]:
-        written = [self.write_parquet(out / "results.parquet")]
+        import contextvars
+        from concurrent.futures import ThreadPoolExecutor  # 9 ms: only a write needs it
+
+        # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
+        # and numpy release the GIL: the two overlap on a second core; the same bytes), in
+        # this thread's context, so that the output run stages the file as its own; a
+        # failed CSV leaves the block only once the thread has finished
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+            parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
+                                  out / "results.parquet")
+            written = self._write_csvs(out)
+        return [parquet.result(), *written]
+
+    def _write_csvs(self, out: Path) -> list[Path]:
+        """Every file of :meth:`write` but results.parquet."""
+        written = []
         for year in self.years:
             p = out / f"ranking_{year}.csv"
             write_csv(self.ranking(year), p, index=True)

@@ -49,15 +49,37 @@ def _inert_array(values: np.ndarray) -> np.ndarray:
         for i, v in enumerate(values):  # one by one: a tuple cell stays one cell
             out[i] = _inert_value(v)
         return out
-    # a cell to rewrite starts like a formula or holds a character printable() escapes
-    # (str.isprintable, exactly the test printable makes; text columns are few and short)
-    hit = ~np.fromiter((not isinstance(v, str) or v.isprintable() for v in values),
-                       dtype=bool, count=len(values))
-    for start in FORMULA_STARTS:
-        hit |= pc.fill_null(pc.starts_with(text, start), False).to_numpy(zero_copy_only=False)
+    hit = _may_change(text)
+    if not hit.any():
+        return values
     out = values.copy()
     out[hit] = [neutralise(v) for v in values[hit]]
     return out
+
+
+# A cell neutralise() may change: one starting like a formula, or one holding a character
+# outside printable ASCII (0x20-0x7E, every one of which str.isprintable accepts; the rest,
+# non-ASCII text included, is tested by printable() itself, in Python). neutralise returns
+# any other cell as it is, so only these go through Python.
+_MAY_CHANGE = r"^[=+\-@]|[^\x20-\x7e]"  # tab and carriage return are not printable ASCII
+
+
+def _may_change(text: pa.Array) -> np.ndarray:
+    """Where a cell of ``text`` may be changed by neutralise (never where it is missing)."""
+    return pc.fill_null(pc.match_substring_regex(text, _MAY_CHANGE), False
+                        ).to_numpy(zero_copy_only=False)
+
+
+def _arrow_backed(values: pd.Series | pd.Index) -> pa.Array | None:
+    """The cells of an Arrow-backed text column (pandas 3's ``str``) as an Arrow string
+    array, missing values null, without a Python object per cell; None for other columns."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        text = pa.array(values.array)  # chunked when the column was concatenated
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        return pc.cast(text, pa.string())
+    return None
 
 
 def _text_dtype(dtype) -> bool:
@@ -86,6 +108,9 @@ def inert_frame(frame: pd.DataFrame, *, index: bool = True) -> pd.DataFrame:
     for i, dtype in enumerate(safe.dtypes):  # a column is taken out only when it holds text
         if _text_dtype(dtype):
             col = safe.iloc[:, i]
+            text = _arrow_backed(col)
+            if text is not None and not _may_change(text).any():
+                continue  # nothing to rewrite: the column stays as it is
             safe.isetitem(i, pd.Series(_inert_array(col.to_numpy(dtype=object)),
                                        index=col.index, dtype=object))
     safe.columns = _inert_index(safe.columns)
@@ -148,10 +173,13 @@ def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | np.ndarray | None:
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return pc.if_else(pa.array(values.to_numpy()), "True", "False")
     if pd.api.types.is_object_dtype(dtype) or isinstance(dtype, pd.StringDtype):
-        try:  # text and missing values only: anything else is left to pandas
-            text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
-            return None
+        text = _arrow_backed(values)
+        if text is None:
+            try:  # text and missing values only: anything else is left to pandas
+                text = pa.array(values.to_numpy(dtype=object), type=pa.string(),
+                                from_pandas=True)
+            except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
+                return None
         return _quoted(pc.fill_null(text, ""))
     return None
 
@@ -177,21 +205,25 @@ def _quoted(text: pa.Array) -> pa.Array:
 
 def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray]):
     """The CSV bytes: the header line, then the rows a chunk at a time, the float columns
-    of a chunk formatted in one call."""
+    of a chunk formatted in two calls: the columns of whole numbers (ranks) and the rest."""
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n = len(columns[0])
     step = max(1, _ROWS_CELLS // len(columns))
     floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray)]
+    whole = [j for j in floats if (_whole(columns[j]) | np.isnan(columns[j])).all()]
+    groups = [(g, f) for g, f in ((whole, _g10_integers),
+                                  ([j for j in floats if j not in set(whole)], _g10_fixed)) if g]
     for start in range(0, n, step):
         rows = min(step, n - start)
         part = [c if isinstance(c, np.ndarray) else c.slice(start, rows) for c in columns]
-        if floats:
-            text = format_g10(np.stack([columns[j][start:start + rows] for j in floats]
-                                       ).reshape(-1))
-            for k, j in enumerate(floats):
+        for group, format_group in groups:
+            x = np.stack([columns[j][start:start + rows] for j in group]).reshape(-1)
+            text = format_group(x, np.isnan(x))
+            for k, j in enumerate(group):
                 part[j] = text.slice(k * rows, rows)
-        part[-1] = pc.binary_join_element_wise(part[-1], "\n", "")
-        yield _joined(pc.binary_join_element_wise(*part, ","))
+        # a null (NaN) is written as an empty cell, as pandas writes it
+        part[-1] = pc.binary_join_element_wise(part[-1], "\n", "", null_handling="replace")
+        yield _joined(pc.binary_join_element_wise(*part, ",", null_handling="replace"))
 
 
 def _joined(lines: pa.Array) -> memoryview:
@@ -209,7 +241,18 @@ _TIE = 2e-6  # how near a half a scaled value may come before Python formats it
 
 def format_g10(x: np.ndarray) -> pa.Array:
     """Floats as ``"%.10g" % v`` writes them (NaN as an empty cell, as pandas writes it),
-    for a whole array at once.
+    for a whole array at once (:func:`_g10_cells`, NaN made empty)."""
+    return pc.fill_null(_g10_cells(x), "")
+
+
+def _whole(x: np.ndarray) -> np.ndarray:
+    """Where ``x`` is a whole number written as an integer by "%.10g" (below 1e10, not -0)."""
+    return (np.abs(x) < 1e10) & (np.floor(x) == x) & ~((x == 0) & np.signbit(x))
+
+
+def _g10_cells(x: np.ndarray) -> pa.Array:
+    """``"%.10g" % v`` of every value, NaN as a null (a writer joining the cells writes it
+    as an empty cell).
 
     The rule: ``v`` rounded to ten significant digits is the decimal ``D = r * 10**(e-9)``,
     ``r = rint(|v| * 10**(9-e))``: the power of ten is exact and the product rounded once,
@@ -217,19 +260,31 @@ def format_g10(x: np.ndarray) -> pa.Array:
     within that of a half (kept apart by a 2e-6 margin). Where ``"%.10g"`` writes fixed
     notation (-4 <= e <= 9), it writes the digits of D without trailing zeros; so does the
     shortest round-trip text of the double nearest D (two decimals of ten digits never
-    share a double), which Arrow's cast writes in fixed notation over that range, and that
-    double is ``r / 10**(9-e)``, one correctly rounded division; a whole number below 1e10
-    is D itself, written as an integer. The rest (scientific notation, infinities, values
-    within the margin of a half) are formatted by Python, one by one."""
+    share a double), which Arrow's cast writes in fixed notation over that range (a whole
+    number as an integer), and that double is ``r / 10**(9-e)``, one correctly rounded
+    division. An array of whole numbers below 1e10 (ranks, counts) is cast as integers.
+    The rest (-0, scientific notation, infinities, values within the margin of a half) are
+    formatted by Python, one by one."""
     x = np.asarray(x, dtype=np.float64)
-    whole = (np.abs(x) < 1e10) & (np.floor(x) == x) & ~((x == 0) & np.signbit(x))
-    out = pc.cast(pa.array(np.where(whole, x, 0).astype(np.int64)), pa.string())
-    if whole.all():  # ranks, counts: D is v itself, an integer
-        return out
-    rest = np.flatnonzero(~whole)
-    v = x[rest]
-    a = np.abs(v)
-    normal = np.isfinite(v) & (a != 0)
+    nan = np.isnan(x)
+    return (_g10_integers if (_whole(x) | nan).all() else _g10_fixed)(x, nan)
+
+
+def _g10_integers(x: np.ndarray, nan: np.ndarray) -> pa.Array:
+    """:func:`_g10_cells` of whole numbers below 1e10 and NaN (ranks, counts): D is v
+    itself, an integer."""
+    return pc.cast(pa.array(np.where(nan, 0, x).astype(np.int64), mask=_mask(nan)),
+                   pa.string())
+
+
+def _mask(nan: np.ndarray) -> np.ndarray | None:
+    return nan if nan.any() else None
+
+
+def _g10_fixed(x: np.ndarray, nan: np.ndarray) -> pa.Array:
+    """:func:`_g10_cells` of any values, by the rule it states."""
+    a = np.abs(x)
+    normal = np.isfinite(x) & (a != 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         e = np.where(normal, np.floor(np.log10(np.where(normal, a, 1.0))), 0).astype(np.int64)
     near = normal & (e >= -5) & (e <= 10)  # fixed notation once rounded, or one off
@@ -242,14 +297,17 @@ def format_g10(x: np.ndarray) -> pa.Array:
     carry = r >= 1e10  # 9999999999.5 rounds up to the next power of ten
     e = e + carry
     fixed = near & (e >= -4) & (e <= 9) & (np.abs(np.abs(m - r) - 0.5) >= _TIE)
-    d = np.copysign(np.where(carry, 1e9, r) / _P10[_P0 + 9 - np.clip(e, -4, 9)], v)
-    text = pc.cast(pa.array(d), pa.string())
-    python = ~fixed & ~np.isnan(v)
+    d = np.copysign(np.where(carry, 1e9, r) / _P10[_P0 + 9 - np.clip(e, -4, 9)], x)
+    zero = x == 0
+    if zero.any():  # 0 is cast as "0"; -0 is left to Python
+        d[zero] = 0.0
+        fixed |= zero & ~np.signbit(x)
+    text = pc.cast(pa.array(d, mask=_mask(nan)), pa.string())
+    python = ~fixed & ~nan
     if python.any():  # "-0", scientific notation, infinities, near a half
         text = pc.replace_with_mask(text, pa.array(python), pa.array(
-            [G10 % y for y in v[python]], type=pa.string()))
-    text = pc.if_else(pa.array(np.isnan(v)), "", text)  # pandas writes NaN as ""
-    return pc.replace_with_mask(out, pa.array(~whole), text)
+            [G10 % y for y in x[python]], type=pa.string()))
+    return text
 
 
 _P0 = 30

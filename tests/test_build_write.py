@@ -1,0 +1,112 @@
+"""Results.write with results.parquet written by a worker thread (issue 27): the file is
+staged by the output run like every other, so a run that fails on either side leaves the
+folder as it was, and the Parquet writer's error reaches the caller."""
+
+import hashlib
+import importlib
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import fintech_index as fi
+
+from .helpers import panel, two_level_framework
+
+build_module = importlib.import_module("fintech_index.build")  # the package's build is the function
+FW = two_level_framework()
+VALUES = [[0.0, 10.0, 1.0, 100.0], [5.0, 20.0, 3.0, 300.0], [10.0, 40.0, 2.0, 200.0]]
+
+
+def results(values=VALUES):
+    return fi.build(FW, panel(FW, values))
+
+
+def contents(folder):
+    return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            for name in sorted(os.listdir(folder))}
+
+
+def test_the_parquet_thread_writes_what_the_run_lists(tmp_path):
+    written = results().write(tmp_path / "o")
+    assert written[0].name == "results.parquet"
+    assert sorted(p.name for p in written) == sorted(os.listdir(tmp_path / "o"))
+
+
+def test_a_failed_csv_leaves_the_earlier_run_and_no_temporary_parquet(tmp_path, monkeypatch):
+    out = tmp_path / "o"
+    results().write(out)
+    before = contents(out)
+
+    def broken(frame, path, **kw):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(build_module, "write_csv", broken)
+    with pytest.raises(OSError, match="disk full"):  # other values: another results.parquet
+        results([[1.0, 10.0, 1.0, 100.0], *VALUES[1:]]).write(out)
+    assert contents(out) == before  # no .results.parquet.*.tmp beside them either
+
+
+def test_an_error_of_the_parquet_thread_reaches_the_caller(tmp_path, monkeypatch):
+    def broken(self, path):
+        raise RuntimeError("parquet writer failed")
+
+    monkeypatch.setattr(build_module.Results, "write_parquet", broken)
+    with pytest.raises(RuntimeError, match="parquet writer failed"):
+        results().write(tmp_path / "o")
+    assert not (tmp_path / "o").exists() or os.listdir(tmp_path / "o") == []
+
+
+def test_a_ranking_is_made_once_and_each_caller_gets_its_own_frame(monkeypatch):
+    res = results()
+    first = res.ranking()
+    made = []
+    monkeypatch.setattr(type(res), "_ranking", lambda self, y: made.append(y))
+    second = res.ranking()  # from the cache: _ranking is not called again
+    assert made == [] and second is not first
+    assert second.equals(first)
+    first["rank"] = 99.0  # a caller's change (copy-on-write) ...
+    first.loc[first.index[0], "score"] = -1.0
+    third = res.ranking()
+    assert list(third["rank"]) == [1.0, 2.0, 3.0]  # ... stays the caller's
+    assert third["score"].iloc[0] == second["score"].iloc[0] != -1.0
+
+
+def test_only_the_latest_years_ranking_is_kept():
+    res = fi.build(FW, panel(FW, [VALUES, VALUES[::-1]], years=[2023, 2024]))
+    assert res.ranking(2023).index.tolist() == ["u2", "u1", "u0"]
+    assert res._rankings == {}  # an earlier year's ranking is not held
+    latest = res.ranking(2024)
+    assert latest.index.tolist() == ["u0", "u1", "u2"]  # the values reversed
+    assert list(res._rankings) == [1] and res._rankings[1].equals(latest)
+
+
+MULTI_YEAR = fi.build(FW, panel(FW, [VALUES, VALUES[::-1], [[1.0, np.nan, 2.0, 3.0],
+                                                             *VALUES[1:]]],
+                                years=[2022, 2023, 2024]))
+
+
+def reference_long_rows(res, start, stop):
+    """(year, unit, node, flags) of the long rows start:stop by division, row by row."""
+    ny, nu, nn = res.score_array.shape
+    out = []
+    for row in range(start, min(stop, ny * nu * nn)):
+        y, rest = divmod(row, nu * nn)
+        u, k = divmod(rest, nn)
+        flag = int(res.flags[y, u, k]) if k < res.flags.shape[-1] else 0
+        out.append((res.years[y], res.units[u], res.nodes[k], flag))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_long_table_rows_anywhere_are_the_rows_by_division(start, length):
+    res = MULTI_YEAR  # 3 years x 3 units x 7 nodes = 63 rows
+    t = res.long_table(start, start + length)
+    got = list(zip(t["year"].to_pylist(), t["unit"].to_pylist(), t["node"].to_pylist(),
+                   t["flags"].to_pylist(), strict=True))
+    assert got == reference_long_rows(res, start, start + length)
+    flat = res.score_array.reshape(-1)[start:start + length]
+    assert t["score"].to_pylist() == [None if v != v else v for v in flat]
