@@ -31,18 +31,21 @@ EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE
                 "#SPILL!", "#CALC!", "#GETTING_DATA")
 
 _ROOT = re.compile(rb"<(\w+:)?worksheet[\s>/]")
+_ERROR_TEXT = rb"|".join(re.escape(e.encode()) for e in EXCEL_ERRORS)
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s[^>]*?\bref=\"[A-Z]*\d*(?::[A-Z]*(\d+))?\"")
 
 
 @functools.cache
-def _tags(prefix: bytes | None) -> tuple[re.Pattern, re.Pattern, re.Pattern, re.Pattern]:
-    """Patterns of a row tag, a row's number, a merged range and a cell tag, for the
-    sheet's namespace ``prefix`` (b"" none; None unknown: any, 4 times slower)."""
+def _tags(prefix: bytes | None) -> tuple[re.Pattern, ...]:
+    """Patterns of a row tag, a row's number, a merged range, a cell tag and what a cell
+    problem needs (a formula tag, an error cell's type, an error's text), for the sheet's
+    namespace ``prefix`` (b"" none; None unknown: any, 4 times slower)."""
     p = rb"(?:\w+:)?" if prefix is None else re.escape(prefix)
     return (re.compile(rb"<" + p + rb"row[\s>/]"),
             re.compile(rb"<" + p + rb"row\s[^>]*?\br=\"(\d+)\""),
             re.compile(rb"<" + p + rb"mergeCell\s[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\""),
-            re.compile(rb"<" + p + rb"c[\s>/]"))
+            re.compile(rb"<" + p + rb"c[\s>/]"),
+            re.compile(rb"<" + p + rb"f[\s>/]|\st\s*=\s*[\"']e[\"']|" + _ERROR_TEXT))
 
 
 def limit(name: str, src: str) -> int:
@@ -160,13 +163,14 @@ def choose_sheet(sheets: list[tuple[str, str, str]], src: str, sheet: str | int 
     return Sheet(names[i], sheets[i][2])
 
 
-def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True) -> None:
+def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True) -> bool:
     """Stream the sheet's XML without parsing it: refuse it when its declared dimension,
     its number of row tags or its highest row number exceeds the row limit [D84], or its
     cell tags the cell limit [D90] (stopping there), or, for the sheet ``read``, when it
     has merged cells [D86]. A sheet not read
     is counted only when it declares no dimension (openpyxl then parses it to its end to
-    size it, whichever sheet is asked for)."""
+    size it, whichever sheet is asked for). Returns, for the sheet ``read``, whether it
+    may hold a cell problem (a formula, an error cell or an error's text; D70, D71)."""
     most = limit("FINTECH_INDEX_EXCEL_MAX_ROWS", src)
     most_cells = limit("FINTECH_INDEX_EXCEL_MAX_CELLS", src)
     where = f"{src}: sheet {sheet.name!r}"
@@ -178,17 +182,19 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
     rows = highest = cells = 0
     merged: list[str] = []
     carry = b""
+    suspect = False
     with book.open(sheet.member) as xml:
         first = True
         while chunk := xml.read(CHUNK):
             text = carry + chunk
             if first:
                 if (d := _DIMENSION.search(text)) and not read:
-                    return
+                    return False
                 if d and d.group(1) and int(d.group(1)) > most:
                     raise too_many(int(d.group(1)), "a declared dimension of")
                 root = _ROOT.search(text)
-                row, row_number, merge, cell = _tags((root.group(1) or b"") if root else None)
+                row, row_number, merge, cell, problem = _tags((root.group(1) or b"")
+                                                              if root else None)
             first = False
             cut = text.rfind(b"<")  # a tag never holds '<': tags before it are whole
             done, carry = (text, b"") if cut < 0 else (text[:cut], text[cut:cut + 4096])
@@ -203,12 +209,31 @@ def scan_sheet(book: zipfile.ZipFile, sheet: Sheet, src: str, read: bool = True)
                                        + _raise_hint("FINTECH_INDEX_EXCEL_MAX_CELLS", src))
             if read and b"mergeCell" in done:
                 merged += [m.decode() for m in merge.findall(done)]
+            # a tag, or a text without '<', lies whole in ``done``: none is cut in two
+            suspect = suspect or read and problem.search(done) is not None
     if carry and row.match(carry) and max(rows + 1, highest) > most:
         raise too_many(max(rows + 1, highest), "at least")
     if merged:
         raise DataError("D86", f"{where}: merged cells {listing(merged)}: a merged range "
                                "holds one value and reads as blanks in its other cells; "
                                "unmerge them and fill every cell")
+    return suspect
+
+
+def _error_text_in(book: zipfile.ZipFile, members: list[str]) -> bool:
+    """Whether an error's text (#N/A...) stands in any of ``members``, streamed: the text
+    of a cell may be kept in the shared strings (where an error text typed as text is)."""
+    pattern = re.compile(_ERROR_TEXT)
+    overlap = max(map(len, EXCEL_ERRORS))
+    for m in members:
+        with book.open(m) as f:
+            carry = b""
+            while chunk := f.read(CHUNK):
+                text = carry + chunk
+                if pattern.search(text):
+                    return True
+                carry = text[-overlap:]
+    return False
 
 
 def read_excel(p: Path, src: str, sheet: str | int | None) -> tuple[pd.DataFrame, str]:
@@ -238,9 +263,17 @@ def checked_sheet(p: Path, src: str, sheet: str | int | None) -> str:
         check_expansion(book, src)
         sheets = worksheets(book)
         chosen = choose_sheet(sheets, src, sheet)
+        suspect = False
         for name, _, member in sheets:
-            scan_sheet(book, Sheet(name, member), src, read=name == chosen.name)
-    _cell_problems(p, src, chosen.name).raise_as(DataError)
+            suspect |= scan_sheet(book, Sheet(name, member), src, read=name == chosen.name)
+        # openpyxl reads the sheet twice more for the cell problems: only when the sheet's
+        # XML or its strings hold a formula, an error cell or an error's text (20,000 x 20
+        # cells: 9 s of 13; issue 27)
+        sheet_parts = {member for _, _, member in sheets}
+        suspect = suspect or _error_text_in(book, [m.filename for m in book.infolist()
+                                                   if m.filename not in sheet_parts])
+    if suspect:
+        _cell_problems(p, src, chosen.name).raise_as(DataError)
     return chosen.name
 
 
