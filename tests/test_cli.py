@@ -132,3 +132,22 @@ def test_every_command_error_goes_through_one_handler(tmp_path):
     assert r.exit_code == 2 and "[M15]" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["store", "ls", "--store", str(tmp_path / "none.duckdb")])
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_the_printed_ranking_shows_the_ranked_units_only(tmp_path):
+    """W has no value: unranked, last in the ranking, never a row of the printed table
+    (taken from the head of the ranking, not from a filtered copy of all of it), and
+    counted below it; --top 2 cuts the tie at rank 2 after X (code order)."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n"
+                  + units_yaml("X", "Y", "Z", "W"))
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\nZ,2024,2,2\nW,2024,,\n")
+    for top, units in ((9, ["Z", "X", "Y"]), (2, ["Z", "X"])):
+        r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o"),
+                                "--top", str(top)])
+        assert r.exit_code == 0, r.output
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.output.splitlines()
+                if line.startswith("│ ")]
+        assert [row[1] for row in rows if len(row) == 3] == [f"{u} ({u})" for u in units]
+        assert "1 unit(s) without a rank in 2024" in r.output

@@ -194,7 +194,8 @@ def print_ranking(results: Results, year: int | None, top: int) -> None:
     table.add_column(fw.index, justify="right")
     for d in dims:
         table.add_column(f"{d} (rank)", justify="right")
-    shown = frame[frame["rank"].notna()].head(top)
+    shown = frame.head(top)  # ranked first, the unranked after them: no copy of the whole
+    shown = shown[shown["rank"].notna()]  # ranking (80 MB for 20,000 units x 255 nodes)
     for unit, row in shown.iterrows():
         cells = [fmt.rank(row["rank"])]
         if frame_prev is not None:
