@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -151,3 +152,32 @@ def test_the_printed_ranking_shows_the_ranked_units_only(tmp_path):
                 if line.startswith("│ ")]
         assert [row[1] for row in rows if len(row) == 3] == [f"{u} ({u})" for u in units]
         assert "1 unit(s) without a rank in 2024" in r.output
+
+
+def test_the_ranking_printed_from_the_edition_is_the_rankings_head(tmp_path):
+    """Two years, ties, an unranked unit and codes whose code point order is not their
+    letter order ('B' < 'a' < 'b'): the table printed from the edition view is the one
+    printed from Results.ranking, row for row, change column included, for every top."""
+    import fintech_index as fi
+    from fintech_index.cli import console, print_ranking
+    from fintech_index.publish.view import EditionView
+
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "A", "children": [{"code": "x"}, {"code": "y"}]},
+        {"code": "B", "children": [{"code": "z"}]}]}}, "f.yaml")
+    codes = ["b", "B", "a", "c", "W"]
+    v2023 = [[1, 2, 3], [1, 2, 3], [3, 2, 1], [2, 2, 2], [1, 1, 1]]
+    v2024 = [[2, 2, 2], [1, 2, 3], [2, 2, 2], [3, 3, 1], [np.nan] * 3]  # b and a tie
+    res = fi.build(fw, fi.panel_from_arrays(np.array([v2023, v2024], float), fw, codes,
+                                            [2023, 2024]))
+    view = EditionView(res, 2024)
+
+    def printed(**kw) -> str:
+        with console.get().capture() as cap:
+            print_ranking(res, 2024, top, **kw)
+        return cap.get()
+
+    for top in (1, 2, 3, 4, 9):
+        assert printed(view=view) == printed(), top
+    assert "1 unit(s) without a rank in 2024" in printed(view=view)
+    assert "vs 2023" in printed(view=view)
