@@ -168,6 +168,40 @@ def test_profile_table_of_every_city():
                    ("R", "B", "strength", 1)]
 
 
+def _ranked_by_hand(ed, node=None):
+    """Edition.ranked as first written: ranks best first, ties in code point order."""
+    r = ed.ranks[node or ed.index].dropna()
+    return [u for _, u in sorted(zip(r.to_numpy(dtype=float), r.index.tolist(), strict=True))]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 4), min_size=4, max_size=4), min_size=9, max_size=9),
+       st.integers(1, 2))
+def test_profile_table_is_every_profile_in_ranked_order(values, margin):
+    """Nine units whose codes sort differently by code point and by letter ('B' < 'a'),
+    values from five levels (many tied ranks, gaps of every size): ranked() on every node
+    is by rank then code point, and profile_table is, unit after unit in ranked order, the
+    strengths then the weaknesses profile() gives that unit, row for row."""
+    from fintech_index.publish.report import profile_table
+
+    codes = ["b", "B", "a", "A", "c", "_", "Z", "aa", "\u00e9"]
+    p = fi.panel_from_arrays(np.array([values], float), FW, codes, [2025], source="synthetic")
+    ed = Edition.of(fi.build(FW, p, METH))
+    for node in (None, "A", "B", "x1"):
+        assert list(ed.ranked(node).index) == _ranked_by_hand(ed, node)
+        assert ed.ranked(node) is ed.ranked(node)  # made once
+    t = profile_table(ed, margin=margin)
+    want = []
+    for u in ed.ranked().index:
+        pr = profile(ed, u, margin=margin)
+        for kind, part in (("strength", pr.strengths), ("weakness", pr.weaknesses)):
+            part = part[part["node"].isin(["A", "B"])]  # the aggregates below the index
+            want += [(u, pr.rank, n, r, g, s, kind) for n, r, g, s in
+                     zip(part["node"], part["rank"], part["rank_gap"], part["score"],
+                         strict=True)]
+    assert list(t.itertuples(index=False, name=None)) == want
+
+
 def test_edition_report_returns_what_it_wrote(tmp_path):
     """The report writer hands back the lead, the sentences and the regional leads it wrote,
     so that a caller prints them without reading its files back."""

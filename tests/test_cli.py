@@ -3,6 +3,7 @@
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -132,3 +133,51 @@ def test_every_command_error_goes_through_one_handler(tmp_path):
     assert r.exit_code == 2 and "[M15]" in r.output and "Traceback" not in r.output
     r = runner.invoke(app, ["store", "ls", "--store", str(tmp_path / "none.duckdb")])
     assert r.exit_code == 2 and "Traceback" not in r.output
+
+
+def test_the_printed_ranking_shows_the_ranked_units_only(tmp_path):
+    """W has no value: unranked, last in the ranking, never a row of the printed table
+    (taken from the head of the ranking, not from a filtered copy of all of it), and
+    counted below it; --top 2 cuts the tie at rank 2 after X (code order)."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}]}\n"
+                  + units_yaml("X", "Y", "Z", "W"))
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b\nX,2024,1,2\nY,2024,3,1\nZ,2024,2,2\nW,2024,,\n")
+    for top, units in ((9, ["Z", "X", "Y"]), (2, ["Z", "X"])):
+        r = runner.invoke(app, ["build", str(fw), str(data), "--out", str(tmp_path / "o"),
+                                "--top", str(top)])
+        assert r.exit_code == 0, r.output
+        rows = [[c.strip() for c in line.split("│")[1:-1]] for line in r.output.splitlines()
+                if line.startswith("│ ")]
+        assert [row[1] for row in rows if len(row) == 3] == [f"{u} ({u})" for u in units]
+        assert "1 unit(s) without a rank in 2024" in r.output
+
+
+def test_the_ranking_printed_from_the_edition_is_the_rankings_head(tmp_path):
+    """Two years, ties, an unranked unit and codes whose code point order is not their
+    letter order ('B' < 'a' < 'b'): the table printed from the edition view is the one
+    printed from Results.ranking, row for row, change column included, for every top."""
+    import fintech_index as fi
+    from fintech_index.cli import console, print_ranking
+    from fintech_index.publish.view import EditionView
+
+    fw = fi.framework_from_dict({"index": {"code": "i", "children": [
+        {"code": "A", "children": [{"code": "x"}, {"code": "y"}]},
+        {"code": "B", "children": [{"code": "z"}]}]}}, "f.yaml")
+    codes = ["b", "B", "a", "c", "W"]
+    v2023 = [[1, 2, 3], [1, 2, 3], [3, 2, 1], [2, 2, 2], [1, 1, 1]]
+    v2024 = [[2, 2, 2], [1, 2, 3], [2, 2, 2], [3, 3, 1], [np.nan] * 3]  # b and a tie
+    res = fi.build(fw, fi.panel_from_arrays(np.array([v2023, v2024], float), fw, codes,
+                                            [2023, 2024]))
+    view = EditionView(res, 2024)
+
+    def printed(**kw) -> str:
+        with console.get().capture() as cap:
+            print_ranking(res, 2024, top, **kw)
+        return cap.get()
+
+    for top in (1, 2, 3, 4, 9):
+        assert printed(view=view) == printed(), top
+    assert "1 unit(s) without a rank in 2024" in printed(view=view)
+    assert "vs 2023" in printed(view=view)

@@ -331,3 +331,72 @@ def test_a_problem_longer_than_the_line_limit_is_cut_and_keeps_its_code():
     more = len("f.csv: ") + 10_000 - LINE_CHARS
     assert line == f"f.csv: {'x' * (LINE_CHARS - 7)} ... ({more:,} characters more) [D15]"
     assert e.problems == [("D15", "f.csv: " + "x" * 10_000)]
+
+
+# ------------------------------------- the cell problems (D70, D71) are read only if they may be
+
+SST = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/'
+       b'spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>#N/A</t></si></sst>')
+SST_TYPE = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml")
+
+
+def with_shared_error_text(path: Path) -> Path:
+    """``path`` (GOOD on sheet 'Data') with cell C2 a shared string holding '#N/A': the
+    sheet's own XML then holds no error text, only its strings part does (as Excel keeps a
+    text typed in a cell)."""
+    rewrite(path, "xl/worksheets/sheet1.xml",
+            lambda x: re.sub(rb'<c r="C2"[^>]*>.*?</c>', b'<c r="C2" t="s"><v>0</v></c>', x))
+    rewrite(path, "[Content_Types].xml", lambda x: x.replace(
+        b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="'
+        + SST_TYPE.encode() + b'"/></Types>'))
+    with zipfile.ZipFile(path, "a") as z:
+        z.writestr("xl/sharedStrings.xml", SST)
+    return path
+
+
+def test_a_clean_sheet_is_not_read_again_for_cell_problems(tmp_path, fw_path, monkeypatch):
+    """A sheet with no formula, no error cell and no error text anywhere in the workbook
+    is read once by openpyxl (through pandas), not three times: the cell-problem pass is
+    skipped, and the values are those of the sheet. An error's text in another sheet is not
+    looked at; inside a longer text of the sheet read it is no error, but sends the sheet
+    to the check (which finds nothing)."""
+    import fintech_index.xlsx as xlsx
+
+    checked = []
+    real = xlsx._cell_problems
+    monkeypatch.setattr(xlsx, "_cell_problems", lambda *a: checked.append(a[2]) or real(*a))
+    p = book(tmp_path / "d.xlsx", {"Data": GOOD + [["Z", 2024, "NA", 6.5]]})
+    got = values(p, fw_path)
+    assert checked == [] and got["X"] == [1.0, 2.0] and got["Y"] == [3.0, 4.0]
+    assert np.isnan(got["Z"][0]) and got["Z"][1] == 6.5
+    p = book(tmp_path / "d.xlsx", {"Data": GOOD, "Notes": [["#N/A"]]})  # another sheet's
+    assert values(p, fw_path)["Y"] == [3.0, 4.0] and checked == []
+    named = [r + [n] for r, n in zip(GOOD, ["name", "X Town", "#N/A is no error"],
+                                     strict=True)]
+    p = book(tmp_path / "d.xlsx", {"Data": named})
+    assert values(p, fw_path)["Y"] == [3.0, 4.0] and checked == ["Data"]
+
+
+@pytest.mark.parametrize("kind", ["formula", "error cell", "quoted type", "shared text"])
+def test_every_kind_of_cell_problem_is_still_found(tmp_path, fw_path, kind):
+    """Each trace of a cell problem in the XML sends the sheet to the full check, which
+    names the cell: a formula with no value (D71), an error cell (t="e", also quoted with
+    apostrophes) and an error's text kept in the shared strings (D70)."""
+    rows = [r[:] for r in GOOD]
+    if kind == "formula":
+        rows[1][2] = "=1+1"
+    elif kind in ("error cell", "quoted type"):
+        rows[1][2] = "#DIV/0!"
+    p = book(tmp_path / "d.xlsx", {"Data": rows})
+    if kind == "quoted type":
+        rewrite(p, "xl/worksheets/sheet1.xml", lambda x: x.replace(b't="e"', b"t='e'"))
+    if kind == "shared text":
+        with_shared_error_text(p)
+    found, msg = refused(tmp_path, p)
+    if kind == "formula":
+        assert found == ("D71",) and msg.startswith("d.xlsx: sheet 'Data', cell C2: formula "
+                                                    "=1+1 has no computed value")
+    else:
+        error = "#N/A" if kind == "shared text" else "#DIV/0!"
+        assert found == ("D70",) and msg.startswith(f"d.xlsx: sheet 'Data', cell C2: {error} "
+                                                    "is a spreadsheet error")

@@ -39,3 +39,10 @@ def test_help_imports_no_numpy_and_a_clean_validate_no_rich():
            " '-m', str(a / 'asem.methodology.yaml')]\n"
            "try:\n    app()\nexcept SystemExit as e:\n    assert e.code in (0, None), e.code")
     assert loaded(run, "rich") == []
+
+
+def test_a_build_and_its_edition_report_do_not_import_duckdb():
+    """DuckDB is for the store; the analyses import the back-casts (for explain), which
+    name the store only as a type (50 ms of every build's start-up, issue 27)."""
+    assert loaded("import fintech_index.build, fintech_index.publish.report, "
+                  "fintech_index.analysis, fintech_index.publish.view", "duckdb") == []

@@ -140,10 +140,12 @@ def _read_csv_columnar(raw: bytes, src: str, sep: str) -> Table | None:
     end = len(raw)  # blank lines at the end hold nothing and shift no row number
     while end > start and raw[end - 1] in b"\r\n":
         end -= 1
+    crlf = b"\r" in raw  # one fast pass: the two counts below take 50 ms of 30 MB
     if (end == start or raw[start:start + 4096].isspace() and raw[start:end].isspace()
-            or b"\x00" in raw
-            or raw.count(b"\r") != raw.count(b"\r\n") or raw.find(b"\n\n", start, end) >= 0
-            or raw.find(b"\n\r\n", start, end) >= 0 or raw[start:start + 1] in (b"\n", b"\r")
+            or b"\x00" in raw or raw.find(b"\n\n", start, end) >= 0
+            or crlf and (raw.count(b"\r") != raw.count(b"\r\n")
+                         or raw.find(b"\n\r\n", start, end) >= 0)
+            or raw[start:start + 1] in (b"\n", b"\r")
             or b'"' in raw and not _quotes_well_formed(memoryview(raw)[start:], sep)):
         return None
     first_line = raw.find(b"\n", start)

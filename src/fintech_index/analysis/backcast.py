@@ -11,6 +11,7 @@ edition's framework is kept with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -20,7 +21,9 @@ from ..errors import FrameworkError, StoreError
 from ..framework import Framework, framework_from_json
 from ..methodology import Methodology, methodology_from_dict
 from ..panel import Panel
-from ..store import Store
+
+if TYPE_CHECKING:  # the store (DuckDB) is only imported by who opens one
+    from ..store import Store
 
 
 def same_framework(a: Framework, b: Framework) -> bool:

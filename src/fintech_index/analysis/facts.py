@@ -139,7 +139,7 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
     dims = list(ed.children[ed.index])
     for node in dims + [c for d in dims for c in ed.children[d] if ed.children.get(c)]:
         r = ed.ranked(node)
-        first = list(r.index[r == 1])
+        first = list(r.index[r.to_numpy() == 1])  # a Series mask builds an index engine
         if len(first) == 1:
             out.append(Fact("first", first[0], node, data={
                 "dimension": node in dims, "rank": float(ed.ranks.at[first[0], ed.index])}))
