@@ -18,7 +18,7 @@ Run: python benchmarks/scale.py [--sizes 1000x200,20000x200] [--split]
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import subprocess
 import sys
 import tempfile
@@ -77,16 +77,44 @@ class Clock:
         return time.perf_counter() - self.wall, time.process_time() - self.cpu
 
 
-def whole(argv: list[str]) -> tuple[tuple[float, float], float]:
-    """(wall, CPU) seconds and peak resident MB of one command in a fresh process."""
+# A child's peak resident size counts what it held before exec, a copy of its parent's
+# pages: started from this process after a large build it would report this process's
+# memory (400 MB more). So every command is started by a small launcher process, made
+# before this one grows, that runs one command per line of its standard input and answers
+# with its wall and CPU seconds and peak resident kB.
+LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    argv = json.loads(line)
     t = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - t
-    if status != 0:
-        raise SystemExit(f"{' '.join(argv)} failed: {proc.stderr.read().decode()[-2000:]}")
-    proc.stderr.close()
-    return (seconds, usage.ru_utime + usage.ru_stime), usage.ru_maxrss / 1024
+    print(json.dumps([time.perf_counter() - t, usage.ru_utime + usage.ru_stime,
+                      usage.ru_maxrss, status, err.decode(errors="replace")[-2000:]]),
+          flush=True)
+"""
+
+
+class Launcher:
+    """The small process that starts every measured command (see LAUNCHER)."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def whole(self, argv: list[str]) -> tuple[tuple[float, float], float]:
+        """(wall, CPU) seconds and peak resident MB of one command in a fresh process."""
+        self.proc.stdin.write(json.dumps(argv) + "\n")
+        self.proc.stdin.flush()
+        wall, cpu, kb, status, err = json.loads(self.proc.stdout.readline())
+        if status != 0:
+            raise SystemExit(f"{' '.join(argv)} failed: {err}")
+        return (wall, cpu), kb / 1024
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def in_process(fw_path: Path, data: Path, out: Path, split: bool = False
@@ -115,7 +143,7 @@ def in_process(fw_path: Path, data: Path, out: Path, split: bool = False
     return [load, build, write], (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
 
 
-def run(size: str, work: Path, split: bool = False) -> None:
+def run(size: str, work: Path, launcher: Launcher, split: bool = False) -> None:
     n_units, n_ind = (int(x) for x in size.split("x"))
     folder = work / size
     folder.mkdir()
@@ -123,9 +151,9 @@ def run(size: str, work: Path, split: bool = False) -> None:
     in_mb = data.stat().st_size / 2**20
     phases, res_mb = in_process(fw_path, data, folder / "out-py", split)
     exe = [sys.executable, "-m", "fintech_index"]
-    t_val, m_val = whole([*exe, "validate", str(fw_path), str(data)])
-    t_cli, m_cli = whole([*exe, "build", str(fw_path), str(data), "--out",
-                          str(folder / "out-cli")])
+    t_val, m_val = launcher.whole([*exe, "validate", str(fw_path), str(data)])
+    t_cli, m_cli = launcher.whole([*exe, "build", str(fw_path), str(data), "--out",
+                                   str(folder / "out-cli")])
     for k, what in enumerate(("wall", "CPU")):
         load, build, write = (p[k] for p in phases)
         val, cli = t_val[k], t_cli[k]
@@ -145,14 +173,16 @@ def main() -> None:
     ap.add_argument("--split", action="store_true",
                     help="also time results.parquet and the ranking CSV on their own")
     args = ap.parse_args()
-    t0, m0 = whole([sys.executable, "-c", "import fintech_index.cli"])
+    launcher = Launcher()
+    t0, m0 = launcher.whole([sys.executable, "-c", "import fintech_index.cli"])
     print(f"baseline: python importing fintech_index.cli {t0[0]:.2f} s, {m0:.0f} MB")
     print(f"{'size':>11} {'time':>4} {'in MB':>6} {'res MB':>6} | {'load':>6} {'build':>6} "
           f"{'write':>6} {'(ld+wr)/bd':>9} | {'valid':>6} {'CLI':>6} {'CLI/bd':>8} | "
           f"{'val MB':>7} {'CLI MB':>7} {'MB/(in+res)':>6}")
     with tempfile.TemporaryDirectory(prefix="scale-") as work:
         for size in args.sizes.split(","):
-            run(size.strip(), Path(work), args.split)
+            run(size.strip(), Path(work), launcher, args.split)
+    launcher.close()
 
 
 if __name__ == "__main__":
