@@ -88,7 +88,7 @@ def test_compare_published_hand_worked():
     t = c.table
     assert t.at["u0", "at_published"] == "u2" and t.at["u2", "at_published"] == "u0"
     assert t.at["u0", "difference"] == pytest.approx(-25 / 3)
-    assert t.at["u0", "drivers"] == "x1 -25; x3 +16.7"
+    assert t.at["u0", "drivers"] == "x1 \u221225; x3 +16.7"
     assert t.at["u1", "at_published"] == "u1" and t.at["u1", "drivers"] == ""
 
 
@@ -121,11 +121,13 @@ def test_explain_command_on_a_framework_and_data(tmp_path):
                                  "--published", str(tmp_path / "p.csv")])
     assert r.exit_code == 0, r.output
     text = " ".join(r.output.split())
-    # u0 - u1 = 54.167 - 37.5: x4 +25 (100 vs 0), then x1 -12.5 and x2 +12.5
-    assert "u0 - u1, 2020: +16.667 (sum of the contributions)" in text
-    assert "x4 │ 25.000 │ 50 │" in text and "x1 │ \u221212.500 │ \u221225 │" in text
+    # u0 - u1 = 54.167 - 37.5: x4 +25 (100 vs 0), then x1 -12.5 and x2 +12.5; signed, with
+    # the minus sign U+2212, the scores headed by the units' codes, no value imputed
+    assert "u0 \u2212 u1, 2020: +16.667 (sum of the contributions)" in text
+    assert "score u0 ┃ score u1 ┃ imputed" in text
+    assert "x4 │ +25.000 │ 50 │" in text and "x1 │ \u221212.500 │ \u221225 │" in text
     assert "3 units ranked by both: Spearman 0.500, Kendall 0.333, top 10 shared 3" in text
-    assert "x1 -25; x3 +16.7; x2 -12.5" in text
+    assert "x1 \u221225; x3 +16.7; x2 \u221212.5" in text
     r = CliRunner().invoke(app, ["explain", "u1", "u0", "--framework", str(tmp_path / "f.yaml"),
                                  "--data", str(tmp_path / "d.csv"), "--top", "1"])
-    assert "u1 - u0, 2020: \u221216.667 (sum of the contributions)" in r.output  # U+2212
+    assert "u1 \u2212 u0, 2020: \u221216.667 (sum of the contributions)" in r.output

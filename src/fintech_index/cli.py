@@ -328,10 +328,12 @@ def _frame_table(frame, title: str) -> Table:
     table = _table(title)
     cells = []
     for c in frame.columns:
-        table.add_column(str(c))
         col = frame[c]
-        cells.append(fmt.column(col) if is_numeric_dtype(col) and not is_bool_dtype(col)
-                     else [_cell(v) for v in col])
+        number = is_numeric_dtype(col) and not is_bool_dtype(col)
+        signed = not number and col.map(lambda v: isinstance(v, str) and bool(v) and v[0] in
+                                        "+\u2212" and v[1:2].isdigit()).all()
+        table.add_column(str(c), justify="right" if number or signed else "left")
+        cells.append(fmt.column(col) if number else [_cell(v) for v in col])
     for row in zip(*cells, strict=True):
         table.add_row(*row)
     return table
@@ -885,7 +887,7 @@ def explain_cmd(
     from . import format as fmt
 
     e = explain(results, a, b, year)
-    console.print(_frame_table(e.top(top).reset_index(), f"{a} - {b}, {e.year}: "
+    console.print(_frame_table(_explained(results, e, top), f"{a} {fmt.MINUS} {b}, {e.year}: "
                                f"{fmt.signed(e.difference, 3)} (sum of the contributions)"))
     if published is not None:
         c = compare_published(results, read_published(published), e.year)
@@ -893,6 +895,30 @@ def explain_cmd(
                       f"{c.kendall:.3f}, top {c.k} shared {c.top_k_shared}")
         console.print(_frame_table(c.table.reset_index(), "distance from the published "
                                    "place: the unit against the one we rank there"))
+
+
+def _explained(results, e, top: int):
+    """The largest contributions as the terminal shows them: the indicator's name, each
+    contribution with its sign, and which of the two units' values were imputed (a
+    contribution resting on an imputed value is an estimate)."""
+    from . import format as fmt
+    from .panel import IMPUTED
+
+    frame = e.top(top).reset_index()
+    fw, t = results.framework, results.year_index(e.year)
+    ua, ub = results.units.index(e.a), results.units.index(e.b)
+    col = {c: k for k, c in enumerate(fw.indicators)}
+
+    def imputed(code: str) -> str:
+        said = [u for u, i in ((e.a, ua), (e.b, ub)) if results.flags[t, i, col[code]] & IMPUTED]
+        return " and ".join(said)
+
+    names = [fw.nodes[c].name for c in frame["indicator"]]
+    if names != list(frame["indicator"]):  # a framework without names: the codes once
+        frame.insert(1, "name", names)
+    frame["contribution"] = [fmt.signed(v, 3) for v in frame["contribution"]]
+    frame["imputed"] = [imputed(c) for c in frame["indicator"]]
+    return frame.rename(columns={"score_a": f"score {e.a}", "score_b": f"score {e.b}"})
 
 
 @app.command("examples")

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, FintechIndexError, did_you_mean_unit
+from ..format import MINUS
 from ..methods import get as get_method
 from ..methods.contracts import linear_form
 from .backcast import effective_weights
@@ -185,7 +186,8 @@ def compare_published(results, published: Mapping[str, int] | pd.Series,
         top = e.top(drivers)
         rows.append({"unit": u, "published": p[u], "ours": o[u], "at_published": ref,
                      "difference": e.difference,
-                     "drivers": "; ".join(f"{i} {v:+.3g}" for i, v in top["contribution"].items())})
+                     "drivers": "; ".join(f"{i} {v:+.3g}".replace("-", MINUS)
+                                          for i, v in top["contribution"].items())})
     top_p = set(p[p <= k].index)
     top_o = set(ours[ours <= k].index)
     return Comparison(year, len(common), float(spearmanr(p, o).statistic),
