@@ -131,3 +131,20 @@ def test_explain_command_on_a_framework_and_data(tmp_path):
     r = CliRunner().invoke(app, ["explain", "u1", "u0", "--framework", str(tmp_path / "f.yaml"),
                                  "--data", str(tmp_path / "d.csv"), "--top", "1"])
     assert "u1 \u2212 u0, 2020: \u221216.667 (sum of the contributions)" in r.output
+
+
+def test_explain_command_names_imputed_values():
+    """On the bundled index, Shenzhen against Chicago (2025): Shenzhen's skilled-talent value
+    is imputed (GPCI does not cover it) and the terminal says so on that row, by name."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    r = CliRunner().invoke(app, ["explain", "SZX", "CHI", "--top", "3"])
+    assert r.exit_code == 0, r.output
+    rows = {line.split("│")[1].strip(): [c.strip() for c in line.split("│")[1:-1]]
+            for line in r.output.splitlines() if line.startswith("│")}
+    assert list(rows) == ["student_city_rank", "economic_freedom", "skilled_talent"]
+    assert rows["skilled_talent"][1] == "Availability of skilled human resources"
+    assert rows["skilled_talent"][-1] == "SZX" and rows["economic_freedom"][-1] == ""
+    assert rows["student_city_rank"][2] == "\u22123.812"
