@@ -22,7 +22,8 @@ def audit(results):
     """An uncertainty summary in the shape the audit writes (values made up: synthetic)."""
     units = list(results.units)
     n = len(units)
-    return pd.DataFrame({"rank_p05": np.arange(1, n + 1), "rank_p95": np.arange(3, n + 3),
+    return pd.DataFrame({"rank_p05": np.arange(1, n + 1) + 0.15, "rank_p95": np.arange(3, n + 3)
+                         - 0.15,
                          "median_rank": np.arange(2, n + 2), "p_top10": np.linspace(1, 0, n)},
                         index=pd.Index(units, name="unit"))
 
@@ -61,8 +62,8 @@ def test_ranking_has_every_node_with_formats_and_frozen_headers(book, results, a
     fw = results.framework
     assert ws.freeze_panes == "D3"  # two header rows, rank code and city stay in view
     header = [c.value for c in ws[1]]
-    assert header[:8] == ["rank", "code", "city", "score", "rank change", "rank 5%",
-                          "rank 95%", "P(top 10)"]
+    assert header[:8] == ["rank", "code", "city", "score", "rank change",
+                          "rank interval from (5%)", "rank interval to (95%)", "P(top 10)"]
     assert header[8:10] == ["Observed weight", "under half observed"]  # test_differs.py
     names = [v for v in header[10:] if v is not None]
     assert len(names) == len(fw.nodes) - 1  # every node but the index (columns 1-4)
@@ -73,8 +74,11 @@ def test_ranking_has_every_node_with_formats_and_frozen_headers(book, results, a
     top = results.ranking(2025).index[0]
     assert row[:3] == [1, top, results.panel.units.at[top, "name"]]
     assert row[3] == pytest.approx(results.scores().at[top, 2025])
-    assert row[5:8] == [audit.at[top, "rank_p05"], audit.at[top, "rank_p95"],
-                        pytest.approx(audit.at[top, "p_top10"])]
+    # percentiles of ranks widened to whole ranks, as the site shows them: k + 0.15 down to
+    # k, m - 0.15 up to m (a cell of 0 decimals would have been rounded by Excel instead)
+    lo, hi = audit.at[top, "rank_p05"], audit.at[top, "rank_p95"]
+    assert lo % 1 == pytest.approx(0.15) and hi % 1 == pytest.approx(0.85)
+    assert row[5:8] == [int(lo), int(hi) + 1, pytest.approx(audit.at[top, "p_top10"])]
     assert ws["D3"].number_format == "0.00" and ws["A3"].number_format == "0"
     assert ws["E3"].number_format == '+0;-0;"="' and ws["H3"].number_format == "0%"
     assert ws.column_dimensions["C"].width >= len("San Francisco Bay Area")

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from .. import format as fmt
 from ..analysis.differs import Differences
 from ..build import Results
 from ..exports import neutralise
@@ -214,8 +215,9 @@ def _ranking_sheet(bk: _Book, view: EditionView, year: int, lang: str,
             row.append(changes.at[unit, "rank_change"])
         if audit is not None:
             got = audit.loc[unit] if unit in audit.index else None
-            row += [got["rank_p05"] if got is not None else None,
-                    got["rank_p95"] if got is not None else None]
+            ends = (fmt.interval_ends(got["rank_p05"], got["rank_p95"])
+                    if got is not None and not fmt.is_missing(got["rank_p05"]) else (None, None))
+            row += list(ends)  # whole ranks, widened as the site shows them (format.interval)
             if top_col:
                 row.append(got[top_col] if got is not None else None)
         row += [observed[unit], said.coverage(observed[unit], lang).mark]
