@@ -392,3 +392,23 @@ def test_index_map_and_gap_chart_in_chromium(site):
                 assert (a[3] <= b[1] or b[3] <= a[1] or a[4] <= b[2] or b[4] <= a[2]), (a, b)
     assert markers == {"en": 2, "zh": 2}
     assert titles == {"en": ["Edition", "Index points"], "zh": ["年度", "指数得分"]}
+
+
+def test_methodology_lists_each_choice_once_with_what_it_covers(results, site):
+    """The imputation row: the default, then one item per other method naming every
+    indicator it covers (the methodology's by_node choices, grouped), never one run-on
+    sentence of sixteen 'indicator: method' pairs."""
+    page = (site / "methodology.html").read_text()
+    row = re.search(r'<td class="name">impute</td><td class="name">(.*?)</td></tr>', page)[1]
+    assert html.unescape(row).startswith(
+        "the median of the cities observed on the indicator, unless listed below<ul")
+    items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", row)]
+    by_node = results.methodology.impute.by_node
+    assert len(items) == len({c.method for c in by_node.values()}) == 5
+    ratio = [i for i in items if i.startswith("predicted in proportion")]
+    assert ratio == ["predicted in proportion to a related figure of another source, at the "
+                     "ratio of the cities observed on both: Nominal GDP"]
+    em = [i for i in items if i.startswith("estimated from the city's own")][0]
+    em_codes = [k for k, c in by_node.items() if c.method == "i_EM_bounded"]
+    assert len(em_codes) == 9
+    assert all(results.framework.nodes[k].name in em for k in em_codes)

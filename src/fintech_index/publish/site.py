@@ -454,20 +454,25 @@ class Site:
             s = getattr(meth, stage)
             if s is None:
                 continue
-            text = method_words(s.method, lang, s.params)
+            # the default, then each other choice once with the nodes and levels it covers
+            # (16 indicators' choices as one run-on sentence were unreadable)
+            groups: dict[str, list[str]] = {}
+            for k, c in s.by_node.items():
+                groups.setdefault(method_words(c.method, lang, c.params), []).append(
+                    nodes.get(k, k))
+            for k, c in s.by_level.items():
+                groups.setdefault(method_words(c.method, lang, c.params), []).append(
+                    t["level_n"].format(level=k))
             sep = "：" if lang == "zh" else ": "
-            extra = [f"{nodes.get(k, k)}{sep}{method_words(c.method, lang, c.params)}"
-                     for k, c in s.by_node.items()]
-            extra += [t["level_n"].format(level=k) + sep + method_words(c.method, lang, c.params)
-                      for k, c in s.by_level.items()]
-            semi = "；" if lang == "zh" else "; "
+            default = method_words(s.method, lang, s.params)
             choices.append((t[f"stage_{stage}"],
-                            text + (semi + semi.join(extra) if extra else "")))
+                            t["choice_default"].format(method=default) if groups else default,
+                            [f"{m}{sep}{fmt.join(where, lang)}" for m, where in groups.items()]))
         if meth.screen is not None:
             choices.append((t["stage_screen"], "; ".join(
-                f"{k}: {v}" for k, v in meth.screen.model_dump().items())))
+                f"{k}: {v}" for k, v in meth.screen.model_dump().items()), []))
         choices.append((t["stage_rank"], method_words(f"ties_{meth.rank.ties}", lang,
-                                                      {"ties": meth.rank.ties})))
+                                                      {"ties": meth.rank.ties}), []))
         level = {c: self.fw.nodes[c].figure_level or "" for c in self.fw.indicators}
         indicators = [{"code": c, "name": nodes[c], "level": t.get(f"level_{level[c]}", level[c]),
                        "unit": unit_of(self.fw, c, lang),
