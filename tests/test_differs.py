@@ -74,7 +74,9 @@ def test_figures_equal_compare_published_and_drivers_equal_explain(results, diff
     (issue 24: 0.07), Kendall -0.0222, 7 shared; Shenzhen, fifth officially and 19th here, is
     compared with Chicago (our fifth of the ten), its skilled-talent value imputed."""
     c = compare_published(results, official_ranking().ranks, 2024)
-    assert differences.year == 2024
+    assert differences.year == 2024 and differences.recomputed_on == 2025  # the back-cast
+    assert "our ranking of 2024 (recomputed on the 2025 framework) has a Spearman" in \
+        said.agreement(differences, "en")
     assert differences.comparison.spearman == c.spearman == pytest.approx(0.0666667, abs=1e-6)
     assert differences.comparison.kendall == c.kendall == pytest.approx(-0.0222222, abs=1e-6)
     assert differences.comparison.top_k_shared == c.top_k_shared == 7
@@ -102,7 +104,8 @@ def test_a_small_index_hand_worked(tmp_path):
     ours = r.ranks()[2020]
     pub = PublishedRanking("P", 2019, pd.Series({u: 5 - ours[u] for u in r.units}))
     d = published_differences(r, pub, k=2)
-    assert d.year == 2020
+    assert d.year == 2020 and d.recomputed_on is None  # no edition in the framework's meta
+    assert said.headers(d, "en")[3] == "Our rank, 2020"
     assert d.comparison.spearman == pytest.approx(-1.0)
     assert d.comparison.kendall == pytest.approx(-1.0)
     first = d.distances[0]  # published first: our last, compared with our first
@@ -193,7 +196,8 @@ def test_workbook_ranking_sheets_and_the_differs_sheet(results, out):
         assert marked == set(observed[observed < 0.5].index)
     ws = book["Official ranking"]
     head = [c.value for c in ws[1]]
-    assert head == ["Official rank", "Code", "City", "Our rank (2024)", "Compared with",
+    assert head == ["Official rank", "Code", "City",
+                    "Our rank, 2024 (recomputed on the 2025 framework)", "Compared with",
                     "Score difference", "Indicators that account for it"]
     rows = {r[1].value: [c.value for c in r] for r in ws.iter_rows(min_row=2)}
     assert list(rows) == ["NYC", "LON", "SHA", "BJS", "SZX", "TYO", "CHI", "HKG", "SIN",
@@ -206,7 +210,8 @@ def test_workbook_ranking_sheets_and_the_differs_sheet(results, out):
     assert any(v and v.startswith("Against the official Global Fintech Center") for v in about)
     zh = openpyxl.load_workbook(out / "book_zh.xlsx")
     ws = zh["与官方排名比较"]
-    assert [c.value for c in ws[1]][:4] == ["官方排名", "代码", "城市", "本指数2024年排名"]
+    assert [c.value for c in ws[1]][:4] == ["官方排名", "代码", "城市",
+                                            "本指数2024年（按2025年框架重新计算）排名"]
     header = [c.value for c in zh["2025年排名"][1]]
     assert "观测权重" in header and "观测不足一半" in header
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import FintechIndexError
 from ..panel import IMPUTED
+from .edition import recomputed_on
 from .explain import Comparison, compare_published, explain
 
 
@@ -78,6 +79,8 @@ class Differences:
     year: int
     comparison: Comparison
     distances: tuple[Distance, ...]  # the published top k, in published order
+    # the edition whose framework our ``year`` is recomputed on (a back-cast), else None
+    recomputed_on: int | None = None
 
     def of(self, unit: str) -> Distance | None:
         """The distance of ``unit`` (None: not in the published top k)."""
@@ -113,4 +116,5 @@ def published_differences(results, published: PublishedRanking, k: int = 10,
                                  bool(imputed[units[ref], col[i]])) for i, v in top.items())
         out.append(Distance(u, int(row["published"]), int(row["ours"]), ref,
                             float(row["difference"]), found))
-    return Differences(published, year, comp, tuple(out))
+    return Differences(published, year, comp, tuple(out),
+                       recomputed_on(results.framework, year))

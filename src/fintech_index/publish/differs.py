@@ -56,9 +56,19 @@ def agreement(differences: Differences, lang: str) -> str:
     """Spearman, Kendall and the top-k overlap in one sentence."""
     c = differences.comparison
     return text("differs_agreement", lang, ranking=ranking_name(differences, lang),
-                published_year=differences.published.year, n=c.units, year=differences.year,
+                published_year=differences.published.year, n=c.units,
+                year=our_year(differences, lang),
                 spearman=_correlation(c.spearman, lang), kendall=_correlation(c.kendall, lang),
                 shared=c.top_k_shared, k=c.k)
+
+
+def our_year(differences: Differences, lang: str) -> str:
+    """Our year compared, labelled as a back-cast where it is one (as every output labels
+    it: "2024 (recomputed on the 2025 framework)")."""
+    if differences.recomputed_on is None:
+        return text("previous_edition", lang, previous=differences.year)
+    return text("previous_recomputed", lang, previous=differences.year,
+                framework=differences.recomputed_on)
 
 
 def _correlation(v: float, lang: str) -> str:
@@ -119,6 +129,6 @@ def rows(differences: Differences, lang: str, indicators: dict[str, str],
 
 def headers(differences: Differences, lang: str) -> list[str]:
     """The column heads of :func:`rows`."""
-    return [text(k, lang, year=differences.year) for k in (
+    return [text(k, lang, year=our_year(differences, lang)) for k in (
         "col_official", "col_code", "col_city", "col_ours", "col_compared", "col_difference",
         "col_drivers")]
