@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..analysis.changes import unchanged_top
 from ..analysis.edition import Edition
@@ -50,15 +51,23 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
         + node_order[node_pos]  # below 2**63: units x 2 x rows x aggregates
     by = np.argsort(key, kind="stable")
     unit_pos, node_pos, g, weak = unit_pos[by], node_pos[by], g[by], weak[by]
-    text = {"dtype": object}  # written as text: no per-cell inference of a string type
     return pd.DataFrame({
-        "unit": pd.Series(ranked.index.to_numpy(dtype=object)[unit_pos], **text),
-        "overall_rank": overall[unit_pos, 0],
-        "node": pd.Series(np.array(aggregates, dtype=object)[node_pos], **text),
+        "unit": _repeated(ranked.index, unit_pos), "overall_rank": overall[unit_pos, 0],
+        "node": _repeated(aggregates, node_pos),
         "rank": ranks[unit_pos, node_pos], "rank_gap": g,
         "score": ed.scores.to_numpy(dtype=float)[rows[unit_pos], at[node_pos]],
-        "kind": pd.Series(np.array(["strength", "weakness"], dtype=object)[weak.astype(int)],
-                          **text)})
+        "kind": _repeated(["strength", "weakness"], weak.astype(np.intp))})
+
+
+def _repeated(texts, at: np.ndarray) -> pd.Series:
+    """``texts[at]`` as a text column held by Arrow (pandas 3's ``str``): taken by Arrow,
+    and written by :func:`exports.write_csv` without a Python object per cell (an object
+    column of 500,000 rows took 0.16 s more to write, issue 27)."""
+    taken = pa.array(np.asarray(texts, dtype=object), type=pa.string()).take(at)
+    return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=_STR), copy=False)
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default text dtype
 
 
 @dataclass(frozen=True)
