@@ -273,9 +273,9 @@ def build_cmd(
         from .publish.lead import resolve_unit
 
         focus = resolve_unit(view.cur, focus)
-    print_ranking(results, year, top, view)
 
     def publish() -> tuple[list[Path], MainJob | None, EditionReport]:
+        print_ranking(results, year, top, view)  # printed while the results are written
         job, notes, written = None, None, []
         if inputs.example == MAIN_EXAMPLE:  # first: the focus lead tells its audit interval
             from .gfcdi.job import write_main_job
