@@ -44,8 +44,9 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
     overall = ranked.to_numpy(dtype=float)[:, None]
     gap = overall - ranks  # whole or half ranks, below the number of units: exact floats
     strong = gap >= margin
-    kind = np.where(strong, 0, np.where(gap <= -margin, 1, 2))  # strength, weakness, neither
-    # each row: strengths (largest gap first), weaknesses (most negative first), the rest
+    # 0 strength, 1 weakness, 2 neither; each row sorted: strengths (largest gap first),
+    # weaknesses (most negative first), the rest
+    kind = np.where(strong, 0, np.where(gap <= -margin, 1, 2)).astype(np.int8)
     span = 4.0 * (np.abs(gap[kind < 2]).max(initial=0) + 1)  # apart: each kind's keys
     order = np.argsort(np.where(strong, -gap, gap) + kind * span, axis=1, kind="stable")
     unit_pos, k = np.nonzero(np.take_along_axis(kind, order, axis=1) < 2)
@@ -56,7 +57,7 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
         "node": _repeated(aggregates, node_pos),
         "rank": ranks[unit_pos, node_pos], "rank_gap": g,
         "score": ed.scores.to_numpy(dtype=float)[rows[unit_pos], at[node_pos]],
-        "kind": _repeated(["strength", "weakness"], weak.astype(np.intp))})
+        "kind": _repeated(["strength", "weakness"], weak.astype(np.intp))}, copy=False)
 
 
 def _repeated(texts, at: np.ndarray) -> pd.Series:
