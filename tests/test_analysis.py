@@ -202,6 +202,27 @@ def test_profile_table_is_every_profile_in_ranked_order(values, margin):
     assert list(t.itertuples(index=False, name=None)) == want
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 2), min_size=4, max_size=4), min_size=9, max_size=9))
+def test_first_place_facts_name_the_units_ranked_first_in_ranked_order(values):
+    """Nine units whose codes sort differently by code point and by letter, values from
+    three levels (first places shared often): the first / shared_first fact of each
+    aggregate names the units ranked 1 on it as ranked() orders them (code point order)."""
+    from fintech_index.analysis.facts import edition_facts
+
+    codes = ["b", "B", "a", "A", "c", "_", "Z", "aa", "\u00e9"]
+    p = fi.panel_from_arrays(np.array([values], float), FW, codes, [2025], source="synthetic")
+    ed = Edition.of(fi.build(FW, p, METH))
+    said = {f.node: (f.subject,) if f.kind == "first" else f.data["units"]
+            for f in edition_facts(ed) if f.kind in ("first", "shared_first")}
+    want = {}
+    for node in ("A", "B"):
+        r = ed.ranked(node)
+        if (r == 1).any():
+            want[node] = tuple(r.index[r.to_numpy() == 1])
+    assert said == want
+
+
 def test_edition_report_returns_what_it_wrote(tmp_path):
     """The report writer hands back the lead, the sentences and the regional leads it wrote,
     so that a caller prints them without reading its files back."""

@@ -67,6 +67,26 @@ def test_outputs_are_byte_identical_to_before(name, tmp_path):
     assert [f for f in got if got[f] != expected[f]] == []
 
 
+def test_the_build_command_writes_the_same_bytes_with_its_writers_at_once(tmp_path):
+    """``fintech-index build`` writes the results in a worker thread beside the edition
+    report: every file of the fixture, same bytes, and the manifest listing them (the
+    fixture's manifest is Results.write's own, listing fewer files)."""
+    from typer.testing import CliRunner
+
+    from fintech_index.cli import app
+
+    r = CliRunner().invoke(app, ["build", "--example", "asem", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    expected = json.loads(FIXTURE.read_text(encoding="utf-8"))["asem"]
+    out = tmp_path / "asem"
+    got = {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in expected
+           if name != "manifest.json"}
+    assert len(got) == len(expected) - 1 == 11
+    assert [f for f in got if got[f] != expected[f]] == []
+    listed = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]
+    assert sorted(p.name for p in out.iterdir()) == listed == sorted(expected)
+
+
 if __name__ == "__main__":  # regenerate the fixture (only when an output is meant to change)
     import tempfile
 

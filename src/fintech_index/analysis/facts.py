@@ -138,8 +138,10 @@ def edition_facts(current: Edition, previous: Edition | None = None, top: int = 
                                          "sd_now": g_now.sd}))
     dims = list(ed.children[ed.index])
     for node in dims + [c for d in dims for c in ed.children[d] if ed.children.get(c)]:
-        r = ed.ranked(node)
-        first = list(r.index[r.to_numpy() == 1])  # a Series mask builds an index engine
+        # first place in ranked order (ties in code point order, as Python sorts str): the
+        # few units ranked 1, not a sort of every unit per node (0.1 s of 20,000 x 25 nodes)
+        ranks = ed.ranks[node]
+        first = sorted(ranks.index[ranks.to_numpy() == 1])  # a Series mask builds an engine
         if len(first) == 1:
             out.append(Fact("first", first[0], node, data={
                 "dimension": node in dims, "rank": float(ed.ranks.at[first[0], ed.index])}))
