@@ -181,3 +181,16 @@ def test_the_ranking_printed_from_the_edition_is_the_rankings_head(tmp_path):
         assert printed(view=view) == printed(), top
     assert "1 unit(s) without a rank in 2024" in printed(view=view)
     assert "vs 2023" in printed(view=view)
+
+
+def test_build_says_how_many_files_its_manifest_lists(tmp_path):
+    """The closing line counts every file of the run, as manifest.json lists them (itself
+    included), and names the top-level entries."""
+    import json
+
+    r = CliRunner().invoke(app, ["build", "--example", "asem", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    files = json.loads((tmp_path / "asem" / "manifest.json").read_text())["files"]
+    on_disk = [p for p in (tmp_path / "asem").rglob("*") if p.is_file()]
+    assert len(files) == len(on_disk) and "manifest.json" in files
+    assert f"wrote {len(files)} files to " in " ".join(r.output.split())

@@ -256,7 +256,13 @@ def build_cmd(
 ) -> None:
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .build import build
-    from .outfiles import alongside, keeping_inputs, output_folder, output_run
+    from .outfiles import (
+        alongside,
+        keeping_inputs,
+        listed_files,
+        output_folder,
+        output_run,
+    )
     from .publish.i18n import check_lang
     from .publish.report import write_edition_report
     from .publish.view import EditionView
@@ -302,8 +308,11 @@ def build_cmd(
                           "intervals on the site; `fintech-index audit` for the full analysis)")
     print_regional_leads(report.regional_leads)
     print_lead(report)
-    top_level = sorted({p.relative_to(out_dir).parts[0] for p in written})
-    console.print(f"wrote {len(written)} files to {out_dir}/: " + ", ".join(
+    # what the run's manifest lists (itself included): the lists the writers return missed
+    # files another part of the run wrote (it said 118 where there were 122)
+    files = listed_files(out_dir)
+    top_level = sorted({Path(f).parts[0] for f in files})
+    console.print(f"wrote {len(files)} files to {out_dir}/: " + ", ".join(
         f"{t}/" if (out_dir / t).is_dir() else t for t in top_level))
 
 
