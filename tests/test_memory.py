@@ -1,0 +1,62 @@
+"""What a large build holds (issue 27, peak memory): no copy of a data set a stage did not
+change, and one constant instead of a source array where the data give no source."""
+
+import numpy as np
+
+import fintech_index as fi
+
+from .helpers import two_level_framework
+
+FW = two_level_framework(units=("NYC", "LDN", "SH"))
+WIDE = "unit,year,x1,x2,x3,x4\nNYC,2024,1,2,,4\nLDN,2024,5,6,7,8\nSH,2024,9,,11,12\n" \
+       "NYC,2023,2,3,4,5\nLDN,2023,6,7,8,9\nSH,2023,1,2,3,4\n"
+
+
+def test_prepared_values_are_the_panels_own_when_no_stage_changes_them():
+    values = np.array([[[1.0, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3]]])
+    res = fi.build(FW, fi.panel_from_arrays(values, FW, ["NYC", "LDN", "SH"], [2024]))
+    assert res.prepared.values is res.panel.values  # not a 3 x 4 copy
+    assert res.dataset("raw")["value"].tolist()[:4] == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_each_data_set_kept_is_its_stages_output_not_a_copy_and_read_only():
+    values = np.array([[[1.0, np.nan, 3, 4], [5, 6, 7, 8], [9, 1, 2, 300]]])
+    meth = fi.methodology_from_dict({"impute": {"method": "i_mean"},
+                                     "treat": {"method": "winsorise"}})
+    res = fi.build(FW, fi.panel_from_arrays(values, FW, ["NYC", "LDN", "SH"], [2024]), meth)
+    sets = res.prepared.datasets
+    assert sets["imputed"][0, 0, 1] == 3.5  # the mean of 6 and 1, made once
+    assert sets["treated"] is res.prepared.values
+    assert not any(v.flags.writeable for v in sets.values())
+    assert np.isnan(res.panel.values[0, 0, 1])  # the raw panel as it was read
+
+
+def test_data_without_sources_hold_one_constant_per_source_array(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_text(WIDE, encoding="utf-8")
+    panel = fi.load_panel(p, FW)
+    assert panel.source_id.shape == (2, 3, 4) and panel.sources == ()
+    assert panel.source_id.strides == (0, 0, 0) and panel.source_year.strides == (0, 0, 0)
+    assert set(panel.source_id.reshape(-1).tolist()) == {-1}
+    assert set(panel.source_year.reshape(-1).tolist()) == {0}
+    for part in (panel.subset_units(np.array([True, False, True])),
+                 panel.subset_years([2024]), panel.subset_indicators(["x4", "x1"])):
+        assert part.source_id.shape == part.values.shape
+        assert not any(part.source_id.strides) and not any(part.source_year.strides)
+    frame = panel.frame(2024)
+    assert frame["source"].isna().all() and frame["source_year"].isna().all()
+
+
+def test_a_source_given_fills_the_source_arrays_as_before(tmp_path):
+    p = tmp_path / "w.csv"
+    p.write_text(WIDE, encoding="utf-8")
+    panel = fi.load_panel(p, FW, source="WFE", source_year=2023)
+    assert panel.sources == ("WFE",)
+    assert panel.years == (2023, 2024)
+    assert panel.source_id[1, 0, 1] == 0 and panel.source_year[1, 0, 1] == 2023
+    assert panel.source_id[1, 0, 2] == -1 and panel.source_year[1, 0, 2] == 0  # missing
+    part = panel.subset_units(np.array([True, False, False]))
+    assert part.source_id[:, 0].tolist() == [[0, 0, 0, 0], [0, 0, -1, 0]]
+    got = panel.frame(2024)["source"]
+    assert got.isna().tolist()[:4] == [False, False, True, False] and got[0] == "WFE"
+
