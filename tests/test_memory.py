@@ -2,8 +2,11 @@
 change, and one constant instead of a source array where the data give no source."""
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import fintech_index as fi
+from fintech_index.exports import rows_taken, write_csv
 
 from .helpers import two_level_framework
 
@@ -60,3 +63,47 @@ def test_a_source_given_fills_the_source_arrays_as_before(tmp_path):
     got = panel.frame(2024)["source"]
     assert got.isna().tolist()[:4] == [False, False, True, False] and got[0] == "WFE"
 
+
+RANKED = ("NYC", "LDN", "SH", "HK")
+FW4 = two_level_framework(units=RANKED)
+
+
+def ranked_results(meth=None):
+    """Two years of four units, one missing the index in 2023, with names a spreadsheet
+    would run, quote or split (and one without a name)."""
+    values = np.array([[[1.0, 2, 3, 4], [5, 6, 7, 8], [9, 1, 2, 3], [np.nan] * 4],
+                       [[2.0, 2, 3, 1], [5, 1, 7, 8], [3, 3, 3, 3], [4, 0.1, 6, 2]]])
+    meta = pd.DataFrame({"name": ["=HYPERLINK(1)", 'New "York", NY', None, "-1"]},
+                        index=list(RANKED))
+    panel = fi.panel_from_arrays(values, FW4, RANKED, [2023, 2024], meta=meta)
+    return fi.build(FW4, panel, meth)
+
+
+@pytest.mark.parametrize("rank", [{}, {"percentile": True}])
+def test_a_ranking_written_from_the_arrays_has_the_bytes_of_its_frame(tmp_path, rank):
+    res = ranked_results(fi.methodology_from_dict({"rank": rank}) if rank else None)
+    for year in res.years:
+        want = write_csv(res.ranking(year), tmp_path / f"frame{year}.csv", index=True)
+        got = res.write_ranking(tmp_path / f"arrays{year}.csv", year)
+        assert got.read_bytes() == want.read_bytes(), year
+    text = (tmp_path / "arrays2024.csv").read_text(encoding="utf-8")
+    assert text.startswith("unit,name,rank,score,observed_weight,under_half_observed,")
+    assert "'=HYPERLINK(1)" in text and '"New ""York"", NY"' in text and ",'-1," in text
+
+
+def test_results_write_writes_each_years_ranking_as_its_frame(tmp_path):
+    res = ranked_results()
+    written = {p.name: p for p in res.write(tmp_path / "out")}
+    for year in res.years:
+        want = write_csv(res.ranking(year), tmp_path / f"{year}.csv", index=True)
+        assert written[f"ranking_{year}.csv"].read_bytes() == want.read_bytes()
+    lines = written["ranking_2023.csv"].read_text(encoding="utf-8").splitlines()
+    assert lines[-1].startswith("HK,'-1,,,0,True,")  # unranked last: no rank, no score
+
+
+def test_rows_taken_are_a_blocks_columns_in_the_given_order():
+    block = np.array([[1.0, 0.5], [2.0, np.nan], [3.0, 0.25]])
+    cols = rows_taken(block, np.array([2, 0, 1]))
+    assert cols[0].column().tolist() == [3.0, 1.0, 2.0]
+    assert cols[1][0:2].tolist() == [0.25, 0.5] and len(cols[1]) == 3
+    assert cols[0].whole() and not cols[1].whole()

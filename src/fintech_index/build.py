@@ -18,7 +18,7 @@ import pandas as pd
 from . import __version__, display
 from .binding import run_indicator_stage
 from .errors import MethodError
-from .exports import write_csv
+from .exports import rows_taken, write_columns, write_csv
 from .framework import Framework
 from .methodology import Methodology
 from .methods.normalise import GLOBAL, is_global
@@ -223,28 +223,50 @@ class Results:
             self._rankings[y] = self._ranking(y)
         return self._rankings[y].copy(deep=False)  # copy-on-write: a change stays the caller's
 
-    def _ranking(self, y: int) -> pd.DataFrame:
+    def _ranked(self, y: int) -> tuple[np.ndarray, dict[str, np.ndarray | tuple[str, int]]]:
+        """The ranking of year position ``y``: the units' ranked order, and its columns
+        (after the index, unit), each either in ranked order (name, observed_weight,
+        under_half_observed) or ``("rank" | "score", node position)``, a node's column of
+        the year's arrays, in unit order."""
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
         if self.methodology.rank.percentile:  # percentile ranks: 1 is the best
             top = -top
         order = np.lexsort((np.array(self.units), np.nan_to_num(top, nan=np.inf)))
-        # the columns taken in ranked order and framed without a further copy (a ranking of
-        # 20,000 units x 255 nodes is 80 MB)
-        ranks = self.rank_array[y][order].T.copy()  # [nodes, units]: a node's row is contiguous
-        scores = self.score_array[y][order].T.copy()
-        data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()[order]}
+        data: dict = {"name": self.panel.units["name"].to_numpy()[order]}
         for c in top_down:
             k = self.nodes.index(c)
             prefix = "" if c == self.framework.index else f"{c}."
-            data[f"{prefix}rank"] = ranks[k]
-            data[f"{prefix}score"] = scores[k]
+            data[f"{prefix}rank"] = ("rank", k)
+            data[f"{prefix}score"] = ("score", k)
             if c == self.framework.index:  # coverage beside the index's score
                 observed = self.observed_weight(self.years[y]).to_numpy()[order]
                 data["observed_weight"] = observed
                 data["under_half_observed"] = observed < OBSERVED_WEIGHT_MIN
+        return order, data
+
+    def _ranking(self, y: int) -> pd.DataFrame:
+        order, data = self._ranked(y)
+        # the columns taken in ranked order and framed without a further copy (a ranking of
+        # 20,000 units x 255 nodes is 80 MB)
+        taken = {"rank": self.rank_array[y][order].T.copy(),  # [nodes, units]: a node's row
+                 "score": self.score_array[y][order].T.copy()}  # is contiguous
+        data = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v for c, v in data.items()}
         return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
+
+    def write_ranking(self, path: str | Path, year: int | None = None) -> Path:
+        """``ranking(year)`` as CSV, the bytes :func:`exports.write_csv` writes of it
+        (``index=True``), the node columns taken from the score and rank arrays a chunk of
+        rows at a time: no frame of the whole ranking is made (20,000 units x 255 nodes:
+        80 MB, held while results.parquet is written beside it)."""
+        y = self.year_index(year)
+        order, data = self._ranked(y)
+        taken = {"rank": rows_taken(self.rank_array[y], order),
+                 "score": rows_taken(self.score_array[y], order)}
+        columns = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v
+                   for c, v in data.items()}
+        return write_columns(path, pd.Index(self.units, name="unit")[order], columns)
 
     def effective_weights(self, year: int | None = None) -> pd.Series:
         """Each indicator's share of the index weight in ``year``, with the weights the
@@ -374,8 +396,7 @@ class Results:
         written = []
         for year in self.years:
             p = out / f"ranking_{year}.csv"
-            write_csv(self.ranking(year), p, index=True)
-            written.append(p)
+            written.append(self.write_ranking(p, year))
         written.append(write_text(out / "methodology.yaml", self.methodology.to_yaml()))
         tables = {"weights.csv": self.weight_table(), "nodes.csv": self.node_table()}
         if self.prepared is not None and len(self.prepared.treatment):
