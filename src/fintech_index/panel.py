@@ -119,7 +119,7 @@ class Panel:
         h = hashlib.sha256()
         h.update(json.dumps([list(self.years), list(self.unit_codes), list(self.indicators)])
                  .encode())
-        h.update(np.ascontiguousarray(self.values).tobytes())
+        h.update(np.ascontiguousarray(self.values).data)  # its buffer: no bytes copy
         return h.hexdigest()
 
     @property
