@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import fintech_index as fi
+from fintech_index.build import trim_heap
 from fintech_index.exports import rows_taken, write_csv
 
 from .helpers import two_level_framework
@@ -107,3 +108,20 @@ def test_rows_taken_are_a_blocks_columns_in_the_given_order():
     assert cols[0].column().tolist() == [3.0, 1.0, 2.0]
     assert cols[1][0:2].tolist() == [0.25, 0.5] and len(cols[1]) == 3
     assert cols[0].whole() and not cols[1].whole()
+
+
+def test_the_heap_is_trimmed_where_the_c_library_can_and_skipped_where_not(tmp_path,
+                                                                          monkeypatch):
+    import ctypes
+    import platform
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert trim_heap()
+
+    def no_library(name):
+        raise OSError(f"{name}: no C library here")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    assert not trim_heap()
+    written = ranked_results().write(tmp_path / "out")  # and a write goes on without it
+    assert sorted(p.name for p in written)[:2] == ["manifest.json", "methodology.yaml"]
