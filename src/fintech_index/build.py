@@ -279,7 +279,12 @@ class Results:
         rows at a time: no frame of the whole ranking is made (20,000 units x 255 nodes:
         80 MB, held while results.parquet is written beside it)."""
         y = self.year_index(year)
-        order, data = self._ranked(y)
+        return self._write_ranking(path, y, self._ranked(y))
+
+    def _write_ranking(self, path: str | Path, y: int,
+                       ranked: tuple[np.ndarray, dict]) -> Path:
+        """:meth:`write_ranking` of year position ``y``, whose :meth:`_ranked` is given."""
+        order, data = ranked
         taken = {"rank": rows_taken(self.rank_array[y], order),
                  "score": rows_taken(self.score_array[y], order)}
         columns = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v
@@ -391,7 +396,6 @@ class Results:
     def write(self, out_dir: str | Path) -> list[Path]:
         """results.parquet, one ranking CSV per year, methodology.yaml and manifest.json
         (which also lists the files of the run: :func:`outfiles.output_run`)."""
-        trim_heap()
         with output_run(out_dir) as run:
             written = self._write(run.folder)
             run.describe(self.manifest())
@@ -404,19 +408,25 @@ class Results:
         # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
         # and numpy release the GIL: the two overlap on a second core; the same bytes), in
         # this thread's context, so that the output run stages the file as its own; a
-        # failed CSV leaves the block only once the thread has finished
+        # failed CSV leaves the block only once the thread has finished. The first ranking's
+        # order and coverage are made before the thread (the coverage of 20,000 x 200 makes
+        # a 32 MB float matrix of the flags; a later year's is made in turn, not all held),
+        # and then the heap is trimmed (:func:`trim_heap`).
+        first = self._ranked(0)
+        trim_heap()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
             parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
                                   out / "results.parquet")
-            written = self._write_csvs(out)
+            written = self._write_csvs(out, first)
         return [parquet.result(), *written]
 
-    def _write_csvs(self, out: Path) -> list[Path]:
-        """Every file of :meth:`write` but results.parquet."""
+    def _write_csvs(self, out: Path, first: tuple[np.ndarray, dict]) -> list[Path]:
+        """Every file of :meth:`write` but results.parquet; ``first``: the first year's
+        :meth:`_ranked`."""
         written = []
-        for year in self.years:
-            p = out / f"ranking_{year}.csv"
-            written.append(self.write_ranking(p, year))
+        for y, year in enumerate(self.years):
+            ranked = first if y == 0 else self._ranked(y)
+            written.append(self._write_ranking(out / f"ranking_{year}.csv", y, ranked))
         written.append(write_text(out / "methodology.yaml", self.methodology.to_yaml()))
         tables = {"weights.csv": self.weight_table(), "nodes.csv": self.node_table()}
         if self.prepared is not None and len(self.prepared.treatment):
