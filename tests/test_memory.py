@@ -125,3 +125,35 @@ def test_the_heap_is_trimmed_where_the_c_library_can_and_skipped_where_not(tmp_p
     assert not trim_heap()
     written = ranked_results().write(tmp_path / "out")  # and a write goes on without it
     assert sorted(p.name for p in written)[:2] == ["manifest.json", "methodology.yaml"]
+
+
+def test_a_table_read_for_the_panel_alone_is_let_go_and_one_given_is_kept(tmp_path):
+    from fintech_index.panel import panel_from_table
+    from fintech_index.tables import read_table
+
+    p = tmp_path / "w.csv"
+    p.write_text(WIDE, encoding="utf-8")
+    table = read_table(p)
+    given = panel_from_table(table, FW)
+    assert len(table.frame) == 6 and table.frame.loc[5, "x3"] == "3"  # the caller's, as read
+    read = fi.load_panel(p, FW)
+    np.testing.assert_array_equal(read.values, given.values)
+    assert read.values[1, 0].tolist()[:2] == [1.0, 2.0] and np.isnan(read.values[1, 0, 2])
+
+
+def test_a_long_table_read_for_the_panel_alone_gives_the_panel_of_the_table(tmp_path):
+    from fintech_index.panel import panel_from_table
+    from fintech_index.tables import read_table
+
+    p = tmp_path / "l.csv"
+    p.write_text("unit,year,indicator,value,source\nNYC,2024,x1,1.5,WFE\nNYC,2024,x2,2,\n"
+                 "NYC,2024,x3,3,WDI\nNYC,2024,x4,4,WFE\nLDN,2024,x1,5,WDI\n"
+                 "LDN,2024,x2,6,WDI\nLDN,2024,x3,7,WDI\nLDN,2024,x4,NA,WDI\n", encoding="utf-8")
+    two = two_level_framework(units=("NYC", "LDN"))
+    table = read_table(p)
+    given = panel_from_table(table, two)
+    read = fi.load_panel(p, two)
+    assert len(table.frame) == 8
+    np.testing.assert_array_equal(read.values, given.values)
+    assert read.sources == ("WFE", "WDI") and read.source_id[0].tolist() == [[0, -1, 1, 0],
+                                                                           [1, 1, 1, -1]]
