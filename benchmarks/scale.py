@@ -12,7 +12,9 @@ Printed per size, in process: load (load_framework + load_panel), build, write
 the edition report) with their peak resident memory, as a ratio to the input file plus the
 results (score and rank arrays). Seconds are given twice: wall, and CPU (all threads; the
 steadier figure on a machine shared with other work).
-Run: python benchmarks/scale.py [--sizes 1000x200,20000x200] [--split]
+With ``--memory``, each in-process phase's resident MB at its end and its own high-water
+(Linux: the high-water is reset before each phase through /proc/self/clear_refs).
+Run: python benchmarks/scale.py [--sizes 1000x200,20000x200] [--split] [--memory]
 """
 
 from __future__ import annotations
@@ -66,6 +68,23 @@ def write_inputs(folder: Path, n_units: int, n_ind: int, seed: int = 0) -> tuple
     return fw, data
 
 
+def resident() -> tuple[float, float]:
+    """(now, high-water) resident MB of this process since the last reset (Linux; zeros
+    elsewhere), and the high-water reset for the next phase."""
+    got = {}
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    got[key] = int(value.split()[0]) / 1024
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")  # resets VmHWM to the current resident size
+    except OSError:
+        return 0.0, 0.0
+    return got.get("VmRSS", 0.0), got.get("VmHWM", 0.0)
+
+
 class Clock:
     """Wall and CPU seconds (all threads) since it was made: on a machine shared with other
     work, the CPU seconds are the steadier measure."""
@@ -117,19 +136,29 @@ class Launcher:
         self.proc.wait()
 
 
-def in_process(fw_path: Path, data: Path, out: Path, split: bool = False
-               ) -> tuple[list, float]:
+def in_process(fw_path: Path, data: Path, out: Path, split: bool = False,
+               memory: bool = False) -> tuple[list, float]:
     """(wall, CPU) seconds of load, build and write in this process, and MB of the results'
     arrays. With ``split``, the write's two large files are also written once more each,
-    timed on their own (printed: results.parquet, the ranking CSV)."""
+    timed on their own (printed: results.parquet, the ranking CSV); with ``memory``, each
+    phase's resident MB at its end and high-water during it."""
+    mem = [resident()]
     clock = Clock()
     fw = fi.load_framework(fw_path)
     panel = fi.load_panel(data, fw)
     load, clock = clock.read(), Clock()
+    mem.append(resident())
     res = fi.build(fw, panel)
     build, clock = clock.read(), Clock()
+    mem.append(resident())
     res.write(out)
     write = clock.read()
+    mem.append(resident())
+    if memory:
+        print(f"{'':>16} resident MB at the end (high-water during): before "
+              f"{mem[0][0]:.0f}, load {mem[1][0]:.0f} ({mem[1][1]:.0f}), build "
+              f"{mem[2][0]:.0f} ({mem[2][1]:.0f}), write {mem[3][0]:.0f} ({mem[3][1]:.0f})",
+              flush=True)
     if split:
         from fintech_index.exports import write_csv
 
@@ -143,13 +172,14 @@ def in_process(fw_path: Path, data: Path, out: Path, split: bool = False
     return [load, build, write], (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
 
 
-def run(size: str, work: Path, launcher: Launcher, split: bool = False) -> None:
+def run(size: str, work: Path, launcher: Launcher, split: bool = False,
+        memory: bool = False) -> None:
     n_units, n_ind = (int(x) for x in size.split("x"))
     folder = work / size
     folder.mkdir()
     fw_path, data = write_inputs(folder, n_units, n_ind)
     in_mb = data.stat().st_size / 2**20
-    phases, res_mb = in_process(fw_path, data, folder / "out-py", split)
+    phases, res_mb = in_process(fw_path, data, folder / "out-py", split, memory)
     exe = [sys.executable, "-m", "fintech_index"]
     t_val, m_val = launcher.whole([*exe, "validate", str(fw_path), str(data)])
     t_cli, m_cli = launcher.whole([*exe, "build", str(fw_path), str(data), "--out",
@@ -172,6 +202,8 @@ def main() -> None:
                     help=f"comma-separated UNITSxINDICATORS (default: {','.join(SIZES)})")
     ap.add_argument("--split", action="store_true",
                     help="also time results.parquet and the ranking CSV on their own")
+    ap.add_argument("--memory", action="store_true",
+                    help="also print each in-process phase's resident and high-water MB")
     args = ap.parse_args()
     launcher = Launcher()
     t0, m0 = launcher.whole([sys.executable, "-c", "import fintech_index.cli"])
@@ -181,7 +213,7 @@ def main() -> None:
           f"{'val MB':>7} {'CLI MB':>7} {'MB/(in+res)':>6}")
     with tempfile.TemporaryDirectory(prefix="scale-") as work:
         for size in args.sizes.split(","):
-            run(size.strip(), Path(work), launcher, args.split)
+            run(size.strip(), Path(work), launcher, args.split, args.memory)
     launcher.close()
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from . import __version__, display
 from .binding import run_indicator_stage
 from .errors import MethodError
-from .exports import write_csv
+from .exports import rows_taken, write_columns, write_csv
 from .framework import Framework
 from .methodology import Methodology
 from .methods.normalise import GLOBAL, is_global
@@ -95,6 +95,24 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     scores.setflags(write=False)
     ranks.setflags(write=False)
     return Results(framework, prep.panel, meth, scores, ranks, prep, scored.weights)
+
+
+def trim_heap() -> bool:
+    """Give back to the system the pages C's allocator keeps free in the heap (glibc's
+    ``malloc_trim``); False where the C library has none (macOS, musl, Windows).
+
+    The build's temporaries, once freed, stay in the main thread's heap (glibc serves
+    arrays under its mmap threshold, raised up to 32 MB by the first large array freed,
+    from the heap): 110 MB at 20,000 x 200. The Parquet thread of a write allocates from
+    its own arena and cannot reuse them, so the write's peak stood on them (issue 27)."""
+    import ctypes  # only a write needs it
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    trim(0)
+    return True
 
 
 PARQUET_ROW_GROUP = 1024 * 1024  # pyarrow's default row group: the rows written at a time
@@ -223,28 +241,55 @@ class Results:
             self._rankings[y] = self._ranking(y)
         return self._rankings[y].copy(deep=False)  # copy-on-write: a change stays the caller's
 
-    def _ranking(self, y: int) -> pd.DataFrame:
+    def _ranked(self, y: int) -> tuple[np.ndarray, dict[str, np.ndarray | tuple[str, int]]]:
+        """The ranking of year position ``y``: the units' ranked order, and its columns
+        (after the index, unit), each either in ranked order (name, observed_weight,
+        under_half_observed) or ``("rank" | "score", node position)``, a node's column of
+        the year's arrays, in unit order."""
         top_down = [self.framework.index] + [c for c in reversed(self.nodes)
                                              if c != self.framework.index]
         top = self.rank_array[y, :, self.nodes.index(self.framework.index)]
         if self.methodology.rank.percentile:  # percentile ranks: 1 is the best
             top = -top
         order = np.lexsort((np.array(self.units), np.nan_to_num(top, nan=np.inf)))
-        # the columns taken in ranked order and framed without a further copy (a ranking of
-        # 20,000 units x 255 nodes is 80 MB)
-        ranks = self.rank_array[y][order].T.copy()  # [nodes, units]: a node's row is contiguous
-        scores = self.score_array[y][order].T.copy()
-        data: dict[str, np.ndarray] = {"name": self.panel.units["name"].to_numpy()[order]}
+        data: dict = {"name": self.panel.units["name"].to_numpy()[order]}
         for c in top_down:
             k = self.nodes.index(c)
             prefix = "" if c == self.framework.index else f"{c}."
-            data[f"{prefix}rank"] = ranks[k]
-            data[f"{prefix}score"] = scores[k]
+            data[f"{prefix}rank"] = ("rank", k)
+            data[f"{prefix}score"] = ("score", k)
             if c == self.framework.index:  # coverage beside the index's score
                 observed = self.observed_weight(self.years[y]).to_numpy()[order]
                 data["observed_weight"] = observed
                 data["under_half_observed"] = observed < OBSERVED_WEIGHT_MIN
+        return order, data
+
+    def _ranking(self, y: int) -> pd.DataFrame:
+        order, data = self._ranked(y)
+        # the columns taken in ranked order and framed without a further copy (a ranking of
+        # 20,000 units x 255 nodes is 80 MB)
+        taken = {"rank": self.rank_array[y][order].T.copy(),  # [nodes, units]: a node's row
+                 "score": self.score_array[y][order].T.copy()}  # is contiguous
+        data = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v for c, v in data.items()}
         return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
+
+    def write_ranking(self, path: str | Path, year: int | None = None) -> Path:
+        """``ranking(year)`` as CSV, the bytes :func:`exports.write_csv` writes of it
+        (``index=True``), the node columns taken from the score and rank arrays a chunk of
+        rows at a time: no frame of the whole ranking is made (20,000 units x 255 nodes:
+        80 MB, held while results.parquet is written beside it)."""
+        y = self.year_index(year)
+        return self._write_ranking(path, y, self._ranked(y))
+
+    def _write_ranking(self, path: str | Path, y: int,
+                       ranked: tuple[np.ndarray, dict]) -> Path:
+        """:meth:`write_ranking` of year position ``y``, whose :meth:`_ranked` is given."""
+        order, data = ranked
+        taken = {"rank": rows_taken(self.rank_array[y], order),
+                 "score": rows_taken(self.score_array[y], order)}
+        columns = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v
+                   for c, v in data.items()}
+        return write_columns(path, pd.Index(self.units, name="unit")[order], columns)
 
     def effective_weights(self, year: int | None = None) -> pd.Series:
         """Each indicator's share of the index weight in ``year``, with the weights the
@@ -339,6 +384,7 @@ class Results:
                         writer = pq.ParquetWriter(tmp, part.schema, compression="zstd")
                     writer.write_table(part)
                     del part  # not held while the next row group is made
+                    release_arrow_memory()  # nor what Arrow's allocator kept of it
             finally:
                 if writer is not None:
                     writer.close()
@@ -362,20 +408,25 @@ class Results:
         # results.parquet is written by a worker thread while the CSVs are formatted (Arrow
         # and numpy release the GIL: the two overlap on a second core; the same bytes), in
         # this thread's context, so that the output run stages the file as its own; a
-        # failed CSV leaves the block only once the thread has finished
+        # failed CSV leaves the block only once the thread has finished. The first ranking's
+        # order and coverage are made before the thread (the coverage of 20,000 x 200 makes
+        # a 32 MB float matrix of the flags; a later year's is made in turn, not all held),
+        # and then the heap is trimmed (:func:`trim_heap`).
+        first = self._ranked(0)
+        trim_heap()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
             parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
                                   out / "results.parquet")
-            written = self._write_csvs(out)
+            written = self._write_csvs(out, first)
         return [parquet.result(), *written]
 
-    def _write_csvs(self, out: Path) -> list[Path]:
-        """Every file of :meth:`write` but results.parquet."""
+    def _write_csvs(self, out: Path, first: tuple[np.ndarray, dict]) -> list[Path]:
+        """Every file of :meth:`write` but results.parquet; ``first``: the first year's
+        :meth:`_ranked`."""
         written = []
-        for year in self.years:
-            p = out / f"ranking_{year}.csv"
-            write_csv(self.ranking(year), p, index=True)
-            written.append(p)
+        for y, year in enumerate(self.years):
+            ranked = first if y == 0 else self._ranked(y)
+            written.append(self._write_ranking(out / f"ranking_{year}.csv", y, ranked))
         written.append(write_text(out / "methodology.yaml", self.methodology.to_yaml()))
         tables = {"weights.csv": self.weight_table(), "nodes.csv": self.node_table()}
         if self.prepared is not None and len(self.prepared.treatment):

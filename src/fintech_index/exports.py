@@ -137,6 +137,76 @@ def write_csv(frame: pd.DataFrame, path: str | Path, *, index: bool = False,
     return p
 
 
+class RowsTaken:
+    """Column ``k`` of ``block`` (an array [rows, columns]) with its rows in the order
+    ``order``: a column of a CSV that is never made whole. :func:`_csv_chunks` takes it a
+    chunk of rows at a time, the chunk's rows of the block taken once for all its columns
+    (the last chunk taken is kept on the block's :class:`_Rows`)."""
+
+    def __init__(self, rows: _Rows, k: int) -> None:
+        self.rows, self.k = rows, k
+
+    def __len__(self) -> int:
+        return len(self.rows.order)
+
+    def __getitem__(self, rows: slice) -> np.ndarray:
+        return self.rows.take(rows.start, rows.stop)[:, self.k]
+
+    def whole(self) -> bool:
+        """Every value a whole number written as an integer, or NaN (the column's
+        format group in :func:`_csv_chunks`)."""
+        col = self.rows.block[:, self.k]
+        return bool((_whole(col) | np.isnan(col)).all())
+
+    def column(self) -> np.ndarray:
+        return self.rows.block[self.rows.order, self.k]
+
+
+class _Rows:
+    """The rows of ``block`` in the order ``order``, taken a chunk at a time."""
+
+    def __init__(self, block: np.ndarray, order: np.ndarray) -> None:
+        self.block, self.order, self._last = block, order, (None, None)
+
+    def take(self, start: int, stop: int) -> np.ndarray:
+        if self._last[0] != (start, stop):
+            self._last = ((start, stop), self.block[self.order[start:stop]])
+        return self._last[1]
+
+
+def rows_taken(block: np.ndarray, order: np.ndarray) -> list[RowsTaken]:
+    """Every column of ``block`` [rows, columns] with its rows in the order ``order``."""
+    rows = _Rows(block, order)
+    return [RowsTaken(rows, k) for k in range(block.shape[1])]
+
+
+def write_columns(path: str | Path, index: pd.Index,
+                  columns: dict[str, np.ndarray | RowsTaken]) -> Path:
+    """The bytes ``write_csv(frame, path, index=True)`` writes of the frame of ``index`` and
+    ``columns``, without the frame: the float columns given as :class:`RowsTaken` are
+    formatted a chunk of rows at a time. Where the fast path does not cover the other
+    columns (or a block is not of floats), the frame is made and written by write_csv."""
+    p = Path(path)
+    taken = {c for c, v in columns.items() if isinstance(v, RowsTaken)}
+    small = pd.DataFrame({c: v for c, v in columns.items() if c not in taken}, index=index,
+                         copy=False)
+    safe = inert_frame(small, index=True)
+    cells = {c: _csv_cells(safe.iloc[:, j]) for j, c in enumerate(small.columns)}
+    header = ["" if safe.index.name is None else safe.index.name,
+              *(neutralise(c) for c in columns)]
+    if (any(columns[c].rows.block.dtype != np.float64 for c in taken) or len(header) < 2
+            or any(v is None for v in cells.values()) or not all(isinstance(h, str)
+                                                                  for h in header)):
+        whole = {c: v.column() if isinstance(v, RowsTaken) else v for c, v in columns.items()}
+        return write_csv(pd.DataFrame(whole, index=index, copy=False), p, index=True)
+    cols = [_csv_cells(safe.index), *(columns[c] if c in taken else cells[c] for c in columns)]
+    with replacing(p) as tmp, open(tmp, "wb") as fh:
+        for chunk in _csv_chunks(_quoted(pa.array(header, type=pa.string())), cols):
+            fh.write(chunk)
+    release_arrow_memory()
+    return p
+
+
 G10 = "%.10g"
 _ROWS_CELLS = 1 << 18  # cells per chunk of rows: bounds the memory of the text being made
 # (20,000 x 455: 1 << 21 peaked 150 MB higher, and was no faster)
@@ -203,19 +273,21 @@ def _quoted(text: pa.Array) -> pa.Array:
     return pc.replace_with_mask(text, special, pa.array(quoted, type=text.type))
 
 
-def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray]):
+def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTaken]):
     """The CSV bytes: the header line, then the rows a chunk at a time, the float columns
     of a chunk formatted in two calls: the columns of whole numbers (ranks) and the rest."""
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n = len(columns[0])
     step = max(1, _ROWS_CELLS // len(columns))
-    floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray)]
-    whole = [j for j in floats if (_whole(columns[j]) | np.isnan(columns[j])).all()]
+    floats = {j for j, c in enumerate(columns) if isinstance(c, np.ndarray | RowsTaken)}
+    whole = [j for j in sorted(floats) if (columns[j].whole() if isinstance(columns[j], RowsTaken)
+                                   else (_whole(columns[j]) | np.isnan(columns[j])).all())]
     groups = [(g, f) for g, f in ((whole, _g10_integers),
-                                  ([j for j in floats if j not in set(whole)], _g10_fixed)) if g]
+                                  ([j for j in sorted(floats) if j not in set(whole)],
+                                   _g10_fixed)) if g]
     for start in range(0, n, step):
         rows = min(step, n - start)
-        part = [c if isinstance(c, np.ndarray) else c.slice(start, rows) for c in columns]
+        part = [None if j in floats else c.slice(start, rows) for j, c in enumerate(columns)]
         for group, format_group in groups:
             x = np.stack([columns[j][start:start + rows] for j in group]).reshape(-1)
             text = format_group(x, np.isnan(x))

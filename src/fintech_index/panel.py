@@ -85,25 +85,32 @@ class Panel:
 
     def subset_units(self, keep: np.ndarray) -> Panel:
         """The panel restricted to the units where ``keep`` is true (e.g. after screening)."""
+        shape = (len(self.years), int(np.count_nonzero(keep)), len(self.indicators))
         return replace(self, values=self.values[:, keep], units=self.units[keep],
-                       flags=self.flags[:, keep], source_id=self.source_id[:, keep],
-                       source_year=self.source_year[:, keep],
+                       flags=self.flags[:, keep],
+                       source_id=_taken(self.source_id, lambda a: a[:, keep], shape),
+                       source_year=_taken(self.source_year, lambda a: a[:, keep], shape),
                        denominators=self.denominators[:, keep])
 
     def subset_years(self, years: Sequence[int]) -> Panel:
         """The panel restricted to ``years``, in that order (each one of its years)."""
         pos = [self.years.index(y) for y in years]
+        shape = (len(pos), len(self.units), len(self.indicators))
         return replace(self, values=self.values[pos], years=tuple(int(y) for y in years),
-                       flags=self.flags[pos], source_id=self.source_id[pos],
-                       source_year=self.source_year[pos], denominators=self.denominators[pos])
+                       flags=self.flags[pos],
+                       source_id=_taken(self.source_id, lambda a: a[pos], shape),
+                       source_year=_taken(self.source_year, lambda a: a[pos], shape),
+                       denominators=self.denominators[pos])
 
     def subset_indicators(self, codes: Sequence[str]) -> Panel:
         """The panel's indicators ``codes``, in that order (e.g. another framework's); the
         denominators stay, as they are not indicators."""
         cols = [self.indicators.index(c) for c in codes]
+        shape = (len(self.years), len(self.units), len(cols))
         return replace(self, values=self.values[..., cols], indicators=tuple(codes),
-                       flags=self.flags[..., cols], source_id=self.source_id[..., cols],
-                       source_year=self.source_year[..., cols])
+                       flags=self.flags[..., cols],
+                       source_id=_taken(self.source_id, lambda a: a[..., cols], shape),
+                       source_year=_taken(self.source_year, lambda a: a[..., cols], shape))
 
     @cached_property
     def hash(self) -> str:
@@ -112,7 +119,7 @@ class Panel:
         h = hashlib.sha256()
         h.update(json.dumps([list(self.years), list(self.unit_codes), list(self.indicators)])
                  .encode())
-        h.update(np.ascontiguousarray(self.values).tobytes())
+        h.update(np.ascontiguousarray(self.values).data)  # its buffer: no bytes copy
         return h.hexdigest()
 
     @property
@@ -139,6 +146,21 @@ class Panel:
             "source": names,
             "source_year": np.where(sy > 0, sy, np.nan),
         })
+
+
+def _constant(value: int, shape: tuple[int, ...]) -> np.ndarray:
+    """One int32 ``value`` in every cell of ``shape``: a read-only view of a single number
+    (where no value of the data has a source or source year, 20,000 x 200 held two arrays
+    of 15 MB each saying so)."""
+    return np.broadcast_to(np.int32(value), shape)
+
+
+def _taken(arr: np.ndarray, take, shape: tuple[int, ...]) -> np.ndarray:
+    """``take(arr)``, of the given ``shape``; an array made by :func:`_constant` (every
+    stride 0) stays one, instead of being copied out cell by cell."""
+    if arr.size and not any(arr.strides):
+        return _constant(int(arr.reshape(-1)[0]), shape)
+    return take(arr)
 
 
 # --------------------------------------------------------------------------- reading files
@@ -218,8 +240,8 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     and data read with no units declared at all are refused (F80). ``source``/``source_year``
     are the default provenance of values whose file does not say it per row.
     """
-    panel = panel_from_table(read_table(path, sheet), framework, units=units, source=source,
-                             source_year=source_year)
+    panel = _panel(read_table(path, sheet), framework, units, source, source_year,
+                   consume=True)
     release_arrow_memory()  # the file's cells are gone: their memory too
     return panel
 
@@ -228,6 +250,14 @@ def panel_from_table(table: Table, framework: Framework, *,
                      units: str | Path | pd.DataFrame | None = None, source: str | None = None,
                      source_year: int | None = None) -> Panel:
     """A table already read (file rows numbered) into a Panel; see :func:`load_panel`."""
+    return _panel(table, framework, units, source, source_year, consume=False)
+
+
+def _panel(table: Table, framework: Framework, units, source, source_year, *,
+           consume: bool) -> Panel:
+    """:func:`panel_from_table`; with ``consume`` (a table read for this panel alone), the
+    table's cells are let go once parsed and checked, before the panel's arrays are made
+    (20,000 x 200, wide: 57 MB of text beside them)."""
     if units is None and framework.units_file is not None:
         units = framework.units_file  # the framework's declared units table
     cols = [str(c).strip() for c in table.frame.columns]
@@ -250,8 +280,8 @@ def panel_from_table(table: Table, framework: Framework, *,
         _refuse_undeclared_units(table, framework)
     is_long = "indicator" in cols and "value" in cols
     if is_long:
-        return _load_long(table, framework, units, source, source_year)
-    return _load_wide(table, framework, units, source, source_year)
+        return _load_long(table, framework, units, source, source_year, consume)
+    return _load_wide(table, framework, units, source, source_year, consume)
 
 
 def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
@@ -320,8 +350,6 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
     base = (np.searchsorted(np.array(year_list), years) * shape[1] + unit_idx) * shape[2]
     values = np.full(shape, np.nan)
     flags = np.zeros(shape, dtype=np.uint8)
-    source_id = np.full(shape, -1, dtype=np.int32)
-    source_year = np.zeros(shape, dtype=np.int32)
     wide = vals.ndim == 2
 
     # sources numbered in order of first appearance; no source (empty) is -1
@@ -344,6 +372,11 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
         sid = sid.astype(np.int32)
     if src_years is not None and default_year:
         src_years = np.where(src_years == 0, default_year, src_years)
+    # no value with a source (or a source year): one constant each, not an array per cell
+    named = len(uniques) > 0
+    dated = src_years is not None or bool(default_year)
+    source_id = np.full(shape, -1, dtype=np.int32) if named else _constant(-1, shape)
+    source_year = np.zeros(shape, dtype=np.int32) if dated else _constant(0, shape)
     for j in range(len(vals)) if wide else [None]:
         ind, v = (ind_idx[j], vals[j]) if wide else (ind_idx, vals)
         at = base + ind  # one flat position per value: a scatter through one index
@@ -351,8 +384,9 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
         observed = ~np.isnan(v)
         at_obs = at[observed]
         flags.reshape(-1)[at_obs] = OBSERVED
-        source_id.reshape(-1)[at_obs] = (of_ind[ind] if wide else of_ind[ind[observed]]) \
-            if src_names is None else sid[observed]
+        if named:
+            source_id.reshape(-1)[at_obs] = (of_ind[ind] if wide else of_ind[ind[observed]]) \
+                if src_names is None else sid[observed]
         if src_years is not None:
             source_year.reshape(-1)[at_obs] = src_years[observed]
         elif default_year:
@@ -445,7 +479,15 @@ def _check_unit_codes(table: Table, codes: list[str]) -> None:
     problems.raise_as(DataError)
 
 
-def _load_long(table: Table, framework: Framework, units, source, source_year) -> Panel:
+def _let_go(table: Table) -> None:
+    """Drop the cells of a table read for one panel, every one parsed and checked (only the
+    rows' numbering is read after), and give Arrow's memory of them back."""
+    table.frame = pd.DataFrame(columns=table.frame.columns)
+    release_arrow_memory()
+
+
+def _load_long(table: Table, framework: Framework, units, source, source_year,
+               consume: bool = False) -> Panel:
     f = table.frame
     allowed = {"unit", "year", "indicator", "value", "source", "source_year", *UNIT_META,
                *framework.groups}
@@ -494,12 +536,16 @@ def _load_long(table: Table, framework: Framework, units, source, source_year) -
     keep = ~is_den
     ind_idx = np.array([ipos[c] for c in ind_col[keep]], dtype=np.int64)
     src_names = as_text(f["source"]).to_numpy()[keep] if "source" in f.columns else None
+    if consume:
+        del f
+        _let_go(table)
     return _finish(framework, table, unit_order, meta, years[keep], unit_idx[keep], ind_idx,
                    vals[keep], src_names, None if src_years is None else src_years[keep],
                    source, source_year, units, den)
 
 
-def _load_wide(table: Table, framework: Framework, units, source, source_year) -> Panel:
+def _load_wide(table: Table, framework: Framework, units, source, source_year,
+               consume: bool = False) -> Panel:
     f = table.frame
     known = set(framework.indicators) | set(framework.denominator_codes)
     meta_cols = ("unit", "year", *UNIT_META, *framework.groups)
@@ -532,6 +578,9 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year) -
     parsed = {c: parse_numbers(f[c], table, c, problems) for c in dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)
+    if consume:
+        del f
+        _let_go(table)
     unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
     ind_idx = np.array([ipos[c] for c in cols], dtype=np.int64)

@@ -160,22 +160,27 @@ def treat(framework: Framework, panel: Panel, meth: Methodology, x: np.ndarray
 
 
 def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
-    """Run the preparation stages the methodology asks for, in COINr's order."""
-    x = np.array(panel.values, dtype=np.float64)
+    """Run the preparation stages the methodology asks for, in COINr's order.
+
+    Every stage makes a new array and alters none it was given, so each data set kept is
+    the stage's own output, not a copy, and the values handed on are the panel's own where
+    no stage changes them (20,000 x 200: a copy of 32 MB per stage was held for the whole
+    run); all are read-only."""
+    x = np.asarray(panel.values, dtype=np.float64)  # the panel's own: never written
     flags = np.array(panel.flags, copy=True)
     datasets = {"raw": panel.values}
     if any(framework.nodes[c].ordinal is not None for c in framework.indicators):
         x, flags = apply_ordinals(framework, panel, x, flags)
-        datasets["ordinal"] = x.copy()
+        datasets["ordinal"] = x
     if meth.denominate:
         x = denominate(framework, panel, x)
-        datasets["denominated"] = x.copy()
+        datasets["denominated"] = x
     completed = None
     if meth.impute is not None:
         before = np.isnan(x)
         x, completed = impute_completing(framework, panel, meth, x)
         flags |= np.where(before & ~np.isnan(x), IMPUTED, 0).astype(np.uint8)
-        datasets["imputed"] = x.copy()
+        datasets["imputed"] = x
     screening = pd.DataFrame()
     if meth.screen is not None:
         keep, screening = screen(meth.screen, x, panel)
@@ -194,12 +199,12 @@ def prepare(framework: Framework, panel: Panel, meth: Methodology) -> Prepared:
         x, flags = x[:, units_kept], flags[:, units_kept]
         completed = None if completed is None else completed[:, units_kept]
         datasets = {k: v[:, units_kept] for k, v in datasets.items()}
-        datasets["screened"] = x.copy()
+        datasets["screened"] = x
     treatment = pd.DataFrame()
     if meth.treat is not None:
         x, points, treatment = treat(framework, panel, meth, x)
         flags |= np.where(points != 0, TREATED, 0).astype(np.uint8)
-        datasets["treated"] = x.copy()
+        datasets["treated"] = x
         datasets["treated_points"] = points
     for v in datasets.values():
         v.setflags(write=False)
