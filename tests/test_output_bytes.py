@@ -67,10 +67,10 @@ def test_outputs_are_byte_identical_to_before(name, tmp_path):
     assert [f for f in got if got[f] != expected[f]] == []
 
 
-def test_the_build_command_writes_the_same_bytes_with_its_writers_at_once(tmp_path):
-    """``fintech-index build`` writes the results in a worker thread beside the edition
-    report: every file of the fixture, same bytes, and the manifest listing them (the
-    fixture's manifest is Results.write's own, listing fewer files)."""
+def test_the_build_command_writes_the_same_bytes_as_the_api(tmp_path):
+    """``fintech-index build`` (the results, their Parquet file in a worker thread, then the
+    edition report): every file of the fixture, same bytes, and the manifest listing them
+    (the fixture's manifest is Results.write's own, listing fewer files)."""
     from typer.testing import CliRunner
 
     from fintech_index.cli import app

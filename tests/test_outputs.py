@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import fintech_index as fi
 from fintech_index.cli import app
 from fintech_index.errors import FintechIndexError
-from fintech_index.outfiles import alongside, listed_files, output_run, replacing, write_text
+from fintech_index.outfiles import listed_files, output_run, replacing, write_text
 from fintech_index.publish.excel import write_workbook
 from fintech_index.publish.site import write_site
 from fintech_index.safe import printable
@@ -372,56 +372,14 @@ def test_publish_lists_the_site_and_replaces_a_linked_page(tmp_path):
     assert manifest["files"] == sorted(files_under(site)) and manifest["edition"] == "e"
 
 
-# ------------------------------------------------------------------ 9. two writers at once
-
-def test_alongside_gives_both_results_and_stages_the_workers_files_in_the_run(tmp_path):
-    """The worker's file is the run's (written only when the run ends): it is not in the
-    folder before, and the manifest lists the files of both threads."""
-    out = tmp_path / "o"
-
-    def worker():
-        write_text(out / "a.txt", "a\n")
-        return "first"
-
-    with output_run(out):
-        got = alongside(worker, lambda: (write_text(out / "b.txt", "b\n"), "then")[1])
-        assert got == ("first", "then")
-        assert not (out / "a.txt").exists() and not (out / "b.txt").exists()
-    assert files_under(out) == {"a.txt", "b.txt", "manifest.json"}
-    assert json.loads((out / "manifest.json").read_text())["files"] == [
-        "a.txt", "b.txt", "manifest.json"]
-
-
-@pytest.mark.parametrize("first_fails", [True, False])
-def test_alongside_raises_the_error_of_the_first_over_the_second_and_writes_nothing(
-        tmp_path, first_fails):
-    """As if run one after the other: the worker's error when it fails (even when this
-    thread fails too), else this thread's; the run is left only once the worker has
-    finished, so neither thread's file nor a temporary file is left."""
-    out = tmp_path / "o"
-    write_text(out / "old.txt", "old\n")
-
-    def worker():
-        write_text(out / "a.txt", "a\n")
-        if first_fails:
-            raise FintechIndexError("U84", "worker")
-
-    def then():
-        write_text(out / "b.txt", "b\n")
-        raise FintechIndexError("U85", "then")
-
-    with pytest.raises(FintechIndexError) as e, output_run(out):
-        alongside(worker, then)
-    assert e.value.code == ("U84" if first_fails else "U85")
-    assert os.listdir(out) == ["old.txt"]
-
+# ------------------------------------------------------------------ 9. a writer failing
 
 @pytest.mark.parametrize("where", ["results", "report"])
 def test_a_build_failing_in_either_writer_prints_the_error_and_keeps_the_earlier_run(
         tmp_path, where):
-    """build writes the results (worker thread) beside the edition report (this thread):
-    a coded error in either is printed as the command's, and the folder keeps the earlier
-    run's files, bytes and all, with no temporary file."""
+    """build writes the results, then the edition report: a coded error in either (the
+    results' Parquet file is written in a worker thread) is printed as the command's, and
+    the folder keeps the earlier run's files, bytes and all, with no temporary file."""
     out = tmp_path / "out"
     assert build(tmp_path, out).exit_code == 0
     before = {name: (out / name).read_bytes() for name in files_under(out)}

@@ -30,7 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .build import Results
     from .examples import Example
     from .framework import Framework
-    from .gfcdi.job import MainJob
     from .methodology import Methodology
     from .panel import Panel
     from .publish.report import EditionReport
@@ -257,7 +256,6 @@ def build_cmd(
     """Build an index and print its ranking; with no arguments, the bundled main index."""
     from .build import build
     from .outfiles import (
-        alongside,
         keeping_inputs,
         listed_files,
         output_folder,
@@ -280,25 +278,21 @@ def build_cmd(
 
         focus = resolve_unit(view.cur, focus)
 
-    def publish() -> tuple[list[Path], MainJob | None, EditionReport]:
-        print_ranking(results, year, top, view)  # printed while the results are written
-        job, notes, written = None, None, []
+    print_ranking(results, year, top, view)
+    # one run: its manifest lists every file below, and an earlier run's other files go.
+    # (Writing the results in a thread beside the report saved no clear wall time on 2
+    # cores once each was leaner, and its overlapping peaks cost 120 MB: issue 27.)
+    with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
+        results.write(out_dir)
+        notes = None
         if inputs.example == MAIN_EXAMPLE:  # first: the focus lead tells its audit interval
             from .gfcdi.job import write_main_job
 
             job = write_main_job(results, out_dir, top, lang, focus, inputs.bundled.editions,
                                  view)
-            written, notes = job.written, job.notes
+            notes = job.notes
         report = write_edition_report(results, out_dir, year, focus=focus, lang=lang, view=view,
                                       notes=notes)
-        return written + report.written, job, report
-
-    # one run: its manifest lists every file below, and an earlier run's other files go;
-    # the results are written in a worker thread while the ranking is printed and the
-    # edition report made here (20,000 x 200 on 2 quiet cores: 2.15 -> 1.6 s, issue 27)
-    with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
-        written, (published, job, report) = alongside(lambda: results.write(out_dir), publish)
-        written += published
         run.describe(results.manifest())
     if inputs.example == MAIN_EXAMPLE:
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)

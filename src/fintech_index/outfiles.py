@@ -12,7 +12,6 @@ workbook) puts a file on disk.
   (a failed run leaves the folder as it was), lists them in its ``manifest.json`` and
   removes the files an earlier run listed there and this run did not write (never a file
   the earlier manifest does not list, nor anything a manifest.json of another tool lists).
-- :func:`alongside` runs two writers at once, the files of both staged by the same run.
 """
 
 from __future__ import annotations
@@ -24,11 +23,10 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, copy_context
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
 from .errors import FintechIndexError
 
@@ -38,7 +36,6 @@ WRITTEN_BY = "fintech-index"  # a manifest.json without it is not ours: its list
 # the files the running command read, by (device, inode); the files a run writes
 _INPUTS: ContextVar[dict[tuple[int, int], str] | None] = ContextVar("inputs", default=None)
 _RUNS: ContextVar[tuple[OutputRun, ...]] = ContextVar("runs", default=())
-A, B = TypeVar("A"), TypeVar("B")
 
 
 def _run_holding(path: Path) -> OutputRun | None:
@@ -248,7 +245,7 @@ class OutputRun:
     listing: bool = True
     staged: dict[str, Path] = field(default_factory=dict)  # file -> its temporary file
     manifest: dict = field(default_factory=dict)
-    # writers in two threads (:func:`alongside`) stage files at once
+    # writers in two threads (the results' Parquet file beside its CSVs) stage files at once
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False,
                                   compare=False)
 
@@ -329,24 +326,3 @@ def output_run(folder: str | Path, *, kind: str = "build", option: str = "--out"
     finally:
         _RUNS.reset(token)
     run.finish()
-
-
-def alongside(first: Callable[[], A], then: Callable[[], B]) -> tuple[A, B]:
-    """``first()`` in a worker thread while ``then()`` runs in this one (2 cores: a writer
-    formatting a CSV beside one computing a report); both results. The worker runs in a
-    copy of this thread's context, so that inside an :func:`output_run` its files are the
-    run's, and the inputs of :func:`keeping_inputs` are kept. The error surfaces as if
-    ``first`` had run before ``then``: ``first``'s, else ``then``'s; this thread leaves
-    only once the worker has finished, so a run that fails discards the files of both."""
-    from concurrent.futures import ThreadPoolExecutor  # 9 ms: only a command writing needs it
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="alongside") as pool:
-        done = pool.submit(copy_context().run, first)
-        try:
-            second = then()
-        except BaseException:
-            error = done.exception()  # waits for the worker
-            if error is not None:
-                raise error from None
-            raise
-        return done.result(), second
