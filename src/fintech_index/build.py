@@ -115,6 +115,12 @@ def trim_heap() -> bool:
     return True
 
 
+def _columns(data: dict, taken: dict) -> dict:
+    """The columns of :meth:`Results._ranked`'s ``data``, each ``("rank" | "score", k)``
+    replaced by column ``k`` of ``taken[kind]`` (a frame's arrays or a writer's columns)."""
+    return {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v for c, v in data.items()}
+
+
 PARQUET_ROW_GROUP = 1024 * 1024  # pyarrow's default row group: the rows written at a time
 
 
@@ -270,8 +276,8 @@ class Results:
         # 20,000 units x 255 nodes is 80 MB)
         taken = {"rank": self.rank_array[y][order].T.copy(),  # [nodes, units]: a node's row
                  "score": self.score_array[y][order].T.copy()}  # is contiguous
-        data = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v for c, v in data.items()}
-        return pd.DataFrame(data, index=pd.Index(self.units, name="unit")[order], copy=False)
+        return pd.DataFrame(_columns(data, taken),
+                            index=pd.Index(self.units, name="unit")[order], copy=False)
 
     def write_ranking(self, path: str | Path, year: int | None = None) -> Path:
         """``ranking(year)`` as CSV, the bytes :func:`exports.write_csv` writes of it
@@ -287,9 +293,8 @@ class Results:
         order, data = ranked
         taken = {"rank": rows_taken(self.rank_array[y], order),
                  "score": rows_taken(self.score_array[y], order)}
-        columns = {c: taken[v[0]][v[1]] if isinstance(v, tuple) else v
-                   for c, v in data.items()}
-        return write_columns(path, pd.Index(self.units, name="unit")[order], columns)
+        return write_columns(path, pd.Index(self.units, name="unit")[order],
+                             _columns(data, taken))
 
     def effective_weights(self, year: int | None = None) -> pd.Series:
         """Each indicator's share of the index weight in ``year``, with the weights the

@@ -155,8 +155,7 @@ class RowsTaken:
     def whole(self) -> bool:
         """Every value a whole number written as an integer, or NaN (the column's
         format group in :func:`_csv_chunks`)."""
-        col = self.rows.block[:, self.k]
-        return bool((_whole(col) | np.isnan(col)).all())
+        return _all_whole(self.rows.block[:, self.k])
 
     def column(self) -> np.ndarray:
         return self.rows.block[self.rows.order, self.k]
@@ -279,12 +278,11 @@ def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTake
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n = len(columns[0])
     step = max(1, _ROWS_CELLS // len(columns))
-    floats = {j for j, c in enumerate(columns) if isinstance(c, np.ndarray | RowsTaken)}
-    whole = [j for j in sorted(floats) if (columns[j].whole() if isinstance(columns[j], RowsTaken)
-                                   else (_whole(columns[j]) | np.isnan(columns[j])).all())]
-    groups = [(g, f) for g, f in ((whole, _g10_integers),
-                                  ([j for j in sorted(floats) if j not in set(whole)],
-                                   _g10_fixed)) if g]
+    floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray | RowsTaken)]
+    whole = [j for j in floats if (columns[j].whole() if isinstance(columns[j], RowsTaken)
+                                   else _all_whole(columns[j]))]
+    general = [j for j in floats if j not in whole]
+    groups = [(g, f) for g, f in ((whole, _g10_integers), (general, _g10_fixed)) if g]
     for start in range(0, n, step):
         rows = min(step, n - start)
         part = [None if j in floats else c.slice(start, rows) for j, c in enumerate(columns)]
@@ -322,6 +320,12 @@ def _whole(x: np.ndarray) -> np.ndarray:
     return (np.abs(x) < 1e10) & (np.floor(x) == x) & ~((x == 0) & np.signbit(x))
 
 
+def _all_whole(x: np.ndarray) -> bool:
+    """Every value of ``x`` a whole number "%.10g" writes as an integer, or NaN: the column
+    is formatted by :func:`_g10_integers`."""
+    return bool((_whole(x) | np.isnan(x)).all())
+
+
 def _g10_cells(x: np.ndarray) -> pa.Array:
     """``"%.10g" % v`` of every value, NaN as a null (a writer joining the cells writes it
     as an empty cell).
@@ -338,8 +342,7 @@ def _g10_cells(x: np.ndarray) -> pa.Array:
     The rest (-0, scientific notation, infinities, values within the margin of a half) are
     formatted by Python, one by one."""
     x = np.asarray(x, dtype=np.float64)
-    nan = np.isnan(x)
-    return (_g10_integers if (_whole(x) | nan).all() else _g10_fixed)(x, nan)
+    return (_g10_integers if _all_whole(x) else _g10_fixed)(x, np.isnan(x))
 
 
 def _g10_integers(x: np.ndarray, nan: np.ndarray) -> pa.Array:
