@@ -237,8 +237,10 @@ class Results:
         Columns: name, rank, score (the index), observed_weight and under_half_observed
         (:meth:`observed_weight`; no unit is dropped), then ``<node>.score``/``<node>.rank``
         for every other node from the top of the tree down. The latest year's is made once
-        and kept (a command prints it and writes it; earlier years' are made on each call,
-        so that a long panel's rankings are not all held): each call gives its own frame.
+        and kept (the publishers, the notebook display and percentile printing each ask for
+        it; the CSV writer and the printed table do not make it); earlier years' are made on
+        each call, so that a long panel's rankings are not all held. Each call gives its own
+        frame.
         """
         y = self.year_index(year)
         if y != len(self.years) - 1:
