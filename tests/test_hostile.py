@@ -751,16 +751,22 @@ def test_an_empty_path_is_a_missing_file_not_a_traceback(tmp_path, monkeypatch):
     assert r.exit_code == 2 and "[M01]" in r.output
 
 
+def _validate_against_units(tmp_path, second_row: str):
+    """``validate --units`` of a flat framework and five data rows, the third with the
+    mistyped code SAH, against a units table of SHA and BJS; ``second_row``: SHA's b."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text(yaml.safe_dump(FLAT_FW))
+    (tmp_path / "d.csv").write_text(f"unit,year,indicator,value\nSHA,2024,a,1\n{second_row}\n"
+                                    "SAH,2024,a,3\nBJS,2024,a,5\nBJS,2024,b,6\n")
+    (tmp_path / "units.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
+    return CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
+                                    str(tmp_path / "units.csv")])
+
+
 def test_a_mistyped_unit_is_refused_against_a_units_table(tmp_path):
     """'SAH' for 'SHA' passed validate and was ranked with one indicator: with --units the
     data's units must be in the table, and the closest code is suggested."""
-    fw = tmp_path / "f.yaml"
-    fw.write_text(yaml.safe_dump(FLAT_FW))
-    (tmp_path / "d.csv").write_text("unit,year,indicator,value\nSHA,2024,a,1\nSHA,2024,b,2\n"
-                                    "SAH,2024,a,3\nBJS,2024,a,5\nBJS,2024,b,6\n")
-    (tmp_path / "units.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
-    r = CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
-                                 str(tmp_path / "units.csv")])
+    r = _validate_against_units(tmp_path, "SHA,2024,b,2")
     assert r.exit_code == 2 and "[D24]" in r.output
     assert "'SAH' is not in the units table" in r.output and "did you mean 'SHA'?" in r.output
 
@@ -769,13 +775,7 @@ def test_validate_lists_a_mistyped_unit_and_a_text_value_each_at_its_row(tmp_pat
     """A code typed wrong and a text value in one file: validate listed only the text value,
     and the typo named the units table, not the data file and row [D24]. Now both, each with
     the data file, row and column, in the order of the file's problems."""
-    fw = tmp_path / "f.yaml"
-    fw.write_text(yaml.safe_dump(FLAT_FW))
-    (tmp_path / "d.csv").write_text("unit,year,indicator,value\nSHA,2024,a,1\nSHA,2024,b,two\n"
-                                    "SAH,2024,a,3\nBJS,2024,a,5\nBJS,2024,b,6\n")
-    (tmp_path / "units.csv").write_text("code,name\nSHA,Shanghai\nBJS,Beijing\n")
-    r = CliRunner().invoke(app, ["validate", str(fw), str(tmp_path / "d.csv"), "--units",
-                                 str(tmp_path / "units.csv")])
+    r = _validate_against_units(tmp_path, "SHA,2024,b,two")
     assert r.exit_code == 2
     lines = [x for x in r.output.splitlines() if x.startswith("d.csv")]
     assert lines == [
