@@ -196,6 +196,16 @@ def run(size: str, work: Path, launcher: Launcher, split: bool = False,
               f"validate {val / build:.1f}x", flush=True)
 
 
+def cache_bytecode() -> None:
+    """Compile the package's modules to bytecode where Python keeps it, as the first import
+    of any run (or a pip install) leaves them: a user's commands do not compile the package
+    each time. A machine that sets PYTHONDONTWRITEBYTECODE (this one does) would otherwise
+    make every measured process compile it again, 0.3 s of each command here."""
+    import compileall
+
+    compileall.compile_dir(Path(fi.__file__).parent, quiet=1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default=",".join(SIZES),
@@ -205,6 +215,7 @@ def main() -> None:
     ap.add_argument("--memory", action="store_true",
                     help="also print each in-process phase's resident and high-water MB")
     args = ap.parse_args()
+    cache_bytecode()
     launcher = Launcher()
     t0, m0 = launcher.whole([sys.executable, "-c", "import fintech_index.cli"])
     print(f"baseline: python importing fintech_index.cli {t0[0]:.2f} s, {m0:.0f} MB")
