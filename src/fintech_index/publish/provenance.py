@@ -140,7 +140,7 @@ def methodology_rows(results: Results, lang: str = "en") -> pd.DataFrame:
     parameters by their codes (the annex's form; the site names them in plain words)."""
     meth, fw = results.methodology, results.framework
     t = strings(lang)
-    none = t["method_none"]
+    none = t["mr_none"]  # a stage the methodology leaves out
 
     def node(code: str) -> str:
         return t["mr_node"].format(node=code, name=node_name(fw, code, lang)
