@@ -194,3 +194,30 @@ def test_build_says_how_many_files_its_manifest_lists(tmp_path):
     on_disk = [p for p in (tmp_path / "asem").rglob("*") if p.is_file()]
     assert len(files) == len(on_disk) and "manifest.json" in files
     assert f"wrote {len(files)} files to " in " ".join(r.output.split())
+
+
+def test_the_printed_ranking_shows_each_units_observed_weight_and_marks_under_half(tmp_path):
+    """Four equally weighted indicators, the median filling what is missing: X observed on
+    one (25%, marked), Y on three (75%), Z and V on all (100%). Without imputation the
+    column is not printed."""
+    fw = tmp_path / "f.yaml"
+    fw.write_text("index: {code: i, children: [{code: a}, {code: b}, {code: c}, {code: d}]}\n"
+                  + units_yaml("X", "Y", "Z", "V"))
+    data = tmp_path / "d.csv"
+    data.write_text("unit,year,a,b,c,d\nX,2024,9,,,\nY,2024,1,2,,3\nZ,2024,2,3,4,1\n"
+                    "V,2024,5,1,2,2\n")
+    meth = tmp_path / "m.yaml"
+    meth.write_text("impute: {method: i_median}\n")
+    r = runner.invoke(app, ["build", str(fw), str(data), "-m", str(meth),
+                            "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0, r.output
+    rows = {row[1]: row[-1] for row in ([c.strip() for c in line.split("│")[1:-1]]
+                                        for line in r.output.splitlines()
+                                        if line.startswith("│ "))}
+    assert rows == {"X (X)": "25% *", "Y (Y)": "75%", "Z (Z)": "100%", "V (V)": "100%"}
+    assert "* under 50%, ranked but to be read with care" in " ".join(r.output.split())
+    data.write_text("unit,year,a,b,c,d\nX,2024,9,1,1,1\nY,2024,1,2,2,3\nZ,2024,2,3,4,1\n"
+                    "V,2024,5,1,2,2\n")
+    r = runner.invoke(app, ["build", str(fw), str(data), "-m", str(meth),
+                            "--out", str(tmp_path / "o")])
+    assert r.exit_code == 0 and "observed" not in r.output

@@ -129,8 +129,8 @@ def test_shanghai_gets_cited_district_notes_not_numbers(results, sections):
     assert data["records"]["lines"] == [
         "Listed brokerages headquartered in Shanghai that disclosed more than 1 billion yuan "
         f"of IT investment: {expected} (counted from the press reports of the firms' own "
-        "disclosures bundled with the index; the threshold is 1 billion CNY ($137 million) at 0.137 USD "
-        "per CNY on 2024-12-17)."]
+        "disclosures bundled with the index; the threshold is 1 billion CNY ($137 million) at "
+        "0.137 USD per CNY on 2024-12-17)."]
     assert white_paper_data(results, "SFO", sections=sections)["records"]["lines"] == []
 
 

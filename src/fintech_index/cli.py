@@ -204,8 +204,11 @@ def print_ranking(results: Results, year: int | None, top: int,
     """The ranking of ``year`` (default the last), with the change against the year before
     it (labelled a back-cast when that year is computed on a later edition's framework);
     ``view``: the editions of ``results`` already made (:class:`publish.view.EditionView`)."""
+    import math
+
     from . import format as fmt
     from .analysis.edition import recomputed_on
+    from .build import OBSERVED_WEIGHT_MIN
 
     year = results.years[results.year_index(year)]
     shown, _, unranked = _ranking_head(results, year, top, view)
@@ -222,6 +225,11 @@ def print_ranking(results: Results, year: int | None, top: int,
     table.add_column(fw.index, justify="right")
     for d in dims:
         table.add_column(f"{d} (rank)", justify="right")
+    # the share of each unit's index weight on observed values, where any shown is imputed
+    observed = results.observed_weight(year).reindex(shown.index)
+    imputed = bool((observed < 1).any())
+    if imputed:
+        table.add_column("observed", justify="right")
     for unit, row in shown.iterrows():
         cells = [fmt.rank(row["rank"])]
         if prev is not None:
@@ -229,8 +237,16 @@ def print_ranking(results: Results, year: int | None, top: int,
         cells += [f"{row['name']} ({unit})", fmt.number(row["score"], 3)]
         cells += [f"{fmt.number(row[f'{d}.score'], 3)} ({fmt.rank(row[f'{d}.rank'])})"
                   for d in dims]
+        if imputed:
+            share = observed.at[unit]  # rounded down: an imputed value never shows 100%
+            cells.append(fmt.percent(math.floor(share * 100 + 1e-9) / 100)
+                         + (" *" if share < OBSERVED_WEIGHT_MIN else ""))
         table.add_row(*cells)
     console.print(table)
+    if imputed:
+        console.print(f"observed: the share of the index weight resting on observed values, "
+                      f"the rest imputed; * under {fmt.percent(OBSERVED_WEIGHT_MIN)}, ranked "
+                      "but to be read with care.")
     if unranked:
         console.print(f"{unranked} unit(s) without a rank in {year} (missing data or excluded "
                       "by the methodology).")
