@@ -132,6 +132,22 @@ def test_uncertainty_is_rank_intervals_with_the_nominal_rank():
     assert list(plot.uncertainty(ua, plot_units=["u2"]).data[0].x) == ["u2"]
 
 
+def test_percentile_rank_intervals_are_the_highest_first_and_on_top():
+    """Percentile ranks (1 = best): u2 at 1.0 comes first and the axis is not reversed, so
+    the best is at the top as with ranks 1..N."""
+    pct = np.array([[0.0, 0.5, 1.0], [0.0, 1.0, 0.5], [0.5, 0.0, 1.0]])
+    ua = Uncertainty(("u0", "u1", "u2"), pct * 100, pct, np.array([0.0, 0.5, 1.0]),
+                     np.array([0.0, 50, 100]), top=2, percentile=True)
+    fig = plot.uncertainty(ua)
+    assert list(fig.data[0].x) == ["u2", "u1", "u0"]
+    np.testing.assert_allclose(fig.data[0].y, [1.0, 0.5, 0.0])
+    assert fig.layout.yaxis.autorange is None
+    assert fig.layout.yaxis.title.text == "percentile rank (1 = best)"
+    ranks = Uncertainty(("u0", "u1"), np.zeros((1, 2)), np.array([[2.0, 1.0]]),
+                        np.array([2.0, 1.0]), np.zeros(2), top=1)
+    assert plot.uncertainty(ranks).layout.yaxis.autorange == "reversed"
+
+
 def test_sensitivity_is_first_and_total_indices_with_intervals():
     first = np.array([[0.5, 0.25], [0.125, 0.0]])
     sa = Sensitivity(("weights", "aggregation"), ("mean_abs_rank_shift", "top2_kept"),

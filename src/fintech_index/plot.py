@@ -350,12 +350,14 @@ def uncertainty(source: Uncertainty | Audit, *, plot_units: Sequence[str] | None
                 order_by: str = "nominal") -> go.Figure:
     """Each unit's rank interval (5th-95th percentile over the replications) with its
     median and its nominal rank (COINr ``plot_uncertainty``), ordered by the nominal or
-    the median rank."""
+    the median rank, the best first and on top (percentile ranks: the highest)."""
     go = _go()
     ua: Uncertainty = _audited(source, "uncertainty")
     s = ua.summary()
     key = _choose(order_by, ORDER_BY, "order_by")
-    s = s.sort_values([f"{key}_rank", "nominal_rank" if key == "median" else "median_rank"])
+    # best first: rank 1, or the highest percentile rank (1 = best) with ``rank.percentile``
+    s = s.sort_values([f"{key}_rank", "nominal_rank" if key == "median" else "median_rank"],
+                      ascending=not ua.percentile)
     if plot_units is not None:
         missing = [u for u in plot_units if u not in s.index]
         if missing:
@@ -375,7 +377,8 @@ def uncertainty(source: Uncertainty | Audit, *, plot_units: Sequence[str] | None
                    name="nominal rank", marker={"symbol": "x", "color": HIGHLIGHT,
                                                 "size": 9})])
     fig.update_layout(title=f"Rank intervals (5-95%), {len(ua.ranks)} replications",
-                      yaxis={"autorange": "reversed", "title": "rank"})
+                      yaxis={"title": "percentile rank (1 = best)"} if ua.percentile
+                      else {"autorange": "reversed", "title": "rank"})  # the best on top
     return fig
 
 
