@@ -133,13 +133,18 @@ def test_fintech_lead_tells_the_news(fintech):
     en = lead_story(cur, prev).sentences
     assert en[1] == "Boston climbed two places to ninth, into the top ten."
     assert en[3] == "Hong Kong fell one place to 11th, out of the top ten."
-    for s in ("Beijing fell four places to 19th.", "Shenzhen climbed four places to 15th.",
-              "Dubai climbed three places to 24th."):
+    for s in ("Beijing fell four places to 19th.", "Dubai climbed three places to 24th.",
+              # 44% of Shenzhen's weight is observed (its GDP, talent, ... imputed): said
+              "Shenzhen climbed four places to 15th, though 56% of its index weight rests "
+              "on imputed values."):
         assert any(x.startswith(s) for x in en), s
     zh = lead_story(cur, prev, lang="zh").sentences
     for s in ("波士顿排名上升2位至第9位，跻身前十名。", "香港排名下降1位至第11位，跌出前十名。",
-              "北京排名下降4位至第19位。"):
+              "北京排名下降4位至第19位。", "深圳排名上升4位至第15位，但其指数权重的56%基于插补值。"):
         assert any(x.startswith(s) for x in zh), s
+    # every other mover of the lead rests mostly on observed values: no caveat
+    assert sum("imputed" in x for x in en) == 1
+    assert cur.observed["SZX"] == pytest.approx(0.44, abs=0.005)
     # the rule, checked on the data: every crossing of the top ten and every largest move of
     # the top twenty are in the lead
     t = compare(cur, prev).node()

@@ -51,6 +51,8 @@ class Edition:
     recomputed_on: int | None = None
     # unit x aggregate: True where a value beneath the node was imputed (None: not known)
     imputed: pd.DataFrame | None = None
+    # unit: the share of its index weight resting on observed values (Results.observed_weight)
+    observed: pd.Series | None = None
 
     @classmethod
     def of(cls, results: Results, year: int | None = None, label: str | None = None
@@ -67,7 +69,7 @@ class Edition:
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
                    {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y),
-                   _imputed(results, k, units))
+                   _imputed(results, k, units), results.observed_weight(y))
 
     @classmethod
     def previous(cls, results: Results, year: int | None = None) -> Edition | None:

@@ -24,6 +24,7 @@ where A "climbed ... to first on X"."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ from .. import format as fmt
 from ..analysis.changes import Changes, compare
 from ..analysis.edition import Edition
 from ..analysis.facts import CITY_KINDS, Fact, edition_facts, overtakes
-from ..build import Results
+from ..build import OBSERVED_WEIGHT_MIN, Results
 from ..errors import FintechIndexError, did_you_mean_unit, listing
 from .i18n import strings
 from .provenance import p_top_column
@@ -179,6 +180,18 @@ def _profile(ed: Edition, unit: str) -> list[Fact]:
                                         "worst": worst, "worst_rank": ranks[worst]})]
 
 
+def _caveat(unit: str, group: list[Fact], ed: Edition, lang: str) -> str:
+    """The clause a city's move or entry on the index takes when its rank rests mostly on
+    imputed values (observed weight under ``OBSERVED_WEIGHT_MIN``: the mark of the ranking
+    CSV, site and papers), with the imputed share; nothing otherwise."""
+    on_index = any(f.kind in ("move", "entry") and f.node is None for f in group)
+    share = ed.observed.get(unit) if ed.observed is not None and on_index else None
+    if share is None or not share < OBSERVED_WEIGHT_MIN:
+        return ""
+    return strings(lang)["clause_mostly_imputed"].format(
+        share=fmt.percent(math.ceil((1 - share) * 100 - 1e-9) / 100))  # never said less
+
+
 def resolve_unit(ed: Edition, city: str) -> str:
     """The code of the ranked unit ``city`` names (its code or name, any case) [U49]."""
     wanted = city.strip().casefold()
@@ -242,7 +255,8 @@ def lead_story(current: Edition, previous: Edition | None = None, top: int = 10,
         clauses = [clause(f, current, previous, names) for f in group]
         sep, last = table["clause_sep"], table["clause_last"]
         text = (sep.join(clauses[:-1]) + last + clauses[-1]) if len(clauses) > 1 else clauses[0]
-        return table["s_city"].format(city=names.unit(subject), clauses=text)
+        return table["s_city"].format(city=names.unit(subject),
+                                      clauses=text + _caveat(subject, group, current, lang))
 
     picked: list[tuple[float, str, tuple[Fact, ...]]] = []  # weight, sentence, its facts
     if focus is not None:
