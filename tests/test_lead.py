@@ -140,7 +140,8 @@ def test_fintech_lead_tells_the_news(fintech):
         assert any(x.startswith(s) for x in en), s
     zh = lead_story(cur, prev, lang="zh").sentences
     for s in ("波士顿排名上升2位至第9位，跻身前十名。", "香港排名下降1位至第11位，跌出前十名。",
-              "北京排名下降4位至第19位。", "深圳排名上升4位至第15位，但其指数权重的56%基于插补值。"):
+              "北京排名下降4位至第19位。",
+              "深圳排名上升4位至第15位，但其指数权重的56%基于插补值。"):
         assert any(x.startswith(s) for x in zh), s
     # every other mover of the lead rests mostly on observed values: no caveat
     assert sum("imputed" in x for x in en) == 1

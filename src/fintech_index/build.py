@@ -284,7 +284,7 @@ class Results:
             data[f"{prefix}rank"] = ("rank", k)
             data[f"{prefix}score"] = ("score", k)
             if c == self.framework.index:  # coverage beside the index's score
-                observed = self.observed_weight(self.years[y]).to_numpy()[order]
+                observed = self.observed_shares(self.years[y])[order]
                 data["observed_weight"] = observed
                 data["under_half_observed"] = observed < OBSERVED_WEIGHT_MIN
         return order, data
@@ -330,14 +330,18 @@ class Results:
         published list's cut-off (not imputed). The rule, the same for every index: a unit
         under ``OBSERVED_WEIGHT_MIN`` (half) is marked ``under_half_observed`` in its ranking,
         never dropped."""
+        return pd.Series(self.observed_shares(year), index=pd.Index(self.units, name="unit"),
+                         name="observed_weight")
+
+    def observed_shares(self, year: int | None = None) -> np.ndarray:
+        """:meth:`observed_weight` as an array in the order of ``units`` (no index of a
+        million unit codes made to look up twenty)."""
         from .ordinal import BELOW_CUTOFF
         from .panel import IMPUTED, OBSERVED
 
         flags = self.flags[self.year_index(year)]
         known = ((flags & (OBSERVED | BELOW_CUTOFF)) != 0) & ((flags & IMPUTED) == 0)
-        w = self.effective_weights(year).to_numpy()
-        return pd.Series(known @ w, index=pd.Index(self.units, name="unit"),
-                         name="observed_weight")
+        return known @ self.effective_weights(year).to_numpy()
 
     def to_long(self) -> pd.DataFrame:
         """One row per year, unit and node: score, rank, node level."""

@@ -176,11 +176,12 @@ def _change(prev_ranks, unit: str, rank: float) -> str:
 
 def _ranking_head(results: Results, year: int, top: int, view: EditionView | None
                   ) -> tuple[pd.DataFrame, pd.Series, int]:
-    """The first ``top`` ranked rows of ``results.ranking(year)`` (name, rank, score and
-    each node's ``.rank``/``.score``), every unit's rank, and the number unranked: from the
-    edition ``view`` when given (its ranked order is the ranking's: by rank, then unit
-    code), instead of a ranking of every unit and node (80 MB, 0.3 s for 20,000 units x
-    255 nodes) to print 20 rows; percentile ranks (best last) from the ranking itself."""
+    """The first ``top`` ranked rows of ``results.ranking(year)`` (name, rank, score, each
+    node's ``.rank``/``.score`` and the unit's ``observed_weight``), every unit's rank, and
+    the number unranked: from the edition ``view`` when given (its ranked order is the
+    ranking's: by rank, then unit code), instead of a ranking of every unit and node
+    (80 MB, 0.3 s for 20,000 units x 255 nodes) to print 20 rows; percentile ranks (best
+    last) from the ranking itself."""
     import pandas as pd
 
     if view is None or results.methodology.rank.percentile:
@@ -191,7 +192,8 @@ def _ranking_head(results: Results, year: int, top: int, view: EditionView | Non
     units = ed.ranked().index[:top]
     at = ed.ranks.index.get_indexer(units)
     ranks, scores = ed.ranks.to_numpy()[at], ed.scores.to_numpy()[at]
-    cols = {"name": results.panel.units["name"].reindex(units).to_numpy()}
+    cols = {"name": results.panel.units["name"].reindex(units).to_numpy(),
+            "observed_weight": results.observed_shares(year)[at]}
     for k, c in enumerate(ed.ranks.columns):
         prefix = "" if c == ed.index else f"{c}."
         cols[f"{prefix}rank"], cols[f"{prefix}score"] = ranks[:, k], scores[:, k]
@@ -226,7 +228,7 @@ def print_ranking(results: Results, year: int | None, top: int,
     for d in dims:
         table.add_column(f"{d} (rank)", justify="right")
     # the share of each unit's index weight on observed values, where any shown is imputed
-    observed = results.observed_weight(year).reindex(shown.index)
+    observed = shown["observed_weight"]
     imputed = bool((observed < 1).any())
     if imputed:
         table.add_column("observed", justify="right")
