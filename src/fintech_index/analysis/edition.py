@@ -69,7 +69,8 @@ class Edition:
         return cls(label or str(y), int(y), scores, ranks, results.panel.units,
                    {c: fw.nodes[c].name for c in fw.nodes}, fw.index,
                    {c: fw.nodes[c].children for c in fw.nodes}, recomputed_on(fw, y),
-                   _imputed(results, k, units), results.observed_weight(y))
+                   _imputed(results, k, units),
+                   pd.Series(results.observed_shares(y), index=units, name="observed_weight"))
 
     @classmethod
     def previous(cls, results: Results, year: int | None = None) -> Edition | None:
