@@ -36,6 +36,7 @@ from .tables import (
     Table,
     as_text,
     numbers_and_reported,
+    parse_columns,
     parse_numbers,
     read_table,
     release_arrow_memory,
@@ -573,8 +574,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year,
     dcols = [c for c in framework.denominator_codes if c in f.columns]
     n = len(f)
     vals = np.empty((len(cols), n))  # each column parsed into its row: no second copy
-    for k, c in enumerate(cols):
-        vals[k] = parse_numbers(f[c], table, c, problems)
+    parse_columns(table, cols, vals, problems)
     parsed = {c: parse_numbers(f[c], table, c, problems) for c in dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import DataError, Problems, one_line
+from .pool import ordered_map
 from .xlsx import read_excel
 
 MISSING_MARKERS = frozenset({"", "NA", "N/A", "n/a", "NaN", "nan", "..", "null", "NULL", "None"})
@@ -243,6 +245,67 @@ def parse_numbers(col: pd.Series, table: Table, column: str,
                    problems: Problems) -> np.ndarray:
     """Column to float64; missing markers give NaN; anything else non-numeric is a problem."""
     return numbers_and_reported(col, table, column, problems)[0]
+
+
+PARSE_BLOCK = 1 << 18  # cells of several columns parsed at once (a few megabytes)
+PARSE_POOL_MIN = 1 << 19  # cells from which blocks of columns are parsed on two threads
+
+
+def parse_columns(table: Table, columns: Sequence[str], out: np.ndarray,
+                  problems: Problems) -> None:
+    """:func:`parse_numbers` of each of ``columns`` into its row of ``out``
+    ``[columns, rows]``, the same numbers and problems. Columns are taken a block of
+    :data:`PARSE_BLOCK` cells at a time: the columns of a block whose every cell is a plain
+    decimal or a missing marker are parsed at once (:func:`_parse_plain`), the others one
+    by one; from :data:`PARSE_POOL_MIN` cells the blocks go to two threads (Arrow's kernels
+    and NumPy let go of the GIL). The problems are added in the columns' order, each
+    column's in its rows' order, as one column after another would add them."""
+    cells = [table.frame[c] for c in columns]
+    per = max(1, PARSE_BLOCK // max(1, out.shape[1]))
+    blocks = [slice(i, min(i + per, len(columns))) for i in range(0, len(columns), per)]
+
+    def parse(block: slice) -> list[Problems]:
+        done, found = _parse_plain(cells[block], out[block]), []  # out[block]: a view
+        for j, k in enumerate(range(block.start, block.stop)):
+            found.append(Problems())
+            if not done[j]:
+                out[k] = parse_numbers(cells[k], table, columns[k], found[-1])
+        return found
+
+    for found in ordered_map(parse, blocks, out.size >= PARSE_POOL_MIN):
+        for column_problems in found:
+            problems.extend(column_problems)
+
+
+def _parse_plain(cells: Sequence[pd.Series], out: np.ndarray) -> np.ndarray:
+    """Which of the columns ``cells`` (read by the columnar reader) hold only plain
+    decimals and missing markers, those parsed into their rows of ``out`` as
+    :func:`numbers_and_reported` parses them (with one call of each kernel for all the
+    columns, not one per column): a plain decimal cast by Arrow, NaN for a marker, and no
+    problem. A column with any other cell (an exponent, a word, '-0') is left to it."""
+    done = np.zeros(len(cells), dtype=bool)
+    texts = [_arrow_text(c) for c in cells]
+    mine = [j for j, t in enumerate(texts) if t is not None]
+    if not mine or out.shape[1] == 0 or len({texts[j].type for j in mine}) > 1:
+        return done
+    n = out.shape[1]
+    text = _strip(pa.concat_arrays([texts[j] for j in mine]))
+    plain = _plain(text)
+    known = plain.copy()
+    if not plain.all():
+        known[~plain] = pc.is_in(pc.filter(text, pa.array(~plain)), value_set=pa.array(
+            sorted(MISSING_MARKERS), type=text.type)).to_numpy(zero_copy_only=False)
+    values = np.full(len(text), np.nan)
+    if plain.any():
+        values[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy()
+    negative_zero = (values == 0) & np.signbit(values)  # pandas reads an int '-0' as +0
+    ok = (known & ~negative_zero).reshape(len(mine), n).all(axis=1)
+    values = values.reshape(len(mine), n)
+    for j, good in zip(mine, ok, strict=True):
+        if good:
+            out[j] = values[mine.index(j)]
+    done[mine] = ok
+    return done
 
 
 def numbers_and_reported(col: pd.Series, table: Table, column: str,
