@@ -290,14 +290,16 @@ def _parse_plain(cells: Sequence[pd.Series], out: np.ndarray) -> np.ndarray:
         return done
     n = out.shape[1]
     text = _strip(pa.concat_arrays([texts[j] for j in mine]))
-    plain = _plain(text)
-    known = plain.copy()
-    if not plain.all():
-        known[~plain] = pc.is_in(pc.filter(text, pa.array(~plain)), value_set=pa.array(
-            sorted(MISSING_MARKERS), type=text.type)).to_numpy(zero_copy_only=False)
-    values = np.full(len(text), np.nan)
-    if plain.any():
-        values[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy()
+    values = _cast_plain(text)
+    known = np.ones(len(text), dtype=bool)
+    if values is None:  # some cell is neither: which, cell by cell
+        plain = _plain(text)
+        known = plain.copy()
+        if not plain.all():
+            known[~plain] = _markers(pc.filter(text, pa.array(~plain)))
+        values = np.full(len(text), np.nan)
+        if plain.any():
+            values[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy()
     negative_zero = (values == 0) & np.signbit(values)  # pandas reads an int '-0' as +0
     ok = (known & ~negative_zero).reshape(len(mine), n).all(axis=1)
     values = values.reshape(len(mine), n)
@@ -306,6 +308,33 @@ def _parse_plain(cells: Sequence[pd.Series], out: np.ndarray) -> np.ndarray:
             out[j] = values[mine.index(j)]
     done[mine] = ok
     return done
+
+
+def _markers(text: pa.Array) -> np.ndarray:
+    """Which cells are missing markers."""
+    return pc.is_in(text, value_set=pa.array(sorted(MISSING_MARKERS), type=text.type)
+                    ).to_numpy(zero_copy_only=False)
+
+
+def _cast_plain(text: pa.Array) -> np.ndarray | None:
+    """Cleaned cells as numbers (NaN for a marker) where every cell is a plain decimal or
+    a missing marker, else None; told at the cost of one look at each byte: the cells
+    other than markers are of at most 15 bytes, each a digit, sign or dot, and Arrow's
+    cast takes them all (over those bytes it takes exactly the plain decimals: '1.2.3',
+    '+-1', '1-', '.' and '-' it refuses)."""
+    marker = _markers(text)
+    numbers = pc.filter(text, pa.array(~marker)) if marker.any() else text
+    data, off = _cells(numbers)
+    if len(numbers) and (np.diff(off).max() > _PLAIN_MAX
+                         or not _PLAIN_BYTE[data[off[0]:off[-1]]].all()):
+        return None
+    try:
+        cast = pc.cast(numbers, pa.float64()).to_numpy()
+    except pa.ArrowInvalid:
+        return None
+    values = np.full(len(text), np.nan)
+    values[~marker] = cast
+    return values
 
 
 def numbers_and_reported(col: pd.Series, table: Table, column: str,
@@ -320,8 +349,7 @@ def numbers_and_reported(col: pd.Series, table: Table, column: str,
     plain = _plain(text)
     missing = np.zeros(len(text), dtype=bool)
     if not plain.all():
-        missing[~plain] = pc.is_in(pc.filter(text, pa.array(~plain)), value_set=pa.array(
-            sorted(MISSING_MARKERS), type=text.type)).to_numpy(zero_copy_only=False)
+        missing[~plain] = _markers(pc.filter(text, pa.array(~plain)))
     return _checked(_text_to_numbers(text, plain, missing), text, missing, table, column,
                     problems)
 
@@ -340,6 +368,7 @@ _KIND[:] = 1
 _KIND[ord("0"):ord("9") + 1] = 0
 _KIND[[ord("+"), ord("-")]] = 1 << 8
 _KIND[ord(".")] = 1 << 16
+_PLAIN_BYTE = _KIND != 1  # a digit, sign or dot
 
 
 def _plain(text: pa.Array) -> np.ndarray:
