@@ -318,23 +318,32 @@ def _markers(text: pa.Array) -> np.ndarray:
 
 def _cast_plain(text: pa.Array) -> np.ndarray | None:
     """Cleaned cells as numbers (NaN for a marker) where every cell is a plain decimal or
-    a missing marker, else None; told at the cost of one look at each byte: the cells
-    other than markers are of at most 15 bytes, each a digit, sign or dot, and Arrow's
-    cast takes them all (over those bytes it takes exactly the plain decimals: '1.2.3',
-    '+-1', '1-', '.' and '-' it refuses)."""
-    marker = _markers(text)
-    numbers = pc.filter(text, pa.array(~marker)) if marker.any() else text
-    data, off = _cells(numbers)
-    if len(numbers) and (np.diff(off).max() > _PLAIN_MAX
-                         or not _PLAIN_BYTE[data[off[0]:off[-1]]].all()):
+    a missing marker, else None; told at the cost of one look at each byte: the bytes
+    other than digits, signs and dots lie in cells that are markers (asked of those cells
+    only), the other cells are of at most 15 bytes, and Arrow's cast takes them all (over
+    those bytes it takes exactly the plain decimals: '1.2.3', '+-1', '1-', '.' and '-' it
+    refuses), the markers hidden from it as null cells."""
+    if text.offset or text.null_count:
         return None
+    data, off = _cells(text)
+    used = data[off[0]:off[-1]] - np.uint8(ord("+"))  # '+' 0, ',' 1, '-' 2, '.' 3, '/' 4
+    other = np.flatnonzero((used > ord("9") - ord("+")) | (used == 1) | (used == 4))
+    length = off[1:] - off[:-1]
+    marker = length == 0
+    if len(other):
+        odd = np.unique(np.searchsorted(off, other + off[0], side="right") - 1)
+        if not _markers(text.take(pa.array(odd))).all():
+            return None
+        marker[odd] = True
+    if (length[~marker] > _PLAIN_MAX).any():
+        return None
+    numbers = pa.Array.from_buffers(text.type, len(text), [
+        pa.py_buffer(np.packbits(~marker, bitorder="little")), *text.buffers()[1:]],
+        null_count=int(marker.sum()))
     try:
-        cast = pc.cast(numbers, pa.float64()).to_numpy()
+        return pc.cast(numbers, pa.float64()).to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
         return None
-    values = np.full(len(text), np.nan)
-    values[~marker] = cast
-    return values
 
 
 def numbers_and_reported(col: pd.Series, table: Table, column: str,
@@ -368,7 +377,6 @@ _KIND[:] = 1
 _KIND[ord("0"):ord("9") + 1] = 0
 _KIND[[ord("+"), ord("-")]] = 1 << 8
 _KIND[ord(".")] = 1 << 16
-_PLAIN_BYTE = _KIND != 1  # a digit, sign or dot
 
 
 def _plain(text: pa.Array) -> np.ndarray:
