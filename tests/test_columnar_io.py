@@ -55,8 +55,9 @@ def test_a_plain_file_is_read_by_arrow_with_its_text_untouched(tmp_path):
     assert cells_of(table) == cells_of(csv_module_table(raw))
 
 
-def test_a_file_read_in_several_blocks(tmp_path):
-    """Arrow reads a file in blocks of a megabyte: a column then comes in chunks."""
+def test_a_file_read_in_several_blocks(tmp_path, monkeypatch):
+    """Arrow reads a file in blocks (here of a megabyte): a column then comes in chunks."""
+    monkeypatch.setattr(tables, "READ_BLOCK", 1 << 20)
     n = 150_000
     path = tmp_path / "big.csv"
     path.write_text("unit,x\n" + "".join(f" u{i} ,{i}.5\n" for i in range(n)))
