@@ -70,6 +70,21 @@ def test_a_file_read_in_several_blocks(tmp_path, monkeypatch):
     assert list(problems) == []
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b"\n"[0] if x % 3 else b"a"[0] for x in b)),
+       st.integers(0, 5), st.integers(1, 6))
+def test_a_blank_line_is_found_across_blocks(raw, cut, block):
+    """_blank_line, testing blocks of a few bytes, finds two line feeds in a row where
+    bytes.find does, one block's last byte and the next one's first among them."""
+    start, end = min(cut, len(raw)), max(min(cut, len(raw)), len(raw) - cut)
+    old = tables.READ_BLOCK
+    try:
+        tables.READ_BLOCK = block
+        assert tables._blank_line(raw, start, end) == (raw.find(b"\n\n", start, end) >= 0)
+    finally:
+        tables.READ_BLOCK = old
+
+
 @pytest.mark.parametrize("raw", [
     b"unit,year\n\nA,2020\n",  # a blank line: rows keep their file numbers
     b"unit,year\rA,2020\r",  # lone carriage returns
