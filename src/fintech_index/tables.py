@@ -265,8 +265,8 @@ def parse_numbers(col: pd.Series, table: Table, column: str,
     return numbers_and_reported(col, table, column, problems)[0]
 
 
-PARSE_BLOCK = 1 << 17  # cells of several columns parsed at once (a few megabytes; 2^18
-# on two threads raised the load's high-water by 30 MB at 20,000 x 200)
+PARSE_BLOCK = 1 << 17  # cells of several columns parsed at once (about a megabyte of
+# text; 2^18 on two threads raised the load's high-water by 30 MB at 20,000 x 200)
 PARSE_POOL_MIN = 1 << 19  # cells from which blocks of columns are parsed on two threads
 # (measured on 2 shared cores: 20,000 x 200 253 -> 191 ms, 20,000 x 20 36 -> 28 ms; at
 # 1,000 x 200, two blocks, 22 ms alone and 26 ms on two threads)
