@@ -244,9 +244,6 @@ def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | Non
     panel = _panel(read_table(path, sheet), framework, units, source, source_year,
                    consume=True)
     release_arrow_memory()  # the file's cells are gone: their memory too
-    from .build import trim_heap  # (build imports this module)
-
-    trim_heap()  # and what the parsing threads' heaps keep free (35 MB at 20,000 x 200)
     return panel
 
 
