@@ -9,9 +9,11 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+import fintech_index as fi
+from fintech_index import tables
 from fintech_index.errors import DataError, Problems
 from fintech_index.exports import G10, _csv_table, format_g10, inert_frame, write_csv
 from fintech_index.tables import (
@@ -21,6 +23,7 @@ from fintech_index.tables import (
     _read_csv,
     _read_csv_columnar,
     as_text,
+    parse_columns,
     parse_numbers,
     read_table,
 )
@@ -52,8 +55,9 @@ def test_a_plain_file_is_read_by_arrow_with_its_text_untouched(tmp_path):
     assert cells_of(table) == cells_of(csv_module_table(raw))
 
 
-def test_a_file_read_in_several_blocks(tmp_path):
-    """Arrow reads a file in blocks of a megabyte: a column then comes in chunks."""
+def test_a_file_read_in_several_blocks(tmp_path, monkeypatch):
+    """Arrow reads a file in blocks (here of a megabyte): a column then comes in chunks."""
+    monkeypatch.setattr(tables, "READ_BLOCK", 1 << 20)
     n = 150_000
     path = tmp_path / "big.csv"
     path.write_text("unit,x\n" + "".join(f" u{i} ,{i}.5\n" for i in range(n)))
@@ -64,6 +68,21 @@ def test_a_file_read_in_several_blocks(tmp_path):
         i + 0.5 for i in range(n)]
     assert as_text(table.frame["unit"]).tolist() == [f"u{i}" for i in range(n)]
     assert list(problems) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=40).map(lambda b: bytes(b"\n"[0] if x % 3 else b"a"[0] for x in b)),
+       st.integers(0, 5), st.integers(1, 6))
+def test_a_blank_line_is_found_across_blocks(raw, cut, block):
+    """_blank_line, testing blocks of a few bytes, finds two line feeds in a row where
+    bytes.find does, one block's last byte and the next one's first among them."""
+    start, end = min(cut, len(raw)), max(min(cut, len(raw)), len(raw) - cut)
+    old = tables.READ_BLOCK
+    try:
+        tables.READ_BLOCK = block
+        assert tables._blank_line(raw, start, end) == (raw.find(b"\n\n", start, end) >= 0)
+    finally:
+        tables.READ_BLOCK = old
 
 
 @pytest.mark.parametrize("raw", [
@@ -164,6 +183,66 @@ def test_a_synthetic_column_of_plain_decimals_equals_pandas_bit_for_bit():
     col = pd.Series(cells, dtype="str")
     got = parse_numbers(col, Table(pd.DataFrame({"c": col}), "t.csv", 2), "c", Problems())
     assert got.tobytes() == row_by_row(cells)[0].tobytes()
+
+
+@settings(max_examples=100, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(number_cell, min_size=3, max_size=3), min_size=1, max_size=7),
+       st.booleans())
+@example([["-0", "1", "2"], ["1.5", "", "-0.0"], ["2", " 3 ", "n/a"]], True)
+def test_columns_parsed_in_blocks_on_two_threads_as_one_by_one(monkeypatch_columns, columns,
+                                                               arrow_backed):
+    """parse_columns, two columns a block on two threads (the columns of plain decimals and
+    markers parsed together): each column's numbers and problems, in the columns' order,
+    as parse_numbers one column after another."""
+    names = [f"c{k}" for k in range(len(columns))]
+    frame = pd.DataFrame({n: pd.Series(c, dtype="str" if arrow_backed else object)
+                          for n, c in zip(names, columns, strict=True)})
+    table = Table(frame, "t.csv", first_row=2)
+    serial = Problems()
+    try:
+        expected = [parse_numbers(frame[n], table, n, serial) for n in names]
+    except ValueError as e:  # pandas' own refusal (an int above 2**63 beside a NaN)
+        with pytest.raises(type(e)):
+            parse_columns(table, names, np.empty((len(names), 3)), Problems())
+        return
+    problems, got = Problems(), np.empty((len(names), 3))
+    parse_columns(table, names, got, problems)
+    assert got.tobytes() == np.array(expected).tobytes()
+    assert problems == serial
+
+
+@pytest.fixture
+def monkeypatch_columns(monkeypatch):
+    """parse_columns on two threads for any table, two columns at a time."""
+    monkeypatch.setattr(tables, "PARSE_BLOCK", 2 * 3)
+    monkeypatch.setattr(tables, "PARSE_POOL_MIN", 0)
+    return monkeypatch
+
+
+def test_bad_cells_in_two_columns_are_reported_as_one_column_after_another(
+        tmp_path, monkeypatch_columns):
+    """A wide file with bad cells in two columns parsed on two threads: the same coded
+    error, naming file, row and column, each column's problems in its rows' order and the
+    columns in the file's order (x1's row 4 before x3's row 2), as without threads."""
+    from .helpers import two_level_framework
+
+    fw = two_level_framework(units=("a", "b", "c"))
+    path = tmp_path / "d.csv"
+    path.write_text("unit,year,x1,x2,x3,x4\na,2020,1,2,oops,4\nb,2020,1,2,3,4\n"
+                    "c,2020,x,2,3,inf\n")
+    with pytest.raises(DataError) as threaded:
+        fi.load_panel(path, fw)
+    assert str(threaded.value).splitlines() == [
+        "d.csv: row 4, column 'x1': 'x' is not a number (accepted: a number, or empty/NA "
+        "for a missing value) [D15]",
+        "d.csv: row 2, column 'x3': 'oops' is not a number (accepted: a number, or "
+        "empty/NA for a missing value) [D15]",
+        "d.csv: row 4, column 'x4': inf is not a finite number [D16]"]
+    monkeypatch_columns.setattr(tables, "PARSE_POOL_MIN", 1 << 40)
+    with pytest.raises(DataError) as alone:
+        fi.load_panel(path, fw)
+    assert str(alone.value) == str(threaded.value)
 
 
 # ------------------------------------------------------------------------- writing

@@ -3,13 +3,14 @@ generated frameworks, data and methodologies; kernels' parameter contracts are c
 before any work; ranks by one argsort equal SciPy's."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from scipy.stats import rankdata as scipy_rankdata
 
 import fintech_index as fi
-from fintech_index import methods
+from fintech_index import methods, pool, ranks, scoring
 from fintech_index.audit.engine import Engine, UncertaintySpec
 from fintech_index.build import indicator_scores
 from fintech_index.methods.aggregate import ARITHMETIC, a_amean, a_genmean, a_gmean, a_hmean
@@ -476,6 +477,55 @@ def test_ranks_by_one_argsort_equal_scipy(rows, ties, axis):
     a = np.array(rows)
     expected = scipy_rankdata(a, method=ties, axis=axis, nan_policy="omit")
     assert bits(rankdata(a, ties, axis)) == bits(expected)
+
+
+@pytest.mark.parametrize("ties", TIES)
+def test_ranks_by_blocks_on_two_threads_equal_scipy(monkeypatch, ties):
+    """Rows ranked three at a time on two threads (a block of NaNs sorted as +inf, a block
+    holding a +inf with its NaNs as they are; -0.0 beside 0.0): scipy's ranks, every block
+    handed to the pool."""
+    calls = []
+
+    def spy(fn, items, threaded=True):
+        items = list(items)
+        calls.append((len(items), threaded))
+        return pool.ordered_map(fn, items, threaded)
+
+    monkeypatch.setattr(ranks, "BLOCK", 3 * 6)
+    monkeypatch.setattr(ranks, "POOL_MIN", 0)
+    monkeypatch.setattr(ranks, "ordered_map", spy)
+    rng = np.random.default_rng(27)
+    a = rng.choice([0.0, -0.0, 1.0, 2.5, -1.0, np.nan, -np.inf], size=(2, 7, 6))
+    a[1, 4, 2] = np.inf  # a +inf in the second row block of the second half
+    for axis in (-1, 0, 1):
+        expected = scipy_rankdata(a, method=ties, axis=axis, nan_policy="omit")
+        assert bits(rankdata(a, ties, axis)) == bits(expected)
+    assert calls[0] == (5, True)  # 14 rows of 6, three at a time
+
+
+@pytest.mark.parametrize("rank", [{"ties": "average", "decimals": 1},
+                                  {"ties": "dense", "exclude_levels": ["city"]},
+                                  {"ties": "min", "percentile": True, "percentile_decimals": 2}])
+def test_nodes_ranked_together_as_each_alone(monkeypatch, rank):
+    """rank_nodes ranks the nodes of one shape as the rows of one block, two at a time
+    here, a node of another shape on its own: each node's ranks are rank_node's, bit for
+    bit (rounding, direction, excluded units, percentile ranks)."""
+    monkeypatch.setattr(scoring, "RANK_CHUNK", 2 * 5 * 3)
+    fw = two_level_framework(directions=(1, -1, 1, 1))
+    rng = np.random.default_rng(5)
+    values = rng.choice([1.0, 1.04, 2.0, 3.0, np.nan], size=(3, 5, 4))
+    p = fi.panel_from_arrays(values, fw, [f"u{i}" for i in range(5)], [2020, 2021, 2022],
+                             meta=pd.DataFrame({"level": ["city", "country"] * 2 + ["city"]},
+                                               index=[f"u{i}" for i in range(5)]))
+    meth = fi.methodology_from_dict({"normalise": {"method": "n_rank"}, "rank": rank})
+    scores = {c: values[..., i] for i, c in enumerate(fw.indicators)}
+    scores["A"] = values[0, :, 0] * 3.0  # one year: a shape of its own
+    scores["B"] = values[..., 1] - 1.0
+    got = scoring.rank_nodes(fw, p, meth, scores)
+    assert list(got) == list(scores)
+    for c, s in scores.items():
+        assert bits(got[c]) == bits(scoring.rank_node(fw, p, meth, c, s.copy())), c
+    assert not np.isnan(got["B"]).all()
 
 
 def test_work_arrays_are_kept_only_for_the_engines_own_threads():

@@ -54,6 +54,35 @@ def test_wide_long_excel_parquet_give_the_same_panel(tmp_path):
         assert p.unit_codes == long.unit_codes
 
 
+@pytest.mark.parametrize("order", ["in order", "shuffled"])
+def test_a_wide_file_gives_the_panel_its_long_form_gives(tmp_path, order):
+    """A wide file's block placed at once (in the panel's order, or shuffled rows of two
+    years with a (unit, year) absent and its columns in another order): values, flags,
+    sources and source years equal those of the same values read long, value by value."""
+    fw = two_level_framework(units=("NYC", "LDN", "SGP"))
+    rows = [("NYC", 2023, "1.5", "", "3", "4"), ("LDN", 2023, "5", "6", "NA", "8"),
+            ("SGP", 2023, "9", "10", "11", ""), ("NYC", 2024, "2", "-1", "", "0"),
+            ("SGP", 2024, "", "7", "7", "7")]
+    columns = ["x1", "x2", "x3", "x4"]
+    if order == "shuffled":
+        rows, columns = [rows[i] for i in (3, 1, 4, 0, 2)], ["x3", "x1", "x4", "x2"]
+    else:
+        rows = rows[:3]
+    at = {"x1": 2, "x2": 3, "x3": 4, "x4": 5}
+    wide = "unit,year," + ",".join(columns) + "\n" + "".join(
+        f"{r[0]},{r[1]}," + ",".join(r[at[c]] for c in columns) + "\n" for r in rows)
+    long = "unit,year,indicator,value\n" + "".join(
+        f"{r[0]},{r[1]},{c},{r[at[c]]}\n" for r in rows for c in columns)
+    for kw in ({}, {"source": "WDI", "source_year": 2022}):
+        w = fi.load_panel(write(tmp_path, wide, "w.csv"), fw, **kw)
+        v = fi.load_panel(write(tmp_path, long, "l.csv"), fw, **kw)
+        for name in ("values", "flags", "source_id", "source_year"):
+            a, b = getattr(w, name), getattr(v, name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), (name, kw)
+        assert w.sources == v.sources and w.years == v.years
+    assert w.flags.sum() == np.count_nonzero(~np.isnan(w.values)) > 0
+
+
 def test_unit_metadata_columns_and_units_file(tmp_path):
     text = "unit,year,name,region,x1,x2,x3,x4\nSH,2024,Shanghai,Asia,1,2,3,4\n"
     units = write(tmp_path, "code,country,level\nSH,CN,city\n", "units.csv")

@@ -36,6 +36,7 @@ from .tables import (
     Table,
     as_text,
     numbers_and_reported,
+    parse_columns,
     parse_numbers,
     read_table,
     release_arrow_memory,
@@ -340,8 +341,8 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
     """Assemble the arrays; ``den`` is (years, unit index, denominator index, values).
 
     The values come long, one indicator index per value, or wide: ``vals`` a block of
-    ``[indicators, rows]`` with ``ind_idx`` one index per block row, scattered a block row
-    at a time so that no index array is larger than a column of the file."""
+    ``[indicators, rows]`` with ``ind_idx`` one index per block row, placed at once
+    (:func:`_scatter_wide`)."""
     if framework.missing_values:  # the data's own code for "missing" (-999): not a value
         vals = np.where(np.isin(vals, framework.missing_values), np.nan, vals)
     den_years = den[0] if den is not None else np.empty(0, dtype=np.int64)
@@ -375,18 +376,20 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
     # no value with a source (or a source year): one constant each, not an array per cell
     named = len(uniques) > 0
     dated = src_years is not None or bool(default_year)
-    source_id = np.full(shape, -1, dtype=np.int32) if named else _constant(-1, shape)
-    source_year = np.zeros(shape, dtype=np.int32) if dated else _constant(0, shape)
-    for j in range(len(vals)) if wide else [None]:
-        ind, v = (ind_idx[j], vals[j]) if wide else (ind_idx, vals)
-        at = base + ind  # one flat position per value: a scatter through one index
-        values.reshape(-1)[at] = v
-        observed = ~np.isnan(v)
+    if wide:
+        source_id, source_year = _scatter_wide(values, flags, base // shape[2], ind_idx, vals,
+                                               of_ind if named else None, default_year)
+    else:
+        source_id = np.full(shape, -1, dtype=np.int32) if named else _constant(-1, shape)
+        source_year = np.zeros(shape, dtype=np.int32) if dated else _constant(0, shape)
+        at = base + ind_idx  # one flat position per value: a scatter through one index
+        values.reshape(-1)[at] = vals
+        observed = ~np.isnan(vals)
         at_obs = at[observed]
         flags.reshape(-1)[at_obs] = OBSERVED
         if named:
-            source_id.reshape(-1)[at_obs] = (of_ind[ind] if wide else of_ind[ind[observed]]) \
-                if src_names is None else sid[observed]
+            source_id.reshape(-1)[at_obs] = of_ind[ind_idx[observed]] if src_names is None \
+                else sid[observed]
         if src_years is not None:
             source_year.reshape(-1)[at_obs] = src_years[observed]
         elif default_year:
@@ -414,6 +417,30 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
                  source_year=source_year, sources=tuple(str(u) for u in uniques),
                  origin=table.src, denominator_codes=framework.denominator_codes,
                  denominators=denominators)
+
+
+def _scatter_wide(values: np.ndarray, flags: np.ndarray, rows: np.ndarray, ind_idx: np.ndarray,
+                  vals: np.ndarray, of_ind: np.ndarray | None, default_year: int | None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """A wide block ``vals`` ``[columns, file rows]`` into ``values`` ``[years, units,
+    indicators]`` (file row ``r`` at flat (year, unit) row ``rows[r]``, column ``k`` at
+    indicator ``ind_idx[k]``) by one transposing assignment, its observed values flagged;
+    and each value's source (``of_ind``, per indicator; None: no source) and source year
+    (``default_year``; None: none), where observed. A cell no file row fills stays NaN,
+    unflagged, without a source: the values decide it all."""
+    block = values.reshape(-1, values.shape[-1])
+    if len(rows) == len(block) and np.array_equal(rows, np.arange(len(block))) and \
+            np.array_equal(ind_idx, np.arange(block.shape[1])):
+        block[...] = vals.T  # the file's rows in the panel's order, every indicator
+    else:
+        block[rows[:, None], ind_idx] = vals.T
+    observed = ~np.isnan(values)
+    np.copyto(flags, OBSERVED, where=observed)
+    source_id = _constant(-1, values.shape) if of_ind is None else \
+        np.where(observed, of_ind, np.int32(-1)).astype(np.int32, copy=False)
+    source_year = _constant(0, values.shape) if not default_year else \
+        np.where(observed, np.int32(default_year), np.int32(0))
+    return source_id, source_year
 
 
 def _units_table(extra: str | Path | pd.DataFrame | None) -> Table | None:
@@ -573,8 +600,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year,
     dcols = [c for c in framework.denominator_codes if c in f.columns]
     n = len(f)
     vals = np.empty((len(cols), n))  # each column parsed into its row: no second copy
-    for k, c in enumerate(cols):
-        vals[k] = parse_numbers(f[c], table, c, problems)
+    parse_columns(table, cols, vals, problems)
     parsed = {c: parse_numbers(f[c], table, c, problems) for c in dcols}
     meta = _unit_meta(table, unit_col, problems, framework.groups)
     problems.raise_as(DataError)

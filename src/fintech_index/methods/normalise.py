@@ -95,7 +95,14 @@ def n_minmax(x: np.ndarray, direction: np.ndarray, l_u: tuple[float, float] = (0
     lo, hi = _nan_stat(np.nanmin, xo), _nan_stat(np.nanmax, xo)
     lower, upper = _pair(l_u, 0), _pair(l_u, 1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (xo - lo) / (hi - lo) * (upper - lower) + lower
+        if np.broadcast_shapes(xo.shape, lo.shape, lower.shape) != xo.shape:
+            return (xo - lo) / (hi - lo) * (upper - lower) + lower
+        # the same steps in the oriented copy: no array of the data's size made per step
+        xo -= lo
+        xo /= hi - lo
+        xo *= upper - lower
+        xo += lower
+        return xo
 
 
 @register("normalise", "n_zscore",
