@@ -4,6 +4,7 @@ what the per-cell rules give (safe.printable, neutralise, "%.10g")."""
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,8 @@ from fintech_index.exports import (
     _inert_array,
     _inert_value,
     _Integers,
+    _may_change,
+    _quoted,
     _spaced,
     format_g10,
     inert_frame,
@@ -144,14 +147,15 @@ def test_the_general_rule_on_many_values_across_blocks(monkeypatch):
 
 WHOLE = st.one_of(st.integers(-(10**10) + 1, 10**10 - 1), st.integers(0, 25000),
                   st.sampled_from([0, 1, 9, 10, 99, 100, 9999999999, -9999999999,
-                                   (1 << 20) - 1, 1 << 20])).map(float)
+                                   2**19 - 1, 2**19, 1 - 2**19, -(2**19)])).map(float)
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.one_of(WHOLE, st.just(np.nan)), min_size=1, max_size=20))
 def test_whole_numbers_are_written_as_integers_by_table_or_by_rule(values):
-    """Ranks and counts from 0 to 2**20 come from the table, the rest (negatives, larger)
-    from the digits: the text of "%.10g" either way, and the table grows as needed."""
+    """Whole numbers within 2**19 of 0 (ranks, counts, rank gaps) come from the table,
+    the rest from their digits: the text of "%.10g" either way; the table grows as
+    needed."""
     table = _Integers()
     assert integers(np.array(values), table) == g10(values)
     assert integers(np.array([3.0, np.nan]), table) == ["3", None]  # a grown table reused
@@ -233,3 +237,14 @@ def test_a_str_column_of_several_arrow_chunks_is_written_whole(tmp_path):
                       ignore_index=True)
     assert write_csv(pd.DataFrame({"name": plain, "n": [1, 2]}), tmp_path / "p.csv"
                      ).read_text() == "name,n\na,1\nb,2\n"
+
+
+def test_repeated_text_is_tested_once_per_distinct_value_and_taken_back_to_every_cell():
+    text = pa.array(["u1", "a,b", None, "=x", "u1", "a,b", "=x", None, "é"] * 3)
+    assert _may_change(text).tolist() == [False, False, False, True, False, False, True,
+                                          False, True] * 3
+    assert _quoted(pc.fill_null(text, "")).to_pylist() == \
+        ["u1", '"a,b"', "", "=x", "u1", '"a,b"', "=x", "", "é"] * 3
+    plain = pa.array(["u1", "u2", None, "u1"])
+    assert _may_change(plain).tolist() == [False] * 4
+    assert _quoted(plain) is plain  # nothing to quote: the same array
