@@ -187,8 +187,11 @@ def test_a_frame_of_many_chunks_is_the_bytes_pandas_writes(tmp_path, monkeypatch
         "rank": rank, "score": score, "count": rng.integers(-5, 5, n), "ok": rank > 20,
         "x.rank": rank * 1000, "x.score": -score / 7},
         index=pd.Index([f"unit-{i:04d}-of-a-long-code" for i in range(n)], name="unit"))
-    expected = inert_frame(frame).to_csv(float_format=G10, lineterminator="\n").encode()
-    assert write_csv(frame, tmp_path / "f.csv", index=True).read_bytes() == expected
+    frame.iloc[5, 2] = -0.00012345678912  # 16 bytes and its separator: a 17th byte
+    for last in ("x.score", "x.rank", "name"):  # the line ends after a float, whole or text
+        f = frame[[c for c in frame.columns if c != last] + [last]]
+        expected = inert_frame(f).to_csv(float_format=G10, lineterminator="\n").encode()
+        assert write_csv(f, tmp_path / "f.csv", index=True).read_bytes() == expected
 
 
 def test_whole_numbers_with_nan_take_the_integer_path():

@@ -294,41 +294,52 @@ def _quoted(text: pa.Array) -> pa.Array:
 
 def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTaken]):
     """The CSV bytes: the header line, then the rows a chunk at a time. A chunk is one Arrow
-    ``string_view`` array of its cells and separators in row order, cast to a string array
-    whose data is the chunk's bytes (one copy, in C++, instead of joining the chunk's
-    columns): the text cells point into their columns' buffers, the float cells are made
-    in place by :func:`_g10_views` (columns of whole numbers, such as ranks, by
-    :class:`_Integers`), a run of evenly spaced columns at a time."""
+    ``string_view`` array of its cells in row order, cast to a string array whose data is
+    the chunk's bytes (one copy, in C++, instead of joining the chunk's columns): a text
+    cell is two views, its text in its column's buffers and the separator after it; a
+    float cell is one view of its text and separator, made in place by
+    :func:`_g10_views` (columns of whole numbers, such as ranks, by :class:`_Integers`),
+    a run of evenly spaced cells at a time."""
     yield (",".join(header.to_pylist()) + "\n").encode("utf-8")
     n, width = len(columns[0]), len(columns)
     step = max(1, _ROWS_CELLS // width)
-    floats = [j for j, c in enumerate(columns) if isinstance(c, np.ndarray | RowsTaken)]
-    whole = {j for j in floats if (columns[j].whole() if isinstance(columns[j], RowsTaken)
-                                   else _all_whole(columns[j]))}
-    runs = [(run, w) for w in (False, True) for run in _spaced([j for j in floats
-                                                                  if (j in whole) == w])]
-    views = np.empty((min(step, n), width, 2, 2), dtype=_U)  # [cell, separator] per column,
-    views[:, :, 1, 0] = 1 | ord(",") << 32  # reused: the separators are written once
-    views[:, :, 1, 1] = 0
-    views[:, -1, 1, 0] = 1 | ord("\n") << 32
-    integers = _Integers()
+    text = [not isinstance(c, np.ndarray | RowsTaken) for c in columns]
+    at = np.cumsum([0] + [1 + t for t in text])  # each column's first view in a row
+    views = np.empty((min(step, n), at[-1], 2), dtype=_U)  # reused: the separators of the
+    views[:, at[:-1][text] + 1] = [1 | ord(",") << 32, 0]  # text cells are written once
+    if text[-1]:
+        views[:, -1] = [1 | ord("\n") << 32, 0]
+    runs = []  # (columns, their views, whole, separator)
+    for whole in (False, True):
+        for last in (False, True):
+            group = [j for j, t in enumerate(text) if not t and (j == width - 1) == last
+                     and _is_whole(columns[j]) == whole]
+            for run in _spaced([at[j] for j in group]):
+                runs.append((group[:len(range(run.start, run.stop, run.step))], run, whole,
+                             b"\n" if last else b","))
+                group = group[len(runs[-1][0]):]
+    integers = {b",": _Integers(b","), b"\n": _Integers(b"\n")}
     for start in range(0, n, step):
         rows = min(step, n - start)
         chunk = views[:rows]
         buffers: list[pa.Buffer] = []
-        for run, is_whole in runs:
-            x = _floats(columns, range(run.start, run.stop, run.step), start, rows)
-            if is_whole:
-                integers.write(x, chunk[:, run, 0])
+        for group, run, whole, sep in runs:
+            x = _floats(columns, group, start, rows)
+            if whole:
+                integers[sep].write(x, chunk[:, run])
             else:
-                buffers += _g10_views(x, chunk[:, run, 0], len(buffers))
+                buffers += _g10_views(x, chunk[:, run], len(buffers), sep)
         for j, c in enumerate(columns):
-            if not isinstance(c, np.ndarray | RowsTaken):
-                chunk[:, j, 0], more = _text_views(c.slice(start, rows), len(buffers))
+            if text[j]:
+                chunk[:, at[j]], more = _text_views(c.slice(start, rows), len(buffers))
                 buffers += more
-        line = pa.Array.from_buffers(pa.string_view(), rows * width * 2,
+        line = pa.Array.from_buffers(pa.string_view(), rows * at[-1],
                                      [None, pa.py_buffer(chunk), *buffers])
         yield _joined(pc.cast(line, pa.string()))
+
+
+def _is_whole(column: np.ndarray | RowsTaken) -> bool:
+    return column.whole() if isinstance(column, RowsTaken) else _all_whole(column)
 
 
 def _spaced(positions: list[int]) -> list[slice]:
@@ -349,7 +360,7 @@ def _spaced(positions: list[int]) -> list[slice]:
     return runs
 
 
-def _floats(columns: list, group: range, start: int, rows: int) -> np.ndarray:
+def _floats(columns: list, group: list[int], start: int, rows: int) -> np.ndarray:
     """Rows ``start`` to ``start + rows`` of the float columns ``group`` [rows, group]: the
     columns of a block taken in one gather."""
     x = np.empty((rows, len(group)))
@@ -433,19 +444,21 @@ _BLOCK = 1 << 14  # values formatted at a time: their temporaries reuse the C he
 # (2**18 at a time: 16,000 page faults a call, three times the CPU)
 
 
-def _g10_views(x: np.ndarray, out: np.ndarray, first: int) -> list[pa.Buffer]:
-    """``"%.10g" % v`` of every value of ``x`` [rows, columns] (NaN empty) as Arrow
-    ``string_view`` views written to ``out`` [rows, columns, 2] (uint64, any strides), a
-    block of rows at a time (:func:`_g10_block`); returns the buffers the views point to,
-    numbered from ``first``: the texts over 12 bytes (16 bytes each) and those Python
-    formatted (none if no view points out of line)."""
+def _g10_views(x: np.ndarray, out: np.ndarray, first: int, sep: bytes = b""
+               ) -> list[pa.Buffer]:
+    """``"%.10g" % v`` of every value of ``x`` [rows, columns] (NaN empty), followed by
+    ``sep`` (one byte, or none), as Arrow ``string_view`` views written to ``out`` [rows,
+    columns, 2] (uint64, any strides), a block of rows at a time (:func:`_g10_block`);
+    returns the buffers the views point to, numbered from ``first``: the texts over 12
+    bytes (24 bytes each) and those Python formatted (none if no view points out of
+    line)."""
     long: list[np.ndarray] = []
     python: list[bytes] = []
     n_long = n_python = 0
     per = max(1, _BLOCK // x.shape[1])
     for start in range(0, len(x), per):
         words, texts = _g10_block(x[start:start + per].reshape(-1), out[start:start + per],
-                                  first, n_long, n_python)
+                                  first, n_long, n_python, sep)
         if len(words):
             long.append(words)
             n_long += len(words)
@@ -458,12 +471,12 @@ def _g10_views(x: np.ndarray, out: np.ndarray, first: int) -> list[pa.Buffer]:
             pa.py_buffer(b"".join(python)) if python else _EMPTY]
 
 
-def _g10_block(x: np.ndarray, out: np.ndarray, first: int, n_long: int, n_python: int
-               ) -> tuple[np.ndarray, list[bytes]]:
+def _g10_block(x: np.ndarray, out: np.ndarray, first: int, n_long: int, n_python: int,
+               sep: bytes = b"") -> tuple[np.ndarray, list[bytes]]:
     """The views of :func:`_g10_views` for the values ``x`` of a block of rows, written to
-    ``out`` [rows, columns, 2]; returns the texts over 12 bytes (as words [texts, 2], after
-    ``n_long`` others in buffer ``first``) and the texts Python formatted (after
-    ``n_python`` bytes of others in buffer ``first + 1``).
+    ``out`` [rows, columns, 2], each text followed by ``sep``; returns the texts over 12
+    bytes (as words [texts, 3], after ``n_long`` others in buffer ``first``) and the texts
+    Python formatted (after ``n_python`` bytes of others in buffer ``first + 1``).
 
     The rule: ``v`` rounded to ten significant digits is the decimal ``D = r * 10**(e-9)``,
     ``r = rint(|v| * 10**(9-e))``: the power of ten is exact and the product rounded once,
@@ -499,14 +512,16 @@ def _g10_block(x: np.ndarray, out: np.ndarray, first: int, n_long: int, n_python
     w0, w1, length = _fixed_text(r, e, np.signbit(x))
     other = np.setdiff1d(other, zero, assume_unique=True)
     length[other] = 0  # NaN, and those Python formats
+    w0[other] = w1[other] = 0
+    w0, w1, w2, length = _separated(w0, w1, length, sep)
     _inline(out, w0, w1, length)
     k = out.shape[1]
     long = np.flatnonzero(length > 12)  # out of line: (buffer ``first``, offset)
-    words = np.stack([w0[long], w1[long]], axis=1)
+    words = np.stack([w0[long], w1[long], w2[long]], axis=1)
     out[long // k, long % k, 1] = (first | (n_long + np.arange(len(long), dtype=_U))
-                                   << _U(36))
+                                   * _U(24) << _U(32))
     python = other[~np.isnan(x[other])]
-    texts = [(G10 % v).encode("ascii") for v in x[python]]
+    texts = [(G10 % v).encode("ascii") + sep for v in x[python]]
     if texts:
         out[python // k, python % k] = _python_views(texts, first + 1, n_python)
     return words, texts
@@ -518,8 +533,8 @@ class _Integers:
     are taken from a table of the integers from -n to n made once per write and grown as
     needed (a gather per value); the rest are made by :func:`_integer_block`."""
 
-    def __init__(self) -> None:
-        self.n = -1
+    def __init__(self, sep: bytes = b"") -> None:
+        self.sep, self.n = sep, -1  # each view followed by ``sep``
         self.table = np.zeros((1, 2), dtype=_U)  # [NaN (empty), -n, ..., n]
 
     def write(self, x: np.ndarray, out: np.ndarray) -> None:
@@ -528,12 +543,14 @@ class _Integers:
         if top >= _TABLE:
             per = max(1, _BLOCK // x.shape[1])
             for start in range(0, len(x), per):
-                _integer_block(x[start:start + per].reshape(-1), out[start:start + per])
+                _integer_block(x[start:start + per].reshape(-1), out[start:start + per],
+                               self.sep)
             return
         if top > self.n:
             self.n = int(min(_TABLE, max(top, 2 * self.n, 1023)))
             self.table = np.zeros((2 * self.n + 2, 2), dtype=_U)
-            _integer_block(np.arange(-self.n, self.n + 1.0), self.table[1:, None])
+            _integer_block(np.array([np.nan]), self.table[:1, None], self.sep)
+            _integer_block(np.arange(-self.n, self.n + 1.0), self.table[1:, None], self.sep)
         with np.errstate(invalid="ignore"):  # NaN: taken as the empty view
             at = x.astype(np.intp) + (self.n + 1)
         at[np.isnan(x)] = 0
@@ -543,10 +560,10 @@ class _Integers:
 _TABLE = 1 << 19  # integers within it of 0 are taken from a table (16 bytes each)
 
 
-def _integer_block(x: np.ndarray, out: np.ndarray) -> None:
+def _integer_block(x: np.ndarray, out: np.ndarray, sep: bytes = b"") -> None:
     """The views of whole numbers below 1e10 in magnitude (not -0) or NaN (``x``, the
     values of a block of rows) written to ``out`` [rows, columns, 2]: the integer's
-    digits, ``-`` before them when negative (at most 11 bytes)."""
+    digits, ``-`` before them when negative (at most 11 bytes), then ``sep``."""
     a = np.abs(x)
     nan = np.isnan(x)
     a[nan] = 0.0
@@ -562,7 +579,8 @@ def _integer_block(x: np.ndarray, out: np.ndarray) -> None:
         w0, w1 = _prefixed(w0, w1, neg * 5)
         length += neg
     length[nan] = 0
-    _inline(out, w0 & _MASK[0][length], w1 & _MASK[1][length], length)
+    w0, w1, _, length = _separated(w0 & _MASK[0][length], w1 & _MASK[1][length], length, sep)
+    _inline(out, w0, w1, length)
 
 
 def _exponent(x: np.ndarray) -> np.ndarray:
@@ -580,6 +598,17 @@ def _inline(out: np.ndarray, w0: np.ndarray, w1: np.ndarray, length: np.ndarray)
     np.bitwise_or(length.astype(_U), w0 << _U(32), out=views[:, 0])
     np.bitwise_or(w0 >> _U(32), w1 << _U(32), out=views[:, 1])
     out[...] = views.reshape(out.shape)
+
+
+def _separated(w0: np.ndarray, w1: np.ndarray, length: np.ndarray, sep: bytes
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The texts of ``length`` bytes in ``w0, w1`` (zero after them) followed by ``sep``
+    (one byte, or none): three words (the third holds a 17th byte) and the lengths."""
+    if not sep:
+        return w0, w1, np.zeros_like(w0), length
+    byte = _U(sep[0])
+    return (w0 | _AT[0][length] * byte, w1 | _AT[1][length] * byte,
+            (length == 16) * byte, length + 1)
 
 
 def _digits(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -643,8 +672,8 @@ def _g10_tables():
     lowest): the five ASCII digits of 0-99999 and their trailing zeros (5 for 0); by the
     number of digits before the point (0: none), the mask of those digits and the point
     after them, in two words; by ``neg * 5 + k``, the prefix ("", "0.", "0.0", ... "-",
-    ... "-0.000") and eight times its length; by length, the mask of a text's first bytes
-    in two words."""
+    ... "-0.000") and eight times its length; by length n, the mask of a text's first n
+    bytes and the word bit of byte n, each in two words."""
     v = np.arange(100000)
     d5 = sum((((v // 10 ** (4 - i)) % 10 + 48) << (8 * i)) for i in range(5)).astype(_U)
     tz = np.zeros(100000, dtype=np.uint8)
@@ -661,10 +690,11 @@ def _g10_tables():
             words([0] + [ord(".") << 8 * p for p in range(1, 11)]),
             np.array([int.from_bytes(t.encode(), "little") for t in prefixes], dtype=_U),
             np.array([8 * len(t) for t in prefixes], dtype=_U),
-            words([(1 << 8 * n) - 1 for n in range(17)]))
+            words([(1 << 8 * n) - 1 for n in range(17)]),
+            words([1 << 8 * n if n < 16 else 0 for n in range(17)]))
 
 
-_D5, _TZ5, _LOW, _DOT, _PREFIX, _SHIFT, _MASK = _g10_tables()
+_D5, _TZ5, _LOW, _DOT, _PREFIX, _SHIFT, _MASK, _AT = _g10_tables()
 _LOG10_2 = 0.30102999566398120
 _P0 = 30
 _P10 = 10.0 ** np.arange(-_P0, _P0 + 1)  # _P10[_P0 + k] = 10.0**k, exact for 0 <= k <= 22
