@@ -12,6 +12,7 @@ import fintech_index.exports as exports
 from fintech_index.exports import (
     FORMULA_STARTS,
     G10,
+    _as_slice,
     _g10_cells,
     _g10_views,
     _inert_array,
@@ -166,6 +167,10 @@ def test_evenly_spaced_runs_cover_the_columns_in_order():
         runs = _spaced(positions)
         assert [j for r in runs for j in range(r.start, r.stop, r.step)] == positions
     assert _spaced([6, 8, 10, 12]) == [slice(6, 13, 2)]
+    row = np.arange(10)
+    for positions in ([3, 2, 1, 0], [0, 2, 4], [9, 7, 5, 3, 1], [4, 2], [5], [1, 1], [2, 3, 5]):
+        assert row[_as_slice(positions)].tolist() == positions
+    assert _as_slice([3, 2, 1, 0]) == slice(3, None, -1) and _as_slice([2, 3, 5]) == [2, 3, 5]
 
 
 def test_a_frame_of_many_chunks_is_the_bytes_pandas_writes(tmp_path, monkeypatch):

@@ -186,8 +186,15 @@ class _Rows:
     def whole(self) -> np.ndarray:
         """Per column of the block, :func:`_all_whole`: one pass over the block (a pass
         per column read the block strided, 0.2 s at 20,000 x 455)."""
-        if self._whole is None:
-            self._whole = (_whole(self.block) | np.isnan(self.block)).all(axis=0)
+        if self._whole is None:  # a column is tested until a value is not whole
+            alive = np.ones(self.block.shape[1], dtype=bool)
+            for start in range(0, len(self.block), 4096):
+                part = self.block[start:start + 4096]
+                part = part if alive.all() else part[:, alive]
+                alive[alive] = (_whole(part) | np.isnan(part)).all(axis=0)
+                if not alive.any():
+                    break
+            self._whole = alive
         return self._whole
 
     def take(self, start: int, stop: int) -> np.ndarray:
@@ -374,8 +381,19 @@ def _floats(columns: list, group: list[int], start: int, rows: int) -> np.ndarra
         else:
             x[:, t] = c[start:start + rows]
     for block, at, ks in taken.values():
-        x[:, at] = block.take(start, start + rows)[:, ks]
+        x[:, _as_slice(at)] = block.take(start, start + rows)[:, _as_slice(ks)]
     return x
+
+
+def _as_slice(positions: list[int]) -> slice | list[int]:
+    """Evenly spaced ``positions`` as a slice (a view, not a gather), others as they are."""
+    if len(positions) < 2:
+        return positions
+    gap = positions[1] - positions[0]
+    if gap == 0 or any(b - a != gap for a, b in zip(positions[:-1], positions[1:], strict=True)):
+        return positions
+    stop = positions[-1] + gap
+    return slice(positions[0], stop if stop >= 0 else None, gap)
 
 
 _EMPTY = pa.py_buffer(b"")
@@ -507,10 +525,10 @@ def _g10_block(x: np.ndarray, out: np.ndarray, first: int, n_long: int, n_python
     r[carry] = 1e9
     other = np.flatnonzero(~fixed)  # 0, NaN and those Python formats: few
     r[other], e[other] = 1e9, 0
-    zero = other[(x[other] == 0) & ~np.signbit(x[other])]  # "0"; -0 is left to Python
-    r[zero] = 0.0
+    is_zero = (x[other] == 0) & ~np.signbit(x[other])  # "0"; -0 is left to Python
+    r[other[is_zero]] = 0.0
     w0, w1, length = _fixed_text(r, e, np.signbit(x))
-    other = np.setdiff1d(other, zero, assume_unique=True)
+    other = other[~is_zero]
     length[other] = 0  # NaN, and those Python formats
     w0[other] = w1[other] = 0
     w0, w1, w2, length = _separated(w0, w1, length, sep)
@@ -554,7 +572,10 @@ class _Integers:
         with np.errstate(invalid="ignore"):  # NaN: taken as the empty view
             at = x.astype(np.intp) + (self.n + 1)
         at[np.isnan(x)] = 0
-        out[...] = self.table[at]
+        # a view (16 bytes) as one complex128: np.take gathers into ``out`` itself, 7 x
+        # faster than a fancy index of the table's rows and a copy
+        np.take(self.table.view(np.complex128)[:, 0], at, mode="clip",
+                out=out.view(np.complex128)[..., 0])
 
 
 _TABLE = 1 << 19  # integers within it of 0 are taken from a table (16 bytes each)
@@ -597,7 +618,7 @@ def _inline(out: np.ndarray, w0: np.ndarray, w1: np.ndarray, length: np.ndarray)
     views = np.empty((len(length), 2), dtype=_U)  # made here, then copied in one pass
     np.bitwise_or(length.astype(_U), w0 << _U(32), out=views[:, 0])
     np.bitwise_or(w0 >> _U(32), w1 << _U(32), out=views[:, 1])
-    out[...] = views.reshape(out.shape)
+    out.view(np.complex128)[...] = views.view(np.complex128).reshape(out.shape[:-1] + (1,))
 
 
 def _separated(w0: np.ndarray, w1: np.ndarray, length: np.ndarray, sep: bytes
