@@ -263,7 +263,8 @@ def _csv_table(frame: pd.DataFrame, index: bool
 
 
 def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | np.ndarray | None:
-    """One column's values as CSV cells, as pandas writes them (missing values empty)."""
+    """One column's values as CSV cells, as pandas writes them (missing values empty);
+    text as a dictionary array, each distinct text quoted once."""
     dtype = values.dtype
     if isinstance(dtype, np.dtype) and dtype == np.float64:
         return values.to_numpy()  # formatted by _csv_chunks
@@ -279,7 +280,8 @@ def _csv_cells(values: pd.Series | pd.Index) -> pa.Array | np.ndarray | None:
                                 from_pandas=True)
             except (pa.ArrowInvalid, pa.ArrowTypeError, UnicodeEncodeError):
                 return None
-        return _quoted(pc.fill_null(text, ""))
+        cells = pc.dictionary_encode(pc.fill_null(text, ""))  # quoted and laid out
+        return pa.DictionaryArray.from_arrays(cells.indices, _quoted(cells.dictionary))
     return None
 
 
@@ -303,7 +305,8 @@ def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTake
     """The CSV bytes: the header line, then the rows a chunk at a time. A chunk is one Arrow
     ``string_view`` array of its cells in row order, cast to a string array whose data is
     the chunk's bytes (one copy, in C++, instead of joining the chunk's columns): a text
-    cell is two views, its text in its column's buffers and the separator after it; a
+    cell is two views, its text (taken from its distinct text's view, for a dictionary
+    column) in its column's buffers and the separator after it; a
     float cell is one view of its text and separator, made in place by
     :func:`_g10_views` (columns of whole numbers, such as ranks, by :class:`_Integers`),
     a run of evenly spaced cells at a time."""
@@ -326,10 +329,18 @@ def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTake
                              b"\n" if last else b","))
                 group = group[len(runs[-1][0]):]
     integers = {b",": _Integers(b","), b"\n": _Integers(b"\n")}
+    shared: list[pa.Buffer] = []  # the dictionaries' texts, first in every chunk
+    distinct = {}
+    for j, c in enumerate(columns):
+        if isinstance(c, pa.DictionaryArray):
+            dictionary, more = _text_views(c.dictionary, len(shared))
+            distinct[j] = (np.ascontiguousarray(dictionary).view(np.complex128)[:, 0],
+                           c.indices.to_numpy(zero_copy_only=False))
+            shared += more
     for start in range(0, n, step):
         rows = min(step, n - start)
         chunk = views[:rows]
-        buffers: list[pa.Buffer] = []
+        buffers = list(shared)
         for group, run, whole, sep in runs:
             x = _floats(columns, group, start, rows)
             if whole:
@@ -337,7 +348,11 @@ def _csv_chunks(header: pa.Array, columns: list[pa.Array | np.ndarray | RowsTake
             else:
                 buffers += _g10_views(x, chunk[:, run], len(buffers), sep)
         for j, c in enumerate(columns):
-            if text[j]:
+            if j in distinct:  # a view per cell taken from its text's (16 bytes: complex)
+                dictionary, indices = distinct[j]
+                np.take(dictionary, indices[start:start + rows], mode="clip",
+                        out=chunk[:, at[j]].view(np.complex128)[:, 0])
+            elif text[j]:
                 chunk[:, at[j]], more = _text_views(c.slice(start, rows), len(buffers))
                 buffers += more
         line = pa.Array.from_buffers(pa.string_view(), rows * at[-1],
