@@ -527,14 +527,13 @@ def _g10_block(x: np.ndarray, out: np.ndarray, first: int, n_long: int, n_python
     write the shortest round-trip text; ``np.char.mod`` calls Python per value; DuckDB's
     ``printf('%.10g', x)`` writes the same text, at three times the CPU)."""
     a = np.abs(x)
-    ec = _exponent(x)
+    ec = _exponent(a)
     near = (ec >= -6) & (ec <= 10)  # fixed notation once rounded, or one off (not 0, inf)
-    np.clip(ec, -6, 10, out=ec)  # the rest are written by Python
-    m = a * _P10[_P0 + 9 - ec]
+    m = a * _scale(ec)
     off = np.flatnonzero((m >= 1e10) | (m < 1e9))
     if len(off):
         ec[off] += (m[off] >= 1e10).astype(np.int64) - (m[off] < 1e9)
-        m[off] = a[off] * _P10[_P0 + 9 - ec[off]]
+        m[off] = a[off] * _scale(ec[off])
     r = np.rint(m)
     carry = r >= 1e10  # 9999999999.5 rounds up to the next power of ten
     e = ec + carry
@@ -607,7 +606,7 @@ def _integer_block(x: np.ndarray, out: np.ndarray, sep: bytes = b"") -> None:
     nan = np.isnan(x)
     a[nan] = 0.0
     ec = np.maximum(_exponent(a), 0)
-    m = a * _P10[_P0 + 9 - ec]  # exact: a whole number times 10**k below 1e11
+    m = a * _scale(ec)  # exact: a whole number times 10**k below 1e11
     up = m >= 1e10
     e = ec + up
     m[up] *= 0.1  # exact: a multiple of ten (9 - ec >= 1 wherever m >= 1e10)
@@ -622,11 +621,16 @@ def _integer_block(x: np.ndarray, out: np.ndarray, sep: bytes = b"") -> None:
     _inline(out, w0, w1, length)
 
 
-def _exponent(x: np.ndarray) -> np.ndarray:
-    """``floor(e2 * log10(2))`` of the binary exponent ``e2`` of every value: its decimal
-    exponent or one below (1024 * log10(2) for inf and NaN, -308 for 0)."""
-    e2 = ((x.view(np.int64) >> 52) & 0x7FF) - 1023
-    return np.floor(e2 * _LOG10_2).astype(np.int64)
+def _exponent(a: np.ndarray) -> np.ndarray:
+    """``floor(e2 * log10(2))`` of the binary exponent ``e2`` of every value of ``a`` (not
+    negative): its decimal exponent or one below (308 for inf and NaN, -308 for 0)."""
+    return np.floor(((a.view(np.int64) >> 52) - 1023) * _LOG10_2).astype(np.int64)
+
+
+def _scale(e: np.ndarray) -> np.ndarray:
+    """``10.0 ** (9 - e)`` for decimal exponents -7 <= e <= 11 (outside, that of the
+    nearest: those values are written by Python), exact where e <= 9."""
+    return np.take(_SCALE, e + 7, mode="clip")
 
 
 def _inline(out: np.ndarray, w0: np.ndarray, w1: np.ndarray, length: np.ndarray) -> None:
@@ -735,5 +739,4 @@ def _g10_tables():
 
 _D5, _TZ5, _LOW, _DOT, _PREFIX, _SHIFT, _MASK, _AT = _g10_tables()
 _LOG10_2 = 0.30102999566398120
-_P0 = 30
-_P10 = 10.0 ** np.arange(-_P0, _P0 + 1)  # _P10[_P0 + k] = 10.0**k, exact for 0 <= k <= 22
+_SCALE = 10.0 ** (16 - np.arange(19))  # 10**(9 - e) for e = -7 ... 11
