@@ -256,3 +256,49 @@ def test_repeated_text_is_tested_once_per_distinct_value_and_taken_back_to_every
     plain = pa.array(["u1", "u2", None, "u1"])
     assert _may_change(plain).tolist() == [False] * 4
     assert _quoted(plain) is plain  # nothing to quote: the same array
+
+
+def test_a_column_of_nan_only_is_written_empty_with_its_separators(tmp_path, monkeypatch):
+    """A column that is NaN in every row (or in every row of the first chunk) is taken as
+    whole numbers: its empty cells still carry their separators."""
+    monkeypatch.setattr(exports, "_ROWS_CELLS", 6)
+    frame = pd.DataFrame({"u": ["a" * 30, "b", "c", "d"], "v": [np.nan] * 4,
+                          "w": [np.nan, np.nan, 3.0, 4.0], "x": [np.nan] * 4})
+    assert write_csv(frame, tmp_path / "n.csv").read_text() == \
+        "u,v,w,x\n" + "a" * 30 + ",,,\nb,,,\nc,,3,\nd,,4,\n"
+
+
+COLUMN = st.sampled_from(["float", "whole", "text", "int", "bool", "nan"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 30), st.lists(COLUMN, min_size=1, max_size=6), st.booleans(),
+       st.sampled_from([3, 7, 50]), st.integers(0, 2**32 - 1))
+def test_frames_written_in_chunks_are_the_bytes_pandas_writes(rows, kinds, index, cells,
+                                                              seed):
+    """Any mix of columns, cut into chunks of a few rows and blocks of a few values."""
+    from unittest import mock
+
+    rng = np.random.default_rng(seed)
+    make = {
+        "float": lambda: np.where(rng.random(rows) < 0.2, np.nan, rng.standard_normal(rows)
+                                  * 10.0 ** rng.integers(-6, 12, rows)),
+        "whole": lambda: np.where(rng.random(rows) < 0.2, np.nan,
+                                  rng.integers(-3, 10**6, rows).astype(float)),
+        "text": lambda: pd.Series(rng.choice(np.array(
+            ["a", "=b", "c,d", 'e"', "a name over twelve bytes", "", None], dtype=object),
+            rows), dtype="str"),
+        "int": lambda: rng.integers(-10**9, 10**9, rows),
+        "bool": lambda: rng.random(rows) < 0.5,
+        "nan": lambda: np.full(rows, np.nan)}
+    frame = pd.DataFrame({f"{k}{j}": make[k]() for j, k in enumerate(kinds)},
+                         index=pd.Index([f"u{i}" for i in range(rows)], name="unit"))
+    if len(kinds) + index < 2:
+        frame["z"] = 1.5  # a lone column is left to pandas
+    expected = inert_frame(frame, index=index).to_csv(index=index, float_format=G10,
+                                                      lineterminator="\n").encode()
+    with mock.patch.object(exports, "_ROWS_CELLS", cells), \
+            mock.patch.object(exports, "_BLOCK", 5):
+        buf = b"".join(exports._csv_chunks(*exports._csv_table(inert_frame(frame, index=index),
+                                                               index)))
+    assert buf == expected

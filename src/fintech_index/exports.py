@@ -574,7 +574,8 @@ class _Integers:
 
     def write(self, x: np.ndarray, out: np.ndarray) -> None:
         """The views of ``x`` [rows, columns] written to ``out`` [rows, columns, 2]."""
-        top = np.fmax.reduce(np.abs(x), axis=None)  # NaN only if every value is NaN
+        top = np.fmax.reduce(np.abs(x), axis=None)
+        top = 0.0 if np.isnan(top) else top  # every value NaN: the table is still made
         if top >= _TABLE:
             per = max(1, _BLOCK // x.shape[1])
             for start in range(0, len(x), per):
