@@ -4,10 +4,7 @@ folder as it was, and the Parquet writer's error reaches the caller."""
 
 import hashlib
 import importlib
-import json
 import os
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -60,85 +57,6 @@ def test_an_error_of_the_parquet_thread_reaches_the_caller(tmp_path, monkeypatch
     with pytest.raises(RuntimeError, match="parquet writer failed"):
         results().write(tmp_path / "o")
     assert not (tmp_path / "o").exists() or os.listdir(tmp_path / "o") == []
-
-
-def test_meanwhile_runs_after_the_csvs_while_the_parquet_is_written_and_its_files_are_listed(
-        tmp_path, monkeypatch):
-    from fintech_index.outfiles import write_text
-
-    out = tmp_path / "o"
-    parquet_started, release = threading.Event(), threading.Event()
-    write_parquet = build_module.Results.write_parquet
-
-    def slow_parquet(self, path):  # held until the work beside it has run
-        parquet_started.set()
-        assert release.wait(10)
-        return write_parquet(self, path)
-
-    monkeypatch.setattr(build_module.Results, "write_parquet", slow_parquet)
-    seen = []
-
-    def report():
-        assert parquet_started.wait(10)
-        seen.append(sorted(os.listdir(out)))  # staged beside, not yet in place
-        write_text(out / "report.txt", "the edition report\n")
-        release.set()
-
-    written = results().write(out, meanwhile=report)
-    staged = seen[0]  # the CSVs were written before: staged, under temporary names
-    assert all(name.startswith(".") and ".tmp" in name for name in staged)
-    assert any(name.startswith(".ranking_2020.csv.") for name in staged)
-    assert not any("results.parquet" in name for name in staged)  # still being made
-    assert "results.parquet" in os.listdir(out) and (out / "report.txt").exists()
-    listed = json.loads((out / "manifest.json").read_text())["files"]
-    assert "report.txt" in listed and "results.parquet" in listed
-    assert [p.name for p in written][:2] == ["results.parquet", "ranking_2020.csv"]
-
-
-def test_meanwhile_is_run_once_by_the_worker_when_the_parquet_is_done_first(tmp_path,
-                                                                            monkeypatch):
-    csvs_may_go, ran_in = threading.Event(), []
-    write_csvs = build_module.Results._write_csvs
-
-    def slow_csvs(self, out, first):  # held until the work queued behind the Parquet has run
-        assert csvs_may_go.wait(10)
-        return write_csvs(self, out, first)
-
-    monkeypatch.setattr(build_module.Results, "_write_csvs", slow_csvs)
-
-    def report():
-        ran_in.append(threading.current_thread().name)
-        csvs_may_go.set()
-
-    results().write(tmp_path / "o", meanwhile=report)
-    assert len(ran_in) == 1 and ran_in[0].startswith("parquet")
-
-
-def test_a_failed_csv_cancels_meanwhile(tmp_path, monkeypatch):
-    ran = []
-
-    def broken(frame, path, **kw):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(build_module, "write_csv", broken)
-    monkeypatch.setattr(build_module.Results, "write_parquet",  # done after the CSVs failed
-                        lambda self, path: time.sleep(0.2))
-    with pytest.raises(OSError, match="disk full"):
-        results().write(tmp_path / "o", meanwhile=lambda: ran.append(1))
-    assert ran == []
-
-
-def test_a_failure_meanwhile_leaves_the_earlier_run_once_the_parquet_has_finished(tmp_path):
-    out = tmp_path / "o"
-    results().write(out)
-    before = contents(out)
-
-    def broken():
-        raise OSError("report failed")
-
-    with pytest.raises(OSError, match="report failed"):
-        results([[1.0, 10.0, 1.0, 100.0], *VALUES[1:]]).write(out, meanwhile=broken)
-    assert contents(out) == before  # and no temporary results.parquet beside them
 
 
 def test_a_ranking_is_made_once_and_each_caller_gets_its_own_frame(monkeypatch):

@@ -9,8 +9,6 @@ through each kernel in one call.
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -97,21 +95,6 @@ def build(framework: Framework, panel: Panel, methodology: Methodology | None = 
     scores.setflags(write=False)
     ranks.setflags(write=False)
     return Results(framework, prep.panel, meth, scores, ranks, prep, scored.weights)
-
-
-class _Once:
-    """``work`` run by the first thread that calls, and by no other (None: nothing)."""
-
-    def __init__(self, work: Callable[[], object] | None) -> None:
-        self.work, self._claim = work, threading.Lock()
-
-    def __call__(self) -> None:
-        if self.work is not None and self._claim.acquire(blocking=False):
-            self.work()
-
-    def cancel(self) -> None:
-        """No thread runs it from now on (one already running it finishes)."""
-        self._claim.acquire(blocking=False)
 
 
 def trim_heap() -> bool:
@@ -421,20 +404,15 @@ class Results:
         release_arrow_memory()
         return p
 
-    def write(self, out_dir: str | Path,
-              meanwhile: Callable[[], object] | None = None) -> list[Path]:
+    def write(self, out_dir: str | Path) -> list[Path]:
         """results.parquet, one ranking CSV per year, methodology.yaml and manifest.json
-        (which also lists the files of the run: :func:`outfiles.output_run`).
-        ``meanwhile``: more work of the same run (a build's edition report), done by
-        whichever of the two threads is free first (this one once the CSVs are written, or
-        the worker once results.parquet is), so that it overlaps the longer of the two; the
-        files it writes are the run's like the others."""
+        (which also lists the files of the run: :func:`outfiles.output_run`)."""
         with output_run(out_dir) as run:
-            written = self._write(run.folder, meanwhile)
+            written = self._write(run.folder)
             run.describe(self.manifest())
         return [*written, run.folder / MANIFEST]
 
-    def _write(self, out: Path, meanwhile: Callable[[], object] | None = None) -> list[Path]:
+    def _write(self, out: Path) -> list[Path]:
         import contextvars
         from concurrent.futures import ThreadPoolExecutor  # 9 ms: only a write needs it
 
@@ -444,23 +422,13 @@ class Results:
         # failed CSV leaves the block only once the thread has finished. The first ranking's
         # order and coverage are made before the thread (the coverage of 20,000 x 200 makes
         # a 32 MB float matrix of the flags; a later year's is made in turn, not all held),
-        # and then the heap is trimmed (:func:`trim_heap`). ``meanwhile`` is queued behind
-        # the Parquet file and claimed by whichever thread comes to it first.
+        # and then the heap is trimmed (:func:`trim_heap`).
         first = self._ranked(0)
         trim_heap()
-        later = _Once(meanwhile)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
             parquet = pool.submit(contextvars.copy_context().run, self.write_parquet,
                                   out / "results.parquet")
-            beside = pool.submit(contextvars.copy_context().run, later)
-            try:
-                written = self._write_csvs(out, first)
-            except BaseException:
-                later.cancel()  # a failed run does not go on with it
-                raise
-            del first  # not held while the other work runs
-            later()
-            beside.result()  # the worker's error, if it ran it, is raised here
+            written = self._write_csvs(out, first)
         return [parquet.result(), *written]
 
     def _write_csvs(self, out: Path, first: tuple[np.ndarray, dict]) -> list[Path]:

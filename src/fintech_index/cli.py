@@ -297,11 +297,12 @@ def build_cmd(
         focus = resolve_unit(view.cur, focus)
 
     print_ranking(results, year, top, view)
-    job = report = None
-
-    def publish() -> None:
-        """The main job's outputs (if any) and the edition report."""
-        nonlocal job, report
+    # one run: its manifest lists every file below, and an earlier run's other files go.
+    # (Writing the report beside the results, or beside results.parquet's tail once the
+    # CSVs were written, saved no clear wall time on 2 cores, and their overlapping peaks
+    # cost 120 MB, then 50 MB, over the 5 x goal: issue 27.)
+    with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
+        results.write(out_dir)
         notes = None
         if inputs.example == MAIN_EXAMPLE:  # first: the focus lead tells its audit interval
             from .gfcdi.job import write_main_job
@@ -311,13 +312,6 @@ def build_cmd(
             notes = job.notes
         report = write_edition_report(results, out_dir, year, focus=focus, lang=lang, view=view,
                                       notes=notes)
-
-    # one run: its manifest lists every file below, and an earlier run's other files go.
-    # The report is written once the ranking CSVs are, while results.parquet is finished on
-    # the other core (issue 27: beside the whole write, their overlapping peaks had cost
-    # 120 MB and no clear wall time on 2 cores).
-    with keeping_inputs([framework, data, methodology, units]), output_run(out_dir) as run:
-        results.write(out_dir, meanwhile=publish)
         run.describe(results.manifest())
     if inputs.example == MAIN_EXAMPLE:
         console.print("\n".join(job.lines), soft_wrap=True, markup=False, highlight=False)
