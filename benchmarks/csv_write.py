@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -22,19 +21,7 @@ import fintech_index as fi  # noqa: E402
 from fintech_index.exports import write_csv  # noqa: E402
 from fintech_index.publish.report import profile_table  # noqa: E402
 from fintech_index.publish.view import EditionView  # noqa: E402
-from scale import write_inputs  # noqa: E402
-
-
-def best(write, repeat: int) -> tuple[float, float]:
-    """(wall, CPU) seconds of the fastest of ``repeat`` calls of ``write``, each the best
-    of its own kind."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        write()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
+from scale import best, write_inputs  # noqa: E402
 
 
 def main() -> None:

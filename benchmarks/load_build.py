@@ -15,24 +15,12 @@ import cProfile
 import pstats
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import fintech_index as fi
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import write_inputs  # noqa: E402
-
-
-def best(fn, repeat: int) -> tuple[float, float]:
-    """The best wall and the best CPU seconds of ``repeat`` calls of ``fn``."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        wall, cpu = time.perf_counter(), time.process_time()
-        fn()
-        walls.append(time.perf_counter() - wall)
-        cpus.append(time.process_time() - cpu)
-    return min(walls), min(cpus)
+from scale import best, write_inputs  # noqa: E402
 
 
 def profile(fn, top: int = 18) -> None:
