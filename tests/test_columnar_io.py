@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import fintech_index as fi
 from fintech_index import tables
 from fintech_index.errors import DataError, Problems
-from fintech_index.exports import G10, _csv_table, format_g10, inert_frame, write_csv
+from fintech_index.exports import _csv_table, inert_frame, write_csv
+from fintech_index.g10 import G10, format_g10
 from fintech_index.tables import (
     MISSING_MARKERS,
     Table,

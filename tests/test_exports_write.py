@@ -1,4 +1,4 @@
-"""Issue 27, the write path: the vectorised tests and formats of exports.py give exactly
+"""Issue 27, the write path: the vectorised tests and formats of exports.py and g10.py give exactly
 what the per-cell rules give (safe.printable, neutralise, "%.10g")."""
 
 import numpy as np
@@ -9,22 +9,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import fintech_index.exports as exports
+import fintech_index.g10 as g10_module
 from fintech_index.exports import (
     FORMULA_STARTS,
-    G10,
     _as_slice,
-    _g10_cells,
-    _g10_views,
     _inert_array,
     _inert_value,
-    _Integers,
     _may_change,
     _quoted,
     _spaced,
-    format_g10,
     inert_frame,
     write_csv,
 )
+from fintech_index.g10 import G10, Integers, format_g10, g10_cells, g10_views
 
 # any text without surrogates (Arrow's UTF-8 cannot hold a lone one), drawn heavily from
 # the characters that matter: formula starts, controls (C0, DEL, C1), bidirectional and
@@ -65,7 +62,7 @@ def test_text_the_regex_lets_through_is_returned_unchanged():
 def test_g10_cells_are_percent_g_with_nan_as_null(values):
     x = np.array(values, dtype=np.float64)
     expected = [None if v != v else G10 % v for v in x]
-    assert _g10_cells(x).to_pylist() == expected
+    assert g10_cells(x).to_pylist() == expected
     # a chunk of a column that is not all whole numbers may be: the general rule alike
     assert general(x) == expected
     assert format_g10(x).to_pylist() == ["" if v != v else G10 % v for v in x]
@@ -81,19 +78,19 @@ def cells(views: np.ndarray, buffers: list, x: np.ndarray) -> list:
 
 
 def general(x: np.ndarray, columns: int = 1) -> list:
-    """The general rule (_g10_views) of ``x``, laid out in ``columns`` columns and written
+    """The general rule (g10_views) of ``x``, laid out in ``columns`` columns and written
     through a strided view (as a chunk's run of every other column is), in order."""
     x = np.asarray(x, dtype=np.float64)
     grid = x.reshape(-1, columns)
     views = np.zeros((len(grid), 2 * columns, 2), dtype=np.uint64)
-    buffers = _g10_views(grid, views[:, ::2], 0)
+    buffers = g10_views(grid, views[:, ::2], 0)
     return cells(views[:, ::2].reshape(-1, 1, 2).copy(), buffers, x)
 
 
-def integers(x: np.ndarray, table: _Integers | None = None) -> list:
+def integers(x: np.ndarray, table: Integers | None = None) -> list:
     x = np.asarray(x, dtype=np.float64)
     views = np.zeros((len(x), 1, 2), dtype=np.uint64)
-    (table or _Integers()).write(x.reshape(-1, 1), views)
+    (table or Integers()).write(x.reshape(-1, 1), views)
     return cells(views, [], x)
 
 
@@ -138,7 +135,7 @@ def test_the_general_rule_is_percent_g_for_doubles_of_every_kind(values, columns
 def test_the_general_rule_on_many_values_across_blocks(monkeypatch):
     """Blocks of a few rows: texts over 12 bytes and those Python formats are numbered
     across blocks in their buffers."""
-    monkeypatch.setattr(exports, "_BLOCK", 6)
+    monkeypatch.setattr(g10_module, "_BLOCK", 6)
     rng = np.random.default_rng(3)
     x = np.concatenate([-rng.uniform(0, 1e-3, 40), rng.uniform(0, 100, 40),
                         [-0.0, np.inf, 1e300, -1e-300, np.nan] * 4, 1e10 + np.arange(8.0)])
@@ -157,7 +154,7 @@ def test_whole_numbers_are_written_as_integers_by_table_or_by_rule(values):
     """Whole numbers within 2**19 of 0 (ranks, counts, rank gaps) come from the table,
     the rest from their digits: the text of "%.10g" either way; the table grows as
     needed."""
-    table = _Integers()
+    table = Integers()
     assert integers(np.array(values), table) == g10(values)
     assert integers(np.array([3.0, np.nan]), table) == ["3", None]  # a grown table reused
 
@@ -178,7 +175,7 @@ def test_a_frame_of_many_chunks_is_the_bytes_pandas_writes(tmp_path, monkeypatch
     interleaved, text cells in and out of line (over 12 bytes), quoted and neutralised,
     integer and boolean columns, NaN, texts over 12 bytes and Python-formatted values."""
     monkeypatch.setattr(exports, "_ROWS_CELLS", 20)
-    monkeypatch.setattr(exports, "_BLOCK", 7)
+    monkeypatch.setattr(g10_module, "_BLOCK", 7)
     rng = np.random.default_rng(5)
     n = 53
     score = np.round(rng.uniform(-1, 1, n), 6) * 10.0 ** rng.integers(-5, 6, n)
@@ -201,7 +198,7 @@ def test_a_frame_of_many_chunks_is_the_bytes_pandas_writes(tmp_path, monkeypatch
 
 def test_whole_numbers_with_nan_take_the_integer_path():
     x = np.array([1.0, np.nan, 20000.0, 0.0, -3.0])
-    cells = _g10_cells(x)
+    cells = g10_cells(x)
     assert cells.to_pylist() == ["1", None, "20000", "0", "-3"]
     assert cells.type == pa.string()
 
@@ -298,7 +295,7 @@ def test_frames_written_in_chunks_are_the_bytes_pandas_writes(rows, kinds, index
     expected = inert_frame(frame, index=index).to_csv(index=index, float_format=G10,
                                                       lineterminator="\n").encode()
     with mock.patch.object(exports, "_ROWS_CELLS", cells), \
-            mock.patch.object(exports, "_BLOCK", 5):
+            mock.patch.object(g10_module, "_BLOCK", 5):
         buf = b"".join(exports._csv_chunks(*exports._csv_table(inert_frame(frame, index=index),
                                                                index)))
     assert buf == expected
