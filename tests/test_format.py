@@ -142,3 +142,14 @@ def test_strings_table_is_complete_and_languages_are_checked():
         "在43个城市中排名第3位，得分70.12。"
     with pytest.raises(FintechIndexError, match=r"'fr'.*en, zh \[U48\]"):
         i18n.check_lang("fr")
+
+
+def test_a_share_rounded_down_or_up_is_never_said_larger_or_smaller():
+    """An observed weight of 99.6% is not "100%" rounded down; the imputed 0.4% is not "0%"
+    rounded up; 0.29 * 100 (28.999999999999996 in floats) stays 29%; nearest as before."""
+    assert fmt.percent(0.996, rounding="down") == "99%"
+    assert fmt.percent(0.004, rounding="up") == "1%"
+    assert fmt.percent(0.29, rounding="down") == "29%" == fmt.percent(0.29, rounding="up")
+    assert fmt.percent(0.44, rounding="up") == "44%" and fmt.percent(0.5501, rounding="up") == "56%"
+    assert fmt.percent(0.8537, 1, rounding="down") == "85.3%"
+    assert fmt.percent(0.996) == "100%" and fmt.percent(None, rounding="down") == ""

@@ -193,7 +193,7 @@ def _ranking_head(results: Results, year: int, top: int, view: EditionView | Non
     at = ed.ranks.index.get_indexer(units)
     ranks, scores = ed.ranks.to_numpy()[at], ed.scores.to_numpy()[at]
     cols = {"name": results.panel.units["name"].reindex(units).to_numpy(),
-            "observed_weight": results.observed_shares(year)[at]}
+            "observed_weight": ed.observed.to_numpy()[at]}
     for k, c in enumerate(ed.ranks.columns):
         prefix = "" if c == ed.index else f"{c}."
         cols[f"{prefix}rank"], cols[f"{prefix}score"] = ranks[:, k], scores[:, k]
@@ -206,8 +206,6 @@ def print_ranking(results: Results, year: int | None, top: int,
     """The ranking of ``year`` (default the last), with the change against the year before
     it (labelled a back-cast when that year is computed on a later edition's framework);
     ``view``: the editions of ``results`` already made (:class:`publish.view.EditionView`)."""
-    import math
-
     from . import format as fmt
     from .analysis.edition import recomputed_on
     from .build import OBSERVED_WEIGHT_MIN
@@ -241,7 +239,7 @@ def print_ranking(results: Results, year: int | None, top: int,
                   for d in dims]
         if imputed:
             share = observed.at[unit]  # rounded down: an imputed value never shows 100%
-            cells.append(fmt.percent(math.floor(share * 100 + 1e-9) / 100)
+            cells.append(fmt.percent(share, rounding="down")
                          + (" *" if share < OBSERVED_WEIGHT_MIN else ""))
         table.add_row(*cells)
     console.print(table)

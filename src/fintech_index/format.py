@@ -134,9 +134,19 @@ def signed(v: object, digits: int = 1, lang: str = "en", missing: str = "") -> s
     return ("+" if float(v) > 0 else MINUS) + text  # type: ignore[arg-type]
 
 
-def percent(p: object, digits: int = 0, lang: str = "en", missing: str = "") -> str:
-    """A share in [0, 1] as a percentage: 0.853 -> "85%" (both languages)."""
-    return missing if is_missing(p) else f"{float(p) * 100:.{digits}f}%"  # type: ignore
+def percent(p: object, digits: int = 0, lang: str = "en", missing: str = "",
+            rounding: str = "nearest") -> str:
+    """A share in [0, 1] as a percentage: 0.853 -> "85%" (both languages). ``rounding``
+    "down" or "up" to the digits shown, for a share that must never be said larger (an
+    observed weight under 1 is not "100%") or smaller (the imputed rest)."""
+    if is_missing(p):
+        return missing
+    x = float(p) * 100  # type: ignore[arg-type]
+    if rounding != "nearest":
+        scale, step = 10.0 ** digits, math.floor if rounding == "down" else math.ceil
+        nudge = -1e-9 if rounding == "up" else 1e-9  # 0.29 * 100 is 28.999999999999996
+        x = step(x * scale + nudge) / scale
+    return f"{x:.{digits}f}%"
 
 
 def interval(lo: object, hi: object, lang: str = "en", missing: str = "") -> str:

@@ -24,7 +24,6 @@ where A "climbed ... to first on X"."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -189,7 +188,7 @@ def _caveat(unit: str, group: list[Fact], ed: Edition, lang: str) -> str:
     if share is None or not share < OBSERVED_WEIGHT_MIN:
         return ""
     return strings(lang)["clause_mostly_imputed"].format(
-        share=fmt.percent(math.ceil((1 - share) * 100 - 1e-9) / 100))  # never said less
+        share=fmt.percent(1 - share, rounding="up"))  # the imputed share never said less
 
 
 def resolve_unit(ed: Edition, city: str) -> str:
