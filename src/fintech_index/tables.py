@@ -314,21 +314,28 @@ def _parse_plain(cells: Sequence[pd.Series], out: np.ndarray) -> np.ndarray:
     values = _cast_plain(text)
     known = np.ones(len(text), dtype=bool)
     if values is None:  # some cell is neither: which, cell by cell
-        plain = _plain(text)
-        known = plain.copy()
-        if not plain.all():
-            known[~plain] = _markers(pc.filter(text, pa.array(~plain)))
+        plain, missing = _plain_and_missing(text)
+        known = plain | missing
         values = np.full(len(text), np.nan)
         if plain.any():
             values[plain] = pc.cast(pc.filter(text, pa.array(plain)), pa.float64()).to_numpy()
     negative_zero = (values == 0) & np.signbit(values)  # pandas reads an int '-0' as +0
     ok = (known & ~negative_zero).reshape(len(mine), n).all(axis=1)
     values = values.reshape(len(mine), n)
-    for j, good in zip(mine, ok, strict=True):
-        if good:
-            out[j] = values[mine.index(j)]
+    for i, j in enumerate(mine):
+        if ok[i]:
+            out[j] = values[i]
     done[mine] = ok
     return done
+
+
+def _plain_and_missing(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Which cleaned cells are plain decimals, and which of the others missing markers."""
+    plain = _plain(text)
+    missing = np.zeros(len(text), dtype=bool)
+    if not plain.all():
+        missing[~plain] = _markers(pc.filter(text, pa.array(~plain)))
+    return plain, missing
 
 
 def _markers(text: pa.Array) -> np.ndarray:
@@ -376,10 +383,7 @@ def numbers_and_reported(col: pd.Series, table: Table, column: str,
                         column, problems)
     text = _strip(arrow) if arrow is not None else pa.array(
         as_text(col).to_numpy(dtype=object), type=pa.large_string())
-    plain = _plain(text)
-    missing = np.zeros(len(text), dtype=bool)
-    if not plain.all():
-        missing[~plain] = _markers(pc.filter(text, pa.array(~plain)))
+    plain, missing = _plain_and_missing(text)
     return _checked(_text_to_numbers(text, plain, missing), text, missing, table, column,
                     problems)
 
