@@ -89,15 +89,23 @@ MULTI_YEAR = fi.build(FW, panel(FW, [VALUES, VALUES[::-1], [[1.0, np.nan, 2.0, 3
 
 
 def reference_long_rows(res, start, stop):
-    """(year, unit, node, flags) of the long rows start:stop by division, row by row."""
+    """(year, unit, node, level, figure level, flags) of the long rows start:stop by
+    division, row by row."""
     ny, nu, nn = res.score_array.shape
     out = []
     for row in range(start, min(stop, ny * nu * nn)):
         y, rest = divmod(row, nu * nn)
         u, k = divmod(rest, nn)
         flag = int(res.flags[y, u, k]) if k < res.flags.shape[-1] else 0
-        out.append((res.years[y], res.units[u], res.nodes[k], flag))
+        node = res.framework.nodes[res.nodes[k]]
+        out.append((res.years[y], res.units[u], res.nodes[k], node.level,
+                    node.figure_level or "", flag))
     return out
+
+
+LONG_SCHEMA = {"year": "int64", "unit": "large_string", "node": "large_string",
+               "level": "int64", "figure_level": "large_string", "score": "double",
+               "rank": "double", "flags": "uint8"}  # what results.parquet has always held
 
 
 @settings(max_examples=60, deadline=None)
@@ -105,8 +113,9 @@ def reference_long_rows(res, start, stop):
 def test_long_table_rows_anywhere_are_the_rows_by_division(start, length):
     res = MULTI_YEAR  # 3 years x 3 units x 7 nodes = 63 rows
     t = res.long_table(start, start + length)
-    got = list(zip(t["year"].to_pylist(), t["unit"].to_pylist(), t["node"].to_pylist(),
-                   t["flags"].to_pylist(), strict=True))
+    assert {f.name: str(f.type) for f in t.schema} == LONG_SCHEMA
+    got = list(zip(*(t[c].to_pylist() for c in ("year", "unit", "node", "level",
+                                                 "figure_level", "flags")), strict=True))
     assert got == reference_long_rows(res, start, start + length)
     flat = res.score_array.reshape(-1)[start:start + length]
     assert t["score"].to_pylist() == [None if v != v else v for v in flat]
