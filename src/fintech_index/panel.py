@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import (
     MAX_LISTED,
@@ -218,14 +220,32 @@ def _unit_meta(table: Table, units: np.ndarray, problems: Problems,
     return meta
 
 
-def _check_units_known(found: Sequence[str], known: Sequence[str], table: Table,
-                       rows_of: dict[str, int], problems: Problems, what: str) -> None:
-    declared = set(known)
-    unknown = [u for u in found if u not in declared]
+def _places(codes: Sequence[str], among) -> np.ndarray:
+    """Each code's place among the texts ``among`` (its first; -1: not there), looked up
+    by Arrow's hashing of the texts (a million units: 0.5 s, against 1.2 s for pandas'
+    isin of the Python strings and 1.4 s for a Python loop over a set, issue 27)."""
+    at = pc.index_in(_arrow_texts(codes), value_set=_arrow_texts(among))
+    return np.asarray(at.fill_null(-1), dtype=np.int64)
+
+
+def _arrow_texts(texts) -> pa.Array:
+    """Texts (a sequence, an object array, a pandas text column) as one Arrow string array."""
+    if isinstance(texts, pd.Series | pd.Index):
+        texts = texts.array
+    got = pa.array(texts, type=pa.large_string(), from_pandas=True)
+    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
+
+
+def _check_units_known(found: np.ndarray, first: np.ndarray, known: Sequence[str],
+                       table: Table, problems: Problems, what: str) -> None:
+    """Each of ``found`` (distinct codes, first seen at rows ``first``) is a declared
+    ``what`` of the framework (D20, with the closest known code)."""
+    missing = np.flatnonzero(_places(found, known) < 0)
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
-    for u in unknown:
+    for j in missing:
+        u = found[j]
         hint = did_you_mean(u, known, after=" ")
-        problems.add("D20", f"{table.src}: {table.row(rows_of[u])}, column '{what}': "
+        problems.add("D20", f"{table.src}: {table.row(first[j])}, column '{what}': "
                             f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
 
 
@@ -302,34 +322,62 @@ def _refuse_undeclared_units(table: Table, framework: Framework) -> None:
 
 def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
                  problems: Problems, units: Table | None = None
-                 ) -> tuple[list[str], dict[str, int]]:
+                 ) -> tuple[list[str], np.ndarray, pd.Categorical, np.ndarray | None]:
+    """The units of the data in order of first appearance (the framework's own list where
+    it declares them), every code checked: not empty (D21), declared by the framework
+    (D20) or in the units table (D24), each problem at the first row of its code. Also each
+    row's place in that list (-1: not in it), the column as a categorical (its codes
+    hashed once: a million rows' text took 1 s more for each later lookup, issue 27) and,
+    checked against a units table, each unit's row in it (for :func:`_merge_units`)."""
     for i in np.flatnonzero(unit_col == ""):
         problems.add("D21", f"{table.src}: {table.row(i)}, column 'unit': empty unit code")
-    codes, uniques = pd.factorize(unit_col)  # in order of first appearance
-    first = np.unique(codes, return_index=True)[1]
-    rows_of = dict(zip(uniques.tolist(), first.tolist(), strict=True))
-    found = [u for u in rows_of if u != ""]
+    codes, uniques = pd.factorize(unit_col)  # in order of first appearance; none missing
+    distinct = np.asarray(uniques, dtype=object)
+    labels = pd.Categorical.from_codes(codes, distinct)
+    given = distinct != ""
+    found, first = distinct[given], _first_rows(codes)[given]
     if framework.units:
         known = [u.code for u in framework.units]
-        _check_units_known(found, known, table, rows_of, problems, "unit")
-        return known, rows_of
+        _check_units_known(found, first, known, table, problems, "unit")
+        return known, pd.Index(known).get_indexer(distinct)[codes], labels, None
+    table_rows = None
     if units is not None and "code" in units.frame.columns:
-        _check_units_in_table(found, units, table, rows_of, problems)
-    return found, rows_of
+        table_rows = _check_units_in_table(found, first, units, table, problems)
+    place = np.where(given, np.cumsum(given) - 1, -1)  # of each distinct code
+    return found.tolist(), place[codes], labels, table_rows
 
 
-def _check_units_in_table(found: Sequence[str], units: Table, table: Table,
-                          rows_of: dict[str, int], problems: Problems) -> None:
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The row where each code of a factorization (codes numbered in order of first
+    appearance, -1 for none) first appears: where the running highest code rises."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    top = np.maximum.accumulate(codes)
+    rises = np.empty(len(codes), dtype=bool)
+    rises[0], rises[1:] = top[0] >= 0, top[1:] > top[:-1]
+    return np.flatnonzero(rises)
+
+
+def _check_units_in_table(found: np.ndarray, first: np.ndarray, units: Table, table: Table,
+                          problems: Problems) -> np.ndarray:
     """Each unit of the data is in the units table: one problem per code not there, at its
     first row of the data, with the closest code of the table (D24), among the data's
-    other problems (a typed-wrong code and a text value are both listed)."""
-    known = list(dict.fromkeys(c for c in as_text(units.frame["code"]).tolist() if c))
-    declared = set(known)
+    other problems (a typed-wrong code and a text value are both listed). Returns each
+    unit's row in the table (-1: not there)."""
+    codes = as_text(units.frame["code"])
+    rows = _places(found, codes)
+    missing = np.flatnonzero(rows < 0)
+    if not len(missing):
+        return rows
+    codes = codes.to_numpy(dtype=object)
+    known = list(dict.fromkeys(c for c in codes.tolist() if c))
     listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    for u in (u for u in found if u not in declared):
+    for j in missing:
+        u = found[j]
         hint = did_you_mean(u, known, after=" ")
-        problems.add("D24", f"{table.src}: {table.row(rows_of[u])}, column 'unit': {u!r} is "
+        problems.add("D24", f"{table.src}: {table.row(first[j])}, column 'unit': {u!r} is "
                             f"not in the units table {units.src} ({hint}known: {listed})")
+    return rows
 
 
 def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.DataFrame,
@@ -337,8 +385,10 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             src_names: np.ndarray | None, src_years: np.ndarray | None,
             default_source: str | None, default_year: int | None,
             extra_units: Table | None,
-            den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None) -> Panel:
-    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values).
+            den: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+            unit_rows: np.ndarray | None = None) -> Panel:
+    """Assemble the arrays; ``den`` is (years, unit index, denominator index, values);
+    ``unit_rows``: each unit of ``unit_order``'s row in ``extra_units``, when found already.
 
     The values come long, one indicator index per value, or wide: ``vals`` a block of
     ``[indicators, rows]`` with ``ind_idx`` one index per block row, placed at once
@@ -405,7 +455,7 @@ def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.
             if fill.any():
                 meta.loc[fill, c] = declared[c].to_numpy()[fill]
     if extra_units is not None:
-        meta = _merge_units(meta, extra_units, framework.groups)
+        meta = _merge_units(meta, extra_units, framework.groups, unit_rows)
     meta["name"] = meta["name"].where(meta["name"].notna(), pd.Series(meta.index, meta.index))
     denominators = np.full(shape[:2] + (len(framework.denominators),), np.nan)
     if den is not None:
@@ -453,9 +503,11 @@ def _units_table(extra: str | Path | pd.DataFrame | None) -> Table | None:
     return read_table(extra)
 
 
-def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd.DataFrame:
+def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = (),
+                 rows: np.ndarray | None = None) -> pd.DataFrame:
     """The units table's columns over the data's (where the table has a value); every unit
-    of the data must be in the table (D24, with "did you mean")."""
+    of the data must be in the table (D24, with "did you mean"). ``rows``: each unit of
+    ``meta``'s row in the table, when :func:`_check_units_in_table` found them already."""
     columns = (*UNIT_META, *[g for g in groups if g not in UNIT_META])
     frame, src = t.frame, t.src
     if "code" not in frame.columns:
@@ -467,15 +519,17 @@ def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd
                         f"{src}: header row: unknown column(s) {listing_repr(unknown_cols)} "
                         f"(accepted: code, {', '.join(columns)})")
     codes = as_text(frame["code"])
-    _check_unit_codes(t, codes.tolist())
-    frame = frame.set_index(pd.Index(codes.tolist()))
-    # each unit's row in the table, found by hashing (Index.isin on Arrow strings asks
-    # Arrow for one scalar per unit: 4 s for 100,000 units)
-    rows = frame.index.get_indexer(pd.Index(meta.index.tolist()))
+    _check_unit_codes(t, codes.to_numpy(dtype=object))
+    # each unit's row in the table, found by Arrow's hashing (Index.isin on Arrow strings
+    # asks Arrow for one scalar per unit: 4 s for 100,000 units; Index.get_indexer hashes
+    # the Python strings: 1.2 s for a million)
+    if rows is None or len(rows) != len(meta):
+        rows = _places(meta.index.to_numpy(dtype=object), codes)
     missing = meta.index[rows < 0].tolist()
     if missing:
+        known = codes.tolist()
         hints = [h for u in missing[:MAX_LISTED]
-                 if (h := did_you_mean(u, frame.index, before=f"{u!r}: "))]
+                 if (h := did_you_mean(u, known, before=f"{u!r}: "))]
         raise DataError("D24",
                         f"{src}: units {listing_repr(missing)} of the data are not in the units "
                         "table" + (f" ({'; '.join(hints)})" if hints else ""))
@@ -486,13 +540,13 @@ def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = ()) -> pd
     return meta
 
 
-def _check_unit_codes(table: Table, codes: list[str]) -> None:
+def _check_unit_codes(table: Table, codes: np.ndarray) -> None:
     """Each row of a units table has a code of its own: an empty code names no unit, and a
     code given twice would give one unit two names (D81)."""
     problems = Problems()
-    code_of, uniques = pd.factorize(np.array(codes, dtype=object))
-    first = np.unique(code_of, return_index=True)[1]  # the first row of each code
-    empty = np.array([c == "" for c in uniques], dtype=bool)[code_of]
+    code_of, uniques = pd.factorize(codes)
+    first = _first_rows(code_of)  # the first row of each code
+    empty = (np.asarray(uniques, dtype=object) == "")[code_of]
     again = first[code_of] != np.arange(len(codes))
     for i in np.flatnonzero(empty | again):  # messages only for the rows with a problem
         c = codes[i]
@@ -530,7 +584,7 @@ def _load_long(table: Table, framework: Framework, units, source, source_year,
     ind_col = as_text(f["indicator"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
     vals = parse_numbers(f["value"], table, "value", problems)
-    unit_order, _ = _index_units(table, framework, unit_col, problems, units)
+    unit_order, _, _, unit_rows = _index_units(table, framework, unit_col, problems, units)
     known = set(framework.indicators) | set(framework.denominator_codes)
     first_row: dict[str, int] = {}
     for i, c in enumerate(ind_col):
@@ -568,7 +622,7 @@ def _load_long(table: Table, framework: Framework, units, source, source_year,
         _let_go(table)
     return _finish(framework, table, unit_order, meta, years[keep], unit_idx[keep], ind_idx,
                    vals[keep], src_names, None if src_years is None else src_years[keep],
-                   source, source_year, units, den)
+                   source, source_year, units, den, unit_rows)
 
 
 def _load_wide(table: Table, framework: Framework, units, source, source_year,
@@ -592,8 +646,9 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year,
                             "column")
     unit_col = as_text(f["unit"]).to_numpy()
     years = _parse_years(f["year"], table, problems)
-    unit_order, _ = _index_units(table, framework, unit_col, problems, units)
-    _report_duplicates(table, pd.DataFrame({"u": unit_col, "y": years}),
+    unit_order, unit_pos, unit_labels, unit_rows = _index_units(table, framework, unit_col,
+                                                                problems, units)
+    _report_duplicates(table, pd.DataFrame({"u": unit_labels, "y": years}),
                        "unit '{}', year {} appears more than once; give each (unit, year) "
                        "one row", problems)
     cols = [c for c in framework.indicators if c in f.columns]
@@ -607,7 +662,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year,
     if consume:
         del f
         _let_go(table)
-    unit_pos = pd.Index(unit_order).get_indexer(unit_col).astype(np.int64)
+    unit_pos = unit_pos.astype(np.int64)
     ipos = {c: k for k, c in enumerate(framework.indicators)}
     ind_idx = np.array([ipos[c] for c in cols], dtype=np.int64)
     dpos = {c: k for k, c in enumerate(framework.denominator_codes)}
@@ -616,7 +671,7 @@ def _load_wide(table: Table, framework: Framework, units, source, source_year,
            np.repeat(np.array([dpos[c] for c in dcols], dtype=np.int64), n),
            np.concatenate([parsed[c] for c in dcols]) if dcols else np.empty(0))
     return _finish(framework, table, unit_order, meta, years, unit_pos, ind_idx, vals, None,
-                   None, source, source_year, units, den)
+                   None, source, source_year, units, den, unit_rows)
 
 
 def panel_from_arrays(values: np.ndarray, framework: Framework, units: Iterable[str],
