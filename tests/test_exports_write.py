@@ -255,6 +255,23 @@ def test_repeated_text_is_tested_once_per_distinct_value_and_taken_back_to_every
     assert _quoted(plain) is plain  # nothing to quote: the same array
 
 
+def test_distinct_texts_are_their_own_dictionary_and_repeated_ones_are_encoded(monkeypatch):
+    """A column whose first cells are mostly distinct is indexed in order, unhashed; one of
+    repeats is encoded; either way each cell is dictionary[index], and the tests and quotes
+    made on the dictionary are the per-cell ones."""
+    monkeypatch.setattr(exports, "_SAMPLE", 4)
+    distinct = pa.array(["u1", "=u2", "a,b", None, "u5", "u6"])
+    own = exports._encoded(distinct)
+    assert own.dictionary.equals(distinct) and own.indices.to_pylist() == list(range(6))
+    repeated = pa.array(["u1", "u1", "u1", "u2", "u1", "u2"])
+    assert len(exports._encoded(repeated).dictionary) == 2
+    for text in (distinct, repeated):
+        assert exports._encoded(text).cast(pa.string()).to_pylist() == text.to_pylist()
+    assert _may_change(distinct).tolist() == [False, True, False, False, False, False]
+    assert _quoted(pc.fill_null(distinct, "")).to_pylist() == \
+        ["u1", "=u2", '"a,b"', "", "u5", "u6"]
+
+
 def test_a_column_of_nan_only_is_written_empty_with_its_separators(tmp_path, monkeypatch):
     """A column that is NaN in every row (or in every row of the first chunk) is taken as
     whole numbers: its empty cells still carry their separators."""
@@ -270,10 +287,11 @@ COLUMN = st.sampled_from(["float", "whole", "text", "int", "bool", "nan"])
 
 @settings(max_examples=150, deadline=None)
 @given(st.integers(1, 30), st.lists(COLUMN, min_size=1, max_size=6), st.booleans(),
-       st.sampled_from([3, 7, 50]), st.integers(0, 2**32 - 1))
+       st.sampled_from([3, 7, 50]), st.integers(0, 2**32 - 1), st.sampled_from([2, 4096]))
 def test_frames_written_in_chunks_are_the_bytes_pandas_writes(rows, kinds, index, cells,
-                                                              seed):
-    """Any mix of columns, cut into chunks of a few rows and blocks of a few values."""
+                                                              seed, sample):
+    """Any mix of columns, cut into chunks of a few rows and blocks of a few values; text
+    columns taken as distinct from their first two cells on, or encoded."""
     from unittest import mock
 
     rng = np.random.default_rng(seed)
@@ -295,7 +313,8 @@ def test_frames_written_in_chunks_are_the_bytes_pandas_writes(rows, kinds, index
     expected = inert_frame(frame, index=index).to_csv(index=index, float_format=G10,
                                                       lineterminator="\n").encode()
     with mock.patch.object(exports, "_ROWS_CELLS", cells), \
-            mock.patch.object(g10_module, "_BLOCK", 5):
+            mock.patch.object(g10_module, "_BLOCK", 5), \
+            mock.patch.object(exports, "_SAMPLE", sample):
         buf = b"".join(exports._csv_chunks(*exports._csv_table(inert_frame(frame, index=index),
                                                                index)))
     assert buf == expected

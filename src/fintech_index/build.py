@@ -351,8 +351,9 @@ class Results:
         pairs = np.arange(first, last, dtype=np.int64)
         rows = slice(skip, skip + n)
         runs = np.minimum(np.arange(1, last - first + 1, dtype=np.int64) * nn - skip, n)
+        units = self.units  # the pairs' units alone are made Arrow text, not every unit's
         unit = pc.run_end_decode(pa.RunEndEncodedArray.from_arrays(
-            runs, pa.array(self.units, text).take(pairs % nu)))
+            runs, pa.array([units[u] for u in (pairs % nu).tolist()], text)))
         year = np.repeat(np.array(self.years, dtype=np.int64)[pairs // nu], nn)[rows]
 
         def repeated(values, type_=None):

@@ -125,8 +125,10 @@ class Panel:
         h.update(np.ascontiguousarray(self.values).data)  # its buffer: no bytes copy
         return h.hexdigest()
 
-    @property
+    @cached_property
     def unit_codes(self) -> tuple[str, ...]:
+        """The units' codes, in the panel's order (made once: a million codes took 0.1-0.4 s
+        to make again for each row group of a results.parquet, issue 27)."""
         return tuple(self.units.index.tolist())  # not element by element (Arrow strings)
 
     @property

@@ -35,10 +35,9 @@ def profile_table(ed: Edition, margin: int = 3) -> pd.DataFrame:
     # in code point order (as Python sorts str): a stable sort of a row then leaves the
     # nodes of equal gaps in code order
     aggregates = sorted(n for n in ed.children if ed.children[n] and n != ed.index)
-    ranked = ed.ranked()
+    ranked, rows = ed.ranked(), ed.ranked_rows()
     if not len(ranked) or not aggregates:
         return pd.DataFrame(columns=cols)
-    rows = ed.ranks.index.get_indexer(ranked.index)
     at = ed.ranks.columns.get_indexer(aggregates)
     ranks = ed.ranks.to_numpy(dtype=float)[np.ix_(rows, at)]
     overall = ranked.to_numpy(dtype=float)[:, None]
