@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from .g10 import G10, VIEW, Integers, all_whole, g10_views, whole_numbers
 from .outfiles import replacing
 from .safe import printable
-from .tables import release_arrow_memory
+from .tables import arrow_strings, release_arrow_memory
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -104,13 +104,8 @@ def _encoded(text: pa.Array) -> pa.DictionaryArray:
 def _arrow_backed(values: pd.Series | pd.Index) -> pa.Array | None:
     """The cells of an Arrow-backed text column (pandas 3's ``str``) as an Arrow string
     array, missing values null, without a Python object per cell; None for other columns."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
-        text = pa.array(values.array)  # chunked when the column was concatenated
-        if isinstance(text, pa.ChunkedArray):
-            text = text.combine_chunks()
-        return pc.cast(text, pa.string())
-    return None
+    text = arrow_strings(values)
+    return None if text is None else pc.cast(text, pa.string())
 
 
 def _text_dtype(dtype) -> bool:

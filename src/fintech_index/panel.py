@@ -36,6 +36,7 @@ from .errors import (
 from .framework import Framework
 from .tables import (
     Table,
+    arrow_texts,
     as_text,
     numbers_and_reported,
     parse_columns,
@@ -226,16 +227,9 @@ def _places(codes: Sequence[str], among) -> np.ndarray:
     """Each code's place among the texts ``among`` (its first; -1: not there), looked up
     by Arrow's hashing of the texts (a million units: 0.5 s, against 1.2 s for pandas'
     isin of the Python strings and 1.4 s for a Python loop over a set, issue 27)."""
-    at = pc.index_in(_arrow_texts(codes), value_set=_arrow_texts(among))
+    text = pa.large_string()
+    at = pc.index_in(arrow_texts(codes, text), value_set=arrow_texts(among, text))
     return np.asarray(at.fill_null(-1), dtype=np.int64)
-
-
-def _arrow_texts(texts) -> pa.Array:
-    """Texts (a sequence, an object array, a pandas text column) as one Arrow string array."""
-    if isinstance(texts, pd.Series | pd.Index):
-        texts = texts.array
-    got = pa.array(texts, type=pa.large_string(), from_pandas=True)
-    return got.combine_chunks() if isinstance(got, pa.ChunkedArray) else got
 
 
 def _check_units_known(found: np.ndarray, first: np.ndarray, known: Sequence[str],

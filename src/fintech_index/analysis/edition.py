@@ -12,6 +12,7 @@ import pandas as pd
 from ..build import Results
 from ..framework import Framework
 from ..panel import IMPUTED
+from ..tables import arrow_texts
 
 
 def recomputed_on(framework: Framework, year: int) -> int | None:
@@ -127,5 +128,11 @@ class Edition:
 
     @cached_property
     def _by_code(self) -> np.ndarray:
-        """The units' positions in code point order of their codes (sorted once)."""
-        return np.argsort(self.ranks.index.to_numpy(dtype=str), kind="stable")
+        """The units' positions in code point order of their codes (sorted once), sorted by
+        Arrow as UTF-8 bytes, whose order is the code points' (a million codes: 0.7 s,
+        against 1.1 s as NumPy text, issue 27); the codes are distinct, so no tie to break."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        codes = arrow_texts(self.ranks.index, pa.large_string())
+        return np.asarray(pc.sort_indices(codes), dtype=np.intp)
