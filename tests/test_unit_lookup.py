@@ -31,3 +31,39 @@ def test_places_are_each_codes_first_place_among_the_table_or_minus_one(found, t
 
 def test_a_unit_code_of_digits_is_text_not_a_number():
     assert _places(np.array(["1", "01"], dtype=object), ["01", "1"]).tolist() == [1, 0]
+
+
+def _unit_meta_row_by_row(table, units, problems, column):
+    """The rule _unit_meta replaced: each unit's first non-empty value; every later row that
+    differs is a D19 problem."""
+    first = {}
+    for i, (u, v) in enumerate(zip(units, table.frame[column], strict=True)):
+        if v == "":
+            continue
+        if u in first and first[u][0] != v:
+            problems.add("D19", f"{table.src}: {table.row(i)}, column '{column}': unit '{u}' "
+                                f"has {column} {v!r} here but {first[u][0]!r} at "
+                                f"{table.row(first[u][1])}")
+        first.setdefault(u, (v, i))
+    return {u: v for u, (v, _) in first.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["u1", "u2", "é", "u10"]),
+                          st.sampled_from(["", "Asia", "Europe", "asia"])), min_size=1,
+                max_size=30))
+def test_unit_metadata_by_arrays_is_the_row_by_row_rule(rows):
+    from fintech_index.errors import Problems
+    from fintech_index.panel import _unit_meta
+    from fintech_index.tables import Table
+
+    units = np.array([u for u, _ in rows], dtype=object)
+    frame = pd.DataFrame({"unit": units, "region": pd.Series([r for _, r in rows],
+                                                             dtype="str")})
+    table = Table(frame, "d.csv", first_row=2)
+    got, expected = Problems(), Problems()
+    meta = _unit_meta(table, pd.Categorical.from_codes(*pd.factorize(units)), got)
+    values = _unit_meta_row_by_row(table, units, expected, "region")
+    assert list(meta.index) == list(dict.fromkeys(units))  # in order of first appearance
+    assert {u: v for u, v in meta["region"].items() if isinstance(v, str)} == values
+    assert got == expected
