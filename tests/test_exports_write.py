@@ -272,6 +272,26 @@ def test_distinct_texts_are_their_own_dictionary_and_repeated_ones_are_encoded(m
         ["u1", "=u2", '"a,b"', "", "u5", "u6"]
 
 
+def test_a_column_of_few_runs_is_one_dictionary_entry_per_run(tmp_path, monkeypatch):
+    """Each text's rows together (a unit's profile rows): one entry per run, the runs found
+    by comparing neighbours; a null is a run of its own; a text may come back in a later
+    run. Tests, quotes and the written bytes are those of the cells."""
+    monkeypatch.setattr(exports, "_SAMPLE", 4)
+    cells = ["u1"] * 6 + ["=u2"] * 5 + [None] * 2 + ["a,b"] * 6 + ["u1"] * 5 + ['q"'] * 6
+    text = pa.array(cells)
+    runs = exports._encoded(text)
+    assert runs.dictionary.to_pylist() == ["u1", "=u2", None, None, "a,b", "u1", 'q"']
+    assert runs.cast(pa.string()).to_pylist() == cells
+    assert _may_change(text).tolist() == [c is not None and c.startswith("=") for c in cells]
+    assert _quoted(pc.fill_null(text, "")).to_pylist() == \
+        [{"a,b": '"a,b"', 'q"': '"q"""', None: ""}.get(c, c) for c in cells]
+    frame = pd.DataFrame({"unit": pd.Series(cells, dtype="str"),
+                          "score": np.arange(len(cells)) / 7})
+    expected = inert_frame(frame).to_csv(index=False, float_format=G10,
+                                         lineterminator="\n").encode()
+    assert write_csv(frame, tmp_path / "r.csv").read_bytes() == expected
+
+
 def test_a_column_of_nan_only_is_written_empty_with_its_separators(tmp_path, monkeypatch):
     """A column that is NaN in every row (or in every row of the first chunk) is taken as
     whole numbers: its empty cells still carry their separators."""
