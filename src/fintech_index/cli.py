@@ -39,7 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .publish.view import EditionView
 
 
-
 @functools.cache  # registered once
 def _leave_to_the_os() -> None:
     """At exit, freeze the objects still alive (the imported pandas, Arrow and pydantic
@@ -49,6 +48,7 @@ def _leave_to_the_os() -> None:
     Only for the commands that read and write files they close themselves (build,
     validate): a frozen object in a reference cycle is not finalised at exit."""
     atexit.register(gc.freeze)
+
 
 MAIN_EXAMPLE = "fintech"  # the README's first command builds the fintech index
 FOCUS_OPT = typer.Option(None, help="tell the lead story from this city's point of view "

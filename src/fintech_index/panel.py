@@ -237,17 +237,18 @@ def _places(codes: Sequence[str], among) -> np.ndarray:
     return np.asarray(at.fill_null(-1), dtype=np.int64)
 
 
-def _check_units_known(found: np.ndarray, first: np.ndarray, known: Sequence[str],
-                       table: Table, problems: Problems, what: str) -> None:
-    """Each of ``found`` (distinct codes, first seen at rows ``first``) is a declared
-    ``what`` of the framework (D20, with the closest known code)."""
-    missing = np.flatnonzero(_places(found, known) < 0)
+def _report_undeclared(found: np.ndarray, first: np.ndarray, places: np.ndarray,
+                       known: Sequence[str], table: Table, problems: Problems, code: str,
+                       where: str) -> None:
+    """One problem per code of ``found`` (distinct, first seen at rows ``first``) that is
+    not among the declared ``known`` (its place -1), with the closest known code: D20 (the
+    framework's units) or D24 (a units table), among the data's other problems."""
     listed = ", ".join(list(known)[:12]) + (", ..." if len(known) > 12 else "")
-    for j in missing:
+    for j in np.flatnonzero(places < 0):
         u = found[j]
         hint = did_you_mean(u, known, after=" ")
-        problems.add("D20", f"{table.src}: {table.row(first[j])}, column '{what}': "
-                            f"{u!r} is not a {what} of the framework ({hint}known: {listed})")
+        problems.add(code, f"{table.src}: {table.row(first[j])}, column 'unit': {u!r} is "
+                           f"{where} ({hint}known: {listed})")
 
 
 def load_panel(path: str | Path, framework: Framework, *, sheet: str | int | None = None,
@@ -339,11 +340,18 @@ def _index_units(table: Table, framework: Framework, unit_col: np.ndarray,
     found, first = distinct[given], _first_rows(codes)[given]
     if framework.units:
         known = [u.code for u in framework.units]
-        _check_units_known(found, first, known, table, problems, "unit")
-        return known, pd.Index(known).get_indexer(distinct)[codes], labels, None
+        place = _places(distinct, known)  # each distinct code's place in the framework's
+        _report_undeclared(found, first, place[given], known, table, problems, "D20",
+                           "not a unit of the framework")
+        return known, place[codes], labels, None
     table_rows = None
     if units is not None and "code" in units.frame.columns:
-        table_rows = _check_units_in_table(found, first, units, table, problems)
+        declared = as_text(units.frame["code"])
+        table_rows = _places(found, declared)
+        if (table_rows < 0).any():  # the table's codes listed only for a message
+            known = list(dict.fromkeys(c for c in declared.tolist() if c))
+            _report_undeclared(found, first, table_rows, known, table, problems, "D24",
+                               f"not in the units table {units.src}")
     place = np.where(given, np.cumsum(given) - 1, -1)  # of each distinct code
     return found.tolist(), place[codes], labels, table_rows
 
@@ -357,28 +365,6 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
     rises = np.empty(len(codes), dtype=bool)
     rises[0], rises[1:] = top[0] >= 0, top[1:] > top[:-1]
     return np.flatnonzero(rises)
-
-
-def _check_units_in_table(found: np.ndarray, first: np.ndarray, units: Table, table: Table,
-                          problems: Problems) -> np.ndarray:
-    """Each unit of the data is in the units table: one problem per code not there, at its
-    first row of the data, with the closest code of the table (D24), among the data's
-    other problems (a typed-wrong code and a text value are both listed). Returns each
-    unit's row in the table (-1: not there)."""
-    codes = as_text(units.frame["code"])
-    rows = _places(found, codes)
-    missing = np.flatnonzero(rows < 0)
-    if not len(missing):
-        return rows
-    codes = codes.to_numpy(dtype=object)
-    known = list(dict.fromkeys(c for c in codes.tolist() if c))
-    listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-    for j in missing:
-        u = found[j]
-        hint = did_you_mean(u, known, after=" ")
-        problems.add("D24", f"{table.src}: {table.row(first[j])}, column 'unit': {u!r} is "
-                            f"not in the units table {units.src} ({hint}known: {listed})")
-    return rows
 
 
 def _finish(framework: Framework, table: Table, unit_order: list[str], meta: pd.DataFrame,
@@ -508,7 +494,7 @@ def _merge_units(meta: pd.DataFrame, t: Table, groups: Sequence[str] = (),
                  rows: np.ndarray | None = None) -> pd.DataFrame:
     """The units table's columns over the data's (where the table has a value); every unit
     of the data must be in the table (D24, with "did you mean"). ``rows``: each unit of
-    ``meta``'s row in the table, when :func:`_check_units_in_table` found them already."""
+    ``meta``'s row in the table, when :func:`_index_units` found them already."""
     columns = (*UNIT_META, *[g for g in groups if g not in UNIT_META])
     frame, src = t.frame, t.src
     if "code" not in frame.columns:

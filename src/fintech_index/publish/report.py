@@ -70,11 +70,8 @@ def _repeated(texts, at: np.ndarray) -> pd.Series:
     and written by :func:`exports.write_csv` without a Python object per cell (an object
     column of 500,000 rows took 0.16 s more to write, issue 27); an Arrow-backed index's
     texts are taken from its own Arrow data (a million codes made Arrow text again: 0.5 s)."""
-    return _arrow_text(arrow_texts(texts, pa.string()).take(at))
-
-
-def _arrow_text(text: pa.Array) -> pd.Series:
-    return pd.Series(pd.arrays.ArrowStringArray(text, dtype=_STR), copy=False)
+    taken = arrow_texts(texts, pa.string()).take(at)
+    return pd.Series(pd.arrays.ArrowStringArray(taken, dtype=_STR), copy=False)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas 3's default text dtype
