@@ -119,3 +119,43 @@ def test_long_table_rows_anywhere_are_the_rows_by_division(start, length):
     assert got == reference_long_rows(res, start, start + length)
     flat = res.score_array.reshape(-1)[start:start + length]
     assert t["score"].to_pylist() == [None if v != v else v for v in flat]
+
+
+def flat_results(n_units, rank=None):
+    """A synthetic index (named synthetic) of ``n_units`` units and two indicators, one
+    year: 3 nodes, so ``3 * n_units`` long rows, values uniform from a fixed seed."""
+    units = [f"u{u}" for u in range(n_units)]
+    fw = fi.framework_from_dict({"index": {"code": "idx", "children": [{"code": "a"},
+                                                                       {"code": "b"}]}},
+                                "synthetic.yaml")
+    values = np.random.default_rng(0).uniform(0, 100, (1, n_units, 2))
+    meth = fi.methodology_from_dict({"rank": rank}) if rank else fi.Methodology()
+    return fi.build(fw, fi.panel_from_arrays(values, fw, units, [2024]), meth)
+
+
+def dictionary_columns(path):
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path)
+    return {meta.row_group(0).column(i).path_in_schema
+            for i in range(meta.num_columns) if meta.row_group(0).column(i).has_dictionary_page}
+
+
+@pytest.mark.parametrize(("n_units", "rank", "plain"), [
+    (3, None, set()),  # a few rows: every column has its dictionary, as before
+    (40_000, None, set()),  # 120,000 rows: under the page (131,072 values)
+    (50_000, None, {"score"}),  # 150,000 rows; ranks 1..50,000 in half steps fit
+    (50_000, {"percentile": True}, {"score", "rank"}),  # percentile ranks: any fraction
+    (70_000, None, {"score", "rank"}),  # 140,000 possible half-step ranks
+])
+def test_float_columns_that_may_fill_the_dictionary_page_are_written_plain(
+        tmp_path, n_units, rank, plain):
+    import pyarrow.parquet as pq
+
+    res = flat_results(n_units, rank)
+    path = res.write_parquet(tmp_path / "results.parquet")
+    all_columns = set(LONG_SCHEMA)
+    assert dictionary_columns(path) == all_columns - plain
+    table = pq.read_table(path)
+    assert table.equals(res.long_table().replace_schema_metadata(table.schema.metadata))
+    assert {f.name: str(f.type) for f in table.schema} == LONG_SCHEMA
