@@ -426,7 +426,7 @@ class Results:
         (whole or, tied on average, half numbers from 1 to the number of units), by twice
         the units. Arrow would hash such a column's values until the page is full and then
         write the rest plain: at 1,000,000 units x 20 indicators that futile dictionary was
-        a third of the file's CPU time, and made it 4% larger (issue 27). Where the bound
+        nearly a third of the file's CPU time, and made it 4% larger (issue 27). Where the bound
         is under the page, the column keeps its dictionary (the bundled examples' files,
         and the ranks of up to 65,535 units, have the bytes they had)."""
         rows = min(self.score_array.size, PARQUET_ROW_GROUP)
