@@ -64,8 +64,36 @@ class Scored:
 
     def stacked(self, nodes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Scores and ranks as ``[..., units, nodes]`` arrays in the order of ``nodes``."""
-        return (np.stack([self.scores[c] for c in nodes], axis=-1),
-                np.stack([self.ranks[c] for c in nodes], axis=-1))
+        return (stack_last([self.scores[c] for c in nodes]),
+                stack_last([self.ranks[c] for c in nodes]))
+
+
+STACK_BLOCK_VALUES = 1 << 18  # values of a block of stack_last (2 MB, the best of 2^14 to
+# 2^18 here: 20,000 x 226 as fast as np.stack, 100,000 x 226 0.09 s against 0.12)
+
+
+def stack_last(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.stack(arrays, axis=-1)`` of arrays of one shape, a block of their values at a
+    time: the block's values of every array are copied into a ``[arrays, block]`` array
+    (contiguous copies), then written transposed into the result while both are in cache.
+    ``np.stack`` along the last axis writes each array with a stride of ``len(arrays)``
+    values across the whole result (1,000,000 units x 27 nodes: 0.33 s, this way 0.11 s;
+    issue 27)."""
+    if not arrays:
+        return np.stack(arrays, axis=-1)  # numpy's own error
+    shape, k = np.shape(arrays[0]), len(arrays)
+    flat = [np.asarray(a).reshape(-1) for a in arrays]
+    if any(a.shape != flat[0].shape for a in flat):
+        return np.stack(arrays, axis=-1)  # numpy's own error for shapes that differ
+    out = np.empty((flat[0].size, k), dtype=np.result_type(*flat))
+    block = max(1, STACK_BLOCK_VALUES // k)
+    part = np.empty((k, min(block, flat[0].size)), dtype=out.dtype)
+    for start in range(0, flat[0].size, block):
+        stop = min(start + block, flat[0].size)
+        for j, a in enumerate(flat):
+            part[j, :stop - start] = a[start:stop]
+        out[start:stop] = part[:, :stop - start].T
+    return out.reshape(*shape, k)
 
 
 def cells(panel: Panel, mask: np.ndarray, cols: list[str] | None = None) -> str:
