@@ -108,6 +108,37 @@ def test_regional_leads():
     assert r.loc["North America", "mean_A"] == pytest.approx((90 + 82) / 2)
 
 
+def _regional_leads_by_code(edition, by="region", top=10):
+    """regional_leads as it was written first: every ranked unit looked up by its code."""
+    nodes = [edition.index, *edition.children[edition.index]]
+    ranked = edition.ranks[edition.index].dropna()
+    frame = pd.DataFrame({"group": edition.units.loc[ranked.index, by].fillna("(none)"),
+                          "in_top": ranked <= top})
+    for n in nodes:
+        frame[n] = edition.scores.loc[ranked.index, n]
+    out = frame.groupby("group").agg(units=("in_top", "size"), in_top=("in_top", "sum"),
+                                     **{f"mean_{n}": (n, "mean") for n in nodes})
+    out = out.rename(columns={"in_top": f"top_{top}"})
+    return out.sort_values([f"top_{top}", f"mean_{edition.index}"], ascending=False)
+
+
+@pytest.mark.parametrize("units_order", [list("PQRS"), list("SRQP"), list("RPSQT")])
+def test_regional_leads_by_position_are_those_by_code(units_order):
+    """The units table in the panel's order, reversed, or with a unit more (T), and a
+    unit without a region and one unranked (R's index score missing): the same table as
+    looking every ranked unit up by its code."""
+    import dataclasses
+
+    units = META.assign(region=["North America", None, "Asia", "Europe"]).reindex(
+        units_order)
+    ranks = E25.ranks.copy()
+    ranks.loc["R", "idx"] = np.nan
+    ed = dataclasses.replace(E25, units=units, ranks=ranks)
+    for top in (1, 3):
+        pd.testing.assert_frame_equal(regional_leads(ed, top=top),
+                                      _regional_leads_by_code(ed, top=top))
+
+
 def test_profile_strengths_weaknesses_peers():
     """2025 ranks. R (4th overall): x1 4th, x2 4th (60 < 66), x3 4th (60 < 62), x4 3rd
     (60 > 58), B 3rd (60, level with S) -> strengths B and x4 (one place better), no

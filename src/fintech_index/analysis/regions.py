@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from .edition import Edition
@@ -16,12 +17,25 @@ def regional_leads(edition: Edition, by: str = "region", top: int = 10,
     children); the units without one form the group NO_GROUP. Sorted by top-N count, then
     mean index score."""
     nodes = nodes or [edition.index, *edition.children[edition.index]]
-    ranked = edition.ranks[edition.index].dropna()
-    groups = edition.units.loc[ranked.index, by].fillna(NO_GROUP)
-    frame = pd.DataFrame({"group": groups, "in_top": ranked <= top})
+    rank = edition.ranks[edition.index]
+    kept = np.flatnonzero(rank.notna().to_numpy())  # the ranked units' rows
+    groups = _in_rows_of(edition.units[by], rank.index).iloc[kept].fillna(NO_GROUP)
+    frame = pd.DataFrame({"group": groups.array,
+                          "in_top": rank.to_numpy(dtype=float)[kept] <= top})
+    scores = _in_rows_of(edition.scores, rank.index)
     for n in nodes:
-        frame[n] = edition.scores.loc[ranked.index, n]
+        frame[n] = scores[n].to_numpy()[kept]
     out = frame.groupby("group").agg(units=("in_top", "size"), in_top=("in_top", "sum"),
                                      **{f"mean_{n}": (n, "mean") for n in nodes})
     out = out.rename(columns={"in_top": f"top_{top}"})
     return out.sort_values([f"top_{top}", f"mean_{edition.index}"], ascending=False)
+
+
+def _in_rows_of(table: pd.Series | pd.DataFrame, units: pd.Index) -> pd.Series | pd.DataFrame:
+    """``table`` in the rows of ``units``: itself when its index is already theirs (an
+    edition's frames share one index; the units table is in the panel's order), found by
+    positions, not by hashing every unit code (a million units: 0.6 s of a report,
+    issue 27); otherwise looked up by code, a unit it lacks raising KeyError."""
+    if table.index.equals(units):
+        return table
+    return table.loc[units]
