@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fintech_index as fi
 from fintech_index.panel import IMPUTED, OBSERVED
@@ -295,3 +297,50 @@ def test_a_units_table_gives_each_unit_one_row(tmp_path):
     with pytest.raises(fi.DataError, match=r"<units frame>: entry 1, column 'code'.*\[D81\]"):
         fi.load_panel(write(tmp_path, "unit,year,a,b\nSHA,2024,1,2\n"),
                       fi.framework_from_dict(TREE, "f.yaml"), units=frame)
+
+
+def _contradictions_by_scan(framework, values, years, units):
+    """panel.country_contradictions as it was first written: every country's units
+    scanned for each indicator and year."""
+    country = units["country"].to_numpy(dtype=object)
+    names = units["name"].fillna(pd.Series(units.index, units.index)).to_numpy(dtype=object)
+    known = pd.notna(country)
+    found = []
+    for j, code in enumerate(framework.indicators):
+        if framework.nodes[code].figure_level != "country":
+            continue
+        for t, year in enumerate(years):
+            col = values[t, :, j]
+            for nation in sorted(set(country[known & ~np.isnan(col)].tolist())):
+                rows = np.flatnonzero((country == nation) & ~np.isnan(col))
+                if np.unique(col[rows]).size > 1:
+                    found.append((code, int(year), str(nation),
+                                  {str(names[r]): float(col[r]) for r in rows}))
+    return found
+
+
+COUNTRY_FW = fi.framework_from_dict({"index": {"code": "idx", "children": [
+    {"code": "gdp", "level": "country"}, {"code": "firms", "level": "city"},
+    {"code": "rate", "level": "country"}]}}, "synthetic.yaml")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 3), st.integers(0, 2**32 - 1))
+def test_country_contradictions_are_those_of_a_scan_of_every_country(n, years, seed):
+    """Small panels (synthetic): a few countries, some units without one, values drawn
+    from few levels (equal within a country or not), missing values, -0 beside 0."""
+    from fintech_index.panel import country_contradictions
+
+    rng = np.random.default_rng(seed)
+    countries = rng.choice(np.array(["Narnia", "Atlantis", "Oz", None], dtype=object), n)
+    names = rng.choice(np.array([f"c{i}" for i in range(n)] + [None], dtype=object), n)
+    units = pd.DataFrame({"name": names, "country": countries},
+                         index=[f"u{i}" for i in range(n)])
+    values = rng.choice(np.array([1.0, 2.0, 0.0, -0.0, np.nan]), (years, n, 3))
+    same = rng.random((years, 1, 3)) < 0.5  # some indicator-years: one value per country
+    by_country = {c: rng.choice([1.0, 2.0, np.nan]) for c in ("Narnia", "Atlantis", "Oz")}
+    for t, j in zip(*np.nonzero(same[:, 0]), strict=True):
+        values[t, :, j] = [by_country.get(c, np.nan) if c else 5.0 for c in countries]
+    year_list = list(range(2020, 2020 + years))
+    assert (country_contradictions(COUNTRY_FW, values, year_list, units)
+            == _contradictions_by_scan(COUNTRY_FW, values, year_list, units))

@@ -698,20 +698,27 @@ def country_contradictions(framework: Framework, values: np.ndarray, years: Sequ
     without a country, and missing values, are not compared)."""
     if "country" not in units.columns:
         return []
-    country = units["country"].to_numpy(dtype=object)
+    # each unit's country as a number (-1: none), found once; per indicator and year, the
+    # smallest and largest value of each country by one pass over the units (a scan of
+    # every unit per country took 7 s at 200,000 units, 200 countries, 5 indicators: issue
+    # 27); only the countries whose values differ are listed, in the countries' order
+    country, nations = pd.factorize(units["country"].to_numpy(dtype=object))
     names = units["name"].fillna(pd.Series(units.index, units.index)).to_numpy(dtype=object)
-    known = pd.notna(country)
     found = []
     for j, code in enumerate(framework.indicators):
         if framework.nodes[code].figure_level != "country":
             continue
         for t, year in enumerate(years):
             col = values[t, :, j]
-            for nation in sorted(set(country[known & ~np.isnan(col)].tolist())):
-                rows = np.flatnonzero((country == nation) & ~np.isnan(col))
-                if np.unique(col[rows]).size > 1:
-                    found.append((code, int(year), str(nation),
-                                  {str(names[r]): float(col[r]) for r in rows}))
+            compared = (country >= 0) & ~np.isnan(col)
+            lowest = np.full(len(nations), np.inf)
+            highest = np.full(len(nations), -np.inf)
+            np.minimum.at(lowest, country[compared], col[compared])
+            np.maximum.at(highest, country[compared], col[compared])
+            for k in sorted(np.flatnonzero(highest > lowest), key=lambda k: nations[k]):
+                rows = np.flatnonzero(compared & (country == k))
+                found.append((code, int(year), str(nations[k]),
+                              {str(names[r]): float(col[r]) for r in rows}))
     return found
 
 
