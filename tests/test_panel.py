@@ -300,22 +300,21 @@ def test_a_units_table_gives_each_unit_one_row(tmp_path):
 
 
 def _contradictions_by_scan(framework, values, years, units):
-    """panel.country_contradictions as it was first written: every country's units
-    scanned for each indicator and year."""
-    country = units["country"].to_numpy(dtype=object)
-    names = units["name"].fillna(pd.Series(units.index, units.index)).to_numpy(dtype=object)
-    known = pd.notna(country)
+    """panel.country_contradictions by pandas, one indicator and year at a time: the units
+    of each country (in sorted order) whose values take more than one number."""
+    label = units["name"].where(units["name"].notna(), units.index.to_series())
     found = []
     for j, code in enumerate(framework.indicators):
-        if framework.nodes[code].figure_level != "country":
-            continue
-        for t, year in enumerate(years):
-            col = values[t, :, j]
-            for nation in sorted(set(country[known & ~np.isnan(col)].tolist())):
-                rows = np.flatnonzero((country == nation) & ~np.isnan(col))
-                if np.unique(col[rows]).size > 1:
-                    found.append((code, int(year), str(nation),
-                                  {str(names[r]): float(col[r]) for r in rows}))
+        if framework.nodes[code].figure_level == "country":
+            for t, year in enumerate(years):
+                table = pd.DataFrame({"country": units["country"], "label": label,
+                                      "value": values[t, :, j]}).dropna(
+                    subset=["country", "value"])
+                for nation, rows in table.groupby("country", sort=True):
+                    if rows["value"].nunique() > 1:
+                        found.append((code, int(year), str(nation),
+                                      dict(zip(rows["label"].astype(str),
+                                               rows["value"].astype(float), strict=True))))
     return found
 
 
