@@ -204,12 +204,9 @@ def in_process(fw_path: Path, data: Path, out: Path, split: bool = False,
     return phases, (res.score_array.nbytes + res.rank_array.nbytes) / 2**20
 
 
-def fastest(runs: list[tuple[tuple[float, float], float] | tuple[float, float]]
-            ) -> tuple[float, float]:
-    """The best wall and the best CPU seconds of ``runs`` ((wall, CPU) pairs, or (that
-    pair, peak MB) as :meth:`Launcher.whole` returns them)."""
-    times = [r[0] if isinstance(r[0], tuple) else r for r in runs]
-    return min(t[0] for t in times), min(t[1] for t in times)
+def fastest(runs: list[tuple[float, float]]) -> tuple[float, float]:
+    """The best wall and the best CPU seconds of ``runs`` ((wall, CPU) pairs)."""
+    return min(wall for wall, _ in runs), min(cpu for _, cpu in runs)
 
 
 def reference_code(ref: str, work: Path) -> dict[str, str]:
@@ -252,8 +249,8 @@ def run(size: str, work: Path, launcher: Launcher, split: bool = False,
         if against is not None:
             refs.append(launcher.whole([*exe, "build", str(fw_path), str(data), "--out",
                                         str(folder / "out-ref")], against[1]))
-    t_val, m_val = fastest(vals), max(m for _, m in vals)
-    t_cli, m_cli = fastest(clis), max(m for _, m in clis)
+    t_val, m_val = fastest([t for t, _ in vals]), max(m for _, m in vals)
+    t_cli, m_cli = fastest([t for t, _ in clis]), max(m for _, m in clis)
     for k, what in enumerate(("wall", "CPU")):
         load, build, write = (p[k] for p in phases)
         val, cli = t_val[k], t_cli[k]
@@ -270,7 +267,7 @@ def run(size: str, work: Path, launcher: Launcher, split: bool = False,
               flush=True)
     if against is not None:
         ref_walls = sorted(t[0] for t, _ in refs)
-        ref_cpu = fastest(refs)[1]
+        ref_cpu = fastest([t for t, _ in refs])[1]
         print(f"{'':>16} the code at {against[0]}, alternated with it: whole build "
               f"{ref_walls[0]:.2f}-{ref_walls[-1]:.2f} s wall (best CPU {ref_cpu:.2f} s), peak "
               f"{max(m for _, m in refs):.0f} MB; this code {ref_walls[0] / walls[0]:.1f} x "
